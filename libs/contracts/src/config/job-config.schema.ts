@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * The configuration a job runs with: `configs/default_config.json` overlaid with what the job asked for.
+ * Strict objects so that a misspelt key is an error, not a silently ignored setting.
+ */
+const approvalAnswer = z.enum(['ask', 'approve', 'reject']);
+
+export const loraConfigSchema = z
+  .object({
+    rank: z.number().int().min(1).max(1024),
+    alpha: z.number().positive(),
+    dropout: z.number().min(0).lt(1),
+    targetModules: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
+
+export const jobConfigSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    model: z.object({ base: z.string().min(1), dtype: z.enum(['f32', 'bf16', 'f16']) }).strict(),
+    data: z
+      .object({
+        format: z.enum(['auto', 'openai-chat', 'openai-preference', 'prompt-completion', 'sharegpt', 'alpaca', 'csv', 'json', 'react-transcript', 'lagent', 'agentfly']),
+        validationSplit: z.number().min(0).max(0.5),
+        maxSequenceLength: z.number().int().min(16).max(131072),
+        packing: z.boolean(),
+        agentTokens: z.boolean(),
+        seed: z.number().int().nonnegative(),
+      })
+      .strict(),
+    training: z
+      .object({
+        method: z.enum(['full', 'lora']),
+        epochs: z.number().int().min(1).max(100),
+        batchSize: z.number().int().min(1),
+        microBatchSize: z.number().int().min(1),
+        learningRate: z.number().positive().max(1),
+        schedule: z.enum(['constant', 'linear', 'cosine']),
+        warmupRatio: z.number().min(0).max(1),
+        weightDecay: z.number().min(0),
+        maxGradNorm: z.number().positive(),
+        activationRecomputation: z.boolean(),
+        checkpointEverySteps: z.number().int().min(1),
+        seed: z.number().int().nonnegative(),
+        lora: loraConfigSchema,
+      })
+      .strict()
+      .refine((t) => t.batchSize % t.microBatchSize === 0, {
+        message: 'batchSize must be a multiple of microBatchSize (the rest is gradient accumulation)',
+        path: ['batchSize'],
+      }),
+    synthesis: z
+      .object({
+        enabled: z.boolean(),
+        samples: z.number().int().min(1).max(1_000_000),
+        noToolRatio: z.number().min(0).max(1),
+        seed: z.number().int().nonnegative(),
+      })
+      .strict(),
+    evaluation: z
+      .object({
+        metrics: z.array(z.enum(['exact_match', 'token_f1', 'bleu', 'rouge', 'chrf', 'validation_loss', 'semantic_similarity'])).min(1),
+        maxNewTokens: z.number().int().min(1).max(32768),
+        agentTurnLimit: z.number().int().min(1).max(64),
+        temperature: z.number().min(0).max(2),
+      })
+      .strict(),
+    approvals: z
+      .object({ trainingHalfway: approvalAnswer, afterEvaluation: approvalAnswer, applyDiagnosis: approvalAnswer })
+      .strict(),
+    iterations: z.object({ max: z.number().int().min(1).max(20) }).strict(),
+  })
+  .strict();
+
+export type JobConfig = z.infer<typeof jobConfigSchema>;

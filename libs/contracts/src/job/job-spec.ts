@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * What a user asks for when creating a fine-tuning job: OpenAI's create-job fields, plus Tuneforge's
+ * extensions under `tuneforge`. Server-owned fields (status, tenant, ids) are not part of it, so a
+ * strict object rejects them.
+ */
+const auto = z.literal('auto');
+
+const openAiHyperparameters = z
+  .object({
+    batch_size: z.union([auto, z.number().int().min(1).max(256)]).optional(),
+    learning_rate_multiplier: z.union([auto, z.number().positive().max(10)]).optional(),
+    n_epochs: z.union([auto, z.number().int().min(1).max(50)]).optional(),
+  })
+  .strict();
+
+const functionTool = z
+  .object({
+    type: z.literal('function'),
+    function: z
+      .object({
+        name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, _ or -'),
+        description: z.string().optional(),
+        parameters: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const tuneforgeExtensionsSchema = z
+  .object({
+    task_description: z.string().max(20_000).optional(),
+    tools: z.array(functionTool).max(128).optional(),
+    data_format: z.string().optional(),
+    agent_tokens: z.boolean().optional(),
+    synthesis: z.object({ enabled: z.boolean(), samples: z.number().int().min(1).optional() }).strict().optional(),
+    retrieval_documents: z.array(z.string()).max(1000).optional(),
+    evaluation_file: z.string().optional(),
+    approval_policy: z
+      .object({
+        training_halfway: z.enum(['ask', 'approve', 'reject']).optional(),
+        after_evaluation: z.enum(['ask', 'approve', 'reject']).optional(),
+        apply_diagnosis: z.enum(['ask', 'approve', 'reject']).optional(),
+      })
+      .strict()
+      .optional(),
+    iteration_budget: z.number().int().min(1).max(20).optional(),
+  })
+  .strict();
+
+export const jobSpecSchema = z
+  .object({
+    model: z.string().min(1),
+    training_file: z.string().min(1),
+    validation_file: z.string().min(1).nullable().optional(),
+    hyperparameters: openAiHyperparameters.optional(),
+    suffix: z.string().max(64).nullable().optional(),
+    seed: z.number().int().nonnegative().nullable().optional(),
+    metadata: z.record(z.string().max(64), z.string().max(512)).nullable().optional(),
+    tuneforge: tuneforgeExtensionsSchema.optional(),
+  })
+  .strict()
+  .refine((spec) => !spec.metadata || Object.keys(spec.metadata).length <= 16, {
+    message: 'metadata holds at most 16 keys',
+    path: ['metadata'],
+  });
+
+export type JobSpec = z.infer<typeof jobSpecSchema>;

@@ -1,0 +1,51 @@
+export interface StoredMessage {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * One partition's append-only log with the committed position of each consumer group. Messages every
+ * known group has passed are dropped, so a long-running embedded process does not grow without bound.
+ */
+export class PartitionLog {
+  private messages: StoredMessage[] = [];
+  private base = 0;
+  private readonly positions = new Map<string, number>();
+  private readonly listeners = new Set<() => void>();
+
+  get start(): number {
+    return this.base;
+  }
+
+  get end(): number {
+    return this.base + this.messages.length;
+  }
+
+  append(message: StoredMessage): void {
+    this.messages.push(message);
+    for (const listener of this.listeners) listener();
+  }
+
+  at(offset: number): StoredMessage | undefined {
+    return this.messages[offset - this.base];
+  }
+
+  positionOf(group: string): number | undefined {
+    return this.positions.get(group);
+  }
+
+  commit(group: string, position: number): void {
+    this.positions.set(group, position);
+    const slowest = Math.min(...this.positions.values());
+    if (slowest > this.base) {
+      this.messages = this.messages.slice(slowest - this.base);
+      this.base = slowest;
+    }
+  }
+
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,170 @@
+import { deadLetterTopicName, type Envelope, type TopicSpec } from '@tuneforge/contracts';
+import type { Logger } from '@tuneforge/telemetry';
+import { Kafka, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import type { IdempotencyStore } from '../idempotency';
+import type { MessageBus, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from '../message-bus';
+import { messagesPublished } from '../messaging-metrics';
+import { publishWithSpan } from '../outgoing-message';
+import { processDelivery, type RawDelivery } from '../process-delivery';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry-policy';
+import { kafkaLogCreator } from './kafka-logger';
+import { createDeclaredTopics } from './topic-admin';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  idempotency: IdempotencyStore;
+  retry?: RetryPolicy;
+  replicationFactor?: number;
+  /** How long a consumer may be silent before the group hands its partitions to another member. */
+  sessionTimeoutMs?: number;
+  /** Bound on waiting for a consumer to join its group during subscribe. */
+  joinTimeoutMs?: number;
+}
+
+/**
+ * The distributed-mode bus on Kafka through kafkajs. The producer is idempotent and every send awaits
+ * the acknowledgement of all in-sync replicas. Consumers never auto-commit: an offset is committed only
+ * after the shared pipeline has recorded the message's outcome, so a crash in between redelivers it
+ * and the idempotency record keeps the second delivery from doing anything.
+ */
+export class KafkaMessageBus implements MessageBus {
+  readonly transport = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly retry: RetryPolicy;
+  private readonly consumers = new Set<Consumer>();
+  private connecting: Promise<void> | undefined;
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logCreator: kafkaLogCreator(options.logger),
+      retry: { retries: 5, initialRetryTime: 200 },
+    });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.admin = this.kafka.admin();
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    await this.connect();
+    await createDeclaredTopics(this.admin, topics, this.options.replicationFactor ?? 1);
+  }
+
+  async publish<P>(topic: TopicSpec, message: Envelope<P>, options: PublishOptions = {}): Promise<void> {
+    await this.connect();
+    await publishWithSpan(topic, message, options, async ({ key, value, headers }) => {
+      await this.producer.send({ topic: topic.name, acks: -1, messages: [{ key, value, headers }] });
+    });
+    messagesPublished.inc({ topic: topic.name });
+  }
+
+  async subscribe<P>(topic: TopicSpec, options: SubscribeOptions, handler: MessageHandler<P>): Promise<Subscription> {
+    await this.connect();
+    const consumer = this.kafka.consumer({
+      groupId: options.group,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
+      retry: { retries: 10, initialRetryTime: 300 },
+    });
+    this.consumers.add(consumer);
+    const joined = waitForGroupJoin(consumer, this.options.joinTimeoutMs ?? 30_000);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic.name], fromBeginning: (options.startFrom ?? 'earliest') === 'earliest' });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic: name, partition, message }) => {
+        const raw = toRawDelivery(name, partition, message);
+        await processDelivery(raw, topic, options, handler, {
+          idempotency: this.options.idempotency,
+          retry: this.retry,
+          logger: this.options.logger,
+          deadLetter: (record) => this.sendDeadLetter(record.originalTopic, record.originalKey, record),
+        });
+        // If anything above threw, kafkajs seeks back and the message is delivered again.
+        await consumer.commitOffsets([{ topic: name, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      },
+    });
+    await joined;
+    return {
+      close: async () => {
+        // disconnect() lets the message in hand finish (and commit) before leaving the group.
+        await consumer.disconnect();
+        this.consumers.delete(consumer);
+      },
+    };
+  }
+
+  async checkReachable(): Promise<void> {
+    await this.connect();
+    await this.admin.describeCluster();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((consumer) => consumer.disconnect()));
+    this.consumers.clear();
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+    this.connecting = undefined;
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(
+      () => undefined,
+      (error) => {
+        this.connecting = undefined;
+        throw error;
+      },
+    );
+    return this.connecting;
+  }
+
+  private async sendDeadLetter(topic: string, key: string | null, record: object): Promise<void> {
+    await this.producer.send({
+      topic: deadLetterTopicName(topic),
+      acks: -1,
+      messages: [{ key, value: JSON.stringify(record) }],
+    });
+  }
+}
+
+function toRawDelivery(topic: string, partition: number, message: KafkaMessage): RawDelivery {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ? message.key.toString('utf8') : null,
+    value: message.value ? message.value.toString('utf8') : null,
+    headers: headersToStrings(message.headers),
+  };
+}
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const single = Array.isArray(value) ? value[value.length - 1] : value;
+    result[name] = Buffer.isBuffer(single) ? single.toString('utf8') : String(single);
+  }
+  return result;
+}
+
+/** Resolves when the consumer has its partitions, so that a message published right after is not missed. */
+function waitForGroupJoin(consumer: Consumer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      removeListener();
+      reject(new Error(`consumer did not join its group within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const removeListener = consumer.on(consumer.events.GROUP_JOIN, () => {
+      clearTimeout(timer);
+      removeListener();
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,52 @@
+import type { Envelope, TopicSpec } from '@tuneforge/contracts';
+
+/** Where a delivered message came from; offsets are strings because Kafka's are 64-bit. */
+export interface DeliveryInfo {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  headers: Record<string, string>;
+  /** 1 for the first try within this delivery; retries of a retriable error count up. */
+  attempt: number;
+}
+
+export type MessageHandler<P = unknown> = (message: Envelope<P>, delivery: DeliveryInfo) => Promise<void>;
+
+export interface SubscribeOptions {
+  /**
+   * The consumer group. Members of one group share the work; each group sees every message. Work
+   * queues use the service name; broadcasts that every instance must see use a per-instance group.
+   */
+  group: string;
+  /** The service that owns this subscription: names spans, logs and metrics. */
+  service: string;
+  /** Where a group with no committed position starts. Work groups start at the earliest retained message. */
+  startFrom?: 'earliest' | 'latest';
+}
+
+export interface Subscription {
+  /** Stops taking new messages and waits for the one in hand to finish (and commit) first. */
+  close(): Promise<void>;
+}
+
+export interface PublishOptions {
+  /** Messages with one key stay in order; defaults to the correlation (job) id. */
+  key?: string;
+}
+
+/**
+ * Publish/subscribe with at-least-once delivery, per-key order, schema validation on both sides,
+ * retries, dead letters and idempotent handling — over Kafka or in-process, the same for handlers.
+ */
+export interface MessageBus {
+  readonly transport: 'kafka' | 'in-process';
+  /** Creates the declared topics and their dead-letter topics where the transport needs it. */
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  /** Resolves once the message is durably accepted by the transport. */
+  publish<P>(topic: TopicSpec, message: Envelope<P>, options?: PublishOptions): Promise<void>;
+  subscribe<P>(topic: TopicSpec, options: SubscribeOptions, handler: MessageHandler<P>): Promise<Subscription>;
+  /** Throws when the transport cannot currently be reached (readiness). */
+  checkReachable(): Promise<void>;
+  close(): Promise<void>;
+}

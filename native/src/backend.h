@@ -1,0 +1,60 @@
+// One operation table per backend, chosen at run time by name. The model code
+// (transformer.cpp, trainer.cpp, generate.cpp) calls kernels only through it.
+// All tensors are row-major f32; "accumulate" outputs are added to, not set.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace tf {
+
+struct AttentionShape {
+  int batch, seq, heads, kv_heads, head_dim;
+  int window;  // 0: unlimited; else a query sees at most `window` keys
+};
+
+struct Ops {
+  const char *name;
+  void (*set_threads)(int threads);
+  // C[M,N] = alpha * op(A) * op(B) + beta * C
+  void (*gemm)(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+               int ldb, float beta, float *c, int ldc);
+  void (*embedding_forward)(const float *table, const int32_t *ids, int n, int dim, float *out);
+  void (*embedding_backward)(const float *dout, const int32_t *ids, int n, int dim, float *dtable);  // accumulate
+  // y = x * rstd * w; rstd saved for backward
+  void (*rmsnorm_forward)(const float *x, const float *w, int n, int dim, float eps, float *y, float *rstd);
+  // dx, dw accumulate
+  void (*rmsnorm_backward)(const float *dy, const float *x, const float *w, const float *rstd, int n, int dim,
+                           float *dx, float *dw);
+  // In-place rotation of [n][heads][head_dim] by angle pos*inv_freq (rotate_half layout).
+  void (*rope_forward)(float *x, const int32_t *pos, int n, int heads, int head_dim, const float *inv_freq);
+  void (*rope_backward)(float *dx, const int32_t *pos, int n, int heads, int head_dim, const float *inv_freq);
+  // q [B*T][H*hd], k,v [B*T][KV*hd]; seg_start[b*T+t] = first index of t's packed sample.
+  // probs [B][H][T][T] saved for backward.
+  void (*attention_forward)(const float *q, const float *k, const float *v, const int32_t *seg_start,
+                            const AttentionShape &s, float *out, float *probs);
+  // dq, dk, dv are set
+  void (*attention_backward)(const float *dout, const float *q, const float *k, const float *v, const float *probs,
+                             const int32_t *seg_start, const AttentionShape &s, float *dq, float *dk, float *dv);
+  // One query per row against a KV cache [B][KV][capacity][hd] holding lengths[b] entries.
+  void (*attention_decode)(const float *q, const float *k_cache, const float *v_cache, const int32_t *lengths,
+                           int batch, int heads, int kv_heads, int head_dim, int capacity, int window, float *out);
+  void (*swiglu_forward)(const float *gate, const float *up, int64_t n, float *out);
+  void (*swiglu_backward)(const float *dout, const float *gate, const float *up, int64_t n, float *dgate, float *dup);
+  // Sum over rows of -log softmax(logits)[target] for targets >= 0. When dlogits is
+  // non-null it receives grad_scale * d(sum)/d(logits) (rows with ignored targets get 0).
+  double (*cross_entropy)(const float *logits, const int32_t *targets, int n, int vocab, float *dlogits,
+                          float grad_scale);
+  // torch.optim.AdamW update for one tensor; bias corrections precomputed.
+  void (*adamw)(float *param, const float *grad, float *m, float *v, int64_t n, float lr, float beta1, float beta2,
+                float eps, float weight_decay, float bias_correction1, float bias_correction2);
+  void (*add)(float *y, const float *x, int64_t n);         // y += x
+  void (*scale)(float *x, int64_t n, float s);               // x *= s
+  double (*sum_squares)(const float *x, int64_t n);          // fixed-order reduction
+  void (*bias_backward)(const float *dy, int n, int dim, float *db);  // db += sum over rows, accumulate
+};
+
+// Returns the named backend's table or throws TF_ERR_UNSUPPORTED.
+const Ops &backend(const std::string &name);
+const Ops &cpu_ops();
+
+}  // namespace tf

@@ -1,0 +1,112 @@
+#include "config.h"
+
+#include <cmath>
+
+#include "error.h"
+
+namespace tf {
+
+using json = nlohmann::json;
+
+static int get_int(const json &j, const char *key, const std::string &where) {
+  require(j.contains(key), TF_ERR_FORMAT, where + ": missing \"" + key + "\"");
+  require(j[key].is_number_integer() && j[key].get<int64_t>() > 0, TF_ERR_FORMAT,
+          where + ": \"" + key + "\" must be a positive integer");
+  return j[key].get<int>();
+}
+
+ModelConfig ModelConfig::parse(const json &j, const std::string &where) {
+  require(j.is_object(), TF_ERR_FORMAT, where + ": not a JSON object");
+  ModelConfig c;
+  c.raw = j;
+  require(j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty() &&
+              j["architectures"][0].is_string(),
+          TF_ERR_FORMAT, where + ": missing \"architectures\"");
+  c.architecture = j["architectures"][0].get<std::string>();
+  const bool llama = c.architecture == "LlamaForCausalLM";
+  const bool qwen2 = c.architecture == "Qwen2ForCausalLM";
+  const bool mistral = c.architecture == "MistralForCausalLM";
+  require(llama || qwen2 || mistral, TF_ERR_UNSUPPORTED,
+          where + ": architecture " + c.architecture +
+              " is not supported (supported: LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM)");
+  c.vocab_size = get_int(j, "vocab_size", where);
+  c.hidden_size = get_int(j, "hidden_size", where);
+  c.intermediate_size = get_int(j, "intermediate_size", where);
+  c.num_layers = get_int(j, "num_hidden_layers", where);
+  c.num_heads = get_int(j, "num_attention_heads", where);
+  c.num_kv_heads = j.contains("num_key_value_heads") && !j["num_key_value_heads"].is_null()
+                       ? get_int(j, "num_key_value_heads", where)
+                       : c.num_heads;
+  if (j.contains("head_dim") && !j["head_dim"].is_null()) {
+    c.head_dim = get_int(j, "head_dim", where);
+  } else {
+    require(c.hidden_size % c.num_heads == 0, TF_ERR_FORMAT,
+            where + ": hidden_size is not a multiple of num_attention_heads");
+    c.head_dim = c.hidden_size / c.num_heads;
+  }
+  require(c.head_dim % 2 == 0, TF_ERR_FORMAT, where + ": head_dim must be even for rotary embeddings");
+  require(c.num_heads % c.num_kv_heads == 0, TF_ERR_FORMAT,
+          where + ": num_attention_heads must be a multiple of num_key_value_heads");
+  if (j.contains("rms_norm_eps")) c.rms_norm_eps = j["rms_norm_eps"].get<float>();
+  if (j.contains("rope_theta")) c.rope_theta = j["rope_theta"].get<double>();
+  c.tie_word_embeddings = j.value("tie_word_embeddings", false);
+  if (qwen2) {
+    c.attention_bias = true;
+  } else if (llama) {
+    c.attention_bias = j.value("attention_bias", false);
+    c.o_bias = c.attention_bias;
+  }
+  require(!j.value("mlp_bias", false), TF_ERR_UNSUPPORTED, where + ": mlp_bias is not supported");
+  const std::string act = j.value("hidden_act", std::string("silu"));
+  require(act == "silu", TF_ERR_UNSUPPORTED, where + ": hidden_act " + act + " is not supported (silu only)");
+  if (mistral && j.contains("sliding_window") && j["sliding_window"].is_number_integer())
+    c.sliding_window = j["sliding_window"].get<int>();
+  if (qwen2 && j.value("use_sliding_window", false) && j.contains("sliding_window") &&
+      j["sliding_window"].is_number_integer())
+    c.sliding_window = j["sliding_window"].get<int>();
+  if (j.contains("rope_scaling") && j["rope_scaling"].is_object()) {
+    const json &s = j["rope_scaling"];
+    c.rope_type = s.contains("rope_type") ? s["rope_type"].get<std::string>() : s.value("type", std::string("default"));
+    if (c.rope_type == "llama3") {
+      c.rope_factor = s.at("factor").get<double>();
+      c.low_freq_factor = s.at("low_freq_factor").get<double>();
+      c.high_freq_factor = s.at("high_freq_factor").get<double>();
+      c.original_max_position = s.at("original_max_position_embeddings").get<int>();
+    } else if (c.rope_type == "linear") {
+      c.rope_factor = s.at("factor").get<double>();
+    } else {
+      require(c.rope_type == "default", TF_ERR_UNSUPPORTED,
+              where + ": rope_scaling type " + c.rope_type + " is not supported (default, linear, llama3)");
+    }
+  }
+  return c;
+}
+
+std::vector<float> ModelConfig::rope_inv_freq() const {
+  const int half = head_dim / 2;
+  std::vector<float> inv(half);
+  for (int i = 0; i < half; ++i) {
+    // Hugging Face computes base ** (2i/dim) in float32; match its rounding.
+    const float exponent = static_cast<float>(2 * i) / static_cast<float>(head_dim);
+    inv[i] = 1.0f / std::pow(static_cast<float>(rope_theta), exponent);
+  }
+  if (rope_type == "linear") {
+    for (auto &f : inv) f = static_cast<float>(f / rope_factor);
+  } else if (rope_type == "llama3") {
+    const double low_wavelen = original_max_position / low_freq_factor;
+    const double high_wavelen = original_max_position / high_freq_factor;
+    for (auto &f : inv) {
+      const double wavelen = 2.0 * M_PI / f;
+      if (wavelen < high_wavelen) continue;  // high frequencies are kept
+      if (wavelen > low_wavelen) {
+        f = static_cast<float>(f / rope_factor);
+      } else {  // smooth interpolation between the two bands
+        const double smooth = (original_max_position / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor);
+        f = static_cast<float>((1.0 - smooth) * f / rope_factor + smooth * f);
+      }
+    }
+  }
+  return inv;
+}
+
+}  // namespace tf

@@ -1,0 +1,23 @@
+// GEMM goes to OpenBLAS: it is the bulk of the flops and no hand-written
+// kernel here would beat a tuned BLAS.
+#include <cblas.h>
+#include <omp.h>
+
+#include "kernels.h"
+
+namespace tf::cpu {
+
+void set_threads(int threads) {
+  if (threads <= 0) threads = omp_get_num_procs();
+  openblas_set_num_threads(threads);
+  omp_set_num_threads(threads);
+}
+
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+          int ldb, float beta, float *c, int ldc) {
+  if (m == 0 || n == 0) return;
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha,
+              a, lda, b, ldb, beta, c, ldc);
+}
+
+}  // namespace tf::cpu

@@ -1,0 +1,35 @@
+// CPU kernels, one file per operation. Parallel loops split work so that every
+// output element is reduced by one thread in a fixed order: results do not
+// depend on the thread count or scheduling.
+#pragma once
+#include "../backend.h"
+
+namespace tf::cpu {
+
+void set_threads(int threads);
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+          int ldb, float beta, float *c, int ldc);
+void embedding_forward(const float *table, const int32_t *ids, int n, int dim, float *out);
+void embedding_backward(const float *dout, const int32_t *ids, int n, int dim, float *dtable);
+void rmsnorm_forward(const float *x, const float *w, int n, int dim, float eps, float *y, float *rstd);
+void rmsnorm_backward(const float *dy, const float *x, const float *w, const float *rstd, int n, int dim, float *dx,
+                      float *dw);
+void rope_forward(float *x, const int32_t *pos, int n, int heads, int head_dim, const float *inv_freq);
+void rope_backward(float *dx, const int32_t *pos, int n, int heads, int head_dim, const float *inv_freq);
+void attention_forward(const float *q, const float *k, const float *v, const int32_t *seg_start,
+                       const AttentionShape &s, float *out, float *probs);
+void attention_backward(const float *dout, const float *q, const float *k, const float *v, const float *probs,
+                        const int32_t *seg_start, const AttentionShape &s, float *dq, float *dk, float *dv);
+void attention_decode(const float *q, const float *k_cache, const float *v_cache, const int32_t *lengths, int batch,
+                      int heads, int kv_heads, int head_dim, int capacity, int window, float *out);
+void swiglu_forward(const float *gate, const float *up, int64_t n, float *out);
+void swiglu_backward(const float *dout, const float *gate, const float *up, int64_t n, float *dgate, float *dup);
+double cross_entropy(const float *logits, const int32_t *targets, int n, int vocab, float *dlogits, float grad_scale);
+void adamw(float *param, const float *grad, float *m, float *v, int64_t n, float lr, float beta1, float beta2,
+           float eps, float weight_decay, float bias_correction1, float bias_correction2);
+void add(float *y, const float *x, int64_t n);
+void scale(float *x, int64_t n, float s);
+double sum_squares(const float *x, int64_t n);
+void bias_backward(const float *dy, int n, int dim, float *db);
+
+}  // namespace tf::cpu

@@ -1,0 +1,82 @@
+#include "export.h"
+
+#include <filesystem>
+
+#include "error.h"
+#include "fsutil.h"
+#include "safetensors.h"
+
+namespace tf {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// Files a Hugging Face model directory needs beside the weights.
+static const char *const kCopiedFiles[] = {"tokenizer.json",      "tokenizer_config.json",  "special_tokens_map.json",
+                                           "generation_config.json", "vocab.json",          "merges.txt",
+                                           "tokenizer.model",     "added_tokens.json",      "chat_template.jinja"};
+
+void save_merged(Model &model, const std::string &source_dir, const std::string &out_dir) {
+  // Merged copies of the adapted projections; every other tensor is written as is.
+  std::vector<std::vector<float>> merged;
+  std::vector<TensorView> views;
+  std::map<const Tensor *, const float *> replaced;
+  for (auto &L : model.layers) {
+    for (int p = 0; p < kNumProj; ++p) {
+      const LoraPair *pair = L.lora[p];
+      if (!pair) continue;
+      const Tensor *w = L.weight[p];
+      merged.emplace_back(w->data);
+      model.ops->gemm(false, false, (int)w->shape[0], (int)w->shape[1], model.lora.rank, model.lora.scale(),
+                      pair->b.data.data(), model.lora.rank, pair->a.data.data(), (int)w->shape[1], 1.0f,
+                      merged.back().data(), (int)w->shape[1]);
+    }
+  }
+  size_t next = 0;
+  for (auto &L : model.layers)
+    for (int p = 0; p < kNumProj; ++p)
+      if (L.lora[p]) replaced[L.weight[p]] = merged[next++].data();
+  for (const auto &t : model.params) {
+    auto it = replaced.find(t.get());
+    views.push_back({t->name, t->shape, it == replaced.end() ? t->data.data() : it->second});
+  }
+  json config = model.config.raw;
+  config["vocab_size"] = model.config.vocab_size;
+  config["torch_dtype"] = "float32";
+  commit_directory(out_dir, [&](const std::string &tmp) {
+    write_safetensors(tmp + "/model.safetensors", views, {{"format", "pt"}});
+    write_json_file(tmp + "/config.json", config);
+    for (const char *name : kCopiedFiles) {
+      const fs::path src = fs::path(source_dir) / name;
+      if (fs::exists(src)) fs::copy_file(src, fs::path(tmp) / name);
+    }
+  });
+}
+
+void save_adapter(Model &model, const std::string &base_model_name, const std::string &out_dir) {
+  require(!model.lora_pairs.empty(), TF_ERR_STATE, "save_adapter: the model has no LoRA adapter");
+  std::vector<TensorView> views;
+  for (Tensor *t : model.lora_tensors()) views.push_back({t->name, t->shape, t->data.data()});
+  json targets = json::array();
+  for (int p = 0; p < kNumProj; ++p)
+    if (model.lora.targets & (1 << p)) targets.push_back(kProjNames[p]);
+  const json config = {{"peft_type", "LORA"},
+                       {"task_type", "CAUSAL_LM"},
+                       {"base_model_name_or_path", base_model_name},
+                       {"r", model.lora.rank},
+                       {"lora_alpha", model.lora.alpha},
+                       {"lora_dropout", model.lora.dropout},
+                       {"target_modules", targets},
+                       {"bias", "none"},
+                       {"fan_in_fan_out", false},
+                       {"inference_mode", true},
+                       {"use_rslora", false},
+                       {"use_dora", false},
+                       {"modules_to_save", nullptr}};
+  commit_directory(out_dir, [&](const std::string &tmp) {
+    write_safetensors(tmp + "/adapter_model.safetensors", views, {{"format", "pt"}});
+    write_json_file(tmp + "/adapter_config.json", config);
+  });
+}
+
+}  // namespace tf

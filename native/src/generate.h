@@ -1,0 +1,22 @@
+// Batched generation with a KV cache, and teacher-forced token log-probabilities.
+#pragma once
+#include <vector>
+
+#include "model.h"
+#include "tuneforge.h"
+
+namespace tf {
+
+struct Generation {
+  std::vector<int32_t> tokens;
+  std::vector<float> logprobs;
+  int finish = TF_FINISH_LENGTH;
+};
+
+std::vector<Generation> generate(Model &model, const std::vector<std::vector<int32_t>> &prompts,
+                                 const tf_generate_options &options);
+
+// out[t] = log p(seq[t] | seq[<t]) for t >= 1; out[0] = 0.
+std::vector<float> token_logprobs(Model &model, const std::vector<int32_t> &seq);
+
+}  // namespace tf

@@ -1,0 +1,226 @@
+#include "model.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "error.h"
+#include "rng.h"
+#include "safetensors.h"
+
+namespace tf {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+const char *const kProjNames[kNumProj] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+const char *const kProjModules[kNumProj] = {"self_attn", "self_attn", "self_attn", "self_attn", "mlp", "mlp", "mlp"};
+
+static std::string shape_str(const std::vector<int64_t> &s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+static json read_json(const fs::path &p) {
+  std::ifstream f(p);
+  require(f.good(), TF_ERR_IO, p.string() + ": cannot open");
+  try {
+    return json::parse(f);
+  } catch (const std::exception &e) {
+    fail(TF_ERR_FORMAT, p.string() + ": not valid JSON: " + e.what());
+  }
+}
+
+static void proj_shape(const ModelConfig &c, int p, int64_t &out, int64_t &in) {
+  const int64_t d = c.hidden_size, q = (int64_t)c.num_heads * c.head_dim, kv = (int64_t)c.num_kv_heads * c.head_dim;
+  switch (p) {
+    case kQ: out = q, in = d; break;
+    case kK: case kV: out = kv, in = d; break;
+    case kO: out = d, in = q; break;
+    case kGate: case kUp: out = c.intermediate_size, in = d; break;
+    default: out = d, in = c.intermediate_size; break;
+  }
+}
+
+std::unique_ptr<Model> Model::load(const std::string &dir, const std::string &backend_name, int threads) {
+  auto m = std::make_unique<Model>();
+  m->dir = dir;
+  m->ops = &backend(backend_name);
+  m->threads = threads;
+  m->ops->set_threads(threads);
+  const fs::path root(dir);
+  require(fs::is_directory(root), TF_ERR_IO, dir + ": not a directory");
+  const fs::path config_path = root / "config.json";
+  require(fs::exists(config_path), TF_ERR_IO, config_path.string() + ": missing");
+  m->config = ModelConfig::parse(read_json(config_path), config_path.string());
+  const ModelConfig &c = m->config;
+  require(c.head_dim <= 1024, TF_ERR_UNSUPPORTED, "head_dim above 1024 is not supported");
+  m->inv_freq = c.rope_inv_freq();
+
+  // Expected parameters in Hugging Face order, with shapes implied by the config.
+  auto add = [&](const std::string &name, std::vector<int64_t> shape) {
+    auto t = std::make_unique<Tensor>();
+    t->name = name;
+    t->shape = std::move(shape);
+    Tensor *raw = t.get();
+    m->params.push_back(std::move(t));
+    return raw;
+  };
+  const int64_t D = c.hidden_size;
+  m->embed = add("model.embed_tokens.weight", {c.vocab_size, D});
+  m->layers.resize(c.num_layers);
+  for (int l = 0; l < c.num_layers; ++l) {
+    Layer &L = m->layers[l];
+    const std::string pre = "model.layers." + std::to_string(l) + ".";
+    L.input_norm = add(pre + "input_layernorm.weight", {D});
+    for (int p = 0; p < kNumProj; ++p) {
+      int64_t out, in;
+      proj_shape(c, p, out, in);
+      const std::string base = pre + kProjModules[p] + "." + kProjNames[p];
+      L.weight[p] = add(base + ".weight", {out, in});
+      const bool has_bias = (p <= kV && c.attention_bias) || (p == kO && c.o_bias);
+      if (has_bias) L.bias[p] = add(base + ".bias", {out});
+    }
+    L.post_norm = add(pre + "post_attention_layernorm.weight", {D});
+  }
+  m->final_norm = add("model.norm.weight", {D});
+  m->lm_head = c.tie_word_embeddings ? m->embed : add("lm_head.weight", {c.vocab_size, D});
+
+  // Locate the weights: one file or a sharded index.
+  std::vector<std::unique_ptr<SafetensorsFile>> files;
+  std::map<std::string, const SafetensorsFile *> where;
+  const fs::path single = root / "model.safetensors", index = root / "model.safetensors.index.json";
+  if (fs::exists(single)) {
+    files.push_back(std::make_unique<SafetensorsFile>(single.string()));
+    for (const auto &t : files.back()->tensors()) where[t.name] = files.back().get();
+  } else if (fs::exists(index)) {
+    const json idx = read_json(index);
+    require(idx.contains("weight_map") && idx["weight_map"].is_object(), TF_ERR_FORMAT,
+            index.string() + ": missing \"weight_map\"");
+    std::map<std::string, const SafetensorsFile *> opened;
+    for (auto it = idx["weight_map"].begin(); it != idx["weight_map"].end(); ++it) {
+      const std::string shard = it.value().get<std::string>();
+      require(shard.find('/') == std::string::npos && shard.find("..") == std::string::npos, TF_ERR_FORMAT,
+              index.string() + ": shard name " + shard + " must be a plain file name");
+      if (!opened.count(shard)) {
+        files.push_back(std::make_unique<SafetensorsFile>((root / shard).string()));
+        opened[shard] = files.back().get();
+      }
+      const SafetensorsFile *f = opened[shard];
+      require(f->find(it.key()) != nullptr, TF_ERR_MISMATCH,
+              index.string() + ": maps " + it.key() + " to " + shard + ", which does not contain it");
+      where[it.key()] = f;
+    }
+  } else {
+    fail(TF_ERR_IO, dir + ": no model.safetensors or model.safetensors.index.json (only safetensors weights are "
+                          "accepted)");
+  }
+
+  std::set<std::string> expected;
+  for (const auto &p : m->params) expected.insert(p->name);
+  for (const auto &[name, file] : where) {
+    if (expected.count(name)) continue;
+    // Old checkpoints carry rotary buffers; tied models sometimes store a copy of the head.
+    if (name.find("rotary_emb.inv_freq") != std::string::npos) continue;
+    if (name == "lm_head.weight" && c.tie_word_embeddings) continue;
+    fail(TF_ERR_MISMATCH, file->path() + ": unexpected tensor " + name + " for " + c.architecture + " with " +
+                              std::to_string(c.num_layers) + " layers");
+  }
+  for (auto &p : m->params) {
+    auto it = where.find(p->name);
+    require(it != where.end(), TF_ERR_MISMATCH,
+            dir + ": missing tensor " + p->name + " (expected shape " + shape_str(p->shape) + ")");
+    const TensorInfo *info = it->second->find(p->name);
+    require(info->shape == p->shape, TF_ERR_MISMATCH,
+            it->second->path() + ": tensor " + p->name + " has shape " + shape_str(info->shape) +
+                " but config.json implies " + shape_str(p->shape));
+    p->data.resize(info->numel());
+    it->second->read_f32(*info, p->data.data());
+  }
+  return m;
+}
+
+int64_t Model::num_parameters() const {
+  int64_t n = 0;
+  for (const auto &p : params) n += p->numel();
+  return n;
+}
+
+void Model::add_tokens(int n) {
+  require(n > 0, TF_ERR_INVALID_ARGUMENT, "add_tokens: count must be positive");
+  require(!has_trainer, TF_ERR_STATE, "add_tokens: not allowed while a trainer exists");
+  auto grow = [n](Tensor *t) {
+    const int64_t rows = t->shape[0], dim = t->shape[1];
+    std::vector<double> mean(dim, 0.0);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < dim; ++c) mean[c] += t->data[r * dim + c];
+    t->data.resize((rows + n) * dim);
+    for (int64_t r = rows; r < rows + n; ++r)
+      for (int64_t c = 0; c < dim; ++c) t->data[r * dim + c] = (float)(mean[c] / rows);
+    t->shape[0] = rows + n;
+  };
+  grow(embed);
+  if (lm_head != embed) grow(lm_head);
+  config.vocab_size += n;
+  config.raw["vocab_size"] = config.vocab_size;
+}
+
+void Model::attach_lora(const LoraConfig &cfg, uint64_t seed) {
+  require(lora_pairs.empty(), TF_ERR_STATE, "the model already has a LoRA adapter");
+  require(cfg.rank > 0, TF_ERR_INVALID_ARGUMENT, "lora rank must be positive");
+  require(cfg.targets != 0, TF_ERR_INVALID_ARGUMENT, "lora needs at least one target module");
+  lora = cfg;
+  Rng rng(seed);
+  for (int l = 0; l < config.num_layers; ++l) {
+    for (int p = 0; p < kNumProj; ++p) {
+      if (!(cfg.targets & (1 << p))) continue;
+      int64_t out, in;
+      proj_shape(config, p, out, in);
+      auto pair = std::make_unique<LoraPair>();
+      const std::string base =
+          "base_model.model.model.layers." + std::to_string(l) + "." + kProjModules[p] + "." + kProjNames[p];
+      pair->a.name = base + ".lora_A.weight";
+      pair->a.shape = {cfg.rank, in};
+      pair->a.data.resize(cfg.rank * in);
+      const float bound = 1.0f / std::sqrt((float)in);
+      for (auto &x : pair->a.data) x = (2.0f * rng.uniform() - 1.0f) * bound;
+      pair->b.name = base + ".lora_B.weight";
+      pair->b.shape = {out, cfg.rank};
+      pair->b.data.assign(out * cfg.rank, 0.0f);
+      layers[l].lora[p] = pair.get();
+      lora_pairs.push_back(std::move(pair));
+    }
+  }
+}
+
+void Model::merge_lora() {
+  require(!lora_pairs.empty(), TF_ERR_STATE, "the model has no LoRA adapter to merge");
+  require(!has_trainer, TF_ERR_STATE, "merge: not allowed while a trainer exists");
+  for (auto &L : layers) {
+    for (int p = 0; p < kNumProj; ++p) {
+      LoraPair *pair = L.lora[p];
+      if (!pair) continue;
+      Tensor *w = L.weight[p];
+      // W += scale * B A
+      ops->gemm(false, false, (int)w->shape[0], (int)w->shape[1], lora.rank, lora.scale(), pair->b.data.data(),
+                lora.rank, pair->a.data.data(), (int)w->shape[1], 1.0f, w->data.data(), (int)w->shape[1]);
+      L.lora[p] = nullptr;
+    }
+  }
+  lora_pairs.clear();
+  lora = LoraConfig{};
+}
+
+std::vector<Tensor *> Model::lora_tensors() {
+  std::vector<Tensor *> out;
+  for (auto &pair : lora_pairs) {
+    out.push_back(&pair->a);
+    out.push_back(&pair->b);
+  }
+  return out;
+}
+
+}  // namespace tf

@@ -1,0 +1,71 @@
+// A loaded model: configuration, f32 weights under their Hugging Face names,
+// and an optional LoRA adapter. Tensors are heap-allocated so pointers stay
+// valid while the parameter list grows.
+#pragma once
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "config.h"
+
+namespace tf {
+
+struct Tensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+  std::vector<float> grad;  // allocated only while the tensor is trained
+  int64_t numel() const { return static_cast<int64_t>(data.size()); }
+};
+
+// The seven projections LoRA can target, in PEFT's names.
+enum Proj { kQ, kK, kV, kO, kGate, kUp, kDown, kNumProj };
+extern const char *const kProjNames[kNumProj];  // "q_proj", ...
+extern const char *const kProjModules[kNumProj];  // "self_attn", "mlp"
+
+struct LoraPair {
+  Tensor a;  // [rank][in]
+  Tensor b;  // [out][rank]
+};
+
+struct Layer {
+  Tensor *input_norm = nullptr, *post_norm = nullptr;
+  Tensor *weight[kNumProj] = {};
+  Tensor *bias[kNumProj] = {};
+  LoraPair *lora[kNumProj] = {};
+};
+
+struct LoraConfig {
+  int rank = 0;
+  float alpha = 0, dropout = 0;
+  int targets = 0;  // bit i set: projection i
+  float scale() const { return alpha / rank; }
+};
+
+struct Model {
+  ModelConfig config;
+  std::string dir;
+  const Ops *ops = nullptr;
+  int threads = 0;
+  std::vector<std::unique_ptr<Tensor>> params;  // base weights
+  Tensor *embed = nullptr, *final_norm = nullptr, *lm_head = nullptr;  // lm_head == embed when tied
+  std::vector<Layer> layers;
+  LoraConfig lora;
+  std::vector<std::unique_ptr<LoraPair>> lora_pairs;
+  std::vector<float> inv_freq;
+  std::mutex busy;
+  bool has_trainer = false;
+
+  static std::unique_ptr<Model> load(const std::string &dir, const std::string &backend_name, int threads);
+  int64_t num_parameters() const;
+  void add_tokens(int n);
+  // Attaches a fresh adapter: A ~ U(-1/sqrt(in), 1/sqrt(in)) as PEFT's kaiming init, B = 0.
+  void attach_lora(const LoraConfig &cfg, uint64_t seed);
+  void merge_lora();
+  // Named as in a saved PEFT adapter: base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight
+  std::vector<Tensor *> lora_tensors();
+};
+
+}  // namespace tf

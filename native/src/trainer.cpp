@@ -1,0 +1,203 @@
+#include "trainer.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include "error.h"
+#include "fsutil.h"
+#include "safetensors.h"
+
+namespace tf {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+static void validate(const tf_train_config &c) {
+  require(c.mode == TF_MODE_FULL || c.mode == TF_MODE_LORA, TF_ERR_INVALID_ARGUMENT, "mode must be full or lora");
+  require(c.lr >= 0 && std::isfinite(c.lr), TF_ERR_INVALID_ARGUMENT, "lr must be a non-negative number");
+  require(c.beta1 >= 0 && c.beta1 < 1 && c.beta2 >= 0 && c.beta2 < 1, TF_ERR_INVALID_ARGUMENT,
+          "betas must be in [0, 1)");
+  require(c.eps > 0, TF_ERR_INVALID_ARGUMENT, "eps must be positive");
+  require(c.weight_decay >= 0, TF_ERR_INVALID_ARGUMENT, "weight_decay must be non-negative");
+  require(c.schedule >= TF_SCHEDULE_CONSTANT && c.schedule <= TF_SCHEDULE_COSINE, TF_ERR_INVALID_ARGUMENT,
+          "schedule must be constant, linear or cosine");
+  require(c.warmup_steps >= 0, TF_ERR_INVALID_ARGUMENT, "warmup_steps must be non-negative");
+  require(c.schedule == TF_SCHEDULE_CONSTANT || c.total_steps > 0, TF_ERR_INVALID_ARGUMENT,
+          "total_steps must be positive for linear and cosine schedules");
+  if (c.mode == TF_MODE_LORA) {
+    require(c.lora_rank > 0, TF_ERR_INVALID_ARGUMENT, "lora_rank must be positive");
+    require(c.lora_alpha > 0, TF_ERR_INVALID_ARGUMENT, "lora_alpha must be positive");
+    require(c.lora_dropout >= 0 && c.lora_dropout < 1, TF_ERR_INVALID_ARGUMENT, "lora_dropout must be in [0, 1)");
+    require(c.lora_targets > 0 && c.lora_targets < (1 << kNumProj), TF_ERR_INVALID_ARGUMENT,
+            "lora_targets must name at least one of the seven projections");
+  }
+}
+
+Trainer::Trainer(Model &model, const tf_train_config &config) : model_(model), config_(config) {
+  validate(config);
+  require(!model.has_trainer, TF_ERR_STATE, "the model already has a trainer");
+  if (config.mode == TF_MODE_LORA) {
+    model.attach_lora({config.lora_rank, config.lora_alpha, config.lora_dropout, config.lora_targets}, config.seed);
+    params_ = model.lora_tensors();
+  } else {
+    require(model.lora_pairs.empty(), TF_ERR_STATE, "full fine-tuning: merge the LoRA adapter first");
+    for (auto &p : model.params) params_.push_back(p.get());
+  }
+  for (Tensor *p : params_) {
+    p->grad.assign(p->data.size(), 0.0f);
+    m_.emplace_back(p->data.size(), 0.0f);
+    v_.emplace_back(p->data.size(), 0.0f);
+  }
+  model.has_trainer = true;
+}
+
+Trainer::~Trainer() {
+  for (Tensor *p : params_) std::vector<float>().swap(p->grad);
+  model_.has_trainer = false;
+}
+
+Tensor *Trainer::find(const std::string &name) const {
+  for (Tensor *p : params_)
+    if (p->name == name) return p;
+  return nullptr;
+}
+
+float Trainer::lr_at(int s) const {
+  const tf_train_config &c = config_;
+  if (s < c.warmup_steps) return c.lr * (float)((double)s / std::max(1, c.warmup_steps));
+  if (c.schedule == TF_SCHEDULE_CONSTANT) return c.lr;
+  const double span = std::max(1, c.total_steps - c.warmup_steps);
+  if (c.schedule == TF_SCHEDULE_LINEAR) return (float)(c.lr * std::max(0.0, (c.total_steps - s) / span));
+  const double progress = (s - c.warmup_steps) / span;
+  return (float)(c.lr * std::max(0.0, 0.5 * (1.0 + std::cos(M_PI * progress))));
+}
+
+float Trainer::accumulate(const int32_t *ids, const int32_t *labels, const int32_t *pos, int batch, int seq) {
+  require(batch > 0 && seq > 0, TF_ERR_INVALID_ARGUMENT, "batch and seq must be positive");
+  const int V = model_.config.vocab_size;
+  prepare_pass(pass_, ids, pos, batch, seq);
+  pass_.training = true;
+  pass_.recompute = config_.recompute != 0;
+  pass_.dropout_seed = config_.seed * 0x100000001b3ULL + micro_batches_;
+  std::vector<int32_t> targets(batch * seq);
+  int64_t count = 0;
+  for (int b = 0; b < batch; ++b) {
+    for (int t = 0; t < seq; ++t) {
+      const int32_t label = t + 1 < seq ? labels[b * seq + t + 1] : -100;
+      require(label == -100 || (label >= 0 && label < V), TF_ERR_INVALID_ARGUMENT,
+              "label " + std::to_string(label) + " is neither -100 nor a token id");
+      targets[b * seq + t] = label;
+      count += label >= 0;
+    }
+  }
+  forward(model_, pass_);
+  // Gradients are summed over tokens here and divided by all counted tokens at the step.
+  const double loss_sum = model_.ops->cross_entropy(pass_.logits.data(), targets.data(), batch * seq, V,
+                                                    pass_.logits.data(), 1.0f);
+  backward(model_, pass_, pass_.logits.data());
+  micro_batches_++;
+  pending_tokens_ += count;
+  pending_loss_ += loss_sum;
+  return count ? (float)(loss_sum / count) : 0.0f;
+}
+
+void Trainer::grad(const Tensor &t, float *out) const {
+  const float s = pending_tokens_ ? 1.0f / (float)pending_tokens_ : 0.0f;
+  for (size_t i = 0; i < t.grad.size(); ++i) out[i] = t.grad[i] * s;
+}
+
+tf_step_result Trainer::step() {
+  require(pending_tokens_ > 0, TF_ERR_STATE, "step: no tokens with labels were accumulated since the last step");
+  const Ops &ops = *model_.ops;
+  const float inv = 1.0f / (float)pending_tokens_;
+  double sq = 0.0;
+  for (Tensor *p : params_) {
+    ops.scale(p->grad.data(), p->numel(), inv);
+    sq += ops.sum_squares(p->grad.data(), p->numel());
+  }
+  const float norm = (float)std::sqrt(sq);
+  if (config_.max_grad_norm > 0) {
+    // torch.nn.utils.clip_grad_norm_: always multiplies by the clamped coefficient.
+    const float coef = std::min(1.0f, config_.max_grad_norm / (norm + 1e-6f));
+    for (Tensor *p : params_) ops.scale(p->grad.data(), p->numel(), coef);
+  }
+  const float lr = lr_at(step_);
+  step_++;
+  const float bc1 = (float)(1.0 - std::pow((double)config_.beta1, step_));
+  const float bc2 = (float)(1.0 - std::pow((double)config_.beta2, step_));
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor *p = params_[i];
+    // Decay matrices only, as Hugging Face does: biases and norm weights are exempt.
+    const float wd = p->shape.size() >= 2 ? config_.weight_decay : 0.0f;
+    ops.adamw(p->data.data(), p->grad.data(), m_[i].data(), v_[i].data(), p->numel(), lr, config_.beta1,
+              config_.beta2, config_.eps, wd, bc1, bc2);
+    std::fill(p->grad.begin(), p->grad.end(), 0.0f);
+  }
+  tf_step_result r{step_, lr, norm, (float)(pending_loss_ / pending_tokens_), pending_tokens_};
+  pending_tokens_ = 0;
+  pending_loss_ = 0.0;
+  return r;
+}
+
+void Trainer::load_adapter(const std::string &path, const std::string &prefix) {
+  require(config_.mode == TF_MODE_LORA, TF_ERR_STATE, "load_adapter: the trainer is not in LoRA mode");
+  SafetensorsFile file(path);
+  for (Tensor *p : params_) {
+    const TensorInfo *info = file.find(prefix + p->name);
+    require(info != nullptr, TF_ERR_MISMATCH, path + ": missing tensor " + prefix + p->name);
+    require(info->shape == p->shape, TF_ERR_MISMATCH, path + ": tensor " + prefix + p->name + " has the wrong shape");
+    file.read_f32(*info, p->data.data());
+  }
+}
+
+void Trainer::save(const std::string &dir) const {
+  require(pending_tokens_ == 0, TF_ERR_STATE, "save: gradients are pending; call step first");
+  commit_directory(dir, [&](const std::string &tmp) {
+    std::vector<TensorView> weights, moments;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      weights.push_back({params_[i]->name, params_[i]->shape, params_[i]->data.data()});
+      moments.push_back({"exp_avg." + params_[i]->name, params_[i]->shape, m_[i].data()});
+      moments.push_back({"exp_avg_sq." + params_[i]->name, params_[i]->shape, v_[i].data()});
+    }
+    write_safetensors(tmp + "/trainable.safetensors", weights);
+    write_safetensors(tmp + "/optimizer.safetensors", moments);
+    json state = {{"format", 1},
+                  {"step", step_},
+                  {"micro_batches", micro_batches_},
+                  {"seed", config_.seed},
+                  {"mode", config_.mode == TF_MODE_LORA ? "lora" : "full"},
+                  {"vocab_size", model_.config.vocab_size},
+                  {"num_params", params_.size()}};
+    write_json_file(tmp + "/trainer_state.json", state);
+  });
+}
+
+void Trainer::resume(const std::string &dir) {
+  require(pending_tokens_ == 0, TF_ERR_STATE, "resume: gradients are pending");
+  verify_manifest(dir);
+  const json state = read_json_file(dir + "/trainer_state.json");
+  const std::string mode = config_.mode == TF_MODE_LORA ? "lora" : "full";
+  require(state.value("mode", std::string()) == mode, TF_ERR_MISMATCH,
+          dir + ": checkpoint is for " + state.value("mode", std::string("?")) + " training, trainer is " + mode);
+  require(state.value("vocab_size", 0) == model_.config.vocab_size, TF_ERR_MISMATCH,
+          dir + ": checkpoint vocabulary size differs from the model's");
+  SafetensorsFile weights(dir + "/trainable.safetensors"), moments(dir + "/optimizer.safetensors");
+  require(weights.tensors().size() == params_.size(), TF_ERR_MISMATCH,
+          dir + ": checkpoint holds " + std::to_string(weights.tensors().size()) + " tensors, trainer has " +
+              std::to_string(params_.size()));
+  auto load = [&](const SafetensorsFile &f, const std::string &name, const Tensor &like, float *out) {
+    const TensorInfo *info = f.find(name);
+    require(info && info->shape == like.shape, TF_ERR_MISMATCH, f.path() + ": missing or misshapen tensor " + name);
+    f.read_f32(*info, out);
+  };
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor *p = params_[i];
+    load(weights, p->name, *p, p->data.data());
+    load(moments, "exp_avg." + p->name, *p, m_[i].data());
+    load(moments, "exp_avg_sq." + p->name, *p, v_[i].data());
+  }
+  step_ = state.at("step").get<int>();
+  micro_batches_ = state.at("micro_batches").get<uint64_t>();
+}
+
+}  // namespace tf

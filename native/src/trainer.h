@@ -1,0 +1,44 @@
+// Optimizer state and the training step: token-weighted gradient
+// accumulation, global-norm clipping, AdamW, scheduled learning rate.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "model.h"
+#include "transformer.h"
+#include "tuneforge.h"
+
+namespace tf {
+
+class Trainer {
+ public:
+  Trainer(Model &model, const tf_train_config &config);
+  ~Trainer();
+
+  float accumulate(const int32_t *ids, const int32_t *labels, const int32_t *pos, int batch, int seq);
+  tf_step_result step();
+  float lr_at(int step) const;
+
+  const std::vector<Tensor *> &params() const { return params_; }
+  Tensor *find(const std::string &name) const;
+  // Gradient as the step would see it (divided by the tokens counted so far).
+  void grad(const Tensor &t, float *out) const;
+  int steps_done() const { return step_; }
+
+  void load_adapter(const std::string &path, const std::string &prefix);
+  void save(const std::string &dir) const;
+  void resume(const std::string &dir);
+
+ private:
+  Model &model_;
+  tf_train_config config_;
+  std::vector<Tensor *> params_;
+  std::vector<std::vector<float>> m_, v_;
+  int step_ = 0;
+  int64_t pending_tokens_ = 0;
+  double pending_loss_ = 0.0;
+  uint64_t micro_batches_ = 0;  // seeds dropout; part of the checkpointed RNG state
+  Pass pass_;
+};
+
+}  // namespace tf

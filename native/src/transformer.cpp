@@ -1,0 +1,256 @@
+#include "transformer.h"
+
+#include <cstring>
+
+#include "error.h"
+#include "rng.h"
+
+namespace tf {
+
+void prepare_pass(Pass &pass, const int32_t *ids, const int32_t *position_ids, int batch, int seq) {
+  const int n = batch * seq;
+  pass.batch = batch;
+  pass.seq = seq;
+  pass.ids.assign(ids, ids + n);
+  pass.pos.resize(n);
+  pass.seg_start.resize(n);
+  for (int b = 0; b < batch; ++b) {
+    for (int t = 0; t < seq; ++t) {
+      const int i = b * seq + t;
+      pass.pos[i] = position_ids ? position_ids[i] : t;
+      const bool starts = t == 0 || pass.pos[i] != pass.pos[i - 1] + 1;
+      pass.seg_start[i] = starts ? t : pass.seg_start[i - 1];
+    }
+  }
+}
+
+static void ensure(std::vector<float> &v, size_t n) {
+  if (v.size() != n) v.resize(n);
+}
+
+static uint64_t mix(uint64_t a, uint64_t b) {
+  uint64_t z = a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  return z ^ (z >> 31);
+}
+
+void linear_forward(Model &model, int layer, int proj, const float *x, int n, float *y, bool accumulate,
+                    LayerActs *acts, bool training, uint64_t dropout_seed) {
+  const Ops &ops = *model.ops;
+  const Layer &L = model.layers[layer];
+  const Tensor *w = L.weight[proj];
+  const int out = (int)w->shape[0], in = (int)w->shape[1];
+  ops.gemm(false, true, n, out, in, 1.0f, x, in, w->data.data(), in, accumulate ? 1.0f : 0.0f, y, out);
+  if (const Tensor *b = L.bias[proj]) {
+    for (int i = 0; i < n; ++i) ops.add(y + (int64_t)i * out, b->data.data(), out);
+  }
+  const LoraPair *pair = L.lora[proj];
+  if (!pair) return;
+  const int r = model.lora.rank;
+  std::vector<float> local_xa;
+  std::vector<float> &xa = acts ? acts->lora_xa[proj] : local_xa;
+  ensure(xa, (size_t)n * r);
+  const float *xin = x;
+  std::vector<float> dropped;
+  if (training && model.lora.dropout > 0.0f) {
+    // The mask is a pure function of (seed, layer, proj) so recomputation reproduces it.
+    std::vector<float> &mask = acts->lora_mask[proj];
+    ensure(mask, (size_t)n * in);
+    Rng rng(mix(mix(dropout_seed, (uint64_t)layer), (uint64_t)proj));
+    const float keep = 1.0f / (1.0f - model.lora.dropout);
+    dropped.resize((size_t)n * in);
+    for (size_t i = 0; i < mask.size(); ++i) {
+      mask[i] = rng.uniform() < model.lora.dropout ? 0.0f : keep;
+      dropped[i] = x[i] * mask[i];
+    }
+    xin = dropped.data();
+  } else if (acts) {
+    acts->lora_mask[proj].clear();
+  }
+  ops.gemm(false, true, n, r, in, 1.0f, xin, in, pair->a.data.data(), in, 0.0f, xa.data(), r);
+  ops.gemm(false, true, n, out, r, model.lora.scale(), xa.data(), r, pair->b.data.data(), r, 1.0f, y, out);
+}
+
+// dx (if non-null) accumulates dy W (+ the LoRA path); weight grads accumulate where allocated.
+static void linear_backward(Model &model, int layer, int proj, const float *dy, const float *x, int n, float *dx,
+                            LayerActs &acts) {
+  const Ops &ops = *model.ops;
+  Layer &L = model.layers[layer];
+  Tensor *w = L.weight[proj];
+  const int out = (int)w->shape[0], in = (int)w->shape[1];
+  if (!w->grad.empty()) ops.gemm(true, false, out, in, n, 1.0f, dy, out, x, in, 1.0f, w->grad.data(), in);
+  if (Tensor *b = L.bias[proj]; b && !b->grad.empty()) ops.bias_backward(dy, n, out, b->grad.data());
+  if (dx) ops.gemm(false, false, n, in, out, 1.0f, dy, out, w->data.data(), in, 1.0f, dx, in);
+  LoraPair *pair = L.lora[proj];
+  if (!pair) return;
+  const int r = model.lora.rank;
+  const float s = model.lora.scale();
+  const std::vector<float> &xa = acts.lora_xa[proj];
+  const std::vector<float> &mask = acts.lora_mask[proj];
+  std::vector<float> dropped;
+  const float *xin = x;
+  if (!mask.empty()) {
+    dropped.resize((size_t)n * in);
+    for (size_t i = 0; i < dropped.size(); ++i) dropped[i] = x[i] * mask[i];
+    xin = dropped.data();
+  }
+  if (!pair->b.grad.empty())
+    ops.gemm(true, false, out, r, n, s, dy, out, xa.data(), r, 1.0f, pair->b.grad.data(), r);
+  std::vector<float> dxa((size_t)n * r);
+  ops.gemm(false, false, n, r, out, s, dy, out, pair->b.data.data(), r, 0.0f, dxa.data(), r);
+  if (!pair->a.grad.empty())
+    ops.gemm(true, false, r, in, n, 1.0f, dxa.data(), r, xin, in, 1.0f, pair->a.grad.data(), in);
+  if (!dx) return;
+  if (mask.empty()) {
+    ops.gemm(false, false, n, in, r, 1.0f, dxa.data(), r, pair->a.data.data(), in, 1.0f, dx, in);
+  } else {
+    std::vector<float> tmp((size_t)n * in);
+    ops.gemm(false, false, n, in, r, 1.0f, dxa.data(), r, pair->a.data.data(), in, 0.0f, tmp.data(), in);
+    for (size_t i = 0; i < tmp.size(); ++i) dx[i] += tmp[i] * mask[i];
+  }
+}
+
+static AttentionShape attn_shape(const Model &m, const Pass &p) {
+  const ModelConfig &c = m.config;
+  return {p.batch, p.seq, c.num_heads, c.num_kv_heads, c.head_dim, c.sliding_window};
+}
+
+// x_out may be null: recomputation only needs the activations.
+static void layer_forward(Model &model, int l, Pass &pass, const float *x_in, float *x_out, LayerActs &a) {
+  const Ops &ops = *model.ops;
+  const ModelConfig &c = model.config;
+  const Layer &L = model.layers[l];
+  const int n = pass.tokens(), D = c.hidden_size, F = c.intermediate_size;
+  const int QD = c.num_heads * c.head_dim, KD = c.num_kv_heads * c.head_dim;
+  const uint64_t seed = pass.dropout_seed;
+  ensure(a.h1, (size_t)n * D);
+  ensure(a.rstd1, n);
+  ensure(a.q, (size_t)n * QD);
+  ensure(a.k, (size_t)n * KD);
+  ensure(a.v, (size_t)n * KD);
+  ensure(a.probs, (size_t)pass.batch * c.num_heads * pass.seq * pass.seq);
+  ensure(a.attn, (size_t)n * QD);
+  ensure(a.x_mid, (size_t)n * D);
+  ensure(a.h2, (size_t)n * D);
+  ensure(a.rstd2, n);
+  ensure(a.g, (size_t)n * F);
+  ensure(a.u, (size_t)n * F);
+  ensure(a.a, (size_t)n * F);
+
+  ops.rmsnorm_forward(x_in, L.input_norm->data.data(), n, D, c.rms_norm_eps, a.h1.data(), a.rstd1.data());
+  linear_forward(model, l, kQ, a.h1.data(), n, a.q.data(), false, &a, pass.training, seed);
+  linear_forward(model, l, kK, a.h1.data(), n, a.k.data(), false, &a, pass.training, seed);
+  linear_forward(model, l, kV, a.h1.data(), n, a.v.data(), false, &a, pass.training, seed);
+  ops.rope_forward(a.q.data(), pass.pos.data(), n, c.num_heads, c.head_dim, model.inv_freq.data());
+  ops.rope_forward(a.k.data(), pass.pos.data(), n, c.num_kv_heads, c.head_dim, model.inv_freq.data());
+  ops.attention_forward(a.q.data(), a.k.data(), a.v.data(), pass.seg_start.data(), attn_shape(model, pass),
+                        a.attn.data(), a.probs.data());
+  std::memcpy(a.x_mid.data(), x_in, sizeof(float) * n * D);
+  linear_forward(model, l, kO, a.attn.data(), n, a.x_mid.data(), true, &a, pass.training, seed);
+  ops.rmsnorm_forward(a.x_mid.data(), L.post_norm->data.data(), n, D, c.rms_norm_eps, a.h2.data(), a.rstd2.data());
+  linear_forward(model, l, kGate, a.h2.data(), n, a.g.data(), false, &a, pass.training, seed);
+  linear_forward(model, l, kUp, a.h2.data(), n, a.u.data(), false, &a, pass.training, seed);
+  ops.swiglu_forward(a.g.data(), a.u.data(), (int64_t)n * F, a.a.data());
+  if (x_out) {
+    std::memcpy(x_out, a.x_mid.data(), sizeof(float) * n * D);
+    linear_forward(model, l, kDown, a.a.data(), n, x_out, true, &a, pass.training, seed);
+  }
+}
+
+void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows, const LayerHook &hook) {
+  const Ops &ops = *model.ops;
+  const ModelConfig &c = model.config;
+  const int n = pass.tokens(), D = c.hidden_size, V = c.vocab_size;
+  const int L = c.num_layers;
+  const bool keep_all = pass.training && !pass.recompute;
+  pass.xs.resize(L + 1);
+  for (auto &x : pass.xs) ensure(x, (size_t)n * D);
+  pass.acts.resize(keep_all ? L : 1);
+  for (int id : pass.ids) require(id >= 0 && id < V, TF_ERR_INVALID_ARGUMENT,
+                                  "token id " + std::to_string(id) + " is outside the vocabulary (size " +
+                                      std::to_string(V) + ")");
+  ops.embedding_forward(model.embed->data.data(), pass.ids.data(), n, D, pass.xs[0].data());
+  for (int l = 0; l < L; ++l) {
+    LayerActs &a = pass.acts[keep_all ? l : 0];
+    layer_forward(model, l, pass, pass.xs[l].data(), pass.xs[l + 1].data(), a);
+    if (hook) hook(l, a);
+  }
+  ensure(pass.hf, (size_t)n * D);
+  ensure(pass.rstdf, n);
+  ops.rmsnorm_forward(pass.xs[L].data(), model.final_norm->data.data(), n, D, c.rms_norm_eps, pass.hf.data(),
+                      pass.rstdf.data());
+  if (logit_rows.empty()) {
+    ensure(pass.logits, (size_t)n * V);
+    ops.gemm(false, true, n, V, D, 1.0f, pass.hf.data(), D, model.lm_head->data.data(), D, 0.0f, pass.logits.data(),
+             V);
+  } else {
+    const int rows = (int)logit_rows.size();
+    std::vector<float> h((size_t)rows * D);
+    for (int i = 0; i < rows; ++i)
+      std::memcpy(h.data() + (size_t)i * D, pass.hf.data() + (size_t)logit_rows[i] * D, sizeof(float) * D);
+    ensure(pass.logits, (size_t)rows * V);
+    ops.gemm(false, true, rows, V, D, 1.0f, h.data(), D, model.lm_head->data.data(), D, 0.0f, pass.logits.data(), V);
+  }
+}
+
+struct Scratch {
+  std::vector<float> dh, dattn, dq, dk, dv, da, dg, du, dnorm;
+};
+
+static void layer_backward(Model &model, int l, Pass &pass, const float *x_in, LayerActs &a, float *dx, Scratch &s) {
+  const Ops &ops = *model.ops;
+  const ModelConfig &c = model.config;
+  Layer &L = model.layers[l];
+  const int n = pass.tokens(), D = c.hidden_size, F = c.intermediate_size;
+  const int QD = c.num_heads * c.head_dim, KD = c.num_kv_heads * c.head_dim;
+  s.da.assign((size_t)n * F, 0.0f);
+  ensure(s.dg, (size_t)n * F);
+  ensure(s.du, (size_t)n * F);
+  linear_backward(model, l, kDown, dx, a.a.data(), n, s.da.data(), a);
+  ops.swiglu_backward(s.da.data(), a.g.data(), a.u.data(), (int64_t)n * F, s.dg.data(), s.du.data());
+  s.dh.assign((size_t)n * D, 0.0f);
+  linear_backward(model, l, kGate, s.dg.data(), a.h2.data(), n, s.dh.data(), a);
+  linear_backward(model, l, kUp, s.du.data(), a.h2.data(), n, s.dh.data(), a);
+  float *dw_post = L.post_norm->grad.empty() ? (s.dnorm.assign(D, 0.0f), s.dnorm.data()) : L.post_norm->grad.data();
+  ops.rmsnorm_backward(s.dh.data(), a.x_mid.data(), L.post_norm->data.data(), a.rstd2.data(), n, D, dx, dw_post);
+
+  s.dattn.assign((size_t)n * QD, 0.0f);
+  linear_backward(model, l, kO, dx, a.attn.data(), n, s.dattn.data(), a);
+  ensure(s.dq, (size_t)n * QD);
+  ensure(s.dk, (size_t)n * KD);
+  ensure(s.dv, (size_t)n * KD);
+  ops.attention_backward(s.dattn.data(), a.q.data(), a.k.data(), a.v.data(), a.probs.data(), pass.seg_start.data(),
+                         attn_shape(model, pass), s.dq.data(), s.dk.data(), s.dv.data());
+  ops.rope_backward(s.dq.data(), pass.pos.data(), n, c.num_heads, c.head_dim, model.inv_freq.data());
+  ops.rope_backward(s.dk.data(), pass.pos.data(), n, c.num_kv_heads, c.head_dim, model.inv_freq.data());
+  s.dh.assign((size_t)n * D, 0.0f);
+  linear_backward(model, l, kQ, s.dq.data(), a.h1.data(), n, s.dh.data(), a);
+  linear_backward(model, l, kK, s.dk.data(), a.h1.data(), n, s.dh.data(), a);
+  linear_backward(model, l, kV, s.dv.data(), a.h1.data(), n, s.dh.data(), a);
+  float *dw_in = L.input_norm->grad.empty() ? (s.dnorm.assign(D, 0.0f), s.dnorm.data()) : L.input_norm->grad.data();
+  ops.rmsnorm_backward(s.dh.data(), x_in, L.input_norm->data.data(), a.rstd1.data(), n, D, dx, dw_in);
+}
+
+void backward(Model &model, Pass &pass, float *dlogits) {
+  const Ops &ops = *model.ops;
+  const ModelConfig &c = model.config;
+  const int n = pass.tokens(), D = c.hidden_size, V = c.vocab_size, L = c.num_layers;
+  std::vector<float> dhf((size_t)n * D);
+  ops.gemm(false, false, n, D, V, 1.0f, dlogits, V, model.lm_head->data.data(), D, 0.0f, dhf.data(), D);
+  if (!model.lm_head->grad.empty())
+    ops.gemm(true, false, V, D, n, 1.0f, dlogits, V, pass.hf.data(), D, 1.0f, model.lm_head->grad.data(), D);
+  std::vector<float> dx((size_t)n * D, 0.0f);
+  Scratch s;
+  float *dw_final = model.final_norm->grad.empty() ? (s.dnorm.assign(D, 0.0f), s.dnorm.data())
+                                                   : model.final_norm->grad.data();
+  ops.rmsnorm_backward(dhf.data(), pass.xs[L].data(), model.final_norm->data.data(), pass.rstdf.data(), n, D,
+                       dx.data(), dw_final);
+  for (int l = L - 1; l >= 0; --l) {
+    LayerActs &a = pass.acts[pass.recompute ? 0 : l];
+    if (pass.recompute) layer_forward(model, l, pass, pass.xs[l].data(), nullptr, a);
+    layer_backward(model, l, pass, pass.xs[l].data(), a, dx.data(), s);
+  }
+  if (!model.embed->grad.empty()) ops.embedding_backward(dx.data(), pass.ids.data(), n, D, model.embed->grad.data());
+}
+
+}  // namespace tf

@@ -1,0 +1,47 @@
+// Forward and backward of the decoder over one batch, written out by hand as
+// in llm.c: every activation the backward pass needs lives in a Pass.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "model.h"
+
+namespace tf {
+
+struct LayerActs {
+  std::vector<float> h1, rstd1, q, k, v, probs, attn, x_mid, h2, rstd2, g, u, a;
+  std::vector<float> lora_xa[kNumProj];    // x A^T, [N][rank]
+  std::vector<float> lora_mask[kNumProj];  // dropout keep-scale, [N][in]; empty without dropout
+};
+
+struct Pass {
+  int batch = 0, seq = 0;
+  std::vector<int32_t> ids, pos, seg_start;
+  std::vector<std::vector<float>> xs;  // residual stream entering each layer, and after the last
+  std::vector<LayerActs> acts;         // one per layer, or a single shared one when recomputing
+  std::vector<float> hf, rstdf, logits;
+  bool training = false;
+  bool recompute = false;
+  uint64_t dropout_seed = 0;
+  int tokens() const { return batch * seq; }
+};
+
+// Fills ids/pos/seg_start: a position that does not continue the previous one starts a packed sample.
+void prepare_pass(Pass &pass, const int32_t *ids, const int32_t *position_ids, int batch, int seq);
+
+// Called after each layer with that layer's activations (the KV cache fill during prefill).
+using LayerHook = std::function<void(int layer, const LayerActs &acts)>;
+
+// logit_rows: when non-empty, logits are computed only for these token rows (in that order).
+void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows = {}, const LayerHook &hook = nullptr);
+
+// dlogits [tokens][vocab] is consumed (overwritten). Gradients are added into Tensor::grad
+// of every tensor whose grad is allocated.
+void backward(Model &model, Pass &pass, float *dlogits);
+
+// y (+)= x W^T + b + scale * drop(x) A^T B^T. Used by the decoder and by generation.
+void linear_forward(Model &model, int layer, int proj, const float *x, int n, float *y, bool accumulate,
+                    LayerActs *acts, bool training, uint64_t dropout_seed);
+
+}  // namespace tf

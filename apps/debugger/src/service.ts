@@ -1,0 +1,8 @@
+import type { ServiceDefinition } from '@tuneforge/service-kit';
+import { version } from '../package.json';
+
+/**
+ * The debugger service. Its own handlers arrive with the issues that give it work; until then it runs the
+ * kit's health, readiness, metrics and ping handlers, so the deployment can already prove it is wired.
+ */
+export const service: ServiceDefinition = { name: 'debugger', version };

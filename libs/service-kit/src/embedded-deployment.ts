@@ -1,0 +1,52 @@
+import type { INestApplication } from '@nestjs/common';
+import { ALL_TOPICS } from '@tuneforge/contracts';
+import { InProcessMessageBus } from '@tuneforge/messaging';
+import type { ArtifactStore } from '@tuneforge/storage';
+import type { Logger } from '@tuneforge/telemetry';
+import { createServiceApp } from './create-service-app';
+import { loadServiceConfig } from './service-config';
+import type { ServiceDefinition } from './service-definition';
+
+export interface EmbeddedOptions {
+  store: ArtifactStore;
+  logger: Logger;
+  host: string;
+  /** Port of the first service (the gateway); the others take the next ones. 0: any free ports. */
+  basePort: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface EmbeddedDeployment {
+  bus: InProcessMessageBus;
+  apps: ReadonlyMap<string, { app: INestApplication; url: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Every service in this one process, over the in-process bus and a shared artifact store: the same
+ * service code as distributed mode, with no broker or object store to run.
+ */
+export async function startEmbeddedDeployment(definitions: readonly ServiceDefinition[], options: EmbeddedOptions): Promise<EmbeddedDeployment> {
+  const bus = new InProcessMessageBus({ logger: options.logger });
+  await bus.ensureTopics(ALL_TOPICS);
+  const apps = new Map<string, { app: INestApplication; url: string }>();
+  for (const [index, definition] of definitions.entries()) {
+    const app = await createServiceApp(definition, {
+      identity: { name: definition.name, version: definition.version, instanceId: `embedded-${process.pid}`, mode: 'embedded' },
+      bus,
+      store: options.store,
+      logger: options.logger.child({ service: definition.name }),
+      config: definition.envSchema ? loadServiceConfig(definition.envSchema, options.env ?? process.env) : {},
+    });
+    await app.listen(options.basePort === 0 ? 0 : options.basePort + index, options.host);
+    apps.set(definition.name, { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') });
+  }
+  return {
+    bus,
+    apps,
+    close: async () => {
+      for (const { app } of apps.values()) await app.close();
+      await bus.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { ALL_TOPICS } from '@tuneforge/contracts';
+import { KafkaMessageBus, StoreIdempotencyStore } from '@tuneforge/messaging';
+import { createArtifactStoreFromEnv } from '@tuneforge/storage';
+import { createLogger, startTelemetry, type Logger } from '@tuneforge/telemetry';
+import { createServiceApp } from './create-service-app';
+import { baseServiceEnvSchema, ConfigError, loadServiceConfig, requireKafkaBrokers } from './service-config';
+import type { ServiceDefinition } from './service-definition';
+import { closeOnSignals } from './shutdown';
+
+/**
+ * Entry point of a service in distributed mode: its own process, Kafka for messages, MinIO (or any
+ * store the environment names) for artifacts. A configuration error ends the process at once with
+ * exit code 78 (EX_CONFIG) and the list of wrong variables.
+ */
+export async function runService(definition: ServiceDefinition): Promise<void> {
+  const logger = createLogger(definition.name);
+  try {
+    await start(definition, logger);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${definition.name}: ${error.message}\n`);
+      process.exit(78);
+    }
+    logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  }
+}
+
+async function start(definition: ServiceDefinition, logger: Logger): Promise<void> {
+  const config = loadServiceConfig(baseServiceEnvSchema, process.env);
+  const ownConfig = definition.envSchema ? loadServiceConfig(definition.envSchema, process.env) : {};
+  const brokers = requireKafkaBrokers(config);
+  const store = createArtifactStoreFromEnv(process.env);
+  const bus = new KafkaMessageBus({
+    brokers,
+    clientId: `${definition.name}-${config.TF_INSTANCE_ID}`,
+    logger,
+    idempotency: new StoreIdempotencyStore(store),
+    replicationFactor: config.TF_KAFKA_REPLICATION_FACTOR,
+  });
+  await bus.ensureTopics(ALL_TOPICS);
+  const app = await createServiceApp(definition, {
+    identity: { name: definition.name, version: definition.version, instanceId: config.TF_INSTANCE_ID, mode: 'distributed' },
+    bus,
+    store,
+    logger,
+    config: ownConfig,
+  });
+  await app.listen(config.TF_HTTP_PORT, config.TF_HTTP_HOST);
+  logger.info({ url: await app.getUrl(), instanceId: config.TF_INSTANCE_ID }, 'service started');
+  const telemetry = startTelemetry({ serviceName: `tuneforge-${definition.name}`, serviceVersion: definition.version, instanceId: config.TF_INSTANCE_ID });
+  closeOnSignals([() => app.close(), () => bus.close(), () => telemetry.shutdown()], config.TF_SHUTDOWN_TIMEOUT_MS, logger);
+}

@@ -1,0 +1,21 @@
+import type { ServiceName } from '@tuneforge/contracts';
+import type { MessageBus } from '@tuneforge/messaging';
+import type { ArtifactStore } from '@tuneforge/storage';
+import type { Logger } from '@tuneforge/telemetry';
+
+export interface ServiceIdentity {
+  name: ServiceName;
+  version: string;
+  instanceId: string;
+  mode: 'embedded' | 'distributed';
+}
+
+/** What a service runs on: its own identity, and the bus and store it shares with its deployment. */
+export interface ServiceRuntime {
+  identity: ServiceIdentity;
+  bus: MessageBus;
+  store: ArtifactStore;
+  logger: Logger;
+  /** The validated values of the service's own environment variables (its definition's envSchema). */
+  config: Readonly<Record<string, unknown>>;
+}

@@ -1,0 +1,37 @@
+import type { ChildProcess } from 'node:child_process';
+import { SERVICE_NAMES } from '@tuneforge/contracts';
+import { LOCAL_INFRA_ENV, spawnService } from './spawn-service';
+
+/**
+ * `npm run start:distributed`: each service in its own process against Kafka and MinIO (start them
+ * with `infra/up.sh`). Ports from TF_HTTP_PORT (gateway, default 8080) upwards. Ctrl-C or SIGTERM
+ * stops them all, each shutting down cleanly.
+ */
+function main(): void {
+  const basePort = Number(process.env.TF_HTTP_PORT ?? 8080);
+  const children: ChildProcess[] = SERVICE_NAMES.map((name, index) =>
+    spawnService(name, { ...LOCAL_INFRA_ENV, ...definedOnly(process.env), TF_HTTP_PORT: String(basePort + index) }),
+  );
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    for (const child of children) child.kill(signal);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  for (const [index, child] of children.entries()) {
+    child.once('exit', (code) => {
+      if (!stopping) {
+        process.stderr.write(`${SERVICE_NAMES[index]} exited with code ${code}; stopping the others\n`);
+        stop('SIGTERM');
+        process.exitCode = 1;
+      }
+    });
+  }
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('TF_') || name.startsWith('OTEL_')));
+}
+
+main();

@@ -88,19 +88,26 @@ export async function* readDataset(source: ByteSource, options: ReadDatasetOptio
       });
     };
 
-    for await (const event of values) {
-      if (!format) {
-        held.push(event);
-        if (held.filter((e) => 'value' in e).length < sampleSize) continue;
-        const unknown = decide();
-        if (unknown) {
-          yield { error: unknown };
-          return;
+    let fatal: DatasetError | undefined;
+    try {
+      for await (const event of values) {
+        if (!format) {
+          held.push(event);
+          if (held.filter((e) => 'value' in e).length < sampleSize) continue;
+          const unknown = decide();
+          if (unknown) {
+            yield { error: unknown };
+            return;
+          }
+          for (const h of held.splice(0)) if (!(yield* emit(h))) return;
+          continue;
         }
-        for (const h of held.splice(0)) if (!(yield* emit(h))) return;
-        continue;
+        if (!(yield* emit(event))) return;
       }
-      if (!(yield* emit(event))) return;
+    } catch (error) {
+      // Records read before a fatal container error are still reported, then the error.
+      if (!(error instanceof DatasetError)) throw error;
+      fatal = error;
     }
     if (!format && held.length) {
       if (held.some((e) => 'value' in e)) {
@@ -119,6 +126,7 @@ export async function* readDataset(source: ByteSource, options: ReadDatasetOptio
         if (!(yield* emit(h))) return;
       }
     }
+    if (fatal) yield { error: fatal };
   } catch (error) {
     if (error instanceof DatasetError) {
       yield { error };

@@ -69,7 +69,9 @@ export class JsonArraySplitter {
     if (this.state === 'element') this.append(text.slice(segmentStart));
   }
 
-  end(): void {
+  /** Yields a last element that is complete but unterminated, so it is not lost to the missing `]`, then throws. */
+  *end(): Generator<ElementEvent> {
+    if (this.state === 'element' && this.depth === 0 && !this.inString) yield this.flushElement();
     if (this.state !== 'after') throw this.structureError(this.state === 'before' ? 'a JSON array' : 'the closing ] of the array');
   }
 

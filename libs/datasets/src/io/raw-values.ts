@@ -50,7 +50,7 @@ export async function* jsonArrayValues(chunks: AsyncIterable<Buffer>, file: stri
     }
   }
   for (const event of splitter.feed(decode())) yield 'error' in event ? event : parseJsonText(event.text, file, event.line, limits);
-  splitter.end();
+  for (const event of splitter.end()) yield 'error' in event ? event : parseJsonText(event.text, file, event.line, limits);
 }
 
 export async function* csvValues(chunks: AsyncIterable<Buffer>, file: string, limits: ReadLimits, mapping: CsvColumnMapping = {}): AsyncGenerator<RawValueEvent> {

@@ -56,7 +56,9 @@ PRETOKENIZE_REGEX = (
     r"\s*[\r\n]+|\s+(?!\S)|\s+"
 )
 
-TOKENIZER_VOCAB_SIZE = 1000  # total size of tokenizer.json vocab incl. special + added tokens
+# Upper bound on the tokenizer vocab (incl. special + added tokens). The built-in corpus runs out of
+# merges (min_frequency=2) first: the trained vocab is 867.
+TOKENIZER_VOCAB_SIZE = 1000
 
 
 def build_tokenizer(vocab_size: int = TOKENIZER_VOCAB_SIZE) -> Tokenizer:

@@ -123,6 +123,83 @@ TEST_P(GoldenTest, LogitsLossAndGradients) {
   tf_trainer_free(trainer);
 }
 
+TEST_P(GoldenTest, LoraGradients) {
+  const std::string dir = kRoot + "/tools/parity/golden/" + GetParam();
+  tf::SafetensorsFile lora(dir + "/lora.safetensors");
+  tf_trainer *trainer = nullptr;
+  const tf_train_config cfg = train_config(g, TF_MODE_LORA);
+  ASSERT_EQ(tf_trainer_create(model, &cfg, &trainer), TF_OK) << tf_last_error();
+  ASSERT_EQ(tf_trainer_load_adapter(trainer, (dir + "/lora.safetensors").c_str(), "init."), TF_OK) << tf_last_error();
+  float loss = 0;
+  ASSERT_EQ(tf_trainer_accumulate(trainer, g.ids.data(), g.labels.data(), g.pos.data(), g.B, g.T, &loss), TF_OK);
+  const float want_loss = tensor(lora, "loss")[0];
+  EXPECT_LE(std::fabs(loss - want_loss) / want_loss, 1e-5);
+  int golden_grads = 0;
+  for (const auto &t : lora.tensors()) golden_grads += t.name.rfind("grad.", 0) == 0;
+  ASSERT_EQ(tf_trainer_num_params(trainer), golden_grads);
+  for (int i = 0; i < tf_trainer_num_params(trainer); ++i) {
+    const std::string name = tf_trainer_param_name(trainer, i);
+    int64_t n = 0;
+    tf_trainer_grad(trainer, name.c_str(), nullptr, 0, &n);
+    std::vector<float> grad(n);
+    ASSERT_EQ(tf_trainer_grad(trainer, name.c_str(), grad.data(), n, &n), TF_OK);
+    EXPECT_LE(rel_err(grad, tensor(lora, "grad." + name)), 1e-3) << name;
+  }
+  tf_trainer_free(trainer);
+}
+
+// 20 AdamW steps: full, full with two accumulated micro-batches, LoRA.
+TEST_P(GoldenTest, Trajectories) {
+  const std::string dir = kRoot + "/tools/parity/golden/" + GetParam();
+  const json traj = tf::read_json_file(dir + "/trajectory.json");
+  for (const std::string kind : {"full", "full_grad_accum_2", "lora"}) {
+    tf_model_free(model);
+    tf_load_options opt{"cpu", 2};
+    ASSERT_EQ(tf_model_load(g.model_dir.c_str(), &opt, &model), TF_OK);
+    tf_trainer *trainer = nullptr;
+    const tf_train_config cfg = train_config(g, kind == "lora" ? TF_MODE_LORA : TF_MODE_FULL);
+    ASSERT_EQ(tf_trainer_create(model, &cfg, &trainer), TF_OK) << tf_last_error();
+    if (kind == "lora")
+      ASSERT_EQ(tf_trainer_load_adapter(trainer, (dir + "/lora.safetensors").c_str(), "init."), TF_OK);
+    const auto &want = traj[kind]["losses"];
+    double worst = 0;
+    for (size_t s = 0; s < want.size(); ++s) {
+      if (kind == "full_grad_accum_2") {
+        for (int b = 0; b < g.B; ++b)
+          ASSERT_EQ(tf_trainer_accumulate(trainer, g.ids.data() + b * g.T, g.labels.data() + b * g.T,
+                                          g.pos.data() + b * g.T, 1, g.T, nullptr), TF_OK);
+      } else {
+        ASSERT_EQ(tf_trainer_accumulate(trainer, g.ids.data(), g.labels.data(), g.pos.data(), g.B, g.T, nullptr), TF_OK);
+      }
+      tf_step_result r{};
+      ASSERT_EQ(tf_trainer_step(trainer, &r), TF_OK) << tf_last_error();
+      const double e = std::fabs(r.loss - want[s].get<double>());
+      worst = std::max(worst, e);
+      EXPECT_LE(e, 1e-4) << kind << " step " << s;
+      EXPECT_NEAR(r.lr, traj[kind]["lrs"][s].get<double>(), 1e-9);
+    }
+    std::printf("[%s] %s trajectory worst abs loss diff %.3g\n", GetParam().c_str(), kind.c_str(), worst);
+    tf_trainer_free(trainer);
+  }
+}
+
+TEST_P(GoldenTest, GreedyGeneration) {
+  const json gr = tf::read_json_file(kRoot + "/tools/parity/golden/" + GetParam() + "/greedy.json");
+  std::vector<int32_t> prompt = gr["prompt_ids"].get<std::vector<int32_t>>();
+  const std::vector<int32_t> want = gr["generated_ids"].get<std::vector<int32_t>>();
+  const int32_t offsets[2] = {0, (int32_t)prompt.size()};
+  tf_generate_options o{};
+  o.max_new_tokens = (int)want.size();
+  std::vector<int32_t> toks(want.size());
+  std::vector<float> lps(want.size());
+  int32_t len = 0, finish = 0;
+  ASSERT_EQ(tf_generate(model, prompt.data(), offsets, 1, &o, toks.data(), lps.data(), &len, &finish), TF_OK)
+      << tf_last_error();
+  ASSERT_EQ(len, (int)want.size());
+  EXPECT_EQ(toks, want);
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(lps[i], gr["logprobs"][i].get<double>(), 1e-4);
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, GoldenTest, ::testing::Values("tiny-llama", "tiny-qwen2"));
 
 }  // namespace

@@ -1,0 +1,294 @@
+// Every CPU kernel against a naive reference, and every backward kernel
+// against finite differences of its forward kernel.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "backend.h"
+#include "test_util.h"
+
+namespace {
+
+using tft::randn;
+const tf::Ops &ops = tf::cpu_ops();
+
+TEST(Gemm, MatchesNaiveForAllTransposes) {
+  const int m = 7, n = 5, k = 9;
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb) {
+      auto a = randn(m * k, 1), b = randn(k * n, 2), c = randn(m * n, 3);
+      auto want = c;
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) {
+          double s = 0;
+          for (int p = 0; p < k; ++p) s += (double)(ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+          want[i * n + j] = (float)(0.5 * s + 2.0 * c[i * n + j]);
+        }
+      ops.gemm(ta, tb, m, n, k, 0.5f, a.data(), ta ? m : k, b.data(), tb ? k : n, 2.0f, c.data(), n);
+      tft::expect_close(c, want, 1e-5, 1e-5, "gemm");
+    }
+}
+
+TEST(Embedding, ForwardAndBackwardWithRepeatedIds) {
+  const int V = 11, D = 70, n = 6;
+  auto table = randn(V * D, 1);
+  std::vector<int32_t> ids = {3, 0, 3, 10, 5, 3};
+  std::vector<float> out(n * D);
+  ops.embedding_forward(table.data(), ids.data(), n, D, out.data());
+  for (int i = 0; i < n; ++i)
+    for (int c = 0; c < D; ++c) ASSERT_EQ(out[i * D + c], table[ids[i] * D + c]);
+  auto dout = randn(n * D, 2);
+  std::vector<float> dtable(V * D, 0.0f), want(V * D, 0.0f);
+  for (int i = 0; i < n; ++i)
+    for (int c = 0; c < D; ++c) want[ids[i] * D + c] += dout[i * D + c];
+  ops.embedding_backward(dout.data(), ids.data(), n, D, dtable.data());
+  tft::expect_close(dtable, want, 1e-6, 0, "embedding backward");
+}
+
+TEST(RmsNorm, ForwardMatchesReference) {
+  const int n = 5, D = 33;
+  auto x = randn(n * D, 1), w = randn(D, 2);
+  std::vector<float> y(n * D), rstd(n), want(n * D);
+  for (int i = 0; i < n; ++i) {
+    double ss = 0;
+    for (int c = 0; c < D; ++c) ss += (double)x[i * D + c] * x[i * D + c];
+    const double r = 1.0 / std::sqrt(ss / D + 1e-5);
+    for (int c = 0; c < D; ++c) want[i * D + c] = (float)(w[c] * x[i * D + c] * r);
+  }
+  ops.rmsnorm_forward(x.data(), w.data(), n, D, 1e-5f, y.data(), rstd.data());
+  tft::expect_close(y, want, 1e-5, 1e-5, "rmsnorm");
+}
+
+TEST(RmsNorm, BackwardMatchesFiniteDifferences) {
+  const int n = 4, D = 24;
+  auto x = randn(n * D, 1), w = randn(D, 2), r = randn(n * D, 3);
+  std::vector<float> y(n * D), rstd(n);
+  auto f = [&] {
+    ops.rmsnorm_forward(x.data(), w.data(), n, D, 1e-5f, y.data(), rstd.data());
+    return tft::dot(y, r);
+  };
+  f();
+  std::vector<float> dx(n * D, 0.0f), dw(D, 0.0f);
+  ops.rmsnorm_backward(r.data(), x.data(), w.data(), rstd.data(), n, D, dx.data(), dw.data());
+  tft::check_gradient(x, dx, f, "rmsnorm dx");
+  tft::check_gradient(w, dw, f, "rmsnorm dw");
+}
+
+TEST(Rope, ForwardMatchesRotateHalfReference) {
+  const int n = 3, H = 2, hd = 8;
+  auto x = randn(n * H * hd, 1);
+  std::vector<int32_t> pos = {0, 5, 17};
+  std::vector<float> inv = {1.0f, 0.3f, 0.05f, 0.001f};
+  auto want = x;
+  for (int i = 0; i < n; ++i)
+    for (int h = 0; h < H; ++h)
+      for (int f = 0; f < hd / 2; ++f) {
+        const double a = (double)pos[i] * inv[f];
+        const float x1 = x[(i * H + h) * hd + f], x2 = x[(i * H + h) * hd + f + hd / 2];
+        want[(i * H + h) * hd + f] = (float)(x1 * std::cos(a) - x2 * std::sin(a));
+        want[(i * H + h) * hd + f + hd / 2] = (float)(x2 * std::cos(a) + x1 * std::sin(a));
+      }
+  ops.rope_forward(x.data(), pos.data(), n, H, hd, inv.data());
+  tft::expect_close(x, want, 1e-5, 1e-5, "rope");
+}
+
+TEST(Rope, BackwardMatchesFiniteDifferences) {
+  const int n = 3, H = 2, hd = 8;
+  auto x = randn(n * H * hd, 1), r = randn(n * H * hd, 2);
+  std::vector<int32_t> pos = {0, 5, 17};
+  std::vector<float> inv = {1.0f, 0.3f, 0.05f, 0.001f};
+  auto f = [&] {
+    auto y = x;
+    ops.rope_forward(y.data(), pos.data(), n, H, hd, inv.data());
+    return tft::dot(y, r);
+  };
+  auto dx = r;
+  ops.rope_backward(dx.data(), pos.data(), n, H, hd, inv.data());
+  tft::check_gradient(x, dx, f, "rope dx");
+}
+
+struct AttnCase {
+  tf::AttentionShape s;
+  std::vector<int32_t> seg;
+};
+
+// Two rows; the second packs two samples (positions restart at index 3).
+AttnCase attn_case(int window) {
+  AttnCase c;
+  c.s = {2, 6, 4, 2, 8, window};
+  c.seg = {0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3};
+  return c;
+}
+
+std::vector<float> naive_attention(const std::vector<float> &q, const std::vector<float> &k,
+                                   const std::vector<float> &v, const AttnCase &c) {
+  const auto &s = c.s;
+  std::vector<float> out((size_t)s.batch * s.seq * s.heads * s.head_dim, 0.0f);
+  for (int b = 0; b < s.batch; ++b)
+    for (int h = 0; h < s.heads; ++h)
+      for (int t = 0; t < s.seq; ++t) {
+        const int kvh = h / (s.heads / s.kv_heads);
+        std::vector<double> sc(s.seq, -INFINITY);
+        double mx = -INFINITY;
+        for (int j = 0; j <= t; ++j) {
+          if (j < c.seg[b * s.seq + t]) continue;
+          if (s.window > 0 && j <= t - s.window) continue;
+          double d = 0;
+          for (int e = 0; e < s.head_dim; ++e)
+            d += (double)q[((b * s.seq + t) * s.heads + h) * s.head_dim + e] *
+                 k[((b * s.seq + j) * s.kv_heads + kvh) * s.head_dim + e];
+          sc[j] = d / std::sqrt((double)s.head_dim);
+          mx = std::max(mx, sc[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j <= t; ++j) sum += std::isinf(sc[j]) ? 0 : std::exp(sc[j] - mx);
+        for (int j = 0; j <= t; ++j) {
+          if (std::isinf(sc[j])) continue;
+          const double p = std::exp(sc[j] - mx) / sum;
+          for (int e = 0; e < s.head_dim; ++e)
+            out[((b * s.seq + t) * s.heads + h) * s.head_dim + e] +=
+                (float)(p * v[((b * s.seq + j) * s.kv_heads + kvh) * s.head_dim + e]);
+        }
+      }
+  return out;
+}
+
+class Attention : public ::testing::TestWithParam<int> {};
+
+TEST_P(Attention, ForwardMatchesNaiveWithGqaPackingAndWindow) {
+  const AttnCase c = attn_case(GetParam());
+  const auto &s = c.s;
+  const size_t nq = (size_t)s.batch * s.seq * s.heads * s.head_dim, nk = nq / 2;
+  auto q = randn(nq, 1), k = randn(nk, 2), v = randn(nk, 3);
+  std::vector<float> out(nq), probs((size_t)s.batch * s.heads * s.seq * s.seq);
+  ops.attention_forward(q.data(), k.data(), v.data(), c.seg.data(), s, out.data(), probs.data());
+  tft::expect_close(out, naive_attention(q, k, v, c), 1e-5, 1e-4, "attention");
+}
+
+TEST_P(Attention, BackwardMatchesFiniteDifferences) {
+  const AttnCase c = attn_case(GetParam());
+  const auto &s = c.s;
+  const size_t nq = (size_t)s.batch * s.seq * s.heads * s.head_dim, nk = nq / 2;
+  auto q = randn(nq, 1), k = randn(nk, 2), v = randn(nk, 3), r = randn(nq, 4);
+  std::vector<float> out(nq), probs((size_t)s.batch * s.heads * s.seq * s.seq);
+  auto f = [&] {
+    ops.attention_forward(q.data(), k.data(), v.data(), c.seg.data(), s, out.data(), probs.data());
+    return tft::dot(out, r);
+  };
+  f();
+  std::vector<float> dq(nq), dk(nk), dv(nk);
+  ops.attention_backward(r.data(), q.data(), k.data(), v.data(), probs.data(), c.seg.data(), s, dq.data(), dk.data(),
+                         dv.data());
+  tft::check_gradient(q, dq, f, "attention dq");
+  tft::check_gradient(k, dk, f, "attention dk");
+  tft::check_gradient(v, dv, f, "attention dv");
+}
+
+TEST_P(Attention, DecodeMatchesLastRowOfForward) {
+  AttnCase c = attn_case(GetParam());
+  c.s.batch = 1;
+  c.seg.assign(c.s.seq, 0);
+  const auto &s = c.s;
+  const int T = s.seq, hd = s.head_dim;
+  auto q = randn((size_t)T * s.heads * hd, 1), k = randn((size_t)T * s.kv_heads * hd, 2),
+       v = randn((size_t)T * s.kv_heads * hd, 3);
+  const auto full = naive_attention(q, k, v, c);
+  // cache layout [kv_heads][capacity][hd]
+  const int cap = T + 2;
+  std::vector<float> kc((size_t)s.kv_heads * cap * hd), vc((size_t)s.kv_heads * cap * hd);
+  for (int t = 0; t < T; ++t)
+    for (int h = 0; h < s.kv_heads; ++h)
+      for (int e = 0; e < hd; ++e) {
+        kc[((size_t)h * cap + t) * hd + e] = k[((size_t)t * s.kv_heads + h) * hd + e];
+        vc[((size_t)h * cap + t) * hd + e] = v[((size_t)t * s.kv_heads + h) * hd + e];
+      }
+  std::vector<float> out((size_t)s.heads * hd);
+  const int32_t len = T;
+  ops.attention_decode(q.data() + (size_t)(T - 1) * s.heads * hd, kc.data(), vc.data(), &len, 1, s.heads,
+                       s.kv_heads, hd, cap, s.window, out.data());
+  std::vector<float> want(full.end() - s.heads * hd, full.end());
+  tft::expect_close(out, want, 1e-5, 1e-4, "attention decode");
+}
+
+INSTANTIATE_TEST_SUITE_P(Windows, Attention, ::testing::Values(0, 3));
+
+TEST(SwiGlu, ForwardAndFiniteDifferences) {
+  const int n = 50;
+  auto g = randn(n, 1, 2.0f), u = randn(n, 2), r = randn(n, 3);
+  std::vector<float> out(n);
+  ops.swiglu_forward(g.data(), u.data(), n, out.data());
+  for (int i = 0; i < n; ++i) ASSERT_NEAR(out[i], g[i] / (1 + std::exp(-g[i])) * u[i], 1e-5);
+  auto f = [&] {
+    ops.swiglu_forward(g.data(), u.data(), n, out.data());
+    return tft::dot(out, r);
+  };
+  std::vector<float> dg(n), du(n);
+  ops.swiglu_backward(r.data(), g.data(), u.data(), n, dg.data(), du.data());
+  tft::check_gradient(g, dg, f, "swiglu dgate", 1e-2f, 2e-2, n);
+  tft::check_gradient(u, du, f, "swiglu dup", 1e-2f, 2e-2, n);
+}
+
+TEST(CrossEntropy, LossAndGradientWithIgnoredRows) {
+  const int n = 4, V = 13;
+  auto logits = randn(n * V, 1, 3.0f);
+  std::vector<int32_t> targets = {2, -100, 12, 0};
+  double want = 0;
+  for (int i = 0; i < n; ++i) {
+    if (targets[i] < 0) continue;
+    double mx = -INFINITY, sum = 0;
+    for (int c = 0; c < V; ++c) mx = std::max(mx, (double)logits[i * V + c]);
+    for (int c = 0; c < V; ++c) sum += std::exp(logits[i * V + c] - mx);
+    want += mx + std::log(sum) - logits[i * V + targets[i]];
+  }
+  EXPECT_NEAR(ops.cross_entropy(logits.data(), targets.data(), n, V, nullptr, 1.0f), want, 1e-5);
+  std::vector<float> dl(n * V);
+  ops.cross_entropy(logits.data(), targets.data(), n, V, dl.data(), 1.0f);
+  for (int c = 0; c < V; ++c) ASSERT_EQ(dl[1 * V + c], 0.0f);
+  auto f = [&] { return ops.cross_entropy(logits.data(), targets.data(), n, V, nullptr, 1.0f); };
+  tft::check_gradient(logits, dl, f, "cross entropy", 1e-2f, 2e-2);
+}
+
+TEST(AdamW, MatchesTorchFormula) {
+  const int n = 9;
+  auto p = randn(n, 1), g = randn(n, 2), m = randn(n, 3, 0.1f), v = randn(n, 4, 0.1f);
+  for (auto &x : v) x = std::fabs(x);
+  auto p2 = p, m2 = m, v2 = v;
+  const float lr = 1e-2f, b1 = 0.9f, b2 = 0.95f, eps = 1e-8f, wd = 0.1f;
+  const int step = 3;
+  const double bc1 = 1 - std::pow(0.9, step), bc2 = 1 - std::pow(0.95, step);
+  ops.adamw(p.data(), g.data(), m.data(), v.data(), n, lr, b1, b2, eps, wd, (float)bc1, (float)bc2);
+  for (int i = 0; i < n; ++i) {
+    double pp = p2[i] * (1 - (double)lr * wd);
+    const double mm = b1 * (double)m2[i] + (1 - b1) * (double)g[i];
+    const double vv = b2 * (double)v2[i] + (1 - b2) * (double)g[i] * g[i];
+    pp -= lr / bc1 * mm / (std::sqrt(vv) / std::sqrt(bc2) + eps);
+    ASSERT_NEAR(m[i], mm, 1e-6);
+    ASSERT_NEAR(v[i], vv, 1e-6);
+    ASSERT_NEAR(p[i], pp, 1e-5);
+  }
+}
+
+TEST(Elementwise, SumSquaresIsExactAcrossChunksAndBiasBackward) {
+  auto x = randn(40000, 1);
+  double want = 0;
+  for (float e : x) want += (double)e * e;
+  EXPECT_NEAR(ops.sum_squares(x.data(), (int64_t)x.size()), want, 1e-6 * want);
+  const int n = 5, D = 7;
+  auto dy = randn(n * D, 2);
+  std::vector<float> db(D, 1.0f);
+  ops.bias_backward(dy.data(), n, D, db.data());
+  for (int c = 0; c < D; ++c) {
+    double s = 1.0;
+    for (int i = 0; i < n; ++i) s += dy[i * D + c];
+    ASSERT_NEAR(db[c], s, 1e-5);
+  }
+}
+
+TEST(Backend, UnknownBackendsAreRefused) {
+  EXPECT_THROW(tf::backend("cuda"), std::exception);
+  EXPECT_THROW(tf::backend("tpu"), std::exception);
+  EXPECT_STREQ(tf::backend("cpu").name, "cpu");
+}
+
+}  // namespace

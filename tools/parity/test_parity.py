@@ -128,6 +128,7 @@ def _torch():
     return pytest.importorskip("torch"), pytest.importorskip("transformers"), pytest.importorskip("peft")
 
 
+@pytest.mark.torch
 def test_check_export_self_test() -> None:
     _torch()
     sys.path.insert(0, str(HERE))
@@ -137,6 +138,7 @@ def test_check_export_self_test() -> None:
     assert report["ok"], json.dumps(report, indent=1)
 
 
+@pytest.mark.torch
 def test_check_export_detects_missing_weight(tmp_path: Path) -> None:
     torch, _, _ = _torch()
     from safetensors.numpy import save_file
@@ -153,6 +155,7 @@ def test_check_export_detects_missing_weight(tmp_path: Path) -> None:
     assert not report["ok"] and not report["checks"]["merged_load"]["ok"]
 
 
+@pytest.mark.torch
 def test_bf16_sharded_tiny_model_loads_like_torch_cast(tmp_path: Path) -> None:
     torch, _, _ = _torch()
     sys.path.insert(0, str(REPO / "tools" / "tiny-model"))
@@ -170,6 +173,7 @@ def test_bf16_sharded_tiny_model_loads_like_torch_cast(tmp_path: Path) -> None:
         assert torch.equal(sd16[k], v.to(torch.bfloat16)), k
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("name", NAMES)
 def test_transformers_tokenizer_matches_tokenizers(name: str) -> None:
     _torch()
@@ -184,6 +188,7 @@ def test_transformers_tokenizer_matches_tokenizers(name: str) -> None:
         assert hf(t, add_special_tokens=False)["input_ids"] == raw.encode(t, add_special_tokens=False).ids
 
 
+@pytest.mark.torch
 def test_golden_regeneration_reproduces_committed(tmp_path: Path) -> None:
     _torch()
     subprocess.run([sys.executable, str(HERE / "make_golden.py"), "--out", str(tmp_path)], check=True,
@@ -203,3 +208,42 @@ def test_golden_regeneration_reproduces_committed(tmp_path: Path) -> None:
                 assert ja["generated_ids"] == jb["generated_ids"]
             else:
                 assert ja == jb
+
+
+# ---------------------------------------------------------------------------------------------- numpy reference
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_numpy_reference_matches_golden(name: str) -> None:
+    sys.path.insert(0, str(HERE))
+    import numpy_reference as ref
+
+    case = json.loads((GOLDEN / name / "case.json").read_text())
+    args = (MODELS_DIR / name, case["input_ids"], case["position_ids"], case["segment_ids"], case["labels"])
+    full = load_file(str(GOLDEN / name / "full.safetensors"))
+    logits, loss = ref.forward(*args)
+    assert np.abs(logits - full["logits"]).max() < 1e-5
+    assert abs(loss - float(full["loss"])) < 1e-5
+
+    lora = load_file(str(GOLDEN / name / "lora.safetensors"))
+    weights = {k[5:]: v for k, v in lora.items() if k.startswith("init.")}
+    logits, loss = ref.forward(*args, lora={"weights": weights, "scaling": case["lora"]["scaling"]})
+    assert np.abs(logits - lora["logits"]).max() < 1e-5
+    assert abs(loss - float(lora["loss"])) < 1e-5
+
+
+@pytest.mark.torch
+def test_numpy_reference_llama3_rope_matches_transformers() -> None:
+    torch, _, _ = _torch()
+    sys.path.insert(0, str(HERE))
+    import numpy_reference as ref
+    import parity_common as pc
+
+    cfg = json.loads((MODELS_DIR / "tiny-llama" / "config.json").read_text())
+    inv = ref.rope_inv_freq(cfg)
+    got = pc.load_model("tiny-llama").model.rotary_emb.inv_freq.double().numpy()
+    np.testing.assert_allclose(inv, got, rtol=1e-6)
+    base = 1.0 / cfg["rope_theta"] ** (np.arange(0, 16, 2) / 16)
+    ratio = base / inv
+    assert np.isclose(ratio, 1).sum() >= 1 and np.isclose(ratio, cfg["rope_scaling"]["factor"]).sum() >= 1
+    assert ((ratio > 1.001) & (ratio < 7.999)).sum() >= 1  # all three llama3 branches are exercised

@@ -1,0 +1,436 @@
+// Node binding for the C API. Every call that touches model data runs on the
+// libuv pool (Napi::AsyncWorker) and returns a Promise; inputs are copied on
+// the JS thread so that JavaScript may reuse its buffers immediately. Native
+// handles live in shared_ptrs so that an in-flight call, a trainer, and the
+// garbage collector can never free a model under one another.
+#include <napi.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tuneforge.h"
+
+namespace {
+
+struct ModelBox {
+  tf_model *model = nullptr;
+  ~ModelBox() { tf_model_free(model); }
+};
+
+struct TrainerBox {
+  tf_trainer *trainer = nullptr;
+  std::shared_ptr<ModelBox> model;  // trainers keep their model alive
+  ~TrainerBox() { tf_trainer_free(trainer); }
+};
+
+using ModelRef = std::shared_ptr<ModelBox>;
+using TrainerRef = std::shared_ptr<TrainerBox>;
+
+Napi::Error engine_error(Napi::Env env, tf_status status, const std::string &message) {
+  Napi::Error e = Napi::Error::New(env, message);
+  e.Set("code", Napi::String::New(env, tf_status_name(status)));
+  return e;
+}
+
+class Task : public Napi::AsyncWorker {
+ public:
+  using Run = std::function<tf_status()>;
+  using Resolve = std::function<Napi::Value(Napi::Env)>;
+
+  static Napi::Promise Start(Napi::Env env, Run run, Resolve resolve) {
+    auto *task = new Task(env, std::move(run), std::move(resolve));
+    Napi::Promise promise = task->deferred_.Promise();
+    task->Queue();
+    return promise;
+  }
+
+ private:
+  Task(Napi::Env env, Run run, Resolve resolve)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), run_(std::move(run)),
+        resolve_(std::move(resolve)) {}
+
+  void Execute() override {
+    status_ = run_();
+    if (status_ != TF_OK) message_ = tf_last_error();
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (status_ != TF_OK) {
+      deferred_.Reject(engine_error(env, status_, message_).Value());
+      return;
+    }
+    try {
+      deferred_.Resolve(resolve_ ? resolve_(env) : env.Undefined());
+    } catch (const Napi::Error &e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+
+  void OnError(const Napi::Error &e) override { deferred_.Reject(e.Value()); }
+
+  Napi::Promise::Deferred deferred_;
+  Run run_;
+  Resolve resolve_;
+  tf_status status_ = TF_OK;
+  std::string message_;
+};
+
+// ---- argument helpers ----
+
+template <class T>
+std::shared_ptr<T> unwrap(const Napi::Value &v, const char *what) {
+  if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), std::string(what) + " handle expected");
+  auto *ref = v.As<Napi::External<std::shared_ptr<T>>>().Data();
+  if (!ref || !*ref) throw Napi::Error::New(v.Env(), std::string(what) + " has been disposed");
+  return *ref;
+}
+
+template <class T>
+Napi::External<std::shared_ptr<T>> wrap(Napi::Env env, std::shared_ptr<T> p) {
+  return Napi::External<std::shared_ptr<T>>::New(env, new std::shared_ptr<T>(std::move(p)),
+                                                 [](Napi::Env, std::shared_ptr<T> *ref) { delete ref; });
+}
+
+// Disposal drops the handle's reference; in-flight calls hold their own.
+template <class T>
+void release(const Napi::Value &v) {
+  if (v.IsExternal()) v.As<Napi::External<std::shared_ptr<T>>>().Data()->reset();
+}
+
+std::vector<int32_t> ints(const Napi::Value &v, const char *what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be an Int32Array");
+  auto a = v.As<Napi::Int32Array>();
+  return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
+std::string str(const Napi::Value &v, const char *what) {
+  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+double num(const Napi::Object &o, const char *key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+Napi::Float32Array floats(Napi::Env env, const float *data, size_t n) {
+  auto a = Napi::Float32Array::New(env, n);
+  std::copy(data, data + n, a.Data());
+  return a;
+}
+
+Napi::Int32Array int32s(Napi::Env env, const int32_t *data, size_t n) {
+  auto a = Napi::Int32Array::New(env, n);
+  std::copy(data, data + n, a.Data());
+  return a;
+}
+
+// ---- models ----
+
+Napi::Value LoadModel(const Napi::CallbackInfo &info) {
+  const std::string dir = str(info[0], "dir"), backend = str(info[1], "backend");
+  const int threads = info[2].As<Napi::Number>().Int32Value();
+  auto box = std::make_shared<ModelBox>();
+  return Task::Start(
+      info.Env(),
+      [=] {
+        tf_load_options o{backend.c_str(), threads};
+        return tf_model_load(dir.c_str(), &o, &box->model);
+      },
+      [=](Napi::Env env) { return wrap(env, box); });
+}
+
+Napi::Value ModelInfo(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  auto m = unwrap<ModelBox>(info[0], "model");
+  tf_model_info i{};
+  if (tf_status s = tf_model_info_get(m->model, &i)) throw engine_error(env, s, tf_last_error());
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("architecture", i.architecture);
+  o.Set("vocabSize", i.vocab_size);
+  o.Set("hiddenSize", i.hidden_size);
+  o.Set("intermediateSize", i.intermediate_size);
+  o.Set("numLayers", i.num_layers);
+  o.Set("numHeads", i.num_heads);
+  o.Set("numKvHeads", i.num_kv_heads);
+  o.Set("headDim", i.head_dim);
+  o.Set("tieWordEmbeddings", i.tie_word_embeddings != 0);
+  o.Set("numParameters", (double)i.num_parameters);
+  return o;
+}
+
+Napi::Value Forward(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  auto ids = ints(info[1], "inputIds");
+  const bool has_pos = !info[2].IsNull() && !info[2].IsUndefined();
+  auto pos = has_pos ? ints(info[2], "positionIds") : std::vector<int32_t>();
+  const int batch = info[3].As<Napi::Number>().Int32Value(), seq = info[4].As<Napi::Number>().Int32Value();
+  tf_model_info mi{};
+  tf_model_info_get(m->model, &mi);
+  auto logits = std::make_shared<std::vector<float>>((size_t)batch * seq * mi.vocab_size);
+  return Task::Start(
+      info.Env(),
+      [=] { return tf_model_forward(m->model, ids.data(), has_pos ? pos.data() : nullptr, batch, seq, logits->data()); },
+      [=](Napi::Env env) { return floats(env, logits->data(), logits->size()); });
+}
+
+Napi::Value TokenLogprobs(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  auto tokens = ints(info[1], "tokens"), offsets = ints(info[2], "offsets");
+  auto out = std::make_shared<std::vector<float>>(tokens.size());
+  return Task::Start(
+      info.Env(),
+      [=] { return tf_model_token_logprobs(m->model, tokens.data(), offsets.data(), (int)offsets.size() - 1, out->data()); },
+      [=](Napi::Env env) { return floats(env, out->data(), out->size()); });
+}
+
+Napi::Value AddTokens(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  const int n = info[1].As<Napi::Number>().Int32Value();
+  return Task::Start(info.Env(), [=] { return tf_model_add_tokens(m->model, n); }, nullptr);
+}
+
+Napi::Value Generate(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  auto tokens = ints(info[1], "tokens"), offsets = ints(info[2], "offsets");
+  Napi::Object o = info[3].As<Napi::Object>();
+  auto stop_tokens = ints(o.Get("stopTokens"), "stopTokens"), stop_offsets = ints(o.Get("stopOffsets"), "stopOffsets");
+  tf_generate_options opt{};
+  opt.max_new_tokens = (int)num(o, "maxNewTokens");
+  opt.temperature = (float)num(o, "temperature");
+  opt.top_k = (int)num(o, "topK");
+  opt.top_p = (float)num(o, "topP");
+  opt.seed = (uint64_t)num(o, "seed");
+  opt.n_stop = stop_offsets.empty() ? 0 : (int)stop_offsets.size() - 1;
+  const int n = (int)offsets.size() - 1;
+  struct Out {
+    std::vector<int32_t> tokens, lengths, finish;
+    std::vector<float> logprobs;
+  };
+  auto out = std::make_shared<Out>();
+  out->tokens.resize((size_t)n * opt.max_new_tokens);
+  out->logprobs.resize((size_t)n * opt.max_new_tokens);
+  out->lengths.resize(n);
+  out->finish.resize(n);
+  return Task::Start(
+      info.Env(),
+      [=] {
+        tf_generate_options o2 = opt;
+        o2.stop_tokens = stop_tokens.data();
+        o2.stop_offsets = stop_offsets.data();
+        return tf_generate(m->model, tokens.data(), offsets.data(), n, &o2, out->tokens.data(), out->logprobs.data(),
+                           out->lengths.data(), out->finish.data());
+      },
+      [=](Napi::Env env) {
+        Napi::Object r = Napi::Object::New(env);
+        r.Set("tokens", int32s(env, out->tokens.data(), out->tokens.size()));
+        r.Set("logprobs", floats(env, out->logprobs.data(), out->logprobs.size()));
+        r.Set("lengths", int32s(env, out->lengths.data(), out->lengths.size()));
+        r.Set("finish", int32s(env, out->finish.data(), out->finish.size()));
+        return r;
+      });
+}
+
+Napi::Value SaveMerged(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  const bool has_src = info[1].IsString();
+  const std::string src = has_src ? str(info[1], "sourceDir") : "", out = str(info[2], "outDir");
+  return Task::Start(
+      info.Env(), [=] { return tf_model_save_merged(m->model, has_src ? src.c_str() : nullptr, out.c_str()); },
+      nullptr);
+}
+
+Napi::Value SaveAdapter(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  const std::string base = str(info[1], "baseModelName"), out = str(info[2], "outDir");
+  return Task::Start(info.Env(), [=] { return tf_model_save_adapter(m->model, base.c_str(), out.c_str()); }, nullptr);
+}
+
+Napi::Value MergeAdapter(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  return Task::Start(info.Env(), [=] { return tf_model_merge_adapter(m->model); }, nullptr);
+}
+
+Napi::Value FreeModel(const Napi::CallbackInfo &info) {
+  release<ModelBox>(info[0]);
+  return info.Env().Undefined();
+}
+
+// ---- training ----
+
+Napi::Value CreateTrainer(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  Napi::Object o = info[1].As<Napi::Object>();
+  tf_train_config c{};
+  c.mode = (int)num(o, "mode");
+  c.lora_rank = (int)num(o, "loraRank");
+  c.lora_alpha = (float)num(o, "loraAlpha");
+  c.lora_dropout = (float)num(o, "loraDropout");
+  c.lora_targets = (int)num(o, "loraTargets");
+  c.lr = (float)num(o, "lr");
+  c.beta1 = (float)num(o, "beta1");
+  c.beta2 = (float)num(o, "beta2");
+  c.eps = (float)num(o, "eps");
+  c.weight_decay = (float)num(o, "weightDecay");
+  c.max_grad_norm = (float)num(o, "maxGradNorm");
+  c.schedule = (int)num(o, "schedule");
+  c.warmup_steps = (int)num(o, "warmupSteps");
+  c.total_steps = (int)num(o, "totalSteps");
+  c.seed = (uint64_t)num(o, "seed");
+  c.recompute = (int)num(o, "recompute");
+  auto box = std::make_shared<TrainerBox>();
+  box->model = m;
+  return Task::Start(
+      info.Env(), [=] { return tf_trainer_create(m->model, &c, &box->trainer); },
+      [=](Napi::Env env) { return wrap(env, box); });
+}
+
+Napi::Value Accumulate(const Napi::CallbackInfo &info) {
+  auto t = unwrap<TrainerBox>(info[0], "trainer");
+  auto ids = ints(info[1], "inputIds"), labels = ints(info[2], "labels");
+  const bool has_pos = !info[3].IsNull() && !info[3].IsUndefined();
+  auto pos = has_pos ? ints(info[3], "positionIds") : std::vector<int32_t>();
+  const int batch = info[4].As<Napi::Number>().Int32Value(), seq = info[5].As<Napi::Number>().Int32Value();
+  auto loss = std::make_shared<float>(0.0f);
+  return Task::Start(
+      info.Env(),
+      [=] {
+        return tf_trainer_accumulate(t->trainer, ids.data(), labels.data(), has_pos ? pos.data() : nullptr, batch,
+                                     seq, loss.get());
+      },
+      [=](Napi::Env env) { return Napi::Number::New(env, *loss); });
+}
+
+Napi::Value Step(const Napi::CallbackInfo &info) {
+  auto t = unwrap<TrainerBox>(info[0], "trainer");
+  auto r = std::make_shared<tf_step_result>();
+  return Task::Start(
+      info.Env(), [=] { return tf_trainer_step(t->trainer, r.get()); },
+      [=](Napi::Env env) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("step", r->step);
+        o.Set("lr", r->lr);
+        o.Set("gradNorm", r->grad_norm);
+        o.Set("loss", r->loss);
+        o.Set("tokens", (double)r->tokens);
+        return o;
+      });
+}
+
+Napi::Value ParamNames(const Napi::CallbackInfo &info) {
+  auto t = unwrap<TrainerBox>(info[0], "trainer");
+  const int n = tf_trainer_num_params(t->trainer);
+  Napi::Array a = Napi::Array::New(info.Env(), n);
+  for (int i = 0; i < n; ++i) a.Set(i, tf_trainer_param_name(t->trainer, i));
+  return a;
+}
+
+Napi::Value StepCount(const Napi::CallbackInfo &info) {
+  auto t = unwrap<TrainerBox>(info[0], "trainer");
+  return Napi::Number::New(info.Env(), tf_trainer_step_count(t->trainer));
+}
+
+// Synchronous: a copy of one small buffer, used by tests and diagnostics.
+Napi::Value Grad(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  auto t = unwrap<TrainerBox>(info[0], "trainer");
+  const std::string name = str(info[1], "name");
+  int64_t n = 0;
+  if (tf_status s = tf_trainer_grad(t->trainer, name.c_str(), nullptr, 0, &n)) throw engine_error(env, s, tf_last_error());
+  auto a = Napi::Float32Array::New(env, (size_t)n);
+  if (tf_status s = tf_trainer_grad(t->trainer, name.c_str(), a.Data(), n, &n)) throw engine_error(env, s, tf_last_error());
+  return a;
+}
+
+Napi::Value LoadAdapter(const Napi::CallbackInfo &info) {
+  auto t = unwrap<TrainerBox>(info[0], "trainer");
+  const std::string path = str(info[1], "path"), prefix = str(info[2], "prefix");
+  return Task::Start(info.Env(), [=] { return tf_trainer_load_adapter(t->trainer, path.c_str(), prefix.c_str()); },
+                     nullptr);
+}
+
+Napi::Value SaveCheckpoint(const Napi::CallbackInfo &info) {
+  auto t = unwrap<TrainerBox>(info[0], "trainer");
+  const std::string dir = str(info[1], "dir");
+  return Task::Start(info.Env(), [=] { return tf_trainer_save(t->trainer, dir.c_str()); }, nullptr);
+}
+
+Napi::Value ResumeCheckpoint(const Napi::CallbackInfo &info) {
+  auto t = unwrap<TrainerBox>(info[0], "trainer");
+  const std::string dir = str(info[1], "dir");
+  return Task::Start(info.Env(), [=] { return tf_trainer_resume(t->trainer, dir.c_str()); }, nullptr);
+}
+
+Napi::Value FreeTrainer(const Napi::CallbackInfo &info) {
+  release<TrainerBox>(info[0]);
+  return info.Env().Undefined();
+}
+
+// ---- utilities ----
+
+Napi::Value ReadSafetensors(const Napi::CallbackInfo &info) {
+  const std::string path = str(info[0], "path");
+  struct Entry {
+    std::string name;
+    std::vector<int64_t> shape;
+    std::vector<float> data;
+  };
+  auto entries = std::make_shared<std::vector<Entry>>();
+  return Task::Start(
+      info.Env(),
+      [=] {
+        return tf_safetensors_read(
+            path.c_str(),
+            [](void *user, const char *name, const int64_t *shape, int ndim, const float *data, int64_t numel) {
+              static_cast<std::vector<Entry> *>(user)->push_back(
+                  {name, std::vector<int64_t>(shape, shape + ndim), std::vector<float>(data, data + numel)});
+            },
+            entries.get());
+      },
+      [=](Napi::Env env) {
+        Napi::Object out = Napi::Object::New(env);
+        for (const auto &e : *entries) {
+          Napi::Object t = Napi::Object::New(env);
+          Napi::Array shape = Napi::Array::New(env, e.shape.size());
+          for (size_t i = 0; i < e.shape.size(); ++i) shape.Set(i, (double)e.shape[i]);
+          t.Set("shape", shape);
+          t.Set("data", floats(env, e.data.data(), e.data.size()));
+          out.Set(e.name, t);
+        }
+        return out;
+      });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("loadModel", Napi::Function::New(env, LoadModel));
+  exports.Set("modelInfo", Napi::Function::New(env, ModelInfo));
+  exports.Set("forward", Napi::Function::New(env, Forward));
+  exports.Set("tokenLogprobs", Napi::Function::New(env, TokenLogprobs));
+  exports.Set("addTokens", Napi::Function::New(env, AddTokens));
+  exports.Set("generate", Napi::Function::New(env, Generate));
+  exports.Set("saveMerged", Napi::Function::New(env, SaveMerged));
+  exports.Set("saveAdapter", Napi::Function::New(env, SaveAdapter));
+  exports.Set("mergeAdapter", Napi::Function::New(env, MergeAdapter));
+  exports.Set("freeModel", Napi::Function::New(env, FreeModel));
+  exports.Set("createTrainer", Napi::Function::New(env, CreateTrainer));
+  exports.Set("accumulate", Napi::Function::New(env, Accumulate));
+  exports.Set("step", Napi::Function::New(env, Step));
+  exports.Set("paramNames", Napi::Function::New(env, ParamNames));
+  exports.Set("stepCount", Napi::Function::New(env, StepCount));
+  exports.Set("grad", Napi::Function::New(env, Grad));
+  exports.Set("loadAdapter", Napi::Function::New(env, LoadAdapter));
+  exports.Set("saveCheckpoint", Napi::Function::New(env, SaveCheckpoint));
+  exports.Set("resumeCheckpoint", Napi::Function::New(env, ResumeCheckpoint));
+  exports.Set("freeTrainer", Napi::Function::New(env, FreeTrainer));
+  exports.Set("readSafetensors", Napi::Function::New(env, ReadSafetensors));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tuneforge, Init)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the local Kafka (jars from Maven Central) and MinIO (built with go install) into
+# ${TUNEFORGE_CACHE:-~/.cache/tuneforge}. Idempotent: does nothing for what is already installed.
+# Usage: infra/install.sh [kafka] [minio]      (default: both)
+set -euo pipefail
+INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$INFRA/lib/common.sh"
+source "$INFRA/kafka/kafka.sh"
+source "$INFRA/minio/minio.sh"
+
+parse_args "$@"
+take_lock
+for component in "${COMPONENTS[@]}"; do
+  "${component}_install"
+done

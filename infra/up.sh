@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Starts Kafka (127.0.0.1:9092) and MinIO (127.0.0.1:9000) without Docker, installing them first if
+# needed, and waits until both serve requests. Idempotent: services already running are left alone.
+# Prints the environment for the services and tests on stdout (`eval "$(infra/up.sh)"` works).
+# Usage: infra/up.sh [--fresh] [kafka] [minio]
+#   --fresh (or TF_INFRA_FRESH=1)  stop and wipe the data before starting: a clean slate, e.g. for CI
+#   TF_INFRA_WAIT_S=90             how long to wait for readiness before failing
+set -euo pipefail
+INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$INFRA/lib/common.sh"
+source "$INFRA/kafka/kafka.sh"
+source "$INFRA/minio/minio.sh"
+
+parse_args "$@"
+take_lock
+
+for component in "${COMPONENTS[@]}"; do
+  "${component}_install"
+done
+
+if ((FRESH)); then
+  for component in "${COMPONENTS[@]}"; do
+    "${component}_stop"
+    "${component}_wipe"
+  done
+fi
+
+# Start everything first and only then wait, so the slow Kafka start-up overlaps with MinIO's.
+for component in "${COMPONENTS[@]}"; do
+  "${component}_start"
+done
+for component in "${COMPONENTS[@]}"; do
+  "${component}_wait"
+done
+
+info "up. Environment for the services and tests:"
+print_env

@@ -47,6 +47,9 @@ const recordArb = fc.oneof(
   fc.anything(),
 );
 
+// Hundreds of runs each; generous so a loaded CI machine does not turn slowness into a failure.
+jest.setTimeout(60_000);
+
 describe('readers never crash and report only structured errors', () => {
   it('on arbitrary bytes, in arbitrary chunks', async () => {
     await fc.assert(

@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import type { NativeGenerateOptions, NativeTrainConfig } from './config';
+import { EngineError } from './errors';
+
+/** Opaque native handles. */
+export type ModelHandle = { readonly __brand: 'tf_model' };
+export type TrainerHandle = { readonly __brand: 'tf_trainer' };
+
+export interface NativeModelInfo {
+  architecture: string;
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  tieWordEmbeddings: boolean;
+  numParameters: number;
+}
+
+export interface NativeStepResult {
+  step: number;
+  lr: number;
+  gradNorm: number;
+  loss: number;
+  tokens: number;
+}
+
+export interface NativeGeneration {
+  tokens: Int32Array;
+  logprobs: Float32Array;
+  lengths: Int32Array;
+  finish: Int32Array;
+}
+
+export interface NativeTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** The functions native/addon/addon.cpp exports. */
+export interface NativeBinding {
+  loadModel(dir: string, backend: string, threads: number): Promise<ModelHandle>;
+  modelInfo(model: ModelHandle): NativeModelInfo;
+  forward(model: ModelHandle, ids: Int32Array, pos: Int32Array | null, batch: number, seq: number): Promise<Float32Array>;
+  tokenLogprobs(model: ModelHandle, tokens: Int32Array, offsets: Int32Array): Promise<Float32Array>;
+  addTokens(model: ModelHandle, n: number): Promise<void>;
+  generate(model: ModelHandle, tokens: Int32Array, offsets: Int32Array, o: NativeGenerateOptions): Promise<NativeGeneration>;
+  saveMerged(model: ModelHandle, sourceDir: string | null, outDir: string): Promise<void>;
+  saveAdapter(model: ModelHandle, baseModelName: string, outDir: string): Promise<void>;
+  mergeAdapter(model: ModelHandle): Promise<void>;
+  freeModel(model: ModelHandle): void;
+  createTrainer(model: ModelHandle, config: NativeTrainConfig): Promise<TrainerHandle>;
+  accumulate(
+    trainer: TrainerHandle,
+    ids: Int32Array,
+    labels: Int32Array,
+    pos: Int32Array | null,
+    batch: number,
+    seq: number,
+  ): Promise<number>;
+  step(trainer: TrainerHandle): Promise<NativeStepResult>;
+  paramNames(trainer: TrainerHandle): string[];
+  stepCount(trainer: TrainerHandle): number;
+  grad(trainer: TrainerHandle, name: string): Float32Array;
+  loadAdapter(trainer: TrainerHandle, path: string, prefix: string): Promise<void>;
+  saveCheckpoint(trainer: TrainerHandle, dir: string): Promise<void>;
+  resumeCheckpoint(trainer: TrainerHandle, dir: string): Promise<void>;
+  freeTrainer(trainer: TrainerHandle): void;
+  readSafetensors(path: string): Promise<Record<string, NativeTensor>>;
+}
+
+/** Where `npm run build:native` (cmake-js) puts the addon; TUNEFORGE_ENGINE_ADDON overrides it. */
+export function addonPath(): string {
+  return process.env['TUNEFORGE_ENGINE_ADDON'] ?? resolve(__dirname, '../../../native/build-addon/Release/tuneforge_node.node');
+}
+
+let cached: NativeBinding | undefined;
+
+export function binding(): NativeBinding {
+  if (cached) return cached;
+  const path = addonPath();
+  if (!existsSync(path))
+    throw new EngineError('ADDON_NOT_BUILT', `native engine addon not found at ${path}; build it with npm run build:native`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  cached = require(path) as NativeBinding;
+  return cached;
+}

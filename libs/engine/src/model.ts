@@ -1,0 +1,254 @@
+import {
+  type GenerateOptions,
+  type LoadOptions,
+  type TokenBatch,
+  type TrainConfig,
+  checkToken,
+  flattenRows,
+  resolveGenerateOptions,
+  resolveTrainConfig,
+} from './config';
+import { type ModelHandle, type NativeModelInfo, type TrainerHandle, binding } from './binding';
+import { EngineError, invalid, native, toEngineError } from './errors';
+
+export type ModelInfo = NativeModelInfo;
+
+export interface Generation {
+  tokens: number[];
+  /** The model's log-probability of each generated token (raw logits, before temperature and filters). */
+  logprobs: number[];
+  finishReason: 'length' | 'stop';
+}
+
+export interface StepResult {
+  step: number;
+  lr: number;
+  gradNorm: number;
+  /** Mean loss over every token accumulated for this step. */
+  loss: number;
+  tokens: number;
+}
+
+/** A loaded Hugging Face model directory. Dispose it when done; calls on one model run one at a time. */
+export class Model {
+  private handle: ModelHandle | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    handle: ModelHandle,
+    readonly dir: string,
+  ) {
+    this.handle = handle;
+  }
+
+  static async load(dir: string, options: LoadOptions = {}): Promise<Model> {
+    if (typeof dir !== 'string' || dir.length === 0) throw invalid('dir must be a non-empty string');
+    const threads = options.threads ?? 0;
+    if (!Number.isInteger(threads) || threads < 0) throw invalid('threads must be a non-negative integer');
+    const b = binding();
+    const handle = await native(() => b.loadModel(dir, options.backend ?? 'cpu', threads));
+    return new Model(handle, dir);
+  }
+
+  /** The native handle, or a DISPOSED error. */
+  get native(): ModelHandle {
+    if (!this.handle) throw new EngineError('DISPOSED', 'the model has been disposed');
+    return this.handle;
+  }
+
+  info(): ModelInfo {
+    return binding().modelInfo(this.native);
+  }
+
+  /** Serialises calls so that JavaScript never sees the engine's BUSY refusal. */
+  run<T>(call: (handle: ModelHandle) => Promise<T>): Promise<T> {
+    const handle = this.native;
+    const next = this.queue.then(
+      () => native(() => call(handle)),
+      () => native(() => call(handle)),
+    );
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private tokenCheck(): (v: number, where: string) => void {
+    const vocab = this.info().vocabSize;
+    return (v, where) => checkToken(v, where, vocab);
+  }
+
+  /** Logits [batch][seq][vocab], flattened. */
+  async forward(inputIds: readonly (readonly number[])[], positionIds?: readonly (readonly number[])[]): Promise<Float32Array> {
+    const ids = flattenRows(inputIds, 'inputIds', this.tokenCheck());
+    const pos = positionIds ? flattenPositions(positionIds, ids.batch, ids.seq) : null;
+    return this.run((h) => binding().forward(h, ids.data, pos, ids.batch, ids.seq));
+  }
+
+  /** For each sequence, log p(token t | tokens before t) for t >= 1 (index 0 is 0). */
+  async tokenLogprobs(sequences: readonly (readonly number[])[]): Promise<number[][]> {
+    const { tokens, offsets } = flattenRagged(sequences, 'sequences', this.tokenCheck());
+    const out = await this.run((h) => binding().tokenLogprobs(h, tokens, offsets));
+    return sequences.map((_, i) => Array.from(out.subarray(offsets[i], offsets[i + 1])));
+  }
+
+  /** Log-probabilities of each continuation token given its prompt. */
+  async continuationLogprobs(items: readonly { prompt: readonly number[]; continuation: readonly number[] }[]): Promise<number[][]> {
+    items.forEach((it, i) => {
+      if (!Array.isArray(it.prompt) || it.prompt.length === 0) throw invalid(`items[${i}].prompt must not be empty`);
+      if (!Array.isArray(it.continuation) || it.continuation.length === 0)
+        throw invalid(`items[${i}].continuation must not be empty`);
+    });
+    const all = await this.tokenLogprobs(items.map((it) => [...it.prompt, ...it.continuation]));
+    return all.map((lp, i) => lp.slice(items[i].prompt.length));
+  }
+
+  async generate(prompts: readonly (readonly number[])[], options: GenerateOptions): Promise<Generation[]> {
+    const vocab = this.info().vocabSize;
+    const { tokens, offsets } = flattenRagged(prompts, 'prompts', (v, w) => checkToken(v, w, vocab));
+    const o = resolveGenerateOptions(options, vocab);
+    const r = await this.run((h) => binding().generate(h, tokens, offsets, o));
+    return prompts.map((_, i) => {
+      const start = i * o.maxNewTokens;
+      const end = start + r.lengths[i];
+      return {
+        tokens: Array.from(r.tokens.subarray(start, end)),
+        logprobs: Array.from(r.logprobs.subarray(start, end)),
+        finishReason: r.finish[i] === 1 ? 'stop' : 'length',
+      };
+    });
+  }
+
+  /** Grows embeddings (and an untied LM head) by n rows, each the mean of the existing rows. */
+  async addTokens(n: number): Promise<void> {
+    if (!Number.isInteger(n) || n < 1) throw invalid('n must be a positive integer');
+    return this.run((h) => binding().addTokens(h, n));
+  }
+
+  /** Writes a merged model directory (LoRA folded in); tokenizer files are copied from sourceDir (default: the loaded dir). */
+  async saveMerged(outDir: string, sourceDir?: string): Promise<void> {
+    if (typeof outDir !== 'string' || !outDir) throw invalid('outDir must be a non-empty string');
+    return this.run((h) => binding().saveMerged(h, sourceDir ?? this.dir, outDir));
+  }
+
+  /** Writes a PEFT adapter directory (adapter_config.json + adapter_model.safetensors). */
+  async saveAdapter(outDir: string, baseModelName: string = this.dir): Promise<void> {
+    if (typeof outDir !== 'string' || !outDir) throw invalid('outDir must be a non-empty string');
+    return this.run((h) => binding().saveAdapter(h, baseModelName, outDir));
+  }
+
+  /** Folds the LoRA adapter into the base weights. */
+  async mergeAdapter(): Promise<void> {
+    return this.run((h) => binding().mergeAdapter(h));
+  }
+
+  async createTrainer(config: TrainConfig): Promise<Trainer> {
+    const resolved = resolveTrainConfig(config);
+    const handle = await this.run((h) => binding().createTrainer(h, resolved));
+    return new Trainer(this, handle);
+  }
+
+  dispose(): void {
+    if (this.handle) binding().freeModel(this.handle);
+    this.handle = undefined;
+  }
+}
+
+export class Trainer {
+  private handle: TrainerHandle | undefined;
+
+  constructor(
+    readonly model: Model,
+    handle: TrainerHandle,
+  ) {
+    this.handle = handle;
+  }
+
+  private get native(): TrainerHandle {
+    if (!this.handle) throw new EngineError('DISPOSED', 'the trainer has been disposed');
+    return this.handle;
+  }
+
+  /** Forward + backward on one micro-batch; gradients accumulate until step(). Returns the micro-batch's mean loss. */
+  async accumulate(batch: TokenBatch): Promise<number> {
+    const vocab = this.model.info().vocabSize;
+    const ids = flattenRows(batch.inputIds, 'inputIds', (v, w) => checkToken(v, w, vocab));
+    const labels = flattenRows(batch.labels, 'labels', (v, w) => {
+      if (v !== -100) checkToken(v, w, vocab);
+    });
+    if (labels.batch !== ids.batch || labels.seq !== ids.seq) throw invalid('labels must have the shape of inputIds');
+    const pos = batch.positionIds ? flattenPositions(batch.positionIds, ids.batch, ids.seq) : null;
+    const t = this.native;
+    return this.model.run(() => binding().accumulate(t, ids.data, labels.data, pos, ids.batch, ids.seq));
+  }
+
+  /** Clips, applies AdamW at the scheduled learning rate, clears gradients. */
+  async step(): Promise<StepResult> {
+    const t = this.native;
+    return this.model.run(() => binding().step(t));
+  }
+
+  get stepCount(): number {
+    return binding().stepCount(this.native);
+  }
+
+  /** Trainable parameter names: Hugging Face names (full) or PEFT adapter names (LoRA). */
+  paramNames(): string[] {
+    return binding().paramNames(this.native);
+  }
+
+  /** The gradient accumulated so far, normalised by the tokens counted so far. */
+  grad(name: string): Float32Array {
+    const t = this.native;
+    try {
+      return binding().grad(t, name);
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  /** Loads LoRA weights from a safetensors file whose keys are prefix + PEFT name. */
+  async loadAdapter(path: string, prefix = ''): Promise<void> {
+    const t = this.native;
+    return this.model.run(() => binding().loadAdapter(t, path, prefix));
+  }
+
+  /** Writes a checkpoint directory (create-only, committed by rename with manifest.json). */
+  async save(dir: string): Promise<void> {
+    const t = this.native;
+    return this.model.run(() => binding().saveCheckpoint(t, dir));
+  }
+
+  async resume(dir: string): Promise<void> {
+    const t = this.native;
+    return this.model.run(() => binding().resumeCheckpoint(t, dir));
+  }
+
+  dispose(): void {
+    if (this.handle) binding().freeTrainer(this.handle);
+    this.handle = undefined;
+  }
+}
+
+function flattenPositions(rows: readonly (readonly number[])[], batch: number, seq: number): Int32Array {
+  const pos = flattenRows(rows, 'positionIds', (v, w) => {
+    if (!Number.isInteger(v) || v < 0) throw invalid(`${w}: position ${v} must be a non-negative integer`);
+  });
+  if (pos.batch !== batch || pos.seq !== seq) throw invalid('positionIds must have the shape of inputIds');
+  return pos.data;
+}
+
+function flattenRagged(
+  rows: readonly (readonly number[])[],
+  name: string,
+  check: (v: number, where: string) => void,
+): { tokens: Int32Array; offsets: Int32Array } {
+  if (!Array.isArray(rows) || rows.length === 0) throw invalid(`${name} must be a non-empty array`);
+  const offsets = new Int32Array(rows.length + 1);
+  const flat: number[] = [];
+  rows.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length === 0) throw invalid(`${name}[${i}] must be a non-empty token array`);
+    row.forEach((v, t) => check(v, `${name}[${i}][${t}]`));
+    flat.push(...row);
+    offsets[i + 1] = flat.length;
+  });
+  return { tokens: Int32Array.from(flat), offsets };
+}

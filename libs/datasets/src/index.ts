@@ -45,6 +45,7 @@ export { loadModelTokenizer, createModelTokenizer, ModelTokenizer, type Tokenize
 export { renderChat, renderConversation, templateMessages } from './tokenization/chat-template';
 export { tokenizeConversation, ChatTemplateMismatchError, type TokenizedConversation, type LabeledSpan } from './tokenization/loss-mask';
 export { tokenizePromptCompletion, type PromptCompletionTokenizeOptions } from './tokenization/prompt-completion-tokenize';
+export { tokenizeRecords, type TokenizeRecordsOptions, type TokenizedRecords, type LocatedSample } from './tokenization/tokenize-records';
 export { IGNORE_INDEX, actionMask, countLabeled, type TokenizedSample } from './tokenization/tokenized-sample';
 export {
   truncateSamples,

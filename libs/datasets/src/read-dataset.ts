@@ -35,7 +35,9 @@ export async function* readDataset(source: ByteSource, options: ReadDatasetOptio
     new DatasetError({ code: 'too_many_errors', file, path: '', expected: `at most ${limits.maxErrors} errors; reading stopped` });
 
   try {
-    const { encoding, chunks } = await sniffEncoding(readCappedBytes(source, file, limits.maxFileBytes), options.encoding ?? 'auto', file);
+    // A .csv name settles the container: a CSV whose first cell starts with { or [ would otherwise sniff as JSON.
+    const requested = options.encoding && options.encoding !== 'auto' ? options.encoding : /\.csv$/i.test(file) ? 'csv' : 'auto';
+    const { encoding, chunks } = await sniffEncoding(readCappedBytes(source, file, limits.maxFileBytes), requested, file);
     const values: AsyncGenerator<RawValueEvent> =
       encoding === 'jsonl' ? jsonlValues(chunks, file, limits) : encoding === 'json' ? jsonArrayValues(chunks, file, limits) : csvValues(chunks, file, limits, options.csvColumns);
 

@@ -115,7 +115,6 @@ static AttentionShape attn_shape(const Model &m, const Pass &p) {
   return {p.batch, p.seq, c.num_heads, c.num_kv_heads, c.head_dim, c.sliding_window};
 }
 
-// x_out may be null: recomputation only needs the activations.
 static void layer_forward(Model &model, int l, Pass &pass, const float *x_in, float *x_out, LayerActs &a) {
   const Ops &ops = *model.ops;
   const ModelConfig &c = model.config;
@@ -151,10 +150,8 @@ static void layer_forward(Model &model, int l, Pass &pass, const float *x_in, fl
   linear_forward(model, l, kGate, a.h2.data(), n, a.g.data(), false, &a, pass.training, seed);
   linear_forward(model, l, kUp, a.h2.data(), n, a.u.data(), false, &a, pass.training, seed);
   ops.swiglu_forward(a.g.data(), a.u.data(), (int64_t)n * F, a.a.data());
-  if (x_out) {
-    std::memcpy(x_out, a.x_mid.data(), sizeof(float) * n * D);
-    linear_forward(model, l, kDown, a.a.data(), n, x_out, true, &a, pass.training, seed);
-  }
+  std::memcpy(x_out, a.x_mid.data(), sizeof(float) * n * D);
+  linear_forward(model, l, kDown, a.a.data(), n, x_out, true, &a, pass.training, seed);
 }
 
 void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows, const LayerHook &hook) {
@@ -245,9 +242,12 @@ void backward(Model &model, Pass &pass, float *dlogits) {
                                                    : model.final_norm->grad.data();
   ops.rmsnorm_backward(dhf.data(), pass.xs[L].data(), model.final_norm->data.data(), pass.rstdf.data(), n, D,
                        dx.data(), dw_final);
+  // Recomputation rewrites the layer's output into a scratch copy: the LoRA path of
+  // down_proj saves activations too, so the last projection cannot be skipped.
+  std::vector<float> x_scratch(pass.recompute ? (size_t)n * D : 0);
   for (int l = L - 1; l >= 0; --l) {
     LayerActs &a = pass.acts[pass.recompute ? 0 : l];
-    if (pass.recompute) layer_forward(model, l, pass, pass.xs[l].data(), nullptr, a);
+    if (pass.recompute) layer_forward(model, l, pass, pass.xs[l].data(), x_scratch.data(), a);
     layer_backward(model, l, pass, pass.xs[l].data(), a, dx.data(), s);
   }
   if (!model.embed->grad.empty()) ops.embedding_backward(dx.data(), pass.ids.data(), n, D, model.embed->grad.data());

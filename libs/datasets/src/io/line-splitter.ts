@@ -31,7 +31,9 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, file: string, m
     length = 0;
     if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, bytes.length - 1);
     try {
-      return { text: decoder.decode(bytes), line: current };
+      const text = decoder.decode(bytes);
+      // Editors on Windows start UTF-8 files with a byte-order mark; it is not part of the first record.
+      return { text: current === 1 && text.startsWith('\ufeff') ? text.slice(1) : text, line: current };
     } catch {
       return { error: new DatasetError({ code: 'invalid_encoding', file, line: current, path: '', expected: 'UTF-8 text' }) };
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Conversation } from './conversation/conversation.schema';
 import type { DatasetFormat, DatasetRecord } from './conversation/dataset-record';
-import { collectDataset } from './read-dataset';
+import { collectDataset, readDataset } from './read-dataset';
 import { conversationToOpenAIJson, writeOpenAIJsonl, type OpenAIWritable } from './writers/openai-jsonl-writer';
 import { writeReactJsonl } from './writers/react-jsonl-writer';
 
@@ -250,5 +250,23 @@ describe('caps and fatal errors', () => {
     const whole = await collectDataset(fixture('sharegpt.json'));
     const split = await collectDataset(bytes, { file: 'sharegpt.json' });
     expect(split).toEqual(whole);
+  });
+});
+
+describe('streaming', () => {
+  it('reads a large stream record by record', async () => {
+    const lines = 50_000;
+    async function* generate(): AsyncGenerator<string> {
+      for (let i = 0; i < lines; i++) yield `${JSON.stringify({ prompt: `q${i}`, completion: `a${i}` })}\n`;
+    }
+    let count = 0;
+    let last = 0;
+    for await (const event of readDataset(generate(), { file: 'big.jsonl' })) {
+      expect('record' in event).toBe(true);
+      if ('record' in event) last = event.record.location.line;
+      count++;
+    }
+    expect(count).toBe(lines);
+    expect(last).toBe(lines);
   });
 });

@@ -25,6 +25,7 @@ export class JsonArraySplitter {
   private oversized = false;
   private line = 1;
   private expectingValue = true;
+  private sawElement = false;
 
   constructor(
     private readonly file: string,
@@ -43,8 +44,6 @@ export class JsonArraySplitter {
           this.state = ch === ']' ? 'after' : 'between';
           this.expectingValue = ch === ',';
         }
-      } else if (ch === '\n') {
-        // handled below
       } else if (!isWhitespace(ch)) {
         if (this.state === 'before') {
           if (ch !== '[') throw this.structureError('a JSON array starting with [');
@@ -74,8 +73,6 @@ export class JsonArraySplitter {
     if (this.state === 'element' && this.depth === 0 && !this.inString) yield this.flushElement();
     if (this.state !== 'after') throw this.structureError(this.state === 'before' ? 'a JSON array' : 'the closing ] of the array');
   }
-
-  private sawElement = false;
 
   private startElement(): void {
     this.state = 'element';

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "backend.h"
+#include "cpu/kernels.h"
 #include "test_util.h"
 
 namespace {
@@ -154,31 +155,44 @@ std::vector<float> naive_attention(const std::vector<float> &q, const std::vecto
   return out;
 }
 
-class Attention : public ::testing::TestWithParam<int> {};
+using AttnForward = void (*)(const float *, const float *, const float *, const int32_t *, const tf::AttentionShape &,
+                            float *, float *);
+using AttnBackward = void (*)(const float *, const float *, const float *, const float *, const float *,
+                              const int32_t *, const tf::AttentionShape &, float *, float *, float *);
+const AttnForward kForwards[] = {tf::cpu::attention_forward_v1, tf::cpu::attention_forward_v2};
+const AttnBackward kBackwards[] = {tf::cpu::attention_backward_v1, tf::cpu::attention_backward_v2};
+
+// Parameters: (window, kernel variant index)
+class Attention : public ::testing::TestWithParam<std::tuple<int, int>> {
+ protected:
+  int window() const { return std::get<0>(GetParam()); }
+  AttnForward fwd() const { return kForwards[std::get<1>(GetParam())]; }
+  AttnBackward bwd() const { return kBackwards[std::get<1>(GetParam())]; }
+};
 
 TEST_P(Attention, ForwardMatchesNaiveWithGqaPackingAndWindow) {
-  const AttnCase c = attn_case(GetParam());
+  const AttnCase c = attn_case(window());
   const auto &s = c.s;
   const size_t nq = (size_t)s.batch * s.seq * s.heads * s.head_dim, nk = nq / 2;
   auto q = randn(nq, 1), k = randn(nk, 2), v = randn(nk, 3);
   std::vector<float> out(nq), probs((size_t)s.batch * s.heads * s.seq * s.seq);
-  ops.attention_forward(q.data(), k.data(), v.data(), c.seg.data(), s, out.data(), probs.data());
+  fwd()(q.data(), k.data(), v.data(), c.seg.data(), s, out.data(), probs.data());
   tft::expect_close(out, naive_attention(q, k, v, c), 1e-5, 1e-4, "attention");
 }
 
 TEST_P(Attention, BackwardMatchesFiniteDifferences) {
-  const AttnCase c = attn_case(GetParam());
+  const AttnCase c = attn_case(window());
   const auto &s = c.s;
   const size_t nq = (size_t)s.batch * s.seq * s.heads * s.head_dim, nk = nq / 2;
   auto q = randn(nq, 1), k = randn(nk, 2), v = randn(nk, 3), r = randn(nq, 4);
   std::vector<float> out(nq), probs((size_t)s.batch * s.heads * s.seq * s.seq);
   auto f = [&] {
-    ops.attention_forward(q.data(), k.data(), v.data(), c.seg.data(), s, out.data(), probs.data());
+    fwd()(q.data(), k.data(), v.data(), c.seg.data(), s, out.data(), probs.data());
     return tft::dot(out, r);
   };
   f();
   std::vector<float> dq(nq), dk(nk), dv(nk);
-  ops.attention_backward(r.data(), q.data(), k.data(), v.data(), probs.data(), c.seg.data(), s, dq.data(), dk.data(),
+  bwd()(r.data(), q.data(), k.data(), v.data(), probs.data(), c.seg.data(), s, dq.data(), dk.data(),
                          dv.data());
   tft::check_gradient(q, dq, f, "attention dq");
   tft::check_gradient(k, dk, f, "attention dk");
@@ -186,7 +200,7 @@ TEST_P(Attention, BackwardMatchesFiniteDifferences) {
 }
 
 TEST_P(Attention, DecodeMatchesLastRowOfForward) {
-  AttnCase c = attn_case(GetParam());
+  AttnCase c = attn_case(window());
   c.s.batch = 1;
   c.seg.assign(c.s.seq, 0);
   const auto &s = c.s;
@@ -211,7 +225,8 @@ TEST_P(Attention, DecodeMatchesLastRowOfForward) {
   tft::expect_close(out, want, 1e-5, 1e-4, "attention decode");
 }
 
-INSTANTIATE_TEST_SUITE_P(Windows, Attention, ::testing::Values(0, 3));
+INSTANTIATE_TEST_SUITE_P(WindowsAndVariants, Attention,
+                         ::testing::Combine(::testing::Values(0, 3), ::testing::Values(0, 1)));
 
 TEST(SwiGlu, ForwardAndFiniteDifferences) {
   const int n = 50;

@@ -8,6 +8,7 @@
  * A tf_model owns weights (and, once a LoRA trainer is created, the adapter).
  * A tf_trainer owns gradients and optimizer state for one model. Calls on the
  * same model must not overlap: an overlapping call returns TF_ERR_BUSY.
+ * Free a model's trainer before the model.
  */
 #ifndef TUNEFORGE_H
 #define TUNEFORGE_H

@@ -34,6 +34,11 @@ Napi::Error engine_error(Napi::Env env, tf_status status, const std::string &mes
   return e;
 }
 
+// Argument errors found by the binding carry the engine's INVALID_ARGUMENT code.
+Napi::Error invalid_arg(Napi::Env env, const std::string &message) {
+  return engine_error(env, TF_ERR_INVALID_ARGUMENT, message);
+}
+
 class Task : public Napi::AsyncWorker {
  public:
   using Run = std::function<tf_status()>;
@@ -82,7 +87,7 @@ class Task : public Napi::AsyncWorker {
 
 template <class T>
 std::shared_ptr<T> unwrap(const Napi::Value &v, const char *what) {
-  if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), std::string(what) + " handle expected");
+  if (!v.IsExternal()) throw invalid_arg(v.Env(), std::string(what) + " handle expected");
   auto *ref = v.As<Napi::External<std::shared_ptr<T>>>().Data();
   if (!ref || !*ref) throw Napi::Error::New(v.Env(), std::string(what) + " has been disposed");
   return *ref;
@@ -102,19 +107,19 @@ void release(const Napi::Value &v) {
 
 std::vector<int32_t> ints(const Napi::Value &v, const char *what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be an Int32Array");
+    throw invalid_arg(v.Env(), std::string(what) + " must be an Int32Array");
   auto a = v.As<Napi::Int32Array>();
   return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
 }
 
 std::string str(const Napi::Value &v, const char *what) {
-  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a string");
+  if (!v.IsString()) throw invalid_arg(v.Env(), std::string(what) + " must be a string");
   return v.As<Napi::String>().Utf8Value();
 }
 
 double num(const Napi::Object &o, const char *key) {
   Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
+  if (!v.IsNumber()) throw invalid_arg(o.Env(), std::string(key) + " must be a number");
   return v.As<Napi::Number>().DoubleValue();
 }
 
@@ -170,18 +175,26 @@ Napi::Value Forward(const Napi::CallbackInfo &info) {
   const bool has_pos = !info[2].IsNull() && !info[2].IsUndefined();
   auto pos = has_pos ? ints(info[2], "positionIds") : std::vector<int32_t>();
   const int batch = info[3].As<Napi::Number>().Int32Value(), seq = info[4].As<Napi::Number>().Int32Value();
-  tf_model_info mi{};
-  tf_model_info_get(m->model, &mi);
-  auto logits = std::make_shared<std::vector<float>>((size_t)batch * seq * mi.vocab_size);
+  if (batch <= 0 || seq <= 0 || ids.size() != (size_t)batch * seq || (has_pos && pos.size() != ids.size()))
+    throw invalid_arg(info.Env(), "inputIds and positionIds must hold batch * seq values");
+  auto logits = std::make_shared<std::vector<float>>();
   return Task::Start(
       info.Env(),
-      [=] { return tf_model_forward(m->model, ids.data(), has_pos ? pos.data() : nullptr, batch, seq, logits->data()); },
+      [=] {
+        // Sized on the worker: a queued add_tokens may have grown the vocabulary since the call.
+        tf_model_info mi{};
+        if (tf_status s = tf_model_info_get(m->model, &mi)) return s;
+        logits->resize((size_t)batch * seq * mi.vocab_size);
+        return tf_model_forward(m->model, ids.data(), has_pos ? pos.data() : nullptr, batch, seq, logits->data());
+      },
       [=](Napi::Env env) { return floats(env, logits->data(), logits->size()); });
 }
 
 Napi::Value TokenLogprobs(const Napi::CallbackInfo &info) {
   auto m = unwrap<ModelBox>(info[0], "model");
   auto tokens = ints(info[1], "tokens"), offsets = ints(info[2], "offsets");
+  if (offsets.size() < 2 || offsets[0] != 0 || (size_t)offsets.back() != tokens.size())
+    throw invalid_arg(info.Env(), "offsets must start at 0 and end at the number of tokens");
   auto out = std::make_shared<std::vector<float>>(tokens.size());
   return Task::Start(
       info.Env(),
@@ -208,6 +221,10 @@ Napi::Value Generate(const Napi::CallbackInfo &info) {
   opt.seed = (uint64_t)num(o, "seed");
   opt.n_stop = stop_offsets.empty() ? 0 : (int)stop_offsets.size() - 1;
   const int n = (int)offsets.size() - 1;
+  if (n < 1 || offsets[0] != 0 || (size_t)offsets[n] != tokens.size())
+    throw invalid_arg(info.Env(), "offsets must start at 0 and end at the number of tokens");
+  if (!stop_offsets.empty() && (stop_offsets[0] != 0 || (size_t)stop_offsets.back() != stop_tokens.size()))
+    throw invalid_arg(info.Env(), "stopOffsets must start at 0 and end at the number of stop tokens");
   struct Out {
     std::vector<int32_t> tokens, lengths, finish;
     std::vector<float> logprobs;
@@ -296,6 +313,9 @@ Napi::Value Accumulate(const Napi::CallbackInfo &info) {
   const bool has_pos = !info[3].IsNull() && !info[3].IsUndefined();
   auto pos = has_pos ? ints(info[3], "positionIds") : std::vector<int32_t>();
   const int batch = info[4].As<Napi::Number>().Int32Value(), seq = info[5].As<Napi::Number>().Int32Value();
+  if (batch <= 0 || seq <= 0 || ids.size() != (size_t)batch * seq || labels.size() != ids.size() ||
+      (has_pos && pos.size() != ids.size()))
+    throw invalid_arg(info.Env(), "inputIds, labels and positionIds must hold batch * seq values");
   auto loss = std::make_shared<float>(0.0f);
   return Task::Start(
       info.Env(),

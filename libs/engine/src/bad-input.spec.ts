@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { binding } from './binding';
 import { EngineError } from './errors';
 import { Model } from './model';
 
@@ -123,6 +124,21 @@ describe('bad input', () => {
     expect(logits.length).toBe(2 * model.info().vocabSize);
     model.dispose();
     expect(() => model.info()).toThrow(/disposed/);
+  });
+
+  it('the binding refuses inconsistent buffers with INVALID_ARGUMENT', async () => {
+    const model = await Model.load(TINY, { threads: 1 });
+    const b = binding();
+    await expect(model.run((h) => b.forward(h, new Int32Array([1, 2, 3]), null, 2, 2))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await expect(model.run((h) => b.tokenLogprobs(h, new Int32Array([1, 2]), new Int32Array([0, 5])))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await expect(model.run((h) => b.forward(h, [1, 2] as never, null, 1, 2))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    model.dispose();
   });
 
   it('engine state errors carry codes', async () => {

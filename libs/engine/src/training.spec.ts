@@ -108,7 +108,9 @@ describe('training lifecycle', () => {
   it('grows the vocabulary with mean rows', async () => {
     const model = await Model.load(LLAMA, { threads: 1 });
     const before = model.info().vocabSize;
-    await model.addTokens(2);
+    // Queued behind the growth, the forward pass sees the new vocabulary.
+    const [, grownLogits] = await Promise.all([model.addTokens(2), model.forward([[1]])]);
+    expect(grownLogits.length).toBe(before + 2);
     expect(model.info().vocabSize).toBe(before + 2);
     const logits = await model.forward([[before], [before + 1]]);
     const v = before + 2;

@@ -1,0 +1,36 @@
+export type {
+  ArtifactBody,
+  ArtifactListing,
+  ArtifactStat,
+  ArtifactStore,
+  GetBufferOptions,
+  PutOptions,
+  PutResult,
+} from './artifact-store';
+export { assertValidKey, assertValidPrefix, assertValidTenantId, TENANTS_PREFIX } from './artifact-key';
+export {
+  ArtifactExistsError,
+  ArtifactIntegrityError,
+  ArtifactNotCommittedError,
+  ArtifactNotFoundError,
+  ArtifactTooLargeError,
+  InvalidArtifactKeyError,
+  InvalidTenantIdError,
+  StorageConfigError,
+  StorageError,
+  StorageUnavailableError,
+  type StorageErrorCode,
+} from './errors';
+export { FilesystemArtifactStore } from './filesystem-artifact-store';
+export { MinioArtifactStore, type MinioArtifactStoreOptions } from './minio-artifact-store';
+export { DEFAULT_ARTIFACT_DIR, loadStorageConfig, type StorageConfig, type StorageEnv } from './storage-config';
+export { createArtifactStore, createArtifactStoreFromEnv } from './create-artifact-store';
+export {
+  MANIFEST_FILE_NAME,
+  artifactManifestSchema,
+  type ArtifactFileEntry,
+  type ArtifactManifest,
+} from './artifact-manifest';
+export { ArtifactWriter, type BeginArtifactOptions } from './artifact-writer';
+export { CommittedArtifact, openArtifact } from './committed-artifact';
+export { listCommittedArtifacts, type CommittedArtifactRef } from './list-committed-artifacts';

@@ -31,6 +31,23 @@ TEST(Gemm, MatchesNaiveForAllTransposes) {
     }
 }
 
+TEST(Gemm, SingleRowTakesTheGemvPathWithTheSameResult) {
+  const int n = 6, k = 5;
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb) {
+      const int lda = ta ? 3 : k;  // a transposed single row is a strided column
+      auto a = randn(k * 3, 1), b = randn(k * n, 2), c = randn(n, 3);
+      auto want = c;
+      for (int j = 0; j < n; ++j) {
+        double s = 0;
+        for (int p = 0; p < k; ++p) s += (double)(ta ? a[p * lda] : a[p]) * (tb ? b[j * k + p] : b[p * n + j]);
+        want[j] = (float)(1.5 * s + 0.5 * c[j]);
+      }
+      ops.gemm(ta, tb, 1, n, k, 1.5f, a.data(), lda, b.data(), tb ? k : n, 0.5f, c.data(), n);
+      tft::expect_close(c, want, 1e-5, 1e-5, "gemv");
+    }
+}
+
 TEST(Embedding, ForwardAndBackwardWithRepeatedIds) {
   const int V = 11, D = 70, n = 6;
   auto table = randn(V * D, 1);

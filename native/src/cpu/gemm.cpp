@@ -16,6 +16,17 @@ void set_threads(int threads) {
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
           int ldb, float beta, float *c, int ldc) {
   if (m == 0 || n == 0) return;
+  if (m == 1) {
+    // One row (single-sequence decoding): GEMV streams the weights once, where
+    // GEMM would first pack them, doubling the memory traffic of a bandwidth-bound step.
+    const int inc_a = trans_a ? lda : 1;
+    if (trans_b) {
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, alpha, b, ldb, a, inc_a, beta, c, 1);
+    } else {
+      cblas_sgemv(CblasRowMajor, CblasTrans, k, n, alpha, b, ldb, a, inc_a, beta, c, 1);
+    }
+    return;
+  }
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha,
               a, lda, b, ldb, beta, c, ldc);
 }

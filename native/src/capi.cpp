@@ -52,6 +52,7 @@ struct Busy {
   std::unique_lock<std::mutex> lock;
   explicit Busy(tf::Model &m) : lock(m.busy, std::try_to_lock) {
     tf::require(lock.owns_lock(), TF_ERR_BUSY, "the model is busy with another call");
+    m.ops->set_threads(m.threads);
   }
 };
 

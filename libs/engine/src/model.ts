@@ -9,7 +9,7 @@ import {
   resolveTrainConfig,
 } from './config';
 import { type ModelHandle, type NativeModelInfo, type TrainerHandle, binding } from './binding';
-import { EngineError, invalid, native, toEngineError } from './errors';
+import { EngineError, invalid, native } from './errors';
 
 export type ModelInfo = NativeModelInfo;
 
@@ -195,14 +195,10 @@ export class Trainer {
     return binding().paramNames(this.native);
   }
 
-  /** The gradient accumulated so far, normalised by the tokens counted so far. */
-  grad(name: string): Float32Array {
+  /** The gradient accumulated so far, normalised by the tokens counted so far (queued behind pending calls). */
+  async grad(name: string): Promise<Float32Array> {
     const t = this.native;
-    try {
-      return binding().grad(t, name);
-    } catch (err) {
-      throw toEngineError(err);
-    }
+    return this.model.run(async () => binding().grad(t, name));
   }
 
   /** Loads LoRA weights from a safetensors file whose keys are prefix + PEFT name. */

@@ -268,6 +268,12 @@ Napi::Value SaveAdapter(const Napi::CallbackInfo &info) {
   return Task::Start(info.Env(), [=] { return tf_model_save_adapter(m->model, base.c_str(), out.c_str()); }, nullptr);
 }
 
+Napi::Value LoadPeftAdapter(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  const std::string dir = str(info[1], "adapterDir");
+  return Task::Start(info.Env(), [=] { return tf_model_load_adapter(m->model, dir.c_str()); }, nullptr);
+}
+
 Napi::Value MergeAdapter(const Napi::CallbackInfo &info) {
   auto m = unwrap<ModelBox>(info[0], "model");
   return Task::Start(info.Env(), [=] { return tf_model_merge_adapter(m->model); }, nullptr);
@@ -436,6 +442,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("saveMerged", Napi::Function::New(env, SaveMerged));
   exports.Set("saveAdapter", Napi::Function::New(env, SaveAdapter));
   exports.Set("mergeAdapter", Napi::Function::New(env, MergeAdapter));
+  exports.Set("loadPeftAdapter", Napi::Function::New(env, LoadPeftAdapter));
   exports.Set("freeModel", Napi::Function::New(env, FreeModel));
   exports.Set("createTrainer", Napi::Function::New(env, CreateTrainer));
   exports.Set("accumulate", Napi::Function::New(env, Accumulate));

@@ -102,6 +102,9 @@ tf_status tf_generate(tf_model *model, const int32_t *prompt_tokens, const int32
 tf_status tf_model_save_merged(tf_model *model, const char *source_dir, const char *out_dir);
 /* Writes adapter_config.json + adapter_model.safetensors with PEFT key names. */
 tf_status tf_model_save_adapter(tf_model *model, const char *base_model_name, const char *out_dir);
+/* Attaches a saved PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors).
+ * A LoRA trainer created afterwards with the same rank/alpha/targets continues training it. */
+tf_status tf_model_load_adapter(tf_model *model, const char *adapter_dir);
 /* Folds the adapter into the base weights and removes it. */
 tf_status tf_model_merge_adapter(tf_model *model);
 

@@ -209,6 +209,15 @@ tf_status tf_model_save_adapter(tf_model *model, const char *base_model_name, co
   });
 }
 
+tf_status tf_model_load_adapter(tf_model *model, const char *adapter_dir) {
+  return guard([&] {
+    need(model, "model");
+    need(adapter_dir, "adapter_dir");
+    Busy busy(*model->impl);
+    model->impl->load_peft_adapter(adapter_dir);
+  });
+}
+
 tf_status tf_model_merge_adapter(tf_model *model) {
   return guard([&] {
     need(model, "model");

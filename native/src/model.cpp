@@ -214,6 +214,59 @@ void Model::merge_lora() {
   lora = LoraConfig{};
 }
 
+void Model::load_peft_adapter(const std::string &adapter_dir) {
+  require(lora_pairs.empty(), TF_ERR_STATE, "the model already has a LoRA adapter");
+  require(!has_trainer, TF_ERR_STATE, "load_adapter: not allowed while a trainer exists");
+  const fs::path cfg_path = fs::path(adapter_dir) / "adapter_config.json";
+  const json c = read_json(cfg_path);
+  const std::string where = cfg_path.string();
+  require(c.value("peft_type", std::string()) == "LORA", TF_ERR_UNSUPPORTED, where + ": peft_type must be LORA");
+  for (const char *flag : {"use_dora", "use_rslora", "fan_in_fan_out", "lora_bias"})
+    require(!c.contains(flag) || c[flag].is_null() || !c[flag].get<bool>(), TF_ERR_UNSUPPORTED,
+            where + ": " + flag + " is not supported");
+  require(c.value("bias", std::string("none")) == "none", TF_ERR_UNSUPPORTED, where + ": bias must be none");
+  for (const char *key : {"modules_to_save", "layers_to_transform", "trainable_token_indices", "target_parameters"})
+    require(!c.contains(key) || c[key].is_null(), TF_ERR_UNSUPPORTED, where + ": " + key + " is not supported");
+  for (const char *pattern : {"rank_pattern", "alpha_pattern"})
+    require(!c.contains(pattern) || c[pattern].is_null() || c[pattern].empty(), TF_ERR_UNSUPPORTED,
+            where + ": " + pattern + " is not supported");
+  LoraConfig cfg;
+  require(c.contains("r") && c["r"].is_number_integer(), TF_ERR_FORMAT, where + ": missing r");
+  cfg.rank = c["r"].get<int>();
+  cfg.alpha = c.value("lora_alpha", (float)cfg.rank);
+  cfg.dropout = c.value("lora_dropout", 0.0f);
+  require(c.contains("target_modules") && c["target_modules"].is_array(), TF_ERR_UNSUPPORTED,
+          where + ": target_modules must be a list of module names");
+  for (const auto &m : c["target_modules"]) {
+    const std::string name = m.get<std::string>();
+    int bit = -1;
+    for (int p = 0; p < kNumProj; ++p)
+      if (name == kProjNames[p]) bit = p;
+    require(bit >= 0, TF_ERR_UNSUPPORTED, where + ": target module " + name + " is not supported");
+    cfg.targets |= 1 << bit;
+  }
+  attach_lora(cfg, 0);
+  try {
+    SafetensorsFile weights((fs::path(adapter_dir) / "adapter_model.safetensors").string());
+    for (Tensor *t : lora_tensors()) {
+      const TensorInfo *info = weights.find(t->name);
+      require(info != nullptr, TF_ERR_MISMATCH, weights.path() + ": missing tensor " + t->name);
+      require(info->shape == t->shape, TF_ERR_MISMATCH,
+              weights.path() + ": tensor " + t->name + " has shape " + shape_str(info->shape) + ", expected " +
+                  shape_str(t->shape));
+      weights.read_f32(*info, t->data.data());
+    }
+    require(weights.tensors().size() == lora_tensors().size(), TF_ERR_MISMATCH,
+            weights.path() + ": holds tensors this adapter configuration does not use");
+  } catch (...) {
+    for (auto &L : layers)
+      for (auto &p : L.lora) p = nullptr;
+    lora_pairs.clear();
+    lora = LoraConfig{};
+    throw;
+  }
+}
+
 std::vector<Tensor *> Model::lora_tensors() {
   std::vector<Tensor *> out;
   for (auto &pair : lora_pairs) {

@@ -64,6 +64,8 @@ struct Model {
   // Attaches a fresh adapter: A ~ U(-1/sqrt(in), 1/sqrt(in)) as PEFT's kaiming init, B = 0.
   void attach_lora(const LoraConfig &cfg, uint64_t seed);
   void merge_lora();
+  // Attaches a saved PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors).
+  void load_peft_adapter(const std::string &dir);
   // Named as in a saved PEFT adapter: base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight
   std::vector<Tensor *> lora_tensors();
 };

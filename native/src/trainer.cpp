@@ -37,7 +37,16 @@ Trainer::Trainer(Model &model, const tf_train_config &config) : model_(model), c
   validate(config);
   require(!model.has_trainer, TF_ERR_STATE, "the model already has a trainer");
   if (config.mode == TF_MODE_LORA) {
-    model.attach_lora({config.lora_rank, config.lora_alpha, config.lora_dropout, config.lora_targets}, config.seed);
+    const LoraConfig wanted{config.lora_rank, config.lora_alpha, config.lora_dropout, config.lora_targets};
+    if (model.lora_pairs.empty()) {
+      model.attach_lora(wanted, config.seed);
+    } else {
+      // Continue training the attached adapter (loaded or trained before) when the shapes agree.
+      require(model.lora.rank == wanted.rank && model.lora.targets == wanted.targets &&
+                  model.lora.alpha == wanted.alpha,
+              TF_ERR_STATE, "the model's LoRA adapter has a different rank, alpha or target modules; merge it first");
+      model.lora.dropout = wanted.dropout;
+    }
     params_ = model.lora_tensors();
   } else {
     require(model.lora_pairs.empty(), TF_ERR_STATE, "full fine-tuning: merge the LoRA adapter first");

@@ -289,3 +289,52 @@ TEST(Lifecycle, BadArgumentsReturnStatusesNotCrashes) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Lifecycle, PeftAdapterWrittenByPeftLoadsAndMatchesGoldenLogits) {
+  const std::string golden = kRoot + "/tools/parity/golden/tiny-llama";
+  if (!fs::exists(golden + "/lora_adapter_init/adapter_config.json")) GTEST_SKIP() << "no golden adapter";
+  tf_model *m = load(kLlama);
+  ASSERT_EQ(tf_model_load_adapter(m, (golden + "/lora_adapter_init").c_str()), TF_OK) << tf_last_error();
+  const json c = tf::read_json_file(golden + "/case.json");
+  std::vector<int32_t> ids, pos;
+  for (auto &row : c["input_ids"]) for (auto &v : row) ids.push_back(v);
+  for (auto &row : c["position_ids"]) for (auto &v : row) pos.push_back(v);
+  std::vector<float> logits(ids.size() * 867), want(ids.size() * 867);
+  ASSERT_EQ(tf_model_forward(m, ids.data(), pos.data(), 2, (int)ids.size() / 2, logits.data()), TF_OK);
+  tf::SafetensorsFile lora(golden + "/lora.safetensors");
+  lora.read_f32(*lora.find("logits"), want.data());
+  for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(logits[i], want[i], 1e-4);
+  // A second adapter is refused; a LoRA trainer with the same shape continues this one.
+  EXPECT_EQ(tf_model_load_adapter(m, (golden + "/lora_adapter_init").c_str()), TF_ERR_STATE);
+  tf_train_config cfg = config(TF_MODE_LORA);
+  cfg.lora_targets = 0x7f;
+  tf_trainer *t = nullptr;
+  ASSERT_EQ(tf_trainer_create(m, &cfg, &t), TF_OK) << tf_last_error();
+  float loss = 0;
+  const std::vector<int32_t> labels(ids.begin(), ids.end());
+  ASSERT_EQ(tf_trainer_accumulate(t, ids.data(), labels.data(), pos.data(), 2, (int)ids.size() / 2, &loss), TF_OK);
+  tf_trainer_free(t);
+  cfg.lora_rank = 8;
+  EXPECT_EQ(tf_trainer_create(m, &cfg, &t), TF_ERR_STATE);
+  tf_model_free(m);
+}
+
+TEST(Lifecycle, UnsupportedAdapterConfigsAreNamed) {
+  const std::string dir = temp_dir("dora");
+  fs::create_directories(dir);
+  tf::write_json_file(dir + "/adapter_config.json",
+                      {{"peft_type", "LORA"}, {"r", 4}, {"lora_alpha", 8}, {"target_modules", {"q_proj"}}, {"use_dora", true}});
+  tf_model *m = load(kLlama);
+  EXPECT_EQ(tf_model_load_adapter(m, dir.c_str()), TF_ERR_UNSUPPORTED);
+  EXPECT_NE(std::string(tf_last_error()).find("use_dora"), std::string::npos);
+  tf::write_json_file(dir + "/adapter_config.json",
+                      {{"peft_type", "LORA"}, {"r", 4}, {"lora_alpha", 8}, {"target_modules", {"q_proj"}}});
+  EXPECT_EQ(tf_model_load_adapter(m, dir.c_str()), TF_ERR_IO);  // no weights file: nothing stays attached
+  EXPECT_EQ(tf_model_save_adapter(m, "x", (dir + "/out").c_str()), TF_ERR_STATE);
+  tf_model_free(m);
+  fs::remove_all(dir);
+}
+
+}  // namespace

@@ -52,6 +52,7 @@ export interface NativeBinding {
   saveMerged(model: ModelHandle, sourceDir: string | null, outDir: string): Promise<void>;
   saveAdapter(model: ModelHandle, baseModelName: string, outDir: string): Promise<void>;
   mergeAdapter(model: ModelHandle): Promise<void>;
+  loadPeftAdapter(model: ModelHandle, adapterDir: string): Promise<void>;
   freeModel(model: ModelHandle): void;
   createTrainer(model: ModelHandle, config: NativeTrainConfig): Promise<TrainerHandle>;
   accumulate(

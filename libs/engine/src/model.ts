@@ -135,6 +135,15 @@ export class Model {
     return this.run((h) => binding().saveAdapter(h, baseModelName, outDir));
   }
 
+  /**
+   * Attaches a saved PEFT LoRA adapter directory for inference or further training (a LoRA trainer
+   * created afterwards with the same r, alpha and target modules continues it).
+   */
+  async attachAdapter(adapterDir: string): Promise<void> {
+    if (typeof adapterDir !== 'string' || !adapterDir) throw invalid('adapterDir must be a non-empty string');
+    return this.run((h) => binding().loadPeftAdapter(h, adapterDir));
+  }
+
   /** Folds the LoRA adapter into the base weights. */
   async mergeAdapter(): Promise<void> {
     return this.run((h) => binding().mergeAdapter(h));

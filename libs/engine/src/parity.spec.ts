@@ -135,6 +135,18 @@ describe.each(['tiny-llama', 'tiny-qwen2'])('parity with PyTorch: %s', (name) =>
     model.dispose();
   });
 
+  it('a PEFT-written adapter directory attaches and reproduces the golden LoRA logits', async () => {
+    const lora = await readSafetensors(join(dir, 'lora.safetensors'));
+    const model = await Model.load(modelDir, { threads: 2 });
+    await model.attachAdapter(join(dir, 'lora_adapter_init'));
+    const logits = await model.forward(c.input_ids, c.position_ids);
+    const want = lora['logits'].data;
+    let maxDiff = 0;
+    for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(logits[i] - want[i]));
+    expect(maxDiff).toBeLessThanOrEqual(1e-4);
+    model.dispose();
+  });
+
   it('identical greedy tokens and matching log-probabilities', async () => {
     const g = readJson<{ prompt_ids: number[]; generated_ids: number[]; logprobs: number[] }>(join(dir, 'greedy.json'));
     const model = await Model.load(modelDir, { threads: 2 });

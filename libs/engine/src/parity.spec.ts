@@ -1,5 +1,6 @@
 // Golden parity against PyTorch/transformers/PEFT outputs from tools/parity (make_golden.py).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { type TrainConfig } from './config';
@@ -131,6 +132,17 @@ describe.each(['tiny-llama', 'tiny-qwen2'])('parity with PyTorch: %s', (name) =>
     }
     const worst = Math.max(...losses.map((l, i) => Math.abs(l - traj.losses[i])));
     expect(worst).toBeLessThanOrEqual(1e-4);
+    if (!accumulate) {
+      // The parameters after 20 updates, read back from a checkpoint.
+      const ckpt = mkdtempSync(join(tmpdir(), 'tf-traj-'));
+      await trainer.save(join(ckpt, 'final'));
+      const got = await readSafetensors(join(ckpt, 'final', 'trainable.safetensors'));
+      const want = await readSafetensors(join(dir, 'trajectory.safetensors'));
+      const prefix = mode === 'lora' ? 'lora_final.' : 'final.';
+      for (const p of trainer.paramNames())
+        expect({ p, ok: relErr(got[p].data, want[prefix + p].data) <= 1e-3 }).toEqual({ p, ok: true });
+      rmSync(ckpt, { recursive: true, force: true });
+    }
     trainer.dispose();
     model.dispose();
   });

@@ -24,4 +24,19 @@ export default [
       ],
     },
   },
+  {
+    // The launchers are the one place that puts services together: embedded mode runs them all in
+    // one process. Everything else keeps to the constraints above.
+    files: ['tools/launcher/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: ['@tuneforge/gateway', '@tuneforge/orchestrator', '@tuneforge/datagen', '@tuneforge/retrieval', '@tuneforge/trainer', '@tuneforge/evaluator', '@tuneforge/debugger', '@tuneforge/train-pod'],
+          depConstraints: [{ sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] }],
+        },
+      ],
+    },
+  },
 ];

@@ -1,6 +1,6 @@
 import { ALL_TOPICS } from '@tuneforge/contracts';
 import { KafkaMessageBus, StoreIdempotencyStore } from '@tuneforge/messaging';
-import { createArtifactStoreFromEnv } from '@tuneforge/storage';
+import { createArtifactStoreFromEnv, StorageConfigError } from '@tuneforge/storage';
 import { createLogger, startTelemetry, type Logger } from '@tuneforge/telemetry';
 import { createServiceApp } from './create-service-app';
 import { baseServiceEnvSchema, ConfigError, loadServiceConfig, requireKafkaBrokers } from './service-config';
@@ -17,7 +17,7 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
   try {
     await start(definition, logger);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof StorageConfigError) {
       process.stderr.write(`${definition.name}: ${error.message}\n`);
       process.exit(78);
     }

@@ -5,7 +5,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const port = z.coerce.number().int().min(0).max(65535);
+const port = z.coerce.number({ error: 'expected a port number 0-65535' }).int().min(0).max(65535);
 const brokerList = z
   .string()
   .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
@@ -39,7 +39,7 @@ export function loadServiceConfig<S extends z.ZodObject>(schema: S, env: NodeJS.
   const result = schema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
-      const variable = issue.path.map(String).join('.') || '(environment)';
+      const variable = issue.path.length > 0 ? String(issue.path[0]) : '(environment)';
       const given = typeof env[variable] === 'string' ? ` (got "${env[variable]}")` : ' (not set)';
       return `  ${variable}: ${issue.message}${given}`;
     });

@@ -257,8 +257,14 @@ Napi::Value SaveMerged(const Napi::CallbackInfo &info) {
   auto m = unwrap<ModelBox>(info[0], "model");
   const bool has_src = info[1].IsString();
   const std::string src = has_src ? str(info[1], "sourceDir") : "", out = str(info[2], "outDir");
+  const bool has_dtype = info[3].IsString();
+  const std::string dtype = has_dtype ? str(info[3], "dtype") : "";
   return Task::Start(
-      info.Env(), [=] { return tf_model_save_merged(m->model, has_src ? src.c_str() : nullptr, out.c_str()); },
+      info.Env(),
+      [=] {
+        return tf_model_save_merged(m->model, has_src ? src.c_str() : nullptr, out.c_str(),
+                                    has_dtype ? dtype.c_str() : nullptr);
+      },
       nullptr);
 }
 

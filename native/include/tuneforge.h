@@ -98,8 +98,10 @@ tf_status tf_generate(tf_model *model, const int32_t *prompt_tokens, const int32
                       int32_t *out_lengths, int32_t *out_finish);
 
 /* Writes a merged Hugging Face model directory: config.json, model.safetensors
- * (f32, LoRA folded in), tokenizer/generation files copied from source_dir. */
-tf_status tf_model_save_merged(tf_model *model, const char *source_dir, const char *out_dir);
+ * (LoRA folded in), tokenizer/generation files copied from source_dir (NULL: the
+ * loaded dir). dtype: "float32", "bfloat16", "float16", or NULL for the source
+ * config's torch_dtype. */
+tf_status tf_model_save_merged(tf_model *model, const char *source_dir, const char *out_dir, const char *dtype);
 /* Writes adapter_config.json + adapter_model.safetensors with PEFT key names. */
 tf_status tf_model_save_adapter(tf_model *model, const char *base_model_name, const char *out_dir);
 /* Attaches a saved PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors).

@@ -191,12 +191,12 @@ tf_status tf_generate(tf_model *model, const int32_t *prompt_tokens, const int32
   });
 }
 
-tf_status tf_model_save_merged(tf_model *model, const char *source_dir, const char *out_dir) {
+tf_status tf_model_save_merged(tf_model *model, const char *source_dir, const char *out_dir, const char *dtype) {
   return guard([&] {
     need(model, "model");
     need(out_dir, "out_dir");
     Busy busy(*model->impl);
-    tf::save_merged(*model->impl, source_dir ? source_dir : model->impl->dir, out_dir);
+    tf::save_merged(*model->impl, source_dir ? source_dir : model->impl->dir, out_dir, dtype ? dtype : "");
   });
 }
 

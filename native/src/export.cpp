@@ -16,7 +16,24 @@ static const char *const kCopiedFiles[] = {"tokenizer.json",      "tokenizer_con
                                            "generation_config.json", "vocab.json",          "merges.txt",
                                            "tokenizer.model",     "added_tokens.json",      "chat_template.jinja"};
 
-void save_merged(Model &model, const std::string &source_dir, const std::string &out_dir) {
+void save_merged(Model &model, const std::string &source_dir, const std::string &out_dir, const std::string &dtype) {
+  std::string name = dtype;
+  if (name.empty()) {
+    const json &raw = model.config.raw;
+    // transformers >= 4.56 writes "dtype"; older versions "torch_dtype".
+    const char *key = raw.contains("dtype") && raw["dtype"].is_string() ? "dtype" : "torch_dtype";
+    name = raw.contains(key) && raw[key].is_string() ? raw[key].get<std::string>() : "float32";
+  }
+  DType stored;
+  if (name == "float32") {
+    stored = DType::F32;
+  } else if (name == "bfloat16") {
+    stored = DType::BF16;
+  } else if (name == "float16") {
+    stored = DType::F16;
+  } else {
+    fail(TF_ERR_INVALID_ARGUMENT, "export dtype " + name + " is not supported (float32, bfloat16, float16)");
+  }
   // Merged copies of the adapted projections; every other tensor is written as is.
   std::vector<std::vector<float>> merged;
   std::vector<TensorView> views;
@@ -42,9 +59,10 @@ void save_merged(Model &model, const std::string &source_dir, const std::string 
   }
   json config = model.config.raw;
   config["vocab_size"] = model.config.vocab_size;
-  config["torch_dtype"] = "float32";
+  config["torch_dtype"] = name;
+  if (config.contains("dtype")) config["dtype"] = name;
   commit_directory(out_dir, [&](const std::string &tmp) {
-    write_safetensors(tmp + "/model.safetensors", views, {{"format", "pt"}});
+    write_safetensors(tmp + "/model.safetensors", views, {{"format", "pt"}}, stored);
     write_json_file(tmp + "/config.json", config);
     for (const char *name : kCopiedFiles) {
       const fs::path src = fs::path(source_dir) / name;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -161,16 +162,43 @@ void SafetensorsFile::read_f32(const TensorInfo &info, float *out) const {
   }
 }
 
+uint16_t float_to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffff) > 0x7f800000) return (uint16_t)((u >> 16) | 0x40);  // keep NaN a NaN
+  return (uint16_t)((u + 0x7fff + ((u >> 16) & 1)) >> 16);
+}
+
+uint16_t float_to_f16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  const uint16_t sign = (uint16_t)((u >> 16) & 0x8000);
+  const uint32_t a = u & 0x7fffffff;
+  if (a >= 0x7f800000) return sign | 0x7c00 | (a > 0x7f800000 ? 0x200 : 0);
+  if (a >= 0x477ff000) return sign | 0x7c00;  // rounds past 65504
+  if (a < 0x38800000) {                      // f16 subnormal: units of 2^-24, nearest even
+    float mag;
+    std::memcpy(&mag, &a, 4);
+    return sign | (uint16_t)std::nearbyint(mag * 16777216.0f);
+  }
+  uint32_t h = ((a >> 23) - 127 + 15) << 10 | ((a & 0x7fffff) >> 13);
+  const uint32_t rest = a & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) h++;  // a carry into the exponent is still right
+  return sign | (uint16_t)h;
+}
+
 void write_safetensors(const std::string &path, const std::vector<TensorView> &tensors,
-                       const std::map<std::string, std::string> &metadata) {
+                       const std::map<std::string, std::string> &metadata, DType dtype) {
+  const char *name = dtype == DType::F32 ? "F32" : dtype == DType::BF16 ? "BF16" : "F16";
+  const size_t elem = dtype_size(dtype);
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
   for (const auto &t : tensors) {
     int64_t n = 1;
     for (int64_t d : t.shape) n *= d;
-    const uint64_t bytes = static_cast<uint64_t>(n) * 4;
-    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    const uint64_t bytes = static_cast<uint64_t>(n) * elem;
+    header[t.name] = {{"dtype", name}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string text = header.dump();
@@ -182,10 +210,17 @@ void write_safetensors(const std::string &path, const std::vector<TensorView> &t
   for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>(h >> (8 * i));
   f.write(reinterpret_cast<const char *>(len), 8);
   f.write(text.data(), static_cast<std::streamsize>(text.size()));
+  std::vector<uint16_t> half;
   for (const auto &t : tensors) {
     int64_t n = 1;
     for (int64_t d : t.shape) n *= d;
-    f.write(reinterpret_cast<const char *>(t.data), static_cast<std::streamsize>(n * 4));
+    if (dtype == DType::F32) {
+      f.write(reinterpret_cast<const char *>(t.data), static_cast<std::streamsize>(n * 4));
+      continue;
+    }
+    half.resize(n);
+    for (int64_t i = 0; i < n; ++i) half[i] = dtype == DType::BF16 ? float_to_bf16(t.data[i]) : float_to_f16(t.data[i]);
+    f.write(reinterpret_cast<const char *>(half.data()), static_cast<std::streamsize>(n * 2));
   }
   f.flush();
   require(f.good(), TF_ERR_IO, path + ": write failed");

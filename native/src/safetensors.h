@@ -47,8 +47,12 @@ struct TensorView {
   const float *data;
 };
 
-// Writes f32 tensors; the caller arranges for atomic commit (temp + rename).
+// Writes f32 tensors, stored as `dtype` (rounded to nearest even); the caller
+// arranges for atomic commit (temp + rename).
 void write_safetensors(const std::string &path, const std::vector<TensorView> &tensors,
-                       const std::map<std::string, std::string> &metadata = {});
+                       const std::map<std::string, std::string> &metadata = {}, DType dtype = DType::F32);
+
+uint16_t float_to_bf16(float f);
+uint16_t float_to_f16(float f);
 
 }  // namespace tf

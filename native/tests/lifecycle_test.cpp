@@ -163,7 +163,7 @@ TEST(Lifecycle, MergedExportAndPeftAdapterReproduceTheAdaptedModel) {
   ASSERT_EQ(tf_model_forward(m, d.ids.data(), d.pos.data(), d.B, d.T, adapted.data()), TF_OK);
 
   const std::string out = temp_dir("merged"), adapter = temp_dir("adapter");
-  ASSERT_EQ(tf_model_save_merged(m, kQwen.c_str(), out.c_str()), TF_OK) << tf_last_error();
+  ASSERT_EQ(tf_model_save_merged(m, kQwen.c_str(), out.c_str(), nullptr), TF_OK) << tf_last_error();
   ASSERT_EQ(tf_model_save_adapter(m, "tiny-qwen2", adapter.c_str()), TF_OK) << tf_last_error();
   for (const char *f : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "manifest.json"})
     EXPECT_TRUE(fs::exists(out + "/" + f)) << f;

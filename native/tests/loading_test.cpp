@@ -135,3 +135,62 @@ TEST(Loading, InfoReportsTheConfig) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Loading, HalfEncodersRoundTripEveryFiniteValue) {
+  const fs::path path = fs::temp_directory_path() / ("tf-all16-" + std::to_string(::getpid()) + ".safetensors");
+  for (bool bf16 : {false, true}) {
+    // Every bit pattern, decoded by the reader, must encode back to itself.
+    std::vector<uint16_t> bits;
+    for (uint32_t b = 0; b < 65536; ++b) {
+      const bool nan = bf16 ? ((b & 0x7f80) == 0x7f80 && (b & 0x7f)) : ((b & 0x7c00) == 0x7c00 && (b & 0x3ff));
+      if (!nan) bits.push_back((uint16_t)b);
+    }
+    json header = {{"x", {{"dtype", bf16 ? "BF16" : "F16"}, {"shape", {bits.size()}}, {"data_offsets", {0, bits.size() * 2}}}}};
+    const std::string h = header.dump();
+    std::ofstream f(path, std::ios::binary);
+    const uint64_t len = h.size();
+    f.write(reinterpret_cast<const char *>(&len), 8);
+    f.write(h.data(), (std::streamsize)h.size());
+    f.write(reinterpret_cast<const char *>(bits.data()), (std::streamsize)(bits.size() * 2));
+    f.close();
+    tf::SafetensorsFile file(path.string());
+    std::vector<float> values(bits.size());
+    file.read_f32(*file.find("x"), values.data());
+    for (size_t i = 0; i < bits.size(); ++i) {
+      const uint16_t back = bf16 ? tf::float_to_bf16(values[i]) : tf::float_to_f16(values[i]);
+      ASSERT_EQ(back, bits[i]) << (bf16 ? "bf16 " : "f16 ") << std::hex << bits[i];
+    }
+  }
+  // Ties go to even; overflow goes to infinity.
+  EXPECT_EQ(tf::float_to_f16(1.0f + 1.0f / 2048), 0x3c00);
+  EXPECT_EQ(tf::float_to_f16(1.0f + 3.0f / 2048), 0x3c02);
+  EXPECT_EQ(tf::float_to_f16(70000.0f), 0x7c00);
+  EXPECT_EQ(tf::float_to_bf16(1.0f + 1.0f / 256), 0x3f80);
+  fs::remove(path);
+}
+
+TEST(Loading, MergedExportInBf16ReloadsCloseToF32) {
+  tf_load_options o{"cpu", 1};
+  tf_model *m = nullptr, *half = nullptr;
+  ASSERT_EQ(tf_model_load(kLlama.c_str(), &o, &m), TF_OK);
+  const fs::path out = fs::temp_directory_path() / ("tf-bf16-export-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  ASSERT_EQ(tf_model_save_merged(m, nullptr, out.string().c_str(), "bfloat16"), TF_OK) << tf_last_error();
+  EXPECT_EQ(tf_model_save_merged(m, nullptr, (out.string() + "-x").c_str(), "int8"), TF_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(tf::read_json_file((out / "config.json").string())["torch_dtype"], "bfloat16");
+  tf::SafetensorsFile st((out / "model.safetensors").string());
+  EXPECT_EQ(st.tensors()[0].dtype, tf::DType::BF16);
+  ASSERT_EQ(tf_model_load(out.string().c_str(), &o, &half), TF_OK) << tf_last_error();
+  const int32_t ids[4] = {1, 451, 201, 752};
+  std::vector<float> a(4 * 867), b(4 * 867);
+  ASSERT_EQ(tf_model_forward(m, ids, nullptr, 1, 4, a.data()), TF_OK);
+  ASSERT_EQ(tf_model_forward(half, ids, nullptr, 1, 4, b.data()), TF_OK);
+  for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 0.05);
+  tf_model_free(m);
+  tf_model_free(half);
+  fs::remove_all(out);
+}
+
+}  // namespace

@@ -1,5 +1,14 @@
 export * from './errors';
 export * from './config';
-export { Model, Trainer, type Generation, type ModelInfo, type StepResult } from './model';
+export {
+  EXPORT_DTYPES,
+  Model,
+  Trainer,
+  type ExportDtype,
+  type Generation,
+  type ModelInfo,
+  type SaveMergedOptions,
+  type StepResult,
+} from './model';
 export { readSafetensors, type Tensor } from './safetensors';
 export { addonPath } from './binding';

@@ -13,6 +13,14 @@ import { EngineError, invalid, native } from './errors';
 
 export type ModelInfo = NativeModelInfo;
 
+export const EXPORT_DTYPES = ['float32', 'bfloat16', 'float16'] as const;
+export type ExportDtype = (typeof EXPORT_DTYPES)[number];
+
+export interface SaveMergedOptions {
+  sourceDir?: string;
+  dtype?: ExportDtype;
+}
+
 export interface Generation {
   tokens: number[];
   /** The model's log-probability of each generated token (raw logits, before temperature and filters). */
@@ -123,10 +131,15 @@ export class Model {
     return this.run((h) => binding().addTokens(h, n));
   }
 
-  /** Writes a merged model directory (LoRA folded in); tokenizer files are copied from sourceDir (default: the loaded dir). */
-  async saveMerged(outDir: string, sourceDir?: string): Promise<void> {
+  /**
+   * Writes a merged model directory (LoRA folded in). Tokenizer files are copied from sourceDir (default:
+   * the loaded dir); weights are stored as dtype (default: the source config's torch_dtype).
+   */
+  async saveMerged(outDir: string, options: SaveMergedOptions = {}): Promise<void> {
     if (typeof outDir !== 'string' || !outDir) throw invalid('outDir must be a non-empty string');
-    return this.run((h) => binding().saveMerged(h, sourceDir ?? this.dir, outDir));
+    if (options.dtype !== undefined && !EXPORT_DTYPES.includes(options.dtype))
+      throw invalid(`dtype must be one of ${EXPORT_DTYPES.join(', ')}`);
+    return this.run((h) => binding().saveMerged(h, options.sourceDir ?? this.dir, outDir, options.dtype ?? null));
   }
 
   /** Writes a PEFT adapter directory (adapter_config.json + adapter_model.safetensors). */

@@ -115,9 +115,15 @@ describe('training lifecycle', () => {
     const logits = await model.forward([[before], [before + 1]]);
     const v = before + 2;
     for (let i = 0; i < v; i++) expect(logits[i]).toBe(logits[v + i]);
-    await model.saveMerged(join(tmp, 'grown'));
+    await model.saveMerged(join(tmp, 'grown'), { dtype: 'bfloat16' });
+    await expect(model.saveMerged(join(tmp, 'bad'), { dtype: 'int8' as never })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     const config = JSON.parse(readFileSync(join(tmp, 'grown', 'config.json'), 'utf8'));
-    expect(config.vocab_size).toBe(before + 2);
+    expect(config).toMatchObject({ vocab_size: before + 2, torch_dtype: 'bfloat16' });
+    const reloaded = await Model.load(join(tmp, 'grown'), { threads: 1 });
+    expect(reloaded.info().vocabSize).toBe(before + 2);
+    reloaded.dispose();
     model.dispose();
   });
 

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Client } from 'minio';
+import { answerTimeoutTransport } from './answer-timeout-transport';
 import { ArtifactStoreBase, DEFAULT_CONTENT_TYPE } from './artifact-store-base';
 import type { ArtifactBody, ArtifactListing, ArtifactStat, PutOptions, PutResult } from './artifact-store';
 import { ArtifactExistsError, StorageUnavailableError } from './errors';
@@ -29,9 +30,10 @@ export class MinioArtifactStore extends ArtifactStoreBase {
   readonly bucket: string;
   readonly endpoint: string;
   private readonly client: Client;
+  /** Same credentials, but its requests give up quickly, so that a ping never lingers. */
+  private readonly pingClient: Client;
   private readonly region: string;
   private readonly tuning: UploadTuning;
-  private readonly pingTimeoutMs: number;
   private bucketReady: Promise<void> | undefined;
 
   constructor(options: MinioArtifactStoreOptions) {
@@ -41,7 +43,7 @@ export class MinioArtifactStore extends ArtifactStoreBase {
     this.endpoint = url.origin;
     this.bucket = options.bucket;
     this.region = options.region;
-    this.client = new Client({
+    const clientOptions = {
       endPoint: url.hostname,
       port: url.port ? Number(url.port) : useSSL ? 443 : 80,
       useSSL,
@@ -49,7 +51,10 @@ export class MinioArtifactStore extends ArtifactStoreBase {
       secretKey: options.secretKey,
       region: options.region,
       pathStyle: true,
-    });
+    };
+    this.client = new Client(clientOptions);
+    const pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+    this.pingClient = new Client({ ...clientOptions, transport: answerTimeoutTransport(useSSL, pingTimeoutMs) });
     this.tuning = {
       partSizeBytes: options.partSizeBytes ?? DEFAULT_TUNING.partSizeBytes,
       concurrency: options.uploadConcurrency ?? DEFAULT_TUNING.concurrency,
@@ -60,7 +65,6 @@ export class MinioArtifactStore extends ArtifactStoreBase {
     if (!Number.isInteger(this.tuning.concurrency) || this.tuning.concurrency < 1) {
       throw new RangeError('uploadConcurrency must be a positive integer');
     }
-    this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
   }
 
   protected async putObject(key: string, body: ArtifactBody, options: PutOptions): Promise<PutResult> {
@@ -129,18 +133,12 @@ export class MinioArtifactStore extends ArtifactStoreBase {
 
   /** HEAD on the bucket: one cheap request that proves the endpoint answers and accepts the credentials. */
   async ping(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
-    });
     try {
-      await Promise.race([this.client.bucketExists(this.bucket), timeout]);
+      await this.pingClient.bucketExists(this.bucket);
     } catch (error) {
       throw new StorageUnavailableError(`object storage at ${this.endpoint} is not reachable: ${(error as Error).message || s3ErrorCode(error)}`, {
         cause: error,
       });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

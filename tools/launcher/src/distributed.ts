@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { SERVICE_NAMES } from '@tuneforge/contracts';
-import { LOCAL_INFRA_ENV, spawnService } from './spawn-service';
+import { localInfraEnv, spawnService } from './spawn-service';
 
 /**
  * `npm run start:distributed`: each service in its own process against Kafka and MinIO (start them
@@ -10,7 +10,7 @@ import { LOCAL_INFRA_ENV, spawnService } from './spawn-service';
 function main(): void {
   const basePort = Number(process.env.TF_HTTP_PORT ?? 8080);
   const children: ChildProcess[] = SERVICE_NAMES.map((name, index) =>
-    spawnService(name, { ...LOCAL_INFRA_ENV, ...definedOnly(process.env), TF_HTTP_PORT: String(basePort + index) }),
+    spawnService(name, { ...localInfraEnv(), TF_HTTP_PORT: String(basePort + index) }),
   );
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -28,10 +28,6 @@ function main(): void {
       }
     });
   }
-}
-
-function definedOnly(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('TF_') || name.startsWith('OTEL_')));
 }
 
 main();

@@ -16,8 +16,13 @@ export function spawnService(name: string, env: NodeJS.ProcessEnv, stdio: 'inher
   });
 }
 
-/** Where a distributed deployment's services connect when the environment does not say otherwise. */
-export const LOCAL_INFRA_ENV: NodeJS.ProcessEnv = {
+/** Where a distributed deployment's services connect: `infra/up.sh`'s defaults, unless the environment says otherwise. */
+export function localInfraEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const configured = Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('TF_') || name.startsWith('OTEL_')));
+  return { ...LOCAL_INFRA_DEFAULTS, ...configured };
+}
+
+const LOCAL_INFRA_DEFAULTS: NodeJS.ProcessEnv = {
   TF_MODE: 'distributed',
   TF_KAFKA_BROKERS: '127.0.0.1:9092',
   TF_STORAGE_DRIVER: 'minio',

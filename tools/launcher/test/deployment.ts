@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SERVICE_NAMES } from '@tuneforge/contracts';
-import { LOCAL_INFRA_ENV, spawnService, WORKSPACE_ROOT } from '../src/spawn-service';
+import { localInfraEnv, spawnService, WORKSPACE_ROOT } from '../src/spawn-service';
 
 export interface RunningDeployment {
   gatewayUrl: string;
@@ -32,7 +32,7 @@ export async function startDeployment(mode: 'embedded' | 'distributed', basePort
     processes = [child];
   } else {
     processes = SERVICE_NAMES.map((name, index) => {
-      const child = spawnService(name, { ...LOCAL_INFRA_ENV, ...extraEnv, TF_HTTP_PORT: String(basePort + index), TF_INSTANCE_ID: `${name}-test` }, 'pipe');
+      const child = spawnService(name, { ...localInfraEnv(), ...extraEnv, TF_HTTP_PORT: String(basePort + index), TF_INSTANCE_ID: `${name}-test` }, 'pipe');
       capture(child, name);
       return child;
     });

@@ -29,11 +29,12 @@ struct Ops {
   void (*rope_forward)(float *x, const int32_t *pos, int n, int heads, int head_dim, const float *inv_freq);
   void (*rope_backward)(float *dx, const int32_t *pos, int n, int heads, int head_dim, const float *inv_freq);
   // q [B*T][H*hd], k,v [B*T][KV*hd]; seg_start[b*T+t] = first index of t's packed sample.
-  // probs [B][H][T][T] saved for backward.
+  // `saved` (attention_saved_floats(s) floats) carries what backward needs.
+  size_t (*attention_saved_floats)(const AttentionShape &s);
   void (*attention_forward)(const float *q, const float *k, const float *v, const int32_t *seg_start,
-                            const AttentionShape &s, float *out, float *probs);
+                            const AttentionShape &s, float *out, float *saved);
   // dq, dk, dv are set
-  void (*attention_backward)(const float *dout, const float *q, const float *k, const float *v, const float *probs,
+  void (*attention_backward)(const float *dout, const float *q, const float *k, const float *v, const float *saved,
                              const int32_t *seg_start, const AttentionShape &s, float *dq, float *dk, float *dv);
   // One query per row against a KV cache [B][KV][capacity][hd] holding lengths[b] entries.
   void (*attention_decode)(const float *q, const float *k_cache, const float *v_cache, const int32_t *lengths,

@@ -127,7 +127,7 @@ static void layer_forward(Model &model, int l, Pass &pass, const float *x_in, fl
   ensure(a.q, (size_t)n * QD);
   ensure(a.k, (size_t)n * KD);
   ensure(a.v, (size_t)n * KD);
-  ensure(a.probs, (size_t)pass.batch * c.num_heads * pass.seq * pass.seq);
+  ensure(a.attn_saved, ops.attention_saved_floats(attn_shape(model, pass)));
   ensure(a.attn, (size_t)n * QD);
   ensure(a.x_mid, (size_t)n * D);
   ensure(a.h2, (size_t)n * D);
@@ -143,7 +143,7 @@ static void layer_forward(Model &model, int l, Pass &pass, const float *x_in, fl
   ops.rope_forward(a.q.data(), pass.pos.data(), n, c.num_heads, c.head_dim, model.inv_freq.data());
   ops.rope_forward(a.k.data(), pass.pos.data(), n, c.num_kv_heads, c.head_dim, model.inv_freq.data());
   ops.attention_forward(a.q.data(), a.k.data(), a.v.data(), pass.seg_start.data(), attn_shape(model, pass),
-                        a.attn.data(), a.probs.data());
+                        a.attn.data(), a.attn_saved.data());
   std::memcpy(a.x_mid.data(), x_in, sizeof(float) * n * D);
   linear_forward(model, l, kO, a.attn.data(), n, a.x_mid.data(), true, &a, pass.training, seed);
   ops.rmsnorm_forward(a.x_mid.data(), L.post_norm->data.data(), n, D, c.rms_norm_eps, a.h2.data(), a.rstd2.data());
@@ -216,7 +216,7 @@ static void layer_backward(Model &model, int l, Pass &pass, const float *x_in, L
   ensure(s.dq, (size_t)n * QD);
   ensure(s.dk, (size_t)n * KD);
   ensure(s.dv, (size_t)n * KD);
-  ops.attention_backward(s.dattn.data(), a.q.data(), a.k.data(), a.v.data(), a.probs.data(), pass.seg_start.data(),
+  ops.attention_backward(s.dattn.data(), a.q.data(), a.k.data(), a.v.data(), a.attn_saved.data(), pass.seg_start.data(),
                          attn_shape(model, pass), s.dq.data(), s.dk.data(), s.dv.data());
   ops.rope_backward(s.dq.data(), pass.pos.data(), n, c.num_heads, c.head_dim, model.inv_freq.data());
   ops.rope_backward(s.dk.data(), pass.pos.data(), n, c.num_kv_heads, c.head_dim, model.inv_freq.data());

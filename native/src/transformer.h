@@ -10,7 +10,7 @@
 namespace tf {
 
 struct LayerActs {
-  std::vector<float> h1, rstd1, q, k, v, probs, attn, x_mid, h2, rstd2, g, u, a;
+  std::vector<float> h1, rstd1, q, k, v, attn_saved, attn, x_mid, h2, rstd2, g, u, a;
   std::vector<float> lora_xa[kNumProj];    // x A^T, [N][rank]
   std::vector<float> lora_mask[kNumProj];  // dropout keep-scale, [N][in]; empty without dropout
 };

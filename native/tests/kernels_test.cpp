@@ -176,8 +176,10 @@ using AttnForward = void (*)(const float *, const float *, const float *, const 
                             float *, float *);
 using AttnBackward = void (*)(const float *, const float *, const float *, const float *, const float *,
                               const int32_t *, const tf::AttentionShape &, float *, float *, float *);
-const AttnForward kForwards[] = {tf::cpu::attention_forward_v1, tf::cpu::attention_forward_v2};
-const AttnBackward kBackwards[] = {tf::cpu::attention_backward_v1, tf::cpu::attention_backward_v2};
+const AttnForward kForwards[] = {tf::cpu::attention_forward_v1, tf::cpu::attention_forward_v2,
+                                 tf::cpu::attention_forward_v3};
+const AttnBackward kBackwards[] = {tf::cpu::attention_backward_v1, tf::cpu::attention_backward_v2,
+                                   tf::cpu::attention_backward_v3};
 
 // Parameters: (window, kernel variant index)
 class Attention : public ::testing::TestWithParam<std::tuple<int, int>> {
@@ -243,7 +245,34 @@ TEST_P(Attention, DecodeMatchesLastRowOfForward) {
 }
 
 INSTANTIATE_TEST_SUITE_P(WindowsAndVariants, Attention,
-                         ::testing::Combine(::testing::Values(0, 3), ::testing::Values(0, 1)));
+                         ::testing::Combine(::testing::Values(0, 3), ::testing::Values(0, 1, 2)));
+
+// v3 works in blocks of 64 query rows: check a sequence spanning several blocks,
+// with packed samples that start inside and across block boundaries.
+TEST(AttentionBlocks, V3MatchesV1AcrossBlockBoundaries) {
+  for (int window : {0, 50}) {
+    AttnCase c;
+    c.s = {1, 150, 4, 2, 16, window};
+    c.seg.resize(150);
+    for (int t = 0; t < 150; ++t) c.seg[t] = t < 60 ? 0 : t < 130 ? 60 : 130;
+    const auto &s = c.s;
+    const size_t nq = (size_t)s.seq * s.heads * s.head_dim, nk = nq / 2;
+    auto q = randn(nq, 1), k = randn(nk, 2), v = randn(nk, 3), r = randn(nq, 4);
+    std::vector<float> o1(nq), o3(nq), probs((size_t)s.heads * s.seq * s.seq), lse((size_t)s.heads * s.seq);
+    tf::cpu::attention_forward_v1(q.data(), k.data(), v.data(), c.seg.data(), s, o1.data(), probs.data());
+    tf::cpu::attention_forward_v3(q.data(), k.data(), v.data(), c.seg.data(), s, o3.data(), lse.data());
+    tft::expect_close(o3, o1, 1e-5, 1e-4, "v3 forward");
+    tft::expect_close(o1, naive_attention(q, k, v, c), 1e-5, 1e-4, "v1 forward");
+    std::vector<float> dq1(nq), dk1(nk), dv1(nk), dq3(nq), dk3(nk), dv3(nk);
+    tf::cpu::attention_backward_v1(r.data(), q.data(), k.data(), v.data(), probs.data(), c.seg.data(), s, dq1.data(),
+                                   dk1.data(), dv1.data());
+    tf::cpu::attention_backward_v3(r.data(), q.data(), k.data(), v.data(), lse.data(), c.seg.data(), s, dq3.data(),
+                                   dk3.data(), dv3.data());
+    tft::expect_close(dq3, dq1, 1e-5, 1e-4, "v3 dq");
+    tft::expect_close(dk3, dk1, 1e-5, 1e-4, "v3 dk");
+    tft::expect_close(dv3, dv1, 1e-5, 1e-4, "v3 dv");
+  }
+}
 
 TEST(SwiGlu, ForwardAndFiniteDifferences) {
   const int n = 50;

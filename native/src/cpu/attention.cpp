@@ -1,7 +1,7 @@
 // Causal grouped-query attention with packed samples. Query head h reads KV
 // head h / (heads / kv_heads). Token t of a row sees keys j with
 // max(seg_start[t], t - window + 1) <= j <= t, so packed samples never see
-// each other. Probabilities are kept for the backward pass.
+// each other.
 //
 // Variants:
 //   v1  loops over (batch, head, query); touches only visible keys. Parallel
@@ -10,7 +10,9 @@
 //       probabilities are exact zeros so the extra work adds nothing. Despite
 //       computing the upper triangle, its backward is 3x faster than v1 at
 //       T=256 and 8x at T=512 (forward about equal); see bench/kernels_bench.cpp.
-//       The backend uses v2, the tests check both.
+//   v3  v2 on blocks of query rows, skipping keys no row of the block can see,
+//       keeping only each row's log-sum-exp: memory O(B*H*T) instead of
+//       O(B*H*T^2). The backend uses v3; the tests check all three.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -191,14 +193,117 @@ void attention_backward_v2(const float *dout, const float *q, const float *k, co
   }
 }
 
-void attention_forward(const float *q, const float *k, const float *v, const int32_t *seg_start,
-                       const AttentionShape &s, float *out, float *probs) {
-  attention_forward_v2(q, k, v, seg_start, s, out, probs);
+// v3 works on blocks of kBlock query rows: keys past the block's last row are
+// never visible, so each block multiplies only against keys [first visible,
+// block end), skipping the upper triangle. Only the log-sum-exp of each row is
+// kept ([B][H][T] instead of [B][H][T][T]); backward recomputes the block's
+// probabilities from it.
+constexpr int kBlock = 64;
+
+// Scores of one block (rows x width, scaled in place) -> probabilities; returns nothing,
+// writes each row's log-sum-exp when lse_out is non-null, or uses lse_in to rebuild P.
+static void block_probs(float *sc, int r0, int rows, int k0, int width, const int32_t *seg, int window, float scale,
+                        float *lse_out, const float *lse_in) {
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < rows; ++i) {
+    const int t = r0 + i;
+    float *p = sc + (int64_t)i * width;
+    const int j0 = first_key(seg, t, window) - k0, j1 = t - k0;  // visible: [j0, j1]
+    if (lse_in) {
+      const float lse = lse_in[t];
+      for (int j = j0; j <= j1; ++j) p[j] = std::exp(p[j] * scale - lse);
+    } else {
+      float mx = -INFINITY;
+      for (int j = j0; j <= j1; ++j) mx = std::max(mx, p[j] * scale);
+      float sum = 0.0f;
+      for (int j = j0; j <= j1; ++j) {
+        p[j] = std::exp(p[j] * scale - mx);
+        sum += p[j];
+      }
+      const float inv = 1.0f / sum;
+      for (int j = j0; j <= j1; ++j) p[j] *= inv;
+      lse_out[t] = mx + std::log(sum);
+    }
+    std::fill(p, p + j0, 0.0f);
+    std::fill(p + j1 + 1, p + width, 0.0f);
+  }
 }
 
-void attention_backward(const float *dout, const float *q, const float *k, const float *v, const float *probs,
+void attention_forward_v3(const float *q, const float *k, const float *v, const int32_t *seg_start,
+                          const AttentionShape &s, float *out, float *lse) {
+  const int T = s.seq, H = s.heads, KV = s.kv_heads, hd = s.head_dim;
+  const float scale = 1.0f / std::sqrt((float)hd);
+  const int qs = H * hd, ks = KV * hd;
+  std::vector<float> sc((size_t)kBlock * T);
+  for (int b = 0; b < s.batch; ++b) {
+    const int32_t *seg = seg_start + (int64_t)b * T;
+    for (int h = 0; h < H; ++h) {
+      const int kvh = h / (H / KV);
+      const float *qh = q + (int64_t)b * T * qs + (int64_t)h * hd;
+      const float *kh = k + (int64_t)b * T * ks + (int64_t)kvh * hd;
+      const float *vh = v + (int64_t)b * T * ks + (int64_t)kvh * hd;
+      float *lse_bh = lse + ((int64_t)b * H + h) * T;
+      for (int r0 = 0; r0 < T; r0 += kBlock) {
+        const int rows = std::min(kBlock, T - r0);
+        const int k0 = first_key(seg, r0, s.window), width = r0 + rows - k0;
+        gemm(false, true, rows, width, hd, 1.0f, qh + (int64_t)r0 * qs, qs, kh + (int64_t)k0 * ks, ks, 0.0f,
+             sc.data(), width);
+        block_probs(sc.data(), r0, rows, k0, width, seg, s.window, scale, lse_bh, nullptr);
+        gemm(false, false, rows, hd, width, 1.0f, sc.data(), width, vh + (int64_t)k0 * ks, ks, 0.0f,
+             out + (int64_t)b * T * qs + (int64_t)r0 * qs + (int64_t)h * hd, qs);
+      }
+    }
+  }
+}
+
+void attention_backward_v3(const float *dout, const float *q, const float *k, const float *v, const float *lse,
+                           const int32_t *seg_start, const AttentionShape &s, float *dq, float *dk, float *dv) {
+  const int T = s.seq, H = s.heads, KV = s.kv_heads, hd = s.head_dim;
+  const float scale = 1.0f / std::sqrt((float)hd);
+  const int qs = H * hd, ks = KV * hd;
+  std::memset(dk, 0, sizeof(float) * (size_t)s.batch * T * ks);
+  std::memset(dv, 0, sizeof(float) * (size_t)s.batch * T * ks);
+  std::vector<float> p((size_t)kBlock * T), ds((size_t)kBlock * T);
+  for (int b = 0; b < s.batch; ++b) {
+    const int32_t *seg = seg_start + (int64_t)b * T;
+    for (int h = 0; h < H; ++h) {  // heads of a group add into their KV head in head order
+      const int kvh = h / (H / KV);
+      const int64_t qo = (int64_t)b * T * qs + (int64_t)h * hd, ko = (int64_t)b * T * ks + (int64_t)kvh * hd;
+      const float *lse_bh = lse + ((int64_t)b * H + h) * T;
+      for (int r0 = 0; r0 < T; r0 += kBlock) {
+        const int rows = std::min(kBlock, T - r0);
+        const int k0 = first_key(seg, r0, s.window), width = r0 + rows - k0;
+        const float *qb = q + qo + (int64_t)r0 * qs, *dob = dout + qo + (int64_t)r0 * qs;
+        const float *kb = k + ko + (int64_t)k0 * ks, *vb = v + ko + (int64_t)k0 * ks;
+        gemm(false, true, rows, width, hd, 1.0f, qb, qs, kb, ks, 0.0f, p.data(), width);
+        block_probs(p.data(), r0, rows, k0, width, seg, s.window, scale, nullptr, lse_bh);
+        gemm(false, true, rows, width, hd, 1.0f, dob, qs, vb, ks, 0.0f, ds.data(), width);
+#pragma omp parallel for schedule(static)
+        for (int i = 0; i < rows; ++i) {
+          float *row = ds.data() + (int64_t)i * width;
+          const float *pr = p.data() + (int64_t)i * width;
+          float rowsum = 0.0f;
+          for (int j = 0; j < width; ++j) rowsum += pr[j] * row[j];
+          for (int j = 0; j < width; ++j) row[j] = pr[j] * (row[j] - rowsum) * scale;
+        }
+        gemm(false, false, rows, hd, width, 1.0f, ds.data(), width, kb, ks, 0.0f, dq + qo + (int64_t)r0 * qs, qs);
+        gemm(true, false, width, hd, rows, 1.0f, ds.data(), width, qb, qs, 1.0f, dk + ko + (int64_t)k0 * ks, ks);
+        gemm(true, false, width, hd, rows, 1.0f, p.data(), width, dob, qs, 1.0f, dv + ko + (int64_t)k0 * ks, ks);
+      }
+    }
+  }
+}
+
+size_t attention_saved_floats(const AttentionShape &s) { return (size_t)s.batch * s.heads * s.seq; }
+
+void attention_forward(const float *q, const float *k, const float *v, const int32_t *seg_start,
+                       const AttentionShape &s, float *out, float *saved) {
+  attention_forward_v3(q, k, v, seg_start, s, out, saved);
+}
+
+void attention_backward(const float *dout, const float *q, const float *k, const float *v, const float *saved,
                         const int32_t *seg_start, const AttentionShape &s, float *dq, float *dk, float *dv) {
-  attention_backward_v2(dout, q, k, v, probs, seg_start, s, dq, dk, dv);
+  attention_backward_v3(dout, q, k, v, saved, seg_start, s, dq, dk, dv);
 }
 
 void attention_decode(const float *q, const float *k_cache, const float *v_cache, const int32_t *lengths, int batch,

@@ -17,8 +17,8 @@ void rmsnorm_backward(const float *dy, const float *x, const float *w, const flo
 void rope_forward(float *x, const int32_t *pos, int n, int heads, int head_dim, const float *inv_freq);
 void rope_backward(float *dx, const int32_t *pos, int n, int heads, int head_dim, const float *inv_freq);
 void attention_forward(const float *q, const float *k, const float *v, const int32_t *seg_start,
-                       const AttentionShape &s, float *out, float *probs);
-void attention_backward(const float *dout, const float *q, const float *k, const float *v, const float *probs,
+                       const AttentionShape &s, float *out, float *saved);
+void attention_backward(const float *dout, const float *q, const float *k, const float *v, const float *saved,
                         const int32_t *seg_start, const AttentionShape &s, float *dq, float *dk, float *dv);
 // Numbered variants, exported for side-by-side tests and benchmarks.
 void attention_forward_v1(const float *q, const float *k, const float *v, const int32_t *seg_start,
@@ -29,6 +29,11 @@ void attention_forward_v2(const float *q, const float *k, const float *v, const 
                           const AttentionShape &s, float *out, float *probs);
 void attention_backward_v2(const float *dout, const float *q, const float *k, const float *v, const float *probs,
                            const int32_t *seg_start, const AttentionShape &s, float *dq, float *dk, float *dv);
+void attention_forward_v3(const float *q, const float *k, const float *v, const int32_t *seg_start,
+                          const AttentionShape &s, float *out, float *lse);
+void attention_backward_v3(const float *dout, const float *q, const float *k, const float *v, const float *lse,
+                           const int32_t *seg_start, const AttentionShape &s, float *dq, float *dk, float *dv);
+size_t attention_saved_floats(const AttentionShape &s);
 void attention_decode(const float *q, const float *k_cache, const float *v_cache, const int32_t *lengths, int batch,
                       int heads, int kv_heads, int head_dim, int capacity, int window, float *out);
 void swiglu_forward(const float *gate, const float *up, int64_t n, float *out);

@@ -15,6 +15,7 @@ const Ops &cpu_ops() {
       cpu::rmsnorm_backward,
       cpu::rope_forward,
       cpu::rope_backward,
+      cpu::attention_saved_floats,
       cpu::attention_forward,
       cpu::attention_backward,
       cpu::attention_decode,

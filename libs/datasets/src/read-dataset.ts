@@ -2,6 +2,7 @@ import type { DatasetFormat, DatasetRecord, SourceLocation } from './conversatio
 import { DatasetError } from './errors/dataset-error';
 import { resolveLimits, type ReadLimits } from './errors/read-limits';
 import { FORMAT_READERS, detectFormat } from './formats/format-registry';
+import { ARCHIVE_SIGNATURE_BYTES, archiveKind } from './io/archive-signature';
 import { readCappedBytes, sourceName, type ByteSource } from './io/byte-source';
 import { csvValues, jsonArrayValues, jsonlValues, type CsvColumnMapping, type DatasetEncoding, type RawValueEvent } from './io/raw-values';
 
@@ -138,30 +139,50 @@ export async function* readDataset(source: ByteSource, options: ReadDatasetOptio
   }
 }
 
-/** Looks at the first non-blank character: `[` is a JSON array, `{` is JSONL, anything else CSV. */
+function containerOf(chunk: Buffer): DatasetEncoding | undefined {
+  for (const byte of chunk) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0xef || byte === 0xbb || byte === 0xbf) continue;
+    return byte === 0x5b ? 'json' : byte === 0x7b ? 'jsonl' : 'csv';
+  }
+  return undefined;
+}
+
+/** Refuses archives by their magic bytes, then looks at the first non-blank character: `[` is a JSON array, `{` is JSONL, anything else CSV. */
 async function sniffEncoding(
   bytes: AsyncGenerator<Buffer>,
   requested: DatasetEncoding | 'auto',
   file: string,
 ): Promise<{ encoding: DatasetEncoding; chunks: AsyncIterable<Buffer> }> {
-  if (requested !== 'auto') return { encoding: requested, chunks: bytes };
   const seen: Buffer[] = [];
+  let seenBytes = 0;
+  let exhausted = false;
+  while (seenBytes < ARCHIVE_SIGNATURE_BYTES) {
+    const next = await bytes.next();
+    if (next.done) {
+      exhausted = true;
+      break;
+    }
+    seen.push(next.value);
+    seenBytes += next.value.length;
+  }
+  const archive = archiveKind(Buffer.concat(seen));
+  if (archive) {
+    throw new DatasetError({ code: 'archive_not_accepted', file, path: '', expected: 'an uncompressed JSONL, JSON or CSV file', received: `a ${archive} archive` });
+  }
+  async function* replay(): AsyncGenerator<Buffer> {
+    yield* seen;
+    if (!exhausted) yield* bytes;
+  }
+  if (requested !== 'auto') return { encoding: requested, chunks: replay() };
   let encoding: DatasetEncoding | undefined;
-  while (!encoding) {
+  for (const chunk of seen) if ((encoding = containerOf(chunk))) break;
+  while (!encoding && !exhausted) {
     const next = await bytes.next();
     if (next.done) break;
     seen.push(next.value);
-    for (const byte of next.value) {
-      if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0xef || byte === 0xbb || byte === 0xbf) continue;
-      encoding = byte === 0x5b ? 'json' : byte === 0x7b ? 'jsonl' : 'csv';
-      break;
-    }
+    encoding = containerOf(next.value);
   }
   if (!encoding) throw new DatasetError({ code: 'unknown_format', file, path: '', expected: 'a non-empty file' });
-  async function* replay(): AsyncGenerator<Buffer> {
-    yield* seen;
-    yield* bytes;
-  }
   return { encoding, chunks: replay() };
 }
 

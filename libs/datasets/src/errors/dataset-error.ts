@@ -16,6 +16,7 @@ export const DATASET_ERROR_CODES = [
   'unknown_format',
   'rule_violation',
   'read_failed',
+  'archive_not_accepted',
 ] as const;
 export type DatasetErrorCode = (typeof DATASET_ERROR_CODES)[number];
 

@@ -1,0 +1,50 @@
+import { ALL_TOPICS, deadLetterTopicName } from '@tuneforge/contracts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseManifests } from './policy';
+import { renderAll, renderTopics, TOPIC_MIN_INSYNC_REPLICAS, TOPIC_REPLICAS } from './render';
+import { DEPLOYED_SERVICES } from './services';
+
+const root = join(__dirname, '..', '..', '..');
+
+describe('generated manifests', () => {
+  it.each([...renderAll().keys()])('%s is committed up to date (npx nx run k8s:render)', (path) => {
+    expect(readFileSync(join(root, path), 'utf8')).toBe(renderAll().get(path));
+  });
+
+  it('declares every topic of ALL_TOPICS and its dead-letter topic, replicated 3 with min ISR 2', () => {
+    const topics = parseManifests(renderTopics());
+    const expected = ALL_TOPICS.flatMap((topic) => [topic.name, deadLetterTopicName(topic.name)]);
+    expect(topics.map((t) => t.spec.topicName)).toEqual(expected);
+    for (const topic of topics) {
+      expect(topic.kind).toBe('KafkaTopic');
+      expect(topic.metadata.labels['strimzi.io/cluster']).toBe('tuneforge');
+      expect(topic.spec.replicas).toBe(TOPIC_REPLICAS);
+      expect(topic.spec.config['min.insync.replicas']).toBe(TOPIC_MIN_INSYNC_REPLICAS);
+    }
+    for (const topic of ALL_TOPICS) {
+      const manifest = topics.find((t) => t.spec.topicName === topic.name)!;
+      expect(manifest.spec.partitions).toBe(topic.partitions);
+      expect(manifest.spec.config['retention.ms']).toBe(topic.retentionMs);
+    }
+  });
+
+  it('scales every worker on its consumer group lag down to zero, and the gateway on an HPA', () => {
+    for (const service of DEPLOYED_SERVICES) {
+      const manifests = parseManifests(renderAll().get(`k8s/base/services/${service.name}.generated.yaml`)!);
+      expect(manifests.map((m) => m.kind)).toEqual(
+        ['ServiceAccount', 'Deployment', 'Service', service.role === 'edge' ? 'HorizontalPodAutoscaler' : 'ScaledObject'],
+      );
+      const scaler = manifests[3];
+      if (service.role === 'worker') {
+        expect(scaler.spec.minReplicaCount).toBe(0);
+        expect(scaler.spec.cooldownPeriod).toBeGreaterThanOrEqual(60);
+        expect(scaler.spec.triggers).toEqual([
+          expect.objectContaining({ type: 'kafka', metadata: expect.objectContaining({ consumerGroup: service.name }) }),
+        ]);
+      } else {
+        expect(scaler.spec.minReplicas).toBeGreaterThanOrEqual(1);
+      }
+    }
+  });
+});

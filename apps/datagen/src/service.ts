@@ -1,8 +1,6 @@
 import type { ServiceDefinition } from '@tuneforge/service-kit';
 import { version } from '../package.json';
+import { DatagenModule } from './datagen.module';
 
-/**
- * The datagen service. Its own handlers arrive with the issues that give it work; until then it runs the
- * kit's health, readiness, metrics and ping handlers, so the deployment can already prove it is wired.
- */
-export const service: ServiceDefinition = { name: 'datagen', version };
+/** The datagen service: prepares a job's data (validate, normalize, synthesize, split, report) on request. */
+export const service: ServiceDefinition = { name: 'datagen', version, module: DatagenModule };

@@ -11,3 +11,4 @@ export * from './job/job-spec';
 export * from './config/job-config.schema';
 export * from './config/default-config';
 export * from './message-factory';
+export * from './openai';

@@ -1,10 +1,31 @@
 import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from '@tuneforge/service-kit';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyRegistry } from './auth/api-keys';
+import { RateLimiter } from './auth/rate-limiter';
+import type { GatewayConfig } from './config/gateway-config';
+import { OpenAiExceptionFilter } from './errors/openai-exception.filter';
+import { FilesController } from './files/files.controller';
+import { FilesService } from './files/files.service';
+import { OpenApiController } from './openapi/openapi.controller';
 import { PingAnswersHandler } from './ping/ping-answers.handler';
 import { PingController } from './ping/ping.controller';
 import { PingRegistry } from './ping/ping-registry';
 
 @Module({
-  controllers: [PingController, PingAnswersHandler],
-  providers: [PingRegistry],
+  controllers: [PingController, PingAnswersHandler, FilesController, OpenApiController],
+  providers: [
+    PingRegistry,
+    FilesService,
+    {
+      provide: ApiKeyRegistry,
+      inject: [SERVICE_CONFIG, SERVICE_IDENTITY],
+      useFactory: (config: GatewayConfig, identity: ServiceIdentity) => ApiKeyRegistry.fromConfig(config.TF_API_KEYS, identity.mode),
+    },
+    { provide: RateLimiter, inject: [SERVICE_CONFIG], useFactory: (config: GatewayConfig) => new RateLimiter(config.TF_RATE_LIMIT_PER_MINUTE) },
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_FILTER, useClass: OpenAiExceptionFilter },
+  ],
 })
 export class GatewayModule {}

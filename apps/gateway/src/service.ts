@@ -1,6 +1,6 @@
 import type { ServiceDefinition } from '@tuneforge/service-kit';
-import { z } from 'zod';
 import { version } from '../package.json';
+import { gatewayEnvSchema } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
 
 /** The HTTP edge of Tuneforge. */
@@ -8,8 +8,5 @@ export const service: ServiceDefinition = {
   name: 'gateway',
   version,
   module: GatewayModule,
-  envSchema: z.object({
-    /** How long POST /v1/ping waits for the services that have not answered yet. */
-    TF_PING_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-  }),
+  envSchema: gatewayEnvSchema,
 };

@@ -3,6 +3,7 @@ import { createMessage, pingRequestedV1, SERVICE_NAMES } from '@tuneforge/contra
 import type { MessageBus } from '@tuneforge/messaging';
 import { MESSAGE_BUS, SERVICE_CONFIG } from '@tuneforge/service-kit';
 import { randomUUID } from 'node:crypto';
+import { PublicRoute } from '../auth/public-route';
 import { PingRegistry } from './ping-registry';
 
 const SYSTEM_TENANT = 'system';
@@ -12,6 +13,7 @@ const SYSTEM_TENANT = 'system';
  * versions, and who did not within the timeout. The end-to-end check of a deployment's wiring.
  */
 @Controller('v1/ping')
+@PublicRoute()
 export class PingController {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: { TF_PING_TIMEOUT_MS: number },

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { parseApiKeys } from '../auth/api-keys';
+
+const MiB = 1024 * 1024;
+
+/**
+ * The gateway's own environment variables, validated at boot with the kit's other variables; a wrong
+ * value stops the process with exit code 78 naming the variable.
+ */
+export const gatewayEnvSchema = z.object({
+  /** How long POST /v1/ping waits for the services that have not answered yet. */
+  TF_PING_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /**
+   * `key:tenant` pairs separated by commas. Required in distributed mode; embedded mode falls back to
+   * the development key (see api-keys.ts) when it is not set.
+   */
+  TF_API_KEYS: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      try {
+        return parseApiKeys(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Largest accepted upload, in bytes (OpenAI's own cap is 512 MB). */
+  TF_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(512 * MiB),
+  /** Requests each API key may make per minute on one gateway instance; bursts up to the same number. */
+  TF_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;

@@ -1,0 +1,69 @@
+/**
+ * Failures the gateway reports on purpose. Each carries a code, so the exception filter maps them to
+ * HTTP exhaustively, without matching on messages.
+ */
+export type GatewayErrorCode = 'INVALID_REQUEST' | 'MISSING_API_KEY' | 'INVALID_API_KEY' | 'NOT_FOUND' | 'UPLOAD_TOO_LARGE' | 'RATE_LIMITED';
+
+export abstract class GatewayError extends Error {
+  abstract readonly code: GatewayErrorCode;
+}
+
+/** The request is wrong; `param` names the field at fault (dotted for nested JSON), null when none is. */
+export class InvalidRequestError extends GatewayError {
+  override readonly name = 'InvalidRequestError';
+  readonly code = 'INVALID_REQUEST';
+  constructor(
+    message: string,
+    readonly param: string | null,
+  ) {
+    super(message);
+  }
+}
+
+export class MissingApiKeyError extends GatewayError {
+  override readonly name = 'MissingApiKeyError';
+  readonly code = 'MISSING_API_KEY';
+  constructor() {
+    super("You didn't provide an API key. Send it in the Authorization header as 'Authorization: Bearer YOUR_KEY'.");
+  }
+}
+
+export class InvalidApiKeyError extends GatewayError {
+  override readonly name = 'InvalidApiKeyError';
+  readonly code = 'INVALID_API_KEY';
+  constructor() {
+    super('Incorrect API key provided.');
+  }
+}
+
+/** Also what a tenant gets for another tenant's object: its existence is not revealed. */
+export class ObjectNotFoundError extends GatewayError {
+  override readonly name = 'ObjectNotFoundError';
+  readonly code = 'NOT_FOUND';
+  constructor(
+    readonly objectType: string,
+    readonly id: string,
+    readonly param: string | null = 'id',
+  ) {
+    super(`No such ${objectType} object: ${id}`);
+  }
+}
+
+export class UploadTooLargeError extends GatewayError {
+  override readonly name = 'UploadTooLargeError';
+  readonly code = 'UPLOAD_TOO_LARGE';
+  constructor(readonly limitBytes: number) {
+    super(`The file is larger than the ${limitBytes} bytes this server accepts.`);
+  }
+}
+
+export class RateLimitedError extends GatewayError {
+  override readonly name = 'RateLimitedError';
+  readonly code = 'RATE_LIMITED';
+  constructor(
+    readonly limitPerMinute: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`Rate limit reached: ${limitPerMinute} requests per minute for this API key. Try again in ${retryAfterSeconds} s.`);
+  }
+}

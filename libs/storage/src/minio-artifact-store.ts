@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Client } from 'minio';
 import { answerTimeoutTransport } from './answer-timeout-transport';
 import { ArtifactStoreBase, DEFAULT_CONTENT_TYPE } from './artifact-store-base';
@@ -70,8 +70,10 @@ export class MinioArtifactStore extends ArtifactStoreBase {
   protected async putObject(key: string, body: ArtifactBody, options: PutOptions): Promise<PutResult> {
     await this.ensureBucket(key);
     // Fails fast before streaming what may be gigabytes; If-None-Match on the final write is what
-    // actually decides, atomically, if another writer gets in between.
-    if (await this.objectExists(key)) throw new ArtifactExistsError(key);
+    // actually decides, atomically, if another writer gets in between. A body already in memory that
+    // fits one request skips the check: its conditional PUT answers just as fast.
+    const fitsOneRequest = !(body instanceof Readable) && Buffer.byteLength(body) <= this.tuning.partSizeBytes;
+    if (!fitsOneRequest && (await this.objectExists(key))) throw new ArtifactExistsError(key);
     const target = { client: this.client, bucket: this.bucket, key, contentType: options.contentType ?? DEFAULT_CONTENT_TYPE };
     try {
       const uploaded = await uploadCreateOnly(target, body, this.tuning);

@@ -25,6 +25,7 @@ describe.each([
       TF_ARTIFACT_DIR: mkdtempSync(join(tmpdir(), 'tf-embedded-')),
       TF_S3_BUCKET: `tf-ping-${Date.now()}`,
       TF_LOG_LEVEL: 'warn',
+      TF_API_KEYS: 'ping-test-key:ping-test',
     });
   });
 

@@ -1,6 +1,7 @@
 import type { ArtifactBody, ArtifactStore, PutOptions } from './artifact-store';
 import {
   assertValidArtifactFilePath,
+  MANIFEST_FILE_NAME,
   manifestKey,
   normalizeArtifactPrefix,
   type ArtifactFileEntry,
@@ -39,8 +40,7 @@ export class ArtifactWriter {
     const normalized = normalizeArtifactPrefix(prefix);
     if (!options.kind) throw new TypeError('an artifact needs a kind (checkpoint, model, report, ...)');
     if (await store.exists(manifestKey(normalized))) throw new ArtifactExistsError(normalized, 'it is already committed');
-    const leftovers: string[] = [];
-    for await (const entry of store.list(`${normalized}/`)) leftovers.push(entry.key);
+    const leftovers = await uncommittedFilesUnder(store, normalized);
     if (leftovers.length > 0) {
       if (!options.replaceUncommitted) {
         throw new ArtifactExistsError(
@@ -83,4 +83,15 @@ export class ArtifactWriter {
     this.committed = true;
     return manifest;
   }
+}
+
+/**
+ * Keys under the prefix that belong to no committed artifact. Committed artifacts nested inside
+ * (checkpoints under a run) are artifacts of their own, never leftovers to clear away.
+ */
+async function uncommittedFilesUnder(store: ArtifactStore, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const entry of store.list(`${prefix}/`)) keys.push(entry.key);
+  const nestedArtifacts = keys.filter((key) => key.endsWith(`/${MANIFEST_FILE_NAME}`)).map((key) => key.slice(0, -MANIFEST_FILE_NAME.length));
+  return keys.filter((key) => !nestedArtifacts.some((nested) => key.startsWith(nested)));
 }

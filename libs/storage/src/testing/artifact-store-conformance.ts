@@ -256,6 +256,31 @@ export function describeArtifactStoreConformance(driverName: string, openTarget:
         expect(await collect(listCommittedArtifacts(store(), key('uncommitted/')))).toEqual([{ prefix, committedAt: expect.any(Date) }]);
       });
 
+      it('treats committed artifacts nested under a prefix as artifacts, not as leftovers', async () => {
+        const finishedRun = key('nested/run-1');
+        const checkpoint = await ArtifactWriter.begin(store(), `${finishedRun}/checkpoints/step-10`, { kind: 'checkpoint' });
+        await checkpoint.addFile('model.safetensors', 'weights at step 10');
+        await checkpoint.commit();
+
+        const model = await ArtifactWriter.begin(store(), finishedRun, { kind: 'model' });
+        await model.addFile('model.safetensors', 'final weights');
+        await model.commit();
+        expect((await collect(listCommittedArtifacts(store(), key('nested/')))).map((ref) => ref.prefix).sort()).toEqual([
+          finishedRun,
+          `${finishedRun}/checkpoints/step-10`,
+        ]);
+
+        const retried = key('nested/run-2');
+        const kept = await ArtifactWriter.begin(store(), `${retried}/checkpoints/step-10`, { kind: 'checkpoint' });
+        await kept.addFile('model.safetensors', 'kept');
+        await kept.commit();
+        await store().put(`${retried}/half-written.bin`, 'left by a killed writer');
+        const retry = await ArtifactWriter.begin(store(), retried, { kind: 'model', replaceUncommitted: true });
+        await retry.commit();
+        expect(await store().exists(`${retried}/half-written.bin`)).toBe(false);
+        expect((await (await openArtifact(store(), `${retried}/checkpoints/step-10`)).readFile('model.safetensors')).toString()).toBe('kept');
+      });
+
       it('refuses a committed artifact whose listed file is missing or altered', async () => {
         const prefix = key('damaged/report');
         const writer = await ArtifactWriter.begin(store(), prefix, { kind: 'report' });

@@ -61,6 +61,16 @@ export {
 // Synthetic data and splitting
 export { SeededRandom } from './synthetic/seeded-random';
 export { sampleFromSchema } from './synthetic/schema-sampler';
+export {
+  generateWithLlm,
+  parseSamples,
+  LLM_SOURCE_FILE,
+  type ChatEndpoint,
+  type LlmGenerationOptions,
+  type LlmGenerationResult,
+  type LlmRetryPolicy,
+} from './synthetic/llm/llm-sample-generator';
+export { artifactStoreCache, requestHash, type CacheStore, type LlmResponseCache } from './synthetic/llm/llm-response-cache';
 export { generateToolSamples, type SyntheticSample, type ToolSampleOptions, type ToolSampleResult } from './synthetic/tool-use-samples';
 export { MinHasher, estimateJaccard, findNearDuplicates, normalizeText, type NearDuplicatePair } from './dedup/minhash';
 export { recordText } from './dedup/record-text';

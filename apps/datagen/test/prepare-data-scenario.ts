@@ -20,7 +20,7 @@ import { service } from '../src/service';
 type Completed = MessageOf<typeof dataPreparationCompletedV1>;
 type RequestPayload = PayloadOf<typeof dataPreparationRequestedV1>;
 
-export const quietLogger = createLogger('datagen-test', { destination: new Writable({ write: (_c, _e, done) => done() }) });
+export const quietLogger = process.env.DATAGEN_TEST_LOGS ? createLogger('datagen-test') : createLogger('datagen-test', { destination: new Writable({ write: (_c, _e, done) => done() }) });
 
 export function fixture(name: string): Buffer {
   return readFileSync(join(__dirname, 'fixtures', name));

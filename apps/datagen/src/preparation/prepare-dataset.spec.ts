@@ -1,0 +1,55 @@
+import { loadDefaultConfig } from '@tuneforge/contracts';
+import { collectDataset } from '@tuneforge/datasets';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { prepareDataset, type PreparationInput } from './prepare-dataset';
+
+const fixtures = join(__dirname, '..', '..', 'test', 'fixtures');
+const config = loadDefaultConfig();
+
+async function input(overrides: Partial<PreparationInput> = {}): Promise<PreparationInput> {
+  return {
+    training: await collectDataset(join(fixtures, 'good-chat.jsonl')),
+    trainingFile: 'good-chat.jsonl',
+    data: { ...config.data, validationSplit: 0.25, seed: 1 },
+    synthesis: { ...config.synthesis, enabled: false },
+    tools: [],
+    ...overrides,
+  };
+}
+
+describe('prepareDataset', () => {
+  it('splits deterministically by seed and reports on the training side', async () => {
+    const a = prepareDataset(await input());
+    const b = prepareDataset(await input());
+    if (!a.ok || !b.ok) throw new Error('expected success');
+    expect(a.counts).toEqual({ inputRecords: 12, syntheticRecords: 0, trainRecords: 9, validationRecords: 3 });
+    expect(a.train.map((r) => r.location.line)).toEqual(b.train.map((r) => r.location.line));
+    expect(a.report.records).toBe(9);
+    expect(a.report.leakage?.exact).toBe(0);
+  });
+
+  it('refuses the whole dataset when any record is wrong, keeping every error', async () => {
+    const result = prepareDataset(await input({ training: await collectDataset(join(fixtures, 'bad-chat.jsonl')) }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.map((e) => e.line)).toEqual([3, 5, 6]);
+  });
+
+  it('synthesis needs a usable tool, and adds seeded samples when it has one', async () => {
+    const enabled = { ...config.synthesis, enabled: true, samples: 5, seed: 2 };
+    const none = prepareDataset(await input({ synthesis: enabled }));
+    expect(none.ok ? [] : none.errors.map((e) => e.toJSON())).toEqual([expect.objectContaining({ path: 'tools', file: '<request>' })]);
+    const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } } }];
+    const withTools = prepareDataset(await input({ synthesis: enabled, tools }));
+    expect(withTools.ok && withTools.counts.syntheticRecords).toBe(5);
+  });
+
+  it('uses a given validation file instead of splitting, and refuses mixing record kinds', async () => {
+    const validation = await collectDataset(join(fixtures, 'good-chat.jsonl'));
+    const given = prepareDataset(await input({ validation }));
+    expect(given.ok && given.counts).toEqual({ inputRecords: 24, syntheticRecords: 0, trainRecords: 12, validationRecords: 12 });
+    const promptCompletion = await collectDataset(Readable.from(['{"prompt":"a","completion":"b"}\n']), { file: 'pc.jsonl' });
+    const mixed = prepareDataset(await input({ validation: promptCompletion }));
+    expect(mixed.ok).toBe(false);
+  });
+});

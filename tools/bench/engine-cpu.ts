@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { Model } from '../../libs/engine/src';
+import { Model } from '@tuneforge/engine';
 
 const REPO = resolve(__dirname, '../..');
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # What the build needs beyond the base image: Debian packages for the native engine (BLAS, JSON,
-# GoogleTest, Ninja) and the Python packages of the tiny-model maker. A no-op when all are there.
+# GoogleTest, Ninja) and the venv of the Python tools (tools/ci/python-venv.sh). A no-op when all are there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-packages=(curl cmake ninja-build g++ libopenblas-openmp-dev nlohmann-json3-dev googletest libgtest-dev)
+packages=(curl unzip cmake ninja-build g++ libopenblas-openmp-dev nlohmann-json3-dev googletest libgtest-dev python3-venv)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -15,4 +15,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-python3 -m pip install -q --disable-pip-version-check -r tools/tiny-model/requirements.txt
+bash tools/ci/python-venv.sh >/dev/null

@@ -40,6 +40,12 @@ export function defineTopic<P extends z.ZodTypeAny>(
   };
 }
 
+/**
+ * Every dead-letter topic: one partition (dead letters are rare and read in order of failure), kept
+ * 30 days so a failure can be studied and the message replayed.
+ */
+export const DEAD_LETTER_TOPIC = { partitions: 1, retentionMs: 30 * DAY_MS } as const;
+
 export function deadLetterTopicName(topic: string): string {
   return `${topic}${DEAD_LETTER_SUFFIX}`;
 }

@@ -13,6 +13,12 @@ export interface DeliveryInfo {
 
 export type MessageHandler<P = unknown> = (message: Envelope<P>, delivery: DeliveryInfo) => Promise<void>;
 
+/** One topic a consumer group reads and the handler its messages go to. */
+export interface TopicRoute {
+  topic: TopicSpec;
+  handler: MessageHandler<never>;
+}
+
 export interface SubscribeOptions {
   /**
    * The consumer group. Members of one group share the work; each group sees every message. Work
@@ -46,6 +52,12 @@ export interface MessageBus {
   /** Resolves once the message is durably accepted by the transport. */
   publish<P>(topic: TopicSpec, message: Envelope<P>, options?: PublishOptions): Promise<void>;
   subscribe<P>(topic: TopicSpec, options: SubscribeOptions, handler: MessageHandler<P>): Promise<Subscription>;
+  /**
+   * Every topic a consumer group reads, in one call: on Kafka the group is one consumer, and a group
+   * whose members subscribed to different topics would be handed partitions of topics it has no
+   * handler for. A group subscribes once per process.
+   */
+  subscribeAll(options: SubscribeOptions, routes: readonly TopicRoute[]): Promise<Subscription>;
   /** Throws when the transport cannot currently be reached (readiness). */
   checkReachable(): Promise<void>;
   close(): Promise<void>;

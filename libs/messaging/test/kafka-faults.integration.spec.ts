@@ -54,6 +54,31 @@ describe('Kafka transport against a real broker', () => {
     await admin.disconnect();
   });
 
+  it('routes each topic of a multi-topic group to its own handler', async () => {
+    const first = uniqueWorkTopic('first', 3);
+    const second = uniqueWorkTopic('second', 3);
+    await bus.ensureTopics([first, second]);
+    const seen: string[] = [];
+    let done!: () => void;
+    const all = new Promise<void>((resolveAll) => (done = resolveAll));
+    const record = (label: string) => async (m: { payload: { n: number } }) => {
+      seen.push(`${label}:${m.payload.n}`);
+      if (seen.length === 6) done();
+    };
+    await bus.subscribeAll({ group: 'multi-group', service: 'test' }, [
+      { topic: first, handler: record('first') },
+      { topic: second, handler: record('second') },
+    ]);
+    await expect(bus.subscribe(first, { group: 'multi-group', service: 'test' }, async () => undefined)).rejects.toThrow(/already subscribed/);
+    for (const n of [1, 2, 3]) {
+      await bus.publish(first, createMessage(first, { n }, { correlationId: `job-${n}`, tenant: 'acme' }));
+      await bus.publish(second, createMessage(second, { n: n * 10 }, { correlationId: `job-${n}`, tenant: 'acme' }));
+    }
+    await all;
+    expect(seen.filter((s) => s.startsWith('first')).sort()).toEqual(['first:1', 'first:2', 'first:3']);
+    expect(seen.filter((s) => s.startsWith('second')).sort()).toEqual(['second:10', 'second:20', 'second:30']);
+  });
+
   it('retries a retriable error, then handles the message exactly once', async () => {
     const topic = uniqueWorkTopic('retry');
     await bus.ensureTopics([topic]);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { baseServiceEnvSchema, ConfigError, loadServiceConfig, requireKafkaBrokers } from './service-config';
 
 describe('service configuration', () => {
@@ -13,6 +14,12 @@ describe('service configuration', () => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/TF_HTTP_PORT: .*\(got "eighty"\)/);
     expect(attempt).toThrow(/TF_KAFKA_BROKERS.*host:port/);
+  });
+
+  it('never prints the value of a secret variable', () => {
+    const schema = baseServiceEnvSchema.extend({ TF_API_KEYS: baseServiceEnvSchema.shape.TF_HTTP_HOST.pipe(z.string().regex(/^\w+:\w+$/)) });
+    expect(() => loadServiceConfig(schema, { TF_HTTP_PORT: '1', TF_API_KEYS: 'sk-very-secret' })).toThrow(/TF_API_KEYS: .*\(value hidden\)/);
+    expect(() => loadServiceConfig(schema, { TF_HTTP_PORT: '1', TF_API_KEYS: 'sk-very-secret' })).not.toThrow(/sk-very-secret/);
   });
 
   it('says a missing variable is not set', () => {

@@ -40,12 +40,17 @@ export function loadServiceConfig<S extends z.ZodObject>(schema: S, env: NodeJS.
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const variable = issue.path.length > 0 ? String(issue.path[0]) : '(environment)';
-      const given = typeof env[variable] === 'string' ? ` (got "${env[variable]}")` : ' (not set)';
+      const given = typeof env[variable] !== 'string' ? ' (not set)' : isSecret(variable) ? ' (value hidden)' : ` (got "${env[variable]}")`;
       return `  ${variable}: ${issue.message}${given}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+/** Variables whose values must never reach a log, even when they are wrong. */
+function isSecret(variable: string): boolean {
+  return /KEY|SECRET|PASSWORD|TOKEN/.test(variable);
 }
 
 /** Distributed mode cannot run without a broker; embedded mode never uses one. */

@@ -1,4 +1,4 @@
-import { ALL_TOPICS, deadLetterTopicName, type TopicSpec } from '@tuneforge/contracts';
+import { ALL_TOPICS, DEAD_LETTER_TOPIC, deadLetterTopicName, type TopicSpec } from '@tuneforge/contracts';
 import { stringify } from 'yaml';
 import { containerSecurityContext, podSecurityContext } from './security';
 import {
@@ -20,12 +20,6 @@ export const GENERATED_HEADER =
 /** Replication the design asks of every topic: three copies, writes acknowledged by two. */
 export const TOPIC_REPLICAS = 3;
 export const TOPIC_MIN_INSYNC_REPLICAS = 2;
-/**
- * What libs/messaging's topic admin gives a dead-letter topic (one partition, kept 30 days so a failure
- * can be studied). Kept in step by hand: the constant is private to libs/messaging.
- */
-export const DEAD_LETTER_PARTITIONS = 1;
-export const DEAD_LETTER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 function toYamlStream(documents: readonly Manifest[]): string {
   return GENERATED_HEADER + documents.map((doc) => `---\n${stringify(doc, { lineWidth: 0 })}`).join('');
@@ -61,7 +55,7 @@ function kafkaTopic(name: string, partitions: number, retentionMs: number, deadL
 export function renderTopics(topics: readonly TopicSpec[] = ALL_TOPICS): string {
   const documents = topics.flatMap((topic) => [
     kafkaTopic(topic.name, topic.partitions, topic.retentionMs, false),
-    kafkaTopic(deadLetterTopicName(topic.name), DEAD_LETTER_PARTITIONS, DEAD_LETTER_RETENTION_MS, true),
+    kafkaTopic(deadLetterTopicName(topic.name), DEAD_LETTER_TOPIC.partitions, DEAD_LETTER_TOPIC.retentionMs, true),
   ]);
   return toYamlStream(documents);
 }

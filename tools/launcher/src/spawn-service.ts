@@ -30,4 +30,6 @@ const LOCAL_INFRA_DEFAULTS: NodeJS.ProcessEnv = {
   TF_S3_ACCESS_KEY: 'tuneforge',
   TF_S3_SECRET_KEY: 'tuneforge-dev-secret',
   TF_S3_BUCKET: 'tuneforge',
+  // The development key, as in embedded mode; a real deployment sets its own keys.
+  TF_API_KEYS: 'tf-dev-key:default',
 };

@@ -2,7 +2,7 @@ import { deadLetterTopicName, type Envelope, type TopicSpec } from '@tuneforge/c
 import type { Logger } from '@tuneforge/telemetry';
 import type { DeadLetterRecord } from '../dead-letter';
 import { InMemoryIdempotencyStore, type IdempotencyStore } from '../idempotency';
-import type { MessageBus, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from '../message-bus';
+import type { MessageBus, MessageHandler, PublishOptions, SubscribeOptions, Subscription, TopicRoute } from '../message-bus';
 import { messagesPublished } from '../messaging-metrics';
 import { publishWithSpan } from '../outgoing-message';
 import { partitionForKey } from '../partition-for-key';
@@ -52,7 +52,21 @@ export class InProcessMessageBus implements MessageBus {
   }
 
   async subscribe<P>(topic: TopicSpec, options: SubscribeOptions, handler: MessageHandler<P>): Promise<Subscription> {
-    const workers = this.partitionsOf(topic).map((log, partition) => {
+    return this.subscribeAll(options, [{ topic, handler: handler as MessageHandler<never> }]);
+  }
+
+  async subscribeAll(options: SubscribeOptions, routes: readonly TopicRoute[]): Promise<Subscription> {
+    const workers = routes.flatMap(({ topic, handler }) => this.workersFor(topic, options, handler));
+    return {
+      close: async () => {
+        await Promise.all(workers.map((worker) => worker.stop()));
+        for (const worker of workers) this.workers.delete(worker);
+      },
+    };
+  }
+
+  private workersFor(topic: TopicSpec, options: SubscribeOptions, handler: MessageHandler<never>): PartitionWorker[] {
+    return this.partitionsOf(topic).map((log, partition) => {
       const worker = new PartitionWorker(topic.name, log, partition, options, (raw) =>
         processDelivery(raw, topic, options, handler, {
           idempotency: this.idempotency,
@@ -66,12 +80,6 @@ export class InProcessMessageBus implements MessageBus {
       worker.start();
       return worker;
     });
-    return {
-      close: async () => {
-        await Promise.all(workers.map((worker) => worker.stop()));
-        for (const worker of workers) this.workers.delete(worker);
-      },
-    };
   }
 
   /** The dead letters of a topic, oldest first: what `<topic>.dlq` would hold on Kafka. */

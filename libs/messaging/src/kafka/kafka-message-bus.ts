@@ -2,7 +2,7 @@ import { deadLetterTopicName, type Envelope, type TopicSpec } from '@tuneforge/c
 import type { Logger } from '@tuneforge/telemetry';
 import { Kafka, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import type { IdempotencyStore } from '../idempotency';
-import type { MessageBus, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from '../message-bus';
+import type { MessageBus, MessageHandler, PublishOptions, SubscribeOptions, Subscription, TopicRoute } from '../message-bus';
 import { messagesPublished } from '../messaging-metrics';
 import { publishWithSpan } from '../outgoing-message';
 import { processDelivery, type RawDelivery } from '../process-delivery';
@@ -36,6 +36,7 @@ export class KafkaMessageBus implements MessageBus {
   private readonly admin: Admin;
   private readonly retry: RetryPolicy;
   private readonly consumers = new Set<Consumer>();
+  private readonly groups = new Set<string>();
   private connecting: Promise<void> | undefined;
 
   constructor(private readonly options: KafkaBusOptions) {
@@ -64,6 +65,14 @@ export class KafkaMessageBus implements MessageBus {
   }
 
   async subscribe<P>(topic: TopicSpec, options: SubscribeOptions, handler: MessageHandler<P>): Promise<Subscription> {
+    return this.subscribeAll(options, [{ topic, handler: handler as MessageHandler<never> }]);
+  }
+
+  async subscribeAll(options: SubscribeOptions, routes: readonly TopicRoute[]): Promise<Subscription> {
+    if (this.groups.has(options.group)) {
+      throw new Error(`consumer group ${options.group} already subscribed in this process: subscribe all its topics in one subscribeAll call`);
+    }
+    const byTopic = new Map(routes.map((route) => [route.topic.name, route]));
     await this.connect();
     const consumer = this.kafka.consumer({
       groupId: options.group,
@@ -73,14 +82,17 @@ export class KafkaMessageBus implements MessageBus {
       retry: { retries: 10, initialRetryTime: 300 },
     });
     this.consumers.add(consumer);
+    this.groups.add(options.group);
     const joined = waitForGroupJoin(consumer, this.options.joinTimeoutMs ?? 30_000);
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic.name], fromBeginning: (options.startFrom ?? 'earliest') === 'earliest' });
+    await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: (options.startFrom ?? 'earliest') === 'earliest' });
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic: name, partition, message }) => {
+        const route = byTopic.get(name);
+        if (!route) throw new Error(`assigned topic ${name} has no handler in group ${options.group}`);
         const raw = toRawDelivery(name, partition, message);
-        await processDelivery(raw, topic, options, handler, {
+        await processDelivery(raw, route.topic, options, route.handler, {
           idempotency: this.options.idempotency,
           retry: this.retry,
           logger: this.options.logger,
@@ -96,6 +108,7 @@ export class KafkaMessageBus implements MessageBus {
         // disconnect() lets the message in hand finish (and commit) before leaving the group.
         await consumer.disconnect();
         this.consumers.delete(consumer);
+        this.groups.delete(options.group);
       },
     };
   }
@@ -108,6 +121,7 @@ export class KafkaMessageBus implements MessageBus {
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((consumer) => consumer.disconnect()));
     this.consumers.clear();
+    this.groups.clear();
     await this.producer.disconnect();
     await this.admin.disconnect();
     this.connecting = undefined;

@@ -1,7 +1,5 @@
-import { deadLetterTopicName, type TopicSpec } from '@tuneforge/contracts';
+import { DEAD_LETTER_TOPIC, deadLetterTopicName, type TopicSpec } from '@tuneforge/contracts';
 import type { Admin, ITopicConfig } from 'kafkajs';
-
-const DEAD_LETTER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
  * The project creates its own topics (brokers run with auto-creation off): each declared topic with
@@ -19,9 +17,9 @@ export async function createDeclaredTopics(admin: Admin, topics: readonly TopicS
     },
     {
       topic: deadLetterTopicName(topic.name),
-      numPartitions: 1,
+      numPartitions: DEAD_LETTER_TOPIC.partitions,
       replicationFactor,
-      configEntries: [{ name: 'retention.ms', value: String(DEAD_LETTER_RETENTION_MS) }],
+      configEntries: [{ name: 'retention.ms', value: String(DEAD_LETTER_TOPIC.retentionMs) }],
     },
   ]);
   const missing = wanted.filter((config) => !existing.has(config.topic));

@@ -1,7 +1,7 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { findTopic } from '@tuneforge/contracts';
 import { isObservable, lastValueFrom } from 'rxjs';
-import type { MessageBus, Subscription } from '../message-bus';
+import type { MessageBus, MessageHandler, SubscribeOptions, Subscription, TopicRoute } from '../message-bus';
 
 /**
  * Options a handler can give in `@EventPattern(topic, extras)`. `broadcast`: every instance of the
@@ -30,24 +30,24 @@ export class BusTransportServer extends Server implements CustomTransportStrateg
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
+      // One subscription per consumer group: the service's shared group, and its per-instance group.
+      const groups = new Map<string, { options: SubscribeOptions; routes: TopicRoute[] }>();
       for (const [pattern, handler] of this.getHandlers()) {
         const topic = findTopic(pattern);
         if (!topic) throw new Error(`@EventPattern('${pattern}') in ${this.service} names no declared topic`);
         if (!handler.isEventHandler) throw new Error(`${pattern}: only events flow over the bus, no request/reply`);
-        const extras = (handler.extras ?? {}) as BusEventExtras;
-        const subscription = await this.bus.subscribe(
-          topic,
-          {
-            service: this.service,
-            group: extras.broadcast ? `${this.service}.${this.instanceId}` : this.service,
-            startFrom: extras.broadcast ? 'latest' : 'earliest',
-          },
-          async (message, delivery) => {
-            const result = await handler(message, delivery);
-            if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-          },
-        );
-        this.subscriptions.push(subscription);
+        const broadcast = Boolean(((handler.extras ?? {}) as BusEventExtras).broadcast);
+        const group = broadcast ? `${this.service}.${this.instanceId}` : this.service;
+        const entry = groups.get(group) ?? { options: { service: this.service, group, startFrom: broadcast ? 'latest' : 'earliest' }, routes: [] };
+        const route: MessageHandler<never> = async (message, delivery) => {
+          const result = await handler(message, delivery);
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        };
+        entry.routes.push({ topic, handler: route });
+        groups.set(group, entry);
+      }
+      for (const { options, routes } of groups.values()) {
+        this.subscriptions.push(await this.bus.subscribeAll(options, routes));
       }
       callback();
     } catch (error) {

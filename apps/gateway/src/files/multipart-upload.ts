@@ -106,7 +106,7 @@ export function receiveMultipartUpload(request: IncomingMessage, options: Receiv
     parser.on('filesLimit', () => fail(new InvalidRequestError('Upload exactly one file per request.', FILE_FIELD)));
     parser.on('fieldsLimit', () => fail(new InvalidRequestError('Too many form fields.', null)));
     parser.on('partsLimit', () => fail(new InvalidRequestError('Too many form parts.', null)));
-    parser.on('error', (error) => fail(new InvalidRequestError(`The multipart body could not be read: ${error.message}`, null)));
+    parser.on('error', (error: Error) => fail(new InvalidRequestError(`The multipart body could not be read: ${error.message}`, null)));
     parser.on('close', () => {
       void (storing ?? Promise.resolve()).then(() => {
         if (failure) return;

@@ -99,11 +99,10 @@ float Trainer::accumulate(const int32_t *ids, const int32_t *labels, const int32
       count += label >= 0;
     }
   }
-  forward(model_, pass_);
+  forward(model_, pass_, {}, nullptr, /*logits=*/false);
   // Gradients are summed over tokens here and divided by all counted tokens at the step.
-  const double loss_sum = model_.ops->cross_entropy(pass_.logits.data(), targets.data(), batch * seq, V,
-                                                    pass_.logits.data(), 1.0f);
-  backward(model_, pass_, pass_.logits.data());
+  const double loss_sum = head_loss_backward(model_, pass_, targets.data(), dhf_);
+  backward_hidden(model_, pass_, dhf_.data());
   micro_batches_++;
   pending_tokens_ += count;
   pending_loss_ += loss_sum;

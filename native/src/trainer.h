@@ -39,6 +39,7 @@ class Trainer {
   double pending_loss_ = 0.0;
   uint64_t micro_batches_ = 0;  // seeds dropout; part of the checkpointed RNG state
   Pass pass_;
+  std::vector<float> dhf_;
 };
 
 }  // namespace tf

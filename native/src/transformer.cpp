@@ -154,7 +154,7 @@ static void layer_forward(Model &model, int l, Pass &pass, const float *x_in, fl
   linear_forward(model, l, kDown, a.a.data(), n, x_out, true, &a, pass.training, seed);
 }
 
-void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows, const LayerHook &hook) {
+void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows, const LayerHook &hook, bool logits) {
   const Ops &ops = *model.ops;
   const ModelConfig &c = model.config;
   const int n = pass.tokens(), D = c.hidden_size, V = c.vocab_size;
@@ -176,6 +176,7 @@ void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows, const
   ensure(pass.rstdf, n);
   ops.rmsnorm_forward(pass.xs[L].data(), model.final_norm->data.data(), n, D, c.rms_norm_eps, pass.hf.data(),
                       pass.rstdf.data());
+  if (!logits) return;
   if (logit_rows.empty()) {
     ensure(pass.logits, (size_t)n * V);
     ops.gemm(false, true, n, V, D, 1.0f, pass.hf.data(), D, model.lm_head->data.data(), D, 0.0f, pass.logits.data(),
@@ -228,20 +229,18 @@ static void layer_backward(Model &model, int l, Pass &pass, const float *x_in, L
   ops.rmsnorm_backward(s.dh.data(), x_in, L.input_norm->data.data(), a.rstd1.data(), n, D, dx, dw_in);
 }
 
-void backward(Model &model, Pass &pass, float *dlogits) {
+void backward_hidden(Model &model, Pass &pass, const float *dhf) {
   const Ops &ops = *model.ops;
   const ModelConfig &c = model.config;
-  const int n = pass.tokens(), D = c.hidden_size, V = c.vocab_size, L = c.num_layers;
-  std::vector<float> dhf((size_t)n * D);
-  ops.gemm(false, false, n, D, V, 1.0f, dlogits, V, model.lm_head->data.data(), D, 0.0f, dhf.data(), D);
-  if (!model.lm_head->grad.empty())
-    ops.gemm(true, false, V, D, n, 1.0f, dlogits, V, pass.hf.data(), D, 1.0f, model.lm_head->grad.data(), D);
+  const int n = pass.tokens(), D = c.hidden_size, L = c.num_layers;
+  require(pass.training && (pass.recompute || (int)pass.acts.size() == L), TF_ERR_STATE,
+          "backward needs the activations of a training forward pass");
   std::vector<float> dx((size_t)n * D, 0.0f);
   Scratch s;
   float *dw_final = model.final_norm->grad.empty() ? (s.dnorm.assign(D, 0.0f), s.dnorm.data())
                                                    : model.final_norm->grad.data();
-  ops.rmsnorm_backward(dhf.data(), pass.xs[L].data(), model.final_norm->data.data(), pass.rstdf.data(), n, D,
-                       dx.data(), dw_final);
+  ops.rmsnorm_backward(dhf, pass.xs[L].data(), model.final_norm->data.data(), pass.rstdf.data(), n, D, dx.data(),
+                       dw_final);
   // Recomputation rewrites the layer's output into a scratch copy: the LoRA path of
   // down_proj saves activations too, so the last projection cannot be skipped.
   std::vector<float> x_scratch(pass.recompute ? (size_t)n * D : 0);
@@ -251,6 +250,38 @@ void backward(Model &model, Pass &pass, float *dlogits) {
     layer_backward(model, l, pass, pass.xs[l].data(), a, dx.data(), s);
   }
   if (!model.embed->grad.empty()) ops.embedding_backward(dx.data(), pass.ids.data(), n, D, model.embed->grad.data());
+}
+
+void backward(Model &model, Pass &pass, float *dlogits) {
+  const Ops &ops = *model.ops;
+  const int n = pass.tokens(), D = model.config.hidden_size, V = model.config.vocab_size;
+  std::vector<float> dhf((size_t)n * D);
+  ops.gemm(false, false, n, D, V, 1.0f, dlogits, V, model.lm_head->data.data(), D, 0.0f, dhf.data(), D);
+  if (!model.lm_head->grad.empty())
+    ops.gemm(true, false, V, D, n, 1.0f, dlogits, V, pass.hf.data(), D, 1.0f, model.lm_head->grad.data(), D);
+  backward_hidden(model, pass, dhf.data());
+}
+
+double head_loss_backward(Model &model, Pass &pass, const int32_t *targets, std::vector<float> &dhf,
+                          size_t max_logits) {
+  const Ops &ops = *model.ops;
+  const int n = pass.tokens(), D = model.config.hidden_size, V = model.config.vocab_size;
+  const float *w = model.lm_head->data.data();
+  // Rows per chunk: at most max_logits (default 16M, 64 MB) live at once, whatever the vocabulary.
+  const int rows = (int)std::max<size_t>(1, std::min<size_t>(n, max_logits / V));
+  dhf.assign((size_t)n * D, 0.0f);
+  std::vector<float> logits((size_t)rows * V);
+  double loss = 0.0;
+  for (int r0 = 0; r0 < n; r0 += rows) {
+    const int m = std::min(rows, n - r0);
+    const float *h = pass.hf.data() + (size_t)r0 * D;
+    ops.gemm(false, true, m, V, D, 1.0f, h, D, w, D, 0.0f, logits.data(), V);
+    loss += ops.cross_entropy(logits.data(), targets + r0, m, V, logits.data(), 1.0f);
+    ops.gemm(false, false, m, D, V, 1.0f, logits.data(), V, w, D, 0.0f, dhf.data() + (size_t)r0 * D, D);
+    if (!model.lm_head->grad.empty())
+      ops.gemm(true, false, V, D, m, 1.0f, logits.data(), V, h, D, 1.0f, model.lm_head->grad.data(), D);
+  }
+  return loss;
 }
 
 }  // namespace tf

@@ -34,10 +34,20 @@ void prepare_pass(Pass &pass, const int32_t *ids, const int32_t *position_ids, i
 using LayerHook = std::function<void(int layer, const LayerActs &acts)>;
 
 // logit_rows: when non-empty, logits are computed only for these token rows (in that order).
-void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows = {}, const LayerHook &hook = nullptr);
+// logits = false stops at the final norm (training computes the head in chunks).
+void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows = {}, const LayerHook &hook = nullptr,
+             bool logits = true);
 
-// dlogits [tokens][vocab] is consumed (overwritten). Gradients are added into Tensor::grad
+// Summed cross-entropy of the LM head over row chunks, never holding all [tokens][vocab]
+// logits; fills dhf (gradient at the final norm's output) and adds the head's gradient.
+double head_loss_backward(Model &model, Pass &pass, const int32_t *targets, std::vector<float> &dhf,
+                          size_t max_logits = 16u << 20);
+
+// Backward from the final norm's output gradient. Gradients are added into Tensor::grad
 // of every tensor whose grad is allocated.
+void backward_hidden(Model &model, Pass &pass, const float *dhf);
+
+// Backward from full logits' gradient [tokens][vocab].
 void backward(Model &model, Pass &pass, float *dlogits);
 
 // y (+)= x W^T + b + scale * drop(x) A^T B^T. Used by the decoder and by generation.

@@ -82,4 +82,27 @@ TEST_P(ModelGradient, LoraWithDropoutAndBaseWeightsMatchFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(Recompute, ModelGradient, ::testing::Values(false, true));
 
+TEST(ChunkedHead, EqualsTheFullLogitsPath) {
+  Fixture full(false), chunked(false);
+  // Same seed, same dropout masks: the two paths differ only in how the head is evaluated.
+  std::vector<tf::Tensor *> a = {full.model->embed, full.model->final_norm, full.model->layers[0].weight[tf::kQ]};
+  std::vector<tf::Tensor *> b = {chunked.model->embed, chunked.model->final_norm,
+                                 chunked.model->layers[0].weight[tf::kQ]};
+  for (auto *t : a) t->grad.assign(t->data.size(), 0.0f);
+  for (auto *t : b) t->grad.assign(t->data.size(), 0.0f);
+  const double loss_full = full.loss();
+  full.model->ops->cross_entropy(full.pass.logits.data(), full.targets.data(), full.pass.tokens(),
+                                 full.model->config.vocab_size, full.pass.logits.data(), 1.0f);
+  tf::backward(*full.model, full.pass, full.pass.logits.data());
+
+  tf::forward(*chunked.model, chunked.pass, {}, nullptr, false);
+  std::vector<float> dhf;
+  const double loss_chunked = tf::head_loss_backward(*chunked.model, chunked.pass, chunked.targets.data(), dhf,
+                                                     (size_t)3 * chunked.model->config.vocab_size);  // 3 rows a chunk
+  tf::backward_hidden(*chunked.model, chunked.pass, dhf.data());
+  EXPECT_NEAR(loss_chunked, loss_full, 1e-9 * loss_full);
+  for (size_t i = 0; i < a.size(); ++i)
+    for (size_t j = 0; j < a[i]->grad.size(); ++j) ASSERT_NEAR(a[i]->grad[j], b[i]->grad[j], 1e-5) << a[i]->name;
+}
+
 }  // namespace

@@ -7,6 +7,7 @@ export * from './topics/system.ping.requested.v1';
 export * from './topics/system.ping.answered.v1';
 export * from './topics/data.preparation.requested.v1';
 export * from './topics/data.preparation.completed.v1';
+export * from './tools/function-tool.schema';
 export * from './job/job-spec';
 export * from './config/job-config.schema';
 export * from './config/default-config';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { functionToolSchema } from '../tools/function-tool.schema';
 
 /**
  * What a user asks for when creating a fine-tuning job: OpenAI's create-job fields, plus Tuneforge's
@@ -15,23 +16,10 @@ const openAiHyperparameters = z
   })
   .strict();
 
-const functionTool = z
-  .object({
-    type: z.literal('function'),
-    function: z
-      .object({
-        name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, _ or -'),
-        description: z.string().optional(),
-        parameters: z.record(z.string(), z.unknown()).optional(),
-      })
-      .strict(),
-  })
-  .strict();
-
 export const tuneforgeExtensionsSchema = z
   .object({
     task_description: z.string().max(20_000).optional(),
-    tools: z.array(functionTool).max(128).optional(),
+    tools: z.array(functionToolSchema).max(128).optional(),
     data_format: z.string().optional(),
     agent_tokens: z.boolean().optional(),
     synthesis: z.object({ enabled: z.boolean(), samples: z.number().int().min(1).optional() }).strict().optional(),

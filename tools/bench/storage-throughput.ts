@@ -102,40 +102,46 @@ async function main(): Promise<void> {
   ];
 
   const chunks = await payload();
-  // Every timed download reads this one object, already read once: what differs between the two
-  // sides is then the client path, not which object the disk happens to serve faster.
-  const downloadSource = 'bench/download-source.bin';
-  await client.putObject(bucket, downloadSource, streamOf(chunks), BYTES);
-  await drain(await client.getObject(bucket, downloadSource));
-
   const rates = new Map(contenders.map((contender) => [contender.name, { upload: [] as number[], download: [] as number[] }]));
+  // Alternate who goes first, so that neither side always meets a warmer or a busier server.
+  const orderOf = (repetition: number) => (repetition % 2 === 0 ? contenders : [...contenders].reverse());
   console.log(`${MEGABYTES} MiB, ${REPETITIONS} repetitions, ${connection.endpoint}, bucket ${bucket}`);
   try {
     for (let repetition = 0; repetition < REPETITIONS; repetition++) {
-      // Alternate who goes first, so that neither side always meets a warmer or a busier server.
-      const order = repetition % 2 === 0 ? contenders : [...contenders].reverse();
       const keyOf = (contender: Contender) => `bench/${repetition}/${contender.name.replace(/\W+/g, '-')}.bin`;
-      for (const contender of order) {
+      for (const contender of orderOf(repetition)) {
         rates.get(contender.name)?.upload.push(await megabytesPerSecond(() => contender.upload(keyOf(contender), streamOf(chunks))));
       }
-      for (const contender of order) {
+      // Each repetition starts from the same server state rather than a disk that keeps filling up.
+      await client.removeObjects(bucket, contenders.map(keyOf));
+    }
+
+    // Downloads run as a phase of their own, all reading one object already read once: a read right
+    // after half a gigabyte of writes pays for the server and its disk settling them, and which object
+    // the disk serves faster is not what is compared here.
+    const downloadSource = 'bench/download-source.bin';
+    await client.putObject(bucket, downloadSource, streamOf(chunks), BYTES);
+    await drain(await client.getObject(bucket, downloadSource));
+    for (let repetition = 0; repetition < REPETITIONS; repetition++) {
+      for (const contender of orderOf(repetition)) {
         const download = await megabytesPerSecond(async () => {
           const bytes = await drain(await contender.download(downloadSource));
           if (bytes !== BYTES) throw new Error(`${contender.name} downloaded ${bytes} bytes, expected ${BYTES}`);
         });
         rates.get(contender.name)?.download.push(download);
       }
-      // Each repetition starts from the same server state rather than a disk that keeps filling up.
-      await client.removeObjects(bucket, contenders.map(keyOf));
-      for (const contender of contenders) {
-        const { upload, download } = rates.get(contender.name) ?? { upload: [], download: [] };
-        console.log(
-          `  #${repetition + 1} ${contender.name.padEnd(20)} upload ${upload[repetition].toFixed(0).padStart(5)} MB/s   download ${download[repetition].toFixed(0).padStart(5)} MB/s`,
-        );
-      }
     }
   } finally {
     await removeBucket(client);
+  }
+
+  for (let repetition = 0; repetition < REPETITIONS; repetition++) {
+    for (const contender of contenders) {
+      const { upload, download } = rates.get(contender.name) ?? { upload: [], download: [] };
+      console.log(
+        `  #${repetition + 1} ${contender.name.padEnd(20)} upload ${upload[repetition].toFixed(0).padStart(5)} MB/s   download ${download[repetition].toFixed(0).padStart(5)} MB/s`,
+      );
+    }
   }
 
   const [storeRates, plainRates] = contenders.map((contender) => rates.get(contender.name) ?? { upload: [], download: [] });

@@ -3,6 +3,11 @@ import { pingAnsweredV1 } from './topics/system.ping.answered.v1';
 import { pingRequestedV1 } from './topics/system.ping.requested.v1';
 import { dataPreparationRequestedV1 } from './topics/data.preparation.requested.v1';
 import { dataPreparationCompletedV1 } from './topics/data.preparation.completed.v1';
+import { trainingRunRequestedV1 } from './topics/training.run.requested.v1';
+import { trainingRunProgressedV1 } from './topics/training.run.progressed.v1';
+import { trainingCheckpointSavedV1 } from './topics/training.checkpoint.saved.v1';
+import { trainingRunCompletedV1 } from './topics/training.run.completed.v1';
+import { trainingRunControlV1 } from './topics/training.run.control.v1';
 
 /** Every topic the project declares; infrastructure creates exactly these (plus their dead-letter topics). */
 export const ALL_TOPICS: readonly TopicSpec[] = [
@@ -10,6 +15,11 @@ export const ALL_TOPICS: readonly TopicSpec[] = [
   pingAnsweredV1,
   dataPreparationRequestedV1,
   dataPreparationCompletedV1,
+  trainingRunRequestedV1,
+  trainingRunProgressedV1,
+  trainingCheckpointSavedV1,
+  trainingRunCompletedV1,
+  trainingRunControlV1,
 ];
 
 const byName = new Map(ALL_TOPICS.map((topic) => [topic.name, topic]));

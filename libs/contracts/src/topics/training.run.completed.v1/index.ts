@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { defineTopic } from '../../topic';
+import { keySafeIdSchema } from '../data.preparation.requested.v1';
+
+const base = { runId: keySafeIdSchema, jobId: keySafeIdSchema };
+
+/** The end of a run, published once per run id (a consumer may still see it twice: at-least-once). */
+export const trainingRunCompletedV1 = defineTopic(
+  'training.run.completed.v1',
+  z.discriminatedUnion('status', [
+    z
+      .object({
+        ...base,
+        status: z.literal('succeeded'),
+        steps: z.number().int().positive(),
+        finalLoss: z.number(),
+        artifacts: z
+          .object({
+            /** PEFT adapter (adapter_config.json, adapter_model.safetensors); absent for full fine-tuning. */
+            adapter: z.string().min(1).optional(),
+            /** Merged model directory (safetensors, config, tokenizer files). */
+            merged: z.string().min(1),
+          })
+          .strict(),
+      })
+      .strict(),
+    z
+      .object({ ...base, status: z.literal('failed'), step: z.number().int().nonnegative(), error: z.string().min(1).max(4000) })
+      .strict(),
+    z.object({ ...base, status: z.literal('cancelled'), step: z.number().int().nonnegative() }).strict(),
+  ]),
+  { partitions: 6 },
+);

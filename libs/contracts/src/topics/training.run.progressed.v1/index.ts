@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { defineTopic } from '../../topic';
+import { keySafeIdSchema } from '../data.preparation.requested.v1';
+
+/**
+ * One optimizer step of a run (published every step or every N steps); becomes a job event of type
+ * "metrics". Steps are 1-based and, across restarts of the pod, published once each and in order.
+ */
+export const trainingRunProgressedV1 = defineTopic(
+  'training.run.progressed.v1',
+  z
+    .object({
+      runId: keySafeIdSchema,
+      jobId: keySafeIdSchema,
+      step: z.number().int().positive(),
+      totalSteps: z.number().int().positive(),
+      epoch: z.number().nonnegative(),
+      /** Mean loss over the step's labeled tokens. */
+      loss: z.number(),
+      learningRate: z.number().nonnegative(),
+      gradNorm: z.number().nonnegative().optional(),
+      /** Trained (labeled) tokens of this step. */
+      tokens: z.number().int().nonnegative(),
+      tokensPerSecond: z.number().nonnegative(),
+      /** Estimated seconds until the last step, from this attempt's mean step time. */
+      etaSeconds: z.number().nonnegative(),
+    })
+    .strict(),
+  { partitions: 6, retentionMs: 3 * 24 * 60 * 60 * 1000 },
+);

@@ -64,6 +64,7 @@ export { sampleFromSchema } from './synthetic/schema-sampler';
 export {
   generateWithLlm,
   parseSamples,
+  isLlmEndpointError,
   LLM_SOURCE_FILE,
   type ChatEndpoint,
   type LlmGenerationOptions,

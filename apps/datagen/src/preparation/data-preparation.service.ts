@@ -1,9 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createMessage, dataPreparationCompletedV1, type dataPreparationRequestedV1, type MessageOf, type PayloadOf } from '@tuneforge/contracts';
+import { artifactStoreCache } from '@tuneforge/datasets';
 import type { MessageBus } from '@tuneforge/messaging';
-import { ARTIFACT_STORE, LOGGER, MESSAGE_BUS } from '@tuneforge/service-kit';
+import { ARTIFACT_STORE, LOGGER, MESSAGE_BUS, SERVICE_CONFIG } from '@tuneforge/service-kit';
 import type { ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
+import { llmSettings, type DatagenConfig, type LlmSynthesisSettings } from '../config/datagen-config';
+import { loadTokenizerFromStore } from './load-tokenizer';
 import { cappedErrors, toPreparationError } from './preparation-errors';
 import { prepareDataset } from './prepare-dataset';
 import { artifactPrefixes, findCommitted, writePrepared } from './prepared-artifacts';
@@ -23,11 +26,17 @@ type Result = PayloadOf<typeof dataPreparationCompletedV1>;
  */
 @Injectable()
 export class DataPreparationService {
+  private readonly llm?: LlmSynthesisSettings;
+
   constructor(
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: Partial<DatagenConfig>,
+  ) {
+    this.llm = llmSettings(config);
+    if (this.llm) this.logger.info({ baseURL: this.llm.endpoint.baseURL, model: this.llm.endpoint.model }, 'LLM synthesis endpoint configured');
+  }
 
   async prepare(request: Request): Promise<void> {
     const result = await this.run(request);
@@ -40,7 +49,7 @@ export class DataPreparationService {
   }
 
   private async run(request: Request): Promise<Result> {
-    const { taskId, jobId, files, data, synthesis, tools } = request.payload;
+    const { taskId, jobId, files, data, synthesis, tools, taskDescription } = request.payload;
     const store = this.store.forTenant(request.tenant);
     const artifacts = artifactPrefixes(jobId, taskId);
     const committed = await findCommitted(store, artifacts);
@@ -48,7 +57,15 @@ export class DataPreparationService {
 
     const training = await readUpload(store, files.training, data.format);
     const validation = files.validation === undefined ? undefined : await readUpload(store, files.validation, data.format);
-    const prepared = prepareDataset({ training, validation, trainingFile: files.training, data, synthesis, tools });
+    let tokenizer;
+    if (request.payload.tokenizer !== undefined) {
+      const loaded = await loadTokenizerFromStore(store, request.payload.tokenizer);
+      if ('error' in loaded) return { taskId, jobId, status: 'failed', ...cappedErrors([toPreparationError(loaded.error)]) };
+      tokenizer = loaded.tokenizer;
+    }
+    // Completions are cached in the tenant's own store: a redelivered task pays for no request twice.
+    const llm = this.llm && { settings: this.llm, cache: artifactStoreCache(store, 'cache/datagen/llm-completions') };
+    const prepared = await prepareDataset({ training, validation, trainingFile: files.training, data, synthesis, tools, taskDescription, llm, tokenizer });
     if (!prepared.ok) return { taskId, jobId, status: 'failed', ...cappedErrors(prepared.errors.map(toPreparationError)) };
 
     await writePrepared(store, artifacts, prepared, { jobId, taskId, requestMessageId: request.messageId });

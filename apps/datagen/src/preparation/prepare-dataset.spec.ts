@@ -1,5 +1,5 @@
 import { loadDefaultConfig } from '@tuneforge/contracts';
-import { collectDataset } from '@tuneforge/datasets';
+import { collectDataset, loadModelTokenizer } from '@tuneforge/datasets';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { prepareDataset, type PreparationInput } from './prepare-dataset';
@@ -20,8 +20,8 @@ async function input(overrides: Partial<PreparationInput> = {}): Promise<Prepara
 
 describe('prepareDataset', () => {
   it('splits deterministically by seed and reports on the training side', async () => {
-    const a = prepareDataset(await input());
-    const b = prepareDataset(await input());
+    const a = await prepareDataset(await input());
+    const b = await prepareDataset(await input());
     if (!a.ok || !b.ok) throw new Error('expected success');
     expect(a.counts).toEqual({ inputRecords: 12, syntheticRecords: 0, trainRecords: 9, validationRecords: 3 });
     expect(a.train.map((r) => r.location.line)).toEqual(b.train.map((r) => r.location.line));
@@ -30,26 +30,45 @@ describe('prepareDataset', () => {
   });
 
   it('refuses the whole dataset when any record is wrong, keeping every error', async () => {
-    const result = prepareDataset(await input({ training: await collectDataset(join(fixtures, 'bad-chat.jsonl')) }));
+    const result = await prepareDataset(await input({ training: await collectDataset(join(fixtures, 'bad-chat.jsonl')) }));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.errors.map((e) => e.line)).toEqual([3, 5, 6]);
   });
 
   it('synthesis needs a usable tool, and adds seeded samples when it has one', async () => {
     const enabled = { ...config.synthesis, enabled: true, samples: 5, seed: 2 };
-    const none = prepareDataset(await input({ synthesis: enabled }));
+    const none = await prepareDataset(await input({ synthesis: enabled }));
     expect(none.ok ? [] : none.errors.map((e) => e.toJSON())).toEqual([expect.objectContaining({ path: 'tools', file: '<request>' })]);
     const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } } }];
-    const withTools = prepareDataset(await input({ synthesis: enabled, tools }));
+    const withTools = await prepareDataset(await input({ synthesis: enabled, tools }));
     expect(withTools.ok && withTools.counts.syntheticRecords).toBe(5);
   });
 
   it('uses a given validation file instead of splitting, and refuses mixing record kinds', async () => {
     const validation = await collectDataset(join(fixtures, 'good-chat.jsonl'));
-    const given = prepareDataset(await input({ validation }));
+    const given = await prepareDataset(await input({ validation }));
     expect(given.ok && given.counts).toEqual({ inputRecords: 24, syntheticRecords: 0, trainRecords: 12, validationRecords: 12 });
     const promptCompletion = await collectDataset(Readable.from(['{"prompt":"a","completion":"b"}\n']), { file: 'pc.jsonl' });
-    const mixed = prepareDataset(await input({ validation: promptCompletion }));
+    const mixed = await prepareDataset(await input({ validation: promptCompletion }));
     expect(mixed.ok).toBe(false);
+  });
+
+  it("refuses synthesis.source 'llm' when no endpoint is configured, and uses the templates for 'auto'", async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } } }];
+    const llm = await prepareDataset(await input({ synthesis: { ...config.synthesis, enabled: true, samples: 3, source: 'llm' }, tools }));
+    expect(llm.ok ? [] : llm.errors.map((e) => e.toJSON())).toEqual([expect.objectContaining({ file: '<request>', path: 'synthesis.source' })]);
+    const auto = await prepareDataset(await input({ synthesis: { ...config.synthesis, enabled: true, samples: 3, source: 'auto' }, tools }));
+    expect(auto.ok && auto.synthesis).toMatchObject({ source: 'templates', requested: 3, generated: 3 });
+  });
+
+  it('adds token lengths and the truncation rate at data.maxSequenceLength when given a tokenizer', async () => {
+    const tokenizer = await loadModelTokenizer(join(__dirname, '..', '..', '..', '..', 'tools', 'tiny-model', 'models', 'tiny-qwen2'));
+    const plain = await prepareDataset(await input());
+    expect(plain.ok && plain.report.tokenLengths).toBeUndefined();
+    const base = await input({ tokenizer });
+    const result = await prepareDataset({ ...base, data: { ...base.data, maxSequenceLength: 16 } });
+    if (!result.ok) throw new Error('expected success');
+    expect(result.report.tokenLengths?.count).toBe(9);
+    expect(result.report.truncation).toMatchObject({ samples: 9, truncated: 9, truncationRate: 1 });
   });
 });

@@ -2,13 +2,15 @@ import type { JobConfig, PayloadOf, dataPreparationRequestedV1 } from '@tuneforg
 import {
   buildQualityReport,
   DatasetError,
-  generateToolSamples,
   recordText,
   splitTrainValidation,
+  tokenizeRecords,
   type CollectedDataset,
   type DatasetRecord,
+  type ModelTokenizer,
   type QualityReport,
 } from '@tuneforge/datasets';
+import { synthesize, type SynthesisRequest, type SynthesisSummary } from './synthesize';
 
 export type RecordKind = DatasetRecord['kind'];
 
@@ -20,6 +22,11 @@ export interface PreparationInput {
   data: JobConfig['data'];
   synthesis: JobConfig['synthesis'];
   tools: PayloadOf<typeof dataPreparationRequestedV1>['tools'];
+  taskDescription?: string;
+  /** The LLM endpoint datagen is configured with (and its completion cache), if any. */
+  llm?: SynthesisRequest['llm'];
+  /** The task's tokenizer: the report then has token lengths and the truncation rate at `data.maxSequenceLength`. */
+  tokenizer?: ModelTokenizer;
 }
 
 export interface PreparationCounts {
@@ -31,18 +38,27 @@ export interface PreparationCounts {
 
 export type Preparation =
   | { ok: false; errors: DatasetError[] }
-  | { ok: true; kind: RecordKind; train: DatasetRecord[]; validation: DatasetRecord[]; counts: PreparationCounts; report: QualityReport; skippedTools: Array<{ name: string; reason: string }> };
-
-const REQUEST = '<request>';
+  | {
+      ok: true;
+      kind: RecordKind;
+      train: DatasetRecord[];
+      validation: DatasetRecord[];
+      counts: PreparationCounts;
+      report: QualityReport;
+      skippedTools: Array<{ name: string; reason: string }>;
+      synthesis?: SynthesisSummary;
+    };
 
 /**
  * From read files to a dataset ready to write: refuses any error in the inputs (nothing is prepared
  * from a partly valid file, so the user fixes the file rather than training on what was left of it),
- * adds seeded synthetic samples when asked, splits train/validation by seed unless a validation file
- * was given, and builds the quality report. Deterministic for a given input and config, which is what
- * lets a redelivered task rebuild exactly what an interrupted attempt would have written.
+ * adds synthetic samples when asked (seeded templates, or the configured LLM endpoint: see synthesize.ts),
+ * splits train/validation by seed unless a validation file was given, and builds the quality report (with
+ * token statistics when a tokenizer is given). Deterministic for a given input and config (LLM completions
+ * are cached by request, and requests are derived from the seed), which is what lets a redelivered task
+ * rebuild exactly what an interrupted attempt would have written.
  */
-export function prepareDataset(input: PreparationInput): Preparation {
+export async function prepareDataset(input: PreparationInput): Promise<Preparation> {
   const errors = [...input.training.errors, ...(input.validation?.errors ?? [])];
   if (errors.length > 0) return { ok: false, errors };
 
@@ -58,12 +74,12 @@ export function prepareDataset(input: PreparationInput): Preparation {
   const kind = userRecords[0].kind;
 
   let synthetic: DatasetRecord[] = [];
-  let skippedTools: Array<{ name: string; reason: string }> = [];
+  let summary: SynthesisSummary | undefined;
   if (input.synthesis.enabled) {
-    const generated = synthesize(input, kind);
+    const generated = await synthesize({ kind, seeds: input.training.records, synthesis: input.synthesis, tools: input.tools, taskDescription: input.taskDescription, llm: input.llm });
     if ('error' in generated) return { ok: false, errors: [generated.error] };
     synthetic = generated.records;
-    skippedTools = generated.skippedTools;
+    summary = generated.summary;
   }
 
   let train: DatasetRecord[];
@@ -78,30 +94,7 @@ export function prepareDataset(input: PreparationInput): Preparation {
     }));
   }
   const counts = { inputRecords: userRecords.length, syntheticRecords: synthetic.length, trainRecords: train.length, validationRecords: validation.length };
-  const report = buildQualityReport({ records: train, validation });
-  return { ok: true, kind, train, validation, counts, report, skippedTools };
-}
-
-function synthesize(input: PreparationInput, kind: RecordKind): { records: DatasetRecord[]; skippedTools: Array<{ name: string; reason: string }> } | { error: DatasetError } {
-  if (kind === 'preference') {
-    return { error: new DatasetError({ code: 'invalid_record', file: REQUEST, path: 'synthesis.enabled', expected: 'false for a preference dataset (synthesis writes chat samples, not preference pairs)' }) };
-  }
-  const { samples, skippedTools } = generateToolSamples(input.tools, {
-    seed: input.synthesis.seed,
-    count: input.synthesis.samples,
-    noToolShare: input.synthesis.noToolRatio,
-  });
-  if (samples.length === 0) {
-    const reasons = skippedTools.map((t) => `${t.name}: ${t.reason}`).join('; ');
-    return {
-      error: new DatasetError({ code: 'invalid_record', file: REQUEST, path: 'tools', expected: 'at least one usable tool definition when synthesis is enabled', received: reasons || 'no tools' }),
-    };
-  }
-  const location = (index: number) => ({ file: 'synthetic', line: index + 1 });
-  // A prompt/completion (ReAct) dataset gets the same samples in ReAct form, so the file stays one format.
-  const records: DatasetRecord[] =
-    kind === 'conversation'
-      ? samples.map((s, i) => ({ kind: 'conversation', format: 'openai_chat', location: location(i), conversation: s.conversation }))
-      : samples.flatMap((s) => s.react).map((r, i) => ({ kind: 'prompt_completion', format: 'prompt_completion', location: location(i), sample: { prompt: r.prompt, completion: r.completion } }));
-  return { records, skippedTools };
+  const tokens = input.tokenizer ? tokenizeRecords(input.tokenizer, train, { maxLength: input.data.maxSequenceLength }) : undefined;
+  const report = buildQualityReport({ records: train, validation, tokenLengths: tokens?.tokenLengths, truncation: tokens?.truncation, errors: tokens?.errors });
+  return { ok: true, kind, train, validation, counts, report, skippedTools: summary?.skippedTools ?? [], ...(summary && { synthesis: summary }) };
 }

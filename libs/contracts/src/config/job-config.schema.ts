@@ -56,6 +56,13 @@ export const jobConfigSchema = z
         samples: z.number().int().min(1).max(1_000_000),
         noToolRatio: z.number().min(0).max(1),
         seed: z.number().int().nonnegative(),
+        /**
+         * Where synthetic samples come from: `templates` (seeded tool-use templates), `llm` (the
+         * OpenAI-compatible endpoint datagen is configured with, from the user's samples and the task
+         * description; the task fails when none is configured) or `auto` (llm when configured, else
+         * templates). Absent means `auto`.
+         */
+        source: z.enum(['templates', 'llm', 'auto']).optional(),
       })
       .strict(),
     evaluation: z

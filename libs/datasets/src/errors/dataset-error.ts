@@ -17,6 +17,8 @@ export const DATASET_ERROR_CODES = [
   'rule_violation',
   'read_failed',
   'archive_not_accepted',
+  /** Synthesis could not produce samples (an LLM endpoint that failed or refused the request). */
+  'synthesis_failed',
 ] as const;
 export type DatasetErrorCode = (typeof DATASET_ERROR_CODES)[number];
 

@@ -26,6 +26,12 @@ export const dataPreparationRequestedV1 = defineTopic(
       synthesis: jobConfigSchema.shape.synthesis,
       tools: z.array(functionToolSchema).max(128).default([]),
       taskDescription: z.string().max(20_000).optional(),
+      /**
+       * A tokenizer for the quality report's token lengths and truncation rate at `data.maxSequenceLength`:
+       * a key prefix in the tenant's store holding `tokenizer.json` and `tokenizer_config.json` (and
+       * optionally `chat_template.jinja`), as a model directory is laid out. Absent: no token statistics.
+       */
+      tokenizer: tenantKeySchema.optional(),
     })
     .strict(),
   { partitions: 6 },

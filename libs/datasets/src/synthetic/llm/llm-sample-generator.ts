@@ -80,6 +80,11 @@ export function parseSamples(completion: string): unknown[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** An error from the endpoint itself (an HTTP error status or no connection), as opposed to the cache's store. */
+export function isLlmEndpointError(error: unknown): error is InstanceType<typeof OpenAI.APIError> {
+  return error instanceof OpenAI.APIError;
+}
+
 function isRetriable(error: unknown): boolean {
   if (error instanceof OpenAI.APIConnectionError) return true;
   const status = error instanceof OpenAI.APIError ? error.status : undefined;

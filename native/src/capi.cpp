@@ -278,6 +278,7 @@ tf_status tf_trainer_grad(tf_trainer *trainer, const char *name, float *out, int
   return guard([&] {
     need(trainer, "trainer");
     need(name, "name");
+    Busy busy(*trainer->model->impl);
     const tf::Tensor *t = trainer->impl->find(name);
     tf::require(t != nullptr, TF_ERR_INVALID_ARGUMENT, std::string("no trainable parameter named ") + name);
     if (numel) *numel = t->numel();

@@ -25,9 +25,11 @@ static int choose(const float *logits, int vocab, const tf_generate_options &o, 
   }
   std::vector<int> idx(vocab);
   std::iota(idx.begin(), idx.end(), 0);
-  std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) { return logits[a] > logits[b]; });
+  // Highest first, ties by id; with top-k only the first k need ordering.
+  const auto higher = [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
   int keep = vocab;
   if (o.top_k > 0) keep = std::min(keep, o.top_k);
+  std::partial_sort(idx.begin(), idx.begin() + keep, idx.end(), higher);
   std::vector<double> p(keep);
   const double mx = logits[idx[0]] / o.temperature;
   double sum = 0.0;

@@ -268,6 +268,9 @@ TEST(Lifecycle, SamplingIsSeededAndTopKOneIsGreedy) {
   ASSERT_EQ(tf_generate(m, p.data(), offsets, 1, &o, s3.data(), nullptr, len.data(), nullptr), TF_OK);
   EXPECT_EQ(s2, s3);
   EXPECT_NE(s2, greedy);  // a near-uniform tiny model samples away from argmax
+  o.top_p = 1e-6f;        // the nucleus shrinks to the top token
+  ASSERT_EQ(tf_generate(m, p.data(), offsets, 1, &o, s3.data(), nullptr, len.data(), nullptr), TF_OK);
+  EXPECT_EQ(s3, greedy);
   tf_model_free(m);
 }
 

@@ -1,8 +1,7 @@
 import type { ServiceDefinition } from '@tuneforge/service-kit';
 import { version } from '../package.json';
+import { trainerEnvSchema } from './trainer-config';
+import { TrainerModule } from './trainer.module';
 
-/**
- * The trainer service. Its own handlers arrive with the issues that give it work; until then it runs the
- * kit's health, readiness, metrics and ping handlers, so the deployment can already prove it is wired.
- */
-export const service: ServiceDefinition = { name: 'trainer', version };
+/** The trainer service: launches a training pod per `training.run.requested.v1`, relays control, relaunches a dead pod once. */
+export const service: ServiceDefinition = { name: 'trainer', version, module: TrainerModule, envSchema: trainerEnvSchema };

@@ -1,0 +1,234 @@
+import {
+  trainingCheckpointSavedV1,
+  trainingRunCompletedV1,
+  trainingRunProgressedV1,
+  type CheckpointMetrics,
+  type PayloadOf,
+} from '@tuneforge/contracts';
+import { collectDataset, IGNORE_INDEX, loadModelTokenizer, packSamples, tokenizeRecords, type TokenizedSample } from '@tuneforge/datasets';
+import { Model, type LoraTargetModule, type Trainer, type TrainConfig } from '@tuneforge/engine';
+import { ArtifactExistsError, listCommittedArtifacts, type ArtifactStore } from '@tuneforge/storage';
+import type { Logger } from '@tuneforge/telemetry';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PodChannel } from './pod-channel';
+import { StepPlan } from './plan';
+import { RunControl } from './run-control';
+import { checkpointPrefix, runPrefix, stepOfCheckpoint, type PodRunSpec } from './run-spec';
+import { downloadArtifact, uploadDirectory } from './store-files';
+
+type Completed = PayloadOf<typeof trainingRunCompletedV1>;
+
+export interface TrainingRunDeps {
+  /** The tenant's store (keys in the request are tenant-relative). */
+  store: ArtifactStore;
+  channel: PodChannel;
+  logger: Logger;
+  threads?: number;
+  progressEvery?: number;
+  /** Local scratch space; a fresh temporary directory by default, removed at the end. */
+  workDir?: string;
+}
+
+/**
+ * Marks the last step whose progress event went out, so a resumed pod re-runs those steps silently. A kill
+ * between the event and its marker makes the resumed pod send that event again, with the same message id.
+ */
+function progressMarker(spec: PodRunSpec, step: number): string {
+  return `${runPrefix(spec.request)}/progress/step-${String(step).padStart(8, '0')}`;
+}
+
+async function lastPublishedStep(store: ArtifactStore, spec: PodRunSpec): Promise<number> {
+  let last = 0;
+  for await (const entry of store.list(`${runPrefix(spec.request)}/progress/`)) {
+    const match = /step-(\d{8})$/.exec(entry.key);
+    if (match) last = Math.max(last, Number(match[1]));
+  }
+  return last;
+}
+
+async function latestCheckpoint(store: ArtifactStore, spec: PodRunSpec): Promise<{ prefix: string; step: number } | undefined> {
+  let best: { prefix: string; step: number } | undefined;
+  for await (const ref of listCommittedArtifacts(store, `${runPrefix(spec.request)}/checkpoints/`)) {
+    const step = stepOfCheckpoint(ref.prefix);
+    if (step !== undefined && (!best || step > best.step)) best = { prefix: ref.prefix, step };
+  }
+  return best;
+}
+
+export function engineTrainConfig(spec: PodRunSpec, totalSteps: number): TrainConfig {
+  const t = spec.request.training;
+  return {
+    mode: t.method,
+    ...(t.method === 'lora' && { lora: { r: t.lora.rank, alpha: t.lora.alpha, dropout: t.lora.dropout, targetModules: t.lora.targetModules as LoraTargetModule[] } }),
+    lr: t.learningRate,
+    weightDecay: t.weightDecay,
+    maxGradNorm: t.maxGradNorm,
+    schedule: t.schedule,
+    warmupSteps: Math.floor(t.warmupRatio * totalSteps),
+    totalSteps,
+    seed: t.seed,
+    recompute: t.activationRecomputation,
+  };
+}
+
+/** Mean negative log-likelihood of the labeled tokens of held-out samples under the model as it is now. */
+async function validationLoss(model: Model, samples: readonly TokenizedSample[]): Promise<number | undefined> {
+  if (samples.length === 0) return undefined;
+  const logprobs = await model.tokenLogprobs(samples.map((s) => s.input_ids));
+  let sum = 0;
+  let count = 0;
+  samples.forEach((s, i) => {
+    for (let t = 1; t < s.labels.length; t++) {
+      if (s.labels[t] === IGNORE_INDEX) continue;
+      sum -= logprobs[i][t];
+      count++;
+    }
+  });
+  return count ? sum / count : undefined;
+}
+
+/**
+ * One training run, start to finish: pull base model and dataset, tokenize with the model's own chat
+ * template and loss masks, pack, train with the native engine, publish progress, checkpoint to the
+ * store, honour control at step boundaries, export adapter and merged model, publish completion.
+ * A pod started again for the same run resumes at the step after its last committed checkpoint.
+ */
+export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Promise<Completed> {
+  const { store, channel, logger } = deps;
+  const request = spec.request;
+  const ids = { runId: request.runId, jobId: request.jobId };
+  const work = deps.workDir ?? (await mkdtemp(join(tmpdir(), `train-pod-${request.runId}-`)));
+  const control = new RunControl((state) => logger.info({ runId: request.runId, state }, 'control applied'));
+  await channel.onControl((message) => control.apply(message.payload.action));
+  let model: Model | undefined;
+  let trainer: Trainer | undefined;
+  let step = 0;
+  try {
+    // Inputs.
+    const modelDir = join(work, 'base-model');
+    await downloadArtifact(store, request.baseModel, modelDir);
+    const tokenizer = await loadModelTokenizer(modelDir);
+    const train: TokenizedSample[] = [];
+    const validation: TokenizedSample[] = [];
+    for (const [i, prefix] of request.datasets.entries()) {
+      const dir = join(work, `dataset-${i}`);
+      const manifest = await downloadArtifact(store, prefix, dir);
+      for (const [file, into] of [['train.jsonl', train], ['validation.jsonl', validation]] as const) {
+        if (!manifest.files.some((f) => f.path === file)) continue;
+        const { records, errors } = await collectDataset(join(dir, file), { file: `${prefix}/${file}` });
+        if (errors.length) throw new Error(`${prefix}/${file}: ${errors.length} unreadable record(s), first: ${errors[0].message}`);
+        const tokenized = tokenizeRecords(tokenizer, records, { maxLength: request.maxSequenceLength });
+        if (tokenized.errors.length) throw new Error(`${prefix}/${file}: ${tokenized.errors.length} record(s) cannot be tokenized, first: ${tokenized.errors[0].message}`);
+        into.push(...tokenized.samples);
+      }
+    }
+    const padTokenId = tokenizer.tokenId(tokenizer.padToken) ?? tokenizer.eosTokenId ?? 0;
+    const { sequences, report } = packSamples(train, { maxLength: request.maxSequenceLength, padTokenId });
+    const t = request.training;
+    const plan = new StepPlan({ sequences: sequences.length, epochs: t.epochs, batchSize: t.batchSize, microBatchSize: t.microBatchSize, seed: t.seed });
+    logger.info({ runId: request.runId, samples: train.length, sequences: sequences.length, packing: report.efficiency, totalSteps: plan.totalSteps }, 'data ready');
+
+    // Engine, resumed from the last committed checkpoint when there is one.
+    model = await Model.load(modelDir, { threads: deps.threads ?? 0 });
+    trainer = await model.createTrainer(engineTrainConfig(spec, plan.totalSteps));
+    const own = await latestCheckpoint(store, spec);
+    const resumeFrom = own?.prefix ?? request.resumeFrom;
+    if (resumeFrom) {
+      const dir = join(work, 'resume');
+      await downloadArtifact(store, resumeFrom, dir);
+      await trainer.resume(dir);
+      logger.info({ runId: request.runId, checkpoint: resumeFrom, step: trainer.stepCount }, 'resumed');
+    }
+    step = trainer.stepCount;
+    const published = await lastPublishedStep(store, spec);
+    const progressEvery = deps.progressEvery ?? 1;
+    const started = Date.now();
+    const firstStep = step;
+    let lastLoss = Number.NaN;
+    let lastCheckpointStep = own?.step ?? 0;
+
+    while (step < plan.totalSteps) {
+      if ((await control.atBoundary()) === 'cancel') {
+        return await complete({ ...ids, status: 'cancelled', step });
+      }
+      const next = step + 1;
+      const stepStarted = Date.now();
+      let tokens = 0;
+      for (const micro of plan.microBatches(next, sequences, padTokenId)) {
+        tokens += micro.tokens;
+        await trainer.accumulate(micro);
+      }
+      const result = await trainer.step();
+      if (result.step !== next) throw new Error(`the engine reports step ${result.step} where ${next} was expected`);
+      step = next;
+      lastLoss = result.loss;
+      const elapsed = (Date.now() - started) / 1000;
+      if (step > published && (step % progressEvery === 0 || step === plan.totalSteps)) {
+        const perStep = elapsed / (step - firstStep);
+        await channel.publish(trainingRunProgressedV1, {
+          ...ids,
+          step,
+          totalSteps: plan.totalSteps,
+          epoch: plan.epochOf(step + 1),
+          loss: result.loss,
+          learningRate: result.lr,
+          gradNorm: Number.isFinite(result.gradNorm) ? result.gradNorm : undefined,
+          tokens: result.tokens,
+          tokensPerSecond: tokens / Math.max((Date.now() - stepStarted) / 1000, 1e-6),
+          etaSeconds: perStep * (plan.totalSteps - step),
+        }, `progress/${step}`);
+        await store.put(progressMarker(spec, step), '').catch((error: unknown) => {
+          if (!(error instanceof ArtifactExistsError)) throw error;
+        });
+      }
+      if (step % t.checkpointEverySteps === 0 || step === plan.totalSteps) {
+        await saveCheckpoint(step, result.loss);
+        lastCheckpointStep = step;
+      }
+    }
+    if (lastCheckpointStep !== step && step > 0) await saveCheckpoint(step, lastLoss);
+
+    // Exports.
+    const exportDir = join(work, 'export');
+    const artifacts: { adapter?: string; merged: string } = { merged: `${runPrefix(request)}/merged` };
+    if (t.method === 'lora') {
+      artifacts.adapter = `${runPrefix(request)}/adapter`;
+      const dir = join(exportDir, 'adapter');
+      if (!existsSync(dir)) await model.saveAdapter(dir, request.baseModel);
+      await uploadDirectory(store, artifacts.adapter, dir, 'peft-adapter', { runId: request.runId, baseModel: request.baseModel, step });
+    }
+    const mergedDir = join(exportDir, 'merged');
+    await model.saveMerged(mergedDir);
+    await uploadDirectory(store, artifacts.merged, mergedDir, 'model', { runId: request.runId, baseModel: request.baseModel, step });
+    return await complete({ ...ids, status: 'succeeded', steps: step, finalLoss: Number.isFinite(lastLoss) ? lastLoss : 0, artifacts });
+
+    async function saveCheckpoint(at: number, trainLoss: number): Promise<void> {
+      const prefix = checkpointPrefix(request, at);
+      const dir = join(work, 'checkpoints', `step-${at}`);
+      await trainer!.save(dir);
+      const metrics: CheckpointMetrics = { step: at, train_loss: trainLoss };
+      const valid = await validationLoss(model!, validation);
+      if (valid !== undefined) metrics.valid_loss = valid;
+      await uploadDirectory(store, prefix, dir, 'checkpoint', { runId: request.runId, step: at, metrics });
+      await rm(dir, { recursive: true, force: true });
+      await channel.publish(trainingCheckpointSavedV1, { ...ids, step: at, artifact: prefix, metrics }, `checkpoint/${at}`);
+      logger.info({ runId: request.runId, step: at, checkpoint: prefix }, 'checkpoint committed');
+    }
+  } catch (error) {
+    logger.error({ err: error, runId: request.runId, step }, 'training failed');
+    return await complete({ ...ids, status: 'failed', step, error: (error instanceof Error ? error.message : String(error)).slice(0, 4000) || 'unknown error' });
+  } finally {
+    trainer?.dispose();
+    model?.dispose();
+    if (!deps.workDir) await rm(work, { recursive: true, force: true });
+  }
+
+  async function complete(payload: Completed): Promise<Completed> {
+    await channel.publish(trainingRunCompletedV1, payload, 'completed');
+    return payload;
+  }
+}
+

@@ -1,0 +1,41 @@
+import type { Envelope, MessageOf, PayloadOf, trainingRunControlV1, trainingRunRequestedV1 } from '@tuneforge/contracts';
+
+/** What a training pod is started with (its `TF_TRAINING_RUN`); the train-pod program parses the same shape. */
+export interface PodRunSpec {
+  tenant: string;
+  requestMessageId: string;
+  request: PayloadOf<typeof trainingRunRequestedV1>;
+}
+
+export type ControlMessage = MessageOf<typeof trainingRunControlV1>;
+
+/** How a pod ended: exit code (null when killed) and signal. Code 0 means it published its completion. */
+export interface PodExit {
+  code: number | null;
+  signal: string | null;
+  /** The last lines the pod wrote, for the error of a run that fails. */
+  outputTail: string;
+}
+
+export interface LaunchHooks {
+  /** A message the pod published through its launcher (embedded mode: the bus is the parent's). */
+  onPublish(topic: string, message: Envelope): Promise<void>;
+  onExit(exit: PodExit): void;
+}
+
+export interface LaunchedPod {
+  /** Process id, job name...: whatever names the pod where it runs. */
+  readonly id: string;
+  readonly pid?: number;
+  /** Hands a control message to the pod when it is reached through its launcher (otherwise it reads the bus). */
+  control(message: ControlMessage): void;
+  /** Stops the pod (shutdown of the trainer). */
+  stop(): void;
+}
+
+/** Starts training pods: a local child process today, a Kubernetes Job later. */
+export interface TrainingLauncher {
+  launch(spec: PodRunSpec, hooks: LaunchHooks): Promise<LaunchedPod>;
+}
+
+export const TRAINING_LAUNCHER = Symbol('TRAINING_LAUNCHER');

@@ -1,0 +1,140 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  createMessage,
+  findTopic,
+  trainingRunCompletedV1,
+  trainingRunProgressedV1,
+  trainingRunRequestedV1,
+  type Envelope,
+  type MessageOf,
+} from '@tuneforge/contracts';
+import type { MessageBus } from '@tuneforge/messaging';
+import { LOGGER, MESSAGE_BUS } from '@tuneforge/service-kit';
+import type { Logger } from '@tuneforge/telemetry';
+import { TRAINER_SETTINGS, type TrainerSettings } from './trainer-settings';
+import { TRAINING_LAUNCHER, type ControlMessage, type LaunchedPod, type PodExit, type PodRunSpec, type TrainingLauncher } from './training-launcher';
+
+type Requested = MessageOf<typeof trainingRunRequestedV1>;
+
+/** Exit code of a pod refused at start for its configuration: starting it again cannot help. */
+const EXIT_CONFIG = 78;
+
+interface RunRecord {
+  spec: PodRunSpec;
+  attempts: number;
+  pod?: LaunchedPod;
+  /** Control messages so far, replayed to a relaunched pod that hears control through its launcher. */
+  controls: ControlMessage[];
+  lastStep: number;
+  state: 'running' | 'concluded';
+}
+
+/**
+ * The runs this trainer launched, by tenant and run id. The request handler only launches (the pod
+ * trains); a request delivered again for a known run changes nothing; a pod that dies without
+ * concluding is launched again (it resumes from its last checkpoint) until the attempts run out, and
+ * then the run is reported failed.
+ */
+@Injectable()
+export class TrainingRuns implements OnApplicationShutdown {
+  private readonly runs = new Map<string, RunRecord>();
+  private shuttingDown = false;
+
+  constructor(
+    @Inject(TRAINING_LAUNCHER) private readonly launcher: TrainingLauncher,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(TRAINER_SETTINGS) private readonly settings: TrainerSettings,
+  ) {}
+
+  async start(message: Requested): Promise<void> {
+    const key = runKey(message.tenant, message.payload.runId);
+    if (this.runs.has(key)) {
+      this.logger.info({ runId: message.payload.runId }, 'training run already launched; request ignored');
+      return;
+    }
+    const record: RunRecord = {
+      spec: { tenant: message.tenant, requestMessageId: message.messageId, request: message.payload },
+      attempts: 0,
+      controls: [],
+      lastStep: 0,
+      state: 'running',
+    };
+    this.runs.set(key, record);
+    await this.launch(record);
+  }
+
+  control(message: ControlMessage): void {
+    const record = this.runs.get(runKey(message.tenant, message.payload.runId));
+    if (!record || record.state !== 'running') return;
+    record.controls.push(message);
+    record.pod?.control(message);
+  }
+
+  /** The run's current pod and how many times it was launched, for tests and diagnostics. */
+  describe(tenant: string, runId: string): { pod?: LaunchedPod; attempts: number; state: 'running' | 'concluded' } | undefined {
+    const record = this.runs.get(runKey(tenant, runId));
+    return record && { pod: record.pod, attempts: record.attempts, state: record.state };
+  }
+
+  onApplicationShutdown(): void {
+    this.shuttingDown = true;
+    for (const record of this.runs.values()) record.pod?.stop();
+  }
+
+  private async launch(record: RunRecord): Promise<void> {
+    record.attempts += 1;
+    record.pod = undefined;
+    try {
+      record.pod = await this.launcher.launch(record.spec, {
+        onPublish: (topic, message) => this.relay(record, topic, message),
+        onExit: (exit) => void this.onExit(record, exit),
+      });
+      for (const control of record.controls) record.pod.control(control);
+    } catch (error) {
+      await this.fail(record, `the training pod could not be started: ${(error as Error).message}`);
+    }
+  }
+
+  private async relay(record: RunRecord, topicName: string, message: Envelope): Promise<void> {
+    const topic = findTopic(topicName);
+    if (!topic || message.tenant !== record.spec.tenant) throw new Error(`a pod may not publish to ${topicName} for tenant ${message.tenant}`);
+    if (topic === trainingRunProgressedV1) record.lastStep = (message.payload as { step: number }).step;
+    if (topic === trainingRunCompletedV1) record.state = 'concluded';
+    await this.bus.publish(topic, message);
+  }
+
+  private async onExit(record: RunRecord, exit: PodExit): Promise<void> {
+    const runId = record.spec.request.runId;
+    if (exit.code === 0 || record.state === 'concluded' || this.shuttingDown) {
+      record.state = 'concluded';
+      return;
+    }
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    if (exit.code !== EXIT_CONFIG && record.attempts < this.settings.maxAttempts) {
+      this.logger.warn({ runId, attempt: record.attempts, code: exit.code, signal: exit.signal }, `training pod ${how} before concluding; launching it again to resume`);
+      await this.launch(record);
+      return;
+    }
+    const tail = exit.outputTail.trim().split('\n').slice(-5).join('\n');
+    await this.fail(record, `the training pod ${how} before concluding (attempt ${record.attempts} of ${this.settings.maxAttempts})${tail ? `: ${tail}` : ''}`);
+  }
+
+  private async fail(record: RunRecord, error: string): Promise<void> {
+    record.state = 'concluded';
+    const { runId, jobId } = record.spec.request;
+    this.logger.error({ runId, error }, 'training run failed');
+    await this.bus.publish(
+      trainingRunCompletedV1,
+      createMessage(
+        trainingRunCompletedV1,
+        { runId, jobId, status: 'failed', step: record.lastStep, error: error.slice(0, 4000) },
+        { correlationId: jobId, tenant: record.spec.tenant, causedBy: { messageId: record.spec.requestMessageId } },
+      ),
+    );
+  }
+}
+
+function runKey(tenant: string, runId: string): string {
+  return `${tenant}/${runId}`;
+}

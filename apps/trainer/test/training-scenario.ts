@@ -150,7 +150,7 @@ export class TrainerHarness {
       training: {
         ...defaults,
         method: 'lora',
-        epochs: 16,
+        epochs: 24,
         batchSize: 1,
         microBatchSize: 1,
         learningRate: 0.01,
@@ -209,12 +209,25 @@ export function describeTrainingScenario(makeHarness: () => Promise<TrainerHarne
     // A redelivered request (same run id, another message) launches nothing.
     await harness.send(payload);
 
-    // kill -9 after a checkpoint, between two checkpoints: steps after it are trained again, not published again.
-    const before = await harness.until(runId, 'progress past the first checkpoint', (e) => e.checkpoints.length > 0 && e.progress.some((p) => p.step >= e.checkpoints[0].step + 2));
+    // Paused at a step boundary, then kill -9: the relaunched pod resumes from the last checkpoint, stays
+    // paused (the pause outlives the pod), and once resumed trains the steps after the checkpoint again
+    // without publishing them again.
+    await harness.control(payload, 'pause');
+    let seen = -1;
+    await harness.until(runId, 'the pause to take effect', (e) => {
+      const still = e.progress.length === seen;
+      seen = e.progress.length;
+      return still;
+    });
     expect(harness.runs.describe(harness.tenant, runId)?.attempts).toBe(1);
-    const killedAt = before.progress.at(-1)!.step;
+    const killedAt = harness.eventsOf(runId).progress.at(-1)!.step;
     const pid = harness.runs.describe(harness.tenant, runId)!.pod!.pid!;
     process.kill(pid, 'SIGKILL');
+    await harness.until(runId, 'the relaunch', () => harness.runs.describe(harness.tenant, runId)?.attempts === 2);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(harness.eventsOf(runId).progress.length).toBe(seen);
+    expect(harness.eventsOf(runId).completed).toEqual([]);
+    await harness.control(payload, 'resume');
 
     const events = await harness.until(runId, 'completion', (e) => e.completed.length > 0);
     const done = events.completed[0];

@@ -23,7 +23,7 @@ export { writeReactJsonl, type ReactWritable } from './writers/react-jsonl-write
 export { writeCsv, neutralizeCell, csvLine } from './writers/csv-writer';
 
 // ReAct
-export { REACT_AGENT_TOKENS, REACT_STOP_SEQUENCE, TOOL_THOUGHT, NO_TOOL_THOUGHT, withAgentTokens, type ReactAgentToken } from './react/agent-tokens';
+export { REACT_AGENT_TOKENS, REACT_STOP_SEQUENCE, TOOL_THOUGHT, NO_TOOL_THOUGHT, withAgentTokens, withAddedTokens, type AddedTokensOptions, type AddedTokenEntry, type TokenizerJsonShape, type ReactAgentToken } from './react/agent-tokens';
 export {
   parseReactTranscript,
   conversationToReact,

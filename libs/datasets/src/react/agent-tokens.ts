@@ -13,7 +13,7 @@ export const REACT_STOP_SEQUENCE = '\nObservation:';
 export const NO_TOOL_THOUGHT = 'Do I need to use a tool? No.';
 export const TOOL_THOUGHT = 'Do I need to use a tool? Yes.';
 
-interface AddedTokenEntry {
+export interface AddedTokenEntry {
   id: number;
   content: string;
   single_word: boolean;
@@ -23,29 +23,55 @@ interface AddedTokenEntry {
   special: boolean;
 }
 
-interface TokenizerJsonShape {
+export interface TokenizerJsonShape {
   added_tokens?: AddedTokenEntry[];
   model: { vocab: Record<string, number> | Array<[string, number]> };
 }
 
+export interface AddedTokensOptions {
+  /**
+   * The model's `vocab_size` (embedding rows). Ids start after both the tokenizer's ids and the model's rows,
+   * which is where the engine grows new rows (`Model.addTokens`); it matters when a model pads its vocabulary
+   * beyond the tokenizer (Qwen2: 151936 rows, 151665 tokenizer ids), where the next free tokenizer id would
+   * land on an unused padding row instead of the new mean-initialised one.
+   */
+  vocabSize?: number;
+}
+
 /**
- * Returns a copy of a `tokenizer.json` with the agent tokens added after every existing id, in the fixed
- * order, skipping any already present; applying it twice changes nothing, so training and merge that both
- * apply it agree on the ids. Tokens are not special: they must survive decoding into the agent's text.
+ * Returns a copy of a `tokenizer.json` with `contents` added after every existing id (and after the model's
+ * rows when `options.vocabSize` is given), in the given order, skipping any already present; applying it twice
+ * changes nothing. Tokens are not special (they must survive decoding into the agent's text) and not
+ * normalized (matched on the raw text, like the non-special tokens HF model repos ship, e.g. `<tool_call>`).
+ * This is the one definition of added-token ids: `withAgentTokens` (tokenization) and the engine's
+ * `Model.addTokens` / export (libs/engine) both use it.
  */
-export function withAgentTokens<T extends TokenizerJsonShape>(tokenizerJson: T): { tokenizer: T; added: Array<{ content: string; id: number }> } {
+export function withAddedTokens<T extends TokenizerJsonShape>(
+  tokenizerJson: T,
+  contents: readonly string[],
+  options: AddedTokensOptions = {},
+): { tokenizer: T; added: Array<{ content: string; id: number }> } {
   const copy = structuredClone(tokenizerJson);
   const addedTokens = copy.added_tokens ?? [];
   const vocabIds = Array.isArray(copy.model.vocab) ? copy.model.vocab.map((_, i) => i) : Object.values(copy.model.vocab);
-  let nextId = Math.max(-1, ...vocabIds, ...addedTokens.map((t) => t.id)) + 1;
+  let nextId = Math.max(-1, ...vocabIds, ...addedTokens.map((t) => t.id), (options.vocabSize ?? 0) - 1) + 1;
   const present = new Set(addedTokens.map((t) => t.content));
   const added: Array<{ content: string; id: number }> = [];
-  for (const content of REACT_AGENT_TOKENS) {
+  for (const content of contents) {
     if (present.has(content)) continue;
+    present.add(content);
     const entry: AddedTokenEntry = { id: nextId++, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false };
     addedTokens.push(entry);
     added.push({ content, id: entry.id });
   }
   copy.added_tokens = addedTokens;
   return { tokenizer: copy, added };
+}
+
+/** `withAddedTokens` with the agent tokens in their fixed order: the ids fine-tune and merge agree on. */
+export function withAgentTokens<T extends TokenizerJsonShape>(
+  tokenizerJson: T,
+  options: AddedTokensOptions = {},
+): { tokenizer: T; added: Array<{ content: string; id: number }> } {
+  return withAddedTokens(tokenizerJson, REACT_AGENT_TOKENS, options);
 }

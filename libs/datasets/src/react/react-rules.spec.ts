@@ -80,6 +80,13 @@ describe('agent tokens', () => {
     expect(withAgentTokens(tokenizerJson).added).toEqual(added);
   });
 
+  it('starts after the model rows when the model pads its vocabulary beyond the tokenizer', () => {
+    const first = withAgentTokens(tokenizerJson).added[0].id;
+    const { added } = withAgentTokens(tokenizerJson, { vocabSize: first + 10 });
+    expect(added.map((a) => a.id)).toEqual(REACT_AGENT_TOKENS.map((_, i) => first + 10 + i));
+    expect(withAgentTokens(tokenizerJson, { vocabSize: first - 5 }).added[0].id).toBe(first);
+  });
+
   it('makes each marker a single token in a ReAct completion', () => {
     const { tokenizer, added } = withAgentTokens(tokenizerJson);
     const hf = new Tokenizer(tokenizer, {});

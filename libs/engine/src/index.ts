@@ -2,6 +2,7 @@ export * from './errors';
 export * from './config';
 export {
   EXPORT_DTYPES,
+  type AddedToken,
   Model,
   Trainer,
   type ExportDtype,

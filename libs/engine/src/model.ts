@@ -10,6 +10,9 @@ import {
 } from './config';
 import { type ModelHandle, type NativeModelInfo, type TrainerHandle, binding } from './binding';
 import { EngineError, invalid, native } from './errors';
+import { type AddedToken, type AddedTokenBatch, applyAddedTokens, readTokenizerJson, stageTokenizerFiles } from './tokenizer-files';
+
+export type { AddedToken } from './tokenizer-files';
 
 export type ModelInfo = NativeModelInfo;
 
@@ -41,6 +44,9 @@ export interface StepResult {
 export class Model {
   private handle: ModelHandle | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Named tokens added so far (addTokens(contents)) and their ids, which exports write into the tokenizer. */
+  private tokenBatches: AddedTokenBatch[] = [];
+  private namedTokens: AddedToken[] = [];
 
   private constructor(
     handle: ModelHandle,
@@ -125,21 +131,68 @@ export class Model {
     });
   }
 
-  /** Grows embeddings (and an untied LM head) by n rows, each the mean of the existing rows. */
-  async addTokens(n: number): Promise<void> {
-    if (!Number.isInteger(n) || n < 1) throw invalid('n must be a positive integer');
-    return this.run((h) => binding().addTokens(h, n));
+  /**
+   * Grows embeddings (and an untied LM head) by one row per token, each the mean of the existing rows.
+   * With token strings, ids come from `withAddedTokens` (libs/datasets) applied to the loaded directory's
+   * tokenizer.json with the model's vocab size: the same ids `withAgentTokens` gives when tokenizing training
+   * data, and always the new rows (vocabSize, vocabSize + 1, ...). Tokens the tokenizer already has keep their
+   * id and grow nothing. Returns every requested token's id; exports write the new ones into the tokenizer.
+   * With a count, the rows are anonymous and the tokenizer files are left alone.
+   */
+  async addTokens(n: number): Promise<void>;
+  async addTokens(contents: readonly string[]): Promise<AddedToken[]>;
+  async addTokens(arg: number | readonly string[]): Promise<void | AddedToken[]> {
+    if (typeof arg === 'number') {
+      if (!Number.isInteger(arg) || arg < 1) throw invalid('n must be a positive integer');
+      return this.run((h) => binding().addTokens(h, arg));
+    }
+    if (!Array.isArray(arg) || arg.length === 0 || arg.some((c) => typeof c !== 'string' || c.length === 0))
+      throw invalid('contents must be a non-empty array of non-empty strings');
+    if (new Set(arg).size !== arg.length) throw invalid('contents must not repeat a token');
+    const contents = [...arg];
+    return this.run(async (h) => {
+      const vocabSize = binding().modelInfo(h).vocabSize;
+      const batches = [...this.tokenBatches, { contents, vocabSize }];
+      const json = applyAddedTokens(readTokenizerJson(this.dir), batches, this.namedTokens);
+      const ids = new Map((json.added_tokens ?? []).map((t) => [t.content, t.id]));
+      const grown = contents.filter((c) => (ids.get(c) ?? -1) >= vocabSize);
+      grown.forEach((c, i) => {
+        if (ids.get(c) !== vocabSize + i)
+          throw new EngineError('MISMATCH', `tokenizer.json has ids beyond the model's ${vocabSize} rows`);
+      });
+      const missing = contents.find((c) => ids.get(c) === undefined);
+      if (missing !== undefined) throw new EngineError('INTERNAL', `no id for ${JSON.stringify(missing)}`);
+      if (grown.length > 0) await binding().addTokens(h, grown.length);
+      this.tokenBatches = batches;
+      this.namedTokens.push(...grown.map((content) => ({ content, id: ids.get(content) as number })));
+      return contents.map((content) => ({ content, id: ids.get(content) as number }));
+    });
   }
 
   /**
    * Writes a merged model directory (LoRA folded in). Tokenizer files are copied from sourceDir (default:
-   * the loaded dir); weights are stored as dtype (default: the source config's torch_dtype).
+   * the loaded dir), with tokens added by addTokens(contents) written into tokenizer.json and
+   * tokenizer_config.json; weights are stored as dtype (default: the source config's torch_dtype).
    */
   async saveMerged(outDir: string, options: SaveMergedOptions = {}): Promise<void> {
     if (typeof outDir !== 'string' || !outDir) throw invalid('outDir must be a non-empty string');
     if (options.dtype !== undefined && !EXPORT_DTYPES.includes(options.dtype))
       throw invalid(`dtype must be one of ${EXPORT_DTYPES.join(', ')}`);
-    return this.run((h) => binding().saveMerged(h, options.sourceDir ?? this.dir, outDir, options.dtype ?? null));
+    const sourceDir = options.sourceDir ?? this.dir;
+    const dtype = options.dtype ?? null;
+    return this.run(async (h) => {
+      // Read inside the queue, so that an addTokens queued before this export is included.
+      if (this.namedTokens.length === 0) return binding().saveMerged(h, sourceDir, outDir, dtype);
+      // The engine grows weights only; the tokenizer edit is JSON, done here rather than in C++, and staged
+      // before the native export (which copies the staged files into the directory it commits) because the
+      // committed directory's manifest records file sizes and must not change afterwards.
+      const staged = await stageTokenizerFiles(sourceDir, this.tokenBatches, this.namedTokens);
+      try {
+        await binding().saveMerged(h, staged.dir, outDir, dtype);
+      } finally {
+        await staged.cleanup();
+      }
+    });
   }
 
   /** Writes a PEFT adapter directory (adapter_config.json + adapter_model.safetensors). */

@@ -7,3 +7,4 @@ export * from './create-service-app';
 export * from './run-service';
 export * from './embedded-deployment';
 export * from './shutdown';
+export * from './local-infra-env';

@@ -8,6 +8,12 @@ import { trainingRunProgressedV1 } from './topics/training.run.progressed.v1';
 import { trainingCheckpointSavedV1 } from './topics/training.checkpoint.saved.v1';
 import { trainingRunCompletedV1 } from './topics/training.run.completed.v1';
 import { trainingRunControlV1 } from './topics/training.run.control.v1';
+import { jobLifecycleCreatedV1 } from './topics/job.lifecycle.created.v1';
+import { jobLifecycleEventV1 } from './topics/job.lifecycle.event.v1';
+import { jobLifecycleStatusChangedV1 } from './topics/job.lifecycle.status-changed.v1';
+import { jobApprovalRequestedV1 } from './topics/job.approval.requested.v1';
+import { jobApprovalAnsweredV1 } from './topics/job.approval.answered.v1';
+import { jobControlRequestedV1 } from './topics/job.control.requested.v1';
 
 /** Every topic the project declares; infrastructure creates exactly these (plus their dead-letter topics). */
 export const ALL_TOPICS: readonly TopicSpec[] = [
@@ -20,6 +26,12 @@ export const ALL_TOPICS: readonly TopicSpec[] = [
   trainingCheckpointSavedV1,
   trainingRunCompletedV1,
   trainingRunControlV1,
+  jobLifecycleCreatedV1,
+  jobLifecycleEventV1,
+  jobLifecycleStatusChangedV1,
+  jobApprovalRequestedV1,
+  jobApprovalAnsweredV1,
+  jobControlRequestedV1,
 ];
 
 const byName = new Map(ALL_TOPICS.map((topic) => [topic.name, topic]));

@@ -1,8 +1,9 @@
 import type { ServiceDefinition } from '@tuneforge/service-kit';
 import { version } from '../package.json';
+import { OrchestratorModule } from './orchestrator.module';
 
 /**
- * The orchestrator service. Its own handlers arrive with the issues that give it work; until then it runs the
- * kit's health, readiness, metrics and ping handlers, so the deployment can already prove it is wired.
+ * The orchestrator service: runs each job's workflow graph (prepare data → train with the halfway approval →
+ * finalize) on a checkpointer in the artifact store, and resumes unfinished jobs when it starts.
  */
-export const service: ServiceDefinition = { name: 'orchestrator', version };
+export const service: ServiceDefinition = { name: 'orchestrator', version, module: OrchestratorModule };

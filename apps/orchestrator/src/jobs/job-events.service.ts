@@ -1,0 +1,133 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  jobLifecycleEventV1,
+  trainingRunControlV1,
+  type MessageOf,
+  type dataPreparationCompletedV1,
+  type jobApprovalAnsweredV1,
+  type jobControlRequestedV1,
+  type jobLifecycleCreatedV1,
+  type trainingCheckpointSavedV1,
+  type trainingRunCompletedV1,
+  type trainingRunProgressedV1,
+} from '@tuneforge/contracts';
+import { LOGGER } from '@tuneforge/service-kit';
+import type { Logger } from '@tuneforge/telemetry';
+import { inboxKeys, type JobInput, type WorkflowPublisher } from '../workflow/job-graph';
+import { JobRunner } from '../workflow/job-runner';
+
+export const WORKFLOW_PUBLISHER = Symbol('WORKFLOW_PUBLISHER');
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * What the bus handlers do: record the incoming result in the job's inbox and let the graph take it.
+ * Nothing here waits for a service's work; the graph only publishes the next task and stops.
+ */
+@Injectable()
+export class JobEvents implements OnApplicationBootstrap {
+  constructor(
+    @Inject(JobRunner) private readonly runner: JobRunner,
+    @Inject(WORKFLOW_PUBLISHER) private readonly publisher: WorkflowPublisher,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.resumeAll();
+  }
+
+  created(message: MessageOf<typeof jobLifecycleCreatedV1>): Promise<void> {
+    const { jobId, spec, config, files, model } = message.payload;
+    const job: JobInput = { jobId, tenant: message.tenant, config, files, model, tools: spec.tuneforge?.tools ?? [], taskDescription: spec.tuneforge?.task_description };
+    return this.runner.start(job);
+  }
+
+  async preparationCompleted(message: MessageOf<typeof dataPreparationCompletedV1>): Promise<void> {
+    const { jobId, taskId } = message.payload;
+    if (await this.known(jobId)) await this.runner.deliver(jobId, inboxKeys.preparation(taskId), message.payload);
+  }
+
+  async trainingProgressed(message: MessageOf<typeof trainingRunProgressedV1>): Promise<void> {
+    const p = message.payload;
+    if (!(await this.known(p.jobId))) return;
+    const job = { jobId: p.jobId, tenant: message.tenant };
+    await this.publisher.publish(
+      job,
+      jobLifecycleEventV1,
+      {
+        jobId: p.jobId,
+        id: `${p.jobId}-${p.runId}-step-${p.step}`,
+        level: 'info',
+        message: `Step ${p.step}/${p.totalSteps}: training loss=${p.loss.toFixed(4)}`,
+        type: 'metrics',
+        data: { step: p.step, total_steps: p.totalSteps, epoch: p.epoch, train_loss: p.loss, learning_rate: p.learningRate, tokens_per_second: p.tokensPerSecond, eta_seconds: p.etaSeconds },
+        created_at: nowSeconds(),
+      },
+      `metrics/${p.runId}/${p.step}`,
+    );
+    const halfway = inboxKeys.trainingHalfway(p.runId);
+    if (p.step * 2 >= p.totalSteps && !(await this.runner.has(p.jobId, halfway))) {
+      await this.runner.deliver(p.jobId, halfway, { step: p.step, totalSteps: p.totalSteps, loss: p.loss });
+    }
+  }
+
+  async checkpointSaved(message: MessageOf<typeof trainingCheckpointSavedV1>): Promise<void> {
+    const c = message.payload;
+    if (!(await this.known(c.jobId))) return;
+    await this.publisher.publish(
+      { jobId: c.jobId, tenant: message.tenant },
+      jobLifecycleEventV1,
+      { jobId: c.jobId, id: `${c.jobId}-${c.runId}-checkpoint-${c.step}`, level: 'info', message: `Checkpoint saved at step ${c.step}`, type: 'message', data: { step: c.step, artifact: c.artifact, metrics: c.metrics }, created_at: nowSeconds() },
+      `checkpoint/${c.runId}/${c.step}`,
+    );
+  }
+
+  async trainingCompleted(message: MessageOf<typeof trainingRunCompletedV1>): Promise<void> {
+    const { jobId, runId } = message.payload;
+    if (await this.known(jobId)) await this.runner.deliver(jobId, inboxKeys.trainingCompleted(runId), message.payload);
+  }
+
+  async approvalAnswered(message: MessageOf<typeof jobApprovalAnsweredV1>): Promise<void> {
+    const answer = message.payload;
+    if (!(await this.known(answer.jobId))) return;
+    const key = inboxKeys.approval(answer.approvalId);
+    const accepted = (await this.runner.waiting(answer.jobId))?.approvalOptions?.[key];
+    if (accepted && !accepted.includes(answer.decision)) {
+      await this.warn(message.tenant, answer.jobId, `refused-${message.messageId}`, `Answer "${answer.decision}" is not an option of approval ${answer.approvalId} (${accepted.join(', ')})`);
+      return;
+    }
+    const outcome = await this.runner.deliver(answer.jobId, key, answer);
+    if (outcome === 'duplicate') this.logger.info({ jobId: answer.jobId, approvalId: answer.approvalId }, 'approval already answered; this answer changes nothing');
+  }
+
+  async controlRequested(message: MessageOf<typeof jobControlRequestedV1>): Promise<void> {
+    const { jobId, action } = message.payload;
+    if (!(await this.known(jobId))) return;
+    if (action === 'cancel') {
+      await this.runner.deliver(jobId, inboxKeys.cancel, { requestedBy: message.messageId });
+      return;
+    }
+    const state = await this.runner.state(jobId);
+    if (!state.runId || state.outcome) {
+      await this.warn(message.tenant, jobId, `control-${message.messageId}`, `Cannot ${action}: the job is not training`);
+      return;
+    }
+    const job = { jobId, tenant: message.tenant };
+    await this.publisher.publish(job, trainingRunControlV1, { runId: state.runId, jobId, action }, `control/${action}/${message.messageId}`);
+    await this.publisher.publish(
+      job,
+      jobLifecycleEventV1,
+      { jobId, id: `${jobId}-control-${message.messageId}`, level: 'info', message: action === 'pause' ? 'Training pause requested' : 'Training resume requested', type: 'message', data: null, created_at: nowSeconds() },
+      `event/control/${message.messageId}`,
+    );
+  }
+
+  /** Results for jobs this orchestrator never started (another deployment's, or a test's own runs) are not ours. */
+  private async known(jobId: string): Promise<boolean> {
+    return Boolean((await this.runner.state(jobId)).job);
+  }
+
+  private warn(tenant: string, jobId: string, id: string, message: string): Promise<void> {
+    return this.publisher.publish({ jobId, tenant }, jobLifecycleEventV1, { jobId, id: `${jobId}-${id}`, level: 'warn', message, type: 'message', data: null, created_at: nowSeconds() }, `event/${id}`);
+  }
+}

@@ -1,0 +1,54 @@
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import {
+  dataPreparationCompletedV1,
+  jobApprovalAnsweredV1,
+  jobControlRequestedV1,
+  jobLifecycleCreatedV1,
+  trainingCheckpointSavedV1,
+  trainingRunCompletedV1,
+  trainingRunProgressedV1,
+  type MessageOf,
+} from '@tuneforge/contracts';
+import { JobEvents } from './job-events.service';
+
+/** Thin: each handler hands the validated message to JobEvents. */
+@Controller()
+export class JobHandlers {
+  constructor(@Inject(JobEvents) private readonly jobs: JobEvents) {}
+
+  @EventPattern(jobLifecycleCreatedV1.name)
+  created(@Payload() message: MessageOf<typeof jobLifecycleCreatedV1>): Promise<void> {
+    return this.jobs.created(message);
+  }
+
+  @EventPattern(dataPreparationCompletedV1.name)
+  preparationCompleted(@Payload() message: MessageOf<typeof dataPreparationCompletedV1>): Promise<void> {
+    return this.jobs.preparationCompleted(message);
+  }
+
+  @EventPattern(trainingRunProgressedV1.name)
+  trainingProgressed(@Payload() message: MessageOf<typeof trainingRunProgressedV1>): Promise<void> {
+    return this.jobs.trainingProgressed(message);
+  }
+
+  @EventPattern(trainingCheckpointSavedV1.name)
+  checkpointSaved(@Payload() message: MessageOf<typeof trainingCheckpointSavedV1>): Promise<void> {
+    return this.jobs.checkpointSaved(message);
+  }
+
+  @EventPattern(trainingRunCompletedV1.name)
+  trainingCompleted(@Payload() message: MessageOf<typeof trainingRunCompletedV1>): Promise<void> {
+    return this.jobs.trainingCompleted(message);
+  }
+
+  @EventPattern(jobApprovalAnsweredV1.name)
+  approvalAnswered(@Payload() message: MessageOf<typeof jobApprovalAnsweredV1>): Promise<void> {
+    return this.jobs.approvalAnswered(message);
+  }
+
+  @EventPattern(jobControlRequestedV1.name)
+  controlRequested(@Payload() message: MessageOf<typeof jobControlRequestedV1>): Promise<void> {
+    return this.jobs.controlRequested(message);
+  }
+}

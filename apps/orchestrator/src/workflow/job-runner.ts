@@ -1,0 +1,167 @@
+import { Command } from '@langchain/langgraph';
+import { createMessage, type Envelope, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
+import type { MessageBus } from '@tuneforge/messaging';
+import { ArtifactExistsError, ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
+import type { Logger } from '@tuneforge/telemetry';
+import { createHash } from 'node:crypto';
+import { ArtifactStoreCheckpointer } from './artifact-store-checkpointer';
+import { buildJobGraph, type Delivery, type JobGraph, type JobInput, type JobStateValue, type Waiting, type WorkflowPublisher } from './job-graph';
+
+/** A UUID (version 8 layout) that is a pure function of its name: a message published again is the same message. */
+export function deterministicUuid(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex').slice(0, 32).split('');
+  hex[12] = '8';
+  hex[16] = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Publishes on the bus with message ids derived from job, topic and dedup key. */
+export class BusWorkflowPublisher implements WorkflowPublisher {
+  constructor(private readonly bus: MessageBus) {}
+
+  async publish<T extends TopicSpec>(job: Pick<JobInput, 'jobId' | 'tenant'>, topic: T, payload: PayloadOf<T>, dedupKey: string): Promise<void> {
+    const message: Envelope = {
+      ...createMessage(topic as TopicSpec, payload, { correlationId: job.jobId, tenant: job.tenant }),
+      messageId: deterministicUuid(`${job.tenant}/${job.jobId}/${topic.name}/${dedupKey}`),
+    };
+    await this.bus.publish(topic, message);
+  }
+}
+
+export type RecordOutcome = 'recorded' | 'duplicate' | 'refused';
+
+/**
+ * Runs every job's graph (thread id = job id) on a durable checkpointer, and the job's inbox: results
+ * that bus handlers record (create-only, so the first copy of a result or answer is the one that counts)
+ * and that the graph consumes when it waits for them. Work on one job is serialized in this process.
+ */
+export class JobRunner {
+  readonly checkpointer: ArtifactStoreCheckpointer;
+  readonly graph: JobGraph;
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly store: ArtifactStore,
+    publisher: WorkflowPublisher,
+    private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>,
+    private readonly root = 'orchestrator',
+  ) {
+    this.checkpointer = new ArtifactStoreCheckpointer(store, `${root}/checkpoints`);
+    this.graph = buildJobGraph(publisher, this.checkpointer);
+  }
+
+  /** Starts a job's workflow; a job that already has a thread is only advanced. */
+  start(job: JobInput): Promise<void> {
+    return this.serialized(job.jobId, async () => {
+      const config = threadConfig(job.jobId);
+      const state = await this.graph.getState(config);
+      if (!state.values?.job) await this.graph.invoke({ job }, config);
+      await this.advanceNow(job.jobId);
+    });
+  }
+
+  /** Records a result for the job, then lets the graph take it if it waits for it. */
+  async deliver(jobId: string, key: string, value: unknown): Promise<RecordOutcome> {
+    let outcome: RecordOutcome = 'recorded';
+    await this.serialized(jobId, async () => {
+      outcome = await this.record(jobId, key, value);
+      if (outcome === 'recorded') await this.advanceNow(jobId);
+    });
+    return outcome;
+  }
+
+  /** Whether a result under this key was already recorded. */
+  has(jobId: string, key: string): Promise<boolean> {
+    return this.store.exists(this.inboxKey(jobId, key));
+  }
+
+  /** What the job waits for now (null when it is finished, unknown or running). */
+  async waiting(jobId: string): Promise<Waiting | null> {
+    const state = await this.graph.getState(threadConfig(jobId));
+    return pendingWait(state.tasks);
+  }
+
+  async state(jobId: string) {
+    return (await this.graph.getState(threadConfig(jobId))).values as Partial<JobStateValue>;
+  }
+
+  advance(jobId: string): Promise<void> {
+    return this.serialized(jobId, () => this.advanceNow(jobId));
+  }
+
+  /** After a restart: every thread in the store that has not reached its end goes on from its checkpoint. */
+  async resumeAll(): Promise<string[]> {
+    const resumed: string[] = [];
+    for (const jobId of await this.checkpointer.threadIds()) {
+      const state = await this.graph.getState(threadConfig(jobId));
+      if (!state.next.length) continue;
+      resumed.push(jobId);
+      await this.advance(jobId);
+    }
+    if (resumed.length) this.logger.info({ jobs: resumed }, 'resumed unfinished jobs');
+    return resumed;
+  }
+
+  private async advanceNow(jobId: string): Promise<void> {
+    const config = threadConfig(jobId);
+    for (;;) {
+      const state = await this.graph.getState(config);
+      if (!state.next.length) return;
+      const waiting = pendingWait(state.tasks);
+      // A node that had started when the process died (no interrupt recorded): run on from the checkpoint.
+      if (!waiting) {
+        await this.graph.invoke(null, config);
+        continue;
+      }
+      const delivery = await this.firstDelivery(jobId, waiting);
+      if (!delivery) return;
+      await this.graph.invoke(new Command({ resume: delivery }), config);
+    }
+  }
+
+  private async firstDelivery(jobId: string, waiting: Waiting): Promise<Delivery | null> {
+    for (const key of waiting.waitFor) {
+      try {
+        return { key, value: await this.store.getJson(this.inboxKey(jobId, key)) };
+      } catch (error) {
+        if (!(error instanceof ArtifactNotFoundError)) throw error;
+      }
+    }
+    return null;
+  }
+
+  private async record(jobId: string, key: string, value: unknown): Promise<RecordOutcome> {
+    try {
+      await this.store.put(this.inboxKey(jobId, key), JSON.stringify(value), { contentType: 'application/json' });
+      return 'recorded';
+    } catch (error) {
+      if (error instanceof ArtifactExistsError) return 'duplicate';
+      throw error;
+    }
+  }
+
+  private inboxKey(jobId: string, key: string): string {
+    return `${this.root}/inbox/${Buffer.from(jobId, 'utf8').toString('hex')}/${key}.json`;
+  }
+
+  private serialized(jobId: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.chains.get(jobId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    const tail = next.catch(() => undefined);
+    this.chains.set(jobId, tail);
+    void tail.then(() => {
+      if (this.chains.get(jobId) === tail) this.chains.delete(jobId);
+    });
+    return next;
+  }
+}
+
+function threadConfig(jobId: string) {
+  return { configurable: { thread_id: jobId } };
+}
+
+function pendingWait(tasks: ReadonlyArray<{ interrupts: ReadonlyArray<{ value?: unknown }> }>): Waiting | null {
+  for (const task of tasks) for (const i of task.interrupts) if (i.value && Array.isArray((i.value as Waiting).waitFor)) return i.value as Waiting;
+  return null;
+}

@@ -1,0 +1,233 @@
+import type { INestApplication } from '@nestjs/common';
+import {
+  createMessage,
+  jobApprovalAnsweredV1,
+  jobApprovalRequestedV1,
+  jobLifecycleCreatedV1,
+  jobLifecycleEventV1,
+  jobLifecycleStatusChangedV1,
+  loadDefaultConfig,
+  trainingRunControlV1,
+  type Envelope,
+  type PayloadOf,
+  type TopicSpec,
+} from '@tuneforge/contracts';
+import type { MessageBus, Subscription } from '@tuneforge/messaging';
+import { createServiceApp, loadServiceConfig, type ServiceDefinition } from '@tuneforge/service-kit';
+import { ArtifactWriter, openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import { createLogger } from '@tuneforge/telemetry';
+import { randomUUID } from 'node:crypto';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+// The scenario puts three services together on one bus, as the embedded launcher does; the services
+// themselves never import each other.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { service as datagen } from '../../datagen/src/service';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { datagenEnvSchema } from '../../datagen/src/config/datagen-config';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { service as trainer } from '../../trainer/src/service';
+import { service as orchestrator } from '../src/service';
+
+type Status = PayloadOf<typeof jobLifecycleStatusChangedV1>;
+type JobEvent = PayloadOf<typeof jobLifecycleEventV1>;
+type ApprovalRequest = PayloadOf<typeof jobApprovalRequestedV1>;
+type Control = PayloadOf<typeof trainingRunControlV1>;
+
+const TINY_MODEL_DIR = resolve(__dirname, '../../../tools/tiny-model/models/tiny-llama');
+const TRAINER_FIXTURES = resolve(__dirname, '../../trainer/test/fixtures');
+
+const quietLogger = process.env.ORCHESTRATOR_TEST_LOGS
+  ? createLogger('orchestrator-test')
+  : createLogger('orchestrator-test', { destination: new Writable({ write: (_c, _e, done) => done() }) });
+
+interface Seen {
+  statuses: Status[];
+  events: JobEvent[];
+  approvals: ApprovalRequest[];
+  controls: Control[];
+}
+
+/** Orchestrator, datagen and trainer on one bus and store, with listeners a test can await. */
+export class JobHarness {
+  readonly tag = `${Date.now().toString(36)}${randomUUID().slice(0, 6)}`;
+  readonly tenant = 'orchestrator-it';
+  private readonly seen = new Map<string, Seen>();
+  private readonly waiters: Array<() => void> = [];
+  private listeners: Subscription[] = [];
+  private apps: INestApplication[] = [];
+  private orchestratorApp?: INestApplication;
+  private instances = 0;
+
+  constructor(
+    readonly bus: MessageBus,
+    readonly store: ArtifactStore,
+    private readonly podEnv: Record<string, string>,
+  ) {}
+
+  get tenantStore(): ArtifactStore {
+    return this.store.forTenant(this.tenant);
+  }
+
+  async start(): Promise<void> {
+    await this.store.ping();
+    const listen = async <T extends { jobId: string }>(topic: TopicSpec, into: (s: Seen) => T[]) =>
+      this.listeners.push(
+        await this.bus.subscribe<T>(topic, { group: `orchestrator-test-${topic.name}-${this.tag}`, service: 'orchestrator-test', startFrom: 'earliest' }, async (message: Envelope<T>) => {
+          into(this.of(message.payload.jobId)).push(message.payload);
+          for (const wake of this.waiters.splice(0)) wake();
+        }),
+      );
+    await listen<Status>(jobLifecycleStatusChangedV1, (s) => s.statuses);
+    await listen<JobEvent>(jobLifecycleEventV1, (s) => s.events);
+    await listen<ApprovalRequest>(jobApprovalRequestedV1, (s) => s.approvals);
+    await listen<Control>(trainingRunControlV1, (s) => s.controls);
+    this.apps.push(await this.app(datagen, loadServiceConfig(datagenEnvSchema, {})));
+    this.apps.push(await this.app(trainer, { TF_TRAIN_POD_THREADS: '1', TF_TRAIN_POD_ENV: JSON.stringify(this.podEnv), TF_TRAIN_POD_LOGS: 'false' }));
+    await this.startOrchestrator();
+  }
+
+  /** A new orchestrator instance over the same bus and store (the previous one, if any, is closed first). */
+  async startOrchestrator(): Promise<void> {
+    await this.orchestratorApp?.close();
+    this.orchestratorApp = await this.app(orchestrator, {});
+  }
+
+  async stopOrchestrator(): Promise<void> {
+    await this.orchestratorApp?.close();
+    this.orchestratorApp = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.orchestratorApp?.close();
+    for (const app of this.apps.reverse()) await app.close();
+    for (const l of this.listeners) await l.close();
+    await this.bus.close();
+  }
+
+  of(jobId: string): Seen {
+    let s = this.seen.get(jobId);
+    if (!s) this.seen.set(jobId, (s = { statuses: [], events: [], approvals: [], controls: [] }));
+    return s;
+  }
+
+  async until(jobId: string, what: string, ready: (s: Seen) => boolean, timeoutMs = 240_000): Promise<Seen> {
+    const deadline = Date.now() + timeoutMs;
+    const seen = this.of(jobId);
+    while (!ready(seen)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify({ statuses: seen.statuses.map((s) => s.status), events: seen.events.filter((e) => e.type === 'message').map((e) => e.message) })}`);
+      await new Promise<void>((wake) => {
+        this.waiters.push(wake);
+        setTimeout(wake, 500);
+      });
+    }
+    return seen;
+  }
+
+  /** Uploads the training files and the tiny model, then emits what the gateway emits for POST /v1/fine_tuning/jobs. */
+  async createJob(): Promise<string> {
+    const jobId = `ftjob-${this.tag}-${randomUUID().slice(0, 8)}`;
+    const training = `files/${jobId}/train.jsonl`;
+    const validation = `files/${jobId}/validation.jsonl`;
+    await this.tenantStore.put(training, readFileSync(join(TRAINER_FIXTURES, 'train.jsonl')));
+    await this.tenantStore.put(validation, readFileSync(join(TRAINER_FIXTURES, 'validation.jsonl')));
+    const model = `models/tiny-llama-${jobId}`;
+    const writer = await ArtifactWriter.begin(this.tenantStore, model, { kind: 'model', metadata: { name: 'tiny-llama' } });
+    for (const file of readdirSync(TINY_MODEL_DIR)) await writer.addFile(file, createReadStream(join(TINY_MODEL_DIR, file)));
+    await writer.commit();
+    const defaults = loadDefaultConfig();
+    const config = {
+      ...defaults,
+      data: { ...defaults.data, maxSequenceLength: 1024 },
+      training: { ...defaults.training, epochs: 8, batchSize: 1, microBatchSize: 1, learningRate: 0.01, schedule: 'constant' as const, warmupRatio: 0, checkpointEverySteps: 4, lora: { ...defaults.training.lora, rank: 8, alpha: 16, dropout: 0 } },
+      approvals: { ...defaults.approvals, trainingHalfway: 'ask' as const },
+    };
+    const payload: PayloadOf<typeof jobLifecycleCreatedV1> = {
+      jobId,
+      spec: { model: 'tiny-llama', training_file: 'file-train', validation_file: 'file-validation' },
+      config,
+      files: { training, validation },
+      model,
+    };
+    await this.bus.publish(jobLifecycleCreatedV1, createMessage(jobLifecycleCreatedV1, payload, { correlationId: jobId, tenant: this.tenant }));
+    return jobId;
+  }
+
+  async answer(jobId: string, approvalId: string, decision: 'approve' | 'reject'): Promise<void> {
+    const message = createMessage(jobApprovalAnsweredV1, { approvalId, jobId, decision, answeredBy: 'human' }, { correlationId: jobId, tenant: this.tenant });
+    await this.bus.publish(jobApprovalAnsweredV1, message);
+  }
+
+  async modelKind(prefix: string): Promise<string> {
+    return (await openArtifact(this.tenantStore, prefix)).manifest.kind;
+  }
+
+  private app(definition: ServiceDefinition, config: Readonly<Record<string, unknown>>): Promise<INestApplication> {
+    const name = definition.name;
+    return createServiceApp(definition, {
+      identity: { name, version: '0.0.0-test', instanceId: `${name}-test-${this.tag}-${this.instances++}`, mode: this.bus.transport === 'kafka' ? 'distributed' : 'embedded' },
+      bus: this.bus,
+      store: this.store,
+      logger: quietLogger,
+      config,
+    });
+  }
+}
+
+const terminal = (s: Seen) => s.statuses.some((x) => ['succeeded', 'failed', 'cancelled'].includes(x.status));
+
+/** The scenario both deployments must pass. */
+export function describeJobScenario(makeHarness: () => Promise<JobHarness>): void {
+  let harness: JobHarness;
+
+  beforeAll(async () => {
+    harness = await makeHarness();
+    await harness.start();
+  });
+  afterAll(() => harness?.stop());
+
+  it('runs a job: data prepared, training with metrics events, halfway approval answered once, succeeded with the merged model', async () => {
+    const jobId = await harness.createJob();
+    const asked = await harness.until(jobId, 'the halfway approval', (s) => s.approvals.length > 0 || terminal(s));
+    expect(asked.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running']);
+    const [approval] = asked.approvals;
+    expect(approval).toMatchObject({ stage: 'training_halfway', options: ['approve', 'reject'], autoAnswer: null });
+    expect(asked.controls.map((c) => c.action)).toEqual(['pause']);
+
+    // The same approval answered twice (and then differently): the first answer applies, once.
+    await harness.answer(jobId, approval.approvalId, 'approve');
+    await harness.answer(jobId, approval.approvalId, 'approve');
+    await harness.answer(jobId, approval.approvalId, 'reject');
+
+    const done = await harness.until(jobId, 'the end of the job', terminal);
+    const final = done.statuses.at(-1)!;
+    if (final.status !== 'succeeded') throw new Error(`expected success: ${JSON.stringify(final)}`);
+    expect(done.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'succeeded']);
+    expect(final.fine_tuned_model).toMatch(new RegExp(`^jobs/${jobId}/training/run-[0-9a-f]+/merged$`));
+    expect(await harness.modelKind(final.fine_tuned_model!)).toBe('model');
+    expect(done.controls.map((c) => c.action)).toEqual(['pause', 'resume']);
+    expect(done.approvals).toHaveLength(1);
+
+    const metrics = done.events.filter((e) => e.type === 'metrics');
+    const steps = metrics.map((e) => (e.data as { step: number }).step);
+    const total = (metrics[0].data as { total_steps: number }).total_steps;
+    expect(steps).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(done.events.filter((e) => e.message.startsWith('Continuing was approved'))).toHaveLength(1);
+    expect(done.events.some((e) => e.message.startsWith('Data prepared'))).toBe(true);
+  });
+
+  it('a new orchestrator instance over the same store resumes a job that was waiting for its approval', async () => {
+    const jobId = await harness.createJob();
+    const asked = await harness.until(jobId, 'the halfway approval', (s) => s.approvals.length > 0 || terminal(s));
+    const [approval] = asked.approvals;
+    expect(approval).toBeDefined();
+    await harness.stopOrchestrator();
+    await harness.startOrchestrator();
+    await harness.answer(jobId, approval.approvalId, 'approve');
+    const done = await harness.until(jobId, 'the end of the job', terminal);
+    expect(done.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'succeeded']);
+    expect(done.approvals).toHaveLength(1);
+    expect(done.controls.map((c) => c.action)).toEqual(['pause', 'resume']);
+  });
+}

@@ -38,7 +38,7 @@ type Control = PayloadOf<typeof trainingRunControlV1>;
 const TINY_MODEL_DIR = resolve(__dirname, '../../../tools/tiny-model/models/tiny-llama');
 const TRAINER_FIXTURES = resolve(__dirname, '../../trainer/test/fixtures');
 
-const quietLogger = process.env.ORCHESTRATOR_TEST_LOGS
+export const quietLogger = process.env.ORCHESTRATOR_TEST_LOGS
   ? createLogger('orchestrator-test')
   : createLogger('orchestrator-test', { destination: new Writable({ write: (_c, _e, done) => done() }) });
 

@@ -4,15 +4,14 @@ import { FilesystemArtifactStore } from '@tuneforge/storage';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeJobScenario, JobHarness } from './job-scenario';
-import { createLogger } from '@tuneforge/telemetry';
-import { Writable } from 'node:stream';
+import { describeJobScenario, JobHarness, quietLogger } from './job-scenario';
 
 describe('orchestrator, datagen and trainer over the in-process bus with a filesystem store', () => {
   describeJobScenario(async () => {
-    const bus = new InProcessMessageBus({ logger: createLogger('orchestrator-it', { destination: new Writable({ write: (_c, _e, done) => done() }) }) });
+    const bus = new InProcessMessageBus({ logger: quietLogger });
     await bus.ensureTopics(ALL_TOPICS);
     const dir = mkdtempSync(join(tmpdir(), 'orchestrator-it-store-'));
+    // The pod reaches the same store through its environment; its messages go through the trainer (IPC).
     return new JobHarness(bus, new FilesystemArtifactStore(dir), { TF_STORAGE_DRIVER: 'filesystem', TF_ARTIFACT_DIR: dir });
   });
 });

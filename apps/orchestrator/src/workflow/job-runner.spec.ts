@@ -80,6 +80,7 @@ describe('the job workflow with fake task answers', () => {
     expect(statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'succeeded']);
     expect(statuses.at(-1)).toMatchObject({ fine_tuned_model: 'm', result_files: ['m', 'a'], error: null });
     expect(await runner.waiting(id)).toBeNull();
+    expect(await runner.resumeAll()).toEqual([]);
     // Evaluation and diagnosis come with the next issue: the workflow sends no task for them.
     expect(new Set(publisher.sent.map((s) => s.topic.split('.')[0]))).toEqual(new Set(['job', 'data', 'training']));
   });

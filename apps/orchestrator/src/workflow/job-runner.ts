@@ -56,7 +56,10 @@ export class JobRunner {
     return this.serialized(job.jobId, async () => {
       const config = threadConfig(job.jobId);
       const state = await this.graph.getState(config);
-      if (!state.values?.job) await this.graph.invoke({ job }, config);
+      if (!state.values?.job) {
+        await this.putOnce(this.activeKey(job.jobId), job.jobId);
+        await this.graph.invoke({ job }, config);
+      }
       await this.advanceNow(job.jobId);
     });
   }
@@ -90,12 +93,16 @@ export class JobRunner {
     return this.serialized(jobId, () => this.advanceNow(jobId));
   }
 
-  /** After a restart: every thread in the store that has not reached its end goes on from its checkpoint. */
+  /**
+   * After a restart: every job marked active (started, not yet at its end) goes on from its checkpoint.
+   * The markers keep this to the unfinished jobs instead of every checkpoint ever written.
+   */
   async resumeAll(): Promise<string[]> {
     const resumed: string[] = [];
-    for (const jobId of await this.checkpointer.threadIds()) {
-      const state = await this.graph.getState(threadConfig(jobId));
-      if (!state.next.length) continue;
+    const prefix = `${this.root}/active/`;
+    const jobIds: string[] = [];
+    for await (const entry of this.store.list(prefix)) jobIds.push(Buffer.from(entry.key.slice(prefix.length), 'hex').toString('utf8'));
+    for (const jobId of jobIds.sort()) {
       resumed.push(jobId);
       await this.advance(jobId);
     }
@@ -107,7 +114,10 @@ export class JobRunner {
     const config = threadConfig(jobId);
     for (;;) {
       const state = await this.graph.getState(config);
-      if (!state.next.length) return;
+      if (!state.next.length) {
+        if (state.values?.job) await this.store.delete(this.activeKey(jobId));
+        return;
+      }
       const waiting = pendingWait(state.tasks);
       // A node that had started when the process died (no interrupt recorded): run on from the checkpoint.
       if (!waiting) {
@@ -132,13 +142,22 @@ export class JobRunner {
   }
 
   private async record(jobId: string, key: string, value: unknown): Promise<RecordOutcome> {
+    return (await this.putOnce(this.inboxKey(jobId, key), JSON.stringify(value))) ? 'recorded' : 'duplicate';
+  }
+
+  /** Create-only; false when the key was already written. */
+  private async putOnce(key: string, body: string): Promise<boolean> {
     try {
-      await this.store.put(this.inboxKey(jobId, key), JSON.stringify(value), { contentType: 'application/json' });
-      return 'recorded';
+      await this.store.put(key, body, { contentType: 'application/json' });
+      return true;
     } catch (error) {
-      if (error instanceof ArtifactExistsError) return 'duplicate';
+      if (error instanceof ArtifactExistsError) return false;
       throw error;
     }
+  }
+
+  private activeKey(jobId: string): string {
+    return `${this.root}/active/${Buffer.from(jobId, 'utf8').toString('hex')}`;
   }
 
   private inboxKey(jobId: string, key: string): string {

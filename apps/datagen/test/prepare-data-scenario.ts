@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { datagenEnvSchema } from '../src/config/datagen-config';
 import { service } from '../src/service';
-import { FakeChatServer, LLM_CITIES } from './fake-chat-server';
+import { FakeChatServer, LLM_CITIES } from '@tuneforge/datasets';
 
 type Completed = MessageOf<typeof dataPreparationCompletedV1>;
 type RequestPayload = PayloadOf<typeof dataPreparationRequestedV1>;

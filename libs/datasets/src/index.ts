@@ -72,6 +72,7 @@ export {
   type LlmRetryPolicy,
 } from './synthetic/llm/llm-sample-generator';
 export { artifactStoreCache, requestHash, type CacheStore, type LlmResponseCache } from './synthetic/llm/llm-response-cache';
+export { FakeChatServer, LLM_CITIES } from './synthetic/llm/testing/fake-chat-server';
 export { generateToolSamples, type SyntheticSample, type ToolSampleOptions, type ToolSampleResult } from './synthetic/tool-use-samples';
 export { MinHasher, estimateJaccard, findNearDuplicates, normalizeText, type NearDuplicatePair } from './dedup/minhash';
 export { recordText } from './dedup/record-text';

@@ -1,12 +1,11 @@
 import { FilesystemArtifactStore } from '@tuneforge/storage';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Conversation, ToolDefinition } from '../../conversation/conversation.schema';
 import { artifactStoreCache } from './llm-response-cache';
 import { generateWithLlm, parseSamples } from './llm-sample-generator';
+import { FakeChatServer } from './testing/fake-chat-server';
 
 const weather: ToolDefinition = {
   type: 'function',
@@ -14,65 +13,6 @@ const weather: ToolDefinition = {
 };
 
 const seed: Conversation = { messages: [{ role: 'user', content: 'Hi there' }, { role: 'assistant', content: 'Hello! How can I help?' }] };
-
-function toolSample(city: string) {
-  return {
-    messages: [
-      { role: 'user', content: `How warm is it in ${city} today?` },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } }] },
-      { role: 'tool', tool_call_id: 'c1', content: '{"celsius": 21}' },
-      { role: 'assistant', content: `It is 21 degrees in ${city}.` },
-    ],
-  };
-}
-
-const CITIES = ['Paris', 'Quito', 'Nairobi', 'Osaka', 'Reykjavik', 'Lima', 'Perth', 'Tallinn', 'Dakar', 'Hanoi', 'Montevideo', 'Bergen'];
-
-/** A real OpenAI-compatible chat completions server: fixed answers, 429/500 on chosen requests. */
-class FakeChatServer {
-  readonly requests: Array<{ body: { model: string; messages: Array<{ content: string }> }; authorization?: string }> = [];
-  /** Statuses to answer with, by 1-based request number, before answering normally. */
-  failures = new Map<number, number>();
-  private server?: Server;
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server!.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
-    let text = '';
-    for await (const chunk of req) text += chunk;
-    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-      res.writeHead(404).end();
-      return;
-    }
-    const body = JSON.parse(text) as FakeChatServer['requests'][number]['body'];
-    this.requests.push({ body, authorization: req.headers.authorization });
-    const status = this.failures.get(this.requests.length);
-    if (status) {
-      res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 && { 'retry-after': '0' }) });
-      res.end(JSON.stringify({ error: { message: status === 429 ? 'rate limited' : 'boom', type: 'server_error' } }));
-      return;
-    }
-    const variation = Number(/variation (\d+)/.exec(body.messages[1].content)?.[1]);
-    const samples = [
-      toolSample(CITIES[(variation * 2) % CITIES.length]),
-      toolSample(CITIES[(variation * 2 + 1) % CITIES.length]),
-      // Invalid: a call to a tool it was not given.
-      { messages: [{ role: 'user', content: 'Book it' }, { role: 'assistant', content: null, tool_calls: [{ id: 'x', type: 'function', function: { name: 'book_flight', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'x', content: 'ok' }, { role: 'assistant', content: 'Booked.' }] },
-      // A copy of the user's seed: a duplicate.
-      seed,
-    ];
-    const completion = { id: `chatcmpl-${this.requests.length}`, object: 'chat.completion', created: 0, model: body.model, choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: `\`\`\`json\n${JSON.stringify({ samples })}\n\`\`\`` } }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion));
-  }
-}
 
 describe('generateWithLlm against a real OpenAI-compatible HTTP server', () => {
   const server = new FakeChatServer();

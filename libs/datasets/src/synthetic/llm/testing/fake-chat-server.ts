@@ -15,8 +15,8 @@ function toolSample(city: string) {
 }
 
 /**
- * A real OpenAI-compatible chat completions server (`POST /v1/chat/completions`) answering like a teacher
- * model would for datagen's prompts: per request two valid weather samples (cities by the request's
+ * For tests of LLM synthesis (this library's and datagen's): a real OpenAI-compatible chat completions
+ * server (`POST /v1/chat/completions`) answering like a teacher model would for the generator's prompts: per request two valid weather samples (cities by the request's
  * variation number), one calling a tool it was not given (the validators must drop it) and a copy of the
  * first example it was shown (deduplication must drop it). Chosen requests answer 429 first.
  */

@@ -25,6 +25,8 @@ describe.each([
       TF_ARTIFACT_DIR: mkdtempSync(join(tmpdir(), 'tf-embedded-')),
       TF_S3_BUCKET: `tf-ping-${Date.now()}`,
       TF_LOG_LEVEL: 'warn',
+      // The answer comes as soon as every service answered; the timeout only bounds a failing run.
+      TF_PING_TIMEOUT_MS: '20000',
       TF_API_KEYS: 'ping-test-key:ping-test',
     });
   });

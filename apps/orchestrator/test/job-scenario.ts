@@ -189,7 +189,8 @@ export function describeJobScenario(makeHarness: () => Promise<JobHarness>): voi
 
   it('runs a job: data prepared, training with metrics events, halfway approval answered once, succeeded with the merged model', async () => {
     const jobId = await harness.createJob();
-    const asked = await harness.until(jobId, 'the halfway approval', (s) => s.approvals.length > 0 || terminal(s));
+    // Each topic has its own listener (and, over Kafka, its own consumer): wait for all of them to catch up.
+    const asked = await harness.until(jobId, 'the halfway approval', (s) => (s.approvals.length > 0 && s.controls.length > 0 && s.statuses.length >= 3) || terminal(s));
     expect(asked.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running']);
     const [approval] = asked.approvals;
     expect(approval).toMatchObject({ stage: 'training_halfway', options: ['approve', 'reject'], autoAnswer: null });
@@ -200,7 +201,7 @@ export function describeJobScenario(makeHarness: () => Promise<JobHarness>): voi
     await harness.answer(jobId, approval.approvalId, 'approve');
     await harness.answer(jobId, approval.approvalId, 'reject');
 
-    const done = await harness.until(jobId, 'the end of the job', terminal);
+    const done = await harness.until(jobId, 'the end of the job', (s) => terminal(s) && s.controls.length >= 2 && s.events.some((e) => e.message.startsWith('The job ')));
     const final = done.statuses.at(-1)!;
     if (final.status !== 'succeeded') throw new Error(`expected success: ${JSON.stringify(final)}`);
     expect(done.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'succeeded']);
@@ -219,13 +220,13 @@ export function describeJobScenario(makeHarness: () => Promise<JobHarness>): voi
 
   it('a new orchestrator instance over the same store resumes a job that was waiting for its approval', async () => {
     const jobId = await harness.createJob();
-    const asked = await harness.until(jobId, 'the halfway approval', (s) => s.approvals.length > 0 || terminal(s));
+    const asked = await harness.until(jobId, 'the halfway approval', (s) => (s.approvals.length > 0 && s.controls.length > 0) || terminal(s));
     const [approval] = asked.approvals;
     expect(approval).toBeDefined();
     await harness.stopOrchestrator();
     await harness.startOrchestrator();
     await harness.answer(jobId, approval.approvalId, 'approve');
-    const done = await harness.until(jobId, 'the end of the job', terminal);
+    const done = await harness.until(jobId, 'the end of the job', (s) => terminal(s) && s.controls.length >= 2);
     expect(done.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'succeeded']);
     expect(done.approvals).toHaveLength(1);
     expect(done.controls.map((c) => c.action)).toEqual(['pause', 'resume']);

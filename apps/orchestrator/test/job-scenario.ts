@@ -3,6 +3,7 @@ import {
   createMessage,
   jobApprovalAnsweredV1,
   jobApprovalRequestedV1,
+  jobControlRequestedV1,
   jobLifecycleCreatedV1,
   jobLifecycleEventV1,
   jobLifecycleStatusChangedV1,
@@ -159,6 +160,10 @@ export class JobHarness {
     await this.bus.publish(jobApprovalAnsweredV1, message);
   }
 
+  async control(jobId: string, action: 'cancel' | 'pause' | 'resume'): Promise<void> {
+    await this.bus.publish(jobControlRequestedV1, createMessage(jobControlRequestedV1, { jobId, action }, { correlationId: jobId, tenant: this.tenant }));
+  }
+
   async modelKind(prefix: string): Promise<string> {
     return (await openArtifact(this.tenantStore, prefix)).manifest.kind;
   }
@@ -230,5 +235,14 @@ export function describeJobScenario(makeHarness: () => Promise<JobHarness>): voi
     expect(done.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'succeeded']);
     expect(done.approvals).toHaveLength(1);
     expect(done.controls.map((c) => c.action)).toEqual(['pause', 'resume']);
+  });
+
+  it('a cancel requested while the job waits for its approval stops the paused run and ends the job cancelled', async () => {
+    const jobId = await harness.createJob();
+    await harness.until(jobId, 'the halfway approval', (s) => (s.approvals.length > 0 && s.controls.length > 0) || terminal(s));
+    await harness.control(jobId, 'cancel');
+    const done = await harness.until(jobId, 'the end of the job', (s) => terminal(s) && s.controls.length >= 2);
+    expect(done.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'cancelled']);
+    expect(done.controls.map((c) => c.action)).toEqual(['pause', 'cancel']);
   });
 }

@@ -1,0 +1,82 @@
+import { createMessage, jobApprovalAnsweredV1, jobControlRequestedV1, loadDefaultConfig, trainingRunProgressedV1, type MessageOf, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
+import { FilesystemArtifactStore } from '@tuneforge/storage';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inboxKeys, workflowIds, type WorkflowPublisher } from '../workflow/job-graph';
+import { JobRunner } from '../workflow/job-runner';
+import { JobEvents } from './job-events.service';
+
+class RecordingPublisher implements WorkflowPublisher {
+  readonly sent: Array<{ topic: string; payload: Record<string, unknown> }> = [];
+  async publish<T extends TopicSpec>(_job: unknown, topic: T, payload: unknown): Promise<void> {
+    this.sent.push({ topic: topic.name, payload: payload as Record<string, unknown> });
+  }
+  of(topic: string): Record<string, unknown>[] {
+    return this.sent.filter((s) => s.topic === topic).map((s) => s.payload);
+  }
+}
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as never;
+const tenant = 't1';
+const msg = <T extends TopicSpec>(topic: T, payload: PayloadOf<T>) => createMessage(topic as TopicSpec, payload, { correlationId: 'x', tenant }) as MessageOf<T>;
+
+describe('JobEvents', () => {
+  let dir: string;
+  let publisher: RecordingPublisher;
+  let runner: JobRunner;
+  let events: JobEvents;
+  const jobId = 'ftjob-h';
+  const runId = workflowIds.trainingRun(jobId);
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'orchestrator-handlers-'));
+    publisher = new RecordingPublisher();
+    runner = new JobRunner(new FilesystemArtifactStore(dir), publisher, silent);
+    events = new JobEvents(runner, publisher, silent);
+    await runner.start({ jobId, tenant, config: loadDefaultConfig(), files: { training: 'f' }, model: 'm', tools: [] });
+    await runner.deliver(jobId, inboxKeys.preparation(workflowIds.preparationTask(jobId)), {
+      taskId: workflowIds.preparationTask(jobId),
+      jobId,
+      status: 'succeeded',
+      artifacts: { dataset: 'd', report: 'r' },
+      counts: { inputRecords: 1, syntheticRecords: 0, trainRecords: 1, validationRecords: 0 },
+    });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const progress = (step: number) => msg(trainingRunProgressedV1, { runId, jobId, step, totalSteps: 4, epoch: 0, loss: 2, learningRate: 0.1, tokens: 10, tokensPerSecond: 5, etaSeconds: 1 });
+
+  it('relays progress as metrics events and asks once, at the halfway step', async () => {
+    await events.trainingProgressed(progress(1));
+    expect(publisher.of('job.approval.requested.v1')).toEqual([]);
+    await events.trainingProgressed(progress(2));
+    await events.trainingProgressed(progress(3));
+    expect(publisher.of('job.lifecycle.event.v1').filter((e) => e.type === 'metrics').map((e) => (e.data as { step: number }).step)).toEqual([1, 2, 3]);
+    expect(publisher.of('job.approval.requested.v1')).toHaveLength(1);
+    expect(publisher.of('job.approval.requested.v1')[0]).toMatchObject({ context: { step: 2, totalSteps: 4 } });
+  });
+
+  it('refuses an answer that is not an option of the question, then takes a valid one', async () => {
+    await events.trainingProgressed(progress(2));
+    const approvalId = publisher.of('job.approval.requested.v1')[0].approvalId as string;
+    await events.approvalAnswered(msg(jobApprovalAnsweredV1, { approvalId, jobId, decision: 'edit', answeredBy: 'human', edits: {} }));
+    expect(publisher.of('job.lifecycle.event.v1').at(-1)).toMatchObject({ level: 'warn' });
+    expect(await runner.has(jobId, inboxKeys.approval(approvalId))).toBe(false);
+    await events.approvalAnswered(msg(jobApprovalAnsweredV1, { approvalId, jobId, decision: 'approve', answeredBy: 'human' }));
+    expect(publisher.of('training.run.control.v1').map((c) => c.action)).toEqual(['pause', 'resume']);
+  });
+
+  it('hands pause and resume to the running stage, and ignores jobs it never started', async () => {
+    await events.controlRequested(msg(jobControlRequestedV1, { jobId, action: 'pause' }));
+    await events.controlRequested(msg(jobControlRequestedV1, { jobId, action: 'resume' }));
+    expect(publisher.of('training.run.control.v1')).toEqual([
+      { runId, jobId, action: 'pause' },
+      { runId, jobId, action: 'resume' },
+    ]);
+    const before = publisher.sent.length;
+    await events.trainingProgressed(msg(trainingRunProgressedV1, { runId: 'r', jobId: 'ftjob-other', step: 2, totalSteps: 2, epoch: 0, loss: 1, learningRate: 0.1, tokens: 1, tokensPerSecond: 1, etaSeconds: 0 }));
+    await events.controlRequested(msg(jobControlRequestedV1, { jobId: 'ftjob-other', action: 'cancel' }));
+    expect(publisher.sent.length).toBe(before);
+  });
+});

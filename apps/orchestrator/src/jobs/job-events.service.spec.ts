@@ -63,6 +63,9 @@ describe('JobEvents', () => {
     await events.approvalAnswered(msg(jobApprovalAnsweredV1, { approvalId, jobId, decision: 'edit', answeredBy: 'human', edits: {} }));
     expect(publisher.of('job.lifecycle.event.v1').at(-1)).toMatchObject({ level: 'warn' });
     expect(await runner.has(jobId, inboxKeys.approval(approvalId))).toBe(false);
+    // Waiting for the answer, the run stays paused: a job-level resume does not bypass the question.
+    await events.controlRequested(msg(jobControlRequestedV1, { jobId, action: 'resume' }));
+    expect(publisher.of('training.run.control.v1').map((c) => c.action)).toEqual(['pause']);
     await events.approvalAnswered(msg(jobApprovalAnsweredV1, { approvalId, jobId, decision: 'approve', answeredBy: 'human' }));
     expect(publisher.of('training.run.control.v1').map((c) => c.action)).toEqual(['pause', 'resume']);
   });

@@ -112,6 +112,10 @@ export class JobEvents implements OnApplicationBootstrap {
       await this.warn(message.tenant, jobId, `control-${message.messageId}`, `Cannot ${action}: the job is not training`);
       return;
     }
+    if (action === 'resume' && Object.keys((await this.runner.waiting(jobId))?.approvalOptions ?? {}).length) {
+      await this.warn(message.tenant, jobId, `control-${message.messageId}`, 'Training stays paused until its approval is answered');
+      return;
+    }
     const job = { jobId, tenant: message.tenant };
     await this.publisher.publish(job, trainingRunControlV1, { runId: state.runId, jobId, action }, `control/${action}/${message.messageId}`);
     await this.publisher.publish(

@@ -17,6 +17,7 @@ import type { MessageBus, Subscription } from '@tuneforge/messaging';
 import { createServiceApp, loadServiceConfig, type ServiceDefinition } from '@tuneforge/service-kit';
 import { ArtifactWriter, openArtifact, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -94,6 +95,23 @@ export class JobHarness {
     await this.orchestratorApp?.close();
     this.orchestratorApp = await this.app(orchestrator, {});
   }
+
+  /**
+   * The orchestrator as its own OS process (distributed mode), so a test can kill -9 it. Output is kept
+   * and printed if the test fails.
+   */
+  startOrchestratorProcess(env: Record<string, string>): ChildProcess {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, '../src/main.ts')], {
+      cwd: resolve(__dirname, '../../..'),
+      env: { ...process.env, ...env, TF_HTTP_PORT: '0', TF_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    return child;
+  }
+
+  readonly output: string[] = [];
 
   async stopOrchestrator(): Promise<void> {
     await this.orchestratorApp?.close();

@@ -2,6 +2,7 @@ import { ALL_TOPICS } from '@tuneforge/contracts';
 import { KafkaMessageBus, StoreIdempotencyStore } from '@tuneforge/messaging';
 import { localInfraEnv } from '@tuneforge/service-kit';
 import { createArtifactStoreFromEnv } from '@tuneforge/storage';
+import type { ChildProcess } from 'node:child_process';
 import { describeJobScenario, JobHarness, quietLogger } from './job-scenario';
 
 /** Distributed mode against the Kafka and MinIO that `infra/up.sh` starts; fails (never skips) without them. */
@@ -15,5 +16,45 @@ describe('orchestrator, datagen and trainer over Kafka with artifacts in MinIO',
     await bus.ensureTopics(ALL_TOPICS);
     // The pod is a Kafka client of its own and reads MinIO with the same settings.
     return new JobHarness(bus, store, storeEnv);
+  });
+});
+
+describe('the orchestrator as its own process over Kafka and MinIO', () => {
+  let harness: JobHarness;
+
+  beforeAll(async () => {
+    const store = createArtifactStoreFromEnv(storeEnv);
+    const bus = new KafkaMessageBus({ brokers: storeEnv.TF_KAFKA_BROKERS.split(','), clientId: 'orchestrator-it-kill', logger: quietLogger, idempotency: new StoreIdempotencyStore(store) });
+    await bus.ensureTopics(ALL_TOPICS);
+    harness = new JobHarness(bus, store, storeEnv);
+    await harness.start();
+    // Only the process below runs the orchestrator.
+    await harness.stopOrchestrator();
+  });
+  afterAll(() => harness?.stop());
+
+  it('kill -9 while a job waits for its approval: the answer sent meanwhile is taken by the next process, the job succeeds', async () => {
+    const first = harness.startOrchestratorProcess(storeEnv);
+    const second: ChildProcess[] = [];
+    try {
+      const jobId = await harness.createJob();
+      const asked = await harness.until(jobId, 'the halfway approval', (s) => (s.approvals.length > 0 && s.controls.length > 0) || s.statuses.some((x) => x.status !== 'running' && x.status !== 'queued' && x.status !== 'validating_files'), 120_000);
+      const [approval] = asked.approvals;
+      expect(approval).toBeDefined();
+      const exited = new Promise((r) => first.once('exit', r));
+      first.kill('SIGKILL');
+      await exited;
+      await harness.answer(jobId, approval.approvalId, 'approve');
+      second.push(harness.startOrchestratorProcess(storeEnv));
+      const done = await harness.until(jobId, 'the end of the job', (s) => s.statuses.some((x) => ['succeeded', 'failed', 'cancelled'].includes(x.status)) && s.controls.length >= 2, 120_000);
+      expect(done.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'succeeded']);
+      expect(done.approvals).toHaveLength(1);
+      expect(done.controls.map((c) => c.action)).toEqual(['pause', 'resume']);
+    } catch (error) {
+      process.stderr.write(harness.output.join(''));
+      throw error;
+    } finally {
+      for (const child of [first, ...second]) if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });

@@ -66,7 +66,9 @@ export class JobEvents implements OnApplicationBootstrap {
       `metrics/${p.runId}/${p.step}`,
     );
     const halfway = inboxKeys.trainingHalfway(p.runId);
-    if (p.step * 2 >= p.totalSteps && !(await this.runner.has(p.jobId, halfway))) {
+    // Progress read late (after a restart) for a run that has already ended asks nothing.
+    const ended = () => this.runner.has(p.jobId, inboxKeys.trainingCompleted(p.runId));
+    if (p.step * 2 >= p.totalSteps && !(await this.runner.has(p.jobId, halfway)) && !(await ended())) {
       await this.runner.deliver(p.jobId, halfway, { step: p.step, totalSteps: p.totalSteps, loss: p.loss });
     }
   }

@@ -25,16 +25,19 @@ export default [
     },
   },
   {
-    // The launchers are the one place that puts services together: embedded mode runs them all in
-    // one process. Everything else keeps to the constraints above.
-    files: ['tools/launcher/**/*.ts'],
+    // Putting services together is the launchers' job (embedded mode runs them all in one process) and
+    // that of integration tests that run several services; service code itself keeps to the rules above.
+    files: ['tools/launcher/**/*.ts', 'apps/*/test/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
         {
           enforceBuildableLibDependency: false,
           allow: ['@tuneforge/gateway', '@tuneforge/orchestrator', '@tuneforge/datagen', '@tuneforge/retrieval', '@tuneforge/trainer', '@tuneforge/evaluator', '@tuneforge/debugger', '@tuneforge/train-pod'],
-          depConstraints: [{ sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] }],
+          depConstraints: [
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
+          ],
         },
       ],
     },

@@ -24,12 +24,9 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 // The scenario puts three services together on one bus, as the embedded launcher does; the services
 // themselves never import each other.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { service as datagen } from '../../datagen/src/service';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { datagenEnvSchema } from '../../datagen/src/config/datagen-config';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { service as trainer } from '../../trainer/src/service';
+import { service as datagen } from '@tuneforge/datagen';
+import { datagenEnvSchema } from '@tuneforge/datagen/src/config/datagen-config';
+import { service as trainer } from '@tuneforge/trainer';
 import { service as orchestrator } from '../src/service';
 
 type Status = PayloadOf<typeof jobLifecycleStatusChangedV1>;

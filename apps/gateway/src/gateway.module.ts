@@ -8,16 +8,20 @@ import type { GatewayConfig } from './config/gateway-config';
 import { OpenAiExceptionFilter } from './errors/openai-exception.filter';
 import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
+import { JobProjectionsHandler } from './jobs/job-projections.handler';
+import { JobsController } from './jobs/jobs.controller';
+import { JobsService } from './jobs/jobs.service';
 import { OpenApiController } from './openapi/openapi.controller';
 import { PingAnswersHandler } from './ping/ping-answers.handler';
 import { PingController } from './ping/ping.controller';
 import { PingRegistry } from './ping/ping-registry';
 
 @Module({
-  controllers: [PingController, PingAnswersHandler, FilesController, OpenApiController],
+  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobProjectionsHandler, OpenApiController],
   providers: [
     PingRegistry,
     FilesService,
+    JobsService,
     {
       provide: ApiKeyRegistry,
       inject: [SERVICE_CONFIG, SERVICE_IDENTITY],

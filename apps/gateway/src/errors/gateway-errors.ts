@@ -2,7 +2,7 @@
  * Failures the gateway reports on purpose. Each carries a code, so the exception filter maps them to
  * HTTP exhaustively, without matching on messages.
  */
-export type GatewayErrorCode = 'INVALID_REQUEST' | 'MISSING_API_KEY' | 'INVALID_API_KEY' | 'NOT_FOUND' | 'UPLOAD_TOO_LARGE' | 'RATE_LIMITED';
+export type GatewayErrorCode = 'INVALID_REQUEST' | 'MISSING_API_KEY' | 'INVALID_API_KEY' | 'NOT_FOUND' | 'UPLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'CONFLICT';
 
 export abstract class GatewayError extends Error {
   abstract readonly code: GatewayErrorCode;
@@ -65,5 +65,17 @@ export class RateLimitedError extends GatewayError {
     readonly retryAfterSeconds: number,
   ) {
     super(`Rate limit reached: ${limitPerMinute} requests per minute for this API key. Try again in ${retryAfterSeconds} s.`);
+  }
+}
+
+/** The request conflicts with what already happened (an approval answered before). */
+export class ConflictError extends GatewayError {
+  override readonly name = 'ConflictError';
+  readonly code = 'CONFLICT';
+  constructor(
+    message: string,
+    readonly param: string | null,
+  ) {
+    super(message);
   }
 }

@@ -31,6 +31,8 @@ function fromGatewayError(error: GatewayError): HttpErrorResponse {
       return envelope(404, 'invalid_request_error', error.message, (error as GatewayError & { param: string | null }).param);
     case 'UPLOAD_TOO_LARGE':
       return envelope(413, 'invalid_request_error', error.message, 'file', 'file_too_large');
+    case 'CONFLICT':
+      return envelope(409, 'invalid_request_error', error.message, (error as GatewayError & { param: string | null }).param, 'conflict');
     case 'RATE_LIMITED': {
       const retryAfter = String((error as GatewayError & { retryAfterSeconds: number }).retryAfterSeconds);
       return envelope(429, 'rate_limit_error', error.message, null, 'rate_limit_exceeded', { 'retry-after': retryAfter });

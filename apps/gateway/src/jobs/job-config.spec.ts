@@ -1,0 +1,33 @@
+import { loadDefaultConfig } from '@tuneforge/contracts';
+import { InvalidRequestError } from '../errors/gateway-errors';
+import { resolveJobConfig } from './job-config';
+
+describe('resolveJobConfig', () => {
+  const defaults = loadDefaultConfig();
+
+  it('keeps the defaults where the request says nothing or auto', () => {
+    const config = resolveJobConfig(defaults, { model: 'tiny-llama', training_file: 'file-a', hyperparameters: { n_epochs: 'auto' } });
+    expect(config).toEqual({ ...defaults, model: { ...defaults.model, base: 'tiny-llama' } });
+  });
+
+  it('maps hyperparameters, seed and extensions', () => {
+    const config = resolveJobConfig(defaults, {
+      model: 'm',
+      training_file: 'file-a',
+      seed: 5,
+      hyperparameters: { n_epochs: 2, batch_size: 3, learning_rate_multiplier: 10 },
+      tuneforge: { data_format: 'openai-chat', agent_tokens: true, approval_policy: { training_halfway: 'approve' }, iteration_budget: 1, synthesis: { enabled: true, samples: 9 } },
+    });
+    expect(config.training).toMatchObject({ epochs: 2, batchSize: 3, microBatchSize: 1, learningRate: defaults.training.learningRate * 10, seed: 5 });
+    expect(config.data).toMatchObject({ format: 'openai-chat', agentTokens: true, seed: 5 });
+    expect(config.approvals.trainingHalfway).toBe('approve');
+    expect(config.iterations.max).toBe(1);
+    expect(config.synthesis).toMatchObject({ enabled: true, samples: 9 });
+  });
+
+  it('names the request field when the result is not a valid configuration', () => {
+    const run = () => resolveJobConfig(defaults, { model: 'm', training_file: 'file-a', tuneforge: { data_format: 'nonsense' } });
+    expect(run).toThrow(InvalidRequestError);
+    expect(run).toThrow(expect.objectContaining({ param: 'tuneforge.data_format' }));
+  });
+});

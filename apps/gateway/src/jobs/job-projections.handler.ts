@@ -1,0 +1,46 @@
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { jobApprovalRequestedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1, type MessageOf } from '@tuneforge/contracts';
+import { ARTIFACT_STORE } from '@tuneforge/service-kit';
+import { ArtifactExistsError, type ArtifactStore } from '@tuneforge/storage';
+import { answerKey, approvalKey, eventKey, statusKey, type AnswerRecord, type EventRecord } from './job-record';
+
+/**
+ * Keeps the jobs' projections in each tenant's store (one consumer group for all gateway instances: they
+ * all read the same store). Every write is create-only under a key the message determines, so a redelivered
+ * message finds its object there and changes nothing.
+ */
+@Controller()
+export class JobProjectionsHandler {
+  constructor(@Inject(ARTIFACT_STORE) private readonly store: ArtifactStore) {}
+
+  @EventPattern(jobLifecycleStatusChangedV1.name)
+  async onStatus(@Payload() message: MessageOf<typeof jobLifecycleStatusChangedV1>): Promise<void> {
+    await this.createOnly(message.tenant, statusKey(message.payload.jobId, message.payload.status), message.payload);
+  }
+
+  @EventPattern(jobLifecycleEventV1.name)
+  async onEvent(@Payload() message: MessageOf<typeof jobLifecycleEventV1>): Promise<void> {
+    const record: EventRecord = { ...message.payload, received_at: Date.now() };
+    await this.createOnly(message.tenant, eventKey(message.payload.jobId, message.payload.id), record);
+  }
+
+  /** A question the policy answers at once is recorded answered by the policy; no human can answer it. */
+  @EventPattern(jobApprovalRequestedV1.name)
+  async onApprovalRequested(@Payload() message: MessageOf<typeof jobApprovalRequestedV1>): Promise<void> {
+    const request = message.payload;
+    if (request.autoAnswer) {
+      const answer: AnswerRecord = { decision: request.autoAnswer, answered_by: 'policy', answered_at: request.created_at };
+      await this.createOnly(message.tenant, answerKey(request.jobId, request.approvalId), answer);
+    }
+    await this.createOnly(message.tenant, approvalKey(request.jobId, request.approvalId), request);
+  }
+
+  private async createOnly(tenant: string, key: string, value: unknown): Promise<void> {
+    try {
+      await this.store.forTenant(tenant).put(key, JSON.stringify(value), { contentType: 'application/json' });
+    } catch (error) {
+      if (!(error instanceof ArtifactExistsError)) throw error;
+    }
+  }
+}

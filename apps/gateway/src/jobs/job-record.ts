@@ -1,0 +1,146 @@
+import {
+  APPROVAL_DECISIONS,
+  JOB_STATUSES,
+  jobApprovalRequestedV1,
+  jobConfigSchema,
+  jobLifecycleEventV1,
+  jobLifecycleStatusChangedV1,
+  jobSpecSchema,
+  type JobStatus,
+  type OpenAiFineTuningJob,
+  type OpenAiFineTuningJobEvent,
+  type TuneforgeJobApproval,
+} from '@tuneforge/contracts';
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * Where the gateway keeps jobs, in each tenant's part of the store (all create-only):
+ *
+ * - `gateway/jobs/<jobId>/job.json`: the accepted request, resolved config and keys (written before the
+ *   job is announced);
+ * - `gateway/jobs/<jobId>/status/<status>.json`: one object per status the job reached (a job reaches each
+ *   status at most once, so a redelivered change finds its object there and changes nothing);
+ * - `gateway/jobs/<jobId>/events/<sha256(event id)>.json`: one object per event id;
+ * - `gateway/jobs/<jobId>/approvals/<approvalId>.json`: each question asked;
+ * - `gateway/jobs/<jobId>/answers/<approvalId>.json`: the first answer given (by a human through the API,
+ *   or the policy's automatic answer).
+ */
+export const JOBS_PREFIX = 'gateway/jobs/';
+export const jobKey = (jobId: string) => `${JOBS_PREFIX}${jobId}/job.json`;
+export const statusPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/status/`;
+export const statusKey = (jobId: string, status: JobStatus) => `${statusPrefix(jobId)}${status}.json`;
+export const eventsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/events/`;
+export const eventKey = (jobId: string, eventId: string) => `${eventsPrefix(jobId)}${createHash('sha256').update(eventId).digest('hex')}.json`;
+export const approvalsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/approvals/`;
+export const approvalKey = (jobId: string, approvalId: string) => `${approvalsPrefix(jobId)}${approvalId}.json`;
+export const answerKey = (jobId: string, approvalId: string) => `${JOBS_PREFIX}${jobId}/answers/${approvalId}.json`;
+
+const TIME_DIGITS = 9;
+const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** `ftjob-` + base-36 creation time + randomness: ids sort by creation time, which list cursors rely on. */
+export function newJobId(now: number = Date.now()): string {
+  const random = [...randomBytes(16)].map((byte) => ALPHABET[byte % ALPHABET.length]).join('');
+  return `ftjob-${now.toString(36).padStart(TIME_DIGITS, '0')}${random}`;
+}
+
+export const jobIdSchema = z.string().regex(/^ftjob-[a-z0-9]{1,64}$/);
+
+export const jobRecordSchema = z.object({
+  id: z.string(),
+  created_at: z.number().int(),
+  spec: jobSpecSchema,
+  config: jobConfigSchema,
+  files: z.object({ training: z.string(), validation: z.string().optional() }),
+  model: z.string(),
+});
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+export const statusRecordSchema = jobLifecycleStatusChangedV1.payload;
+export type StatusRecord = z.infer<typeof statusRecordSchema>;
+export const eventRecordSchema = jobLifecycleEventV1.payload.extend({ received_at: z.number() });
+export type EventRecord = z.infer<typeof eventRecordSchema>;
+export const approvalRecordSchema = jobApprovalRequestedV1.payload;
+export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
+export const answerRecordSchema = z.object({
+  decision: z.enum(APPROVAL_DECISIONS),
+  answered_by: z.enum(['human', 'policy']),
+  answered_at: z.number().int(),
+  comment: z.string().optional(),
+  edits: z.record(z.string(), z.unknown()).optional(),
+});
+export type AnswerRecord = z.infer<typeof answerRecordSchema>;
+
+const rank = (status: JobStatus) => JOB_STATUSES.indexOf(status);
+
+/** The latest status: statuses only move forward, so the furthest one reached is the current one. */
+export function currentStatus(statuses: StatusRecord[]): StatusRecord | undefined {
+  return [...statuses].sort((a, b) => rank(a.status) - rank(b.status)).at(-1);
+}
+
+const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export function toOpenAiJob(record: JobRecord, statuses: StatusRecord[]): OpenAiFineTuningJob {
+  const status = currentStatus(statuses);
+  const hp = record.spec.hyperparameters ?? {};
+  return {
+    id: record.id,
+    object: 'fine_tuning.job',
+    created_at: record.created_at,
+    finished_at: status && TERMINAL.includes(status.status) ? status.changed_at : null,
+    model: record.spec.model,
+    fine_tuned_model: status?.fine_tuned_model ?? null,
+    organization_id: 'org-tuneforge',
+    status: status?.status ?? 'validating_files',
+    training_file: record.spec.training_file,
+    validation_file: record.spec.validation_file ?? null,
+    hyperparameters: {
+      n_epochs: hp.n_epochs ?? 'auto',
+      batch_size: hp.batch_size ?? 'auto',
+      learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto',
+    },
+    result_files: status?.result_files ?? [],
+    trained_tokens: null,
+    error: status?.error ?? null,
+    seed: record.config.training.seed,
+    suffix: record.spec.suffix ?? null,
+    metadata: record.spec.metadata ?? null,
+    estimated_finish: null,
+    integrations: [],
+  };
+}
+
+/** Newest first, as OpenAI lists them: by event time, then by arrival, then by id. */
+export function sortEventsNewestFirst(events: EventRecord[]): EventRecord[] {
+  return [...events].sort((a, b) => b.created_at - a.created_at || b.received_at - a.received_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+export function toOpenAiEvent(event: EventRecord): OpenAiFineTuningJobEvent {
+  return { id: event.id, object: 'fine_tuning.job.event', created_at: event.created_at, level: event.level, message: event.message, type: event.type, data: event.data };
+}
+
+export function toApproval(request: ApprovalRecord, answer: AnswerRecord | undefined): TuneforgeJobApproval {
+  return {
+    id: request.approvalId,
+    object: 'fine_tuning.job.approval',
+    job_id: request.jobId,
+    stage: request.stage,
+    question: request.question,
+    options: request.options,
+    context: request.context,
+    created_at: request.created_at,
+    status: answer ? 'answered' : 'pending',
+    decision: answer?.decision ?? null,
+    answered_by: answer?.answered_by ?? null,
+    answered_at: answer?.answered_at ?? null,
+  };
+}
+
+/** A page after a cursor (exclusive); an unknown cursor gives an empty page. */
+export function page<T extends { id: string }>(items: T[], after: string | undefined, limit: number) {
+  const start = after === undefined ? 0 : items.findIndex((item) => item.id === after) + 1;
+  const rest = after !== undefined && start === 0 ? [] : items.slice(start);
+  const data = rest.slice(0, limit);
+  return { object: 'list' as const, data, has_more: rest.length > limit, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+}

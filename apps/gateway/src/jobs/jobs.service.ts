@@ -1,0 +1,236 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  answerApprovalBodySchema,
+  createMessage,
+  fileIdSchema,
+  jobApprovalAnsweredV1,
+  jobControlRequestedV1,
+  jobLifecycleCreatedV1,
+  jobSpecSchema,
+  loadDefaultConfig,
+  type AnswerApprovalBody,
+  type JobConfig,
+  type JobControlAction,
+  type ListFineTuningEventsQuery,
+  type ListFineTuningJobsQuery,
+  type OpenAiFineTuningJob,
+  type OpenAiFineTuningJobEvent,
+  type OpenAiList,
+  type TuneforgeJobApproval,
+} from '@tuneforge/contracts';
+import type { MessageBus } from '@tuneforge/messaging';
+import { ARTIFACT_STORE, MESSAGE_BUS } from '@tuneforge/service-kit';
+import { ArtifactExistsError, ArtifactNotFoundError, openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import type { z } from 'zod';
+import { ConflictError, InvalidRequestError, ObjectNotFoundError } from '../errors/gateway-errors';
+import { fileContentKey, fileRecordKey, fileRecordSchema } from '../files/file-record';
+import { validateRequest } from '../http/validate';
+import { resolveJobConfig } from './job-config';
+import {
+  answerKey,
+  answerRecordSchema,
+  approvalKey,
+  approvalRecordSchema,
+  approvalsPrefix,
+  eventRecordSchema,
+  eventsPrefix,
+  jobIdSchema,
+  jobKey,
+  jobRecordSchema,
+  JOBS_PREFIX,
+  newJobId,
+  page,
+  sortEventsNewestFirst,
+  statusPrefix,
+  statusRecordSchema,
+  toApproval,
+  toOpenAiEvent,
+  toOpenAiJob,
+  type AnswerRecord,
+  type JobRecord,
+} from './job-record';
+
+/** Fields of a job object the server sets; a create request carrying one is refused naming it. */
+export const SERVER_OWNED_JOB_FIELDS = [
+  'id',
+  'object',
+  'created_at',
+  'finished_at',
+  'fine_tuned_model',
+  'organization_id',
+  'status',
+  'result_files',
+  'trained_tokens',
+  'error',
+  'estimated_finish',
+  'tenant',
+] as const;
+
+/** Base models are committed model artifacts at `models/<name>/` in the tenant's store; `model` is `<name>`. */
+export const MODELS_PREFIX = 'models/';
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** OpenAI's fine-tuning jobs over the orchestrator's topics; state comes from the projections in the store. */
+@Injectable()
+export class JobsService {
+  private defaults?: JobConfig;
+
+  constructor(
+    @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+  ) {}
+
+  async create(tenant: string, body: unknown): Promise<OpenAiFineTuningJob> {
+    const spec = validateRequest(jobSpecSchema, body, { serverOwned: SERVER_OWNED_JOB_FIELDS });
+    const store = this.store.forTenant(tenant);
+    const training = await this.requireFile(store, spec.training_file, 'training_file');
+    const validation = spec.validation_file ? await this.requireFile(store, spec.validation_file, 'validation_file') : undefined;
+    const model = await this.requireModel(store, spec.model);
+    this.defaults ??= loadDefaultConfig();
+    const config = resolveJobConfig(this.defaults, spec);
+    const id = newJobId();
+    const record: JobRecord = {
+      id,
+      created_at: Math.floor(Date.now() / 1000),
+      spec,
+      config,
+      files: validation ? { training, validation } : { training },
+      model,
+    };
+    await store.put(jobKey(id), JSON.stringify(record), { contentType: 'application/json' });
+    await this.bus.publish(
+      jobLifecycleCreatedV1,
+      createMessage(jobLifecycleCreatedV1, { jobId: id, spec, config, files: record.files, model }, { correlationId: id, tenant }),
+    );
+    return toOpenAiJob(record, []);
+  }
+
+  async list(tenant: string, query: ListFineTuningJobsQuery): Promise<OpenAiList<OpenAiFineTuningJob>> {
+    const store = this.store.forTenant(tenant);
+    const ids: string[] = [];
+    for await (const { key } of store.list(JOBS_PREFIX)) {
+      const id = /^gateway\/jobs\/([^/]+)\/job\.json$/.exec(key)?.[1];
+      if (id) ids.push(id);
+    }
+    // Ids sort by creation time: newest first, the cursor a comparison, only the page's jobs are read.
+    ids.sort().reverse();
+    const after = query.after;
+    const candidates = after ? ids.filter((id) => id < after) : ids;
+    const data: OpenAiFineTuningJob[] = [];
+    for (const id of candidates.slice(0, query.limit)) data.push(await this.retrieve(tenant, id));
+    return { object: 'list', data, has_more: candidates.length > query.limit, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+  }
+
+  async retrieve(tenant: string, id: string): Promise<OpenAiFineTuningJob> {
+    const store = this.store.forTenant(tenant);
+    const record = await this.requireJob(store, id);
+    return toOpenAiJob(record, await this.readAll(store, statusPrefix(id), statusRecordSchema));
+  }
+
+  async events(tenant: string, id: string, query: ListFineTuningEventsQuery): Promise<OpenAiList<OpenAiFineTuningJobEvent>> {
+    const store = this.store.forTenant(tenant);
+    await this.requireJob(store, id);
+    const events = sortEventsNewestFirst(await this.readAll(store, eventsPrefix(id), eventRecordSchema)).map(toOpenAiEvent);
+    return page(events, query.after, query.limit);
+  }
+
+  /** Every event so far, oldest first (for streams). */
+  async eventsOldestFirst(tenant: string, id: string): Promise<OpenAiFineTuningJobEvent[]> {
+    const store = this.store.forTenant(tenant);
+    await this.requireJob(store, id);
+    return sortEventsNewestFirst(await this.readAll(store, eventsPrefix(id), eventRecordSchema)).reverse().map(toOpenAiEvent);
+  }
+
+  async control(tenant: string, id: string, action: JobControlAction): Promise<OpenAiFineTuningJob> {
+    await this.requireJob(this.store.forTenant(tenant), id);
+    await this.bus.publish(jobControlRequestedV1, createMessage(jobControlRequestedV1, { jobId: id, action }, { correlationId: id, tenant }));
+    return this.retrieve(tenant, id);
+  }
+
+  async approvals(tenant: string, id: string): Promise<OpenAiList<TuneforgeJobApproval>> {
+    const store = this.store.forTenant(tenant);
+    await this.requireJob(store, id);
+    const requests = (await this.readAll(store, approvalsPrefix(id), approvalRecordSchema)).sort((a, b) => a.created_at - b.created_at || (a.approvalId < b.approvalId ? -1 : 1));
+    const data: TuneforgeJobApproval[] = [];
+    for (const request of requests) data.push(toApproval(request, await this.readOne(store, answerKey(id, request.approvalId), answerRecordSchema)));
+    return page(data, undefined, data.length);
+  }
+
+  /**
+   * The first answer wins: it is recorded create-only, then sent to the orchestrator. A second answer (the
+   * same or another decision, or to a question the policy already answered) is a 409.
+   */
+  async answer(tenant: string, id: string, approvalId: string, body: unknown): Promise<TuneforgeJobApproval> {
+    const store = this.store.forTenant(tenant);
+    await this.requireJob(store, id);
+    const request = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(approvalId) ? await this.readOne(store, approvalKey(id, approvalId), approvalRecordSchema) : undefined;
+    if (!request) throw new ObjectNotFoundError('approval', approvalId, 'approval_id');
+    const answer: AnswerApprovalBody = validateRequest(answerApprovalBodySchema, body);
+    if (!request.options.includes(answer.decision)) {
+      throw new InvalidRequestError(`Invalid value for 'decision': this question's options are ${request.options.join(', ')}.`, 'decision');
+    }
+    const recorded: AnswerRecord = { decision: answer.decision, answered_by: 'human', answered_at: Math.floor(Date.now() / 1000), ...(answer.comment ? { comment: answer.comment } : {}), ...(answer.edits ? { edits: answer.edits } : {}) };
+    try {
+      await store.put(answerKey(id, approvalId), JSON.stringify(recorded), { contentType: 'application/json' });
+    } catch (error) {
+      if (error instanceof ArtifactExistsError) throw new ConflictError(`Approval ${approvalId} has already been answered.`, 'approval_id');
+      throw error;
+    }
+    await this.bus.publish(
+      jobApprovalAnsweredV1,
+      createMessage(
+        jobApprovalAnsweredV1,
+        { approvalId, jobId: id, decision: answer.decision, answeredBy: 'human', ...(answer.comment ? { comment: answer.comment } : {}), ...(answer.edits ? { edits: answer.edits } : {}) },
+        { correlationId: id, tenant },
+      ),
+    );
+    return toApproval(request, recorded);
+  }
+
+  private async requireJob(store: ArtifactStore, id: string): Promise<JobRecord> {
+    const record = jobIdSchema.safeParse(id).success ? await this.readOne(store, jobKey(id), jobRecordSchema) : undefined;
+    if (!record) throw new ObjectNotFoundError('fine_tuning.job', id);
+    return record;
+  }
+
+  /** The tenant-relative key of an uploaded file's bytes; unknown (or another tenant's) files name the param. */
+  private async requireFile(store: ArtifactStore, fileId: string, param: string): Promise<string> {
+    const record = fileIdSchema.safeParse(fileId).success ? await this.readOne(store, fileRecordKey(fileId), fileRecordSchema) : undefined;
+    if (!record) throw new InvalidRequestError(`Invalid ${param}: no such file: ${fileId}`, param);
+    if (record.purpose !== 'fine-tune') throw new InvalidRequestError(`Invalid ${param}: ${fileId} was not uploaded with purpose 'fine-tune'.`, param);
+    return fileContentKey(fileId);
+  }
+
+  private async requireModel(store: ArtifactStore, name: string): Promise<string> {
+    const prefix = `${MODELS_PREFIX}${name}`;
+    if (MODEL_NAME.test(name)) {
+      try {
+        const artifact = await openArtifact(store, prefix);
+        if (artifact.manifest.kind === 'model') return prefix;
+      } catch {
+        // not a committed model artifact: the same answer as no model at all
+      }
+    }
+    throw new ObjectNotFoundError('model', name, 'model');
+  }
+
+  private async readOne<T>(store: ArtifactStore, key: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    try {
+      return await store.getJson(key, schema);
+    } catch (error) {
+      if (error instanceof ArtifactNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  private async readAll<T>(store: ArtifactStore, prefix: string, schema: z.ZodType<T>): Promise<T[]> {
+    const keys: string[] = [];
+    for await (const { key } of store.list(prefix)) if (key.endsWith('.json')) keys.push(key);
+    const out: T[] = [];
+    for (const key of keys) {
+      const value = await this.readOne(store, key, schema);
+      if (value !== undefined) out.push(value);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { APPROVAL_DECISIONS, type ApprovalDecision } from '../topics/job.approval.requested.v1';
+import type { JobStatus } from '../topics/job.lifecycle.status-changed.v1';
+
+/** OpenAI's `fine_tuning.job` object (the fields the official SDK reads), as the gateway answers it. */
+export interface OpenAiFineTuningJob {
+  id: string;
+  object: 'fine_tuning.job';
+  created_at: number;
+  finished_at: number | null;
+  model: string;
+  fine_tuned_model: string | null;
+  organization_id: string;
+  status: JobStatus;
+  training_file: string;
+  validation_file: string | null;
+  hyperparameters: { n_epochs: number | 'auto'; batch_size: number | 'auto'; learning_rate_multiplier: number | 'auto' };
+  result_files: string[];
+  trained_tokens: number | null;
+  error: { code: string; message: string; param: string | null } | null;
+  seed: number;
+  suffix: string | null;
+  metadata: Record<string, string> | null;
+  estimated_finish: number | null;
+  integrations: [];
+}
+
+/** OpenAI's `fine_tuning.job.event` object. */
+export interface OpenAiFineTuningJobEvent {
+  id: string;
+  object: 'fine_tuning.job.event';
+  created_at: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  type: 'message' | 'metrics';
+  data: Record<string, unknown> | null;
+}
+
+/** Tuneforge extension: a question the job's workflow asks (`GET /v1/fine_tuning/jobs/{id}/approvals`). */
+export interface TuneforgeJobApproval {
+  id: string;
+  object: 'fine_tuning.job.approval';
+  job_id: string;
+  stage: string;
+  question: string;
+  options: ApprovalDecision[];
+  context: Record<string, unknown>;
+  created_at: number;
+  status: 'pending' | 'answered';
+  decision: ApprovalDecision | null;
+  answered_by: 'human' | 'policy' | null;
+  answered_at: number | null;
+}
+
+const limit = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1).max(100);
+
+/** Query of `GET /v1/fine_tuning/jobs`. */
+export const listFineTuningJobsQuerySchema = z.object({ after: z.string().min(1).optional(), limit: limit.default(20) }).strict();
+export type ListFineTuningJobsQuery = z.infer<typeof listFineTuningJobsQuerySchema>;
+
+/** Query of `GET /v1/fine_tuning/jobs/{id}/events`; `stream=true` answers server-sent events. */
+export const listFineTuningEventsQuerySchema = z
+  .object({ after: z.string().min(1).optional(), limit: limit.default(20), stream: z.enum(['true', 'false']).optional() })
+  .strict();
+export type ListFineTuningEventsQuery = z.infer<typeof listFineTuningEventsQuerySchema>;
+
+/** Body of `POST /v1/fine_tuning/jobs/{id}/approvals/{approvalId}`. */
+export const answerApprovalBodySchema = z
+  .object({
+    decision: z.enum(APPROVAL_DECISIONS),
+    comment: z.string().max(4000).optional(),
+    edits: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type AnswerApprovalBody = z.infer<typeof answerApprovalBodySchema>;

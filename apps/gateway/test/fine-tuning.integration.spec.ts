@@ -1,0 +1,186 @@
+import { service as datagen } from '@tuneforge/datagen';
+import { service as orchestrator } from '@tuneforge/orchestrator';
+import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/service-kit';
+import { ArtifactWriter, FilesystemArtifactStore, openArtifact } from '@tuneforge/storage';
+import { createLogger } from '@tuneforge/telemetry';
+import { service as trainer } from '@tuneforge/trainer';
+import { createReadStream, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import OpenAI from 'openai';
+import { service as gateway } from '../src/service';
+import { KEY_A, KEY_B } from './gateway-harness';
+
+const TINY_MODEL_DIR = resolve(__dirname, '../../../tools/tiny-model/models/tiny-llama');
+const TRAINER_FIXTURES = resolve(__dirname, '../../trainer/test/fixtures');
+const TENANT_A = 'tenant-a';
+
+const terminal = ['succeeded', 'failed', 'cancelled'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Gateway, orchestrator, datagen and trainer over the in-process bus and a filesystem store, driven with the
+ * official `openai` SDK as a user would: upload, create, follow, approve the halfway question, succeed.
+ */
+describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator + datagen + trainer)', () => {
+  let deployment: EmbeddedDeployment;
+  let url: string;
+  let a: OpenAI;
+  let b: OpenAI;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tf-gateway-jobs-'));
+    const store = new FilesystemArtifactStore(dir);
+    // Base models are committed model artifacts at models/<name>/ in the tenant's store.
+    const writer = await ArtifactWriter.begin(store.forTenant(TENANT_A), 'models/tiny-llama', { kind: 'model', metadata: { name: 'tiny-llama' } });
+    for (const file of readdirSync(TINY_MODEL_DIR)) await writer.addFile(file, createReadStream(join(TINY_MODEL_DIR, file)));
+    await writer.commit();
+    deployment = await startEmbeddedDeployment([gateway, orchestrator, datagen, trainer], {
+      store,
+      logger: createLogger('gateway-jobs-test', { level: 'warn' }),
+      host: '127.0.0.1',
+      basePort: 0,
+      env: {
+        TF_API_KEYS: `${KEY_A}:${TENANT_A},${KEY_B}:tenant-b`,
+        TF_RATE_LIMIT_PER_MINUTE: '100000',
+        TF_TRAIN_POD_THREADS: '1',
+        TF_TRAIN_POD_LOGS: 'false',
+        TF_TRAIN_POD_ENV: JSON.stringify({ TF_STORAGE_DRIVER: 'filesystem', TF_ARTIFACT_DIR: dir }),
+      },
+    });
+    url = deployment.apps.get('gateway')!.url;
+    a = new OpenAI({ apiKey: KEY_A, baseURL: `${url}/v1`, maxRetries: 0 });
+    b = new OpenAI({ apiKey: KEY_B, baseURL: `${url}/v1`, maxRetries: 0 });
+  });
+
+  afterAll(() => deployment?.close());
+
+  const upload = (name: string) => a.files.create({ file: createReadStream(join(TRAINER_FIXTURES, name)), purpose: 'fine-tune' });
+
+  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(300);
+    }
+  }
+
+  const api = (path: string, init: RequestInit = {}, key = KEY_A) =>
+    fetch(`${url}/v1${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+
+  it('runs a job to succeeded: halfway approval answered through the API, events paginated, other tenants see nothing', async () => {
+    const training = await upload('train.jsonl');
+    const validation = await upload('validation.jsonl');
+    const created = await a.fineTuning.jobs.create({
+      model: 'tiny-llama',
+      training_file: training.id,
+      validation_file: validation.id,
+      hyperparameters: { n_epochs: 6, batch_size: 1, learning_rate_multiplier: 10 },
+      seed: 3,
+      metadata: { purpose: 'integration' },
+    });
+    expect(created).toMatchObject({
+      object: 'fine_tuning.job',
+      model: 'tiny-llama',
+      status: 'validating_files',
+      training_file: training.id,
+      validation_file: validation.id,
+      fine_tuned_model: null,
+      result_files: [],
+      error: null,
+      seed: 3,
+      metadata: { purpose: 'integration' },
+      hyperparameters: { n_epochs: 6, batch_size: 1, learning_rate_multiplier: 10 },
+    });
+    expect(created.id).toMatch(/^ftjob-/);
+    expect(await a.fineTuning.jobs.retrieve(created.id)).toMatchObject({ id: created.id });
+
+    // Another tenant: the job does not exist.
+    await expect(b.fineTuning.jobs.retrieve(created.id)).rejects.toMatchObject({ status: 404 });
+    await expect(b.fineTuning.jobs.cancel(created.id)).rejects.toMatchObject({ status: 404 });
+    expect((await api(`/fine_tuning/jobs/${created.id}/approvals`, {}, KEY_B)).status).toBe(404);
+    expect((await b.fineTuning.jobs.list()).data.map((j) => j.id)).not.toContain(created.id);
+    expect((await a.fineTuning.jobs.list()).data.map((j) => j.id)).toContain(created.id);
+
+    const approval = await until('the halfway approval', async () => {
+      const job = await a.fineTuning.jobs.retrieve(created.id);
+      if (terminal.includes(job.status)) throw new Error(`the job ended before asking: ${JSON.stringify(job)}`);
+      const list = (await (await api(`/fine_tuning/jobs/${created.id}/approvals`)).json()) as { data: Array<{ id: string; status: string; stage: string; options: string[] }> };
+      return list.data.find((x) => x.status === 'pending');
+    });
+    expect(approval).toMatchObject({ stage: 'training_halfway', options: ['approve', 'reject'] });
+    expect((await a.fineTuning.jobs.retrieve(created.id)).status).toBe('running');
+
+    // A decision that is not an option names the field; the first answer counts, a second one is a 409.
+    const bad = await api(`/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'maybe' }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('decision');
+    const answered = await api(`/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'approve' }) });
+    expect(answered.status).toBe(200);
+    expect(await answered.json()).toMatchObject({ id: approval.id, status: 'answered', decision: 'approve', answered_by: 'human' });
+    const again = await api(`/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'reject' }) });
+    expect(again.status).toBe(409);
+
+    const done = await until('the end of the job', async () => {
+      const job = await a.fineTuning.jobs.retrieve(created.id);
+      return terminal.includes(job.status) ? job : undefined;
+    });
+    if (done.status !== 'succeeded') throw new Error(`expected success: ${JSON.stringify(done)}`);
+    expect(done.fine_tuned_model).toMatch(new RegExp(`^jobs/${created.id}/training/run-[0-9a-f]+/merged$`));
+    expect(done.finished_at).toEqual(expect.any(Number));
+    expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT_A), done.fine_tuned_model!)).manifest.kind).toBe('model');
+
+    // Events: newest first, in pages of 3 following `after`, the same as one big page.
+    const all = await until('the final event', async () => {
+      const page = await a.fineTuning.jobs.listEvents(created.id, { limit: 100 });
+      return page.data.some((e) => e.message.startsWith('The job ')) ? page.data : undefined;
+    });
+    const paged: string[] = [];
+    let pageCount = 0;
+    for await (const event of a.fineTuning.jobs.listEvents(created.id, { limit: 3 })) {
+      paged.push(event.id);
+      if (paged.length % 3 === 1) pageCount++;
+    }
+    expect(paged).toEqual(all.map((e) => e.id));
+    expect(pageCount).toBeGreaterThan(2);
+    const first = await a.fineTuning.jobs.listEvents(created.id, { limit: 3 });
+    expect(first.has_more).toBe(true);
+    expect(first.data).toHaveLength(3);
+    const createdAt = all.map((e) => e.created_at);
+    expect(createdAt).toEqual([...createdAt].sort((x, y) => y - x));
+    expect(all.some((e) => e.type === 'metrics')).toBe(true);
+    expect(all.filter((e) => e.message.startsWith('Continuing was approved'))).toHaveLength(1);
+
+    // The stream replays every event, oldest first, and ends once the job has ended.
+    const stream = await (await api(`/fine_tuning/jobs/${created.id}/events?stream=true`)).text();
+    const streamed = stream
+      .split('\n\n')
+      .filter((chunk) => chunk.startsWith('data: {'))
+      .map((chunk) => (JSON.parse(chunk.slice(6)) as { id: string }).id);
+    expect(streamed).toEqual([...all.map((e) => e.id)].reverse());
+    expect(stream.trim().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('refuses bad creates naming the field: wrong types, server-owned fields, unknown files and models', async () => {
+    const training = await upload('train.jsonl');
+    const expectParam = async (body: Record<string, unknown>, status: number, param: string) => {
+      const response = await api('/fine_tuning/jobs', { method: 'POST', body: JSON.stringify(body) });
+      const json = (await response.json()) as { error: { param: string; type: string } };
+      expect({ status: response.status, param: json.error.param }).toEqual({ status, param });
+    };
+    await expectParam({ model: 'tiny-llama', training_file: training.id, hyperparameters: { n_epochs: 'many' } }, 400, 'hyperparameters.n_epochs');
+    await expectParam({ model: 'tiny-llama', training_file: training.id, status: 'succeeded' }, 400, 'status');
+    await expectParam({ model: 'tiny-llama', training_file: training.id, tuneforge: { colour: 'red' } }, 400, 'tuneforge.colour');
+    await expectParam({ model: 'tiny-llama', training_file: 'file-doesnotexist' }, 400, 'training_file');
+    await expectParam({ model: 'tiny-llama', training_file: training.id, validation_file: 'file-nope' }, 400, 'validation_file');
+    await expectParam({ model: 'no-such-model', training_file: training.id }, 404, 'model');
+    // Another tenant's file is as unknown as no file.
+    const other = await b.files.create({ file: createReadStream(join(TRAINER_FIXTURES, 'train.jsonl')), purpose: 'fine-tune' });
+    await expectParam({ model: 'tiny-llama', training_file: other.id }, 400, 'training_file');
+    await expect(a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, hyperparameters: { batch_size: -1 } })).rejects.toMatchObject({ status: 400, param: 'hyperparameters.batch_size' });
+    await expect(a.fineTuning.jobs.retrieve('ftjob-doesnotexist')).rejects.toMatchObject({ status: 404 });
+  });
+});

@@ -133,6 +133,16 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     expect(done.finished_at).toEqual(expect.any(Number));
     expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT_A), done.fine_tuned_model!)).manifest.kind).toBe('model');
 
+    // Checkpoints: at least the last step's, newest first, with OpenAI's metrics fields.
+    const checkpoints = await until('the checkpoints', async () => {
+      const list = await a.fineTuning.jobs.checkpoints.list(created.id);
+      return list.data.length > 0 ? list.data : undefined;
+    });
+    expect(checkpoints[0]).toMatchObject({ object: 'fine_tuning.job.checkpoint', fine_tuning_job_id: created.id, metrics: { step: checkpoints[0].step_number } });
+    expect(checkpoints[0].id).toMatch(/^ftckpt-/);
+    expect(checkpoints.map((c) => c.step_number)).toEqual([...checkpoints.map((c) => c.step_number)].sort((x, y) => y - x));
+    await expect(b.fineTuning.jobs.checkpoints.list(created.id)).rejects.toMatchObject({ status: 404 });
+
     // Events: newest first, in pages of 3 following `after`, the same as one big page.
     const all = await until('the final event', async () => {
       const page = await a.fineTuning.jobs.listEvents(created.id, { limit: 100 });
@@ -162,6 +172,22 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
       .map((chunk) => (JSON.parse(chunk.slice(6)) as { id: string }).id);
     expect(streamed).toEqual([...all.map((e) => e.id)].reverse());
     expect(stream.trim().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('a cancel while the job waits for its approval ends it cancelled', async () => {
+    const training = await upload('train.jsonl');
+    const job = await a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, hyperparameters: { n_epochs: 6, batch_size: 1 } });
+    await until('the halfway approval', async () => {
+      const list = (await (await api(`/fine_tuning/jobs/${job.id}/approvals`)).json()) as { data: unknown[] };
+      return list.data.length > 0 ? list.data : undefined;
+    });
+    expect(await a.fineTuning.jobs.cancel(job.id)).toMatchObject({ id: job.id, object: 'fine_tuning.job' });
+    const done = await until('the end of the job', async () => {
+      const current = await a.fineTuning.jobs.retrieve(job.id);
+      return terminal.includes(current.status) ? current : undefined;
+    });
+    expect(done.status).toBe('cancelled');
+    expect(done.fine_tuned_model).toBeNull();
   });
 
   it('refuses bad creates naming the field: wrong types, server-owned fields, unknown files and models', async () => {

@@ -1,9 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { jobApprovalRequestedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1, type MessageOf } from '@tuneforge/contracts';
+import { jobApprovalRequestedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1, trainingCheckpointSavedV1, type MessageOf } from '@tuneforge/contracts';
 import { ARTIFACT_STORE } from '@tuneforge/service-kit';
 import { ArtifactExistsError, type ArtifactStore } from '@tuneforge/storage';
-import { answerKey, approvalKey, eventKey, statusKey, type AnswerRecord, type EventRecord } from './job-record';
+import { answerKey, approvalKey, checkpointKey, eventKey, statusKey, type AnswerRecord, type CheckpointRecord, type EventRecord } from './job-record';
 
 /**
  * Keeps the jobs' projections in each tenant's store (one consumer group for all gateway instances: they
@@ -23,6 +23,12 @@ export class JobProjectionsHandler {
   async onEvent(@Payload() message: MessageOf<typeof jobLifecycleEventV1>): Promise<void> {
     const record: EventRecord = { ...message.payload, received_at: Date.now() };
     await this.createOnly(message.tenant, eventKey(message.payload.jobId, message.payload.id), record);
+  }
+
+  @EventPattern(trainingCheckpointSavedV1.name)
+  async onCheckpoint(@Payload() message: MessageOf<typeof trainingCheckpointSavedV1>): Promise<void> {
+    const record: CheckpointRecord = { ...message.payload, created_at: Math.floor(Date.parse(message.createdAt) / 1000) || Math.floor(Date.now() / 1000) };
+    await this.createOnly(message.tenant, checkpointKey(message.payload.jobId, message.payload.runId, message.payload.step), record);
   }
 
   /** A question the policy answers at once is recorded answered by the policy; no human can answer it. */

@@ -6,8 +6,10 @@ import {
   jobLifecycleEventV1,
   jobLifecycleStatusChangedV1,
   jobSpecSchema,
+  trainingCheckpointSavedV1,
   type JobStatus,
   type OpenAiFineTuningJob,
+  type OpenAiFineTuningJobCheckpoint,
   type OpenAiFineTuningJobEvent,
   type TuneforgeJobApproval,
 } from '@tuneforge/contracts';
@@ -23,6 +25,7 @@ import { z } from 'zod';
  *   status at most once, so a redelivered change finds its object there and changes nothing);
  * - `gateway/jobs/<jobId>/events/<sha256(event id)>.json`: one object per event id;
  * - `gateway/jobs/<jobId>/approvals/<approvalId>.json`: each question asked;
+ * - `gateway/jobs/<jobId>/checkpoints/<runId>-<step>.json`: each checkpoint the run saved;
  * - `gateway/jobs/<jobId>/answers/<approvalId>.json`: the first answer given (by a human through the API,
  *   or the policy's automatic answer).
  */
@@ -34,6 +37,9 @@ export const eventsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/events/`;
 export const eventKey = (jobId: string, eventId: string) => `${eventsPrefix(jobId)}${createHash('sha256').update(eventId).digest('hex')}.json`;
 export const approvalsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/approvals/`;
 export const approvalKey = (jobId: string, approvalId: string) => `${approvalsPrefix(jobId)}${approvalId}.json`;
+export const checkpointsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/checkpoints/`;
+/** Keyed by run and step: a redelivered (or re-sent after a restart) checkpoint of a step changes nothing. */
+export const checkpointKey = (jobId: string, runId: string, step: number) => `${checkpointsPrefix(jobId)}${runId}-${String(step).padStart(10, '0')}.json`;
 export const answerKey = (jobId: string, approvalId: string) => `${JOBS_PREFIX}${jobId}/answers/${approvalId}.json`;
 
 const TIME_DIGITS = 9;
@@ -63,6 +69,24 @@ export const eventRecordSchema = jobLifecycleEventV1.payload.extend({ received_a
 export type EventRecord = z.infer<typeof eventRecordSchema>;
 export const approvalRecordSchema = jobApprovalRequestedV1.payload;
 export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
+export const checkpointRecordSchema = trainingCheckpointSavedV1.payload.extend({ created_at: z.number().int() });
+export type CheckpointRecord = z.infer<typeof checkpointRecordSchema>;
+
+/** Newest (highest step) first, as OpenAI lists them. */
+export function toOpenAiCheckpoints(records: CheckpointRecord[]): OpenAiFineTuningJobCheckpoint[] {
+  return [...records]
+    .sort((a, b) => b.step - a.step || b.created_at - a.created_at)
+    .map((record) => ({
+      id: `ftckpt-${createHash('sha256').update(`${record.runId}/${record.step}`).digest('hex').slice(0, 24)}`,
+      object: 'fine_tuning.job.checkpoint',
+      created_at: record.created_at,
+      fine_tuned_model_checkpoint: record.artifact,
+      fine_tuning_job_id: record.jobId,
+      step_number: record.step,
+      metrics: record.metrics as Record<string, number>,
+    }));
+}
+
 export const answerRecordSchema = z.object({
   decision: z.enum(APPROVAL_DECISIONS),
   answered_by: z.enum(['human', 'policy']),

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { listFineTuningEventsQuerySchema, listFineTuningJobsQuerySchema } from '@tuneforge/contracts';
+import { listFineTuningCheckpointsQuerySchema, listFineTuningEventsQuerySchema, listFineTuningJobsQuerySchema } from '@tuneforge/contracts';
 import type { ServerResponse } from 'node:http';
 import { Tenant } from '../auth/tenant.decorator';
 import { validateRequest } from '../http/validate';
@@ -39,6 +39,11 @@ export class JobsController {
     const body = JSON.stringify(await this.jobs.events(tenant, id, parsed));
     response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     response.end(body);
+  }
+
+  @Get(':id/checkpoints')
+  checkpoints(@Tenant() tenant: string, @Param('id') id: string, @Query() query: Record<string, unknown>) {
+    return this.jobs.checkpoints(tenant, id, validateRequest(listFineTuningCheckpointsQuerySchema, query));
   }
 
   @Post(':id/cancel')

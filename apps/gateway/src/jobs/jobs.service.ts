@@ -11,9 +11,11 @@ import {
   type AnswerApprovalBody,
   type JobConfig,
   type JobControlAction,
+  type ListFineTuningCheckpointsQuery,
   type ListFineTuningEventsQuery,
   type ListFineTuningJobsQuery,
   type OpenAiFineTuningJob,
+  type OpenAiFineTuningJobCheckpoint,
   type OpenAiFineTuningJobEvent,
   type OpenAiList,
   type TuneforgeJobApproval,
@@ -32,6 +34,8 @@ import {
   approvalKey,
   approvalRecordSchema,
   approvalsPrefix,
+  checkpointRecordSchema,
+  checkpointsPrefix,
   eventRecordSchema,
   eventsPrefix,
   jobIdSchema,
@@ -44,6 +48,7 @@ import {
   statusPrefix,
   statusRecordSchema,
   toApproval,
+  toOpenAiCheckpoints,
   toOpenAiEvent,
   toOpenAiJob,
   type AnswerRecord,
@@ -139,6 +144,12 @@ export class JobsService {
     const store = this.store.forTenant(tenant);
     await this.requireJob(store, id);
     return sortEventsNewestFirst(await this.readAll(store, eventsPrefix(id), eventRecordSchema)).reverse().map(toOpenAiEvent);
+  }
+
+  async checkpoints(tenant: string, id: string, query: ListFineTuningCheckpointsQuery): Promise<OpenAiList<OpenAiFineTuningJobCheckpoint>> {
+    const store = this.store.forTenant(tenant);
+    await this.requireJob(store, id);
+    return page(toOpenAiCheckpoints(await this.readAll(store, checkpointsPrefix(id), checkpointRecordSchema)), query.after, query.limit);
   }
 
   async control(tenant: string, id: string, action: JobControlAction): Promise<OpenAiFineTuningJob> {

@@ -73,3 +73,18 @@ export const answerApprovalBodySchema = z
   })
   .strict();
 export type AnswerApprovalBody = z.infer<typeof answerApprovalBodySchema>;
+
+/** OpenAI's `fine_tuning.job.checkpoint` object; `fine_tuned_model_checkpoint` is the checkpoint artifact's prefix. */
+export interface OpenAiFineTuningJobCheckpoint {
+  id: string;
+  object: 'fine_tuning.job.checkpoint';
+  created_at: number;
+  fine_tuned_model_checkpoint: string;
+  fine_tuning_job_id: string;
+  step_number: number;
+  metrics: Record<string, number>;
+}
+
+/** Query of `GET /v1/fine_tuning/jobs/{id}/checkpoints`. */
+export const listFineTuningCheckpointsQuerySchema = z.object({ after: z.string().min(1).optional(), limit: limit.default(10) }).strict();
+export type ListFineTuningCheckpointsQuery = z.infer<typeof listFineTuningCheckpointsQuerySchema>;

@@ -4,9 +4,23 @@ describe('buildOpenApiDocument', () => {
   const document = buildOpenApiDocument('1.2.3');
 
   it('describes every Files endpoint', () => {
-    expect(Object.keys(document.paths).sort()).toEqual(['/v1/files', '/v1/files/{id}', '/v1/files/{id}/content']);
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/v1/files')).sort()).toEqual(['/v1/files', '/v1/files/{id}', '/v1/files/{id}/content']);
     expect(Object.keys(document.paths['/v1/files']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(document.paths['/v1/files/{id}']).sort()).toEqual(['delete', 'get']);
+  });
+
+  it('describes every fine-tuning endpoint', () => {
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/v1/fine_tuning')).sort()).toEqual([
+      '/v1/fine_tuning/jobs',
+      '/v1/fine_tuning/jobs/{id}',
+      '/v1/fine_tuning/jobs/{id}/approvals',
+      '/v1/fine_tuning/jobs/{id}/approvals/{approvalId}',
+      '/v1/fine_tuning/jobs/{id}/cancel',
+      '/v1/fine_tuning/jobs/{id}/checkpoints',
+      '/v1/fine_tuning/jobs/{id}/events',
+      '/v1/fine_tuning/jobs/{id}/pause',
+      '/v1/fine_tuning/jobs/{id}/resume',
+    ]);
   });
 
   it('takes the shapes from the contracts', () => {

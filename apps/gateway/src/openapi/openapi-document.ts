@@ -5,6 +5,11 @@ import {
   openAiFileListSchema,
   openAiFileSchema,
   fileUploadPurposeSchema,
+  answerApprovalBodySchema,
+  jobSpecSchema,
+  listFineTuningCheckpointsQuerySchema,
+  listFineTuningEventsQuerySchema,
+  listFineTuningJobsQuerySchema,
 } from '@tuneforge/contracts';
 import { z } from 'zod';
 
@@ -19,10 +24,71 @@ const commonErrors = {
 };
 const fileIdParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The id of a file of your own.' };
 
-/** The query parameters of GET /v1/files, from the same schema the endpoint validates with. */
-function listFilesParameters() {
-  const query = schema(listFilesQuerySchema) as { properties: Record<string, object>; required?: string[] };
+/** Query parameters from the same schema the endpoint validates with. */
+function queryParameters(querySchema: z.ZodType) {
+  const query = schema(querySchema) as { properties: Record<string, object>; required?: string[] };
   return Object.entries(query.properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
+}
+const listFilesParameters = () => queryParameters(listFilesQuerySchema);
+
+const jobIdParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The id of a fine-tuning job of your own.' };
+const ok = (description: string, name: string) => ({ '200': { description, content: json(name) } });
+const notFound = { '404': errorResponse('No such job (or not yours).') };
+const jobControl = (operationId: string, summary: string) => ({
+  post: { operationId, summary, parameters: [jobIdParameter], responses: { ...ok('The job.', 'FineTuningJob'), ...notFound, ...commonErrors } },
+});
+
+/** The fine-tuning paths; job, event and checkpoint objects are OpenAI's (see @tuneforge/contracts openai/fine-tuning.ts). */
+function fineTuningPaths() {
+  return {
+    '/v1/fine_tuning/jobs': {
+      post: {
+        operationId: 'createFineTuningJob',
+        summary: 'Create a fine-tuning job (OpenAI fields plus Tuneforge extensions under `tuneforge`)',
+        requestBody: { required: true, content: { 'application/json': { schema: schema(jobSpecSchema) } } },
+        responses: {
+          ...ok('The job, status `validating_files`.', 'FineTuningJob'),
+          '400': errorResponse('A wrong, unknown or server-owned field, or an unknown training/validation file, named in `param`.'),
+          '404': errorResponse('No registered model of that name (`param`: model).'),
+          ...commonErrors,
+        },
+      },
+      get: { operationId: 'listFineTuningJobs', summary: 'Your jobs, newest first', parameters: queryParameters(listFineTuningJobsQuerySchema), responses: { ...ok('A page of jobs.', 'List'), ...commonErrors } },
+    },
+    '/v1/fine_tuning/jobs/{id}': { get: { operationId: 'retrieveFineTuningJob', parameters: [jobIdParameter], responses: { ...ok('The job.', 'FineTuningJob'), ...notFound, ...commonErrors } } },
+    '/v1/fine_tuning/jobs/{id}/events': {
+      get: {
+        operationId: 'listFineTuningEvents',
+        summary: 'The job events, newest first; `stream=true`: server-sent events, oldest first, until the job ends',
+        parameters: [jobIdParameter, ...queryParameters(listFineTuningEventsQuerySchema)],
+        responses: { ...ok('A page of events (or an event stream).', 'List'), ...notFound, ...commonErrors },
+      },
+    },
+    '/v1/fine_tuning/jobs/{id}/checkpoints': {
+      get: { operationId: 'listFineTuningCheckpoints', parameters: [jobIdParameter, ...queryParameters(listFineTuningCheckpointsQuerySchema)], responses: { ...ok('A page of checkpoints, newest first.', 'List'), ...notFound, ...commonErrors } },
+    },
+    '/v1/fine_tuning/jobs/{id}/cancel': jobControl('cancelFineTuningJob', 'Cancel the job'),
+    '/v1/fine_tuning/jobs/{id}/pause': jobControl('pauseFineTuningJob', 'Pause the job at the next step boundary'),
+    '/v1/fine_tuning/jobs/{id}/resume': jobControl('resumeFineTuningJob', 'Resume a paused job'),
+    '/v1/fine_tuning/jobs/{id}/approvals': {
+      get: { operationId: 'listFineTuningApprovals', summary: 'Questions the job asked (Tuneforge extension)', parameters: [jobIdParameter], responses: { ...ok('Every approval, oldest first.', 'List'), ...notFound, ...commonErrors } },
+    },
+    '/v1/fine_tuning/jobs/{id}/approvals/{approvalId}': {
+      post: {
+        operationId: 'answerFineTuningApproval',
+        summary: 'Answer a question (Tuneforge extension); the first answer counts',
+        parameters: [jobIdParameter, { name: 'approvalId', in: 'path', required: true, schema: { type: 'string' } }],
+        requestBody: { required: true, content: { 'application/json': { schema: schema(answerApprovalBodySchema) } } },
+        responses: {
+          ...ok('The approval, answered.', 'Approval'),
+          '400': errorResponse('A decision that is not one of the options (`param`: decision).'),
+          ...notFound,
+          '409': errorResponse('The approval was already answered (by a human or by the policy).'),
+          ...commonErrors,
+        },
+      },
+    },
+  };
 }
 
 /**
@@ -35,7 +101,7 @@ export function buildOpenApiDocument(version: string) {
     info: {
       title: 'Tuneforge API',
       version,
-      description: 'OpenAI-compatible Files API. Authenticate with `Authorization: Bearer <API key>`; every error is an OpenAI error envelope.',
+      description: 'OpenAI-compatible Files and Fine-tuning APIs. Authenticate with `Authorization: Bearer <API key>`; every error is an OpenAI error envelope.',
     },
     security: [{ bearer: [] }],
     paths: {
@@ -92,6 +158,7 @@ export function buildOpenApiDocument(version: string) {
           },
         },
       },
+      ...fineTuningPaths(),
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
@@ -100,6 +167,9 @@ export function buildOpenApiDocument(version: string) {
         FileList: schema(openAiFileListSchema),
         FileDeleted: schema(openAiFileDeletedSchema),
         Error: schema(openAiErrorSchema),
+        FineTuningJob: { type: 'object', description: "OpenAI's fine_tuning.job object", required: ['id', 'object', 'status', 'model', 'created_at'] },
+        Approval: { type: 'object', description: 'A question a job asked (fine_tuning.job.approval)', required: ['id', 'object', 'status', 'options'] },
+        List: { type: 'object', description: "OpenAI's list envelope", required: ['object', 'data', 'has_more'] },
       },
     },
   };

@@ -120,9 +120,14 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('decision');
     const answered = await api(`/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'approve' }) });
     expect(answered.status).toBe(200);
-    expect(await answered.json()).toMatchObject({ id: approval.id, status: 'answered', decision: 'approve', answered_by: 'human' });
-    const again = await api(`/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'reject' }) });
-    expect(again.status).toBe(409);
+    expect(await answered.clone().json()).toMatchObject({ id: approval.id, status: 'answered', decision: 'approve', answered_by: 'human' });
+    const firstAnswer = (await answered.json()) as { answered_at: number };
+    const retried = await api(`/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'approve' }) });
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toMatchObject({ decision: 'approve', answered_at: firstAnswer.answered_at });
+    const contradicting = await api(`/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'reject' }) });
+    expect(contradicting.status).toBe(409);
+    expect(((await contradicting.json()) as { error: { param: string } }).error.param).toBe('approval_id');
 
     const done = await until('the end of the job', async () => {
       const job = await a.fineTuning.jobs.retrieve(created.id);

@@ -168,8 +168,9 @@ export class JobsService {
   }
 
   /**
-   * The first answer wins: it is recorded create-only, then sent to the orchestrator. A second answer (the
-   * same or another decision, or to a question the policy already answered) is a 409.
+   * The first answer wins: it is recorded create-only, then sent to the orchestrator. The same human decision
+   * again answers 200 with the first answer (and is sent again; the orchestrator applies it once); another
+   * decision, or any answer to a question the policy answered, is a 409.
    */
   async answer(tenant: string, id: string, approvalId: string, body: unknown): Promise<TuneforgeJobApproval> {
     const store = this.store.forTenant(tenant);
@@ -181,11 +182,18 @@ export class JobsService {
       throw new InvalidRequestError(`Invalid value for 'decision': this question's options are ${request.options.join(', ')}.`, 'decision');
     }
     const recorded: AnswerRecord = { decision: answer.decision, answered_by: 'human', answered_at: Math.floor(Date.now() / 1000), ...(answer.comment ? { comment: answer.comment } : {}), ...(answer.edits ? { edits: answer.edits } : {}) };
+    let answered = recorded;
     try {
       await store.put(answerKey(id, approvalId), JSON.stringify(recorded), { contentType: 'application/json' });
     } catch (error) {
-      if (error instanceof ArtifactExistsError) throw new ConflictError(`Approval ${approvalId} has already been answered.`, 'approval_id');
-      throw error;
+      if (!(error instanceof ArtifactExistsError)) throw error;
+      const first = await this.readOne(store, answerKey(id, approvalId), answerRecordSchema);
+      // The same human decision again is a retry (perhaps of a request whose publish failed): sent again, and
+      // the orchestrator applies an approval id's answer once. Anything else contradicts the first answer.
+      if (!first || first.answered_by !== 'human' || first.decision !== answer.decision) {
+        throw new ConflictError(`Approval ${approvalId} has already been answered (${first ? `${first.decision} by ${first.answered_by}` : 'concurrently'}).`, 'approval_id');
+      }
+      answered = first;
     }
     await this.bus.publish(
       jobApprovalAnsweredV1,
@@ -195,7 +203,7 @@ export class JobsService {
         { correlationId: id, tenant },
       ),
     );
-    return toApproval(request, recorded);
+    return toApproval(request, answered);
   }
 
   private async requireJob(store: ArtifactStore, id: string): Promise<JobRecord> {

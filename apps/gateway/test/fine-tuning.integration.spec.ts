@@ -1,10 +1,11 @@
+import { MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
 import { service as datagen } from '@tuneforge/datagen';
 import { service as orchestrator } from '@tuneforge/orchestrator';
 import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/service-kit';
-import { ArtifactWriter, FilesystemArtifactStore, openArtifact } from '@tuneforge/storage';
+import { commitLocalDirectory, FilesystemArtifactStore, openArtifact } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { service as trainer } from '@tuneforge/trainer';
-import { createReadStream, mkdtempSync, readdirSync } from 'node:fs';
+import { createReadStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
@@ -33,9 +34,7 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     dir = mkdtempSync(join(tmpdir(), 'tf-gateway-jobs-'));
     const store = new FilesystemArtifactStore(dir);
     // Base models are committed model artifacts at models/<name>/ in the tenant's store.
-    const writer = await ArtifactWriter.begin(store.forTenant(TENANT_A), 'models/tiny-llama', { kind: 'model', metadata: { name: 'tiny-llama' } });
-    for (const file of readdirSync(TINY_MODEL_DIR)) await writer.addFile(file, createReadStream(join(TINY_MODEL_DIR, file)));
-    await writer.commit();
+    await commitLocalDirectory(store.forTenant(TENANT_A), modelArtifactPrefix('tiny-llama'), TINY_MODEL_DIR, { kind: MODEL_ARTIFACT_KIND, metadata: { name: 'tiny-llama' } });
     deployment = await startEmbeddedDeployment([gateway, orchestrator, datagen, trainer], {
       store,
       logger: createLogger('gateway-jobs-test', { level: 'warn' }),

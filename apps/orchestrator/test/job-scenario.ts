@@ -8,6 +8,8 @@ import {
   jobLifecycleEventV1,
   jobLifecycleStatusChangedV1,
   loadDefaultConfig,
+  MODEL_ARTIFACT_KIND,
+  modelArtifactPrefix,
   trainingRunControlV1,
   type Envelope,
   type PayloadOf,
@@ -15,11 +17,11 @@ import {
 } from '@tuneforge/contracts';
 import type { MessageBus, Subscription } from '@tuneforge/messaging';
 import { createServiceApp, loadServiceConfig, type ServiceDefinition } from '@tuneforge/service-kit';
-import { ArtifactWriter, openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import { commitLocalDirectory, openArtifact, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 // The scenario puts three services together on one bus, as the embedded launcher does; the services
@@ -148,10 +150,10 @@ export class JobHarness {
     const validation = `files/${jobId}/validation.jsonl`;
     await this.tenantStore.put(training, readFileSync(join(TRAINER_FIXTURES, 'train.jsonl')));
     await this.tenantStore.put(validation, readFileSync(join(TRAINER_FIXTURES, 'validation.jsonl')));
-    const model = `models/tiny-llama-${jobId}`;
-    const writer = await ArtifactWriter.begin(this.tenantStore, model, { kind: 'model', metadata: { name: 'tiny-llama' } });
-    for (const file of readdirSync(TINY_MODEL_DIR)) await writer.addFile(file, createReadStream(join(TINY_MODEL_DIR, file)));
-    await writer.commit();
+    const model = await commitLocalDirectory(this.tenantStore, modelArtifactPrefix(`tiny-llama-${jobId}`), TINY_MODEL_DIR, {
+      kind: MODEL_ARTIFACT_KIND,
+      metadata: { name: 'tiny-llama' },
+    });
     const defaults = loadDefaultConfig();
     const config = {
       ...defaults,

@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import {
   createMessage,
   loadDefaultConfig,
+  MODEL_ARTIFACT_KIND,
+  modelArtifactPrefix,
   trainingCheckpointSavedV1,
   trainingRunCompletedV1,
   trainingRunControlV1,
@@ -15,10 +17,10 @@ import {
 import { Model } from '@tuneforge/engine';
 import type { MessageBus, Subscription } from '@tuneforge/messaging';
 import { createServiceApp } from '@tuneforge/service-kit';
-import { ArtifactWriter, listCommittedArtifacts, openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import { ArtifactWriter, commitLocalDirectory, listCommittedArtifacts, openArtifact, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -122,11 +124,10 @@ export class TrainerHarness {
 
   /** The committed tiny model, registered as a base model artifact (a model directory with manifest). */
   async registerModel(): Promise<string> {
-    const prefix = `models/tiny-llama-${randomUUID().slice(0, 8)}`;
-    const writer = await ArtifactWriter.begin(this.tenantStore, prefix, { kind: 'model', metadata: { name: 'tiny-llama' } });
-    for (const file of readdirSync(TINY_MODEL_DIR)) await writer.addFile(file, createReadStream(join(TINY_MODEL_DIR, file)));
-    await writer.commit();
-    return prefix;
+    return commitLocalDirectory(this.tenantStore, modelArtifactPrefix(`tiny-llama-${randomUUID().slice(0, 8)}`), TINY_MODEL_DIR, {
+      kind: MODEL_ARTIFACT_KIND,
+      metadata: { name: 'tiny-llama' },
+    });
   }
 
   /** A prepared dataset artifact as datagen writes it: train.jsonl and validation.jsonl (OpenAI chat, tool calls). */

@@ -19,6 +19,7 @@ export * from './topics/job.approval.requested.v1';
 export * from './topics/job.approval.answered.v1';
 export * from './topics/job.control.requested.v1';
 export * from './tools/function-tool.schema';
+export * from './models/model-registry';
 export * from './job/job-spec';
 export * from './config/job-config.schema';
 export * from './config/default-config';

@@ -32,5 +32,6 @@ export {
   type ArtifactManifest,
 } from './artifact-manifest';
 export { ArtifactWriter, type BeginArtifactOptions } from './artifact-writer';
+export { commitLocalDirectory } from './commit-local-directory';
 export { CommittedArtifact, openArtifact } from './committed-artifact';
 export { listCommittedArtifacts, type CommittedArtifactRef } from './list-committed-artifacts';

@@ -1,9 +1,10 @@
 import './instrument-embedded';
 import { ALL_SERVICES } from './services';
+import { MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
 import { startEmbeddedDeployment } from '@tuneforge/service-kit';
-import { ArtifactWriter, createArtifactStoreFromEnv } from '@tuneforge/storage';
+import { commitLocalDirectory, createArtifactStoreFromEnv } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
-import { createReadStream, readdirSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { WORKSPACE_ROOT } from './spawn-service';
@@ -28,9 +29,7 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   say(`registering the tiny model (${TINY_MODEL_DIR})`);
-  const writer = await ArtifactWriter.begin(store.forTenant(TENANT), 'models/tiny-llama', { kind: 'model', metadata: { name: 'tiny-llama' } });
-  for (const file of readdirSync(TINY_MODEL_DIR)) await writer.addFile(file, createReadStream(join(TINY_MODEL_DIR, file)));
-  await writer.commit();
+  await commitLocalDirectory(store.forTenant(TENANT), modelArtifactPrefix('tiny-llama'), TINY_MODEL_DIR, { kind: MODEL_ARTIFACT_KIND, metadata: { name: 'tiny-llama' } });
 
   const deployment = await startEmbeddedDeployment(ALL_SERVICES, {
     store,

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  MODEL_ARTIFACT_KIND,
+  modelArtifactPrefix,
   answerApprovalBodySchema,
   createMessage,
   fileIdSchema,
@@ -71,8 +73,6 @@ export const SERVER_OWNED_JOB_FIELDS = [
   'tenant',
 ] as const;
 
-/** Base models are committed model artifacts at `models/<name>/` in the tenant's store; `model` is `<name>`. */
-export const MODELS_PREFIX = 'models/';
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** OpenAI's fine-tuning jobs over the orchestrator's topics; state comes from the projections in the store. */
@@ -221,11 +221,11 @@ export class JobsService {
   }
 
   private async requireModel(store: ArtifactStore, name: string): Promise<string> {
-    const prefix = `${MODELS_PREFIX}${name}`;
+    const prefix = modelArtifactPrefix(name);
     if (MODEL_NAME.test(name)) {
       try {
         const artifact = await openArtifact(store, prefix);
-        if (artifact.manifest.kind === 'model') return prefix;
+        if (artifact.manifest.kind === MODEL_ARTIFACT_KIND) return prefix;
       } catch {
         // not a committed model artifact: the same answer as no model at all
       }

@@ -14,6 +14,10 @@ import { jobLifecycleStatusChangedV1 } from './topics/job.lifecycle.status-chang
 import { jobApprovalRequestedV1 } from './topics/job.approval.requested.v1';
 import { jobApprovalAnsweredV1 } from './topics/job.approval.answered.v1';
 import { jobControlRequestedV1 } from './topics/job.control.requested.v1';
+import { evaluationRunRequestedV1 } from './topics/evaluation.run.requested.v1';
+import { evaluationRunCompletedV1 } from './topics/evaluation.run.completed.v1';
+import { diagnosisRunRequestedV1 } from './topics/diagnosis.run.requested.v1';
+import { diagnosisRunCompletedV1 } from './topics/diagnosis.run.completed.v1';
 
 /** Every topic the project declares; infrastructure creates exactly these (plus their dead-letter topics). */
 export const ALL_TOPICS: readonly TopicSpec[] = [
@@ -32,6 +36,10 @@ export const ALL_TOPICS: readonly TopicSpec[] = [
   jobApprovalRequestedV1,
   jobApprovalAnsweredV1,
   jobControlRequestedV1,
+  evaluationRunRequestedV1,
+  evaluationRunCompletedV1,
+  diagnosisRunRequestedV1,
+  diagnosisRunCompletedV1,
 ];
 
 const byName = new Map(ALL_TOPICS.map((topic) => [topic.name, topic]));

@@ -30,4 +30,16 @@ describe('resolveJobConfig', () => {
     expect(run).toThrow(InvalidRequestError);
     expect(run).toThrow(expect.objectContaining({ param: 'tuneforge.data_format' }));
   });
+
+  it('maps threshold approval rules to the config and refuses one without a bound', () => {
+    const config = resolveJobConfig(defaults, {
+      model: 'm',
+      training_file: 'file-a',
+      tuneforge: { approval_policy: { after_evaluation: { approve_if: { tool_selection_accuracy: { at_least: 0.9 } }, otherwise: 'ask' } } },
+    });
+    expect(config.approvals.afterEvaluation).toEqual({ approveIf: { tool_selection_accuracy: { atLeast: 0.9 } }, otherwise: 'ask' });
+    const unbounded = () =>
+      resolveJobConfig(defaults, { model: 'm', training_file: 'file-a', tuneforge: { approval_policy: { apply_diagnosis: { approve_if: { loss: {} }, otherwise: 'reject' } } } });
+    expect(unbounded).toThrow(/atLeast, atMost or both/);
+  });
 });

@@ -1,4 +1,4 @@
-import { jobConfigSchema, type JobConfig, type JobSpec } from '@tuneforge/contracts';
+import { jobConfigSchema, type ApprovalRule, type ApprovalRuleSpec, type JobConfig, type JobSpec } from '@tuneforge/contracts';
 import { InvalidRequestError } from '../errors/gateway-errors';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -44,9 +44,9 @@ export function resolveJobConfig(defaults: JobConfig, spec: JobSpec): JobConfig 
   }
   const policy = ext.approval_policy ?? {};
   const approvals = {
-    trainingHalfway: policy.training_halfway ?? defaults.approvals.trainingHalfway,
-    afterEvaluation: policy.after_evaluation ?? defaults.approvals.afterEvaluation,
-    applyDiagnosis: policy.apply_diagnosis ?? defaults.approvals.applyDiagnosis,
+    trainingHalfway: policy.training_halfway ? approvalRuleOf(policy.training_halfway) : defaults.approvals.trainingHalfway,
+    afterEvaluation: policy.after_evaluation ? approvalRuleOf(policy.after_evaluation) : defaults.approvals.afterEvaluation,
+    applyDiagnosis: policy.apply_diagnosis ? approvalRuleOf(policy.apply_diagnosis) : defaults.approvals.applyDiagnosis,
   };
   const config = {
     ...defaults,
@@ -62,6 +62,13 @@ export function resolveJobConfig(defaults: JobConfig, spec: JobSpec): JobConfig 
   const issue = result.error.issues[0];
   const param = REQUEST_FIELD_OF[issue.path.map(String).join('.')] ?? null;
   throw new InvalidRequestError(`Invalid job configuration${param ? ` from '${param}'` : ''}: ${issue.message}`, param);
+}
+
+/** The API's snake_case approval rule as the config's rule (thresholds keep their metric names). */
+function approvalRuleOf(spec: ApprovalRuleSpec): ApprovalRule {
+  if (typeof spec === 'string') return spec;
+  const approveIf = Object.fromEntries(Object.entries(spec.approve_if).map(([metric, t]) => [metric, { atLeast: t.at_least, atMost: t.at_most }]));
+  return { approveIf, otherwise: spec.otherwise };
 }
 
 /** Which request field a config field came from, for the error's `param`. */

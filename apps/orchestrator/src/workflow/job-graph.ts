@@ -10,6 +10,7 @@ import {
   trainingRunCompletedV1,
   trainingRunControlV1,
   trainingRunRequestedV1,
+  decideApproval,
   type ApprovalDecision,
   type JobConfig,
   type JobStatus,
@@ -97,6 +98,8 @@ export const JobState = Annotation.Root({
   halfwayAsked: last(false),
   halfway: last<HalfwayReport | null>(null),
   approvalId: last<string | null>(null),
+  /** The run was paused while a human decides (the policy asked). */
+  pausedForApproval: last(false),
   cancelRequested: last(false),
   outcome: last<Outcome | null>(null),
   /** Where the last node sends the job next. */
@@ -204,7 +207,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
     })
     .addNode('askHalfway', async ({ job, runId, halfway }) => {
       const approvalId = workflowIds.halfwayApproval(job.jobId, runId!);
-      const policy = job.config.approvals.trainingHalfway;
+      const policy = decideApproval(job.config.approvals.trainingHalfway, { ...halfway! });
       if (policy === 'ask') await control(job, runId!, 'pause', 'halfway-pause');
       await publisher.publish(
         job,
@@ -226,9 +229,9 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       } else {
         await publisher.publish(job, jobApprovalAnsweredV1, { approvalId, jobId: job.jobId, decision: policy, answeredBy: 'policy' }, `approval-answered/${approvalId}`);
       }
-      return { halfwayAsked: true, approvalId };
+      return { halfwayAsked: true, approvalId, pausedForApproval: policy === 'ask' };
     })
-    .addNode('awaitApproval', async ({ job, runId, approvalId, cancelRequested }) => {
+    .addNode('awaitApproval', async ({ job, runId, approvalId, cancelRequested, pausedForApproval }) => {
       const key = inboxKeys.approval(approvalId!);
       const delivery = wait({ waitFor: cancelRequested ? [key] : [key, inboxKeys.cancel], approvalOptions: { [key]: ['approve', 'reject'] } });
       if (delivery.key === inboxKeys.cancel) return { cancelRequested: true, route: 'cancelTraining' };
@@ -239,7 +242,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
         return { cancelRequested: true, route: 'cancelTraining' };
       }
       await event(job, 'halfway-approved', `Continuing was approved by ${by}`);
-      if (job.config.approvals.trainingHalfway === 'ask') await control(job, runId!, 'resume', 'halfway-resume');
+      if (pausedForApproval) await control(job, runId!, 'resume', 'halfway-resume');
       return { route: 'awaitTraining' };
     })
     .addNode('finish', async ({ job, outcome }) => {

@@ -1,11 +1,10 @@
 import { z } from 'zod';
+import { approvalRuleSchema } from './approval-rule.schema';
 
 /**
  * The configuration a job runs with: `configs/default_config.json` overlaid with what the job asked for.
  * Strict objects so that a misspelt key is an error, not a silently ignored setting.
  */
-const approvalAnswer = z.enum(['ask', 'approve', 'reject']);
-
 export const loraConfigSchema = z
   .object({
     rank: z.number().int().min(1).max(1024),
@@ -74,7 +73,7 @@ export const jobConfigSchema = z
       })
       .strict(),
     approvals: z
-      .object({ trainingHalfway: approvalAnswer, afterEvaluation: approvalAnswer, applyDiagnosis: approvalAnswer })
+      .object({ trainingHalfway: approvalRuleSchema, afterEvaluation: approvalRuleSchema, applyDiagnosis: approvalRuleSchema })
       .strict(),
     iterations: z.object({ max: z.number().int().min(1).max(20) }).strict(),
   })

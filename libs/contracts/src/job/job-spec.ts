@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { functionToolSchema } from '../tools/function-tool.schema';
+import { toolFixtureSchema } from '../topics/evaluation.run.requested.v1';
 
 /**
  * What a user asks for when creating a fine-tuning job: OpenAI's create-job fields, plus Tuneforge's
@@ -16,6 +17,22 @@ const openAiHyperparameters = z
   })
   .strict();
 
+/**
+ * An approval answer in the API's snake_case: `ask`, `approve`, `reject`, or
+ * `{ "approve_if": { "tool_selection_accuracy": { "at_least": 0.9 } }, "otherwise": "ask" }`.
+ */
+const approvalRuleSpec = z.union([
+  z.enum(['ask', 'approve', 'reject']),
+  z
+    .object({
+      approve_if: z.record(z.string().min(1), z.object({ at_least: z.number().optional(), at_most: z.number().optional() }).strict()),
+      otherwise: z.enum(['ask', 'reject']),
+    })
+    .strict(),
+]);
+
+export type ApprovalRuleSpec = z.infer<typeof approvalRuleSpec>;
+
 export const tuneforgeExtensionsSchema = z
   .object({
     task_description: z.string().max(20_000).optional(),
@@ -25,11 +42,13 @@ export const tuneforgeExtensionsSchema = z
     synthesis: z.object({ enabled: z.boolean(), samples: z.number().int().min(1).optional() }).strict().optional(),
     retrieval_documents: z.array(z.string()).max(1000).optional(),
     evaluation_file: z.string().optional(),
+    /** Responses the evaluation loop gives when the model calls a job tool (matched on the given arguments). */
+    tool_fixtures: z.array(toolFixtureSchema).max(10_000).optional(),
     approval_policy: z
       .object({
-        training_halfway: z.enum(['ask', 'approve', 'reject']).optional(),
-        after_evaluation: z.enum(['ask', 'approve', 'reject']).optional(),
-        apply_diagnosis: z.enum(['ask', 'approve', 'reject']).optional(),
+        training_halfway: approvalRuleSpec.optional(),
+        after_evaluation: approvalRuleSpec.optional(),
+        apply_diagnosis: approvalRuleSpec.optional(),
       })
       .strict()
       .optional(),

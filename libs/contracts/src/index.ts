@@ -22,7 +22,6 @@ export * from './topics/evaluation.run.requested.v1';
 export * from './topics/evaluation.run.completed.v1';
 export * from './topics/diagnosis.run.requested.v1';
 export * from './topics/diagnosis.run.completed.v1';
-export * from './topics/job.iteration.recorded.v1';
 export * from './evaluation/evaluation-summary.schema';
 export * from './evaluation/diagnosis.schema';
 export * from './tools/function-tool.schema';

@@ -4,6 +4,8 @@ import { z } from 'zod';
 /** Where the workspace (and so the train-pod program) lives when the trainer runs from source. */
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 const jsonObjectOfStrings = z
   .string()
   .transform((text, ctx) => {
@@ -30,14 +32,36 @@ export const trainerEnvSchema = z.object({
   TF_TRAIN_POD_ENV: jsonObjectOfStrings.optional(),
   /** Forward the pods' stdout and stderr to the trainer's (otherwise only the tail is kept, for errors). */
   TF_TRAIN_POD_LOGS: z.enum(['true', 'false']).default('false'),
+
+  /** Where pods run: `local` child processes, or `kubernetes` Jobs (distributed mode: the pods talk to Kafka). */
+  TF_TRAIN_LAUNCHER: z.enum(['local', 'kubernetes']).default('local'),
+  /** Namespace of the training Jobs (the Deployment sets the trainer's own). */
+  TF_TRAINING_NAMESPACE: z.string().regex(dnsLabel, 'must be a DNS-1123 label (lowercase letters, digits, -)').default('tuneforge'),
+  /** The training Job template file (the mounted ConfigMap); unset: the template shipped with the trainer. */
+  TF_TRAINING_JOB_TEMPLATE: z.string().min(1).optional(),
+  /** The training pod image; unset: the template's. */
+  TF_TRAIN_POD_IMAGE: z.string().min(1).optional(),
+  /** `nvidia.com/gpu` of each training pod. */
+  TF_TRAIN_POD_GPUS: z.coerce.number().int().min(1).max(16).default(1),
+  /** Replaces the template's node selector, as a JSON object. */
+  TF_TRAIN_JOB_NODE_SELECTOR: jsonObjectOfStrings.optional(),
+  /** Overrides the template's service account. */
+  TF_TRAIN_JOB_SERVICE_ACCOUNT: z.string().regex(dnsLabel, 'must be a DNS-1123 label').optional(),
+  /** Override the template's `activeDeadlineSeconds` / `ttlSecondsAfterFinished`. */
+  TF_TRAIN_JOB_DEADLINE_SECONDS: z.coerce.number().int().min(60).optional(),
+  TF_TRAIN_JOB_TTL_SECONDS: z.coerce.number().int().min(0).optional(),
+  /** How often the trainer reads a running training Job's status. */
+  TF_TRAIN_JOB_POLL_MS: z.coerce.number().int().min(10).default(5000),
 });
 
 export type TrainerConfig = z.infer<typeof trainerEnvSchema>;
 
+const JSON_OBJECT_VARIABLES = new Set(['TF_TRAIN_POD_ENV', 'TF_TRAIN_JOB_NODE_SELECTOR']);
+
 /** The kit parses the environment in distributed mode; embedded callers and tests may hand over anything. */
 export function resolveTrainerConfig(raw: unknown): TrainerConfig {
   const input = Object.fromEntries(
-    Object.entries((raw ?? {}) as Record<string, unknown>).map(([k, v]) => [k, k === 'TF_TRAIN_POD_ENV' && v && typeof v === 'object' ? JSON.stringify(v) : v]),
+    Object.entries((raw ?? {}) as Record<string, unknown>).map(([k, v]) => [k, JSON_OBJECT_VARIABLES.has(k) && v && typeof v === 'object' ? JSON.stringify(v) : v]),
   );
   return trainerEnvSchema.parse(input);
 }

@@ -1,0 +1,40 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '@tuneforge/telemetry';
+import type { TrainerConfig } from '../trainer-config';
+import { KubernetesJobLauncher } from './kubernetes-job-launcher';
+import { loadTrainingJobTemplate } from './training-job-template';
+
+/** What the train-pod image runs for one training run (its default command is the train-pod service). */
+export const TRAIN_POD_COMMAND = ['node', '-r', '@swc-node/register', 'apps/train-pod/src/run-training.ts'];
+
+/**
+ * In a pod: the service account's token and the API server the kubelet names (KUBERNETES_SERVICE_HOST).
+ * Elsewhere: $KUBECONFIG or ~/.kube/config, as kubectl would.
+ */
+export function loadKubeConfig(env: NodeJS.ProcessEnv = process.env): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
+  else kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
+
+/** The launcher of TF_TRAIN_LAUNCHER=kubernetes; the template is read now, so a bad one stops the boot. */
+export function createKubernetesLauncher(config: TrainerConfig, podEnv: Record<string, string>, logger: Logger, kubeConfig = loadKubeConfig()): KubernetesJobLauncher {
+  return new KubernetesJobLauncher({
+    kubeConfig,
+    namespace: config.TF_TRAINING_NAMESPACE,
+    template: loadTrainingJobTemplate(config.TF_TRAINING_JOB_TEMPLATE),
+    job: {
+      image: config.TF_TRAIN_POD_IMAGE,
+      gpus: config.TF_TRAIN_POD_GPUS,
+      nodeSelector: config.TF_TRAIN_JOB_NODE_SELECTOR,
+      serviceAccountName: config.TF_TRAIN_JOB_SERVICE_ACCOUNT,
+      activeDeadlineSeconds: config.TF_TRAIN_JOB_DEADLINE_SECONDS,
+      ttlSecondsAfterFinished: config.TF_TRAIN_JOB_TTL_SECONDS,
+      command: TRAIN_POD_COMMAND,
+      env: podEnv,
+    },
+    pollIntervalMs: config.TF_TRAIN_JOB_POLL_MS,
+    logger,
+  });
+}

@@ -1,0 +1,156 @@
+import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1JobCondition, type V1Pod } from '@kubernetes/client-node';
+import type { Logger } from '@tuneforge/telemetry';
+import { randomBytes } from 'node:crypto';
+import type { LaunchedPod, LaunchHooks, PodExit, PodRunSpec, TrainingLauncher } from '../runs/training-launcher';
+import { buildTrainingJob, trainingContainer, type TrainingJobOptions } from './training-job';
+
+const OUTPUT_TAIL_BYTES = 4096;
+const LOG_TAIL_LINES = 50;
+
+export interface KubernetesJobLauncherOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  template: V1Job;
+  job: Omit<TrainingJobOptions, 'nameSuffix'>;
+  /** How often a running Job's status is read. */
+  pollIntervalMs: number;
+  logger: Logger;
+}
+
+/** 5 characters of [a-z0-9]: a relaunch of the same run gets a Job of its own. */
+function randomSuffix(): string {
+  return Array.from(randomBytes(5), (byte) => 'abcdefghijklmnopqrstuvwxyz0123456789'[byte % 36]).join('');
+}
+
+function httpStatus(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** `Complete` or `Failed` with status True: the Job controller's final word (earlier conditions may precede it). */
+function finalCondition(job: V1Job): V1JobCondition | undefined {
+  return job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+}
+
+/**
+ * Starts each training pod as a `batch/v1` Job built from the operator's template, in one namespace. The
+ * Job's status is read every `pollIntervalMs` until the Job completes or fails: a read per interval per
+ * running run is light for the API server, and unlike a watch it needs no resume logic when the
+ * connection drops or the server ends the watch.
+ */
+export class KubernetesJobLauncher implements TrainingLauncher {
+  private readonly batch: BatchV1Api;
+  private readonly core: CoreV1Api;
+
+  constructor(private readonly options: KubernetesJobLauncherOptions) {
+    this.batch = options.kubeConfig.makeApiClient(BatchV1Api);
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  async launch(spec: PodRunSpec, hooks: LaunchHooks): Promise<LaunchedPod> {
+    const { namespace, logger } = this.options;
+    const body = buildTrainingJob(this.options.template, spec, { ...this.options.job, nameSuffix: randomSuffix() });
+    const created = await this.batch.createNamespacedJob({ namespace, body });
+    const name = created.metadata?.name ?? body.metadata!.name!;
+    const pod = new KubernetesJobPod(name, trainingContainer(body).name, this.batch, this.core, this.options);
+    logger.info({ runId: spec.request.runId, job: name, namespace }, 'training Job created');
+    void pod.follow().then((exit) => hooks.onExit(exit));
+    return pod;
+  }
+}
+
+class KubernetesJobPod implements LaunchedPod {
+  private stopped = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly container: string,
+    private readonly batch: BatchV1Api,
+    private readonly core: CoreV1Api,
+    private readonly options: KubernetesJobLauncherOptions,
+  ) {}
+
+  /**
+   * Nothing to do: a pod in the cluster is a Kafka client (TF_POD_BUS=kafka) and reads
+   * `training.run.control.v1` itself; the trainer has no channel into it.
+   */
+  control(): void {}
+
+  /** Deletes the Job and its pod (the kubelet sends SIGTERM: the engine finishes its step and commits). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.wake?.();
+    const { namespace, logger } = this.options;
+    this.batch
+      .deleteNamespacedJob({ name: this.id, namespace, propagationPolicy: 'Background' })
+      .then(() => logger.info({ job: this.id, namespace }, 'training Job deleted'))
+      .catch((error: unknown) => {
+        if (httpStatus(error) !== 404) logger.error({ err: error, job: this.id, namespace }, 'deleting the training Job failed');
+      });
+  }
+
+  /** Resolves once the Job has ended, with how it ended. */
+  async follow(): Promise<PodExit> {
+    const { namespace, logger } = this.options;
+    for (;;) {
+      if (this.stopped) return { code: null, signal: 'SIGTERM', outputTail: '' };
+      try {
+        const job = await this.batch.readNamespacedJob({ name: this.id, namespace });
+        const condition = finalCondition(job);
+        if (condition?.type === 'Complete') return { code: 0, signal: null, outputTail: '' };
+        if (condition?.type === 'Failed') return await this.failure(condition);
+      } catch (error) {
+        if (httpStatus(error) === 404 && !this.stopped) {
+          return { code: null, signal: null, outputTail: `the Job ${namespace}/${this.id} was deleted before it finished` };
+        }
+        // The API server may be restarting: keep reading; the Job's own deadline bounds the wait.
+        if (!this.stopped) logger.warn({ err: error, job: this.id, namespace }, 'reading the training Job failed; trying again');
+      }
+      await this.sleep();
+    }
+  }
+
+  /** The pod's exit code and last log lines when they can be read, else the Job's own account. */
+  private async failure(condition: V1JobCondition): Promise<PodExit> {
+    const { namespace, logger } = this.options;
+    const summary = `the Job ${namespace}/${this.id} failed (${condition.reason ?? 'Failed'})${condition.message ? `: ${condition.message}` : ''}`;
+    let code: number | null = null;
+    let log = '';
+    try {
+      const pods = await this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${this.id}` });
+      const pod = latest(pods.items);
+      if (pod) {
+        const status = pod.status?.containerStatuses?.find((s) => s.name === this.container);
+        const terminated = status?.state?.terminated ?? status?.lastState?.terminated;
+        if (terminated && terminated.exitCode !== 0) code = terminated.exitCode;
+        log = await this.core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace, container: this.container, tailLines: LOG_TAIL_LINES });
+      }
+    } catch (error) {
+      logger.warn({ err: error, job: this.id, namespace }, "the failed training pod's status or log could not be read");
+    }
+    // A Job that failed with no container exit code (deadline, eviction, a pod never started) still failed.
+    return { code: code ?? 1, signal: null, outputTail: (log.trim() ? log : summary).slice(-OUTPUT_TAIL_BYTES) };
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.options.pollIntervalMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+function latest(pods: readonly V1Pod[]): V1Pod | undefined {
+  return [...pods].sort((a, b) => time(b) - time(a))[0];
+}
+
+function time(pod: V1Pod): number {
+  const created = pod.metadata?.creationTimestamp;
+  return created ? new Date(created).getTime() : 0;
+}

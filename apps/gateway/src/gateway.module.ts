@@ -8,6 +8,8 @@ import type { GatewayConfig } from './config/gateway-config';
 import { OpenAiExceptionFilter } from './errors/openai-exception.filter';
 import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
+import { JobArtifactsController } from './jobs/job-artifacts.controller';
+import { JobArtifactsService } from './jobs/job-artifacts.service';
 import { JobProjectionsHandler } from './jobs/job-projections.handler';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
@@ -17,11 +19,12 @@ import { PingController } from './ping/ping.controller';
 import { PingRegistry } from './ping/ping-registry';
 
 @Module({
-  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobProjectionsHandler, OpenApiController],
+  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobProjectionsHandler, OpenApiController],
   providers: [
     PingRegistry,
     FilesService,
     JobsService,
+    JobArtifactsService,
     {
       provide: ApiKeyRegistry,
       inject: [SERVICE_CONFIG, SERVICE_IDENTITY],

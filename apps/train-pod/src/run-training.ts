@@ -44,7 +44,7 @@ async function main(): Promise<number> {
       process.stderr.write('train-pod: TF_KAFKA_BROKERS is required when TF_POD_BUS=kafka\n');
       return 78;
     }
-    channel = new KafkaPodChannel(spec, env.TF_KAFKA_BROKERS.split(',').map((b) => b.trim()), store, instanceId, logger);
+    channel = new KafkaPodChannel(spec, env.TF_KAFKA_BROKERS.split(',').map((b) => b.trim()), instanceId, logger);
   }
   const tenantStore = store.forTenant(spec.tenant);
   logger.info({ runId: spec.request.runId, jobId: spec.request.jobId, bus: env.TF_POD_BUS, pid: process.pid }, 'training pod started');

@@ -40,6 +40,16 @@ export const quietLogger = process.env.TRAINER_TEST_LOGS
   ? createLogger('trainer-test')
   : createLogger('trainer-test', { destination: new Writable({ write: (_c, _e, done) => done() }) });
 
+/** One line a training pod logged (pino JSON), as the trainer forwards the pods' output. */
+export interface PodLogRecord {
+  msg: string;
+  runId?: string;
+  pid?: number;
+  step?: number;
+  state?: string;
+  action?: string;
+}
+
 interface RunEvents {
   progress: Progress[];
   checkpoints: Checkpoint[];
@@ -54,6 +64,8 @@ export class TrainerHarness {
   private readonly waiters: Array<() => void> = [];
   private listeners: Subscription[] = [];
   private app?: INestApplication;
+  private readonly podLogs: PodLogRecord[] = [];
+  private restoreStdout?: () => void;
   readonly scratch = mkdtempSync(join(tmpdir(), 'trainer-it-'));
 
   constructor(
@@ -72,6 +84,7 @@ export class TrainerHarness {
 
   async start(): Promise<void> {
     await this.store.ping();
+    this.capturePodLogs();
     const listen = async <T extends { runId: string }>(topic: TopicSpec, into: (e: RunEvents) => T[]) =>
       this.listeners.push(
         await this.bus.subscribe<T>(topic, { group: `trainer-test-${topic.name}-${this.tag}`, service: 'trainer-test', startFrom: 'earliest' }, async (message: Envelope<T>) => {
@@ -90,13 +103,15 @@ export class TrainerHarness {
       config: {
         TF_TRAIN_POD_THREADS: '1',
         TF_TRAIN_POD_ENV: JSON.stringify(this.podEnv),
-        TF_TRAIN_POD_LOGS: process.env.TRAINER_TEST_LOGS ? 'true' : 'false',
+        // Forwarded to this process's stdout, where the harness reads them (and shows them only when asked).
+        TF_TRAIN_POD_LOGS: 'true',
       },
     });
   }
 
   async stop(): Promise<void> {
     await this.app?.close();
+    this.restoreStdout?.();
     for (const l of this.listeners) await l.close();
     await this.bus.close();
     rmSync(this.scratch, { recursive: true, force: true });
@@ -120,6 +135,65 @@ export class TrainerHarness {
       });
     }
     return events;
+  }
+
+  /**
+   * The pods' log lines, read where the trainer forwards them (this process's stdout): what a pod says it
+   * did (received a control, paused at a step) is the proof that it did, not a pause in its progress.
+   */
+  private capturePodLogs(): void {
+    const original = process.stdout.write.bind(process.stdout);
+    let partial = '';
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      partial += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const record = JSON.parse(line) as PodLogRecord;
+          if (typeof record.msg === 'string') this.podLogs.push(record);
+        } catch {
+          // not a log record
+        }
+      }
+      for (const wake of this.waiters.splice(0)) wake();
+      if (process.env.TRAINER_TEST_LOGS) return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
+      const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof process.stdout.write;
+    this.restoreStdout = () => (process.stdout.write = original);
+  }
+
+  /** Resolves with the first log record of the run's pods that matches; rejects after `timeoutMs`. */
+  async untilPodLog(runId: string, what: string, matches: (record: PodLogRecord) => boolean, timeoutMs = 120_000): Promise<PodLogRecord> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.podLogs.find((record) => record.runId === runId && matches(record));
+      if (found) return found;
+      if (Date.now() > deadline) {
+        const said = this.podLogs.filter((record) => record.runId === runId).map((record) => record.msg);
+        throw new Error(`timed out waiting for the pod of ${runId} to log ${what}; it logged: ${JSON.stringify(said.slice(-20))}`);
+      }
+      await new Promise<void>((wake) => {
+        this.waiters.push(wake);
+        setTimeout(wake, 500);
+      });
+    }
+  }
+
+  podLogsOf(runId: string): PodLogRecord[] {
+    return this.podLogs.filter((record) => record.runId === runId);
+  }
+
+  /** Pauses the run and waits until its pod says it holds at a step boundary; every step up to there is published. */
+  async pauseAndWait(payload: Request, pid: number): Promise<number> {
+    await this.control(payload, 'pause');
+    const paused = await this.untilPodLog(payload.runId, 'that it paused', (record) => record.msg === 'paused at a step boundary' && record.pid === pid);
+    const step = paused.step!;
+    await this.until(payload.runId, `the progress of step ${step}`, (e) => e.progress.some((p) => p.step === step));
+    return step;
   }
 
   /** The committed tiny model, registered as a base model artifact (a model directory with manifest). */
@@ -213,19 +287,27 @@ export function describeTrainingScenario(makeHarness: () => Promise<TrainerHarne
     // Paused at a step boundary, then kill -9: the relaunched pod resumes from the last checkpoint, stays
     // paused (the pause outlives the pod), and once resumed trains the steps after the checkpoint again
     // without publishing them again.
-    await harness.control(payload, 'pause');
-    let seen = -1;
-    await harness.until(runId, 'the pause to take effect', (e) => {
-      const still = e.progress.length === seen;
-      seen = e.progress.length;
-      return still;
-    });
+    const firstPid = harness.runs.describe(harness.tenant, runId)!.pod!.pid!;
+    const pausedAt = await harness.pauseAndWait(payload, firstPid);
+    if (harness.bus.transport === 'kafka') {
+      // The pod heard the pause on Kafka itself (the trainer does not relay control in distributed mode).
+      expect(harness.podLogsOf(runId).some((r) => r.msg === 'control received' && r.action === 'pause' && r.pid === firstPid)).toBe(true);
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(Math.max(...harness.eventsOf(runId).progress.map((p) => p.step))).toBe(pausedAt);
     expect(harness.runs.describe(harness.tenant, runId)?.attempts).toBe(1);
-    const killedAt = harness.eventsOf(runId).progress.at(-1)!.step;
-    const pid = harness.runs.describe(harness.tenant, runId)!.pod!.pid!;
-    process.kill(pid, 'SIGKILL');
+    const killedAt = pausedAt;
+    const seen = harness.eventsOf(runId).progress.length;
+    process.kill(firstPid, 'SIGKILL');
     await harness.until(runId, 'the relaunch', () => harness.runs.describe(harness.tenant, runId)?.attempts === 2);
-    await new Promise((r) => setTimeout(r, 3000));
+    // The relaunched pod starts paused (the trainer hands it the controls so far) at its last checkpoint.
+    const secondPid = harness.runs.describe(harness.tenant, runId)!.pod!.pid!;
+    const relaunchPaused = await harness.untilPodLog(runId, 'that the relaunched pod holds paused', (r) => r.msg === 'paused at a step boundary' && r.pid === secondPid);
+    const committedBeforeKill: number[] = [];
+    for await (const ref of listCommittedArtifacts(harness.tenantStore, `jobs/${payload.jobId}/training/${runId}/checkpoints/`)) committedBeforeKill.push(Number(/step-(\d+)$/.exec(ref.prefix)![1]));
+    const lastCheckpoint = Math.max(0, ...committedBeforeKill);
+    expect(relaunchPaused.step).toBe(lastCheckpoint);
+    await new Promise((r) => setTimeout(r, 2000));
     expect(harness.eventsOf(runId).progress.length).toBe(seen);
     expect(harness.eventsOf(runId).completed).toEqual([]);
     await harness.control(payload, 'resume');
@@ -279,18 +361,12 @@ export function describeTrainingScenario(makeHarness: () => Promise<TrainerHarne
     const payload = await harness.request(runId, { epochs: 100, checkpointEverySteps: 1000 });
     await harness.send(payload);
     await harness.until(runId, 'the first progress event', (e) => e.progress.length > 0);
-    await harness.control(payload, 'pause');
+    const pid = harness.runs.describe(harness.tenant, runId)!.pod!.pid!;
+    const pausedStep = await harness.pauseAndWait(payload, pid);
     // Paused: the step count stops moving.
-    let last = -1;
-    await harness.until(runId, 'the pause to take effect', (e) => {
-      const now = e.progress.length;
-      const still = now === last;
-      last = now;
-      return still;
-    });
-    const pausedAt = harness.eventsOf(runId).progress.length;
     await new Promise((r) => setTimeout(r, 2500));
-    expect(harness.eventsOf(runId).progress.length).toBe(pausedAt);
+    const pausedAt = harness.eventsOf(runId).progress.length;
+    expect(harness.eventsOf(runId).progress.at(-1)!.step).toBe(pausedStep);
     await harness.control(payload, 'resume');
     await harness.until(runId, 'progress after resume', (e) => e.progress.length > pausedAt + 1);
     await harness.control(payload, 'cancel');

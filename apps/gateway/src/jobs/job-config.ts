@@ -19,6 +19,7 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
  * | `tuneforge.synthesis` | `synthesis.enabled`, `synthesis.samples` |
  * | `tuneforge.approval_policy.*` | `approvals.trainingHalfway`, `afterEvaluation`, `applyDiagnosis` |
  * | `tuneforge.iteration_budget` | `iterations.max` |
+ * | `tuneforge.evaluation.enabled`, `.max_examples` | `evaluation.enabled`, `evaluation.maxExamples` |
  *
  * `auto` keeps the default. A result the config schema refuses is a 400 naming the request field.
  */
@@ -48,8 +49,14 @@ export function resolveJobConfig(defaults: JobConfig, spec: JobSpec): JobConfig 
     afterEvaluation: policy.after_evaluation ? approvalRuleOf(policy.after_evaluation) : defaults.approvals.afterEvaluation,
     applyDiagnosis: policy.apply_diagnosis ? approvalRuleOf(policy.apply_diagnosis) : defaults.approvals.applyDiagnosis,
   };
+  const evaluation = {
+    ...defaults.evaluation,
+    ...(ext.evaluation?.enabled !== undefined ? { enabled: ext.evaluation.enabled } : {}),
+    ...(ext.evaluation?.max_examples !== undefined ? { maxExamples: ext.evaluation.max_examples } : {}),
+  };
   const config = {
     ...defaults,
+    evaluation,
     model: { ...defaults.model, base: spec.model },
     data,
     training,

@@ -58,7 +58,7 @@ export const jobRecordSchema = z.object({
   created_at: z.number().int(),
   spec: jobSpecSchema,
   config: jobConfigSchema,
-  files: z.object({ training: z.string(), validation: z.string().optional() }),
+  files: z.object({ training: z.string(), validation: z.string().optional(), evaluation: z.string().optional(), documents: z.array(z.string()).optional() }),
   model: z.string(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;

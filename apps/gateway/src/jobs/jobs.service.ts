@@ -90,6 +90,11 @@ export class JobsService {
     const store = this.store.forTenant(tenant);
     const training = await this.requireFile(store, spec.training_file, 'training_file');
     const validation = spec.validation_file ? await this.requireFile(store, spec.validation_file, 'validation_file') : undefined;
+    const evaluation = spec.tuneforge?.evaluation_file ? await this.requireFile(store, spec.tuneforge.evaluation_file, 'tuneforge.evaluation_file') : undefined;
+    const documents: string[] = [];
+    for (const [index, fileId] of (spec.tuneforge?.retrieval_documents ?? []).entries()) {
+      documents.push(await this.requireFile(store, fileId, `tuneforge.retrieval_documents[${index}]`));
+    }
     const model = await this.requireModel(store, spec.model);
     this.defaults ??= loadDefaultConfig();
     const config = resolveJobConfig(this.defaults, spec);
@@ -99,7 +104,7 @@ export class JobsService {
       created_at: Math.floor(Date.now() / 1000),
       spec,
       config,
-      files: validation ? { training, validation } : { training },
+      files: { training, ...(validation ? { validation } : {}), ...(evaluation ? { evaluation } : {}), ...(documents.length ? { documents } : {}) },
       model,
     };
     await store.put(jobKey(id), JSON.stringify(record), { contentType: 'application/json' });

@@ -32,6 +32,7 @@ function queryParameters(querySchema: z.ZodType) {
 const listFilesParameters = () => queryParameters(listFilesQuerySchema);
 
 const jobIdParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The id of a fine-tuning job of your own.' };
+const artifactNameParameter = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'The artifact name, as the artifacts list gives it (`merged`, `adapter`).' };
 const ok = (description: string, name: string) => ({ '200': { description, content: json(name) } });
 const notFound = { '404': errorResponse('No such job (or not yours).') };
 const jobControl = (operationId: string, summary: string) => ({
@@ -66,6 +67,34 @@ function fineTuningPaths() {
     },
     '/v1/fine_tuning/jobs/{id}/checkpoints': {
       get: { operationId: 'listFineTuningCheckpoints', parameters: [jobIdParameter, ...queryParameters(listFineTuningCheckpointsQuerySchema)], responses: { ...ok('A page of checkpoints, newest first.', 'List'), ...notFound, ...commonErrors } },
+    },
+    '/v1/fine_tuning/jobs/{id}/artifacts': {
+      get: {
+        operationId: 'listFineTuningArtifacts',
+        summary: "A succeeded job's results (Tuneforge extension): the merged model and the PEFT adapter, each with its files (path, bytes, sha256)",
+        parameters: [jobIdParameter],
+        responses: { ...ok('Every artifact of the job (none until it has succeeded).', 'List'), ...notFound, ...commonErrors },
+      },
+    },
+    '/v1/fine_tuning/jobs/{id}/artifacts/{name}': {
+      get: {
+        operationId: 'retrieveFineTuningArtifact',
+        summary: 'One artifact of the job, by name (`merged`, `adapter`), with its files (Tuneforge extension)',
+        parameters: [jobIdParameter, artifactNameParameter],
+        responses: { '200': { description: 'The artifact.', content: { 'application/json': { schema: { type: 'object' } } } }, '404': errorResponse('No such job or artifact (or not yours).'), ...commonErrors },
+      },
+    },
+    '/v1/fine_tuning/jobs/{id}/artifacts/{name}/files/{path}': {
+      get: {
+        operationId: 'downloadFineTuningArtifactFile',
+        summary: "Streams one file of a job's artifact (Tuneforge extension); the bytes are checked against the manifest's sha256 as they go",
+        parameters: [jobIdParameter, artifactNameParameter, { name: 'path', in: 'path', required: true, schema: { type: 'string' }, description: 'A path the artifact lists in `files` (URL-encoded).' }],
+        responses: {
+          '200': { description: 'The file.', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+          '404': errorResponse('No such job, artifact or file (or not yours).'),
+          ...commonErrors,
+        },
+      },
     },
     '/v1/fine_tuning/jobs/{id}/cancel': jobControl('cancelFineTuningJob', 'Cancel the job'),
     '/v1/fine_tuning/jobs/{id}/pause': jobControl('pauseFineTuningJob', 'Pause the job at the next step boundary'),

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ALL_TOPICS, createMessage, trainingRunControlV1, type Envelope, type MessageOf, type TopicSpec } from '@tuneforge/contracts';
-import { KafkaMessageBus, StoreIdempotencyStore, type Subscription } from '@tuneforge/messaging';
-import type { ArtifactStore } from '@tuneforge/storage';
+import { InMemoryIdempotencyStore, KafkaMessageBus } from '@tuneforge/messaging';
 import type { Logger } from '@tuneforge/telemetry';
 import type { z } from 'zod';
+import { KafkaControlReader } from './kafka-control-reader';
 import type { PodRunSpec } from './run-spec';
 
 export type ControlMessage = MessageOf<typeof trainingRunControlV1>;
@@ -41,19 +41,32 @@ function envelope<P extends z.ZodTypeAny>(spec: PodRunSpec, topic: TopicSpec<P>,
   return message;
 }
 
-/** Distributed mode: the pod is a Kafka client of its own; control arrives through a per-instance group. */
+/**
+ * Distributed mode: the pod is a Kafka client of its own. It publishes through the bus (it consumes
+ * nothing through it, so its idempotency ledger stays in memory) and reads its run's control with a
+ * reader of its own, from the run's request onwards.
+ */
 export class KafkaPodChannel implements PodChannel {
   private readonly bus: KafkaMessageBus;
-  private subscription?: Subscription;
+  private readonly controls: KafkaControlReader;
 
   constructor(
     private readonly spec: PodRunSpec,
     brokers: string[],
-    store: ArtifactStore,
-    private readonly instanceId: string,
+    instanceId: string,
     logger: Logger,
   ) {
-    this.bus = new KafkaMessageBus({ brokers, clientId: `train-pod-${instanceId}`, logger, idempotency: new StoreIdempotencyStore(store) });
+    this.bus = new KafkaMessageBus({ brokers, clientId: `train-pod-${instanceId}`, logger, idempotency: new InMemoryIdempotencyStore() });
+    this.controls = new KafkaControlReader({
+      brokers,
+      clientId: `train-pod-${instanceId}-control`,
+      group: `train-pod-${instanceId}`,
+      tenant: spec.tenant,
+      runId: spec.request.runId,
+      // A spec without the time (an older trainer) reads the last hour, still not the whole topic.
+      since: spec.controlsSince ? new Date(spec.controlsSince) : new Date(Date.now() - 3_600_000),
+      logger,
+    });
   }
 
   async publish<P extends z.ZodTypeAny>(topic: TopicSpec<P>, payload: z.infer<P>, dedupKey: string): Promise<void> {
@@ -62,18 +75,11 @@ export class KafkaPodChannel implements PodChannel {
 
   async onControl(handler: (message: ControlMessage) => void): Promise<void> {
     await this.bus.ensureTopics(ALL_TOPICS);
-    // From the earliest retained message: a pod started (or restarted) after a pause still sees it.
-    this.subscription = await this.bus.subscribe<ControlMessage['payload']>(
-      trainingRunControlV1,
-      { group: `train-pod-${this.instanceId}`, service: 'train-pod', startFrom: 'earliest' },
-      async (message) => {
-        if (message.payload.runId === this.spec.request.runId && message.tenant === this.spec.tenant) handler(message);
-      },
-    );
+    await this.controls.start(handler);
   }
 
   async close(): Promise<void> {
-    await this.subscription?.close();
+    await this.controls.close();
     await this.bus.close();
   }
 }

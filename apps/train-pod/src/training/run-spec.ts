@@ -1,4 +1,4 @@
-import { trainingRunRequestedV1, type PayloadOf } from '@tuneforge/contracts';
+import { TRAINING_CONTROL_ACTIONS, trainingRunRequestedV1, type PayloadOf } from '@tuneforge/contracts';
 import { z } from 'zod';
 
 export type TrainingRunRequest = PayloadOf<typeof trainingRunRequestedV1>;
@@ -10,6 +10,13 @@ export const podRunSpecSchema = z
     /** Message id of the request: the pod's messages name it as their cause. */
     requestMessageId: z.string().min(1),
     request: trainingRunRequestedV1.payload,
+    /**
+     * The control actions the trainer had heard for this run when it launched this pod, oldest first: a pod
+     * launched (or relaunched) after a pause starts paused without waiting to read the control topic.
+     */
+    controls: z.array(z.enum(TRAINING_CONTROL_ACTIONS)).optional(),
+    /** When the run was requested (ISO 8601): the pod reads control messages from then on. */
+    controlsSince: z.string().datetime({ offset: true }).optional(),
   })
   .strict();
 

@@ -1,20 +1,10 @@
-import { ArtifactWriter, MANIFEST_FILE_NAME, openArtifact, type ArtifactManifest, type ArtifactStore } from '@tuneforge/storage';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { ArtifactWriter, MANIFEST_FILE_NAME, type ArtifactStore } from '@tuneforge/storage';
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 
-/** Copies a committed multi-file artifact into `dir` (each file verified against its manifest entry). */
-export async function downloadArtifact(store: ArtifactStore, prefix: string, dir: string): Promise<ArtifactManifest> {
-  const artifact = await openArtifact(store, prefix);
-  await mkdir(dir, { recursive: true });
-  for (const file of artifact.manifest.files) {
-    const target = join(dir, ...file.path.split('/'));
-    await mkdir(dirname(target), { recursive: true });
-    await pipeline(await artifact.openFile(file.path), createWriteStream(target, { flags: 'wx' }));
-  }
-  return artifact.manifest;
-}
+// Downloading a committed artifact is shared with the evaluator, so it lives in libs/storage.
+export { downloadArtifact } from '@tuneforge/storage';
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

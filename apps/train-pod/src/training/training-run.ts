@@ -102,6 +102,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
   const ids = { runId: request.runId, jobId: request.jobId };
   const work = deps.workDir ?? (await mkdtemp(join(tmpdir(), `train-pod-${request.runId}-`)));
   const control = new RunControl((state) => logger.info({ runId: request.runId, state }, 'control applied'));
+  for (const action of spec.controls ?? []) control.apply(action);
   await channel.onControl((message) => control.apply(message.payload.action));
   let model: Model | undefined;
   let trainer: Trainer | undefined;
@@ -151,6 +152,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     let lastCheckpointStep = own?.step ?? 0;
 
     while (step < plan.totalSteps) {
+      // Said once per pause, with the step it holds at: operators (and tests) see the pod really paused.
+      if (control.isPaused) logger.info({ runId: request.runId, step }, 'paused at a step boundary');
       if ((await control.atBoundary()) === 'cancel') {
         return await complete({ ...ids, status: 'cancelled', step });
       }

@@ -5,6 +5,10 @@ export interface PodRunSpec {
   tenant: string;
   requestMessageId: string;
   request: PayloadOf<typeof trainingRunRequestedV1>;
+  /** Control actions heard for the run before this launch, oldest first: the pod starts in that state. */
+  controls?: Array<PayloadOf<typeof trainingRunControlV1>['action']>;
+  /** When the run was requested (ISO 8601): a pod reading control from Kafka starts there, not at the topic's start. */
+  controlsSince?: string;
 }
 
 export type ControlMessage = MessageOf<typeof trainingRunControlV1>;

@@ -54,7 +54,7 @@ export class TrainingRuns implements OnApplicationShutdown {
       return;
     }
     const record: RunRecord = {
-      spec: { tenant: message.tenant, requestMessageId: message.messageId, request: message.payload },
+      spec: { tenant: message.tenant, requestMessageId: message.messageId, request: message.payload, controlsSince: message.createdAt },
       attempts: 0,
       controls: [],
       lastStep: 0,
@@ -86,7 +86,9 @@ export class TrainingRuns implements OnApplicationShutdown {
     record.attempts += 1;
     record.pod = undefined;
     try {
-      record.pod = await this.launcher.launch(record.spec, {
+      // The pod starts in the state the controls so far leave it in (paused after a pause), whatever it reads later.
+      const spec: PodRunSpec = { ...record.spec, controls: record.controls.map((control) => control.payload.action) };
+      record.pod = await this.launcher.launch(spec, {
         onPublish: (topic, message) => this.relay(record, topic, message),
         onExit: (exit) => void this.onExit(record, exit),
       });

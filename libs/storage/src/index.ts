@@ -33,5 +33,6 @@ export {
 } from './artifact-manifest';
 export { ArtifactWriter, type BeginArtifactOptions } from './artifact-writer';
 export { commitLocalDirectory } from './commit-local-directory';
+export { downloadArtifact } from './download-artifact';
 export { CommittedArtifact, openArtifact } from './committed-artifact';
 export { listCommittedArtifacts, type CommittedArtifactRef } from './list-committed-artifacts';

@@ -148,6 +148,9 @@ def main():
         hyp, refs = p["hypothesis"], p["references"]
         entry = {
             "id": p["id"],
+            # The inputs travel with the values, so the TypeScript tests need nothing outside libs/metrics.
+            "hypothesis": hyp,
+            "references": refs,
             "bleu": bleu_dict(sacrebleu.sentence_bleu(hyp, refs)),
             "bleuLowercase": bleu_dict(sacrebleu.sentence_bleu(hyp, refs, lowercase=True)),
             "bleuFloor": bleu_dict(sacrebleu.sentence_bleu(hyp, refs, smooth_method="floor")),
@@ -165,6 +168,7 @@ def main():
         }
         if "tokenLosses" in p:
             losses = p["tokenLosses"]
+            entry["tokenLosses"] = losses
             entry["perplexity"] = math.exp(sum(losses) / len(losses))
         per_pair.append(entry)
 

@@ -1,0 +1,61 @@
+import type { OpenAiFineTuningJob } from '@tuneforge/contracts';
+import { EXIT, exitCodeForJob } from '../exit-codes';
+import { describeApprovalRequest } from '../follow-job';
+import type { CommandContext, CommandResult } from './command-context';
+
+const time = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : '-');
+
+/** `tuneforge list [jobs|files]`: one line each, newest first; `--json` prints the API's objects. */
+export async function listCommand(ctx: CommandContext, what: 'jobs' | 'files', options: { limit: number; json?: boolean }): CommandResult {
+  if (what === 'files') {
+    const files = await ctx.client.listFiles(options.limit);
+    if (options.json) ctx.io.out(JSON.stringify(files, null, 2));
+    else for (const f of files) ctx.io.out([f.id, f.purpose, `${f.bytes}B`, time(f.created_at), f.filename].join('\t'));
+    return EXIT.ok;
+  }
+  const jobs = await ctx.client.listJobs(options.limit);
+  if (options.json) ctx.io.out(JSON.stringify(jobs, null, 2));
+  else for (const j of jobs) ctx.io.out([j.id, j.status, j.model, time(j.created_at), j.fine_tuned_model ?? '-'].join('\t'));
+  return EXIT.ok;
+}
+
+/** `tuneforge status <job>`: the job, its open questions and checkpoints; exits with the job's code (1 failed, 3 cancelled, 6 rejected). */
+export async function statusCommand(ctx: CommandContext, jobId: string, options: { json?: boolean }): CommandResult {
+  const job = await ctx.client.retrieveJob(jobId);
+  const approvals = await ctx.client.approvals(jobId);
+  const checkpoints = await ctx.client.checkpoints(jobId);
+  if (options.json) {
+    ctx.io.out(JSON.stringify({ ...job, approvals, checkpoints }, null, 2));
+    return exitCodeForJob(job.status, approvals);
+  }
+  for (const line of describeJob(job)) ctx.io.out(line);
+  for (const approval of approvals) {
+    if (approval.status === 'pending') for (const line of describeApprovalRequest(approval)) ctx.io.out(line);
+    else ctx.io.out(`approval:     ${approval.id} (${approval.stage}) ${approval.decision} by ${approval.answered_by}`);
+  }
+  if (checkpoints.length > 0) ctx.io.out(`checkpoints:  ${checkpoints.length}, latest step ${checkpoints[0].step_number}: ${checkpoints[0].fine_tuned_model_checkpoint}`);
+  return exitCodeForJob(job.status, approvals);
+}
+
+export function describeJob(job: OpenAiFineTuningJob): string[] {
+  const hp = job.hyperparameters;
+  const lines = [
+    `job:          ${job.id}`,
+    `status:       ${job.status}`,
+    `model:        ${job.model}`,
+    `training:     ${job.training_file}${job.validation_file ? `  validation: ${job.validation_file}` : ''}`,
+    `hyperparams:  n_epochs=${hp.n_epochs} batch_size=${hp.batch_size} learning_rate_multiplier=${hp.learning_rate_multiplier} seed=${job.seed}`,
+    `created:      ${time(job.created_at)}  finished: ${time(job.finished_at)}`,
+  ];
+  if (job.fine_tuned_model) lines.push(`fine-tuned:   ${job.fine_tuned_model}`);
+  for (const file of job.result_files) lines.push(`result:       ${file}`);
+  if (job.error) lines.push(`error:        ${job.error.message}${job.error.param ? ` (param: ${job.error.param})` : ''} [${job.error.code}]`);
+  return lines;
+}
+
+/** `tuneforge cancel|pause|resume <job>`: the request is sent; the status changes when the job reports it. */
+export async function controlCommand(ctx: CommandContext, action: 'cancel' | 'pause' | 'resume', jobId: string): CommandResult {
+  const job = await ctx.client.control(jobId, action);
+  ctx.io.out(`${job.id} ${action} requested (status now ${job.status})`);
+  return EXIT.ok;
+}

@@ -1,0 +1,142 @@
+import type { JobSpec, OpenAiFineTuningJob, OpenAiFineTuningJobCheckpoint, OpenAiFineTuningJobEvent, OpenAiList, TuneforgeJobApproval } from '@tuneforge/contracts';
+import { createReadStream } from 'node:fs';
+import OpenAI from 'openai';
+import { ApiError, ConnectionError, isFetchConnectionFailure, type OpenAiErrorBody } from './cli-error';
+import type { ConnectionSettings } from './connection-settings';
+import { sseData } from './sse';
+
+export interface UploadedFile {
+  id: string;
+  filename: string;
+  bytes: number;
+  purpose: string;
+  created_at: number;
+}
+
+/** A succeeded job's result (`merged` model, PEFT `adapter`) as `GET .../{id}/artifacts` lists it. */
+export interface JobArtifact {
+  name: string;
+  kind: string;
+  bytes: number;
+  files: Array<{ path: string; bytes: number; sha256: string }>;
+}
+
+export interface ApprovalAnswer {
+  decision: 'approve' | 'reject' | 'edit';
+  comment?: string;
+  edits?: Record<string, unknown>;
+}
+
+/**
+ * The gateway as the CLI uses it: the official `openai` SDK for the OpenAI-shaped endpoints and Tuneforge's
+ * approvals, and the event stream (`?stream=true`) read directly, since the SDK has no method for it.
+ */
+export class GatewayClient {
+  private readonly openai: OpenAI;
+
+  constructor(readonly settings: ConnectionSettings) {
+    this.openai = new OpenAI({ apiKey: settings.apiKey, baseURL: settings.baseUrl, maxRetries: 2 });
+  }
+
+  async uploadFile(path: string, purpose: string): Promise<UploadedFile> {
+    return (await this.openai.files.create({ file: createReadStream(path), purpose: purpose as 'fine-tune' })) as unknown as UploadedFile;
+  }
+
+  async listFiles(limit: number): Promise<UploadedFile[]> {
+    const page = await this.openai.files.list({ limit });
+    return page.data as unknown as UploadedFile[];
+  }
+
+  async createJob(spec: JobSpec): Promise<OpenAiFineTuningJob> {
+    // The SDK passes the `tuneforge` extensions through as they are.
+    return (await this.openai.fineTuning.jobs.create(spec as unknown as OpenAI.FineTuning.JobCreateParams)) as unknown as OpenAiFineTuningJob;
+  }
+
+  async retrieveJob(id: string): Promise<OpenAiFineTuningJob> {
+    return (await this.openai.fineTuning.jobs.retrieve(id)) as unknown as OpenAiFineTuningJob;
+  }
+
+  async listJobs(limit: number): Promise<OpenAiFineTuningJob[]> {
+    const page = await this.openai.fineTuning.jobs.list({ limit });
+    return page.data as unknown as OpenAiFineTuningJob[];
+  }
+
+  async control(id: string, action: 'cancel' | 'pause' | 'resume'): Promise<OpenAiFineTuningJob> {
+    const jobs = this.openai.fineTuning.jobs;
+    const job = action === 'cancel' ? await jobs.cancel(id) : action === 'pause' ? await jobs.pause(id) : await jobs.resume(id);
+    return job as unknown as OpenAiFineTuningJob;
+  }
+
+  async checkpoints(id: string): Promise<OpenAiFineTuningJobCheckpoint[]> {
+    const page = await this.openai.fineTuning.jobs.checkpoints.list(id, { limit: 100 });
+    return page.data as unknown as OpenAiFineTuningJobCheckpoint[];
+  }
+
+  async approvals(jobId: string): Promise<TuneforgeJobApproval[]> {
+    const list = await this.openai.get<OpenAiList<TuneforgeJobApproval>>(`/fine_tuning/jobs/${encodeURIComponent(jobId)}/approvals`);
+    return list.data;
+  }
+
+  async answerApproval(jobId: string, approvalId: string, answer: ApprovalAnswer): Promise<TuneforgeJobApproval> {
+    return this.openai.post<TuneforgeJobApproval>(`/fine_tuning/jobs/${encodeURIComponent(jobId)}/approvals/${encodeURIComponent(approvalId)}`, { body: answer });
+  }
+
+  async artifacts(jobId: string): Promise<JobArtifact[]> {
+    const list = await this.openai.get<OpenAiList<JobArtifact>>(`/fine_tuning/jobs/${encodeURIComponent(jobId)}/artifacts`);
+    return list.data;
+  }
+
+  /** One file of a job's artifact, as a byte stream. */
+  async artifactFile(jobId: string, name: string, path: string): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.fetchOk(`/fine_tuning/jobs/${encodeURIComponent(jobId)}/artifacts/${encodeURIComponent(name)}/files/${encodeURIComponent(path)}`, 'application/octet-stream');
+    return response.body!;
+  }
+
+  /** A GET the SDK cannot do (streams): connection failures and error envelopes become the CLI's errors. */
+  private async fetchOk(path: string, accept: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.settings.baseUrl}${path}`, { headers: { authorization: `Bearer ${this.settings.apiKey}`, accept } });
+    } catch (error) {
+      if (isFetchConnectionFailure(error)) throw new ConnectionError(this.settings.baseUrl, describeFetchFailure(error));
+      throw error;
+    }
+    if (response.ok && response.body) return response;
+    const text = await response.text();
+    let body: OpenAiErrorBody | undefined;
+    try {
+      body = (JSON.parse(text) as { error?: OpenAiErrorBody }).error;
+    } catch {
+      body = undefined;
+    }
+    throw new ApiError(response.status, body, text.slice(0, 500) || response.statusText);
+  }
+
+  /**
+   * The job's events as the gateway streams them: every event so far oldest first, then new ones, ending
+   * when the job has ended (`data: [DONE]`). Returns without [DONE] only if the connection closed early.
+   */
+  async *streamEvents(jobId: string): AsyncGenerator<OpenAiFineTuningJobEvent | 'done'> {
+    const response = await this.fetchOk(`/fine_tuning/jobs/${encodeURIComponent(jobId)}/events?stream=true`, 'text/event-stream');
+    try {
+      for await (const data of sseData(response.body!)) {
+        if (data === '[DONE]') {
+          yield 'done';
+          return;
+        }
+        yield JSON.parse(data) as OpenAiFineTuningJobEvent;
+      }
+    } catch (error) {
+      // The body breaking off (gateway restarted, network gone) is a connection problem the caller may retry.
+      if (error instanceof TypeError || (error as { code?: string }).code === 'ECONNRESET' || (error as { code?: string }).code === 'UND_ERR_SOCKET') {
+        throw new ConnectionError(this.settings.baseUrl, (error as Error).message);
+      }
+      throw error;
+    }
+  }
+}
+
+function describeFetchFailure(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? String(error);
+}

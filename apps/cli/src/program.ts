@@ -1,0 +1,151 @@
+import { loadDefaultConfig, type JobConfig } from '@tuneforge/contracts';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { toCliError } from './cli-error';
+import { approveCommand, type ApproveOptions } from './commands/approve';
+import type { CommandContext } from './commands/command-context';
+import { downloadCommand, type DownloadOptions } from './commands/download';
+import { controlCommand, listCommand, statusCommand } from './commands/inspect';
+import { submitCommand, type SubmitOptions } from './commands/submit';
+import { uploadCommand } from './commands/upload';
+import { DEFAULT_API_KEY, DEFAULT_BASE_URL, resolveConnectionSettings, type ConnectionSettings } from './connection-settings';
+import { EXIT, EXIT_CODE_HELP, type ExitCode } from './exit-codes';
+import { followJob } from './follow-job';
+import { GatewayClient } from './gateway-client';
+import type { Io } from './io';
+import { jsonObject, nonNegativeInteger, positiveInteger, positiveNumber } from './option-parsers';
+
+export interface CliEnvironment {
+  io: Io;
+  env: NodeJS.ProcessEnv;
+  /** Injected by tests that check what a command would run without a gateway. */
+  makeClient?: (settings: ConnectionSettings) => GatewayClient;
+}
+
+/**
+ * Runs one `tuneforge` invocation and returns its exit code (see exit-codes.ts). Usage errors (commander's
+ * and the CLI's own) are 2; API errors print the OpenAI envelope's message and param.
+ */
+export async function runCli(argv: readonly string[], environment: CliEnvironment): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  let settings: ConnectionSettings | undefined;
+  const { io } = environment;
+  let defaults: JobConfig | undefined;
+  const context = (command: Command): CommandContext => {
+    const globals = command.optsWithGlobals<{ baseUrl?: string; apiKey?: string }>();
+    settings = resolveConnectionSettings(globals, environment.env);
+    const client = (environment.makeClient ?? ((s) => new GatewayClient(s)))(settings);
+    return { io, settings, client, defaults: () => (defaults ??= loadDefaultConfig()) };
+  };
+  // Every action reports its exit code through here (commander's actions return nothing).
+  const action =
+    <A extends unknown[]>(run: (ctx: CommandContext, ...args: A) => Promise<ExitCode>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      code = await run(context(command), ...(args.slice(0, -1) as A));
+    };
+
+  const program = buildProgram(action);
+  program.exitOverride();
+  program.configureOutput({ writeOut: (text) => io.out(text.replace(/\n$/, '')), writeErr: (text) => io.err(text.replace(/\n$/, '')) });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    const failure = toCliError(error, settings?.baseUrl ?? DEFAULT_BASE_URL);
+    io.err(`tuneforge: ${failure.message}`);
+    return failure.exitCode;
+  }
+}
+
+type ActionFactory = <A extends unknown[]>(run: (ctx: CommandContext, ...args: A) => Promise<ExitCode>) => (...args: unknown[]) => Promise<void>;
+
+/** The command tree; every subcommand inherits the global options, exit override and output settings. */
+export function buildProgram(action: ActionFactory): Command {
+  const program = new Command('tuneforge')
+    .description('Fine-tune models on a Tuneforge gateway: upload data, submit and follow jobs, answer approvals.')
+    .version('0.1.0')
+    .option('--base-url <url>', `gateway API base URL (env TUNEFORGE_BASE_URL; default ${DEFAULT_BASE_URL})`)
+    .option('--api-key <key>', `API key (env TUNEFORGE_API_KEY; default ${DEFAULT_API_KEY}, embedded mode's development key)`)
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `\n${EXIT_CODE_HELP}`)
+    .exitOverride();
+  // Settings copied onto subcommands when they are created.
+  program.copyInheritedSettings(program);
+
+  program
+    .command('upload')
+    .description('upload a file (JSONL dataset) and print its id')
+    .argument('<file>', 'local file')
+    .addOption(new Option('--purpose <purpose>', 'file purpose').default('fine-tune'))
+    .action(action((ctx, file: string, options: { purpose: string }) => uploadCommand(ctx, file, options)));
+
+  program
+    .command('submit')
+    .description('create a fine-tuning job (local files are uploaded first) and print its id')
+    .option('--model <name>', 'registered base model (default: model.base of the config, i.e. configs/default_config.json)')
+    .requiredOption('--training-file <file>', 'training data: a local file (uploaded) or a file id')
+    .option('--validation-file <file>', 'validation data: a local file (uploaded) or a file id')
+    .option('--config <job.json>', 'job config merged on top of configs/default_config.json (same shape)')
+    .option('--epochs <n>', 'number of epochs (hyperparameters.n_epochs)', positiveInteger)
+    .option('--learning-rate-multiplier <x>', 'multiplier of the default learning rate', positiveNumber)
+    .option('--batch-size <n>', 'batch size (hyperparameters.batch_size)', positiveInteger)
+    .option('--suffix <text>', 'suffix for the fine-tuned model name')
+    .option('--seed <n>', 'seed for data shuffling and training', nonNegativeInteger)
+    .option('--task <text|@file>', 'task description (text, or @path to read it from a file)')
+    .option('--tools <tools.json>', 'OpenAI function tools the model should learn to use (JSON array or { "tools": [...] })')
+    .option('--data-format <format>', 'training data format (default auto-detected)')
+    .option('--approval-policy <policy>', 'ask|approve|reject for every question, or stage=answer pairs (training_halfway=ask,after_evaluation=approve,...)')
+    .option('--follow', 'follow the job until it ends (exit code as for `follow`)')
+    .addHelpText('after', `\n${EXIT_CODE_HELP}`)
+    .action(action((ctx, options: SubmitOptions) => submitCommand(ctx, options)));
+
+  program
+    .command('follow')
+    .description('stream a job\'s events with training progress until it ends; print approval questions and where the model is')
+    .argument('<job>', 'job id (ftjob-...)')
+    .addHelpText('after', `\n${EXIT_CODE_HELP}`)
+    .action(action((ctx, job: string) => followJob(ctx.client, job, ctx.io)));
+
+  program
+    .command('approve')
+    .description('answer a job\'s approval question (the only pending one when no id is given)')
+    .argument('<job>', 'job id')
+    .argument('[approval-id]', 'approval id (default: the pending one)')
+    .option('--reject', 'reject instead of approve')
+    .option('--edit <json>', 'answer "edit" with these changes (JSON object), where the question offers it', jsonObject)
+    .option('--comment <text>', 'a comment recorded with the answer')
+    .action(action((ctx, job: string, approval: string | undefined, options: ApproveOptions) => approveCommand(ctx, job, approval, options)));
+
+  program
+    .command('list')
+    .description('list jobs or files, newest first')
+    .addArgument(new Argument('[what]', 'what to list').choices(['jobs', 'files']).default('jobs'))
+    .addOption(new Option('--limit <n>', 'how many').argParser(positiveInteger).default(20))
+    .option('--json', 'print the API objects as JSON')
+    .action(action((ctx, what: 'jobs' | 'files', options: { limit: number; json?: boolean }) => listCommand(ctx, what, options)));
+
+  program
+    .command('status')
+    .description('show a job, its approvals and checkpoints (exit code: 1 failed, 3 cancelled, 6 rejected, else 0)')
+    .argument('<job>', 'job id')
+    .option('--json', 'print the job object (with approvals and checkpoints) as JSON')
+    .action(action((ctx, job: string, options: { json?: boolean }) => statusCommand(ctx, job, options)));
+
+  for (const control of ['cancel', 'pause', 'resume'] as const) {
+    program
+      .command(control)
+      .description(`${control} a job`)
+      .argument('<job>', 'job id')
+      .action(action((ctx, job: string) => controlCommand(ctx, control, job)));
+  }
+  program
+    .command('download')
+    .description('download a succeeded job\'s merged model (default) or PEFT adapter, checked against its sha256s')
+    .argument('<job>', 'job id')
+    .option('--merged', 'the merged model (safetensors + config + tokenizer) (default)')
+    .option('--adapter', 'the PEFT adapter')
+    .requiredOption('--out <dir>', 'directory to write the files into')
+    .action(action((ctx, job: string, options: DownloadOptions) => downloadCommand(ctx, job, options)));
+  return program;
+}

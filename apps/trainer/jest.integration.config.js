@@ -1,7 +1,7 @@
+// The unit settings (the ES-module packages compiled for Jest included), for test/**/*.integration.spec.ts.
 module.exports = {
-  ...require('../../jest.preset.js'),
+  ...require('./jest.config.js'),
   displayName: 'trainer-integration',
-  rootDir: __dirname,
   testMatch: ['<rootDir>/test/**/*.integration.spec.ts'],
   testTimeout: 300_000,
 };

@@ -2,10 +2,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '@tuneforge/telemetry';
 import type { TrainerConfig } from '../trainer-config';
 import { KubernetesJobLauncher } from './kubernetes-job-launcher';
+import { TRAIN_POD_COMMAND } from './training-job';
 import { loadTrainingJobTemplate } from './training-job-template';
-
-/** What the train-pod image runs for one training run (its default command is the train-pod service). */
-export const TRAIN_POD_COMMAND = ['node', '-r', '@swc-node/register', 'apps/train-pod/src/run-training.ts'];
 
 /**
  * In a pod: the service account's token and the API server the kubelet names (KUBERNETES_SERVICE_HOST).

@@ -6,6 +6,9 @@ export const LABEL_JOB_ID = 'tuneforge.dev/job-id';
 export const LABEL_RUN_ID = 'tuneforge.dev/run-id';
 export const GPU_RESOURCE = 'nvidia.com/gpu';
 
+/** What the train-pod image runs for one training run (its default command is the train-pod service). */
+export const TRAIN_POD_COMMAND = ['node', '-r', '@swc-node/register', 'apps/train-pod/src/run-training.ts'];
+
 /** Kubernetes names and label values stop at 63 characters (the Job's name becomes its pods' `job-name` label). */
 const MAX_NAME = 63;
 const DEFAULT_NAME_PREFIX = 'tuneforge-train-';

@@ -9,6 +9,33 @@ import { TrainingHandlers } from './runs/training.handlers';
 import { TrainingRuns } from './runs/training-runs.service';
 import { resolveTrainerConfig, WORKSPACE_ROOT } from './trainer-config';
 
+/** The launcher TF_TRAIN_LAUNCHER names: local child processes, or Kubernetes Jobs (Kafka bus only). */
+export async function createTrainingLauncher(raw: unknown, bus: MessageBus, logger: Logger): Promise<TrainingLauncher> {
+  const config = resolveTrainerConfig(raw);
+  const podEnv = {
+    TF_POD_THREADS: String(config.TF_TRAIN_POD_THREADS),
+    TF_POD_PROGRESS_EVERY: String(config.TF_TRAIN_POD_PROGRESS_EVERY),
+    ...config.TF_TRAIN_POD_ENV,
+  };
+  if (config.TF_TRAIN_LAUNCHER === 'kubernetes') {
+    if (bus.transport === 'in-process') {
+      throw new Error('TF_TRAIN_LAUNCHER=kubernetes needs the Kafka bus (distributed mode): a pod in the cluster cannot reach an in-process bus');
+    }
+    // Loaded only here: the Kubernetes client is large and embedded or local runs never need it.
+    const { createKubernetesLauncher } = await import('./kubernetes/create-kubernetes-launcher');
+    return createKubernetesLauncher(config, podEnv, logger);
+  }
+  return new LocalProcessLauncher({
+    entry: config.TF_TRAIN_POD_ENTRY,
+    cwd: WORKSPACE_ROOT,
+    // The in-process bus cannot reach another process: the pod's messages go through this one.
+    bus: bus.transport === 'in-process' ? 'ipc' : 'kafka',
+    env: podEnv,
+    forwardOutput: config.TF_TRAIN_POD_LOGS === 'true',
+    logger,
+  });
+}
+
 @Module({
   controllers: [TrainingHandlers],
   providers: [
@@ -21,31 +48,7 @@ import { resolveTrainerConfig, WORKSPACE_ROOT } from './trainer-config';
     {
       provide: TRAINING_LAUNCHER,
       inject: [SERVICE_CONFIG, MESSAGE_BUS, LOGGER],
-      useFactory: async (raw: unknown, bus: MessageBus, logger: Logger): Promise<TrainingLauncher> => {
-        const config = resolveTrainerConfig(raw);
-        const podEnv = {
-          TF_POD_THREADS: String(config.TF_TRAIN_POD_THREADS),
-          TF_POD_PROGRESS_EVERY: String(config.TF_TRAIN_POD_PROGRESS_EVERY),
-          ...config.TF_TRAIN_POD_ENV,
-        };
-        if (config.TF_TRAIN_LAUNCHER === 'kubernetes') {
-          if (bus.transport === 'in-process') {
-            throw new Error('TF_TRAIN_LAUNCHER=kubernetes needs the Kafka bus (distributed mode): a pod in the cluster cannot reach an in-process bus');
-          }
-          // Loaded only here: the Kubernetes client is large and embedded or local runs never need it.
-          const { createKubernetesLauncher } = await import('./kubernetes/create-kubernetes-launcher');
-          return createKubernetesLauncher(config, podEnv, logger);
-        }
-        return new LocalProcessLauncher({
-          entry: config.TF_TRAIN_POD_ENTRY,
-          cwd: WORKSPACE_ROOT,
-          // The in-process bus cannot reach another process: the pod's messages go through this one.
-          bus: bus.transport === 'in-process' ? 'ipc' : 'kafka',
-          env: podEnv,
-          forwardOutput: config.TF_TRAIN_POD_LOGS === 'true',
-          logger,
-        });
-      },
+      useFactory: createTrainingLauncher,
     },
   ],
 })

@@ -27,7 +27,7 @@ export default [
   {
     // Putting services together is the launchers' job (embedded mode runs them all in one process) and
     // that of integration tests that run several services; service code itself keeps to the rules above.
-    files: ['tools/launcher/**/*.ts', 'apps/*/test/**/*.ts'],
+    files: ['tools/launcher/**/*.ts', 'apps/*/test/**/*.ts', 'tools/k8s/test/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

@@ -44,9 +44,7 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
       code = await run(context(command), ...(args.slice(0, -1) as A));
     };
 
-  const program = buildProgram(action);
-  program.exitOverride();
-  program.configureOutput({ writeOut: (text) => io.out(text.replace(/\n$/, '')), writeErr: (text) => io.err(text.replace(/\n$/, '')) });
+  const program = buildProgram(action, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
@@ -61,7 +59,7 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
 type ActionFactory = <A extends unknown[]>(run: (ctx: CommandContext, ...args: A) => Promise<ExitCode>) => (...args: unknown[]) => Promise<void>;
 
 /** The command tree; every subcommand inherits the global options, exit override and output settings. */
-export function buildProgram(action: ActionFactory): Command {
+export function buildProgram(action: ActionFactory, io: Io): Command {
   const program = new Command('tuneforge')
     .description('Fine-tune models on a Tuneforge gateway: upload data, submit and follow jobs, answer approvals.')
     .version('0.1.0')
@@ -69,9 +67,9 @@ export function buildProgram(action: ActionFactory): Command {
     .option('--api-key <key>', `API key (env TUNEFORGE_API_KEY; default ${DEFAULT_API_KEY}, embedded mode's development key)`)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\n${EXIT_CODE_HELP}`)
-    .exitOverride();
-  // Settings copied onto subcommands when they are created.
-  program.copyInheritedSettings(program);
+    // Set before the subcommands exist: they copy these settings when created.
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.replace(/\n$/, '')), writeErr: (text) => io.err(text.replace(/\n$/, '')) });
 
   program
     .command('upload')

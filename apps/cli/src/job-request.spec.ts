@@ -1,0 +1,71 @@
+import { loadDefaultConfig } from '@tuneforge/contracts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildJobRequest, readToolsFile } from './job-request';
+
+const defaults = loadDefaultConfig();
+const dir = mkdtempSync(join(tmpdir(), 'tf-cli-request-'));
+const file = (name: string, value: unknown) => {
+  const path = join(dir, name);
+  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+  return path;
+};
+const files = { training: 'file-abc' };
+const tool = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } };
+
+describe('buildJobRequest', () => {
+  it('flags alone make the OpenAI request with Tuneforge extensions', () => {
+    const task = file('task.md', 'Answer weather questions with the tool.');
+    const tools = file('tools.json', [tool]);
+    expect(
+      buildJobRequest(
+        { model: 'tiny-llama', epochs: 2, batchSize: 1, learningRateMultiplier: 10, suffix: 'w', seed: 3, task: `@${task}`, tools, approvalPolicy: 'training_halfway=ask' },
+        defaults,
+        { training: 'file-abc', validation: 'file-def' },
+      ),
+    ).toEqual({
+      model: 'tiny-llama',
+      training_file: 'file-abc',
+      validation_file: 'file-def',
+      hyperparameters: { n_epochs: 2, batch_size: 1, learning_rate_multiplier: 10 },
+      suffix: 'w',
+      seed: 3,
+      tuneforge: { task_description: 'Answer weather questions with the tool.', tools: [tool], approval_policy: { training_halfway: 'ask' } },
+    });
+  });
+
+  it('without --model the config\'s model is used; flags win over the config file', () => {
+    const config = file('job.json', { model: { base: 'from-config' }, training: { epochs: 4 }, approvals: { trainingHalfway: 'approve', afterEvaluation: 'reject' } });
+    expect(buildJobRequest({ config, epochs: 1, approvalPolicy: 'training_halfway=ask' }, defaults, files)).toEqual({
+      model: 'from-config',
+      training_file: 'file-abc',
+      hyperparameters: { n_epochs: 1 },
+      tuneforge: { approval_policy: { training_halfway: 'ask', after_evaluation: 'reject' } },
+    });
+    expect(buildJobRequest({ config, model: 'flag-model' }, defaults, files).model).toBe('flag-model');
+  });
+
+  it('a value the job spec refuses is a usage error naming the request field', () => {
+    expect(() => buildJobRequest({ epochs: 60 }, defaults, files)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('hyperparameters.n_epochs') }));
+    const config = file('lr.json', { training: { learningRate: defaults.training.learningRate * 20 } });
+    expect(() => buildJobRequest({ config }, defaults, files)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('hyperparameters.learning_rate_multiplier') }));
+  });
+
+  it('a missing --task file is a usage error', () => {
+    expect(() => buildJobRequest({ task: `@${join(dir, 'nope.md')}` }, defaults, files)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('ENOENT') }));
+  });
+});
+
+describe('readToolsFile', () => {
+  it('takes an array or { tools: [...] }', () => {
+    expect(readToolsFile(file('a.json', [tool]))).toEqual([tool]);
+    expect(readToolsFile(file('b.json', { tools: [tool] }))).toEqual([tool]);
+  });
+
+  it('names the tool and field that are wrong', () => {
+    const bad = file('bad.json', [tool, { type: 'function', function: { name: 'has spaces' } }]);
+    expect(() => readToolsFile(bad)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/1\.function\.name: tool names are 1-64/) }));
+    expect(() => readToolsFile(file('c.json', '{ nope'))).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('not valid JSON') }));
+  });
+});

@@ -1,0 +1,200 @@
+import type { OpenAiFineTuningJob, TuneforgeJobApproval } from '@tuneforge/contracts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APIError } from 'openai';
+import type { ConnectionSettings } from './connection-settings';
+import type { GatewayClient } from './gateway-client';
+import { runCli } from './program';
+
+const dir = mkdtempSync(join(tmpdir(), 'tf-cli-program-'));
+const dataset = join(dir, 'train.jsonl');
+writeFileSync(dataset, '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n');
+
+function job(overrides: Partial<OpenAiFineTuningJob> = {}): OpenAiFineTuningJob {
+  return {
+    id: 'ftjob-abc',
+    object: 'fine_tuning.job',
+    created_at: 1_700_000_000,
+    finished_at: null,
+    model: 'tiny-llama',
+    fine_tuned_model: null,
+    organization_id: 'org',
+    status: 'running',
+    training_file: 'file-1',
+    validation_file: null,
+    hyperparameters: { n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' },
+    result_files: [],
+    trained_tokens: null,
+    error: null,
+    seed: 42,
+    suffix: null,
+    metadata: null,
+    estimated_finish: null,
+    integrations: [],
+    ...overrides,
+  };
+}
+
+function approval(overrides: Partial<TuneforgeJobApproval> = {}): TuneforgeJobApproval {
+  return {
+    id: 'approval-1',
+    object: 'fine_tuning.job.approval',
+    job_id: 'ftjob-abc',
+    stage: 'training_halfway',
+    question: 'Continue?',
+    options: ['approve', 'reject'],
+    context: {},
+    created_at: 1,
+    status: 'pending',
+    decision: null,
+    answered_by: null,
+    answered_at: null,
+    ...overrides,
+  };
+}
+
+/** A stand-in for the gateway that records what the CLI asked of it. */
+function fakeClient(overrides: Partial<Record<keyof GatewayClient, unknown>> = {}) {
+  const calls: Array<[string, ...unknown[]]> = [];
+  const record =
+    (name: string, result: (...args: unknown[]) => unknown) =>
+    async (...args: unknown[]) => {
+      calls.push([name, ...args]);
+      return result(...args);
+    };
+  const client = {
+    uploadFile: record('uploadFile', () => ({ id: 'file-up1', bytes: 80, purpose: 'fine-tune', filename: 'train.jsonl', created_at: 1 })),
+    createJob: record('createJob', () => job({ status: 'validating_files' })),
+    retrieveJob: record('retrieveJob', () => job()),
+    listJobs: record('listJobs', () => [job(), job({ id: 'ftjob-def', status: 'succeeded', fine_tuned_model: 'jobs/ftjob-def/merged' })]),
+    listFiles: record('listFiles', () => [{ id: 'file-1', purpose: 'fine-tune', bytes: 10, created_at: 1_700_000_000, filename: 'a.jsonl' }]),
+    approvals: record('approvals', () => [approval()]),
+    answerApproval: record('answerApproval', (_job, id, answer) => approval({ id: id as string, status: 'answered', decision: (answer as { decision: 'approve' }).decision, answered_by: 'human' })),
+    checkpoints: record('checkpoints', () => []),
+    control: record('control', () => job()),
+    ...overrides,
+  };
+  return { client: client as unknown as GatewayClient, calls };
+}
+
+async function run(argv: string[], client = fakeClient(), env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const settings: ConnectionSettings[] = [];
+  const code = await runCli(argv, {
+    io: { out: (l) => out.push(l), err: (l) => err.push(l), progressStream: process.stderr },
+    env,
+    makeClient: (s) => {
+      settings.push(s);
+      return client.client;
+    },
+  });
+  return { code, out: out.join('\n'), err: err.join('\n'), calls: client.calls, settings };
+}
+
+describe('tuneforge argument parsing and exit codes', () => {
+  it('submit uploads a local training file, creates the job from the flags and prints its id', async () => {
+    const result = await run(['submit', '--model', 'tiny-llama', '--training-file', dataset, '--epochs', '2', '--batch-size', '1', '--approval-policy', 'training_halfway=ask']);
+    expect(result.code).toBe(0);
+    expect(result.calls.map(([name]) => name)).toEqual(['uploadFile', 'createJob']);
+    expect(result.calls[1][1]).toEqual({ model: 'tiny-llama', training_file: 'file-up1', hyperparameters: { n_epochs: 2, batch_size: 1 }, tuneforge: { approval_policy: { training_halfway: 'ask' } } });
+    expect(result.out).toBe('ftjob-abc');
+  });
+
+  it('a file id is used as it is', async () => {
+    const result = await run(['submit', '--training-file', 'file-xyz']);
+    expect(result.calls.map(([name]) => name)).toEqual(['createJob']);
+    expect(result.calls[0][1]).toMatchObject({ training_file: 'file-xyz' });
+  });
+
+  it('usage errors exit 2 before anything is uploaded', async () => {
+    const badConfig = join(dir, 'bad.json');
+    writeFileSync(badConfig, JSON.stringify({ training: { epochs: 'three' } }));
+    for (const argv of [
+      ['submit', '--training-file', join(dir, 'missing.jsonl')],
+      ['submit', '--training-file', dataset, '--config', badConfig],
+      ['submit', '--training-file', dataset, '--epochs', 'abc'],
+      ['submit', '--training-file', dataset, '--learning-rate-multiplier', '-1'],
+      ['submit'],
+      ['frobnicate'],
+      ['approve', 'ftjob-abc', '--reject', '--edit', '{"a":1}'],
+      ['approve', 'ftjob-abc', '--edit', 'not json'],
+      ['list', 'models'],
+      ['download', 'ftjob-abc', '--adapter', '--merged', '--out', dir],
+      ['status', 'ftjob-abc', '--base-url', 'not a url'],
+    ]) {
+      const result = await run(argv);
+      expect({ argv, code: result.code }).toEqual({ argv, code: 2 });
+      expect(result.calls).toEqual([]);
+    }
+  });
+
+  it('a bad config file names the field', async () => {
+    const badConfig = join(dir, 'bad-epochs.json');
+    writeFileSync(badConfig, JSON.stringify({ training: { epochs: 'three' } }));
+    const result = await run(['submit', '--training-file', dataset, '--config', badConfig]);
+    expect(result.err).toContain('training.epochs');
+    expect(result.err).toContain(badConfig);
+  });
+
+  it('--help and --version exit 0; the help lists the exit codes', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Exit codes:');
+    expect(help.out).toContain('5  connection error');
+    expect((await run(['submit', '--help'])).out).toContain('6  the job was stopped because an approval was rejected');
+    expect((await run(['--version'])).code).toBe(0);
+  });
+
+  it('connection settings: flags, then TUNEFORGE_* variables, then the embedded defaults', async () => {
+    expect((await run(['status', 'ftjob-abc'])).settings).toEqual([{ baseUrl: 'http://127.0.0.1:8080/v1', apiKey: 'tf-dev-key' }]);
+    const env = { TUNEFORGE_BASE_URL: 'http://gw:9000/v1/', TUNEFORGE_API_KEY: 'key-from-env' };
+    expect((await run(['status', 'ftjob-abc'], fakeClient(), env)).settings).toEqual([{ baseUrl: 'http://gw:9000/v1', apiKey: 'key-from-env' }]);
+    expect((await run(['--api-key', 'flag-key', 'status', 'ftjob-abc', '--base-url', 'https://h/v1'], fakeClient(), env)).settings).toEqual([{ baseUrl: 'https://h/v1', apiKey: 'flag-key' }]);
+  });
+
+  it('approve without an id answers the one pending question; --reject rejects', async () => {
+    const approved = await run(['approve', 'ftjob-abc']);
+    expect(approved.code).toBe(0);
+    expect(approved.calls[1]).toEqual(['answerApproval', 'ftjob-abc', 'approval-1', { decision: 'approve' }]);
+    const rejected = await run(['approve', 'ftjob-abc', 'approval-9', '--reject', '--comment', 'loss too high']);
+    expect(rejected.calls).toEqual([['answerApproval', 'ftjob-abc', 'approval-9', { decision: 'reject', comment: 'loss too high' }]]);
+    expect(rejected.out).toBe('approval-9 reject (training_halfway, answered by human)');
+  });
+
+  it('approve with nothing pending is exit 4; with several it asks for an id (exit 2)', async () => {
+    const none = await run(['approve', 'ftjob-abc'], fakeClient({ approvals: async () => [approval({ status: 'answered', decision: 'approve' })] }));
+    expect(none.code).toBe(4);
+    expect(none.err).toContain('no pending approval');
+    const several = await run(['approve', 'ftjob-abc'], fakeClient({ approvals: async () => [approval(), approval({ id: 'approval-2' })] }));
+    expect(several.code).toBe(2);
+    expect(several.err).toContain('approval-1 (training_halfway), approval-2');
+  });
+
+  it('status exits with the job\'s code and shows its error or model', async () => {
+    const failed = await run(['status', 'ftjob-abc'], fakeClient({ retrieveJob: async () => job({ status: 'failed', error: { code: 'training_failed', message: 'NaN loss', param: null } }) }));
+    expect(failed.code).toBe(1);
+    expect(failed.out).toContain('error:        NaN loss [training_failed]');
+    const rejected = await run(['status', 'ftjob-abc'], fakeClient({ retrieveJob: async () => job({ status: 'cancelled' }), approvals: async () => [approval({ status: 'answered', decision: 'reject', answered_by: 'human' })] }));
+    expect(rejected.code).toBe(6);
+    const running = await run(['status', 'ftjob-abc']);
+    expect(running.code).toBe(0);
+    expect(running.out).toContain('tuneforge approve ftjob-abc approval-1 --reject');
+  });
+
+  it('an API error prints the envelope\'s message and param and exits 4', async () => {
+    const notFound = APIError.generate(404, { error: { message: 'No such fine_tuning.job: ftjob-zzz', type: 'invalid_request_error', param: 'id', code: null } }, undefined, new Headers());
+    const result = await run(['cancel', 'ftjob-zzz'], fakeClient({ control: async () => Promise.reject(notFound) }));
+    expect(result.code).toBe(4);
+    expect(result.err).toBe('tuneforge: HTTP 404: No such fine_tuning.job: ftjob-zzz (param: id)');
+  });
+
+  it('list prints one line per job or file, or JSON', async () => {
+    const jobs = await run(['list']);
+    expect(jobs.out.split('\n')).toEqual([expect.stringMatching(/^ftjob-abc\trunning\ttiny-llama\t2023-11-14T22:13:20Z\t-$/), expect.stringMatching(/^ftjob-def\tsucceeded\t.*\tjobs\/ftjob-def\/merged$/)]);
+    const files = await run(['list', 'files', '--limit', '5', '--json']);
+    expect(files.calls).toEqual([['listFiles', 5]]);
+    expect(JSON.parse(files.out)).toEqual([expect.objectContaining({ id: 'file-1' })]);
+  });
+});

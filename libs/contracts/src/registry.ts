@@ -18,6 +18,9 @@ import { evaluationRunRequestedV1 } from './topics/evaluation.run.requested.v1';
 import { evaluationRunCompletedV1 } from './topics/evaluation.run.completed.v1';
 import { diagnosisRunRequestedV1 } from './topics/diagnosis.run.requested.v1';
 import { diagnosisRunCompletedV1 } from './topics/diagnosis.run.completed.v1';
+import { jobIterationRecordedV1 } from './topics/job.iteration.recorded.v1';
+import { retrievalIndexRequestedV1 } from './topics/retrieval.index.requested.v1';
+import { retrievalIndexCompletedV1 } from './topics/retrieval.index.completed.v1';
 
 /** Every topic the project declares; infrastructure creates exactly these (plus their dead-letter topics). */
 export const ALL_TOPICS: readonly TopicSpec[] = [
@@ -40,6 +43,9 @@ export const ALL_TOPICS: readonly TopicSpec[] = [
   evaluationRunCompletedV1,
   diagnosisRunRequestedV1,
   diagnosisRunCompletedV1,
+  jobIterationRecordedV1,
+  retrievalIndexRequestedV1,
+  retrievalIndexCompletedV1,
 ];
 
 const byName = new Map(ALL_TOPICS.map((topic) => [topic.name, topic]));

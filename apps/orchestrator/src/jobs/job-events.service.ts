@@ -4,6 +4,8 @@ import {
   trainingRunControlV1,
   type MessageOf,
   type dataPreparationCompletedV1,
+  type diagnosisRunCompletedV1,
+  type evaluationRunCompletedV1,
   type jobApprovalAnsweredV1,
   type jobControlRequestedV1,
   type jobLifecycleCreatedV1,
@@ -38,7 +40,16 @@ export class JobEvents implements OnApplicationBootstrap {
 
   created(message: MessageOf<typeof jobLifecycleCreatedV1>): Promise<void> {
     const { jobId, spec, config, files, model } = message.payload;
-    const job: JobInput = { jobId, tenant: message.tenant, config, files, model, tools: spec.tuneforge?.tools ?? [], taskDescription: spec.tuneforge?.task_description };
+    const job: JobInput = {
+      jobId,
+      tenant: message.tenant,
+      config,
+      files,
+      model,
+      tools: spec.tuneforge?.tools ?? [],
+      toolFixtures: spec.tuneforge?.tool_fixtures ?? [],
+      taskDescription: spec.tuneforge?.task_description,
+    };
     return this.runner.start(job);
   }
 
@@ -47,9 +58,20 @@ export class JobEvents implements OnApplicationBootstrap {
     if (await this.known(jobId)) await this.runner.deliver(jobId, inboxKeys.preparation(taskId), message.payload);
   }
 
+  async evaluationCompleted(message: MessageOf<typeof evaluationRunCompletedV1>): Promise<void> {
+    const { jobId, taskId } = message.payload;
+    if (await this.known(jobId)) await this.runner.deliver(jobId, inboxKeys.evaluation(taskId), message.payload);
+  }
+
+  async diagnosisCompleted(message: MessageOf<typeof diagnosisRunCompletedV1>): Promise<void> {
+    const { jobId, taskId } = message.payload;
+    if (await this.known(jobId)) await this.runner.deliver(jobId, inboxKeys.diagnosis(taskId), message.payload);
+  }
+
   async trainingProgressed(message: MessageOf<typeof trainingRunProgressedV1>): Promise<void> {
     const p = message.payload;
     if (!(await this.known(p.jobId))) return;
+    await this.runner.recordCurvePoint(p.jobId, p.runId, { step: p.step, loss: Number.isFinite(p.loss) ? p.loss : null, learningRate: p.learningRate, gradNorm: p.gradNorm ?? null });
     const job = { jobId: p.jobId, tenant: message.tenant };
     await this.publisher.publish(
       job,
@@ -110,7 +132,7 @@ export class JobEvents implements OnApplicationBootstrap {
       return;
     }
     const state = await this.runner.state(jobId);
-    if (!state.runId || state.outcome) {
+    if (!state.runId || state.trained || state.outcome) {
       await this.warn(message.tenant, jobId, `control-${message.messageId}`, `Cannot ${action}: the job is not training`);
       return;
     }

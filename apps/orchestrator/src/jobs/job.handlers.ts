@@ -2,6 +2,8 @@ import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
   dataPreparationCompletedV1,
+  diagnosisRunCompletedV1,
+  evaluationRunCompletedV1,
   jobApprovalAnsweredV1,
   jobControlRequestedV1,
   jobLifecycleCreatedV1,
@@ -40,6 +42,16 @@ export class JobHandlers {
   @EventPattern(trainingRunCompletedV1.name)
   trainingCompleted(@Payload() message: MessageOf<typeof trainingRunCompletedV1>): Promise<void> {
     return this.jobs.trainingCompleted(message);
+  }
+
+  @EventPattern(evaluationRunCompletedV1.name)
+  evaluationCompleted(@Payload() message: MessageOf<typeof evaluationRunCompletedV1>): Promise<void> {
+    return this.jobs.evaluationCompleted(message);
+  }
+
+  @EventPattern(diagnosisRunCompletedV1.name)
+  diagnosisCompleted(@Payload() message: MessageOf<typeof diagnosisRunCompletedV1>): Promise<void> {
+    return this.jobs.diagnosisCompleted(message);
   }
 
   @EventPattern(jobApprovalAnsweredV1.name)

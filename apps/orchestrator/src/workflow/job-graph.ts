@@ -1,7 +1,14 @@
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { Annotation, END, interrupt, START, StateGraph } from '@langchain/langgraph';
 import {
+  applyJobPatch,
+  JobPatchError,
   dataPreparationCompletedV1,
+  diagnosisRunCompletedV1,
+  diagnosisRunRequestedV1,
+  evaluationRunCompletedV1,
+  evaluationRunRequestedV1,
+  jobIterationRecordedV1,
   dataPreparationRequestedV1,
   jobApprovalAnsweredV1,
   jobApprovalRequestedV1,
@@ -12,6 +19,11 @@ import {
   trainingRunRequestedV1,
   decideApproval,
   type ApprovalDecision,
+  type CurvePoint,
+  type EvaluationSummary,
+  type Finding,
+  type JobPatch,
+  type ToolFixture,
   type JobConfig,
   type JobStatus,
   type PayloadOf,
@@ -23,16 +35,24 @@ import { createHash } from 'node:crypto';
 type PreparationResult = PayloadOf<typeof dataPreparationCompletedV1>;
 type TrainingResult = PayloadOf<typeof trainingRunCompletedV1>;
 type ApprovalAnswer = PayloadOf<typeof jobApprovalAnsweredV1>;
+type EvaluationResult = PayloadOf<typeof evaluationRunCompletedV1>;
+type DiagnosisResult = PayloadOf<typeof diagnosisRunCompletedV1>;
 
 /** What the job was created with (from `job.lifecycle.created.v1` and its envelope). */
 export interface JobInput {
   jobId: string;
   tenant: string;
   config: JobConfig;
-  files: { training: string; validation?: string };
+  files: { training: string; validation?: string; evaluation?: string; documents?: string[] };
   model: string;
   tools: PayloadOf<typeof dataPreparationRequestedV1>['tools'];
+  toolFixtures?: ToolFixture[];
   taskDescription?: string;
+}
+
+/** The training curve of a run as the orchestrator recorded it from progress messages (in step order). */
+export interface CurveSource {
+  read(job: Pick<JobInput, 'jobId' | 'tenant'>, runId: string): Promise<CurvePoint[]>;
 }
 
 /** The workflow's only side effect: publishing a message once per `dedupKey` (the message id derives from it). */
@@ -48,6 +68,8 @@ export const inboxKeys = {
   preparation: (taskId: string) => `preparation/${taskId}`,
   trainingCompleted: (runId: string) => `training-completed/${runId}`,
   trainingHalfway: (runId: string) => `training-halfway/${runId}`,
+  evaluation: (taskId: string) => `evaluation/${taskId}`,
+  diagnosis: (taskId: string) => `diagnosis/${taskId}`,
   approval: (approvalId: string) => `approval/${approvalId}`,
   cancel: 'control/cancel',
 } as const;
@@ -83,15 +105,35 @@ function shortHash(value: string): string {
 
 /** Task, run and approval ids: pure functions of the job, so a node run again after a crash sends the same task. */
 export const workflowIds = {
-  preparationTask: (jobId: string) => `prep-${shortHash(jobId)}`,
-  trainingRun: (jobId: string) => `run-${shortHash(jobId)}`,
+  preparationTask: (jobId: string, iteration = 1) => `prep-${shortHash(perIteration(jobId, iteration))}`,
+  trainingRun: (jobId: string, iteration = 1) => `run-${shortHash(perIteration(jobId, iteration))}`,
   halfwayApproval: (jobId: string, runId: string) => `approval-${shortHash(`${jobId}/${runId}/training_halfway`)}`,
+  evaluationTask: (jobId: string, iteration: number) => `eval-${shortHash(`${jobId}/${iteration}`)}`,
+  diagnosisTask: (jobId: string, iteration: number) => `diag-${shortHash(`${jobId}/${iteration}`)}`,
+  satisfiedApproval: (jobId: string, iteration: number) => `approval-${shortHash(`${jobId}/${iteration}/after_evaluation`)}`,
+  applyApproval: (jobId: string, iteration: number) => `approval-${shortHash(`${jobId}/${iteration}/apply_diagnosis`)}`,
 };
+
+/** The first iteration keeps the ids jobs had before iterations existed (their tasks and artifacts stay found). */
+function perIteration(jobId: string, iteration: number): string {
+  return iteration === 1 ? jobId : `${jobId}/iteration-${iteration}`;
+}
+
+/** What the training of the current iteration produced. */
+export interface TrainedModel {
+  model: string;
+  adapter: string | null;
+  steps: number;
+  finalLoss: number;
+}
 
 const last = <T>(fallback: T) => Annotation<T>({ reducer: (_old, next) => next, default: () => fallback });
 
 export const JobState = Annotation.Root({
   job: Annotation<JobInput>(),
+  /** 1-based iteration of the loop; each one trains with `config`, the job's config with the applied patches. */
+  iteration: last(1),
+  config: last<JobConfig | null>(null),
   dataset: last<string | null>(null),
   report: last<string | null>(null),
   runId: last<string | null>(null),
@@ -101,6 +143,10 @@ export const JobState = Annotation.Root({
   /** The run was paused while a human decides (the policy asked). */
   pausedForApproval: last(false),
   cancelRequested: last(false),
+  trained: last<TrainedModel | null>(null),
+  evaluation: last<{ summary: EvaluationSummary; report: string } | null>(null),
+  findings: last<Finding[]>([]),
+  patch: last<JobPatch | null>(null),
   outcome: last<Outcome | null>(null),
   /** Where the last node sends the job next. */
   route: last<string>(''),
@@ -111,12 +157,13 @@ export type JobStateValue = typeof JobState.State;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
- * Reference 001's workflow for this issue: prepare data → train (halfway approval) → finalize. Evaluation,
- * diagnosis, retrieval and iterations come with the services of the next issue; their nodes are absent.
- * Every task is sent by one node and awaited by the next, so that resuming a waiting node (which runs it
- * again from the top) never sends anything twice.
+ * Reference 001's workflow: prepare data → train (halfway approval) → evaluate → "satisfactory?" →
+ * diagnose → "apply these changes?" → next iteration with the patched config, within the iteration
+ * budget → finalize. Every task is sent by one node and awaited by the next, so that resuming a waiting
+ * node (which runs it again from the top) never sends anything twice. Task ids derive from the job and
+ * the iteration, so a node run again after a crash sends the same task.
  */
-export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCheckpointSaver) {
+export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCheckpointSaver, curves: CurveSource) {
   const event = (job: JobInput, dedupKey: string, message: string, level: 'info' | 'warn' | 'error' = 'info', data: Record<string, unknown> | null = null) =>
     publisher.publish(job, jobLifecycleEventV1, { jobId: job.jobId, id: `${job.jobId}-${dedupKey}`, level, message, type: 'message', data, created_at: nowSeconds() }, `event/${dedupKey}`);
   const status = (job: JobInput, value: JobStatus, outcome?: Outcome) =>
@@ -135,31 +182,55 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
     );
   const control = (job: JobInput, runId: string, action: TrainingControlAction, dedupKey: string) =>
     publisher.publish(job, trainingRunControlV1, { runId, jobId: job.jobId, action }, `control/${dedupKey}`);
+  const record = <S extends PayloadOf<typeof jobIterationRecordedV1>>(job: JobInput, payload: S) =>
+    publisher.publish(job, jobIterationRecordedV1, payload, `iteration/${payload.iteration}/${payload.stage}`);
+  /** Asks a question, answered at once when the policy decides from the context's numbers. */
+  const ask = async (job: JobInput, request: Omit<PayloadOf<typeof jobApprovalRequestedV1>, 'jobId' | 'autoAnswer' | 'created_at'>, verdict: 'ask' | 'approve' | 'reject') => {
+    await publisher.publish(
+      job,
+      jobApprovalRequestedV1,
+      { ...request, jobId: job.jobId, autoAnswer: verdict === 'ask' ? null : verdict, created_at: nowSeconds() },
+      `approval-requested/${request.approvalId}`,
+    );
+    if (verdict !== 'ask') {
+      await publisher.publish(job, jobApprovalAnsweredV1, { approvalId: request.approvalId, jobId: job.jobId, decision: verdict, answeredBy: 'policy' }, `approval-answered/${request.approvalId}`);
+    }
+  };
+  const succeededWith = (trained: TrainedModel, report: string | null): Outcome => ({
+    status: 'succeeded',
+    fineTunedModel: trained.model,
+    resultFiles: [trained.model, ...(trained.adapter ? [trained.adapter] : []), ...(report ? [report] : [])],
+    error: null,
+  });
+  const tag = (iteration: number) => (iteration === 1 ? '' : `-i${iteration}`);
+  const configOf = (state: { job: JobInput; config: JobConfig | null }) => state.config ?? state.job.config;
 
   const wait = (waiting: Waiting): Delivery => interrupt<Waiting, Delivery>(waiting);
 
   return new StateGraph(JobState)
-    .addNode('requestPreparation', async ({ job }) => {
-      await status(job, 'validating_files');
+    .addNode('requestPreparation', async (state) => {
+      const { job, iteration } = state;
+      const config = configOf(state);
+      if (iteration === 1) await status(job, 'validating_files');
       await publisher.publish(
         job,
         dataPreparationRequestedV1,
         {
-          taskId: workflowIds.preparationTask(job.jobId),
+          taskId: workflowIds.preparationTask(job.jobId, iteration),
           jobId: job.jobId,
-          files: job.files,
-          data: job.config.data,
-          synthesis: job.config.synthesis,
+          files: { training: job.files.training, ...(job.files.validation ? { validation: job.files.validation } : {}) },
+          data: config.data,
+          synthesis: config.synthesis,
           tools: job.tools,
           taskDescription: job.taskDescription,
           tokenizer: job.model,
         },
-        'task/preparation',
+        `task/preparation${tag(iteration)}`,
       );
       return {};
     })
-    .addNode('awaitPreparation', async ({ job }) => {
-      const delivery = wait({ waitFor: [inboxKeys.preparation(workflowIds.preparationTask(job.jobId)), inboxKeys.cancel] });
+    .addNode('awaitPreparation', async ({ job, iteration }) => {
+      const delivery = wait({ waitFor: [inboxKeys.preparation(workflowIds.preparationTask(job.jobId, iteration)), inboxKeys.cancel] });
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
       const result = delivery.value as PreparationResult;
       if (result.status === 'failed') {
@@ -168,23 +239,28 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
         const message = `${result.errorCount} error(s) in the training data; first: ${first.code} at ${where}: expected ${first.expected}`;
         return { outcome: failed('invalid_training_file', message, 'training_file'), route: 'finish' };
       }
-      await event(job, 'data-prepared', `Data prepared: ${result.counts.trainRecords} training and ${result.counts.validationRecords} validation records`, 'info', { ...result.counts });
+      await event(job, `data-prepared${tag(iteration)}`, `Data prepared: ${result.counts.trainRecords} training and ${result.counts.validationRecords} validation records`, 'info', { ...result.counts, iteration });
       return { dataset: result.artifacts.dataset, report: result.artifacts.report, route: 'requestTraining' };
     })
-    .addNode('requestTraining', async ({ job, dataset }) => {
-      const runId = workflowIds.trainingRun(job.jobId);
-      await status(job, 'queued');
-      await status(job, 'running');
+    .addNode('requestTraining', async (state) => {
+      const { job, iteration, dataset } = state;
+      const config = configOf(state);
+      const runId = workflowIds.trainingRun(job.jobId, iteration);
+      if (iteration === 1) {
+        await status(job, 'queued');
+        await status(job, 'running');
+      }
       await publisher.publish(
         job,
         trainingRunRequestedV1,
-        { runId, jobId: job.jobId, baseModel: job.model, datasets: [dataset!], training: job.config.training, maxSequenceLength: job.config.data.maxSequenceLength },
-        'task/training',
+        { runId, jobId: job.jobId, baseModel: job.model, datasets: [dataset!], training: config.training, maxSequenceLength: config.data.maxSequenceLength },
+        `task/training${tag(iteration)}`,
       );
-      await event(job, 'training-started', `Training started (run ${runId})`);
-      return { runId };
+      await event(job, `training-started${tag(iteration)}`, `Training started (run ${runId}${iteration > 1 ? `, iteration ${iteration}` : ''})`, 'info', { iteration, run_id: runId });
+      return { runId, halfwayAsked: false, halfway: null, approvalId: null, pausedForApproval: false, trained: null, evaluation: null, findings: [], patch: null };
     })
-    .addNode('awaitTraining', async ({ job, runId, halfwayAsked, cancelRequested }) => {
+    .addNode('awaitTraining', async (state) => {
+      const { job, runId, halfwayAsked, cancelRequested, iteration } = state;
       const waitFor = [inboxKeys.trainingCompleted(runId!)];
       if (!halfwayAsked && !cancelRequested) waitFor.push(inboxKeys.trainingHalfway(runId!));
       if (!cancelRequested) waitFor.push(inboxKeys.cancel);
@@ -192,58 +268,221 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       if (delivery.key === inboxKeys.cancel) return { cancelRequested: true, route: 'cancelTraining' };
       if (delivery.key === inboxKeys.trainingHalfway(runId!)) return { halfway: delivery.value as HalfwayReport, route: 'askHalfway' };
       const result = delivery.value as TrainingResult;
-      if (result.status === 'succeeded') {
-        const files = [result.artifacts.merged, ...(result.artifacts.adapter ? [result.artifacts.adapter] : [])];
-        await event(job, 'training-completed', `Training completed after ${result.steps} steps, final loss ${result.finalLoss.toFixed(4)}`);
-        return { outcome: { status: 'succeeded', fineTunedModel: result.artifacts.merged, resultFiles: files, error: null }, route: 'finish' };
-      }
       if (result.status === 'cancelled') return { outcome: cancelled(), route: 'finish' };
-      return { outcome: failed('training_failed', result.error, null), route: 'finish' };
+      if (result.status === 'failed') return { outcome: failed('training_failed', result.error, null), route: 'finish' };
+      const trained: TrainedModel = { model: result.artifacts.merged, adapter: result.artifacts.adapter ?? null, steps: result.steps, finalLoss: result.finalLoss };
+      await event(job, `training-completed${tag(iteration)}`, `Training completed after ${result.steps} steps, final loss ${result.finalLoss.toFixed(4)}`, 'info', { iteration, steps: result.steps, final_loss: result.finalLoss });
+      await record(job, {
+        jobId: job.jobId,
+        iteration,
+        stage: 'trained',
+        record: { config: configOf(state), dataset: state.dataset!, dataReport: state.report!, runId: runId!, model: trained.model, adapter: trained.adapter, steps: trained.steps, finalLoss: trained.finalLoss },
+      });
+      if (!configOf(state).evaluation.enabled) return { trained, outcome: succeededWith(trained, null), route: 'finish' };
+      return { trained, route: 'requestEvaluation' };
     })
     .addNode('cancelTraining', async ({ job, runId }) => {
-      await control(job, runId!, 'cancel', 'cancel');
-      await event(job, 'cancel-requested', 'Cancellation requested; stopping training at the next step');
+      await control(job, runId!, 'cancel', `cancel-${runId}`);
+      await event(job, `cancel-requested-${runId}`, 'Cancellation requested; stopping training at the next step');
       return {};
     })
-    .addNode('askHalfway', async ({ job, runId, halfway }) => {
+    .addNode('askHalfway', async (state) => {
+      const { job, runId, halfway } = state;
       const approvalId = workflowIds.halfwayApproval(job.jobId, runId!);
-      const policy = decideApproval(job.config.approvals.trainingHalfway, { ...halfway! });
-      if (policy === 'ask') await control(job, runId!, 'pause', 'halfway-pause');
-      await publisher.publish(
+      const verdict = decideApproval(configOf(state).approvals.trainingHalfway, { ...halfway! });
+      if (verdict === 'ask') await control(job, runId!, 'pause', `halfway-pause-${runId}`);
+      await ask(
         job,
-        jobApprovalRequestedV1,
         {
           approvalId,
-          jobId: job.jobId,
           stage: 'training_halfway',
           question: `Training reached step ${halfway!.step} of ${halfway!.totalSteps} (loss ${halfway!.loss.toFixed(4)}). Continue?`,
           options: ['approve', 'reject'],
           context: { ...halfway! },
-          autoAnswer: policy === 'ask' ? null : policy,
-          created_at: nowSeconds(),
         },
-        `approval-requested/${approvalId}`,
+        verdict,
       );
-      if (policy === 'ask') {
-        await event(job, 'halfway-asked', `Training paused at step ${halfway!.step} of ${halfway!.totalSteps}: continue? (approval ${approvalId})`, 'info', { approval_id: approvalId });
-      } else {
-        await publisher.publish(job, jobApprovalAnsweredV1, { approvalId, jobId: job.jobId, decision: policy, answeredBy: 'policy' }, `approval-answered/${approvalId}`);
+      if (verdict === 'ask') {
+        await event(job, `halfway-asked-${runId}`, `Training paused at step ${halfway!.step} of ${halfway!.totalSteps}: continue? (approval ${approvalId})`, 'info', { approval_id: approvalId });
       }
-      return { halfwayAsked: true, approvalId, pausedForApproval: policy === 'ask' };
+      return { halfwayAsked: true, approvalId, pausedForApproval: verdict === 'ask' };
     })
     .addNode('awaitApproval', async ({ job, runId, approvalId, cancelRequested, pausedForApproval }) => {
       const key = inboxKeys.approval(approvalId!);
       const delivery = wait({ waitFor: cancelRequested ? [key] : [key, inboxKeys.cancel], approvalOptions: { [key]: ['approve', 'reject'] } });
       if (delivery.key === inboxKeys.cancel) return { cancelRequested: true, route: 'cancelTraining' };
       const answer = delivery.value as ApprovalAnswer;
-      const by = answer.answeredBy === 'policy' ? 'the approval policy' : 'a human';
+      const by = answeredBy(answer);
       if (answer.decision === 'reject') {
-        await event(job, 'halfway-rejected', `Continuing was rejected by ${by}; cancelling training`, 'warn');
+        await event(job, `halfway-rejected-${runId}`, `Continuing was rejected by ${by}; cancelling training`, 'warn');
         return { cancelRequested: true, route: 'cancelTraining' };
       }
-      await event(job, 'halfway-approved', `Continuing was approved by ${by}`);
-      if (pausedForApproval) await control(job, runId!, 'resume', 'halfway-resume');
+      await event(job, `halfway-approved-${runId}`, `Continuing was approved by ${by}`);
+      if (pausedForApproval) await control(job, runId!, 'resume', `halfway-resume-${runId}`);
       return { route: 'awaitTraining' };
+    })
+    .addNode('requestEvaluation', async (state) => {
+      const { job, iteration, trained, dataset } = state;
+      const config = configOf(state);
+      await publisher.publish(
+        job,
+        evaluationRunRequestedV1,
+        {
+          taskId: workflowIds.evaluationTask(job.jobId, iteration),
+          jobId: job.jobId,
+          iteration,
+          baseModel: job.model,
+          tunedModel: trained!.model,
+          dataset: dataset!,
+          ...(job.files.evaluation ? { evaluationFile: job.files.evaluation } : {}),
+          tools: job.tools,
+          toolFixtures: job.toolFixtures ?? [],
+          taskDescription: job.taskDescription,
+          settings: config.evaluation,
+          maxSequenceLength: config.data.maxSequenceLength,
+          maxExamples: config.evaluation.maxExamples,
+        },
+        `task/evaluation/${iteration}`,
+      );
+      await event(job, `evaluation-started-${iteration}`, `Evaluating the base and the fine-tuned model (iteration ${iteration})`);
+      return {};
+    })
+    .addNode('awaitEvaluation', async ({ job, iteration, trained }) => {
+      const delivery = wait({ waitFor: [inboxKeys.evaluation(workflowIds.evaluationTask(job.jobId, iteration)), inboxKeys.cancel] });
+      if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
+      const result = delivery.value as EvaluationResult;
+      if (result.status === 'failed') return { outcome: failed('evaluation_failed', `Evaluation failed: ${result.error}`, null), route: 'finish' };
+      const evaluation = { summary: result.summary, report: result.report };
+      await event(job, `evaluation-completed-${iteration}`, `Evaluation (iteration ${iteration}): ${describeMetrics(result.summary)}`, 'info', {
+        iteration,
+        base: result.summary.base.metrics,
+        tuned: result.summary.tuned.metrics,
+        report: result.report,
+      });
+      await record(job, { jobId: job.jobId, iteration, stage: 'evaluated', record: evaluation });
+      return { evaluation, trained, route: 'askSatisfied' };
+    })
+    .addNode('askSatisfied', async (state) => {
+      const { job, iteration, evaluation } = state;
+      const approvalId = workflowIds.satisfiedApproval(job.jobId, iteration);
+      const context = metricContext(evaluation!.summary, iteration);
+      await ask(
+        job,
+        {
+          approvalId,
+          stage: 'after_evaluation',
+          question: `Iteration ${iteration} evaluated: ${describeMetrics(evaluation!.summary)}. Is the model satisfactory? (approve: keep it; reject: diagnose and iterate)`,
+          options: ['approve', 'reject'],
+          context,
+        },
+        decideApproval(configOf(state).approvals.afterEvaluation, context),
+      );
+      return { approvalId };
+    })
+    .addNode('awaitSatisfied', async (state) => {
+      const { job, iteration, approvalId, trained, evaluation } = state;
+      const key = inboxKeys.approval(approvalId!);
+      const delivery = wait({ waitFor: [key, inboxKeys.cancel], approvalOptions: { [key]: ['approve', 'reject'] } });
+      if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
+      const answer = delivery.value as ApprovalAnswer;
+      if (answer.decision === 'approve') {
+        await event(job, `satisfied-${iteration}`, `The model of iteration ${iteration} was accepted by ${answeredBy(answer)}`);
+        await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'accepted', patch: null } });
+        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+      }
+      if (iteration >= configOf(state).iterations.max) {
+        await event(job, `budget-exhausted-${iteration}`, `Not satisfactory, but the iteration budget (${iteration}) is spent: keeping the model of iteration ${iteration}`, 'warn');
+        await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'budget_exhausted', patch: null } });
+        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+      }
+      return { route: 'requestDiagnosis' };
+    })
+    .addNode('requestDiagnosis', async (state) => {
+      const { job, iteration, runId, trained, evaluation } = state;
+      const curve = await curves.read(job, runId!);
+      await publisher.publish(
+        job,
+        diagnosisRunRequestedV1,
+        {
+          taskId: workflowIds.diagnosisTask(job.jobId, iteration),
+          jobId: job.jobId,
+          iteration,
+          config: configOf(state),
+          tools: job.tools,
+          curve,
+          totalSteps: trained!.steps,
+          dataReport: state.report!,
+          dataset: state.dataset!,
+          evaluation,
+        },
+        `task/diagnosis/${iteration}`,
+      );
+      await event(job, `diagnosis-started-${iteration}`, `Diagnosing iteration ${iteration}`);
+      return {};
+    })
+    .addNode('awaitDiagnosis', async (state) => {
+      const { job, iteration, trained, evaluation } = state;
+      const delivery = wait({ waitFor: [inboxKeys.diagnosis(workflowIds.diagnosisTask(job.jobId, iteration)), inboxKeys.cancel] });
+      if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
+      const result = delivery.value as DiagnosisResult;
+      if (result.status === 'failed') {
+        await event(job, `diagnosis-failed-${iteration}`, `Diagnosis failed (${result.error}); keeping the model of iteration ${iteration}`, 'error');
+        await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'diagnosis_failed', patch: null } });
+        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+      }
+      await record(job, { jobId: job.jobId, iteration, stage: 'diagnosed', record: { findings: result.findings, explanation: result.explanation } });
+      if (result.findings.length === 0) {
+        await event(job, `no-findings-${iteration}`, `The debugger found nothing to change; keeping the model of iteration ${iteration}`);
+        await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'no_findings', patch: null } });
+        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+      }
+      const listed = result.findings.map((f, i) => `${i + 1}. [${f.severity}] ${f.title}`).join('; ');
+      await event(job, `diagnosed-${iteration}`, `Diagnosis of iteration ${iteration}: ${listed}`, 'info', { iteration, findings: result.findings });
+      return { findings: result.findings, route: 'askApply' };
+    })
+    .addNode('askApply', async (state) => {
+      const { job, iteration, findings } = state;
+      const config = configOf(state);
+      const approvalId = workflowIds.applyApproval(job.jobId, iteration);
+      const top = findings[0];
+      const context = { iteration, remaining_iterations: config.iterations.max - iteration, findings: findings.length, top_score: top.score, top_finding: top.code, patch: top.patch };
+      await ask(
+        job,
+        {
+          approvalId,
+          stage: 'apply_diagnosis',
+          question: `Top finding: ${top.title}. Apply "${top.patch.description}" and train iteration ${iteration + 1}? (edit: send your own config patch)`,
+          options: ['approve', 'reject', 'edit'],
+          context,
+        },
+        decideApproval(config.approvals.applyDiagnosis, context),
+      );
+      return { approvalId };
+    })
+    .addNode('awaitApply', async (state) => {
+      const { job, iteration, approvalId, findings, trained, evaluation } = state;
+      const key = inboxKeys.approval(approvalId!);
+      const delivery = wait({ waitFor: [key, inboxKeys.cancel], approvalOptions: { [key]: ['approve', 'reject', 'edit'] } });
+      if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
+      const answer = delivery.value as ApprovalAnswer;
+      if (answer.decision === 'reject') {
+        await event(job, `patch-rejected-${iteration}`, `The suggested change was rejected by ${answeredBy(answer)}; keeping the model of iteration ${iteration}`);
+        await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'patch_rejected', patch: null } });
+        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+      }
+      const patch: JobPatch = answer.decision === 'edit' ? { description: answer.comment ?? 'changes given with the answer', config: answer.edits ?? {} } : findings[0].patch;
+      const applied = patchedConfig(configOf(state), patch);
+      if (!applied.ok) {
+        await event(job, `patch-invalid-${iteration}`, `The change "${patch.description}" gives an invalid configuration: ${applied.error}; keeping the model of iteration ${iteration}`, 'error');
+        await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'patch_rejected', patch } });
+        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+      }
+      await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'patched', patch } });
+      await event(job, `patch-applied-${iteration}`, `Applying "${patch.description}" (by ${answeredBy(answer)}); starting iteration ${iteration + 1}`, 'info', { iteration: iteration + 1, patch: patch.config });
+      // Data and synthesis settings change the prepared dataset; anything else trains on the same one.
+      const before = configOf(state);
+      const sameData = JSON.stringify([before.data, before.synthesis]) === JSON.stringify([applied.config.data, applied.config.synthesis]);
+      return { iteration: iteration + 1, config: applied.config, patch, route: sameData ? 'requestTraining' : 'requestPreparation' };
     })
     .addNode('finish', async ({ job, outcome }) => {
       await status(job, outcome!.status, outcome!);
@@ -260,12 +499,49 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
     .addEdge('requestPreparation', 'awaitPreparation')
     .addConditionalEdges('awaitPreparation', (s) => s.route, ['requestTraining', 'finish'])
     .addEdge('requestTraining', 'awaitTraining')
-    .addConditionalEdges('awaitTraining', (s) => s.route, ['askHalfway', 'cancelTraining', 'finish'])
+    .addConditionalEdges('awaitTraining', (s) => s.route, ['askHalfway', 'cancelTraining', 'requestEvaluation', 'finish'])
     .addEdge('cancelTraining', 'awaitTraining')
     .addEdge('askHalfway', 'awaitApproval')
     .addConditionalEdges('awaitApproval', (s) => s.route, ['awaitTraining', 'cancelTraining'])
+    .addEdge('requestEvaluation', 'awaitEvaluation')
+    .addConditionalEdges('awaitEvaluation', (s) => s.route, ['askSatisfied', 'finish'])
+    .addEdge('askSatisfied', 'awaitSatisfied')
+    .addConditionalEdges('awaitSatisfied', (s) => s.route, ['requestDiagnosis', 'finish'])
+    .addEdge('requestDiagnosis', 'awaitDiagnosis')
+    .addConditionalEdges('awaitDiagnosis', (s) => s.route, ['askApply', 'finish'])
+    .addEdge('askApply', 'awaitApply')
+    .addConditionalEdges('awaitApply', (s) => s.route, ['requestPreparation', 'requestTraining', 'finish'])
     .addEdge('finish', END)
     .compile({ checkpointer });
+}
+
+function patchedConfig(config: JobConfig, patch: JobPatch): { ok: true; config: JobConfig } | { ok: false; error: string } {
+  try {
+    return { ok: true, config: applyJobPatch(config, patch.config) };
+  } catch (error) {
+    if (error instanceof JobPatchError) return { ok: false, error: error.message };
+    throw error;
+  }
+}
+
+function answeredBy(answer: ApprovalAnswer): string {
+  return answer.answeredBy === 'policy' ? 'the approval policy' : 'a human';
+}
+
+/** The numbers an after-evaluation question carries: the fine-tuned model's metrics, and the base model's as `base_<name>`. */
+function metricContext(summary: EvaluationSummary, iteration: number): Record<string, number> {
+  const base = Object.fromEntries(Object.entries(summary.base.metrics).map(([name, value]) => [`base_${name}`, value as number]));
+  return { iteration, examples: summary.examples, ...(summary.tuned.metrics as Record<string, number>), ...base };
+}
+
+const HEADLINE_METRICS = ['tool_selection_accuracy', 'final_answer_accuracy', 'exact_match', 'token_f1', 'rougeL', 'bleu', 'validation_loss'] as const;
+
+function describeMetrics(summary: EvaluationSummary): string {
+  const parts = HEADLINE_METRICS.filter((name) => summary.tuned.metrics[name] !== undefined).map((name) => {
+    const base = summary.base.metrics[name];
+    return `${name} ${summary.tuned.metrics[name]!.toFixed(3)}${base !== undefined ? ` (base ${base.toFixed(3)})` : ''}`;
+  });
+  return parts.length ? parts.join(', ') : `${summary.examples} examples`;
 }
 
 function cancelled(): Outcome {

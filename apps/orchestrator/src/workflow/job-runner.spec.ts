@@ -24,10 +24,32 @@ class RecordingPublisher implements WorkflowPublisher {
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as never;
 
-function job(jobId: string, approvals: Partial<JobConfig['approvals']> = {}): JobInput {
+/** Evaluation off unless a test turns it on: most tests here are about preparation and training. */
+function job(jobId: string, approvals: Partial<JobConfig['approvals']> = {}, evaluation = false): JobInput {
   const config = loadDefaultConfig();
-  return { jobId, tenant: 't1', config: { ...config, approvals: { ...config.approvals, ...approvals } }, files: { training: 'files/train.jsonl' }, model: 'models/tiny', tools: [] };
+  return {
+    jobId,
+    tenant: 't1',
+    config: { ...config, approvals: { ...config.approvals, ...approvals }, evaluation: { ...config.evaluation, enabled: evaluation } },
+    files: { training: 'files/train.jsonl' },
+    model: 'models/tiny',
+    tools: [],
+  };
 }
+
+const evaluated = (jobId: string, iteration: number, toolSelection: number) => ({
+  taskId: workflowIds.evaluationTask(jobId, iteration),
+  jobId,
+  iteration,
+  status: 'succeeded',
+  report: `jobs/${jobId}/eval-${iteration}`,
+  summary: {
+    examples: 8,
+    agent_episodes: 8,
+    base: { metrics: { tool_selection_accuracy: 0.1 }, per_tool: {} },
+    tuned: { metrics: { tool_selection_accuracy: toolSelection }, per_tool: {} },
+  },
+});
 
 const prepared = (jobId: string) => ({
   taskId: workflowIds.preparationTask(jobId),
@@ -81,8 +103,83 @@ describe('the job workflow with fake task answers', () => {
     expect(statuses.at(-1)).toMatchObject({ fine_tuned_model: 'm', result_files: ['m', 'a'], error: null });
     expect(await runner.waiting(id)).toBeNull();
     expect(await runner.resumeAll()).toEqual([]);
-    // Evaluation and diagnosis come with the next issue: the workflow sends no task for them.
+    // Evaluation is off for this job: no task goes to the evaluator or the debugger.
     expect(new Set(publisher.sent.map((s) => s.topic.split('.')[0]))).toEqual(new Set(['job', 'data', 'training']));
+  });
+
+  it('evaluates, diagnoses when not satisfied, applies the approved patch in a second iteration, and stops at the threshold', async () => {
+    const id = 'ftjob-loop';
+    const threshold = { approveIf: { tool_selection_accuracy: { atLeast: 0.9 } }, otherwise: 'reject' as const };
+    await runner.start(job(id, { trainingHalfway: 'approve', afterEvaluation: threshold }, true));
+    await runner.deliver(id, inboxKeys.preparation(workflowIds.preparationTask(id)), prepared(id));
+    const run1 = workflowIds.trainingRun(id, 1);
+    for (const step of [1, 2, 3]) await runner.recordCurvePoint(id, run1, { step, loss: 3 - step * 0.1, learningRate: 1e-4 });
+    await runner.deliver(id, inboxKeys.trainingCompleted(run1), { runId: run1, jobId: id, status: 'succeeded', steps: 3, finalLoss: 2.7, artifacts: { merged: 'm1' } });
+    const [evalRequest] = publisher.of('evaluation.run.requested.v1');
+    expect(evalRequest).toMatchObject({ iteration: 1, baseModel: 'models/tiny', tunedModel: 'm1', dataset: `jobs/${id}/dataset` });
+
+    await runner.deliver(id, inboxKeys.evaluation(workflowIds.evaluationTask(id, 1)), evaluated(id, 1, 0.2));
+    const satisfied = publisher.of('job.approval.requested.v1').find((a) => a.stage === 'after_evaluation')!;
+    expect(satisfied).toMatchObject({ autoAnswer: 'reject', context: expect.objectContaining({ tool_selection_accuracy: 0.2, base_tool_selection_accuracy: 0.1 }) });
+    await runner.deliver(id, inboxKeys.approval(satisfied.approvalId as string), { approvalId: satisfied.approvalId, jobId: id, decision: 'reject', answeredBy: 'policy' });
+
+    const [diagnosis] = publisher.of('diagnosis.run.requested.v1');
+    expect(diagnosis).toMatchObject({ iteration: 1, totalSteps: 3, evaluation: { report: `jobs/${id}/eval-1` } });
+    expect((diagnosis.curve as Array<{ step: number }>).map((p) => p.step)).toEqual([1, 2, 3]);
+    const patch = { description: 'train longer', config: { training: { epochs: 9 } } };
+    const finding = { code: 'underfitting', severity: 'high', score: 5, title: 'Loss barely fell', evidence: { drop: 0.1 }, patch };
+    await runner.deliver(id, inboxKeys.diagnosis(workflowIds.diagnosisTask(id, 1)), { taskId: workflowIds.diagnosisTask(id, 1), jobId: id, iteration: 1, status: 'succeeded', findings: [finding], explanation: null });
+    const apply = publisher.of('job.approval.requested.v1').find((a) => a.stage === 'apply_diagnosis')!;
+    expect(apply).toMatchObject({ options: ['approve', 'reject', 'edit'], autoAnswer: null });
+    await runner.deliver(id, inboxKeys.approval(apply.approvalId as string), { approvalId: apply.approvalId, jobId: id, decision: 'approve', answeredBy: 'human' });
+
+    // Only the training settings changed: the second iteration trains on the same prepared data.
+    expect(publisher.of('data.preparation.requested.v1')).toHaveLength(1);
+    const requests = publisher.of('training.run.requested.v1');
+    expect(requests).toHaveLength(2);
+    const run2 = workflowIds.trainingRun(id, 2);
+    expect(requests[1]).toMatchObject({ runId: run2, training: expect.objectContaining({ epochs: 9 }) });
+    await runner.deliver(id, inboxKeys.trainingCompleted(run2), { runId: run2, jobId: id, status: 'succeeded', steps: 27, finalLoss: 0.3, artifacts: { merged: 'm2' } });
+    await runner.deliver(id, inboxKeys.evaluation(workflowIds.evaluationTask(id, 2)), evaluated(id, 2, 0.95));
+    const second = publisher.of('job.approval.requested.v1').filter((a) => a.stage === 'after_evaluation')[1];
+    expect(second).toMatchObject({ autoAnswer: 'approve' });
+    await runner.deliver(id, inboxKeys.approval(second.approvalId as string), { approvalId: second.approvalId, jobId: id, decision: 'approve', answeredBy: 'policy' });
+
+    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: 'm2', result_files: ['m2', `jobs/${id}/eval-2`] });
+    const iterations = publisher.of('job.iteration.recorded.v1').map((r) => `${r.iteration}:${r.stage}`);
+    expect(iterations).toEqual(['1:trained', '1:evaluated', '1:diagnosed', '1:concluded', '2:trained', '2:evaluated', '2:concluded']);
+    expect(publisher.of('job.iteration.recorded.v1')[3]).toMatchObject({ record: { decision: 'patched', patch } });
+  });
+
+  it('keeps the last model when the iteration budget is spent, and refuses a patch that breaks the config', async () => {
+    const id = 'ftjob-budget';
+    const base = job(id, { trainingHalfway: 'approve', afterEvaluation: 'reject', applyDiagnosis: 'ask' }, true);
+    await runner.start({ ...base, config: { ...base.config, iterations: { max: 1 } } });
+    await runner.deliver(id, inboxKeys.preparation(workflowIds.preparationTask(id)), prepared(id));
+    const run1 = workflowIds.trainingRun(id, 1);
+    await runner.deliver(id, inboxKeys.trainingCompleted(run1), { runId: run1, jobId: id, status: 'succeeded', steps: 3, finalLoss: 2.7, artifacts: { merged: 'm1' } });
+    await runner.deliver(id, inboxKeys.evaluation(workflowIds.evaluationTask(id, 1)), evaluated(id, 1, 0.2));
+    const satisfied = publisher.of('job.approval.requested.v1').find((a) => a.stage === 'after_evaluation')!;
+    await runner.deliver(id, inboxKeys.approval(satisfied.approvalId as string), { approvalId: satisfied.approvalId, jobId: id, decision: 'reject', answeredBy: 'policy' });
+    expect(publisher.of('diagnosis.run.requested.v1')).toEqual([]);
+    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: 'm1' });
+
+    const id2 = 'ftjob-badpatch';
+    await runner.start(job(id2, { trainingHalfway: 'approve', afterEvaluation: 'reject', applyDiagnosis: 'ask' }, true));
+    await runner.deliver(id2, inboxKeys.preparation(workflowIds.preparationTask(id2)), prepared(id2));
+    const run = workflowIds.trainingRun(id2, 1);
+    await runner.deliver(id2, inboxKeys.trainingCompleted(run), { runId: run, jobId: id2, status: 'succeeded', steps: 3, finalLoss: 2.7, artifacts: { merged: 'm1' } });
+    await runner.deliver(id2, inboxKeys.evaluation(workflowIds.evaluationTask(id2, 1)), evaluated(id2, 1, 0.2));
+    const asked = publisher.of('job.approval.requested.v1').filter((a) => a.jobId === id2 && a.stage === 'after_evaluation')[0];
+    await runner.deliver(id2, inboxKeys.approval(asked.approvalId as string), { approvalId: asked.approvalId, jobId: id2, decision: 'reject', answeredBy: 'policy' });
+    const finding = { code: 'underfitting', severity: 'high', score: 5, title: 'Loss barely fell', evidence: {}, patch: { description: 'x', config: { training: { epochs: 9 } } } };
+    await runner.deliver(id2, inboxKeys.diagnosis(workflowIds.diagnosisTask(id2, 1)), { taskId: workflowIds.diagnosisTask(id2, 1), jobId: id2, iteration: 1, status: 'succeeded', findings: [finding], explanation: null });
+    const apply = publisher.of('job.approval.requested.v1').find((a) => a.jobId === id2 && a.stage === 'apply_diagnosis')!;
+    await runner.deliver(id2, inboxKeys.approval(apply.approvalId as string), { approvalId: apply.approvalId, jobId: id2, decision: 'edit', answeredBy: 'human', edits: { training: { epochs: -1 } } });
+    const invalid = publisher.of('job.lifecycle.event.v1').find((e) => e.jobId === id2 && String(e.message).includes('invalid configuration'));
+    expect(invalid).toMatchObject({ level: 'error', message: expect.stringContaining('training.epochs') });
+    expect(publisher.of('training.run.requested.v1').filter((r) => r.jobId === id2)).toHaveLength(1);
+    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: 'm1' });
   });
 
   it('lets the approval policy answer at once, and cancels the run when it rejects', async () => {

@@ -1,11 +1,11 @@
 import { Command } from '@langchain/langgraph';
-import { createMessage, type Envelope, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
+import { createMessage, curvePointSchema, type CurvePoint, type Envelope, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
 import type { MessageBus } from '@tuneforge/messaging';
 import { ArtifactExistsError, ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 import { createHash } from 'node:crypto';
 import { ArtifactStoreCheckpointer } from './artifact-store-checkpointer';
-import { buildJobGraph, type Delivery, type JobGraph, type JobInput, type JobStateValue, type Waiting, type WorkflowPublisher } from './job-graph';
+import { buildJobGraph, type CurveSource, type Delivery, type JobGraph, type JobInput, type JobStateValue, type Waiting, type WorkflowPublisher } from './job-graph';
 
 /** A UUID (version 8 layout) that is a pure function of its name: a message published again is the same message. */
 export function deterministicUuid(name: string): string {
@@ -36,7 +36,10 @@ export type RecordOutcome = 'recorded' | 'duplicate' | 'refused';
  * that bus handlers record (create-only, so the first copy of a result or answer is the one that counts)
  * and that the graph consumes when it waits for them. Work on one job is serialized in this process.
  */
-export class JobRunner {
+/** At most this many curve points travel in a diagnosis request (evenly spaced, the last one always kept). */
+export const MAX_CURVE_POINTS = 2000;
+
+export class JobRunner implements CurveSource {
   readonly checkpointer: ArtifactStoreCheckpointer;
   readonly graph: JobGraph;
   private readonly chains = new Map<string, Promise<void>>();
@@ -48,7 +51,7 @@ export class JobRunner {
     private readonly root = 'orchestrator',
   ) {
     this.checkpointer = new ArtifactStoreCheckpointer(store, `${root}/checkpoints`);
-    this.graph = buildJobGraph(publisher, this.checkpointer);
+    this.graph = buildJobGraph(publisher, this.checkpointer, this);
   }
 
   /** Starts a job's workflow; a job that already has a thread is only advanced. */
@@ -72,6 +75,24 @@ export class JobRunner {
       if (outcome === 'recorded') await this.advanceNow(jobId);
     });
     return outcome;
+  }
+
+  /** Keeps one point of a run's training curve (create-only: a redelivered progress message changes nothing). */
+  async recordCurvePoint(jobId: string, runId: string, point: CurvePoint): Promise<void> {
+    await this.putOnce(`${this.curvePrefix(jobId, runId)}${String(point.step).padStart(10, '0')}.json`, JSON.stringify(point));
+  }
+
+  /** The run's recorded curve in step order, thinned to at most MAX_CURVE_POINTS points. */
+  async read(job: { jobId: string }, runId: string): Promise<CurvePoint[]> {
+    const prefix = this.curvePrefix(job.jobId, runId);
+    const keys: string[] = [];
+    for await (const entry of this.store.list(prefix)) keys.push(entry.key);
+    keys.sort();
+    const stride = Math.max(1, Math.ceil(keys.length / MAX_CURVE_POINTS));
+    const chosen = keys.filter((_key, index) => index % stride === 0 || index === keys.length - 1);
+    const points: CurvePoint[] = [];
+    for (const key of chosen) points.push(curvePointSchema.parse(await this.store.getJson(key)));
+    return points;
   }
 
   /** Whether a result under this key was already recorded. */
@@ -154,6 +175,10 @@ export class JobRunner {
       if (error instanceof ArtifactExistsError) return false;
       throw error;
     }
+  }
+
+  private curvePrefix(jobId: string, runId: string): string {
+    return `${this.root}/curves/${Buffer.from(jobId, 'utf8').toString('hex')}/${runId}/`;
   }
 
   private activeKey(jobId: string): string {

@@ -1,7 +1,8 @@
 import { approvalRuleSchema, decideApproval } from './approval-rule.schema';
 
 describe('decideApproval', () => {
-  const rule = approvalRuleSchema.parse({ approveIf: { tool_selection_accuracy: { atLeast: 0.9 }, loss: { atMost: 1.5 } }, otherwise: 'ask' });
+  const thresholds = { tool_selection_accuracy: { atLeast: 0.9 }, loss: { atMost: 1.5 } };
+  const rule = approvalRuleSchema.parse({ approveIf: thresholds, otherwise: 'ask' });
 
   it('answers fixed rules as they are', () => {
     expect(decideApproval('approve', {})).toBe('approve');
@@ -16,6 +17,6 @@ describe('decideApproval', () => {
 
   it('treats a missing or non-finite metric as not met', () => {
     expect(decideApproval(rule, { loss: 1.0 })).toBe('ask');
-    expect(decideApproval({ ...rule, otherwise: 'reject' }, { tool_selection_accuracy: Number.NaN, loss: 1 })).toBe('reject');
+    expect(decideApproval({ approveIf: thresholds, otherwise: 'reject' }, { tool_selection_accuracy: Number.NaN, loss: 1 })).toBe('reject');
   });
 });

@@ -66,6 +66,10 @@ export const jobConfigSchema = z
       .strict(),
     evaluation: z
       .object({
+        /** Off: the job ends when training ends (no evaluation, diagnosis or further iterations). */
+        enabled: z.boolean(),
+        /** Evaluated examples per model (the first ones of the evaluation set, in file order). */
+        maxExamples: z.number().int().min(1).max(100_000),
         metrics: z.array(z.enum(['exact_match', 'token_f1', 'bleu', 'rouge', 'chrf', 'validation_loss', 'semantic_similarity'])).min(1),
         maxNewTokens: z.number().int().min(1).max(32768),
         agentTurnLimit: z.number().int().min(1).max(64),

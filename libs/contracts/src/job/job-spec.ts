@@ -42,6 +42,8 @@ export const tuneforgeExtensionsSchema = z
     synthesis: z.object({ enabled: z.boolean(), samples: z.number().int().min(1).optional() }).strict().optional(),
     retrieval_documents: z.array(z.string()).max(1000).optional(),
     evaluation_file: z.string().optional(),
+    /** Evaluate each iteration (default true) on at most `max_examples` examples. */
+    evaluation: z.object({ enabled: z.boolean().optional(), max_examples: z.number().int().min(1).max(100_000).optional() }).strict().optional(),
     /** Responses the evaluation loop gives when the model calls a job tool (matched on the given arguments). */
     tool_fixtures: z.array(toolFixtureSchema).max(10_000).optional(),
     approval_policy: z

@@ -32,6 +32,20 @@ export const dataPreparationRequestedV1 = defineTopic(
        * optionally `chat_template.jinja`), as a model directory is laid out. Absent: no token statistics.
        */
       tokenizer: tenantKeySchema.optional(),
+      /**
+       * Retrieval augmentation: each sample gets the `k` passages of a retrieval index (the prefix of a
+       * `retrieval-index` artifact in the tenant's store, as `retrieval.index.completed.v1` names it) that
+       * best match its user turns, as context in its system message (prepended to the prompt of a
+       * prompt/completion sample). Absent: samples are left as they are.
+       */
+      retrieval: z
+        .object({
+          index: tenantKeySchema,
+          k: z.number().int().min(1).max(20).default(3),
+          placement: z.enum(['system']).default('system'),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
   { partitions: 6 },

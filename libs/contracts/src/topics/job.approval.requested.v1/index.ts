@@ -5,7 +5,7 @@ import { keySafeIdSchema } from '../data.preparation.requested.v1';
 export const APPROVAL_DECISIONS = ['approve', 'reject', 'edit'] as const;
 export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
 
-export const APPROVAL_STAGES = ['training_halfway'] as const;
+export const APPROVAL_STAGES = ['training_halfway', 'after_evaluation', 'apply_diagnosis'] as const;
 
 /**
  * The workflow asks a human (or its approval policy) a question and waits for `job.approval.answered.v1`

@@ -18,7 +18,16 @@ export const jobLifecycleCreatedV1 = defineTopic(
       jobId: keySafeIdSchema,
       spec: jobSpecSchema,
       config: jobConfigSchema,
-      files: z.object({ training: tenantKeySchema, validation: tenantKeySchema.optional() }).strict(),
+      files: z
+        .object({
+          training: tenantKeySchema,
+          validation: tenantKeySchema.optional(),
+          /** The evaluation set (`tuneforge.evaluation_file`); absent: the prepared validation split. */
+          evaluation: tenantKeySchema.optional(),
+          /** Knowledge documents to index for retrieval (`tuneforge.retrieval_documents`). */
+          documents: z.array(tenantKeySchema).max(1000).optional(),
+        })
+        .strict(),
       /** Prefix of the registered base model artifact. */
       model: tenantKeySchema,
     })

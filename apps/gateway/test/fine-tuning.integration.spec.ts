@@ -80,6 +80,8 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
       hyperparameters: { n_epochs: 6, batch_size: 1, learning_rate_multiplier: 10 },
       seed: 3,
       metadata: { purpose: 'integration' },
+      // The evaluator is not part of this deployment: the job ends with training.
+      ...({ tuneforge: { evaluation: { enabled: false } } } as object),
     });
     expect(created).toMatchObject({
       object: 'fine_tuning.job',
@@ -180,7 +182,7 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
 
   it('a cancel while the job waits for its approval ends it cancelled', async () => {
     const training = await upload('train.jsonl');
-    const job = await a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, hyperparameters: { n_epochs: 6, batch_size: 1 } });
+    const job = await a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, hyperparameters: { n_epochs: 6, batch_size: 1 }, ...({ tuneforge: { evaluation: { enabled: false } } } as object) });
     await until('the halfway approval', async () => {
       const list = (await (await api(`/fine_tuning/jobs/${job.id}/approvals`)).json()) as { data: unknown[] };
       return list.data.length > 0 ? list.data : undefined;

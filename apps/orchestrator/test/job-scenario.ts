@@ -160,6 +160,8 @@ export class JobHarness {
       data: { ...defaults.data, maxSequenceLength: 1024 },
       training: { ...defaults.training, epochs: 8, batchSize: 1, microBatchSize: 1, learningRate: 0.01, schedule: 'constant' as const, warmupRatio: 0, checkpointEverySteps: 4, lora: { ...defaults.training.lora, rank: 8, alpha: 16, dropout: 0 } },
       approvals: { ...defaults.approvals, trainingHalfway: 'ask' as const },
+      // These scenarios are about preparation and training; the evaluator is not part of this deployment.
+      evaluation: { ...defaults.evaluation, enabled: false },
     };
     const payload: PayloadOf<typeof jobLifecycleCreatedV1> = {
       jobId,

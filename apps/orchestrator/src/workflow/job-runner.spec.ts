@@ -24,7 +24,7 @@ class RecordingPublisher implements WorkflowPublisher {
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as never;
 
-/** Evaluation off unless a test turns it on: most tests here are about preparation and training. */
+/** Evaluation off (the default) unless a test turns it on. */
 function job(jobId: string, approvals: Partial<JobConfig['approvals']> = {}, evaluation = false): JobInput {
   const config = loadDefaultConfig();
   return {

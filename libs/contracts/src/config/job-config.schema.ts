@@ -66,7 +66,10 @@ export const jobConfigSchema = z
       .strict(),
     evaluation: z
       .object({
-        /** Off: the job ends when training ends (no evaluation, diagnosis or further iterations). */
+        /**
+         * On: each iteration is evaluated, then the loop asks "satisfactory?", diagnoses and iterates. Off (the
+         * default, as OpenAI's API behaves): the job ends when training ends.
+         */
         enabled: z.boolean(),
         /** Evaluated examples per model (the first ones of the evaluation set, in file order). */
         maxExamples: z.number().int().min(1).max(100_000),

@@ -24,6 +24,7 @@ from importlib import metadata
 import json
 import math
 import pathlib
+import random
 import re
 import string
 import sys
@@ -31,10 +32,12 @@ import sys
 import sacrebleu
 from nltk.stem.porter import PorterStemmer
 from rouge_score import rouge_scorer, tokenize
+from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 PAIRS = HERE / "pairs.jsonl"
+STEMMER_WORD_FILE = HERE / "stemmer-words.txt"
 OUT = ROOT / "libs" / "metrics" / "src" / "fixtures" / "reference-values.json"
 
 ROUGE_TYPES = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
@@ -56,6 +59,23 @@ happiness quickly quickness beautiful beautifully national nationally nationalit
 traditionally conditionally probable probabilities database databases relations relate related relating
 agreed disagreed feeds need needed bleed bleeding speed speeded ied fied lied cried crying pies skied
 """.split()
+
+
+# Fragments the generated cases are assembled from: the characters and sequences where tokenizers disagree most
+# easily (Python vs JavaScript whitespace, code points vs UTF-16 units, HTML entities, digits around . , -).
+FRAGMENTS = (
+    list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    + list(string.punctuation)
+    + [" ", "  ", "\t", "\n", "\n\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\u00a0", "\u2003", "\u2028", "\u3000", "\ufeff", "\u200b"]
+    + ["\u00e9", "\u00df", "\u0130", "\u212a", "\u03a3", "\u03c2", "\u00f1", "\u4e2d\u6587", "\U0001f44d", "\U0001f3fd", "e\u0301", "\u00bd", "\u0663"]
+    + ["&amp;", "&quot;", "&lt;", "&gt;", "&", "<skipped>", "-\n", "3.5", "1,000", "10-20", "x.y", "a,b", ". ", ", "]
+    + [" the ", " an ", " a ", "The ", "running ", "happily ", "generalization ", "skies ", "controlling ", "agreed "]
+)
+
+
+def generated_cases(count, seed):
+    rng = random.Random(seed)
+    return ["".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(0, 24))) for _ in range(count)]
 
 
 # --- SQuAD v2.0 official evaluation functions (normalize_answer, get_tokens, compute_exact, compute_f1) ---
@@ -135,6 +155,27 @@ def rouge_mean(per_pair):
     return out
 
 
+def readable_json(value):
+    """JSON with one line per pair / generated case / stem, so diffs after a regeneration stay readable."""
+    def compact(v):
+        return json.dumps(v, ensure_ascii=True, separators=(", ", ": "))
+
+    lines = ["{"]
+    items = list(value.items())
+    for index, (key, item) in enumerate(items):
+        comma = "," if index < len(items) - 1 else ""
+        if isinstance(item, list):
+            body = ",\n".join(f"  {compact(entry)}" for entry in item)
+            lines.append(f"  {compact(key)}: [\n{body}\n  ]{comma}")
+        elif isinstance(item, dict) and key in ("porterStems", "corpus"):
+            body = ",\n".join(f"  {compact(k)}: {compact(v)}" for k, v in item.items())
+            lines.append(f"  {compact(key)}: {{\n{body}\n  }}{comma}")
+        else:
+            lines.append(f"  {compact(key)}: {compact(item)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     pairs = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line.strip()]
     hyps = [p["hypothesis"] for p in pairs]
@@ -175,10 +216,31 @@ def main():
     stemmer = PorterStemmer()
     assert stemmer.mode == PorterStemmer.NLTK_EXTENSIONS
     words = set(STEMMER_WORDS)
+    words.update(w for w in STEMMER_WORD_FILE.read_text(encoding="utf-8").split() if not w.startswith("#"))
     for p in pairs:
         for text in [p["hypothesis"], *p["references"]]:
             words.update(tokenize.tokenize(text, None))
     stems = {w: stemmer.stem(w) for w in sorted(words)}
+
+    # Generated texts: each one's tokenizations, and scores against the next one as its reference.
+    tokenizer_13a = Tokenizer13a()
+    texts = generated_cases(300, seed=20261121)
+    generated = []
+    for i, text in enumerate(texts):
+        reference = texts[(i + 1) % len(texts)]
+        generated.append({
+            "text": text,
+            "reference": reference,
+            "tokens13a": tokenizer_13a(text),
+            "rougeTokens": tokenize.tokenize(text, None),
+            "rougeTokensStemmed": tokenize.tokenize(text, PorterStemmer()),
+            "squadNormalized": normalize_answer(text),
+            "bleu": sacrebleu.sentence_bleu(text, [reference]).score,
+            "chrf": sacrebleu.sentence_chrf(text, [reference]).score,
+            "chrfPlusPlus": sacrebleu.sentence_chrf(text, [reference], word_order=2).score,
+            "rougeStemmed": rouge_dict(scorer_stem.score(reference, text)),
+            "tokenF1Squad": compute_f1(reference, text),
+        })
 
     corpus = {
         "bleu": bleu_dict(sacrebleu.corpus_bleu(hyps, streams)),
@@ -201,9 +263,10 @@ def main():
         "pairs": per_pair,
         "corpus": corpus,
         "porterStems": stems,
+        "generated": generated,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(out, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
+    OUT.write_text(readable_json(out), encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(per_pair)} pairs, {len(stems)} stems", file=sys.stderr)
 
 

@@ -36,6 +36,15 @@ describe('the training launcher the trainer starts with', () => {
     await expect(createTrainingLauncher({ TF_TRAIN_LAUNCHER: 'kubernetes' }, bus('in-process'), logger)).rejects.toThrow(/TF_TRAIN_LAUNCHER=kubernetes needs the Kafka bus/);
   });
 
+  it('names the kubeconfig it cannot load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-kubeconfig-'));
+    writeFileSync(join(dir, 'config'), '');
+    process.env.KUBECONFIG = join(dir, 'config');
+    await expect(createTrainingLauncher({ TF_TRAIN_LAUNCHER: 'kubernetes' }, bus('kafka'), logger)).rejects.toThrow(
+      `TF_TRAIN_LAUNCHER=kubernetes: cannot load the Kubernetes configuration from ${join(dir, 'config')}`,
+    );
+  });
+
   it('refuses a training Job template that cannot be read, naming it', async () => {
     await expect(
       createTrainingLauncher({ TF_TRAIN_LAUNCHER: 'kubernetes', TF_TRAINING_JOB_TEMPLATE: '/nonexistent/job.yaml' }, bus('kafka'), logger),

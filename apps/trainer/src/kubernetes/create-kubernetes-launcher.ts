@@ -11,17 +11,23 @@ import { loadTrainingJobTemplate } from './training-job-template';
  */
 export function loadKubeConfig(env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kubeConfig = new KubeConfig();
-  if (env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
-  else kubeConfig.loadFromDefault();
+  const source = env.KUBERNETES_SERVICE_HOST ? 'the in-cluster service account' : (env.KUBECONFIG ?? '~/.kube/config');
+  try {
+    if (env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    throw new Error(`TF_TRAIN_LAUNCHER=kubernetes: cannot load the Kubernetes configuration from ${source}: ${(error as Error).message}`);
+  }
   return kubeConfig;
 }
 
 /** The launcher of TF_TRAIN_LAUNCHER=kubernetes; the template is read now, so a bad one stops the boot. */
-export function createKubernetesLauncher(config: TrainerConfig, podEnv: Record<string, string>, logger: Logger, kubeConfig = loadKubeConfig()): KubernetesJobLauncher {
+export function createKubernetesLauncher(config: TrainerConfig, podEnv: Record<string, string>, logger: Logger, kubeConfig?: KubeConfig): KubernetesJobLauncher {
+  const template = loadTrainingJobTemplate(config.TF_TRAINING_JOB_TEMPLATE);
   return new KubernetesJobLauncher({
-    kubeConfig,
+    kubeConfig: kubeConfig ?? loadKubeConfig(),
     namespace: config.TF_TRAINING_NAMESPACE,
-    template: loadTrainingJobTemplate(config.TF_TRAINING_JOB_TEMPLATE),
+    template,
     job: {
       image: config.TF_TRAIN_POD_IMAGE,
       gpus: config.TF_TRAIN_POD_GPUS,

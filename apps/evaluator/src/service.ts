@@ -1,8 +1,7 @@
 import type { ServiceDefinition } from '@tuneforge/service-kit';
 import { version } from '../package.json';
+import { evaluatorEnvSchema } from './config/evaluator-config';
+import { EvaluatorModule } from './evaluator.module';
 
-/**
- * The evaluator service. Its own handlers arrive with the issues that give it work; until then it runs the
- * kit's health, readiness, metrics and ping handlers, so the deployment can already prove it is wired.
- */
-export const service: ServiceDefinition = { name: 'evaluator', version };
+/** The evaluator service: compares the base and the fine-tuned model of a job iteration on request. */
+export const service: ServiceDefinition = { name: 'evaluator', version, module: EvaluatorModule, envSchema: evaluatorEnvSchema };

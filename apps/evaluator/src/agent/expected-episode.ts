@@ -1,0 +1,90 @@
+import { ReactParser } from '@tuneforge/agents';
+import type { Conversation, Message } from '@tuneforge/datasets';
+
+/** What the model should do at one step: call a tool with arguments, or answer. */
+export type ExpectedAction = { kind: 'tool_call'; name: string; arguments: Record<string, unknown> } | { kind: 'final_answer'; answer: string };
+
+export interface ExpectedStep {
+  action: ExpectedAction;
+  /** What the tool answered the reference call (the tool message or ReAct observation that followed it). */
+  observation?: string;
+}
+
+/** One agent episode of the evaluation set: the task the model starts from and the reference steps. */
+export interface ExpectedEpisode {
+  /** The system and user messages before the first assistant turn. */
+  task: Message[];
+  steps: ExpectedStep[];
+}
+
+const REACT_ACTION = /(^|\n)\s*(Action|Final Answer)\s*:/;
+
+/**
+ * Reads the reference actions of a conversation: the task is the system and user messages before the
+ * first assistant turn; every tool call of the assistant turns that follow (in order, parallel calls one
+ * after another) is an expected call, whose observation is the tool message answering its id; a turn
+ * without calls is the expected answer. Assistant text written in LangChain ReAct form (`Action:` /
+ * `Action Input:`, or `Final Answer:`) is read with the ReAct parser, its observation being the tool or
+ * user message that follows. The episode ends at the first answer or at a later user turn (what follows
+ * is another task). Undefined when there is no task or no assistant turn.
+ */
+export function expectedEpisode(conversation: Conversation): ExpectedEpisode | undefined {
+  const { messages } = conversation;
+  const first = messages.findIndex((m) => m.role === 'assistant');
+  if (first <= 0) return undefined;
+  const task = messages.slice(0, first).filter((m) => m.role === 'system' || m.role === 'user');
+  if (!task.some((m) => m.role === 'user')) return undefined;
+  const steps: ExpectedStep[] = [];
+  const react = new ReactParser();
+  for (let i = first; i < messages.length; i++) {
+    const message = messages[i];
+    if (message.role === 'user') break;
+    if (message.role !== 'assistant') continue;
+    if (message.tool_calls) {
+      for (const call of message.tool_calls) {
+        const answer = messages.slice(i + 1).find((m): m is Extract<Message, { role: 'tool' }> => m.role === 'tool' && m.tool_call_id === call.id);
+        steps.push({ action: { kind: 'tool_call', name: call.function.name, arguments: JSON.parse(call.function.arguments) as Record<string, unknown> }, ...(answer ? { observation: answer.content } : {}) });
+      }
+      continue;
+    }
+    const content = message.content ?? '';
+    if (REACT_ACTION.test(content)) {
+      const parsed = react.parse(content.replace(/\n?Observation:\s*$/, ''));
+      if (parsed.kind === 'tool_calls') {
+        const next = messages[i + 1];
+        const observation = next && (next.role === 'tool' || next.role === 'user') ? next.content : undefined;
+        for (const call of parsed.calls) steps.push({ action: { kind: 'tool_call', name: call.name, arguments: call.arguments }, ...(observation !== undefined ? { observation } : {}) });
+        // The observation was a user message in this form; it belongs to the step, not a new task.
+        if (next?.role === 'user') i++;
+        continue;
+      }
+      if (parsed.kind === 'final_answer') {
+        steps.push({ action: { kind: 'final_answer', answer: parsed.answer } });
+        break;
+      }
+    }
+    steps.push({ action: { kind: 'final_answer', answer: content } });
+    break;
+  }
+  return steps.length === 0 ? undefined : { task, steps };
+}
+
+/** Whether two argument values mean the same: JSON-equal, strings also ignoring case and surrounding spaces. */
+export function sameArgumentValue(expected: unknown, actual: unknown): boolean {
+  if (typeof expected === 'string' && typeof actual === 'string') return expected.trim().toLowerCase() === actual.trim().toLowerCase();
+  return canonicalJson(expected) === canonicalJson(actual);
+}
+
+/** Every expected argument is present in `actual` with the same value (extra arguments are the tool's to refuse). */
+export function argumentsMatch(expected: Record<string, unknown>, actual: Record<string, unknown>): boolean {
+  return Object.entries(expected).every(([key, value]) => key in actual && sameArgumentValue(value, actual[key]));
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}

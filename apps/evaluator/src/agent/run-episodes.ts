@@ -1,0 +1,88 @@
+import { createCalculatorTool, createFixtureTools, createParser, EngineAgentModel, runAgent, type AgentTool, type ParserFormat, type ToolFixture } from '@tuneforge/agents';
+import type { FunctionTool } from '@tuneforge/contracts';
+import type { ToolDefinition } from '@tuneforge/datasets';
+import type { LoadedModel } from '../inputs/load-model';
+import { endTokens } from '../text/text-task';
+import { scoreEpisode, type EpisodeScore } from './episode-score';
+import type { ExpectedEpisode } from './expected-episode';
+
+/** An episode to run: an evaluation example's task, its reference steps and the tools it may use. */
+export interface EpisodeInput {
+  /** Index of the example in the evaluated set. */
+  example: number;
+  reference: ExpectedEpisode;
+  /** Tool definitions of the example beyond the job's (its own `tools`). */
+  exampleTools: readonly ToolDefinition[];
+}
+
+/** A run as the report keeps it: each generation and the calls and observations that came of it. */
+export interface EpisodeRecord {
+  example: number;
+  end: string;
+  finalAnswer?: string;
+  turns: Array<{ raw: string; finishReason: string; stop?: string; action: string; error?: string; calls: Array<{ name: string; arguments: Record<string, unknown>; observation: string }> }>;
+  score: EpisodeScore;
+}
+
+export interface AgentRunSettings {
+  format: ParserFormat;
+  jobTools: readonly FunctionTool[];
+  fixtures: readonly ToolFixture[];
+  maxTurns: number;
+  maxNewTokens: number;
+  temperature: number;
+}
+
+/**
+ * Runs every episode with one model in libs/agents' tool loop: the job's tools answered from fixtures
+ * (the reference observation of an example is the fixture of its own reference call, more specific than
+ * the job's), a calculator that computes when the job defines a `calculator` tool without fixtures,
+ * stops and parsing of the detected agent format, the job's turn limit and decoding.
+ */
+export async function runEpisodes(loaded: LoadedModel, episodes: readonly EpisodeInput[], settings: AgentRunSettings): Promise<EpisodeRecord[]> {
+  const eos = endTokens(loaded.tokenizer).map((token) => loaded.tokenizer.tokenId(token) as number);
+  const model = new EngineAgentModel(loaded.model, loaded.tokenizer, { maxNewTokens: settings.maxNewTokens, eosTokenIds: eos });
+  const parser = createParser(settings.format);
+  const chatFormat = parser.inputMode === 'chat';
+  const out: EpisodeRecord[] = [];
+  for (const episode of episodes) {
+    const definitions = mergeDefinitions(settings.jobTools, episode.exampleTools);
+    const own: ToolFixture[] = episode.reference.steps.flatMap((step) =>
+      step.action.kind === 'tool_call' && step.observation !== undefined ? [{ tool: step.action.name, arguments: step.action.arguments, response: step.observation }] : [],
+    );
+    const fixtures = [...own, ...settings.fixtures].filter((fixture) => definitions.some((d) => d.function.name === fixture.tool));
+    const tools: AgentTool[] = createFixtureTools(definitions, fixtures).map((tool) =>
+      tool.name === 'calculator' && !fixtures.some((f) => f.tool === 'calculator') ? { ...createCalculatorTool(), ...(tool.parameters ? { parameters: tool.parameters } : {}) } : tool,
+    );
+    const { trajectories } = await runAgent({
+      model,
+      tools,
+      parser,
+      messages: episode.reference.task,
+      maxTurns: settings.maxTurns,
+      generation: { maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, seed: 0 },
+    });
+    const run = trajectories[0];
+    out.push({
+      example: episode.example,
+      end: run.end,
+      ...(run.finalAnswer !== undefined ? { finalAnswer: run.finalAnswer } : {}),
+      turns: run.turns.map((turn) => ({
+        raw: turn.raw,
+        finishReason: turn.finishReason,
+        ...(turn.stop !== undefined ? { stop: turn.stop } : {}),
+        action: turn.parsed.kind,
+        ...(turn.parseError ? { error: `${turn.parseError.code}: expected ${turn.parseError.expected}` } : {}),
+        calls: turn.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments, observation: call.outcome.observation })),
+      })),
+      score: scoreEpisode(episode.reference, run.turns, run.finalAnswer, chatFormat),
+    });
+  }
+  return out;
+}
+
+function mergeDefinitions(jobTools: readonly FunctionTool[], exampleTools: readonly ToolDefinition[]): ToolDefinition[] {
+  const byName = new Map<string, ToolDefinition>();
+  for (const tool of [...jobTools, ...exampleTools]) if (!byName.has(tool.function.name)) byName.set(tool.function.name, tool);
+  return [...byName.values()];
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((url) => /^https?:\/\//.test(url), 'an http or https URL');
+
+/**
+ * The evaluator's own environment variables, validated at boot with the kit's (a wrong value stops the
+ * process with exit code 78 naming the variable). Without an embeddings endpoint, `semantic_similarity`
+ * is not computed (absent from the summary, never 0).
+ */
+export const evaluatorEnvSchema = z
+  .object({
+    /** An OpenAI-compatible API serving `/embeddings` (OpenAI, vLLM, llama.cpp, text-embeddings-inference). */
+    TF_EVAL_EMBEDDINGS_BASE_URL: httpUrl.optional(),
+    /** The embedding model the endpoint serves; required with the base URL. */
+    TF_EVAL_EMBEDDINGS_MODEL: z.string().min(1).optional(),
+    /** Bearer key for the endpoint; local servers usually need none. */
+    TF_EVAL_EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+    /** Kernel threads per loaded model; 0 = all cores. */
+    TF_EVAL_THREADS: z.coerce.number().int().min(0).max(1024).default(0),
+  })
+  .superRefine((config, context) => {
+    if (config.TF_EVAL_EMBEDDINGS_BASE_URL && !config.TF_EVAL_EMBEDDINGS_MODEL) {
+      context.addIssue({ code: 'custom', path: ['TF_EVAL_EMBEDDINGS_MODEL'], message: 'required when TF_EVAL_EMBEDDINGS_BASE_URL is set' });
+    }
+    if (!config.TF_EVAL_EMBEDDINGS_BASE_URL && config.TF_EVAL_EMBEDDINGS_MODEL) {
+      context.addIssue({ code: 'custom', path: ['TF_EVAL_EMBEDDINGS_BASE_URL'], message: 'required when TF_EVAL_EMBEDDINGS_MODEL is set' });
+    }
+  });
+
+export type EvaluatorConfig = z.infer<typeof evaluatorEnvSchema>;
+
+export interface EmbeddingsEndpoint {
+  baseURL: string;
+  model: string;
+  apiKey?: string;
+}
+
+/** The configured embeddings endpoint, or undefined when the evaluator has none. */
+export function embeddingsEndpoint(config: Partial<EvaluatorConfig> | undefined): EmbeddingsEndpoint | undefined {
+  if (!config?.TF_EVAL_EMBEDDINGS_BASE_URL || !config.TF_EVAL_EMBEDDINGS_MODEL) return undefined;
+  return { baseURL: config.TF_EVAL_EMBEDDINGS_BASE_URL, model: config.TF_EVAL_EMBEDDINGS_MODEL, apiKey: config.TF_EVAL_EMBEDDINGS_API_KEY };
+}

@@ -1,0 +1,167 @@
+import type { EvaluationMetricName, EvaluationSummary, ModelEvaluation, PayloadOf, evaluationRunRequestedV1 } from '@tuneforge/contracts';
+import type { ArtifactStore } from '@tuneforge/storage';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { detectAgentFormat } from '../agent/agent-format';
+import { aggregateAgentScores } from '../agent/agent-metrics';
+import { expectedEpisode } from '../agent/expected-episode';
+import type { EpisodeInput } from '../agent/run-episodes';
+import type { EmbeddingsEndpoint } from '../config/evaluator-config';
+import { loadModelFromStore } from '../inputs/load-model';
+import { readEvaluationSet, type EvaluationRecord } from '../inputs/read-evaluation-set';
+import { semanticSimilarities } from '../text/semantic-similarity';
+import { scoreTexts } from '../text/text-metrics';
+import { EvaluationInputError } from './evaluation-input-error';
+import type { EvaluationReport, ExampleOutput, ExampleReport, ModelRole } from './evaluation-report';
+import { runModel, type ModelRun, type ModelRunOptions } from './evaluate-model';
+import { worstExamples } from './worst-examples';
+
+export type EvaluationRequest = PayloadOf<typeof evaluationRunRequestedV1>;
+
+export interface EvaluateDeps {
+  /** The tenant's store. */
+  store: ArtifactStore;
+  threads: number;
+  embeddings?: EmbeddingsEndpoint;
+  /** Progress lines for the log. */
+  progress?: (step: string, detail?: Record<string, unknown>) => void;
+}
+
+const ROLES: readonly ModelRole[] = ['base', 'tuned'];
+
+/**
+ * Compares the base and the fine-tuned model on the same evaluation set with the same decoding: text
+ * metrics on their answers, loss on the references, and, when the job has tools, agent metrics from
+ * real tool loops. Models are loaded one at a time (memory holds one). Throws EvaluationInputError for
+ * what the request got wrong; the caller turns it into a failed result.
+ */
+export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): Promise<EvaluationReport> {
+  const started = Date.now();
+  const progress = deps.progress ?? (() => undefined);
+  const knownTools = new Set(request.tools.map((tool) => tool.function.name));
+  request.toolFixtures.forEach((fixture, i) => {
+    if (!knownTools.has(fixture.tool)) {
+      throw new EvaluationInputError(`toolFixtures[${i}].tool: ${JSON.stringify(fixture.tool)} is not one of the job's tools (${[...knownTools].join(', ') || 'none'})`);
+    }
+  });
+  const set = await readEvaluationSet(deps.store, request);
+  progress('evaluation set read', { source: set.source, examples: set.records.length });
+
+  const episodes = request.tools.length > 0 ? agentEpisodes(set.records) : [];
+  const work = await mkdtemp(join(tmpdir(), `evaluator-${request.taskId}-`));
+  const runs = {} as Record<ModelRole, ModelRun>;
+  let agentFormat: string | undefined;
+  try {
+    for (const role of ROLES) {
+      const loaded = await loadModelFromStore(deps.store, role === 'base' ? request.baseModel : request.tunedModel, role, work, deps.threads);
+      try {
+        // The format is the data's and the base template's: both models are run in the same one.
+        if (episodes.length > 0 && agentFormat === undefined) agentFormat = detectAgentFormat(loaded.tokenizer, set.records);
+        const options: ModelRunOptions = {
+          settings: request.settings,
+          maxSequenceLength: request.maxSequenceLength,
+          ...(agentFormat !== undefined ? { agent: { format: agentFormat as NonNullable<ModelRunOptions['agent']>['format'], episodes, tools: request.tools, fixtures: request.toolFixtures } } : {}),
+        };
+        runs[role] = await runModel(loaded, set.records, options);
+        progress('model evaluated', { role, prefix: loaded.prefix });
+      } finally {
+        loaded.model.dispose();
+      }
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+
+  const notComputed: EvaluationReport['notComputed'] = [];
+  const examples: ExampleReport[] = set.records.map((record, index) => ({ index, source: { file: record.location.file, line: record.location.line }, prompt: promptExcerpt(record) }));
+  const evaluations = {} as Record<ModelRole, ModelEvaluation>;
+  const agentReports: Partial<NonNullable<EvaluationReport['agent']>> = {};
+  for (const role of ROLES) {
+    const run = runs[role];
+    const answered = run.answers.flatMap((answer, i) => (answer ? [{ i, answer }] : []));
+    const hypotheses = answered.map(({ answer }) => answer.generated.text);
+    const references = answered.map(({ answer }) => answer.reference);
+    const text = scoreTexts(hypotheses, references, request.settings.metrics);
+    const metrics: ModelEvaluation['metrics'] = { ...text.corpus };
+    if (request.settings.metrics.includes('semantic_similarity') && hypotheses.length > 0) {
+      if (deps.embeddings) {
+        const similarities = await semanticSimilarities(deps.embeddings, hypotheses, references);
+        metrics.semantic_similarity = similarities.reduce((a, b) => a + b, 0) / similarities.length;
+        similarities.forEach((value, j) => (text.perExample[j].semantic_similarity = value));
+      } else if (role === 'base') {
+        notComputed.push({ metric: 'semantic_similarity', reason: 'no embeddings endpoint is configured (TF_EVAL_EMBEDDINGS_BASE_URL, TF_EVAL_EMBEDDINGS_MODEL)' });
+      }
+    }
+    if (run.loss) {
+      metrics.validation_loss = run.loss.validationLoss;
+      metrics.perplexity = run.loss.perplexity;
+    } else if (request.settings.metrics.includes('validation_loss') && role === 'base') {
+      notComputed.push({ metric: 'validation_loss', reason: 'no example has a reference assistant token within maxSequenceLength' });
+    }
+    answered.forEach(({ i, answer }, j) => {
+      const output: ExampleOutput = {
+        reference: answer.reference,
+        output: answer.generated.text,
+        finishReason: answer.generated.finishReason,
+        tokens: answer.generated.tokens,
+        metrics: text.perExample[j],
+        ...(run.loss?.perExample[i] ? { loss: run.loss.perExample[i]?.meanLoss } : {}),
+      };
+      examples[i][role] = output;
+    });
+    let perTool: ModelEvaluation['per_tool'] = {};
+    if (run.episodes.length > 0) {
+      const agent = aggregateAgentScores(run.episodes.map((episode) => episode.score));
+      Object.assign(metrics, agent.metrics);
+      perTool = agent.perTool;
+      agentReports[role] = { confusion: agent.confusion, expectations: agent.expectations, episodes: run.episodes };
+    }
+    evaluations[role] = { metrics: roundMetrics(metrics), per_tool: perTool };
+  }
+
+  const summary: EvaluationSummary = { examples: set.records.length, agent_episodes: episodes.length, base: evaluations.base, tuned: evaluations.tuned };
+  return {
+    kind: 'evaluation-report',
+    version: 1,
+    jobId: request.jobId,
+    taskId: request.taskId,
+    iteration: request.iteration,
+    models: { base: request.baseModel, tuned: request.tunedModel },
+    evaluationSet: {
+      source: set.source,
+      available: set.available,
+      evaluated: set.records.length,
+      skippedPreferencePairs: set.skippedPreferencePairs,
+      withoutReference: runs.base.answers.filter((answer) => answer === undefined).length,
+    },
+    settings: { ...request.settings, maxExamples: request.maxExamples, maxSequenceLength: request.maxSequenceLength },
+    notComputed,
+    summary,
+    examples,
+    ...(agentFormat !== undefined && agentReports.base && agentReports.tuned
+      ? { agent: { format: agentFormat, episodes: episodes.length, base: agentReports.base, tuned: agentReports.tuned } }
+      : {}),
+    worstExamples: worstExamples(examples, 5),
+    durationMs: Date.now() - started,
+  };
+}
+
+/** Conversations whose reference has steps to compare: each becomes an agent episode. */
+function agentEpisodes(records: readonly EvaluationRecord[]): EpisodeInput[] {
+  return records.flatMap((record, example): EpisodeInput[] => {
+    if (record.kind !== 'conversation') return [];
+    const reference = expectedEpisode(record.conversation);
+    return reference ? [{ example, reference, exampleTools: record.conversation.tools ?? [] }] : [];
+  });
+}
+
+function promptExcerpt(record: EvaluationRecord): string {
+  const text = record.kind === 'prompt_completion' ? record.sample.prompt : ([...record.conversation.messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+/** Six significant digits: enough for any threshold, and the same value whichever process computes it. */
+function roundMetrics(metrics: ModelEvaluation['metrics']): ModelEvaluation['metrics'] {
+  return Object.fromEntries(Object.entries(metrics).map(([name, value]) => [name as EvaluationMetricName, Number((value as number).toPrecision(6))]));
+}

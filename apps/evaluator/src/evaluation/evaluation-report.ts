@@ -1,0 +1,63 @@
+import type { EvaluationMetricName, EvaluationSummary, JobConfig } from '@tuneforge/contracts';
+import type { ConfusionMatrix } from '../agent/agent-metrics';
+import type { EpisodeRecord } from '../agent/run-episodes';
+
+export type ModelRole = 'base' | 'tuned';
+export type PerExampleMetrics = Partial<Record<EvaluationMetricName, number>>;
+
+/** One model's answer to one example. */
+export interface ExampleOutput {
+  /** The reference as this model's template renders the turn (special tokens removed). */
+  reference: string;
+  output: string;
+  finishReason: 'stop' | 'length';
+  tokens: number;
+  metrics: PerExampleMetrics;
+  /** Mean loss (nats/token) on the reference assistant tokens, when computed. */
+  loss?: number;
+}
+
+export interface ExampleReport {
+  index: number;
+  /** Where the example is in the evaluation file. */
+  source: { file: string; line: number };
+  /** The last user request of the prompt (short), to recognise the example. */
+  prompt: string;
+  base?: ExampleOutput;
+  tuned?: ExampleOutput;
+}
+
+export interface AgentModelReport {
+  confusion: ConfusionMatrix;
+  expectations: { passed: number; total: number };
+  episodes: EpisodeRecord[];
+}
+
+export interface WorstExample {
+  index: number;
+  metric: EvaluationMetricName | 'loss';
+  base?: number;
+  tuned: number;
+  prompt: string;
+  reference: string;
+  output: string;
+}
+
+/** Everything an evaluation found: `report.json`, rendered as `report.html`. */
+export interface EvaluationReport {
+  kind: 'evaluation-report';
+  version: 1;
+  jobId: string;
+  taskId: string;
+  iteration: number;
+  models: Record<ModelRole, string>;
+  evaluationSet: { source: string; available: number; evaluated: number; skippedPreferencePairs: number; withoutReference: number };
+  settings: JobConfig['evaluation'] & { maxExamples: number; maxSequenceLength: number };
+  /** Metrics asked for that could not be computed, and why (e.g. no embeddings endpoint configured). */
+  notComputed: Array<{ metric: string; reason: string }>;
+  summary: EvaluationSummary;
+  examples: ExampleReport[];
+  agent?: { format: string; episodes: number; base: AgentModelReport; tuned: AgentModelReport };
+  worstExamples: WorstExample[];
+  durationMs: number;
+}

@@ -1,0 +1,15 @@
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { evaluationRunRequestedV1, type MessageOf } from '@tuneforge/contracts';
+import { EvaluationRuns } from './evaluation-runs.service';
+
+@Controller()
+export class EvaluationHandler {
+  constructor(@Inject(EvaluationRuns) private readonly runs: EvaluationRuns) {}
+
+  /** Queues the evaluation and returns: generation never runs inside the consumer callback. */
+  @EventPattern(evaluationRunRequestedV1.name)
+  requested(@Payload() message: MessageOf<typeof evaluationRunRequestedV1>): void {
+    this.runs.start(message);
+  }
+}

@@ -1,0 +1,80 @@
+import type { EvaluationMetricName, MetricValues } from '@tuneforge/contracts';
+import type { ConfusionMatrix } from '../agent/agent-metrics';
+import { escapeHtml, formatValue } from './html-escape';
+
+export const BASE_COLOR = '#8a94a6';
+export const TUNED_COLOR = '#2f6fde';
+
+/** BLEU and chrF are on sacrebleu's 0–100 scale; loss and perplexity have no upper bound; the rest are rates. */
+const PERCENT_SCALE = new Set<string>(['bleu', 'chrf']);
+const UNBOUNDED = new Set<string>(['validation_loss', 'perplexity']);
+
+/** Where a metric's bar ends: its scale's maximum, or the larger of the two values for unbounded ones. */
+function scaleMax(name: string, base: number | undefined, tuned: number | undefined): number {
+  if (PERCENT_SCALE.has(name)) return 100;
+  if (UNBOUNDED.has(name)) return Math.max(base ?? 0, tuned ?? 0, 1e-9);
+  return 1;
+}
+
+/**
+ * Grouped horizontal bars, one pair per metric (base grey, tuned blue), each metric on its own scale
+ * (noted at the right) so that rates, BLEU and losses share one chart. Lower is better for losses.
+ */
+export function metricBarsSvg(base: MetricValues, tuned: MetricValues, order: readonly EvaluationMetricName[]): string {
+  const names = order.filter((name) => base[name] !== undefined || tuned[name] !== undefined);
+  const labelWidth = 170;
+  const barWidth = 360;
+  const rowHeight = 40;
+  const width = labelWidth + barWidth + 170;
+  const height = 30 + names.length * rowHeight;
+  const rows = names.map((name, i) => {
+    const y = 26 + i * rowHeight;
+    const max = scaleMax(name, base[name], tuned[name]);
+    const bar = (value: number | undefined, dy: number, color: string, who: string) => {
+      const w = value === undefined ? 0 : Math.max(1, Math.min(1, value / max) * barWidth);
+      return `<rect class="bar ${who}" x="${labelWidth}" y="${y + dy}" width="${w.toFixed(1)}" height="14" fill="${color}"><title>${who} ${escapeHtml(name)}: ${formatValue(value)}</title></rect>` +
+        `<text x="${labelWidth + w + 4}" y="${y + dy + 11}" font-size="11">${formatValue(value)}</text>`;
+    };
+    const scale = UNBOUNDED.has(name) ? 'lower is better' : PERCENT_SCALE.has(name) ? '0–100' : '0–1';
+    return `<g class="metric" data-metric="${escapeHtml(name)}"><text x="0" y="${y + 17}" font-size="12">${escapeHtml(name)}</text>` +
+      bar(base[name], 0, BASE_COLOR, 'base') + bar(tuned[name], 16, TUNED_COLOR, 'tuned') +
+      `<text x="${width - 4}" y="${y + 17}" font-size="10" text-anchor="end" fill="#666">${scale}</text></g>`;
+  });
+  const legend = `<rect x="${labelWidth}" y="4" width="12" height="12" fill="${BASE_COLOR}"/><text x="${labelWidth + 16}" y="14" font-size="12">base</text>` +
+    `<rect x="${labelWidth + 70}" y="4" width="12" height="12" fill="${TUNED_COLOR}"/><text x="${labelWidth + 86}" y="14" font-size="12">tuned</text>`;
+  return `<svg class="chart metric-bars" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="metrics, base vs tuned">${legend}${rows.join('')}</svg>`;
+}
+
+/**
+ * The per-tool confusion matrix as a heatmap: rows are the expected action (a tool, or `(none)` for an
+ * answer), columns what the model did; a cell's shade is its share of the row, the diagonal in blue.
+ */
+export function confusionHeatmapSvg(matrix: ConfusionMatrix): string {
+  const rows = Object.keys(matrix).sort();
+  const columns = [...new Set([...rows, ...rows.flatMap((row) => Object.keys(matrix[row]))])].sort();
+  const cell = 44;
+  const left = 140;
+  const top = 110;
+  const width = left + columns.length * cell + 10;
+  const height = top + rows.length * cell + 10;
+  const header = columns
+    .map((column, j) => `<text transform="translate(${left + j * cell + cell / 2},${top - 6}) rotate(-45)" font-size="11">${escapeHtml(column)}</text>`)
+    .join('');
+  const body = rows
+    .map((row, i) => {
+      const total = Object.values(matrix[row]).reduce((a, b) => a + b, 0);
+      const cells = columns.map((column, j) => {
+        const count = matrix[row][column] ?? 0;
+        const share = total === 0 ? 0 : count / total;
+        const hue = row === column ? '47,111,222' : '214,69,65';
+        const x = left + j * cell;
+        const y = top + i * cell;
+        return `<rect class="cell" x="${x}" y="${y}" width="${cell - 2}" height="${cell - 2}" fill="rgba(${hue},${(0.08 + 0.92 * share).toFixed(3)})"><title>expected ${escapeHtml(row)}, predicted ${escapeHtml(column)}: ${count}</title></rect>` +
+          `<text x="${x + cell / 2 - 1}" y="${y + cell / 2 + 4}" font-size="12" text-anchor="middle">${count}</text>`;
+      });
+      return `<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" font-size="11" text-anchor="end">${escapeHtml(row)}</text>${cells.join('')}`;
+    })
+    .join('');
+  return `<svg class="chart confusion" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="tool confusion matrix">` +
+    `<text x="4" y="14" font-size="11" fill="#666">rows: expected · columns: predicted</text>${header}${body}</svg>`;
+}

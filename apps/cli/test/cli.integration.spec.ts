@@ -1,0 +1,159 @@
+import { MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
+import { service as datagen } from '@tuneforge/datagen';
+import { service as gateway } from '@tuneforge/gateway';
+import { service as orchestrator } from '@tuneforge/orchestrator';
+import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/service-kit';
+import { commitLocalDirectory, FilesystemArtifactStore, openArtifact } from '@tuneforge/storage';
+import { createLogger } from '@tuneforge/telemetry';
+import { service as trainer } from '@tuneforge/trainer';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runCli, startCli } from './cli-process';
+
+const TINY_MODEL_DIR = resolve(__dirname, '../../../tools/tiny-model/models/tiny-llama');
+const FIXTURES = resolve(__dirname, '../../trainer/test/fixtures');
+const API_KEY = 'cli-test-key';
+const TENANT = 'cli-tenant';
+
+/**
+ * The `tuneforge` CLI as a user runs it, in child processes, against the gateway of an embedded deployment
+ * (gateway + orchestrator + datagen + trainer, in-process bus, filesystem store, the tiny model): upload,
+ * submit --follow with the halfway question asked, the question shown, answered by `tuneforge approve` in
+ * another process, follow ending 0 with the model's location; then the errors scripts rely on.
+ */
+describe('tuneforge CLI against an embedded deployment', () => {
+  let deployment: EmbeddedDeployment;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let work: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tf-cli-it-'));
+    work = mkdtempSync(join(tmpdir(), 'tf-cli-work-'));
+    const store = new FilesystemArtifactStore(dir);
+    await commitLocalDirectory(store.forTenant(TENANT), modelArtifactPrefix('tiny-llama'), TINY_MODEL_DIR, { kind: MODEL_ARTIFACT_KIND, metadata: { name: 'tiny-llama' } });
+    deployment = await startEmbeddedDeployment([gateway, orchestrator, datagen, trainer], {
+      store,
+      logger: createLogger('cli-test', { level: 'warn' }),
+      host: '127.0.0.1',
+      basePort: 0,
+      env: {
+        TF_API_KEYS: `${API_KEY}:${TENANT}`,
+        TF_RATE_LIMIT_PER_MINUTE: '100000',
+        TF_TRAIN_POD_THREADS: '1',
+        TF_TRAIN_POD_LOGS: 'false',
+        TF_TRAIN_POD_ENV: JSON.stringify({ TF_STORAGE_DRIVER: 'filesystem', TF_ARTIFACT_DIR: dir }),
+      },
+    });
+    env = { TUNEFORGE_BASE_URL: `${deployment.apps.get('gateway')!.url}/v1`, TUNEFORGE_API_KEY: API_KEY };
+    // A small job: one iteration, no evaluation; the halfway question is the only one asked.
+    writeFileSync(join(work, 'job.json'), JSON.stringify({ iterations: { max: 1 }, evaluation: { enabled: false } }));
+  });
+
+  afterAll(() => deployment?.close());
+
+  it('upload → submit --follow (halfway question shown) → approve in another process → exit 0 with the model location', async () => {
+    const upload = await runCli(['upload', join(FIXTURES, 'train.jsonl')], env);
+    expect(upload).toMatchObject({ code: 0, stderr: expect.stringContaining('uploaded train.jsonl as file-') });
+    const trainingFile = upload.stdout.trim();
+    expect(trainingFile).toMatch(/^file-[A-Za-z0-9]+$/);
+    expect((await runCli(['list', 'files'], env)).stdout).toContain(trainingFile);
+
+    // The validation file is a local path: submit uploads it first.
+    const follow = startCli(
+      [
+        'submit', '--model', 'tiny-llama', '--training-file', trainingFile, '--validation-file', join(FIXTURES, 'validation.jsonl'),
+        '--config', join(work, 'job.json'), '--epochs', '6', '--batch-size', '1', '--learning-rate-multiplier', '10',
+        '--approval-policy', 'training_halfway=ask', '--follow',
+      ],
+      env,
+    );
+    const [, jobId, approvalId] = await follow.waitFor(/reject: +tuneforge approve (ftjob-[a-z0-9]+) (approval-[A-Za-z0-9_-]+) --reject/);
+    const shown = await follow.waitFor(/APPROVAL NEEDED \(training_halfway, approval-[^)]+\): (Training reached step \d+ of \d+ .*Continue\?)/);
+    expect(shown[1]).toMatch(/loss \d+\.\d{4}/);
+
+    const status = await runCli(['status', jobId], env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/status: +running/);
+    expect(status.stdout).toContain(`tuneforge approve ${jobId} ${approvalId}`);
+
+    // Answered from another process, naming no approval: the one pending is answered.
+    const approve = await runCli(['approve', jobId], env);
+    expect(approve).toMatchObject({ code: 0, stdout: `${approvalId} approve (training_halfway, answered by human)\n` });
+
+    const done = await follow.done;
+    if (done.code !== 0) throw new Error(`follow ended ${done.code}:\n${done.stdout}\n${done.stderr}`);
+    const lines = done.stdout.trim().split('\n');
+    expect(lines[0]).toBe(jobId);
+    expect(lines).toContain(`job ${jobId} succeeded`);
+    const model = /^fine-tuned model: (jobs\/\S+\/merged)$/m.exec(done.stdout)?.[1];
+    expect(model).toMatch(new RegExp(`^jobs/${jobId}/training/run-[0-9a-f]+/merged$`));
+    expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT), model!)).manifest.kind).toBe('model');
+    // Progress: step/total with live loss, tokens/s and ETA (stderr is not a terminal here: one line per step).
+    const steps = [...done.stderr.matchAll(/^step (\d+)\/(\d+)  loss (\d+\.\d{4})  ([\d.]+) tok\/s  ETA (\S+)$/gm)];
+    expect(steps.length).toBeGreaterThan(2);
+    const total = Number(steps[0][2]);
+    expect(steps.at(-1)![1]).toBe(String(total));
+    expect(done.stderr).toContain('Continuing was approved by a human');
+    expect(done.stderr).toMatch(/uploaded validation\.jsonl as file-/);
+
+    // Following a job that has ended replays it and exits with its code at once.
+    const again = await runCli(['follow', jobId], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`fine-tuned model: ${model}`);
+
+    // The merged model downloads, every file matching the sha256 the artifact lists.
+    const out = join(work, 'merged');
+    const download = await runCli(['download', jobId, '--out', out], env);
+    expect(download.code).toBe(0);
+    const manifest = (await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT), model!)).manifest;
+    expect(readdirSync(out, { recursive: true }).length).toBeGreaterThanOrEqual(manifest.files.length);
+    for (const file of manifest.files) expect(createHash('sha256').update(readFileSync(join(out, file.path))).digest('hex')).toBe(file.sha256);
+
+    const listed = await runCli(['list', 'jobs'], env);
+    expect(listed.stdout).toMatch(new RegExp(`^${jobId}\\tsucceeded\\ttiny-llama\\t\\S+\\t${model}$`, 'm'));
+  });
+
+  it('a rejected halfway question ends follow with exit 6', async () => {
+    const follow = startCli(['submit', '--training-file', join(FIXTURES, 'train.jsonl'), '--config', join(work, 'job.json'), '--epochs', '6', '--batch-size', '1', '--approval-policy', 'training_halfway=ask', '--follow'], env);
+    const [, jobId, approvalId] = await follow.waitFor(/reject: +tuneforge approve (ftjob-[a-z0-9]+) (approval-[A-Za-z0-9_-]+) --reject/);
+    expect(await runCli(['approve', jobId, approvalId, '--reject', '--comment', 'enough'], env)).toMatchObject({ code: 0, stdout: `${approvalId} reject (training_halfway, answered by human)\n` });
+    const done = await follow.done;
+    expect({ code: done.code, stdout: done.stdout }).toEqual({ code: 6, stdout: expect.stringContaining(`job ${jobId} cancelled`) });
+    expect(done.stdout).toContain(`stopped because approval ${approvalId} (training_halfway) was rejected by human`);
+    expect((await runCli(['status', jobId], env)).code).toBe(6);
+  });
+
+  it('a bad config file exits 2 naming the field, and creates nothing', async () => {
+    const before = (await runCli(['list', 'jobs', '--json'], env)).stdout;
+    writeFileSync(join(work, 'bad.json'), JSON.stringify({ training: { epochs: 0, lora: { rank: 4 } } }));
+    const bad = await runCli(['submit', '--model', 'tiny-llama', '--training-file', join(FIXTURES, 'train.jsonl'), '--config', join(work, 'bad.json')], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(join(work, 'bad.json'));
+    expect(bad.stderr).toMatch(/training\.epochs: .*>=1/);
+    expect(bad.stdout).toBe('');
+    expect((await runCli(['list', 'jobs', '--json'], env)).stdout).toBe(before);
+  });
+
+  it('errors scripts can tell apart: unknown job 4, an unknown model named by param, bad key 4, no gateway 5', async () => {
+    const unknown = await runCli(['status', 'ftjob-doesnotexist'], env);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(/^tuneforge: HTTP 404: .*ftjob-doesnotexist/m);
+    expect((await runCli(['follow', 'ftjob-doesnotexist'], env)).code).toBe(4);
+    expect((await runCli(['approve', 'ftjob-doesnotexist', '--reject'], env)).code).toBe(4);
+
+    const model = await runCli(['submit', '--model', 'no-such-model', '--training-file', join(FIXTURES, 'train.jsonl')], env);
+    expect(model.code).toBe(4);
+    expect(model.stderr).toMatch(/HTTP 404: .*no-such-model.* \(param: model\)/);
+
+    const key = await runCli(['list'], { ...env, TUNEFORGE_API_KEY: 'not-a-valid-key' });
+    expect(key.code).toBe(4);
+    expect(key.stderr).toMatch(/HTTP 401/);
+
+    const offline = await runCli(['--base-url', 'http://127.0.0.1:9/v1', 'list'], env);
+    expect(offline.code).toBe(5);
+    expect(offline.stderr).toContain('cannot reach the gateway at http://127.0.0.1:9/v1');
+  });
+});

@@ -10,6 +10,8 @@ import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
 import { JobArtifactsController } from './jobs/job-artifacts.controller';
 import { JobArtifactsService } from './jobs/job-artifacts.service';
+import { JobIterationsController } from './jobs/job-iterations.controller';
+import { JobIterationsService } from './jobs/job-iterations.service';
 import { JobProjectionsHandler } from './jobs/job-projections.handler';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
@@ -19,12 +21,13 @@ import { PingController } from './ping/ping.controller';
 import { PingRegistry } from './ping/ping-registry';
 
 @Module({
-  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobProjectionsHandler, OpenApiController],
+  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobProjectionsHandler, OpenApiController],
   providers: [
     PingRegistry,
     FilesService,
     JobsService,
     JobArtifactsService,
+    JobIterationsService,
     {
       provide: ApiKeyRegistry,
       inject: [SERVICE_CONFIG, SERVICE_IDENTITY],

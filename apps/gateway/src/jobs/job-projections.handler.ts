@@ -1,9 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { jobApprovalRequestedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1, trainingCheckpointSavedV1, type MessageOf } from '@tuneforge/contracts';
+import { jobApprovalRequestedV1, jobIterationRecordedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1, trainingCheckpointSavedV1, type MessageOf } from '@tuneforge/contracts';
 import { ARTIFACT_STORE } from '@tuneforge/service-kit';
 import { ArtifactExistsError, type ArtifactStore } from '@tuneforge/storage';
-import { answerKey, approvalKey, checkpointKey, eventKey, statusKey, type AnswerRecord, type CheckpointRecord, type EventRecord } from './job-record';
+import { answerKey, approvalKey, checkpointKey, eventKey, iterationKey, statusKey, type AnswerRecord, type CheckpointRecord, type EventRecord } from './job-record';
 
 /**
  * Keeps the jobs' projections in each tenant's store (one consumer group for all gateway instances: they
@@ -29,6 +29,12 @@ export class JobProjectionsHandler {
   async onCheckpoint(@Payload() message: MessageOf<typeof trainingCheckpointSavedV1>): Promise<void> {
     const record: CheckpointRecord = { ...message.payload, created_at: Math.floor(Date.parse(message.createdAt) / 1000) || Math.floor(Date.now() / 1000) };
     await this.createOnly(message.tenant, checkpointKey(message.payload.jobId, message.payload.runId, message.payload.step), record);
+  }
+
+  @EventPattern(jobIterationRecordedV1.name)
+  async onIteration(@Payload() message: MessageOf<typeof jobIterationRecordedV1>): Promise<void> {
+    const { jobId, iteration, stage } = message.payload;
+    await this.createOnly(message.tenant, iterationKey(jobId, iteration, stage), message.payload);
   }
 
   /** A question the policy answers at once is recorded answered by the policy; no human can answer it. */

@@ -27,7 +27,8 @@ import { z } from 'zod';
  * - `gateway/jobs/<jobId>/approvals/<approvalId>.json`: each question asked;
  * - `gateway/jobs/<jobId>/checkpoints/<runId>-<step>.json`: each checkpoint the run saved;
  * - `gateway/jobs/<jobId>/answers/<approvalId>.json`: the first answer given (by a human through the API,
- *   or the policy's automatic answer).
+ *   or the policy's automatic answer);
+ * - `gateway/jobs/<jobId>/iterations/<iteration>-<stage>.json`: what each iteration of the loop recorded.
  */
 export const JOBS_PREFIX = 'gateway/jobs/';
 export const jobKey = (jobId: string) => `${JOBS_PREFIX}${jobId}/job.json`;
@@ -40,6 +41,8 @@ export const approvalKey = (jobId: string, approvalId: string) => `${approvalsPr
 export const checkpointsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/checkpoints/`;
 /** Keyed by run and step: a redelivered (or re-sent after a restart) checkpoint of a step changes nothing. */
 export const checkpointKey = (jobId: string, runId: string, step: number) => `${checkpointsPrefix(jobId)}${runId}-${String(step).padStart(10, '0')}.json`;
+export const iterationsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/iterations/`;
+export const iterationKey = (jobId: string, iteration: number, stage: string) => `${iterationsPrefix(jobId)}${String(iteration).padStart(4, '0')}-${stage}.json`;
 export const answerKey = (jobId: string, approvalId: string) => `${JOBS_PREFIX}${jobId}/answers/${approvalId}.json`;
 
 const TIME_DIGITS = 9;

@@ -1,8 +1,12 @@
 import type { ServiceDefinition } from '@tuneforge/service-kit';
 import { version } from '../package.json';
+import { debuggerEnvSchema } from './config/debugger-config';
+import { DebuggerModule } from './debugger.module';
 
-/**
- * The debugger service. Its own handlers arrive with the issues that give it work; until then it runs the
- * kit's health, readiness, metrics and ping handlers, so the deployment can already prove it is wired.
- */
-export const service: ServiceDefinition = { name: 'debugger', version };
+/** The debugger service: diagnoses an iteration's curve, data and evaluation into ranked findings with config patches. */
+export const service: ServiceDefinition = { name: 'debugger', version, module: DebuggerModule, envSchema: debuggerEnvSchema };
+
+// The pure diagnosis, for callers that want findings without the service (the orchestrator's tests).
+export { diagnose, rankFindings } from './diagnosis/diagnose';
+export type { DiagnosisInput, DataEvidence } from './diagnosis/diagnosis-input';
+export { summarizeData } from './data/summarize-data';

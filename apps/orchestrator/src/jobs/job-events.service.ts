@@ -6,6 +6,7 @@ import {
   type dataPreparationCompletedV1,
   type diagnosisRunCompletedV1,
   type evaluationRunCompletedV1,
+  type retrievalIndexCompletedV1,
   type jobApprovalAnsweredV1,
   type jobControlRequestedV1,
   type jobLifecycleCreatedV1,
@@ -61,6 +62,11 @@ export class JobEvents implements OnApplicationBootstrap {
   async evaluationCompleted(message: MessageOf<typeof evaluationRunCompletedV1>): Promise<void> {
     const { jobId, taskId } = message.payload;
     if (await this.known(jobId)) await this.runner.deliver(jobId, inboxKeys.evaluation(taskId), message.payload);
+  }
+
+  async retrievalCompleted(message: MessageOf<typeof retrievalIndexCompletedV1>): Promise<void> {
+    const { jobId, taskId } = message.payload;
+    if (await this.known(jobId)) await this.runner.deliver(jobId, inboxKeys.retrieval(taskId), message.payload);
   }
 
   async diagnosisCompleted(message: MessageOf<typeof diagnosisRunCompletedV1>): Promise<void> {

@@ -4,6 +4,7 @@ import {
   dataPreparationCompletedV1,
   diagnosisRunCompletedV1,
   evaluationRunCompletedV1,
+  retrievalIndexCompletedV1,
   jobApprovalAnsweredV1,
   jobControlRequestedV1,
   jobLifecycleCreatedV1,
@@ -47,6 +48,11 @@ export class JobHandlers {
   @EventPattern(evaluationRunCompletedV1.name)
   evaluationCompleted(@Payload() message: MessageOf<typeof evaluationRunCompletedV1>): Promise<void> {
     return this.jobs.evaluationCompleted(message);
+  }
+
+  @EventPattern(retrievalIndexCompletedV1.name)
+  retrievalCompleted(@Payload() message: MessageOf<typeof retrievalIndexCompletedV1>): Promise<void> {
+    return this.jobs.retrievalCompleted(message);
   }
 
   @EventPattern(diagnosisRunCompletedV1.name)

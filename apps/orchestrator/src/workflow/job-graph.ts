@@ -9,6 +9,8 @@ import {
   evaluationRunCompletedV1,
   evaluationRunRequestedV1,
   jobIterationRecordedV1,
+  retrievalIndexCompletedV1,
+  retrievalIndexRequestedV1,
   dataPreparationRequestedV1,
   jobApprovalAnsweredV1,
   jobApprovalRequestedV1,
@@ -37,6 +39,10 @@ type TrainingResult = PayloadOf<typeof trainingRunCompletedV1>;
 type ApprovalAnswer = PayloadOf<typeof jobApprovalAnsweredV1>;
 type EvaluationResult = PayloadOf<typeof evaluationRunCompletedV1>;
 type DiagnosisResult = PayloadOf<typeof diagnosisRunCompletedV1>;
+type RetrievalResult = PayloadOf<typeof retrievalIndexCompletedV1>;
+
+/** Passages added to each training sample when the job has knowledge documents. */
+const RETRIEVED_PASSAGES_PER_SAMPLE = 3;
 
 /** What the job was created with (from `job.lifecycle.created.v1` and its envelope). */
 export interface JobInput {
@@ -69,6 +75,7 @@ export const inboxKeys = {
   trainingCompleted: (runId: string) => `training-completed/${runId}`,
   trainingHalfway: (runId: string) => `training-halfway/${runId}`,
   evaluation: (taskId: string) => `evaluation/${taskId}`,
+  retrieval: (taskId: string) => `retrieval/${taskId}`,
   diagnosis: (taskId: string) => `diagnosis/${taskId}`,
   approval: (approvalId: string) => `approval/${approvalId}`,
   cancel: 'control/cancel',
@@ -108,6 +115,7 @@ export const workflowIds = {
   preparationTask: (jobId: string, iteration = 1) => `prep-${shortHash(perIteration(jobId, iteration))}`,
   trainingRun: (jobId: string, iteration = 1) => `run-${shortHash(perIteration(jobId, iteration))}`,
   halfwayApproval: (jobId: string, runId: string) => `approval-${shortHash(`${jobId}/${runId}/training_halfway`)}`,
+  retrievalTask: (jobId: string) => `index-${shortHash(jobId)}`,
   evaluationTask: (jobId: string, iteration: number) => `eval-${shortHash(`${jobId}/${iteration}`)}`,
   diagnosisTask: (jobId: string, iteration: number) => `diag-${shortHash(`${jobId}/${iteration}`)}`,
   satisfiedApproval: (jobId: string, iteration: number) => `approval-${shortHash(`${jobId}/${iteration}/after_evaluation`)}`,
@@ -134,6 +142,8 @@ export const JobState = Annotation.Root({
   /** 1-based iteration of the loop; each one trains with `config`, the job's config with the applied patches. */
   iteration: last(1),
   config: last<JobConfig | null>(null),
+  /** The job's knowledge documents, indexed (a `retrieval-index` artifact prefix), when it has any. */
+  retrievalIndex: last<string | null>(null),
   dataset: last<string | null>(null),
   report: last<string | null>(null),
   runId: last<string | null>(null),
@@ -208,6 +218,29 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
   const wait = (waiting: Waiting): Delivery => interrupt<Waiting, Delivery>(waiting);
 
   return new StateGraph(JobState)
+    .addNode('start', async ({ job }) => ({ route: job.files.documents?.length ? 'requestRetrieval' : 'requestPreparation' }))
+    .addNode('requestRetrieval', async ({ job }) => {
+      await status(job, 'validating_files');
+      await publisher.publish(
+        job,
+        retrievalIndexRequestedV1,
+        { taskId: workflowIds.retrievalTask(job.jobId), jobId: job.jobId, documents: job.files.documents!.map((key) => ({ key })), chunking: { size: 200, overlap: 40 }, bm25: { k1: 1.2, b: 0.75 } },
+        'task/retrieval',
+      );
+      return {};
+    })
+    .addNode('awaitRetrieval', async ({ job }) => {
+      const delivery = wait({ waitFor: [inboxKeys.retrieval(workflowIds.retrievalTask(job.jobId)), inboxKeys.cancel] });
+      if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
+      const result = delivery.value as RetrievalResult;
+      const firstError = result.errors[0] ? `${result.errors[0].code} in ${result.errors[0].document}${result.errors[0].line ? `, line ${result.errors[0].line}` : ''}: expected ${result.errors[0].expected}` : '';
+      if (result.status === 'failed') {
+        return { outcome: failed('invalid_retrieval_documents', `No knowledge document could be indexed (${result.errorCount} error(s)); first: ${firstError}`, 'tuneforge.retrieval_documents'), route: 'finish' };
+      }
+      await event(job, 'documents-indexed', `Knowledge documents indexed: ${result.counts.indexedDocuments} of ${result.counts.documents}, ${result.counts.passages} passages`, 'info', { ...result.counts });
+      if (result.errorCount > 0) await event(job, 'documents-skipped', `${result.counts.failedDocuments} document(s) skipped; first: ${firstError}`, 'warn');
+      return { retrievalIndex: result.index };
+    })
     .addNode('requestPreparation', async (state) => {
       const { job, iteration } = state;
       const config = configOf(state);
@@ -224,6 +257,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
           tools: job.tools,
           taskDescription: job.taskDescription,
           tokenizer: job.model,
+          ...(state.retrievalIndex ? { retrieval: { index: state.retrievalIndex, k: RETRIEVED_PASSAGES_PER_SAMPLE, placement: 'system' as const } } : {}),
         },
         `task/preparation${tag(iteration)}`,
       );
@@ -337,6 +371,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
           ...(job.files.evaluation ? { evaluationFile: job.files.evaluation } : {}),
           tools: job.tools,
           toolFixtures: job.toolFixtures ?? [],
+          ...(state.retrievalIndex ? { retrievalIndex: state.retrievalIndex } : {}),
           taskDescription: job.taskDescription,
           settings: config.evaluation,
           maxSequenceLength: config.data.maxSequenceLength,
@@ -495,7 +530,10 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       await event(job, `finished-${outcome!.status}`, message, outcome!.status === 'failed' ? 'error' : 'info');
       return {};
     })
-    .addEdge(START, 'requestPreparation')
+    .addEdge(START, 'start')
+    .addConditionalEdges('start', (s) => s.route, ['requestRetrieval', 'requestPreparation'])
+    .addEdge('requestRetrieval', 'awaitRetrieval')
+    .addConditionalEdges('awaitRetrieval', (s) => (s.outcome ? 'finish' : 'requestPreparation'), ['requestPreparation', 'finish'])
     .addEdge('requestPreparation', 'awaitPreparation')
     .addConditionalEdges('awaitPreparation', (s) => s.route, ['requestTraining', 'finish'])
     .addEdge('requestTraining', 'awaitTraining')

@@ -1,0 +1,263 @@
+import type { INestApplication } from '@nestjs/common';
+import {
+  createMessage,
+  evaluationRunCompletedV1,
+  evaluationRunRequestedV1,
+  evaluationSummarySchema,
+  EVALUATION_METRIC_NAMES,
+  loadDefaultConfig,
+  MODEL_ARTIFACT_KIND,
+  modelArtifactPrefix,
+  type MessageOf,
+  type PayloadOf,
+} from '@tuneforge/contracts';
+import type { MessageBus, Subscription } from '@tuneforge/messaging';
+import { createServiceApp, loadServiceConfig } from '@tuneforge/service-kit';
+import { ArtifactWriter, commitLocalDirectory, openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import { createLogger } from '@tuneforge/telemetry';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { evaluatorEnvSchema } from '../src/config/evaluator-config';
+import type { EvaluationReport } from '../src/evaluation/evaluation-report';
+import { service } from '../src/service';
+import { FakeEmbeddingsServer } from './fake-embeddings-server';
+
+type Completed = MessageOf<typeof evaluationRunCompletedV1>;
+type RequestPayload = PayloadOf<typeof evaluationRunRequestedV1>;
+
+export const quietLogger = process.env.EVALUATOR_TEST_LOGS ? createLogger('evaluator-test') : createLogger('evaluator-test', { destination: new Writable({ write: (_c, _e, done) => done() }) });
+
+const TINY_MODEL_DIR = resolve(__dirname, '../../../tools/tiny-model/models/tiny-llama');
+
+export function fixture(name: string): Buffer {
+  return readFileSync(join(__dirname, 'fixtures', name));
+}
+
+/**
+ * The evaluator as a Nest app on the given bus and store, plus a listener on its result topic that lets a
+ * test await the `count`-th result of one task id (the event is what is awaited, no sleeps).
+ */
+export class EvaluatorHarness {
+  readonly runId = `${Date.now().toString(36)}${randomUUID().slice(0, 8)}`;
+  readonly tenant = 'evaluator-it';
+  private readonly results = new Map<string, Completed[]>();
+  private readonly waiters = new Map<string, Array<{ count: number; resolve: (results: Completed[]) => void }>>();
+  private app?: INestApplication;
+  private listener?: Subscription;
+
+  constructor(
+    readonly bus: MessageBus,
+    readonly store: ArtifactStore,
+    public env: NodeJS.ProcessEnv = {},
+  ) {}
+
+  get tenantStore(): ArtifactStore {
+    return this.store.forTenant(this.tenant);
+  }
+
+  async start(): Promise<void> {
+    await this.store.ping();
+    this.listener = await this.bus.subscribe<Completed['payload']>(
+      evaluationRunCompletedV1,
+      { group: `evaluator-test-listener-${this.runId}`, service: 'evaluator-test', startFrom: 'earliest' },
+      async (message) => this.record(message as Completed),
+    );
+    this.app = await createServiceApp(service, {
+      identity: { name: 'evaluator', version: '0.0.0-test', instanceId: `evaluator-test-${this.runId}`, mode: this.bus.transport === 'kafka' ? 'distributed' : 'embedded' },
+      bus: this.bus,
+      store: this.store,
+      logger: quietLogger,
+      config: loadServiceConfig(evaluatorEnvSchema, { TF_EVAL_THREADS: '2', ...this.env }),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+    await this.listener?.close();
+    await this.bus.close();
+  }
+
+  /** The tiny model, registered as a model directory (the gateway's and quick start's convention). */
+  async registerTinyModel(): Promise<string> {
+    return commitLocalDirectory(this.tenantStore, modelArtifactPrefix(`tiny-llama-${this.runId}`), TINY_MODEL_DIR, { kind: MODEL_ARTIFACT_KIND, metadata: { name: 'tiny-llama' } });
+  }
+
+  /** A prepared dataset as datagen writes it (train.jsonl and validation.jsonl under a committed prefix). */
+  async writePreparedDataset(validation: Buffer): Promise<string> {
+    const writer = await ArtifactWriter.begin(this.tenantStore, `jobs/ftjob-${this.runId}/data-preparation/prep-1/dataset`, { kind: 'prepared-dataset' });
+    await writer.addFile('train.jsonl', validation);
+    await writer.addFile('validation.jsonl', validation);
+    await writer.commit();
+    return writer.prefix;
+  }
+
+  async upload(name: string, body: Buffer): Promise<string> {
+    const key = `uploads/${this.runId}/${name}`;
+    await this.tenantStore.put(key, body);
+    return key;
+  }
+
+  request(models: { base: string; tuned: string }, dataset: string, overrides: Partial<RequestPayload> = {}): RequestPayload {
+    return {
+      taskId: `eval-${randomUUID().slice(0, 8)}`,
+      jobId: `ftjob-${this.runId}`,
+      iteration: 1,
+      baseModel: models.base,
+      tunedModel: models.tuned,
+      dataset,
+      tools: [],
+      toolFixtures: [],
+      settings: { ...loadDefaultConfig().evaluation, metrics: ['exact_match', 'token_f1', 'bleu', 'rouge', 'chrf', 'validation_loss', 'semantic_similarity'], maxNewTokens: 12, agentTurnLimit: 2, temperature: 0 },
+      maxSequenceLength: 512,
+      maxExamples: 10,
+      ...overrides,
+    };
+  }
+
+  /** Publishes the task and resolves with its `count`-th result. */
+  async evaluate(payload: RequestPayload, count = 1): Promise<Completed> {
+    const results = this.waitFor(payload.taskId, count);
+    await this.bus.publish(evaluationRunRequestedV1, createMessage(evaluationRunRequestedV1, payload, { correlationId: payload.jobId, tenant: this.tenant }));
+    return (await results)[count - 1];
+  }
+
+  async readReportFile(prefix: string, path: string): Promise<string> {
+    return (await (await openArtifact(this.tenantStore, prefix)).readFile(path)).toString('utf8');
+  }
+
+  private record(message: Completed): void {
+    const taskId = message.payload.taskId;
+    const list = [...(this.results.get(taskId) ?? []), message];
+    this.results.set(taskId, list);
+    const pending = this.waiters.get(taskId) ?? [];
+    this.waiters.set(taskId, pending.filter((w) => (list.length >= w.count ? (w.resolve(list), false) : true)));
+  }
+
+  private waitFor(taskId: string, count: number): Promise<Completed[]> {
+    return new Promise((resolve) => {
+      const have = this.results.get(taskId) ?? [];
+      if (have.length >= count) resolve(have);
+      else this.waiters.set(taskId, [...(this.waiters.get(taskId) ?? []), { count, resolve }]);
+    });
+  }
+}
+
+const RATES = ['rouge1', 'rouge2', 'rougeL', 'exact_match', 'token_f1', 'semantic_similarity', 'format_validity', 'stopped_at_observation', 'tool_selection_accuracy', 'argument_accuracy', 'final_answer_accuracy'] as const;
+
+/** The scenario both deployments must pass. */
+export function describeEvaluationScenario(makeHarness: () => Promise<EvaluatorHarness>): void {
+  let harness: EvaluatorHarness;
+  let model: string;
+  let dataset: string;
+  const embeddings = new FakeEmbeddingsServer();
+
+  beforeAll(async () => {
+    const baseURL = await embeddings.start();
+    harness = await makeHarness();
+    harness.env = { TF_EVAL_EMBEDDINGS_BASE_URL: baseURL, TF_EVAL_EMBEDDINGS_MODEL: 'embed-1', TF_EVAL_EMBEDDINGS_API_KEY: 'sk-eval-test' };
+    await harness.start();
+    model = await harness.registerTinyModel();
+    dataset = await harness.writePreparedDataset(fixture('eval-chat.jsonl'));
+  });
+  afterAll(async () => {
+    await harness?.stop();
+    await embeddings.stop();
+  });
+
+  it('evaluates base vs tuned on the prepared validation set, with agent episodes in a tool loop, and writes the report', async () => {
+    const tools = JSON.parse(fixture('tools.json').toString('utf8')) as RequestPayload['tools'];
+    const payload = harness.request({ base: model, tuned: model }, dataset, {
+      tools,
+      toolFixtures: [{ tool: 'get_weather', response: '{"temperature": 20, "sky": "cloudy"}' }],
+    });
+    const { payload: result } = await harness.evaluate(payload);
+    if (result.status !== 'succeeded') throw new Error(`expected success, got ${JSON.stringify(result)}`);
+    expect(result.report).toBe(`jobs/${payload.jobId}/evaluation/${payload.taskId}/report`);
+    const summary = evaluationSummarySchema.parse(result.summary);
+    expect(summary).toMatchObject({ examples: 4, agent_episodes: 4 });
+
+    for (const side of [summary.base, summary.tuned]) {
+      for (const name of ['bleu', 'chrf', 'rouge1', 'rouge2', 'rougeL', 'exact_match', 'token_f1', 'validation_loss', 'perplexity', 'semantic_similarity', 'format_validity', 'tool_selection_accuracy', 'argument_accuracy'] as const) {
+        expect(side.metrics[name]).toEqual(expect.any(Number));
+      }
+      for (const name of RATES) if (side.metrics[name] !== undefined) expect(side.metrics[name]).toBeGreaterThanOrEqual(0), expect(side.metrics[name]).toBeLessThanOrEqual(1);
+      expect(side.metrics.bleu).toBeGreaterThanOrEqual(0);
+      expect(side.metrics.bleu).toBeLessThanOrEqual(100);
+      expect(side.metrics.chrf).toBeLessThanOrEqual(100);
+      // An untrained tiny model is far from the references: the loss is that of near-uniform guessing over its 867 tokens.
+      expect(side.metrics.validation_loss).toBeGreaterThan(1);
+      expect(side.metrics.perplexity).toBeCloseTo(Math.exp(side.metrics.validation_loss as number), 2);
+      expect(Object.keys(side.per_tool).sort()).toEqual(['(none)', 'calculator', 'get_weather']);
+      expect(side.per_tool.get_weather.expected).toBe(2);
+      expect(side.per_tool.calculator.expected).toBe(1);
+      // Four episodes: three answers after a call, one answer without.
+      expect(side.per_tool['(none)'].expected).toBe(4);
+    }
+    // The same model on both sides, greedy: the same answers, so the same numbers.
+    expect(summary.tuned).toEqual(summary.base);
+    expect(Object.keys(summary.base.metrics).every((name) => (EVALUATION_METRIC_NAMES as readonly string[]).includes(name))).toBe(true);
+    expect(embeddings.requests.length).toBeGreaterThan(0);
+    expect(embeddings.requests[0]).toMatchObject({ authorization: 'Bearer sk-eval-test', model: 'embed-1' });
+
+    const report = JSON.parse(await harness.readReportFile(result.report, 'report.json')) as EvaluationReport;
+    expect(report.summary).toEqual(result.summary);
+    expect(report.evaluationSet).toMatchObject({ source: `${dataset}/validation.jsonl`, available: 4, evaluated: 4 });
+    expect(report.examples).toHaveLength(4);
+    expect(report.examples[0]).toMatchObject({ source: { line: 1 }, prompt: "What's the weather in Paris right now?" });
+    // The reference is the last assistant turn: the answer after the tool call.
+    expect(report.examples[0].tuned?.reference).toBe('It is 10 °C and clear in Paris.');
+    expect(report.examples[3].tuned?.reference).toBe('Hello, Ada!');
+    expect(report.examples.every((e) => typeof e.base?.output === 'string' && typeof e.tuned?.output === 'string')).toBe(true);
+    expect(report.agent?.format).toBe('qwen');
+    expect(report.agent?.tuned.episodes).toHaveLength(4);
+    expect(report.agent?.tuned.episodes.every((episode) => episode.turns.length >= 1 && episode.turns.length <= 2)).toBe(true);
+    expect(report.agent?.tuned.expectations.total).toBe(3);
+    expect(report.worstExamples.length).toBeGreaterThan(0);
+    expect(report.worstExamples[0].metric).toBe('token_f1');
+
+    const html = await harness.readReportFile(result.report, 'report.html');
+    expect(html).toContain('<svg class="chart metric-bars"');
+    expect(html).toContain('<svg class="chart confusion"');
+    expect(html).toContain('data-metric="token_f1"');
+    expect(html).toContain('Worst examples');
+    expect(html).not.toContain('<script');
+    expect(html).not.toMatch(/(src|href)="https?:/);
+
+    // The same task delivered again gets the same answer from the committed report, which is not rewritten.
+    const manifest = (await openArtifact(harness.tenantStore, result.report)).manifest;
+    const again = await harness.evaluate({ ...payload });
+    expect(again.payload).toEqual(result);
+    expect((await openArtifact(harness.tenantStore, result.report)).manifest.createdAt).toBe(manifest.createdAt);
+  });
+
+  it('fails bad requests with a clear error and keeps evaluating the next one', async () => {
+    const missing = `models/${harness.runId}/no-such-model`;
+    const { payload: noModel } = await harness.evaluate(harness.request({ base: model, tuned: missing }, dataset));
+    expect(noModel).toMatchObject({ status: 'failed' });
+    if (noModel.status !== 'failed') throw new Error('unreachable');
+    expect(noModel.error).toBe(`tunedModel: no committed model directory at ${missing} (expected a manifest with config.json, *.safetensors and tokenizer files)`);
+
+    const tools = JSON.parse(fixture('tools.json').toString('utf8')) as RequestPayload['tools'];
+    const { payload: badFixture } = await harness.evaluate(harness.request({ base: model, tuned: model }, dataset, { tools, toolFixtures: [{ tool: 'send_email', response: 'sent' }] }));
+    expect(badFixture).toMatchObject({ status: 'failed', error: expect.stringContaining('toolFixtures[0].tool: "send_email" is not one of the job\'s tools') });
+
+    const bad = await harness.upload('bad-eval.jsonl', Buffer.from('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n{"messages": "nope"}\n'));
+    const { payload: badFile } = await harness.evaluate(harness.request({ base: model, tuned: model }, dataset, { evaluationFile: bad }));
+    expect(badFile).toMatchObject({ status: 'failed', error: expect.stringContaining(`the evaluation set ${bad} has 1 unreadable record(s)`) });
+    if (badFile.status === 'failed') expect(badFile.error).toContain('line 2');
+
+    // The next request (an uploaded evaluation file, text metrics only, capped) is handled as usual.
+    const file = await harness.upload('eval.jsonl', fixture('eval-chat.jsonl'));
+    const request = harness.request({ base: model, tuned: model }, dataset, { evaluationFile: file, maxExamples: 2, settings: { ...loadDefaultConfig().evaluation, metrics: ['exact_match', 'chrf'], maxNewTokens: 8, agentTurnLimit: 1, temperature: 0 } });
+    const { payload: ok } = await harness.evaluate(request);
+    if (ok.status !== 'succeeded') throw new Error(`expected success, got ${JSON.stringify(ok)}`);
+    expect(ok.summary).toMatchObject({ examples: 2, agent_episodes: 0, base: { per_tool: {} }, tuned: { per_tool: {} } });
+    expect(Object.keys(ok.summary.tuned.metrics).sort()).toEqual(['chrf', 'exact_match']);
+    const report = JSON.parse(await harness.readReportFile(ok.report, 'report.json')) as EvaluationReport;
+    expect(report.evaluationSet).toMatchObject({ source: file, available: 4, evaluated: 2 });
+    expect(report.agent).toBeUndefined();
+    expect(await harness.readReportFile(ok.report, 'report.html')).not.toContain('class="chart confusion"');
+  });
+}

@@ -7,6 +7,7 @@ import { commitLocalDirectory, FilesystemArtifactStore, openArtifact } from '@tu
 import { createLogger } from '@tuneforge/telemetry';
 import { service as trainer } from '@tuneforge/trainer';
 import { createHash } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -152,8 +153,15 @@ describe('tuneforge CLI against an embedded deployment', () => {
     expect(key.code).toBe(4);
     expect(key.stderr).toMatch(/HTTP 401/);
 
-    const offline = await runCli(['--base-url', 'http://127.0.0.1:9/v1', 'list'], env);
+    // A port nothing listens on: taken, then released.
+    const closed = await new Promise<number>((resolvePort) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolvePort(port));
+      });
+    });
+    const offline = await runCli(['--base-url', `http://127.0.0.1:${closed}/v1`, 'list'], env);
     expect(offline.code).toBe(5);
-    expect(offline.stderr).toContain('cannot reach the gateway at http://127.0.0.1:9/v1');
+    expect(offline.stderr).toContain(`cannot reach the gateway at http://127.0.0.1:${closed}/v1: ECONNREFUSED`);
   });
 });

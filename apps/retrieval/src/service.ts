@@ -1,8 +1,7 @@
 import type { ServiceDefinition } from '@tuneforge/service-kit';
 import { version } from '../package.json';
+import { retrievalEnvSchema } from './config/retrieval-config';
+import { RetrievalModule } from './retrieval.module';
 
-/**
- * The retrieval service. Its own handlers arrive with the issues that give it work; until then it runs the
- * kit's health, readiness, metrics and ping handlers, so the deployment can already prove it is wired.
- */
-export const service: ServiceDefinition = { name: 'retrieval', version };
+/** The retrieval service: indexes a job's knowledge documents on request (read, chunk, BM25, optional embeddings). */
+export const service: ServiceDefinition = { name: 'retrieval', version, module: RetrievalModule, envSchema: retrievalEnvSchema };

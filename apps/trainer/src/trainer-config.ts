@@ -52,6 +52,8 @@ export const trainerEnvSchema = z.object({
   TF_TRAIN_JOB_TTL_SECONDS: z.coerce.number().int().min(0).optional(),
   /** How often the trainer reads a running training Job's status. */
   TF_TRAIN_JOB_POLL_MS: z.coerce.number().int().min(10).default(5000),
+  /** A training Job with no running pod after this long (image pull, missing Secret, no GPU node) is deleted and fails. */
+  TF_TRAIN_JOB_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(1800),
 });
 
 export type TrainerConfig = z.infer<typeof trainerEnvSchema>;

@@ -39,6 +39,7 @@ export function createKubernetesLauncher(config: TrainerConfig, podEnv: Record<s
       env: podEnv,
     },
     pollIntervalMs: config.TF_TRAIN_JOB_POLL_MS,
+    startTimeoutMs: config.TF_TRAIN_JOB_START_TIMEOUT_SECONDS * 1000,
     logger,
   });
 }

@@ -54,11 +54,13 @@ class FakeApiServer {
 
   /** A pod of the Job, as the Job controller labels it, whose container ended with `exitCode`. */
   addPod(jobName: string, podName: string, exitCode: number, log: string): void {
-    this.pods.push({
-      metadata: { name: podName, namespace: NAMESPACE, labels: { 'job-name': jobName }, creationTimestamp: new Date() },
-      status: { phase: 'Failed', containerStatuses: [{ name: 'train-pod', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode } } }] },
-    } as V1Pod);
+    this.pods.push(pod(jobName, podName, 'Failed', { terminated: { exitCode } }));
     this.logs.set(podName, log);
+  }
+
+  /** A pod of the Job whose container is waiting to start, or running. */
+  addStartingPod(jobName: string, podName: string, state: 'Pending' | 'Running', waiting?: { reason: string; message: string }): void {
+    this.pods.push(pod(jobName, podName, state, state === 'Running' ? { running: { startedAt: new Date() } } : { waiting }));
   }
 
   requests(method: string): Received[] {
@@ -110,29 +112,42 @@ class FakeApiServer {
   }
 }
 
+function pod(jobName: string, podName: string, phase: string, state: object): V1Pod {
+  return {
+    metadata: { name: podName, namespace: NAMESPACE, labels: { 'job-name': jobName }, creationTimestamp: new Date() },
+    status: { phase, containerStatuses: [{ name: 'train-pod', image: 'x', imageID: '', ready: false, restartCount: 0, state }] },
+  };
+}
+
+function kubeConfigFor(server: string, token: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'fake', server, skipTLSVerify: true }],
+    users: [{ name: 'trainer', token }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'trainer' }],
+    currentContext: 'fake',
+  });
+  return kubeConfig;
+}
+
 describe('KubernetesJobLauncher against an API server', () => {
   const api = new FakeApiServer();
   const template = loadTrainingJobTemplate(undefined);
+  const launcherWith = (token: string, startTimeoutMs: number) =>
+    new KubernetesJobLauncher({ kubeConfig: kubeConfigFor(api.url, token), namespace: NAMESPACE, template, job: sampleJobOptions, pollIntervalMs: 20, startTimeoutMs, logger });
   let launcher: KubernetesJobLauncher;
 
   beforeAll(async () => {
     await api.start();
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'fake', server: api.url, skipTLSVerify: true }],
-      users: [{ name: 'trainer', token: TOKEN }],
-      contexts: [{ name: 'fake', cluster: 'fake', user: 'trainer' }],
-      currentContext: 'fake',
-    });
-    launcher = new KubernetesJobLauncher({ kubeConfig, namespace: NAMESPACE, template, job: sampleJobOptions, pollIntervalMs: 20, logger });
+    launcher = launcherWith(TOKEN, 60_000);
   });
 
   afterAll(() => api.close());
 
-  async function launch(runId: string): Promise<{ pod: LaunchedPod; exit: Promise<PodExit>; job: V1Job }> {
+  async function launch(runId: string, by = launcher): Promise<{ pod: LaunchedPod; exit: Promise<PodExit>; job: V1Job }> {
     let reportExit!: (exit: PodExit) => void;
     const exit = new Promise<PodExit>((resolve) => (reportExit = resolve));
-    const pod = await launcher.launch(sampleRunSpec({ runId }), {
+    const pod = await by.launch(sampleRunSpec({ runId }), {
       onPublish: () => Promise.reject(new Error('a pod in Kubernetes publishes on Kafka, not through the launcher')),
       onExit: reportExit,
     });
@@ -168,7 +183,8 @@ describe('KubernetesJobLauncher against an API server', () => {
     expect(result.outputTail).not.toContain('step 1 loss');
     const logRequest = api.requests('GET').find((r) => r.path.endsWith(`/pods/${pod.id}-abcde/log`))!;
     expect(logRequest.query.get('container')).toBe('train-pod');
-    expect(api.requests('GET').find((r) => r.path.endsWith('/pods'))?.query.get('labelSelector')).toBe(`job-name=${pod.id}`);
+    // The Job's pods are found by the label the Job controller gives them.
+    expect(api.requests('GET').some((r) => r.path === `/api/v1/namespaces/${NAMESPACE}/pods` && r.query.get('labelSelector') === `job-name=${pod.id}`)).toBe(true);
   });
 
   it("reports a failed Job with the Job's own message when no pod is left to read", async () => {
@@ -211,24 +227,34 @@ describe('KubernetesJobLauncher against an API server', () => {
   });
 
   it('rejects the launch when the API server refuses the Job', async () => {
-    const refusing = new KubernetesJobLauncher({
-      kubeConfig: (() => {
-        const kubeConfig = new KubeConfig();
-        kubeConfig.loadFromOptions({
-          clusters: [{ name: 'fake', server: api.url, skipTLSVerify: true }],
-          users: [{ name: 'nobody', token: 'wrong' }],
-          contexts: [{ name: 'fake', cluster: 'fake', user: 'nobody' }],
-          currentContext: 'fake',
-        });
-        return kubeConfig;
-      })(),
-      namespace: NAMESPACE,
-      template,
-      job: sampleJobOptions,
-      pollIntervalMs: 20,
-      logger,
-    });
+    const refusing = launcherWith('wrong-token', 60_000);
     await expect(refusing.launch(sampleRunSpec({ runId: 'run-refused' }), { onPublish: async () => undefined, onExit: () => undefined })).rejects.toMatchObject({ code: 401 });
+  });
+
+  it('deletes and fails a Job whose pod never starts, saying why', async () => {
+    const { pod, exit } = await launch('run-no-image', launcherWith(TOKEN, 150));
+    api.addStartingPod(pod.id, `${pod.id}-p1`, 'Pending', { reason: 'ImagePullBackOff', message: 'Back-off pulling image "tuneforge/train-pod:typo"' });
+    const result = await exit;
+    expect(result.code).toBe(1);
+    expect(result.outputTail).toMatch(
+      new RegExp(`^the Job ${NAMESPACE}/${pod.id} had no running pod after 0\\.15 s \\(ImagePullBackOff: Back-off pulling image "tuneforge/train-pod:typo"\\); it was deleted$`),
+    );
+    await waitFor(() => !api.jobs.has(pod.id));
+    expect(api.requests('DELETE').find((r) => r.path.endsWith(`/jobs/${pod.id}`))?.query.get('propagationPolicy')).toBe('Background');
+  });
+
+  it('says so when the Job created no pod at all before the start timeout', async () => {
+    const { pod, exit } = await launch('run-refused-pod', launcherWith(TOKEN, 150));
+    await expect(exit).resolves.toMatchObject({ code: 1, outputTail: expect.stringContaining(`no pod was created; \`kubectl describe job ${pod.id}\` shows why`) });
+  });
+
+  it('leaves a started pod to run past the start timeout', async () => {
+    const { pod, exit } = await launch('run-long', launcherWith(TOKEN, 150));
+    api.addStartingPod(pod.id, `${pod.id}-p1`, 'Running');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(api.jobs.has(pod.id)).toBe(true);
+    api.finish(pod.id, 'Complete', 'CompletionsReached', 'Reached expected number of succeeded pods');
+    await expect(exit).resolves.toMatchObject({ code: 0 });
   });
 });
 

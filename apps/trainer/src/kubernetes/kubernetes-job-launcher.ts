@@ -14,6 +14,11 @@ export interface KubernetesJobLauncherOptions {
   job: Omit<TrainingJobOptions, 'nameSuffix'>;
   /** How often a running Job's status is read. */
   pollIntervalMs: number;
+  /**
+   * A Job with no pod running by then (image that cannot be pulled, a missing Secret, no GPU node to
+   * schedule on) is deleted and reported failed, rather than left waiting for its deadline.
+   */
+  startTimeoutMs: number;
   logger: Logger;
 }
 
@@ -59,8 +64,13 @@ export class KubernetesJobLauncher implements TrainingLauncher {
   }
 }
 
+/** Pod phases that mean its container got to run. */
+const STARTED_PHASES = new Set(['Running', 'Succeeded', 'Failed']);
+
 class KubernetesJobPod implements LaunchedPod {
   private stopped = false;
+  private started = false;
+  private readonly launchedAt = Date.now();
   private wake: (() => void) | undefined;
 
   constructor(
@@ -82,6 +92,10 @@ class KubernetesJobPod implements LaunchedPod {
     if (this.stopped) return;
     this.stopped = true;
     this.wake?.();
+    this.delete();
+  }
+
+  private delete(): void {
     const { namespace, logger } = this.options;
     this.batch
       .deleteNamespacedJob({ name: this.id, namespace, propagationPolicy: 'Background' })
@@ -101,6 +115,10 @@ class KubernetesJobPod implements LaunchedPod {
         const condition = finalCondition(job);
         if (condition?.type === 'Complete') return { code: 0, signal: null, outputTail: '' };
         if (condition?.type === 'Failed') return await this.failure(condition);
+        if (!this.started) {
+          const waiting = await this.startState();
+          if (waiting !== undefined && Date.now() - this.launchedAt >= this.options.startTimeoutMs) return this.neverStarted(waiting);
+        }
       } catch (error) {
         if (httpStatus(error) === 404 && !this.stopped) {
           return { code: null, signal: null, outputTail: `the Job ${namespace}/${this.id} was deleted before it finished` };
@@ -110,6 +128,33 @@ class KubernetesJobPod implements LaunchedPod {
       }
       await this.sleep();
     }
+  }
+
+  /** Marks the pod started once one is; otherwise says why none is. */
+  private async startState(): Promise<string | undefined> {
+    const pods = await this.core.listNamespacedPod({ namespace: this.options.namespace, labelSelector: `job-name=${this.id}` });
+    if (pods.items.some((pod) => STARTED_PHASES.has(pod.status?.phase ?? ''))) {
+      this.started = true;
+      return undefined;
+    }
+    // Admission (Pod Security, quota) refused the pod: the reason is in the Job's events.
+    if (pods.items.length === 0) return `no pod was created; \`kubectl describe job ${this.id}\` shows why`;
+    const reasons = pods.items.flatMap((pod) => [
+      ...(pod.status?.containerStatuses ?? []).map((s) => s.state?.waiting).filter((w) => w?.reason).map((w) => `${w!.reason}${w!.message ? `: ${w!.message}` : ''}`),
+      ...(pod.status?.conditions ?? []).filter((c) => c.type === 'PodScheduled' && c.status === 'False').map((c) => `${c.reason ?? 'Unschedulable'}${c.message ? `: ${c.message}` : ''}`),
+    ]);
+    return [...new Set(reasons)].join('; ');
+  }
+
+  private neverStarted(waiting: string): PodExit {
+    this.stopped = true;
+    this.delete();
+    const seconds = this.options.startTimeoutMs / 1000;
+    return {
+      code: 1,
+      signal: null,
+      outputTail: `the Job ${this.options.namespace}/${this.id} had no running pod after ${seconds} s (${waiting || 'pending, no reason given'}); it was deleted`,
+    };
   }
 
   /** The pod's exit code and last log lines when they can be read, else the Job's own account. */

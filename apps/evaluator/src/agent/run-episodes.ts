@@ -1,8 +1,6 @@
-import { createCalculatorTool, createFixtureTools, createParser, EngineAgentModel, runAgent, type AgentTool, type ParserFormat, type ToolFixture } from '@tuneforge/agents';
+import { createCalculatorTool, createFixtureTools, createParser, runAgent, type AgentModel, type AgentTool, type ParserFormat, type ToolFixture } from '@tuneforge/agents';
 import type { FunctionTool } from '@tuneforge/contracts';
 import type { ToolDefinition } from '@tuneforge/datasets';
-import type { LoadedModel } from '../inputs/load-model';
-import { endTokens } from '../text/text-task';
 import { scoreEpisode, type EpisodeScore } from './episode-score';
 import type { ExpectedEpisode } from './expected-episode';
 
@@ -39,9 +37,7 @@ export interface AgentRunSettings {
  * the job's), a calculator that computes when the job defines a `calculator` tool without fixtures,
  * stops and parsing of the detected agent format, the job's turn limit and decoding.
  */
-export async function runEpisodes(loaded: LoadedModel, episodes: readonly EpisodeInput[], settings: AgentRunSettings): Promise<EpisodeRecord[]> {
-  const eos = endTokens(loaded.tokenizer).map((token) => loaded.tokenizer.tokenId(token) as number);
-  const model = new EngineAgentModel(loaded.model, loaded.tokenizer, { maxNewTokens: settings.maxNewTokens, eosTokenIds: eos });
+export async function runEpisodes(model: AgentModel, episodes: readonly EpisodeInput[], settings: AgentRunSettings): Promise<EpisodeRecord[]> {
   const parser = createParser(settings.format);
   const chatFormat = parser.inputMode === 'chat';
   const out: EpisodeRecord[] = [];

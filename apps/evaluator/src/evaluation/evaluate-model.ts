@@ -1,11 +1,11 @@
-import type { ParserFormat, ToolFixture } from '@tuneforge/agents';
+import { EngineAgentModel, type ParserFormat, type ToolFixture } from '@tuneforge/agents';
 import type { FunctionTool, JobConfig } from '@tuneforge/contracts';
 import { runEpisodes, type EpisodeInput, type EpisodeRecord } from '../agent/run-episodes';
 import type { LoadedModel } from '../inputs/load-model';
 import type { EvaluationRecord } from '../inputs/read-evaluation-set';
 import { generateTexts, type GeneratedText } from '../text/generate-text';
 import { referenceLoss, type ReferenceLoss } from '../text/reference-loss';
-import { textTask } from '../text/text-task';
+import { endTokens, textTask } from '../text/text-task';
 import { EvaluationInputError } from './evaluation-input-error';
 
 export interface ModelRun {
@@ -48,7 +48,7 @@ export async function runModel(loaded: LoadedModel, records: readonly Evaluation
   present.forEach(({ i, task }, j) => (answers[i] = { reference: task.reference, generated: generated[j] }));
   const loss = options.settings.metrics.includes('validation_loss') ? await referenceLoss(loaded.model, loaded.tokenizer, records, options.maxSequenceLength) : undefined;
   const episodes = options.agent
-    ? await runEpisodes(loaded, options.agent.episodes, {
+    ? await runEpisodes(agentModel(loaded, options.settings.maxNewTokens), options.agent.episodes, {
         format: options.agent.format,
         jobTools: options.agent.tools,
         fixtures: options.agent.fixtures,
@@ -58,4 +58,10 @@ export async function runModel(loaded: LoadedModel, records: readonly Evaluation
       })
     : [];
   return { answers, ...(loss ? { loss } : {}), episodes };
+}
+
+/** The engine model in the agent loop, ending a generation at the tokenizer's EOS or the template's end of turn. */
+function agentModel(loaded: LoadedModel, maxNewTokens: number): EngineAgentModel {
+  const eos = endTokens(loaded.tokenizer).map((token) => loaded.tokenizer.tokenId(token) as number);
+  return new EngineAgentModel(loaded.model, loaded.tokenizer, { maxNewTokens, eosTokenIds: eos });
 }

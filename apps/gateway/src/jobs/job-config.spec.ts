@@ -42,4 +42,14 @@ describe('resolveJobConfig', () => {
       resolveJobConfig(defaults, { model: 'm', training_file: 'file-a', tuneforge: { approval_policy: { apply_diagnosis: { approve_if: { loss: {} }, otherwise: 'reject' } } } });
     expect(unbounded).toThrow(/atLeast, atMost or both/);
   });
+
+  it('applies tuneforge.config last as a merge patch, and names its field when the result is invalid', () => {
+    const config = resolveJobConfig(defaults, { model: 'm', training_file: 'f', hyperparameters: { n_epochs: 2 }, tuneforge: { config: { training: { method: 'full', checkpointEverySteps: 7 }, data: { maxSequenceLength: 256 } } } });
+    expect(config.training).toMatchObject({ method: 'full', checkpointEverySteps: 7, epochs: 2 });
+    expect(config.data.maxSequenceLength).toBe(256);
+    const bad = () => resolveJobConfig(defaults, { model: 'm', training_file: 'f', tuneforge: { config: { training: { checkpointEverySteps: 0 } } } });
+    expect(bad).toThrow(expect.objectContaining({ param: 'tuneforge.config.training.checkpointEverySteps' }));
+    const unknown = () => resolveJobConfig(defaults, { model: 'm', training_file: 'f', tuneforge: { config: { trainng: {} } } });
+    expect(unknown).toThrow(InvalidRequestError);
+  });
 });

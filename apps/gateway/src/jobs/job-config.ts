@@ -1,4 +1,4 @@
-import { jobConfigSchema, type ApprovalRule, type ApprovalRuleSpec, type JobConfig, type JobSpec } from '@tuneforge/contracts';
+import { jobConfigSchema, mergePatch, type ApprovalRule, type ApprovalRuleSpec, type JobConfig, type JobSpec } from '@tuneforge/contracts';
 import { InvalidRequestError } from '../errors/gateway-errors';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -20,6 +20,7 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
  * | `tuneforge.approval_policy.*` | `approvals.trainingHalfway`, `afterEvaluation`, `applyDiagnosis` |
  * | `tuneforge.iteration_budget` | `iterations.max` |
  * | `tuneforge.evaluation.enabled`, `.max_examples` | `evaluation.enabled`, `evaluation.maxExamples` |
+ * | `tuneforge.config` | anything: a JSON merge patch on the result, applied last |
  *
  * `auto` keeps the default. A result the config schema refuses is a 400 naming the request field.
  */
@@ -64,11 +65,23 @@ export function resolveJobConfig(defaults: JobConfig, spec: JobSpec): JobConfig 
     approvals,
     iterations: { max: ext.iteration_budget ?? defaults.iterations.max },
   };
-  const result = jobConfigSchema.safeParse(config);
+  const result = jobConfigSchema.safeParse(ext.config ? mergePatch(config, ext.config) : config);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const param = REQUEST_FIELD_OF[issue.path.map(String).join('.')] ?? null;
+  const path = issue.path.map(String).join('.');
+  const param = REQUEST_FIELD_OF[path] ?? (ext.config && pathIsIn(ext.config, issue.path) ? `tuneforge.config.${path}` : null);
   throw new InvalidRequestError(`Invalid job configuration${param ? ` from '${param}'` : ''}: ${issue.message}`, param);
+}
+
+/** Whether the merge patch sets (a parent of) this config path: then the error is the patch's. */
+function pathIsIn(patch: Record<string, unknown>, path: readonly PropertyKey[]): boolean {
+  let node: unknown = patch;
+  for (const segment of path) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return true;
+    if (!(String(segment) in node)) return false;
+    node = (node as Record<string, unknown>)[String(segment)];
+  }
+  return true;
 }
 
 /** The API's snake_case approval rule as the config's rule (thresholds keep their metric names). */

@@ -55,6 +55,11 @@ export const tuneforgeExtensionsSchema = z
       .strict()
       .optional(),
     iteration_budget: z.number().int().min(1).max(20).optional(),
+    /**
+     * Any other setting of the job configuration (`configs/default_config.json` shape), as a JSON merge
+     * patch applied last: e.g. `{ "training": { "method": "full", "checkpointEverySteps": 10 } }`.
+     */
+    config: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 

@@ -96,6 +96,31 @@ function fineTuningPaths() {
         },
       },
     },
+    '/v1/fine_tuning/jobs/{id}/iterations': {
+      get: {
+        operationId: 'listFineTuningIterations',
+        summary: "The job's iterations (Tuneforge extension): each one's config, dataset, run, evaluation summary, findings, decision and applied patch",
+        parameters: [jobIdParameter],
+        responses: { ...ok('Every iteration recorded so far, oldest first.', 'List'), ...notFound, ...commonErrors },
+      },
+    },
+    '/v1/fine_tuning/jobs/{id}/report': {
+      get: {
+        operationId: 'retrieveFineTuningReport',
+        summary: 'The evaluation report of an iteration (Tuneforge extension): metrics base vs fine-tuned, per-tool confusion, worst examples',
+        parameters: [
+          jobIdParameter,
+          { name: 'iteration', in: 'query', required: false, schema: { type: 'integer', minimum: 1 }, description: 'Default: the latest evaluated iteration.' },
+          { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['html', 'json'], default: 'html' } },
+        ],
+        responses: {
+          '200': { description: 'The report.', content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } } } },
+          '400': errorResponse('A format or iteration that is not valid (`param` names it).'),
+          '404': errorResponse('No such job (or not yours), or no evaluated iteration yet.'),
+          ...commonErrors,
+        },
+      },
+    },
     '/v1/fine_tuning/jobs/{id}/cancel': jobControl('cancelFineTuningJob', 'Cancel the job'),
     '/v1/fine_tuning/jobs/{id}/pause': jobControl('pauseFineTuningJob', 'Pause the job at the next step boundary'),
     '/v1/fine_tuning/jobs/{id}/resume': jobControl('resumeFineTuningJob', 'Resume a paused job'),

@@ -21,7 +21,9 @@ describe('buildOpenApiDocument', () => {
       '/v1/fine_tuning/jobs/{id}/cancel',
       '/v1/fine_tuning/jobs/{id}/checkpoints',
       '/v1/fine_tuning/jobs/{id}/events',
+      '/v1/fine_tuning/jobs/{id}/iterations',
       '/v1/fine_tuning/jobs/{id}/pause',
+      '/v1/fine_tuning/jobs/{id}/report',
       '/v1/fine_tuning/jobs/{id}/resume',
     ]);
   });

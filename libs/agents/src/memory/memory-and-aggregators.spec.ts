@@ -105,7 +105,13 @@ describe('ReactPromptAggregator', () => {
 
   it('feeds runner feedback as an observation and a later user message as New Input', () => {
     const text = new ReactPromptAggregator().aggregate(
-      [{ sender: 'user', content: 'Hi' }, { sender: 'agent', content: 'Hello!' }, { sender: 'environment', content: 'Invalid format' }, { sender: 'agent', content: '\nThought: ok\nFinal Answer: Hi' }, { sender: 'user', content: 'Bye' }],
+      [
+        { sender: 'user', content: 'Hi' },
+        { sender: 'agent', content: 'Hello!', generation: { finishReason: 'eos' } },
+        { sender: 'environment', content: 'Invalid format' },
+        { sender: 'agent', content: '\nThought: ok\nFinal Answer: Hi', generation: { finishReason: 'eos' } },
+        { sender: 'user', content: 'Bye' },
+      ],
       'agent',
     );
     expect(text).toBe('\nNew Input: HiHello!\nObservation: Invalid format\nThought: ok\nFinal Answer: Hi\nNew Input: Bye');

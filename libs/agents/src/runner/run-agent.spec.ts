@@ -58,6 +58,23 @@ describe('runAgent with ReAct', () => {
     expect(trajectories[0].messages[1]).toMatchObject({ tool_calls: [{ function: { arguments: '{"input":"17*3"}' } }] });
   });
 
+  it('continues a conversation given with earlier turns, prompting exactly as training rendered that step', async () => {
+    const history = [
+      { role: 'user' as const, content: 'What is 17*3?' },
+      { role: 'assistant' as const, content: null, tool_calls: [{ id: 'h1', type: 'function' as const, function: { name: 'calculator', arguments: '{"expression":"17*3"}' } }] },
+      { role: 'tool' as const, tool_call_id: 'h1', content: '51' },
+    ];
+    const model = new ScriptedModel([answer('51')]);
+    const { trajectories } = await runAgent({ model, tools: [createCalculatorTool()], parser: new ReactParser(), messages: history });
+    const tools = new ToolRegistry([createCalculatorTool()]).definitions();
+    const training = conversationToReact({ messages: [...history, { role: 'assistant', content: '51' }], tools }, { describeTools: true });
+    expect(prompts(model)).toEqual([training[1].prompt]);
+    expect(trajectories[0].messages).toEqual([...history, { role: 'assistant', content: '51', reasoning: 'Do I need to use a tool? No.' }]);
+    await expect(
+      runAgent({ model, tools: [], parser: new ReactParser(), messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'x', type: 'function', function: { name: 'f', arguments: '[1]' } }] }] }),
+    ).rejects.toThrow('messages[0].tool_calls[0].function.arguments: expected JSON text of an object');
+  });
+
   it('feeds back unknown tools and tool errors as observations', async () => {
     const model = new ScriptedModel([tool('weather', 'Oslo'), tool('calculator', '1/0'), tool('calculator', '{"expr": "1"}'), answer('I cannot tell.')]);
     const { trajectories } = await runAgent({ model, tools: [createCalculatorTool()], parser: new ReactParser(), messages: task });

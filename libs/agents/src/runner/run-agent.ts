@@ -4,6 +4,7 @@ import { ReactPromptAggregator } from '../aggregators/react-prompt-aggregator';
 import { AgentMemory } from '../memory/agent-memory';
 import { type AgentMessage, ENVIRONMENT_SENDER, TOOL_SENDER } from '../messages/agent-message';
 import type { AgentModel, ModelGenerateOptions, ModelInput } from '../model/agent-model';
+import { argumentsObject } from '../parsers/json-text';
 import { type OutputParser, type ParseError, type ParsedOutput, describeParseError } from '../parsers/parsed-output';
 import type { AgentTool } from '../tools/agent-tool';
 import { type ToolExecutorOptions, ToolExecutor, type ToolOutcome } from '../tools/tool-executor';
@@ -14,7 +15,10 @@ export interface RunAgentOptions {
   /** The tools, or a registry (or an executor, to bring hooks). */
   tools: readonly AgentTool[] | ToolRegistry | ToolExecutor;
   parser: OutputParser;
-  /** The task: OpenAI messages (system and user) the rollout starts from. */
+  /**
+   * The task: OpenAI messages the rollout starts from: system and user messages, optionally followed by
+   * earlier assistant turns and tool results (to continue a conversation from a given step).
+   */
   messages: readonly Message[];
   /** Most model generations per chain (default 6). */
   maxTurns?: number;
@@ -110,7 +114,7 @@ async function runChain(options: RunAgentOptions, executor: ToolExecutor, memory
   const parser = options.parser;
   const tools = executor.registry.definitions();
   const stop = options.stop ?? parser.stop;
-  memory.add(sessionId, ...options.messages.map((m) => taskMessage(m)));
+  memory.add(sessionId, ...taskMessages(options.messages, agentName));
   const chat = new ChatAggregator({ ...(options.system !== undefined ? { system: options.system } : {}), ...(options.fewShot ? { fewShot: options.fewShot } : {}) });
   const react = new ReactPromptAggregator({ ...(options.system !== undefined ? { system: options.system } : {}), ...(options.fewShot ? { fewShot: options.fewShot } : {}), tools });
   const turns: TurnRecord[] = [];
@@ -167,8 +171,34 @@ async function runChain(options: RunAgentOptions, executor: ToolExecutor, memory
   return { chain, sessionId, messages: transcript, turns, ...(finalAnswer !== undefined ? { finalAnswer } : {}), end };
 }
 
-function taskMessage(message: Message): AgentMessage {
-  if (message.role === 'system') return { sender: 'system', content: message.content };
-  if (message.role === 'user') return { sender: 'user', content: message.content };
-  throw new Error(`runAgent: task messages are system and user messages, got a ${message.role} message (give examples as fewShot)`);
+/**
+ * The task as memory: system and user messages, and earlier assistant turns and tool results when the
+ * rollout continues a conversation (evaluating the next step of a held-out dialogue). Earlier assistant
+ * turns carry no `generation`, which is how aggregators tell history from what the model wrote in this run.
+ */
+function taskMessages(messages: readonly Message[], agentName: string): AgentMessage[] {
+  return messages.map((message, i) => {
+    switch (message.role) {
+      case 'system':
+      case 'user':
+        return { sender: message.role, content: message.content };
+      case 'tool':
+        return { sender: TOOL_SENDER, content: message.content, toolCallId: message.tool_call_id };
+      case 'assistant': {
+        const thought = message.reasoning !== undefined ? { thought: message.reasoning } : {};
+        if (!message.tool_calls) return { sender: agentName, content: message.content ?? '', parsed: { kind: 'final_answer', answer: message.content ?? '', ...thought, warnings: [] } };
+        const calls = message.tool_calls.map((call, j) => {
+          const args = argumentsObject(call.function.arguments);
+          if (!args) throw new Error(`runAgent: messages[${i}].tool_calls[${j}].function.arguments: expected JSON text of an object`);
+          return { name: call.function.name, arguments: args };
+        });
+        return {
+          sender: agentName,
+          content: message.content ?? '',
+          parsed: { kind: 'tool_calls', calls, content: message.content, ...thought, warnings: [] },
+          toolCallIds: message.tool_calls.map((call) => call.id),
+        };
+      }
+    }
+  });
 }

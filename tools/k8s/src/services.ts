@@ -22,12 +22,18 @@ export interface DeployedService {
 
 const WORKER_MAX_REPLICAS = 6;
 
+/**
+ * The orchestrator serializes each job's workflow in one process; several members of its consumer group
+ * would receive one job's results on different instances (docs/loop.md). One replica, scaled to zero when idle.
+ */
+const ORCHESTRATOR_MAX_REPLICAS = 1;
+
 export const DEPLOYED_SERVICES: readonly DeployedService[] = SERVICE_NAMES.filter(
   (name): name is DeployedService['name'] => name !== 'train-pod',
 ).map((name) =>
   name === 'gateway'
     ? { name, role: 'edge', maxReplicas: 6, tmpSize: '1Gi' }
-    : { name, role: 'worker', maxReplicas: WORKER_MAX_REPLICAS, tmpSize: '256Mi' },
+    : { name, role: 'worker', maxReplicas: name === 'orchestrator' ? ORCHESTRATOR_MAX_REPLICAS : WORKER_MAX_REPLICAS, tmpSize: '256Mi' },
 );
 
 /** Secret holding a service's own MinIO credentials (TF_S3_ACCESS_KEY, TF_S3_SECRET_KEY). */

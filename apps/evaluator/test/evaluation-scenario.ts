@@ -182,7 +182,11 @@ export function describeEvaluationScenario(makeHarness: () => Promise<EvaluatorH
       for (const name of ['bleu', 'chrf', 'rouge1', 'rouge2', 'rougeL', 'exact_match', 'token_f1', 'validation_loss', 'perplexity', 'semantic_similarity', 'format_validity', 'tool_selection_accuracy', 'argument_accuracy'] as const) {
         expect(side.metrics[name]).toEqual(expect.any(Number));
       }
-      for (const name of RATES) if (side.metrics[name] !== undefined) expect(side.metrics[name]).toBeGreaterThanOrEqual(0), expect(side.metrics[name]).toBeLessThanOrEqual(1);
+      for (const name of RATES) {
+        if (side.metrics[name] === undefined) continue;
+        expect(side.metrics[name]).toBeGreaterThanOrEqual(0);
+        expect(side.metrics[name]).toBeLessThanOrEqual(1);
+      }
       expect(side.metrics.bleu).toBeGreaterThanOrEqual(0);
       expect(side.metrics.bleu).toBeLessThanOrEqual(100);
       expect(side.metrics.chrf).toBeLessThanOrEqual(100);

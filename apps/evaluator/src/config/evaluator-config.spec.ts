@@ -1,0 +1,18 @@
+import { ConfigError, loadServiceConfig } from '@tuneforge/service-kit';
+import { embeddingsEndpoint, evaluatorEnvSchema } from './evaluator-config';
+
+describe('evaluator configuration', () => {
+  it('needs nothing: without an embeddings endpoint semantic similarity is simply not computed', () => {
+    const config = loadServiceConfig(evaluatorEnvSchema, {});
+    expect(embeddingsEndpoint(config)).toBeUndefined();
+    expect(config.TF_EVAL_THREADS).toBe(0);
+  });
+
+  it('reads the embeddings endpoint and refuses a base URL without a model, naming the variable', () => {
+    const config = loadServiceConfig(evaluatorEnvSchema, { TF_EVAL_EMBEDDINGS_BASE_URL: 'http://127.0.0.1:8080/v1', TF_EVAL_EMBEDDINGS_MODEL: 'bge-small', TF_EVAL_THREADS: '4' });
+    expect(embeddingsEndpoint(config)).toEqual({ baseURL: 'http://127.0.0.1:8080/v1', model: 'bge-small' });
+    expect(config.TF_EVAL_THREADS).toBe(4);
+    expect(() => loadServiceConfig(evaluatorEnvSchema, { TF_EVAL_EMBEDDINGS_BASE_URL: 'http://127.0.0.1:8080/v1' })).toThrow(/TF_EVAL_EMBEDDINGS_MODEL/);
+    expect(() => loadServiceConfig(evaluatorEnvSchema, { TF_EVAL_EMBEDDINGS_BASE_URL: 'ftp://example.com' })).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,61 @@
+import type { EvaluationReport } from '../evaluation/evaluation-report';
+import { renderReportHtml } from './report-html';
+
+function report(overrides: Partial<EvaluationReport> = {}): EvaluationReport {
+  return {
+    kind: 'evaluation-report',
+    version: 1,
+    jobId: 'ftjob-1',
+    taskId: 'eval-1',
+    iteration: 2,
+    models: { base: 'models/base', tuned: 'jobs/ftjob-1/merged' },
+    evaluationSet: { source: 'jobs/ftjob-1/dataset/validation.jsonl', available: 10, evaluated: 2, skippedPreferencePairs: 0, withoutReference: 0 },
+    settings: { enabled: true, maxExamples: 2, metrics: ['token_f1', 'bleu', 'validation_loss'], maxNewTokens: 16, agentTurnLimit: 2, temperature: 0, maxSequenceLength: 512 },
+    notComputed: [],
+    summary: {
+      examples: 2,
+      agent_episodes: 2,
+      base: { metrics: { token_f1: 0.25, bleu: 12.5, validation_loss: 2.5, perplexity: 12.18, tool_selection_accuracy: 0.5 }, per_tool: { get_weather: { expected: 2, predicted: 1, selection_accuracy: 0.5, argument_accuracy: 0 } } },
+      tuned: { metrics: { token_f1: 0.75, bleu: 40, validation_loss: 1.2, perplexity: 3.32, tool_selection_accuracy: 1 }, per_tool: { get_weather: { expected: 2, predicted: 2, selection_accuracy: 1, argument_accuracy: 0.5 } } },
+    },
+    examples: [],
+    agent: {
+      format: 'qwen',
+      episodes: 2,
+      base: { confusion: { get_weather: { get_weather: 1, '(none)': 1 } }, expectations: { passed: 0, total: 2 }, episodes: [] },
+      tuned: { confusion: { get_weather: { get_weather: 2 } }, expectations: { passed: 1, total: 2 }, episodes: [] },
+    },
+    worstExamples: [{ index: 1, metric: 'token_f1', base: 0.5, tuned: 0, prompt: 'Weather <b>now</b>?', reference: 'Sunny', output: '<script>alert(1)</script>' }],
+    durationMs: 1200,
+    ...overrides,
+  };
+}
+
+describe('renderReportHtml', () => {
+  it('draws metric bars and confusion heatmaps inline, with no script and nothing loaded from elsewhere', () => {
+    const html = renderReportHtml(report());
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<svg class="chart metric-bars"');
+    expect(html.match(/<svg class="chart confusion"/g)).toHaveLength(2);
+    // One pair of bars per metric present; absent metrics get no row.
+    for (const metric of ['token_f1', 'bleu', 'validation_loss', 'perplexity', 'tool_selection_accuracy']) expect(html).toContain(`data-metric="${metric}"`);
+    expect(html).not.toContain('data-metric="rouge1"');
+    expect(html).toContain('<title>tuned token_f1: 0.75</title>');
+    expect(html).not.toMatch(/<script|(src|href)="/i);
+  });
+
+  it('marks changes in the right direction (losses improve downwards) and escapes model and user text', () => {
+    const html = renderReportHtml(report());
+    expect(html).toContain('<td>validation_loss</td><td class="num">2.5</td><td class="num">1.2</td><td class="num better">-1.3</td>');
+    expect(html).toContain('<td>token_f1</td><td class="num">0.25</td><td class="num">0.75</td><td class="num better">+0.5</td>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('Weather &lt;b&gt;now&lt;/b&gt;?');
+    expect(html).toContain('Expectations met (reference call with its arguments made during the run): base 0/2, tuned 1/2.');
+  });
+
+  it('leaves the agent section out for text-only evaluations and says which metrics could not be computed', () => {
+    const html = renderReportHtml(report({ agent: undefined, notComputed: [{ metric: 'semantic_similarity', reason: 'no embeddings endpoint is configured' }] }));
+    expect(html).not.toContain('class="chart confusion"');
+    expect(html).toContain('Not computed: semantic_similarity (no embeddings endpoint is configured).');
+  });
+});

@@ -6,6 +6,7 @@ import { ARTIFACT_STORE, LOGGER, MESSAGE_BUS, SERVICE_CONFIG } from '@tuneforge/
 import type { ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 import { llmSettings, type DatagenConfig, type LlmSynthesisSettings } from '../config/datagen-config';
+import { loadRetrievalFromStore } from './load-retrieval';
 import { loadTokenizerFromStore } from './load-tokenizer';
 import { cappedErrors, toPreparationError } from './preparation-errors';
 import { prepareDataset } from './prepare-dataset';
@@ -63,9 +64,15 @@ export class DataPreparationService {
       if ('error' in loaded) return { taskId, jobId, status: 'failed', ...cappedErrors([toPreparationError(loaded.error)]) };
       tokenizer = loaded.tokenizer;
     }
+    let retrieval;
+    if (request.payload.retrieval !== undefined) {
+      const loaded = await loadRetrievalFromStore(store, request.payload.retrieval);
+      if ('error' in loaded) return { taskId, jobId, status: 'failed', ...cappedErrors([toPreparationError(loaded.error)]) };
+      retrieval = loaded.retrieval;
+    }
     // Completions are cached in the tenant's own store: a redelivered task pays for no request twice.
     const llm = this.llm && { settings: this.llm, cache: artifactStoreCache(store, 'cache/datagen/llm-completions') };
-    const prepared = await prepareDataset({ training, validation, trainingFile: files.training, data, synthesis, tools, taskDescription, llm, tokenizer });
+    const prepared = await prepareDataset({ training, validation, trainingFile: files.training, data, synthesis, tools, taskDescription, llm, tokenizer, retrieval });
     if (!prepared.ok) return { taskId, jobId, status: 'failed', ...cappedErrors(prepared.errors.map(toPreparationError)) };
 
     await writePrepared(store, artifacts, prepared, { jobId, taskId, requestMessageId: request.messageId });

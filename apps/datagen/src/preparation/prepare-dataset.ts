@@ -10,6 +10,7 @@ import {
   type ModelTokenizer,
   type QualityReport,
 } from '@tuneforge/datasets';
+import { augmentWithRetrieval, type AugmentationSummary, type RetrievalAugmentation } from './augment-with-retrieval';
 import { synthesize, type SynthesisRequest, type SynthesisSummary } from './synthesize';
 
 export type RecordKind = DatasetRecord['kind'];
@@ -27,6 +28,8 @@ export interface PreparationInput {
   llm?: SynthesisRequest['llm'];
   /** The task's tokenizer: the report then has token lengths and the truncation rate at `data.maxSequenceLength`. */
   tokenizer?: ModelTokenizer;
+  /** Retrieval augmentation the task asked for: every train and validation sample gets its best passages. */
+  retrieval?: RetrievalAugmentation;
 }
 
 export interface PreparationCounts {
@@ -47,6 +50,7 @@ export type Preparation =
       report: QualityReport;
       skippedTools: Array<{ name: string; reason: string }>;
       synthesis?: SynthesisSummary;
+      retrieval?: AugmentationSummary;
     };
 
 /**
@@ -93,8 +97,18 @@ export async function prepareDataset(input: PreparationInput): Promise<Preparati
       validationShare: input.data.validationSplit,
     }));
   }
+  let retrieval: AugmentationSummary | undefined;
+  if (input.retrieval) {
+    // After the split, so that augmenting a job changes what samples say, never which side they land on.
+    const augmentedTrain = await augmentWithRetrieval(train, input.retrieval);
+    const augmentedValidation = await augmentWithRetrieval(validation, input.retrieval);
+    train = augmentedTrain.records;
+    validation = augmentedValidation.records;
+    const augmentedRecords = augmentedTrain.augmented + augmentedValidation.augmented;
+    retrieval = { k: input.retrieval.k, augmentedRecords, unmatchedRecords: train.length + validation.length - augmentedRecords };
+  }
   const counts = { inputRecords: userRecords.length, syntheticRecords: synthetic.length, trainRecords: train.length, validationRecords: validation.length };
   const tokens = input.tokenizer ? tokenizeRecords(input.tokenizer, train, { maxLength: input.data.maxSequenceLength }) : undefined;
   const report = buildQualityReport({ records: train, validation, tokenLengths: tokens?.tokenLengths, truncation: tokens?.truncation, errors: tokens?.errors });
-  return { ok: true, kind, train, validation, counts, report, skippedTools: summary?.skippedTools ?? [], ...(summary && { synthesis: summary }) };
+  return { ok: true, kind, train, validation, counts, report, skippedTools: summary?.skippedTools ?? [], ...(summary && { synthesis: summary }), ...(retrieval && { retrieval }) };
 }

@@ -72,7 +72,7 @@ export async function writePrepared(
     await dataset.commit();
   }
   const report = await ArtifactWriter.begin(store, prefixes.report, { kind: REPORT_ARTIFACT_KIND, metadata: common, replaceUncommitted: true });
-  const json = { ...common, skippedTools: prepared.skippedTools, ...(prepared.synthesis && { synthesis: prepared.synthesis }), report: prepared.report };
+  const json = { ...common, skippedTools: prepared.skippedTools, ...(prepared.synthesis && { synthesis: prepared.synthesis }), ...(prepared.retrieval && { retrieval: prepared.retrieval }), report: prepared.report };
   await report.addFile('report.json', `${JSON.stringify(json, null, 2)}\n`, { contentType: 'application/json' });
   await report.addFile('report.html', renderQualityReportHtml(prepared.report, `Dataset quality report — job ${metadata.jobId}`), { contentType: 'text/html; charset=utf-8' });
   await report.commit();

@@ -8,7 +8,19 @@ export interface RunningDeployment {
   gatewayUrl: string;
   processes: ChildProcess[];
   output(): string;
+  /** The JSON log records (pino lines) a service's process wrote so far; in embedded mode, the one process's. */
+  logRecords(service: string): LogRecord[];
+  /** Distributed mode: starts the named service again (after it was killed), as it was started, and waits until it is ready. */
+  restart(service: string): Promise<ChildProcess>;
   stop(): Promise<number[]>;
+}
+
+/** One structured log line: pino's fields plus whatever the line carried. */
+export interface LogRecord {
+  msg: string;
+  service?: string;
+  pid?: number;
+  [field: string]: unknown;
 }
 
 /**
@@ -17,10 +29,26 @@ export interface RunningDeployment {
  */
 export async function startDeployment(mode: 'embedded' | 'distributed', basePort: number, extraEnv: NodeJS.ProcessEnv): Promise<RunningDeployment> {
   const logs: string[] = [];
+  const records = new Map<string, LogRecord[]>();
   const capture = (child: ChildProcess, name: string) => {
-    child.stdout?.on('data', (chunk: Buffer) => logs.push(`[${name}] ${chunk}`));
+    let partial = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      logs.push(`[${name}] ${chunk}`);
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const record = JSON.parse(line) as LogRecord;
+          if (typeof record.msg === 'string') records.set(name, [...(records.get(name) ?? []), record]);
+        } catch {
+          // not a log record
+        }
+      }
+    });
     child.stderr?.on('data', (chunk: Buffer) => logs.push(`[${name}] ${chunk}`));
   };
+  const envOf = (name: string, index: number): NodeJS.ProcessEnv => ({ ...localInfraEnv(), ...extraEnv, TF_HTTP_PORT: String(basePort + index), TF_INSTANCE_ID: `${name}-test` });
   let processes: ChildProcess[];
   if (mode === 'embedded') {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', join(WORKSPACE_ROOT, 'tools/launcher/src/embedded.ts')], {
@@ -32,7 +60,7 @@ export async function startDeployment(mode: 'embedded' | 'distributed', basePort
     processes = [child];
   } else {
     processes = SERVICE_NAMES.map((name, index) => {
-      const child = spawnService(name, { ...localInfraEnv(), ...extraEnv, TF_HTTP_PORT: String(basePort + index), TF_INSTANCE_ID: `${name}-test` }, 'pipe');
+      const child = spawnService(name, envOf(name, index), 'pipe');
       capture(child, name);
       return child;
     });
@@ -41,6 +69,17 @@ export async function startDeployment(mode: 'embedded' | 'distributed', basePort
     gatewayUrl: `http://127.0.0.1:${basePort}`,
     processes,
     output: () => logs.join(''),
+    logRecords: (service) => records.get(mode === 'embedded' ? 'embedded' : service) ?? [],
+    restart: async (service) => {
+      const index = SERVICE_NAMES.indexOf(service as (typeof SERVICE_NAMES)[number]);
+      if (mode !== 'distributed' || index < 0) throw new Error(`cannot restart ${service} in ${mode} mode`);
+      if (processes[index].exitCode === null && processes[index].signalCode === null) throw new Error(`${service} is still running`);
+      const child = spawnService(service, envOf(service, index), 'pipe');
+      capture(child, service);
+      processes[index] = child;
+      await waitUntilReady(`http://127.0.0.1:${basePort + index}/readyz`, [child], 120_000);
+      return child;
+    },
     stop: () => Promise.all(processes.map((child) => stopProcess(child))),
   };
   try {
@@ -55,8 +94,8 @@ export async function startDeployment(mode: 'embedded' | 'distributed', basePort
 async function waitUntilReady(url: string, processes: ChildProcess[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const exited = processes.find((child) => child.exitCode !== null);
-    if (exited) throw new Error(`a service process exited with code ${exited.exitCode} before ${url} was ready`);
+    const exited = processes.find((child) => child.exitCode !== null || child.signalCode !== null);
+    if (exited) throw new Error(`a service process exited (code ${exited.exitCode}, signal ${exited.signalCode}) before ${url} was ready`);
     try {
       const response = await fetch(url);
       if (response.ok) return;
@@ -71,6 +110,7 @@ async function waitUntilReady(url: string, processes: ChildProcess[], timeoutMs:
 /** SIGTERM, then the exit code; a process that ignores it past 30 s is killed and reported as such. */
 export function stopProcess(child: ChildProcess): Promise<number> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.signalCode !== null) return Promise.resolve(child.signalCode === 'SIGKILL' ? 137 : 143);
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.once('exit', (code, signal) => {

@@ -264,4 +264,20 @@ export function describeEvaluationScenario(makeHarness: () => Promise<EvaluatorH
     expect(report.agent).toBeUndefined();
     expect(await harness.readReportFile(ok.report, 'report.html')).not.toContain('class="chart confusion"');
   });
+
+  it('evaluates ReAct prompt/completion steps (reference 000 format) one step each, stopping at the observation', async () => {
+    const tools = JSON.parse(fixture('tools.json').toString('utf8')) as RequestPayload['tools'];
+    const file = await harness.upload('react-steps.jsonl', fixture('react-steps.jsonl'));
+    const request = harness.request({ base: model, tuned: model }, dataset, { evaluationFile: file, tools, settings: { ...loadDefaultConfig().evaluation, metrics: ['token_f1'], maxNewTokens: 8, agentTurnLimit: 2, temperature: 0 } });
+    const { payload: result } = await harness.evaluate(request);
+    if (result.status !== 'succeeded') throw new Error(`expected success, got ${JSON.stringify(result)}`);
+    expect(result.summary).toMatchObject({ examples: 2, agent_episodes: 2 });
+    expect(Object.keys(result.summary.tuned.per_tool).sort()).toEqual(['(none)', 'calculator']);
+    expect(result.summary.tuned.per_tool.calculator.expected).toBe(1);
+    const report = JSON.parse(await harness.readReportFile(result.report, 'report.json')) as EvaluationReport;
+    expect(report.agent?.format).toBe('react');
+    expect(report.examples[0].tuned?.reference).toBe('Thought: Do I need to use a tool? Yes\nAction: calculator\nAction Input: {"expression": "12*7"}');
+    // One generation per step, never a loop: the prompt already holds the steps so far.
+    expect(report.agent?.tuned.episodes.map((episode) => episode.turns.length)).toEqual([1, 1]);
+  });
 }

@@ -69,6 +69,19 @@ export function expectedEpisode(conversation: Conversation): ExpectedEpisode | u
   return steps.length === 0 ? undefined : { task, steps };
 }
 
+/**
+ * The reference step of a ReAct prompt/completion sample (reference 000's training format: the prompt holds
+ * the task and the steps so far, the completion is the next step, ending at `\nObservation:`). Undefined
+ * when the completion is not a readable ReAct step.
+ */
+export function expectedReactStep(completion: string): ExpectedEpisode | undefined {
+  if (!REACT_ACTION.test(completion)) return undefined;
+  const parsed = new ReactParser().parse(completion.replace(/\n?Observation:\s*$/, ''));
+  if (parsed.kind === 'tool_calls') return { task: [], steps: parsed.calls.map((call) => ({ action: { kind: 'tool_call', name: call.name, arguments: call.arguments } })) };
+  if (parsed.kind === 'final_answer') return { task: [], steps: [{ action: { kind: 'final_answer', answer: parsed.answer } }] };
+  return undefined;
+}
+
 /** Whether two argument values mean the same: JSON-equal, strings also ignoring case and surrounding spaces. */
 export function sameArgumentValue(expected: unknown, actual: unknown): boolean {
   if (typeof expected === 'string' && typeof actual === 'string') return expected.trim().toLowerCase() === actual.trim().toLowerCase();

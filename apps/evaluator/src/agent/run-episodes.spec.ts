@@ -1,7 +1,7 @@
 import { ScriptedModel } from '@tuneforge/agents';
 import type { FunctionTool } from '@tuneforge/contracts';
 import { aggregateAgentScores } from './agent-metrics';
-import type { ExpectedEpisode } from './expected-episode';
+import { expectedReactStep, type ExpectedEpisode } from './expected-episode';
 import { runEpisodes, type AgentRunSettings } from './run-episodes';
 
 const weather: FunctionTool = {
@@ -96,5 +96,19 @@ describe('runEpisodes', () => {
     expect(aggregate.metrics).toEqual({ format_validity: 0, tool_selection_accuracy: 0, argument_accuracy: 0, final_answer_accuracy: 0 });
     expect(aggregate.confusion).toEqual({ get_weather: { '(invalid)': 1 }, '(none)': { '(invalid)': 1 } });
     expect(aggregate.perTool.get_weather).toEqual({ expected: 1, predicted: 0, selection_accuracy: 0, argument_accuracy: 0 });
+  });
+
+  it('asks a ReAct prompt/completion sample for its one next step and compares it with the completion', async () => {
+    const completion = '\nThought: Do I need to use a tool? Yes\nAction: calculator\nAction Input: {"expression": "12*7"}\nObservation:';
+    const reference = expectedReactStep(completion);
+    expect(reference?.steps).toEqual([{ action: { kind: 'tool_call', name: 'calculator', arguments: { expression: '12*7' } } }]);
+    const prompt = 'New Input: What is 12*7?';
+    const model = new ScriptedModel(['\nThought: Do I need to use a tool? Yes\nAction: calculator\nAction Input: {"expression": "12 * 7"}\nObservation: 84']);
+    const [record] = await runEpisodes(model, [{ example: 5, reference: reference as ExpectedEpisode, exampleTools: [], reactPrompt: prompt }], settings('react'));
+    expect(model.calls).toHaveLength(1);
+    expect(model.calls[0].input).toEqual({ prompt });
+    expect(record).toMatchObject({ example: 5, end: 'single_step', turns: [{ stop: '\nObservation:', action: 'tool_calls' }] });
+    expect(record.score).toMatchObject({ stoppedAtObservation: 1, toolGenerations: 1, steps: [{ toolCorrect: true, argumentsCorrect: false }] });
+    expect(record.score.finalAnswerCorrect).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { createCalculatorTool, createFixtureTools, createParser, runAgent, type AgentModel, type AgentTool, type ParserFormat, type ToolFixture } from '@tuneforge/agents';
+import { createCalculatorTool, createFixtureTools, createParser, runAgent, type AgentModel, type AgentTool, type ParserFormat, type ToolFixture, type TurnRecord } from '@tuneforge/agents';
 import type { FunctionTool } from '@tuneforge/contracts';
 import type { ToolDefinition } from '@tuneforge/datasets';
 import { scoreEpisode, type EpisodeScore } from './episode-score';
@@ -11,9 +11,14 @@ export interface EpisodeInput {
   reference: ExpectedEpisode;
   /** Tool definitions of the example beyond the job's (its own `tools`). */
   exampleTools: readonly ToolDefinition[];
+  /**
+   * A ReAct prompt/completion sample: the prompt already holds the task and the steps so far, so the model
+   * is asked for the one next step (no loop), which is compared with the completion.
+   */
+  reactPrompt?: string;
 }
 
-/** A run as the report keeps it: each generation and the calls and observations that came of it. */
+/** A run as the report keeps it: each generation and the calls and observations that came of it (none for a single ReAct step). */
 export interface EpisodeRecord {
   example: number;
   end: string;
@@ -42,6 +47,10 @@ export async function runEpisodes(model: AgentModel, episodes: readonly EpisodeI
   const chatFormat = parser.inputMode === 'chat';
   const out: EpisodeRecord[] = [];
   for (const episode of episodes) {
+    if (episode.reactPrompt !== undefined) {
+      out.push(await runReactStep(model, episode, episode.reactPrompt, settings));
+      continue;
+    }
     const definitions = mergeDefinitions(settings.jobTools, episode.exampleTools);
     const own: ToolFixture[] = episode.reference.steps.flatMap((step) =>
       step.action.kind === 'tool_call' && step.observation !== undefined ? [{ tool: step.action.name, arguments: step.action.arguments, response: step.observation }] : [],
@@ -75,6 +84,39 @@ export async function runEpisodes(model: AgentModel, episodes: readonly EpisodeI
     });
   }
   return out;
+}
+
+async function runReactStep(model: AgentModel, episode: EpisodeInput, prompt: string, settings: AgentRunSettings): Promise<EpisodeRecord> {
+  const parser = createParser('react');
+  const generation = await model.generate({ prompt }, { stop: parser.stop, maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, seed: 0 });
+  const end = { finishReason: generation.finishReason, ...(generation.stop !== undefined ? { stop: generation.stop } : {}) };
+  const parsed = parser.parse(generation.text, end);
+  const turn: TurnRecord = {
+    turn: 1,
+    raw: generation.text,
+    ...end,
+    stoppedAtObservation: generation.stop === parser.observationStop,
+    parsed,
+    ...(parsed.kind === 'error' ? { parseError: parsed.error } : {}),
+    toolCalls: [],
+    observations: [],
+  };
+  return {
+    example: episode.example,
+    end: parsed.kind === 'final_answer' ? 'final_answer' : 'single_step',
+    ...(parsed.kind === 'final_answer' ? { finalAnswer: parsed.answer } : {}),
+    turns: [
+      {
+        raw: turn.raw,
+        finishReason: turn.finishReason,
+        ...(turn.stop !== undefined ? { stop: turn.stop } : {}),
+        action: parsed.kind,
+        ...(turn.parseError ? { error: `${turn.parseError.code}: expected ${turn.parseError.expected}` } : {}),
+        calls: parsed.kind === 'tool_calls' ? parsed.calls.map((call) => ({ name: call.name, arguments: call.arguments, observation: '' })) : [],
+      },
+    ],
+    score: scoreEpisode(episode.reference, [turn], parsed.kind === 'final_answer' ? parsed.answer : undefined, false),
+  };
 }
 
 function mergeDefinitions(jobTools: readonly FunctionTool[], exampleTools: readonly ToolDefinition[]): ToolDefinition[] {

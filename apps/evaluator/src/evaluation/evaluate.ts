@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectAgentFormat } from '../agent/agent-format';
 import { aggregateAgentScores } from '../agent/agent-metrics';
-import { expectedEpisode } from '../agent/expected-episode';
+import { expectedEpisode, expectedReactStep } from '../agent/expected-episode';
 import type { EpisodeInput } from '../agent/run-episodes';
 import type { EmbeddingsEndpoint } from '../config/evaluator-config';
 import { loadModelFromStore } from '../inputs/load-model';
@@ -147,10 +147,13 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
   };
 }
 
-/** Conversations whose reference has steps to compare: each becomes an agent episode. */
+/** Records whose reference has steps to compare: conversations become episodes, ReAct prompt/completion samples single steps. */
 function agentEpisodes(records: readonly EvaluationRecord[]): EpisodeInput[] {
   return records.flatMap((record, example): EpisodeInput[] => {
-    if (record.kind !== 'conversation') return [];
+    if (record.kind === 'prompt_completion') {
+      const step = expectedReactStep(record.sample.completion);
+      return step ? [{ example, reference: step, exampleTools: [], reactPrompt: record.sample.prompt }] : [];
+    }
     const reference = expectedEpisode(record.conversation);
     return reference ? [{ example, reference, exampleTools: record.conversation.tools ?? [] }] : [];
   });

@@ -15,6 +15,9 @@ export function sampleRunSpec(overrides: { runId?: string; jobId?: string; tenan
       maxSequenceLength: 512,
       training: loadDefaultConfig().training,
     },
+    // A relaunch after a pause: the pod starts paused, and reads control on Kafka from the request on.
+    controls: ['pause'],
+    controlsSince: '2026-11-21T07:00:00.000Z',
   };
 }
 

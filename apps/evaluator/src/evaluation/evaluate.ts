@@ -86,9 +86,15 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
     const metrics: ModelEvaluation['metrics'] = { ...text.corpus };
     if (request.settings.metrics.includes('semantic_similarity') && hypotheses.length > 0) {
       if (deps.embeddings) {
-        const similarities = await semanticSimilarities(deps.embeddings, hypotheses, references);
-        metrics.semantic_similarity = similarities.reduce((a, b) => a + b, 0) / similarities.length;
-        similarities.forEach((value, j) => (text.perExample[j].semantic_similarity = value));
+        // An embeddings service that is down costs this one metric (said in the report), not the evaluation.
+        const similarities = await semanticSimilarities(deps.embeddings, hypotheses, references).catch((error: unknown) => {
+          notComputed.push({ metric: 'semantic_similarity', reason: `${role} model: the embeddings endpoint failed: ${(error as Error).message.slice(0, 300)}` });
+          return undefined;
+        });
+        if (similarities) {
+          metrics.semantic_similarity = similarities.reduce((a, b) => a + b, 0) / similarities.length;
+          similarities.forEach((value, j) => (text.perExample[j].semantic_similarity = value));
+        }
       } else if (role === 'base') {
         notComputed.push({ metric: 'semantic_similarity', reason: 'no embeddings endpoint is configured (TF_EVAL_EMBEDDINGS_BASE_URL, TF_EVAL_EMBEDDINGS_MODEL)' });
       }

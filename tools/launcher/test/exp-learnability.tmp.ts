@@ -39,7 +39,7 @@ async function main() {
     await trainer.accumulate(batch);
     const r = await trainer.step();
     if (step % 50 === 0) { console.log('step', step, 'loss', r.loss.toFixed(3), ((Date.now() - t0) / 50).toFixed(0), 'ms/step'); t0 = Date.now(); }
-    if (step % 100 === 0) await evalNow(`step ${step}`);
+    if (step % 50 === 0) await evalNow(`step ${step}`);
   }
 }
 main().catch((e) => { console.error(e); process.exit(1); });

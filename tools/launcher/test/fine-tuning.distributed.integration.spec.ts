@@ -7,7 +7,7 @@ import {
   clientOf,
   countMessages,
   createJob,
-  eventsByPages,
+  eventsAfterTheEnd,
   followToEnd,
   metricSteps,
   registerTinyModel,
@@ -80,7 +80,7 @@ describe('fine-tuning jobs through the OpenAI SDK, distributed mode (a process p
 
   /** Every stage said it ran once; training steps 1..N each once, in order. */
   async function expectEachStageOnce(jobId: string, stages: string[]): Promise<number[]> {
-    const { events } = await eventsByPages(target, jobId, 100);
+    const events = await eventsAfterTheEnd(target, jobId);
     for (const stage of stages) expect({ stage, count: countMessages(events, stage) }).toEqual({ stage, count: 1 });
     const steps = metricSteps(events);
     expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1));
@@ -166,6 +166,7 @@ describe('fine-tuning jobs through the OpenAI SDK, distributed mode (a process p
       expect(resumedAt).toBeGreaterThanOrEqual(CHECKPOINT_EVERY);
       expect(resumedAt % CHECKPOINT_EVERY).toBe(0);
       expect(resumedAt).toBeLessThan(total);
+      if (process.env.TF_E2E_REPORT) process.stderr.write(`pod kill: pid ${killedPid} killed, relaunched pod resumed at step ${resumedAt} of ${total}\n`);
       const { checkpoints } = await stagesInStore(job.id);
       expect(checkpoints).toContain(resumedAt);
       // Each checkpoint once, at every 100th step and the last.

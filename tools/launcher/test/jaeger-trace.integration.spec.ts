@@ -1,0 +1,194 @@
+import { MODEL_ARTIFACT_KIND, modelArtifactPrefix, SERVICE_NAMES } from '@tuneforge/contracts';
+import { localInfraEnv } from '@tuneforge/service-kit';
+import { commitLocalDirectory, createArtifactStoreFromEnv } from '@tuneforge/storage';
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
+import { WORKSPACE_ROOT } from '../src/spawn-service';
+import { startDeployment, type RunningDeployment } from './deployment';
+import { OtlpMetricsSink } from './jaeger-otlp-metrics-sink';
+import { ancestorsOf, findTraces, getTrace, JAEGER_OTLP_ENDPOINT, requireJaeger, type JaegerSpan } from './jaeger-query';
+
+const TAG = `${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
+const TENANT = `trace-${TAG}`;
+const KEY = `trace-key-${TAG}`;
+const FIXTURES = join(WORKSPACE_ROOT, 'apps/trainer/test/fixtures');
+/** The services a training-only job passes through, as Jaeger names them. */
+const JOB_SERVICES = ['gateway', 'orchestrator', 'datagen', 'trainer', 'train-pod'].map((name) => `tuneforge-${name}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Observability as an operator meets it: the deployment in distributed mode (a process per service,
+ * Kafka, MinIO) exports over OTLP to the Jaeger that infra/up.sh runs; a fine-tuning job submitted with
+ * the `openai` SDK is then one trace in Jaeger's query API, found by its job id, across every service,
+ * the training pod and each Kafka hop. Its training metrics and the services' metrics leave over OTLP.
+ */
+describe('a fine-tuning job in Jaeger (distributed mode, OTLP export)', () => {
+  const metricsSink = new OtlpMetricsSink();
+  let deployment: RunningDeployment;
+  let job: FineTuningJob;
+  let trace: JaegerSpan[];
+
+  beforeAll(async () => {
+    await requireJaeger();
+    const metricsEndpoint = await metricsSink.start();
+    const store = createArtifactStoreFromEnv(localInfraEnv());
+    await commitLocalDirectory(store.forTenant(TENANT), modelArtifactPrefix('tiny-llama'), join(WORKSPACE_ROOT, 'tools/tiny-model/models/tiny-llama'), {
+      kind: MODEL_ARTIFACT_KIND,
+      metadata: { name: 'tiny-llama' },
+    });
+    deployment = await startDeployment('distributed', 24_000 + (process.pid % 100) * 10, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: JAEGER_OTLP_ENDPOINT,
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: metricsEndpoint,
+      OTEL_METRIC_EXPORT_INTERVAL: '1000',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      TF_API_KEYS: `${KEY}:${TENANT}`,
+      TF_TRAIN_POD_THREADS: '1',
+      TF_LOG_LEVEL: 'warn',
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await deployment?.stop();
+    await metricsSink.stop();
+  }, 120_000);
+
+  const withOutput = async (body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (error) {
+      throw new Error(`${(error as Error).stack}\n--- deployment output ---\n${deployment.output().slice(-6000)}`);
+    }
+  };
+
+  it('runs a small fine-tuning job through the gateway with the openai SDK', async () => {
+    await withOutput(async () => {
+      const client = new OpenAI({ apiKey: KEY, baseURL: `${deployment.gatewayUrl}/v1`, maxRetries: 0, timeout: 60_000 });
+      const training = await client.files.create({ file: createReadStream(join(FIXTURES, 'train.jsonl')), purpose: 'fine-tune' });
+      job = await client.fineTuning.jobs.create({
+        model: 'tiny-llama',
+        training_file: training.id,
+        hyperparameters: { n_epochs: 1, batch_size: 1 },
+        seed: 7,
+        ...({ tuneforge: { approval_policy: { training_halfway: 'approve' }, evaluation: { enabled: false }, iteration_budget: 1 } } as object),
+      });
+      const deadline = Date.now() + 300_000;
+      while (!['succeeded', 'failed', 'cancelled'].includes(job.status)) {
+        if (Date.now() > deadline) throw new Error(`job ${job.id} still ${job.status} after 300 s`);
+        await sleep(500);
+        job = await client.fineTuning.jobs.retrieve(job.id);
+      }
+      expect(job).toMatchObject({ status: 'succeeded', error: null });
+    });
+  }, 360_000);
+
+  it('is one trace in Jaeger, found by its job id from every service it went through', async () => {
+    expect(job?.status).toBe('succeeded');
+    // Spans leave every process in batches: wait until each service's part of the job is queryable, and the
+    // trace has stopped growing (the last events are still being handled when the job reads succeeded).
+    const traceIds = new Set<string>();
+    await waitFor(async () => {
+      traceIds.clear();
+      for (const service of JOB_SERVICES) {
+        const found = await findTraces(service, { 'tuneforge.job_id': job.id });
+        if (found.size === 0) return false;
+        for (const id of found.keys()) traceIds.add(id);
+      }
+      return true;
+    }, 60_000);
+    expect([...traceIds]).toHaveLength(1);
+    let previous = -1;
+    await waitFor(async () => {
+      trace = await getTrace([...traceIds][0]);
+      const stable = trace.length === previous;
+      previous = trace.length;
+      return stable;
+    }, 60_000, 1_500);
+
+    const services = new Set(trace.map((span) => span.service));
+    for (const service of JOB_SERVICES) expect(services).toContain(service);
+    // Every span that names a job names this one.
+    expect(new Set(trace.map((span) => span.tags['tuneforge.job_id']).filter(Boolean))).toEqual(new Set([job.id]));
+
+    // It starts where the user started it: the gateway's POST /v1/fine_tuning/jobs.
+    const roots = trace.filter((span) => !span.parentSpanId);
+    expect(roots).toHaveLength(1);
+    expect(roots[0]).toMatchObject({ service: 'tuneforge-gateway', kind: 'server' });
+    expect(String(roots[0].tags['http.route'] ?? roots[0].name)).toContain('/v1/fine_tuning/jobs');
+    // Nothing hangs loose: every parent a span names is in the trace.
+    const ids = new Set(trace.map((span) => span.spanId));
+    expect(trace.filter((span) => span.parentSpanId && !ids.has(span.parentSpanId)).map((span) => `${span.service}: ${span.name}`)).toEqual([]);
+  }, 180_000);
+
+  it('crosses Kafka as producer span → consumer span, from the gateway to the training pod and back', () => {
+    expect(trace).toBeDefined();
+    /** The producer span a consumer span continues: its nearest ancestor that published. */
+    const hop = (topic: string, from: string, to: string) => {
+      const consumers = trace.filter((span) => span.kind === 'consumer' && span.name === `${topic} process` && span.service === `tuneforge-${to}`);
+      const producers = consumers.map((span) => ancestorsOf(span, trace).find((ancestor) => ancestor.kind === 'producer'));
+      return { topic, from, to, consumed: consumers.length, producedBy: [...new Set(producers.map((producer) => producer && `${producer.service}: ${producer.name}`))] };
+    };
+    const expected = (topic: string, from: string, to: string) => ({ topic, from, to, consumed: expect.any(Number), producedBy: [`tuneforge-${from}: ${topic} publish`] });
+    const hops: Array<[string, string, string]> = [
+      ['job.lifecycle.created.v1', 'gateway', 'orchestrator'],
+      ['data.preparation.requested.v1', 'orchestrator', 'datagen'],
+      ['data.preparation.completed.v1', 'datagen', 'orchestrator'],
+      ['training.run.requested.v1', 'orchestrator', 'trainer'],
+      ['training.run.progressed.v1', 'train-pod', 'orchestrator'],
+      ['training.run.completed.v1', 'train-pod', 'orchestrator'],
+      ['job.lifecycle.status-changed.v1', 'orchestrator', 'gateway'],
+    ];
+    for (const [topic, from, to] of hops) {
+      const found = hop(topic, from, to);
+      expect(found).toEqual(expected(topic, from, to));
+      expect(found.consumed).toBeGreaterThan(0);
+    }
+    // The pod's run is a child of the trainer's handling of the run request, across the process boundary.
+    const podRun = trace.filter((span) => span.name === 'train-pod run');
+    expect(podRun).toHaveLength(1);
+    expect(ancestorsOf(podRun[0], trace)[0]).toMatchObject({ service: 'tuneforge-trainer' });
+    expect(ancestorsOf(podRun[0], trace).map((span) => span.name)).toContain('training.run.requested.v1 process');
+  });
+
+  it('exports the training metrics of the pod (loss, tokens/s, step, learning rate) and the services\' message metrics over OTLP', async () => {
+    expect(job?.status).toBe('succeeded');
+    const client = new OpenAI({ apiKey: KEY, baseURL: `${deployment.gatewayUrl}/v1`, maxRetries: 0 });
+    const events = await client.fineTuning.jobs.listEvents(job.id, { limit: 100 });
+    const reported = events.data.filter((event) => event.type === 'metrics').map((event) => event.data as { step: number; train_loss: number });
+    expect(reported.length).toBeGreaterThan(0);
+    const last = reported.reduce((a, b) => (b.step > a.step ? b : a));
+
+    const ofJob = (metric: string) => metricsSink.points.filter((point) => point.service === 'tuneforge-train-pod' && point.metric === metric && point.attributes['tuneforge.job_id'] === job.id);
+    await waitFor(async () => ofJob('tuneforge.training.step').some((point) => point.value === last.step), 30_000);
+    const lastOf = (metric: string) => ofJob(metric).at(-1)?.value;
+    expect(lastOf('tuneforge.training.step')).toBe(last.step);
+    expect(lastOf('tuneforge.training.loss')).toBeCloseTo(last.train_loss, 4);
+    expect(lastOf('tuneforge.training.tokens_per_second')).toBeGreaterThan(0);
+    expect(lastOf('tuneforge.training.learning_rate')).toBeGreaterThan(0);
+
+    // Service metrics: each service's handled messages, exported from its own process.
+    const handled = (service: string, topic: string) =>
+      metricsSink.points.filter((point) => point.service === `tuneforge-${service}` && point.metric === 'tuneforge.messages.consumed' && point.attributes.topic === topic && point.attributes.outcome === 'handled');
+    await waitFor(async () => handled('trainer', 'training.run.requested.v1').length > 0 && handled('datagen', 'data.preparation.requested.v1').length > 0, 30_000);
+    expect(Math.max(...handled('trainer', 'training.run.requested.v1').map((point) => point.value))).toBeGreaterThanOrEqual(1);
+    expect(metricsSink.points.some((point) => point.service === 'tuneforge-orchestrator' && point.metric === 'tuneforge.message.handler.seconds' && point.value > 0)).toBe(true);
+  }, 60_000);
+
+  it('serves the same service metrics as Prometheus text on each service\'s /metrics', async () => {
+    const trainerPort = Number(new URL(deployment.gatewayUrl).port) + SERVICE_NAMES.indexOf('trainer');
+    const text = await (await fetch(`http://127.0.0.1:${trainerPort}/metrics`)).text();
+    expect(text).toMatch(/^tuneforge_messages_consumed_total\{service="trainer",topic="training\.run\.requested\.v1",outcome="handled",[^}]*\} [1-9]\d*$/m);
+    expect(text).toMatch(/^tuneforge_message_handler_seconds_count\{service="trainer",topic="training\.run\.requested\.v1",[^}]*\} [1-9]\d*$/m);
+    expect(text).toMatch(/^target_info\{[^}]*service_name="tuneforge-trainer"[^}]*\} 1$/m);
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, everyMs = 500): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the local Kafka (jars from Maven Central) and MinIO (built with go install) into
+# Installs the local Kafka (jars from Maven Central), MinIO (built with go install) and Jaeger (built with
+# go build from the Go module proxy) into
 # ${TUNEFORGE_CACHE:-~/.cache/tuneforge}. Idempotent: does nothing for what is already installed.
-# Usage: infra/install.sh [kafka] [minio]      (default: both)
+# Usage: infra/install.sh [kafka] [minio] [jaeger]      (default: all)
 set -euo pipefail
 INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$INFRA/lib/common.sh"
 source "$INFRA/kafka/kafka.sh"
 source "$INFRA/minio/minio.sh"
+source "$INFRA/jaeger/jaeger.sh"
 
 parse_args "$@"
 take_lock

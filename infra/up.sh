@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Starts Kafka (127.0.0.1:9092) and MinIO (127.0.0.1:9000) without Docker, installing them first if
-# needed, and waits until both serve requests. Idempotent: services already running are left alone.
+# Starts Kafka (127.0.0.1:9092), MinIO (127.0.0.1:9000) and Jaeger (OTLP 127.0.0.1:4318, UI/API
+# 127.0.0.1:16686) without Docker, installing them first if needed, and waits until all serve requests. Idempotent: services already running are left alone.
 # Prints the environment for the services and tests on stdout (`eval "$(infra/up.sh)"` works).
-# Usage: infra/up.sh [--fresh] [kafka] [minio]
+# Usage: infra/up.sh [--fresh] [kafka] [minio] [jaeger]
 #   --fresh (or TF_INFRA_FRESH=1)  stop and wipe the data before starting: a clean slate, e.g. for CI
 #   TF_INFRA_WAIT_S=90             how long to wait for readiness before failing
 set -euo pipefail
@@ -10,6 +10,7 @@ INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$INFRA/lib/common.sh"
 source "$INFRA/kafka/kafka.sh"
 source "$INFRA/minio/minio.sh"
+source "$INFRA/jaeger/jaeger.sh"
 
 parse_args "$@"
 take_lock
@@ -25,7 +26,7 @@ if ((FRESH)); then
   done
 fi
 
-# Start everything first and only then wait, so the slow Kafka start-up overlaps with MinIO's.
+# Start everything first and only then wait, so the slow Kafka start-up overlaps with the others'.
 for component in "${COMPONENTS[@]}"; do
   "${component}_start"
 done

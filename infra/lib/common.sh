@@ -12,6 +12,8 @@ TUNEFORGE_RUN="${TUNEFORGE_RUN:-$HOME/.cache/tuneforge/run}"
 # Pinned versions. Change them here only (the pom takes the Kafka version from install).
 KAFKA_VERSION="3.9.1"
 MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
+# Jaeger v2 is released from the same module as v1: v1.76.0 is Jaeger v2.13.0 (see infra/jaeger/jaeger.sh).
+JAEGER_VERSION="v1.76.0"
 
 # Loopback only: these are development services with well-known credentials. The ports can be moved
 # (a second checkout, a port taken by something else); the defaults match docker-compose.yml.
@@ -21,6 +23,11 @@ KAFKA_CONTROLLER_PORT="${TF_KAFKA_CONTROLLER_PORT:-9093}"
 MINIO_HOST="127.0.0.1"
 MINIO_PORT="${TF_MINIO_PORT:-9000}"
 MINIO_CONSOLE_PORT="${TF_MINIO_CONSOLE_PORT:-9001}"
+JAEGER_HOST="127.0.0.1"
+JAEGER_OTLP_HTTP_PORT="${TF_JAEGER_OTLP_HTTP_PORT:-4318}"
+JAEGER_OTLP_GRPC_PORT="${TF_JAEGER_OTLP_GRPC_PORT:-4317}"
+JAEGER_QUERY_PORT="${TF_JAEGER_QUERY_PORT:-16686}"
+JAEGER_QUERY_GRPC_PORT="${TF_JAEGER_QUERY_GRPC_PORT:-16685}"
 
 TF_S3_ACCESS_KEY="${TF_S3_ACCESS_KEY:-tuneforge}"
 TF_S3_SECRET_KEY="${TF_S3_SECRET_KEY:-tuneforge-dev-secret}"
@@ -176,7 +183,7 @@ wait_ready() {
 }
 
 # Parses the options shared by up/down/status/install: --fresh and component names.
-# Sets FRESH (0/1) and COMPONENTS (array, default both).
+# Sets FRESH (0/1) and COMPONENTS (array, default all three).
 parse_args() {
   FRESH="${TF_INFRA_FRESH:-0}"
   COMPONENTS=()
@@ -184,19 +191,21 @@ parse_args() {
   for arg in "$@"; do
     case "$arg" in
       --fresh) FRESH=1 ;;
-      kafka | minio) COMPONENTS+=("$arg") ;;
+      kafka | minio | jaeger) COMPONENTS+=("$arg") ;;
       -h | --help)
         # The usage is the script's header comment.
         awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
         exit 0
         ;;
-      *) die "unknown argument '$arg' (expected --fresh, kafka, minio)" ;;
+      *) die "unknown argument '$arg' (expected --fresh, kafka, minio, jaeger)" ;;
     esac
   done
-  ((${#COMPONENTS[@]})) || COMPONENTS=(kafka minio)
+  ((${#COMPONENTS[@]})) || COMPONENTS=(kafka minio jaeger)
 }
 
-# The environment the services and tests read (see libs/messaging and libs/storage).
+# The environment the services and tests read (see libs/messaging and libs/storage). The Jaeger addresses
+# are not OTEL_* variables on purpose: exporting traces is the user's choice
+# (`export OTEL_EXPORTER_OTLP_ENDPOINT=$TF_JAEGER_OTLP_ENDPOINT`, see docs/deploy.md).
 print_env() {
   cat <<EOF
 export TF_KAFKA_BROKERS=$KAFKA_HOST:$KAFKA_PORT
@@ -204,5 +213,7 @@ export TF_S3_ENDPOINT=http://$MINIO_HOST:$MINIO_PORT
 export TF_S3_ACCESS_KEY=$TF_S3_ACCESS_KEY
 export TF_S3_SECRET_KEY=$TF_S3_SECRET_KEY
 export TF_S3_BUCKET=$TF_S3_BUCKET
+export TF_JAEGER_OTLP_ENDPOINT=http://$JAEGER_HOST:$JAEGER_OTLP_HTTP_PORT
+export TF_JAEGER_QUERY_URL=http://$JAEGER_HOST:$JAEGER_QUERY_PORT
 EOF
 }

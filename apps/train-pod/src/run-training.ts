@@ -8,12 +8,14 @@
  * Exit 0: a completion (succeeded, failed or cancelled) was published. Exit 78: bad configuration.
  * Anything else (a crash, a kill): nothing was concluded, and the trainer may start it again to resume.
  */
+import { runTracedPod } from './pod-telemetry';
 import { createArtifactStoreFromEnv, StorageConfigError } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
 import { IpcPodChannel, KafkaPodChannel, type PodChannel } from './training/pod-channel';
 import { parsePodRunSpec, podEnvSchema, type PodRunSpec } from './training/run-spec';
 import { runTraining } from './training/training-run';
+import { withTrainingMetrics } from './training/training-metrics';
 
 async function main(): Promise<number> {
   const logger = createLogger('train-pod');
@@ -46,6 +48,7 @@ async function main(): Promise<number> {
     }
     channel = new KafkaPodChannel(spec, env.TF_KAFKA_BROKERS.split(',').map((b) => b.trim()), instanceId, logger);
   }
+  channel = withTrainingMetrics(channel);
   const tenantStore = store.forTenant(spec.tenant);
   logger.info({ runId: spec.request.runId, jobId: spec.request.jobId, bus: env.TF_POD_BUS, pid: process.pid }, 'training pod started');
   const result = await runTraining(spec, { store: tenantStore, channel, logger, threads: env.TF_POD_THREADS, progressEvery: env.TF_POD_PROGRESS_EVERY });
@@ -54,7 +57,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
+runTracedPod(main).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`train-pod: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

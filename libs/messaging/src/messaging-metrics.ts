@@ -1,40 +1,33 @@
-import { Counter, Histogram, register } from 'prom-client';
+import { defineMeter } from '@tuneforge/telemetry';
 
 /**
- * Counters every service exposes on /metrics. Registered once per process: in embedded mode all
- * services share the registry, so the service is a label, not part of the name.
+ * Messaging metrics every service exposes: OpenTelemetry instruments, exported over OTLP when the
+ * process exports and rendered as Prometheus text on /metrics (libs/telemetry/src/metrics-registry.ts).
+ * In embedded mode all services share one process, so the service is a label, not part of the name.
+ * Prometheus names: tuneforge_messages_consumed_total, tuneforge_messages_published_total,
+ * tuneforge_message_handler_seconds_{bucket,sum,count}.
  */
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
+const meter = defineMeter('@tuneforge/messaging');
 
-export const messagesConsumed = getOrCreate(
-  'tuneforge_messages_consumed_total',
-  () =>
-    new Counter({
-      name: 'tuneforge_messages_consumed_total',
-      help: 'Messages taken off the bus, by outcome (handled, duplicate, dead-lettered).',
-      labelNames: ['service', 'topic', 'outcome'],
-    }),
-);
+type Labels = Record<string, string>;
 
-export const messagesPublished = getOrCreate(
-  'tuneforge_messages_published_total',
-  () =>
-    new Counter({
-      name: 'tuneforge_messages_published_total',
-      help: 'Messages accepted by the bus.',
-      labelNames: ['topic'],
-    }),
-);
+const consumed = meter.counter('tuneforge.messages.consumed', {
+  description: 'Messages taken off the bus, by outcome (handled, duplicate, dead-lettered).',
+  unit: '{message}',
+});
+const published = meter.counter('tuneforge.messages.published', { description: 'Messages accepted by the bus.', unit: '{message}' });
+const handlerSeconds = meter.histogram('tuneforge.message.handler.seconds', {
+  description: 'Time from taking a message to having recorded its outcome, retries included.',
+  unit: 's',
+  boundaries: [0.005, 0.02, 0.1, 0.5, 2, 10],
+});
 
-export const handlerDuration = getOrCreate(
-  'tuneforge_message_handler_seconds',
-  () =>
-    new Histogram({
-      name: 'tuneforge_message_handler_seconds',
-      help: 'Time from taking a message to having recorded its outcome, retries included.',
-      labelNames: ['service', 'topic'],
-      buckets: [0.005, 0.02, 0.1, 0.5, 2, 10],
-    }),
-);
+export const messagesConsumed = { inc: (labels: Labels) => consumed.add(1, labels) };
+export const messagesPublished = { inc: (labels: Labels) => published.add(1, labels) };
+export const handlerDuration = {
+  /** Starts timing; the returned function records the seconds elapsed since. */
+  startTimer: (labels: Labels) => {
+    const started = process.hrtime.bigint();
+    return () => handlerSeconds.record(Number(process.hrtime.bigint() - started) / 1e9, labels);
+  },
+};

@@ -1,6 +1,6 @@
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { formatZodIssues, type Envelope, type TopicSpec } from '@tuneforge/contracts';
-import { injectTraceContext } from '@tuneforge/telemetry';
+import { injectTraceContext, jobSpanAttributes } from '@tuneforge/telemetry';
 import type { PublishOptions } from './message-bus';
 
 export class MessageValidationError extends Error {
@@ -36,6 +36,7 @@ export async function publishWithSpan(
       'messaging.destination.name': topic.name,
       'messaging.message.id': message.messageId,
       'tuneforge.correlation_id': message.correlationId,
+      ...jobSpanAttributes(message.payload),
     },
   });
   const spanContext = trace.setSpan(context.active(), span);

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { formatZodIssues, type TopicSpec } from '@tuneforge/contracts';
-import { extractTraceContext, type Logger } from '@tuneforge/telemetry';
+import { extractTraceContext, jobSpanAttributes, type Logger } from '@tuneforge/telemetry';
 import type { DeadLetterRecord } from './dead-letter';
 import { isRetriable, type DeadLetterReason } from './errors';
 import type { IdempotencyStore } from './idempotency';
@@ -118,6 +118,7 @@ async function runPipeline<P>(
   trace.getActiveSpan()?.setAttributes({
     'messaging.message.id': message.messageId,
     'tuneforge.correlation_id': message.correlationId,
+    ...jobSpanAttributes(message.payload),
   });
 
   if (await deps.idempotency.isCompleted(subscription.group, message.messageId)) {

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, HttpException, HttpStatus, Header, Inject } from '@nestjs/common';
 import type { MessageBus } from '@tuneforge/messaging';
 import type { ArtifactStore } from '@tuneforge/storage';
-import { register } from 'prom-client';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheusText } from '@tuneforge/telemetry';
 import type { ServiceIdentity } from './service-runtime';
 import { ARTIFACT_STORE, MESSAGE_BUS, SERVICE_IDENTITY } from './tokens';
 
@@ -34,10 +34,11 @@ export class HealthController {
     return body;
   }
 
+  /** The process's OpenTelemetry metrics (messaging, HTTP, the service's own) as Prometheus text. */
   @Get('metrics')
-  @Header('Content-Type', register.contentType)
+  @Header('Content-Type', PROMETHEUS_CONTENT_TYPE)
   async metrics(): Promise<string> {
-    return register.metrics();
+    return renderPrometheusText();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Envelope } from '@tuneforge/contracts';
-import type { Logger } from '@tuneforge/telemetry';
+import { traceContextEnv, type Logger } from '@tuneforge/telemetry';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ControlMessage, LaunchedPod, LaunchHooks, PodRunSpec, TrainingLauncher } from './training-launcher';
 
@@ -26,7 +26,8 @@ export class LocalProcessLauncher implements TrainingLauncher {
     const { options } = this;
     const child = spawn(process.execPath, ['-r', '@swc-node/register', options.entry], {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env, TF_TRAINING_RUN: JSON.stringify(spec), TF_POD_BUS: options.bus },
+      // TRACEPARENT: the pod's spans continue the trace of the request that launched it.
+      env: { ...process.env, ...options.env, ...traceContextEnv(), TF_TRAINING_RUN: JSON.stringify(spec), TF_POD_BUS: options.bus },
       stdio: ['ignore', 'pipe', 'pipe', ...(options.bus === 'ipc' ? (['ipc'] as const) : [])],
     });
     let tail = '';

@@ -208,6 +208,15 @@ describe('KubernetesJobLauncher against an API server', () => {
     expect(api.jobs.has(pod.id)).toBe(false);
   });
 
+  it('release() (trainer shutdown) stops following the Job and leaves it running', async () => {
+    const { pod, exit } = await launch('run-release');
+    pod.release();
+    await expect(exit).resolves.toMatchObject({ code: null, signal: 'SIGTERM' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(api.requests('DELETE').some((r) => r.path.endsWith(`/jobs/${pod.id}`))).toBe(false);
+    expect(api.jobs.has(pod.id)).toBe(true);
+  });
+
   it('reports a Job deleted by someone else as ended without a conclusion (the trainer relaunches it)', async () => {
     const { pod, exit } = await launch('run-vanished');
     api.jobs.delete(pod.id);

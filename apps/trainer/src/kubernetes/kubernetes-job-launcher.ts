@@ -87,6 +87,13 @@ class KubernetesJobPod implements LaunchedPod {
    */
   control(): void {}
 
+  /** Stops following the Job and leaves it running: the pod reads the bus and publishes its own completion. */
+  release(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.wake?.();
+  }
+
   /** Deletes the Job and its pod (the kubelet sends SIGTERM: the engine finishes its step and commits). */
   stop(): void {
     if (this.stopped) return;

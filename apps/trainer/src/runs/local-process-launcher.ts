@@ -92,6 +92,11 @@ class LocalPod implements LaunchedPod {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
   }
 
+  /** A child process cannot outlive its trainer's purpose (its messages may go through the trainer): stopped. */
+  release(): void {
+    this.stop();
+  }
+
   private send(message: ControlMessage): void {
     if (this.child.connected) this.child.send({ type: 'control', message });
   }

@@ -33,8 +33,14 @@ export interface LaunchedPod {
   readonly pid?: number;
   /** Hands a control message to the pod when it is reached through its launcher (otherwise it reads the bus). */
   control(message: ControlMessage): void;
-  /** Stops the pod (shutdown of the trainer). */
+  /** Stops the pod. */
   stop(): void;
+  /**
+   * The trainer shuts down (a redeploy, or scaling to zero while idle): a pod that depends on the trainer
+   * (a child process) stops; a pod that runs on its own and talks to Kafka itself (a Kubernetes Job) keeps
+   * training and publishes its completion without the trainer.
+   */
+  release(): void;
 }
 
 /** Starts training pods: a local child process today, a Kubernetes Job later. */

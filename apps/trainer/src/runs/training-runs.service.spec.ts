@@ -12,7 +12,7 @@ class FakeLauncher implements TrainingLauncher {
   async launch(spec: PodRunSpec, hooks: LaunchHooks): Promise<LaunchedPod> {
     const entry = { spec, hooks, controls: [] as ControlMessage[] };
     this.launches.push(entry);
-    return { id: `pod-${this.launches.length}`, control: (m) => entry.controls.push(m), stop: () => undefined };
+    return { id: `pod-${this.launches.length}`, control: (m) => entry.controls.push(m), stop: () => undefined, release: () => undefined };
   }
 }
 
@@ -48,7 +48,10 @@ describe('TrainingRuns', () => {
     const launcher = new FakeLauncher();
     const bus = fakeBus();
     const runs = new TrainingRuns(launcher, bus, logger, { maxAttempts: 2 });
-    await runs.start(request());
+    const requested = request();
+    await runs.start(requested);
+    // A pod reads control from the run's request on, and starts in the state of the controls heard so far.
+    expect(launcher.launches[0].spec).toMatchObject({ controls: [], controlsSince: requested.createdAt });
     const pause = createMessage(trainingRunControlV1, { runId: 'run-1', jobId: 'job-1', action: 'pause' }, { correlationId: 'job-1', tenant: 'acme' });
     runs.control(pause);
     expect(launcher.launches[0].controls).toEqual([pause]);
@@ -56,6 +59,7 @@ describe('TrainingRuns', () => {
     await flush();
     expect(launcher.launches).toHaveLength(2);
     expect(launcher.launches[1].controls).toEqual([pause]);
+    expect(launcher.launches[1].spec).toMatchObject({ controls: ['pause'], controlsSince: requested.createdAt });
     launcher.launches[1].hooks.onExit({ code: 1, signal: null, outputTail: 'boom\n' });
     await flush();
     expect(launcher.launches).toHaveLength(2);

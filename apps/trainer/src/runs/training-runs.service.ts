@@ -79,7 +79,7 @@ export class TrainingRuns implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.shuttingDown = true;
-    for (const record of this.runs.values()) record.pod?.stop();
+    for (const record of this.runs.values()) record.pod?.release();
   }
 
   private async launch(record: RunRecord): Promise<void> {

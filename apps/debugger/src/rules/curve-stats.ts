@@ -50,10 +50,39 @@ export function rollingMedian(values: readonly number[], window: number): number
   return values.map((_, i) => median(values.slice(Math.max(0, i - half), Math.min(values.length, i + half + 1))));
 }
 
-/** The window used to smooth a loss curve of `count` points: about a twentieth of it, odd, at least 5. */
+/**
+ * The window used to smooth a loss curve of `count` points: about a twentieth of it, odd, at least 5 and at most
+ * 51 (a rolling median costs window·log(window) per point; a curve of 20,000 points must stay in milliseconds).
+ */
 export function smoothingWindow(count: number): number {
-  const window = Math.max(5, Math.round(count / 20));
+  const window = Math.min(51, Math.max(5, Math.round(count / 20)));
   return window % 2 ? window : window + 1;
+}
+
+/** Points the trend-shape measures look at: a long curve is averaged into this many buckets first. */
+export const MAX_SHAPE_POINTS = 200;
+
+/**
+ * The curve averaged into at most `maxPoints` consecutive buckets (each labelled with its last step): the shape
+ * of a 20,000-step run, without its batch noise and at the cost of a 200-step one.
+ */
+export function bucketMeans(points: readonly LossPoint[], maxPoints = MAX_SHAPE_POINTS): LossPoint[] {
+  if (points.length <= maxPoints) return [...points];
+  const size = points.length / maxPoints;
+  return Array.from({ length: maxPoints }, (_, b) => {
+    const bucket = points.slice(Math.floor(b * size), Math.floor((b + 1) * size));
+    return { step: bucket[bucket.length - 1].step, loss: mean(bucket.map((p) => p.loss)) };
+  });
+}
+
+/** The smoothed trend of the curve, on at most MAX_SHAPE_POINTS points. */
+export function smoothedShape(points: readonly LossPoint[]): LossPoint[] {
+  const coarse = bucketMeans(points);
+  const smooth = rollingMedian(
+    coarse.map((p) => p.loss),
+    smoothingWindow(coarse.length),
+  );
+  return coarse.map((p, i) => ({ step: p.step, loss: smooth[i] }));
 }
 
 /**
@@ -75,10 +104,7 @@ export function spikes(points: readonly LossPoint[], factor: number): LossPoint[
 
 /** Share of steps on the smoothed curve that go down: near 1 for a curve that only ever descends. */
 export function descendingShare(points: readonly LossPoint[]): number {
-  const smooth = rollingMedian(
-    points.map((p) => p.loss),
-    smoothingWindow(points.length),
-  );
+  const smooth = smoothedShape(points).map((p) => p.loss);
   let down = 0;
   let moved = 0;
   for (let i = 1; i < smooth.length; i++) {

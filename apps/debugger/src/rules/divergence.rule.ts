@@ -1,6 +1,6 @@
 import type { Finding } from '@tuneforge/contracts';
 import type { DiagnosisInput } from '../diagnosis/diagnosis-input';
-import { finiteLosses, MIN_CURVE_POINTS, rollingMedian, smoothingWindow, startAndEnd } from './curve-stats';
+import { finiteLosses, MIN_CURVE_POINTS, smoothedShape, startAndEnd } from './curve-stats';
 import { round, score } from './rule';
 import { stabilizingPatch } from './stabilizing-patch';
 
@@ -17,14 +17,11 @@ export function divergenceRule(input: DiagnosisInput): Finding | null {
   if (points.length < MIN_CURVE_POINTS) return null;
   const { start, end } = startAndEnd(points);
   if (!(start > 0)) return null;
-  const smooth = rollingMedian(
-    points.map((p) => p.loss),
-    smoothingWindow(points.length),
-  );
+  const shape = smoothedShape(points);
   let peak = 0;
-  for (let i = 1; i < smooth.length; i++) if (smooth[i] > smooth[peak]) peak = i;
+  for (let i = 1; i < shape.length; i++) if (shape[i].loss > shape[peak].loss) peak = i;
   const endRatio = end / start;
-  const peakRatio = smooth[peak] / start;
+  const peakRatio = shape[peak].loss / start;
   if (endRatio < DIVERGED_END_RATIO && peakRatio < DIVERGED_PEAK_RATIO) return null;
   const excess = Math.max(endRatio / DIVERGED_END_RATIO, peakRatio / DIVERGED_PEAK_RATIO) - 1;
   return {
@@ -36,8 +33,8 @@ export function divergenceRule(input: DiagnosisInput): Finding | null {
       startLoss: round(start),
       endLoss: round(end),
       endToStartRatio: round(endRatio, 3),
-      peakSmoothedLoss: round(smooth[peak]),
-      peakStep: points[peak].step,
+      peakSmoothedLoss: round(shape[peak].loss),
+      peakStep: shape[peak].step,
       peakToStartRatio: round(peakRatio, 3),
       thresholds: { endToStartRatio: DIVERGED_END_RATIO, peakToStartRatio: DIVERGED_PEAK_RATIO },
     },

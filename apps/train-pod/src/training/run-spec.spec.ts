@@ -10,6 +10,15 @@ describe('run spec and keys', () => {
     expect(() => parsePodRunSpec(JSON.stringify({ tenant: 't', requestMessageId: 'm', request: { ...request, runId: '../x' } }))).toThrow();
   });
 
+  it('carries the controls heard before launch and the time control is read from', () => {
+    const request = { runId: 'run-1', jobId: 'job-1', baseModel: 'models/m', datasets: ['d'], training: loadDefaultConfig().training };
+    const since = '2026-01-02T03:04:05.678Z';
+    const spec = parsePodRunSpec(JSON.stringify({ tenant: 't', requestMessageId: 'm', request, controls: ['pause', 'resume', 'pause'], controlsSince: since }));
+    expect(spec).toMatchObject({ controls: ['pause', 'resume', 'pause'], controlsSince: since });
+    expect(() => parsePodRunSpec(JSON.stringify({ tenant: 't', requestMessageId: 'm', request, controls: ['stop'] }))).toThrow();
+    expect(() => parsePodRunSpec(JSON.stringify({ tenant: 't', requestMessageId: 'm', request, controlsSince: 'yesterday' }))).toThrow();
+  });
+
   it('names checkpoints by zero-padded step and reads the step back', () => {
     const prefix = checkpointPrefix({ jobId: 'job-1', runId: 'run-1' }, 12);
     expect(prefix).toBe('jobs/job-1/training/run-1/checkpoints/step-00000012');

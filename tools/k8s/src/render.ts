@@ -79,6 +79,7 @@ function serviceExtras(service: DeployedService) {
   if (service.name !== 'trainer') return { env: [], volumeMounts: [], volumes: [] };
   return {
     env: [
+      { name: 'TF_TRAIN_LAUNCHER', value: 'kubernetes' },
       { name: 'TF_TRAINING_JOB_TEMPLATE', value: TRAINING_JOB_TEMPLATE_PATH },
       { name: 'TF_TRAINING_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     ],

@@ -101,3 +101,15 @@ describe('followJob', () => {
     expect(result.out).toEqual(['job ftjob-a cancelled', 'stopped because approval approval-h (training_halfway) was rejected by human']);
   });
 });
+
+describe('followJob and a question that is listed after its event', () => {
+  it('waits for the question to be listed, then shows it', async () => {
+    const asked = event('e3', 'Training paused at step 2 of 4: continue? (approval approval-h)', { data: { approval_id: 'approval-h' } });
+    const fake = client([[asked, 'done']], 'succeeded', []);
+    let listed = 0;
+    fake.approvals = async () => (++listed < 3 ? [] : [pending]);
+    const result = await follow(fake);
+    expect(listed).toBeGreaterThanOrEqual(3);
+    expect(result.err).toContain('  approve: tuneforge approve ftjob-a approval-h');
+  });
+});

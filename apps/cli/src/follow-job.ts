@@ -68,17 +68,32 @@ async function showEvent(client: GatewayClient, jobId: string, event: OpenAiFine
   }
   const time = new Date(event.created_at * 1000).toISOString().slice(11, 19);
   display.log(`${time} ${event.level === 'info' ? '' : `${event.level.toUpperCase()} `}${event.message}`);
-  if (typeof event.data?.approval_id === 'string') await announcePending(client, jobId, display, announced);
+  if (typeof event.data?.approval_id === 'string') await announcePending(client, jobId, event.data.approval_id, display, announced);
 }
 
-/** A question the job waits on, with the commands that answer it (each question shown once). */
-async function announcePending(client: GatewayClient, jobId: string, display: ProgressDisplay, announced: Set<string>): Promise<void> {
-  for (const approval of await client.approvals(jobId)) {
-    if (approval.status !== 'pending' || announced.has(approval.id)) continue;
-    announced.add(approval.id);
-    for (const line of describeApprovalRequest(approval)) display.log(line);
+/**
+ * A question the job waits on, with the commands that answer it (each question shown once). The question
+ * and the event announcing it are projected separately, so the question may trail the event a little.
+ */
+async function announcePending(client: GatewayClient, jobId: string, approvalId: string, display: ProgressDisplay, announced: Set<string>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const approvals = await client.approvals(jobId);
+    const asked = approvals.find((approval) => approval.id === approvalId);
+    if (asked || attempt >= APPROVAL_VISIBLE_ATTEMPTS) {
+      for (const approval of approvals) {
+        if (approval.status !== 'pending' || announced.has(approval.id)) continue;
+        announced.add(approval.id);
+        for (const line of describeApprovalRequest(approval)) display.log(line);
+      }
+      if (!asked) display.log(`approval ${approvalId} is not listed yet; \`tuneforge status ${jobId}\` shows it once it is`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, APPROVAL_VISIBLE_POLL_MS));
   }
 }
+
+const APPROVAL_VISIBLE_ATTEMPTS = 40;
+const APPROVAL_VISIBLE_POLL_MS = 250;
 
 export function describeApprovalRequest(approval: TuneforgeJobApproval): string[] {
   const lines = [`APPROVAL NEEDED (${approval.stage}, ${approval.id}): ${approval.question}`];

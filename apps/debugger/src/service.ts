@@ -10,3 +10,5 @@ export const service: ServiceDefinition = { name: 'debugger', version, module: D
 export { diagnose, rankFindings } from './diagnosis/diagnose';
 export type { DiagnosisInput, DataEvidence } from './diagnosis/diagnosis-input';
 export { summarizeData } from './data/summarize-data';
+export { readDataEvidence } from './data/read-data-evidence';
+export { dataReportFileSchema, type DataReportFile } from './data/data-report.schema';

@@ -29,9 +29,11 @@ function fewerUpdates(config: JobConfig, bestShare: number, why: string): JobPat
   };
 }
 
-function fromCurve(input: DiagnosisInput): Finding | null {
-  const validation = input.curve.flatMap((p) => (typeof p.validationLoss === 'number' && Number.isFinite(p.validationLoss) ? [{ step: p.step, loss: p.validationLoss }] : []));
-  if (validation.length < MIN_VALIDATION_POINTS) return null;
+function validationPoints(input: DiagnosisInput): Array<{ step: number; loss: number }> {
+  return input.curve.flatMap((p) => (typeof p.validationLoss === 'number' && Number.isFinite(p.validationLoss) ? [{ step: p.step, loss: p.validationLoss }] : []));
+}
+
+function fromCurve(input: DiagnosisInput, validation: Array<{ step: number; loss: number }>): Finding | null {
   let best = 0;
   for (let i = 1; i < validation.length; i++) if (validation[i].loss < validation[best].loss) best = i;
   const last = validation[validation.length - 1];
@@ -99,5 +101,7 @@ function fromEvaluation(input: DiagnosisInput): Finding | null {
  * curve's validation points when the pod measured them; otherwise from the evaluation (tuned vs base).
  */
 export function overfittingRule(input: DiagnosisInput): Finding | null {
-  return fromCurve(input) ?? fromEvaluation(input);
+  const validation = validationPoints(input);
+  // A measured validation curve is the better witness: when there is one, the evaluation is not asked.
+  return validation.length >= MIN_VALIDATION_POINTS ? fromCurve(input, validation) : fromEvaluation(input);
 }

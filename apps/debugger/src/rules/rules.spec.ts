@@ -47,6 +47,16 @@ describe('rule thresholds', () => {
     expect(overfittingRule(oneEpoch)?.patch.config).toEqual({ training: { learningRate: 0.0001 } });
   });
 
+  it('overfitting: reads the evaluation only when the curve has no validation points', () => {
+    const evaluation = healthyEvaluation();
+    evaluation.tuned.metrics.validation_loss = 2.6; // 8 % above the base model's 2.4
+    expect(overfittingRule(healthyInput({ evaluation, curve: makeCurve({ loss: healthyLoss }) }))).toMatchObject({ evidence: { baseValidationLoss: 2.4, tunedValidationLoss: 2.6 } });
+    // The healthy curve's own validation points fall to the end: they outweigh the evaluation.
+    expect(overfittingRule(healthyInput({ evaluation }))).toBeNull();
+    evaluation.tuned.metrics.validation_loss = 2.5; // 4 %: under the threshold
+    expect(overfittingRule(healthyInput({ evaluation, curve: makeCurve({ loss: healthyLoss }) }))).toBeNull();
+  });
+
   it('learning rate too low and underfitting do not both claim the same curve', () => {
     const slow = healthyInput({ curve: makeCurve({ loss: (t) => 2.5 - 0.2 * t, noise: 0.002 }) });
     expect(learningRateTooLowRule(slow)).not.toBeNull();

@@ -26,22 +26,31 @@ export function markdownToText(markdown: string): string {
   return out.join('\n');
 }
 
-function markdownLine(line: string): string {
+/**
+ * Inline rules, each written so that a scan never crosses the character that starts another match
+ * (link text excludes `[`, targets exclude parentheses and spaces): the time stays linear in the line's
+ * length whatever it holds. A Markdown line can be megabytes long, and the obvious lazy patterns
+ * (`\*\*(.*?)\*\*`, `\[(.+?)\]\((.*?)\)`) go quadratic on lines like `[a]([a](...` or `**a **a ...`.
+ */
+function markdownLine(raw: string): string {
+  const line = raw.replace(/[ \t]+/g, ' ');
   // Link reference definitions (`[id]: https://...`) and thematic breaks carry no prose.
-  if (/^\s{0,3}\[[^\]]+\]:\s*\S+/.test(line) || /^\s{0,3}([-*_])(\s*\1){2,}\s*$/.test(line)) return '';
+  if (/^ ?\[[^\[\]\n]+\]: ?\S/.test(line) || /^ ?([-*_])( ?\1){2,} ?$/.test(line)) return '';
   let text = line
-    .replace(/^\s{0,3}#{1,6}\s+/, '')
-    .replace(/\s+#+\s*$/, '')
-    .replace(/^\s*(>\s?)+/, '')
-    .replace(/^\s*([-*+]|\d{1,9}[.)])\s+(\[[ xX]\]\s+)?/, '')
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]+)\]\[[^\]]*\]/g, '$1')
-    .replace(/(\*\*|__)(?=\S)([\s\S]*?\S)\1/g, '$2')
-    .replace(/(^|[^\w*])([*_])(?=\S)([^*_]*?\S)\2(?=[^\w*]|$)/g, '$1$3')
-    .replace(/~~(?=\S)([\s\S]*?\S)~~/g, '$1')
-    .replace(/`+([^`]+)`+/g, '$1');
-  if (text.includes('|')) text = text.replace(/^\s*\|/, '').replace(/\|\s*$/, '').replace(/\s*\|\s*/g, ' | ');
+    .replace(/^ ?#{1,6} /, '')
+    .replace(/ #+ ?$/, '')
+    .replace(/^ ?(> ?)+/, '')
+    .replace(/^ ?([-*+]|\d{1,9}[.)]) (\[[ xX]\] )?/, '')
+    .replace(/!\[([^[\]]*)\]\([^()\s]*(?: "[^"()]*")?\)/g, '$1')
+    .replace(/\[([^[\]]+)\]\([^()\s]*(?: "[^"()]*")?\)/g, '$1')
+    .replace(/\[([^[\]]+)\]\[[^[\]]*\]/g, '$1')
+    .replace(/`+([^`]+)`+/g, '$1')
+    // Emphasis and strike-through markers: doubled ones anywhere, single ones at the edge of a word
+    // (so `snake_case` and `a * b` keep theirs).
+    .replace(/\*\*|__|~~/g, '')
+    .replace(/(^|[\s(])[*_](?=[^\s*_])/g, '$1')
+    .replace(/([^\s*_])[*_](?=$|[\s.,;:!?)])/g, '$1');
+  if (text.includes('|')) text = text.replace(/^ ?\|/, '').replace(/\| ?$/, '').replace(/ ?\| ?/g, ' | ');
   if (/<[a-zA-Z/!]/.test(text)) text = htmlToText(text).replace(/\n+/g, ' ');
   return text;
 }

@@ -56,6 +56,13 @@ describe('readDocument', () => {
     );
   });
 
+  it('keeps what only looks like markup: a < that opens no tag, snake_case, a * b, and text next to unterminated markup', () => {
+    // `a<b` would open a tag, as in a browser; `3<4` and `c < d` cannot.
+    expect(textOf(read('<p>if 3<4 and c < d then snake_case * 2</p><!-- open comment', { format: 'html' }))).toBe('if 3<4 and c < d then snake_case * 2');
+    expect(textOf(read('<p>kept</p><a href="x', { format: 'html' }))).toBe('kept');
+    expect(textOf(read('Use snake_case and a * b, not *this*; see [docs]([x](y)', { format: 'markdown' }))).toBe('Use snake_case and a * b, not this; see [docs](x');
+  });
+
   it('reads JSONL records from `text`, else `content`, one section per line with its line number', () => {
     const result = read('{"text":"alpha beta"}\n\n{"content":"gamma","id":3}\n', { format: 'jsonl' });
     expect(result).toEqual({

@@ -74,7 +74,7 @@ describe('followJob', () => {
       'fine-tuned model: jobs/ftjob-a/training/run-1/merged',
       'result: jobs/ftjob-a/training/run-1/merged',
       'result: jobs/ftjob-a/training/run-1/adapter',
-      expect.stringContaining('artifact store prefixes'),
+      'download: tuneforge download ftjob-a --out DIR   (merged model; --adapter for the PEFT adapter)',
     ]);
   });
 

@@ -109,7 +109,7 @@ export function printOutcome(job: OpenAiFineTuningJob, approvals: readonly Tunef
   if (job.status === 'succeeded') {
     io.out(`fine-tuned model: ${job.fine_tuned_model}`);
     for (const file of job.result_files) io.out(`result: ${file}`);
-    io.out('(artifact store prefixes in your tenant\'s store; the merged model is the fine-tuned model, the adapter is beside it)');
+    io.out(`download: tuneforge download ${job.id} --out DIR   (merged model; --adapter for the PEFT adapter)`);
   }
   if (job.status === 'failed' && job.error) io.out(`error: ${job.error.message}${job.error.param ? ` (param: ${job.error.param})` : ''} [${job.error.code}]`);
   const rejected = approvals.find((approval) => approval.decision === 'reject');

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { formatZodIssues, type FunctionTool } from '@tuneforge/contracts';
 import { collectDataset } from '@tuneforge/datasets';
 import { ArtifactIntegrityError, ArtifactNotCommittedError, ArtifactNotFoundError, openArtifact, type ArtifactStore } from '@tuneforge/storage';
@@ -11,9 +10,9 @@ export const REPORT_FILE = 'report.json';
 export const TRAIN_FILE = 'train.jsonl';
 
 /** A missing or half-written artifact is the request's fault (it names a prefix that is not there): not retried. */
-async function readArtifactFile(store: ArtifactStore, prefix: string, path: string, field: string): Promise<Buffer> {
+async function fromArtifact<T>(prefix: string, path: string, field: string, read: () => Promise<T>): Promise<T> {
   try {
-    return await (await openArtifact(store, prefix)).readFile(path);
+    return await read();
   } catch (error) {
     if (error instanceof ArtifactNotCommittedError || error instanceof ArtifactNotFoundError || error instanceof ArtifactIntegrityError) {
       throw new DiagnosisInputError(`${field}: expected a committed artifact with ${path} at "${prefix}", got: ${error.message}`);
@@ -30,7 +29,8 @@ export async function readDataEvidence(store: ArtifactStore, prefixes: { dataRep
   const reportKey = `${prefixes.dataReport}/${REPORT_FILE}`;
   let json: unknown;
   try {
-    json = JSON.parse((await readArtifactFile(store, prefixes.dataReport, REPORT_FILE, 'dataReport')).toString('utf8'));
+    const body = await fromArtifact(prefixes.dataReport, REPORT_FILE, 'dataReport', async () => (await openArtifact(store, prefixes.dataReport)).readFile(REPORT_FILE));
+    json = JSON.parse(body.toString('utf8'));
   } catch (error) {
     if (error instanceof SyntaxError) throw new DiagnosisInputError(`${reportKey}: expected JSON, got: ${error.message}`);
     throw error;
@@ -39,8 +39,11 @@ export async function readDataEvidence(store: ArtifactStore, prefixes: { dataRep
   if (!report.success) throw new DiagnosisInputError(`${reportKey} is not a data quality report:\n${formatZodIssues(report.error.issues)}`);
 
   const trainKey = `${prefixes.dataset}/${TRAIN_FILE}`;
-  const body = await readArtifactFile(store, prefixes.dataset, TRAIN_FILE, 'dataset');
-  const train = await collectDataset(Readable.from([body]), { file: trainKey, format: 'auto' });
+  // Streamed through the dataset readers (their caps apply); the stream fails at its end if the bytes do not
+  // match the manifest, which surfaces here as an integrity error.
+  const train = await fromArtifact(prefixes.dataset, TRAIN_FILE, 'dataset', async () =>
+    collectDataset(await (await openArtifact(store, prefixes.dataset)).openFile(TRAIN_FILE), { file: trainKey, format: 'auto' }),
+  );
   if (train.errors.length > 0) {
     const first = train.errors[0].toJSON();
     throw new DiagnosisInputError(`${trainKey}: ${train.errors.length} unreadable record(s); line ${first.line ?? '?'}, field ${first.path || '(record)'}: expected ${first.expected}`);

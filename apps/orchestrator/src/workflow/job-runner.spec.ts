@@ -198,6 +198,36 @@ describe('the job workflow with fake task answers', () => {
     expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'cancelled' });
   });
 
+  it('indexes knowledge documents first, then prepares data augmented from the index and gives the evaluator the index', async () => {
+    const id = 'ftjob-docs';
+    const base = job(id, { trainingHalfway: 'approve', afterEvaluation: 'approve' }, true);
+    await runner.start({ ...base, files: { ...base.files, documents: ['files/doc-1/content', 'files/doc-2/content'] } });
+    expect(publisher.of('data.preparation.requested.v1')).toEqual([]);
+    const [indexRequest] = publisher.of('retrieval.index.requested.v1');
+    expect(indexRequest).toMatchObject({ taskId: workflowIds.retrievalTask(id), documents: [{ key: 'files/doc-1/content' }, { key: 'files/doc-2/content' }] });
+    const counts = { documents: 2, indexedDocuments: 1, failedDocuments: 1, passages: 7 };
+    const error = { code: 'invalid_html', document: 'files/doc-2/content', field: '', expected: 'readable HTML' };
+    await runner.deliver(id, inboxKeys.retrieval(workflowIds.retrievalTask(id)), { taskId: workflowIds.retrievalTask(id), jobId: id, status: 'succeeded', index: `jobs/${id}/retrieval/index`, counts, documents: [], errors: [error], errorCount: 1 });
+    expect(publisher.of('data.preparation.requested.v1')[0]).toMatchObject({ retrieval: { index: `jobs/${id}/retrieval/index`, k: 3, placement: 'system' } });
+    expect(publisher.of('job.lifecycle.event.v1').find((e) => e.level === 'warn')).toMatchObject({ message: expect.stringContaining('invalid_html in files/doc-2/content') });
+    await runner.deliver(id, inboxKeys.preparation(workflowIds.preparationTask(id)), prepared(id));
+    const run = workflowIds.trainingRun(id, 1);
+    await runner.deliver(id, inboxKeys.trainingCompleted(run), { runId: run, jobId: id, status: 'succeeded', steps: 3, finalLoss: 1, artifacts: { merged: 'm1' } });
+    expect(publisher.of('evaluation.run.requested.v1')[0]).toMatchObject({ retrievalIndex: `jobs/${id}/retrieval/index` });
+  });
+
+  it('fails a job none of whose documents can be indexed, naming the request field', async () => {
+    const id = 'ftjob-nodocs';
+    const base = job(id);
+    await runner.start({ ...base, files: { ...base.files, documents: ['files/doc-9/content'] } });
+    const error = { code: 'unreadable', document: 'files/doc-9/content', line: 4, field: 'text', expected: 'a string' };
+    await runner.deliver(id, inboxKeys.retrieval(workflowIds.retrievalTask(id)), { taskId: workflowIds.retrievalTask(id), jobId: id, status: 'failed', counts: { documents: 1, indexedDocuments: 0, failedDocuments: 1, passages: 0 }, errors: [error], errorCount: 1 });
+    const last = publisher.of('job.lifecycle.status-changed.v1').at(-1)!;
+    expect(last).toMatchObject({ status: 'failed', error: { code: 'invalid_retrieval_documents', param: 'tuneforge.retrieval_documents' } });
+    expect((last.error as { message: string }).message).toContain('files/doc-9/content, line 4');
+    expect(publisher.of('data.preparation.requested.v1')).toEqual([]);
+  });
+
   it('fails the job with the first data error naming file, line and field', async () => {
     const id = 'ftjob-c';
     await runner.start(job(id));

@@ -104,6 +104,7 @@ export class JobEvents implements OnApplicationBootstrap {
   async checkpointSaved(message: MessageOf<typeof trainingCheckpointSavedV1>): Promise<void> {
     const c = message.payload;
     if (!(await this.known(c.jobId))) return;
+    if (typeof c.metrics.valid_loss === 'number') await this.runner.recordValidationLoss(c.jobId, c.runId, c.step, c.metrics.valid_loss);
     await this.publisher.publish(
       { jobId: c.jobId, tenant: message.tenant },
       jobLifecycleEventV1,

@@ -114,6 +114,7 @@ describe('the job workflow with fake task answers', () => {
     await runner.deliver(id, inboxKeys.preparation(workflowIds.preparationTask(id)), prepared(id));
     const run1 = workflowIds.trainingRun(id, 1);
     for (const step of [1, 2, 3]) await runner.recordCurvePoint(id, run1, { step, loss: 3 - step * 0.1, learningRate: 1e-4 });
+    await runner.recordValidationLoss(id, run1, 2, 2.9);
     await runner.deliver(id, inboxKeys.trainingCompleted(run1), { runId: run1, jobId: id, status: 'succeeded', steps: 3, finalLoss: 2.7, artifacts: { merged: 'm1' } });
     const [evalRequest] = publisher.of('evaluation.run.requested.v1');
     expect(evalRequest).toMatchObject({ iteration: 1, baseModel: 'models/tiny', tunedModel: 'm1', dataset: `jobs/${id}/dataset` });
@@ -126,6 +127,7 @@ describe('the job workflow with fake task answers', () => {
     const [diagnosis] = publisher.of('diagnosis.run.requested.v1');
     expect(diagnosis).toMatchObject({ iteration: 1, totalSteps: 3, evaluation: { report: `jobs/${id}/eval-1` } });
     expect((diagnosis.curve as Array<{ step: number }>).map((p) => p.step)).toEqual([1, 2, 3]);
+    expect((diagnosis.curve as Array<{ validationLoss?: number }>)[1]).toMatchObject({ step: 2, validationLoss: 2.9 });
     const patch = { description: 'train longer', config: { training: { epochs: 9 } } };
     const finding = { code: 'underfitting', severity: 'high', score: 5, title: 'Loss barely fell', evidence: { drop: 0.1 }, patch };
     await runner.deliver(id, inboxKeys.diagnosis(workflowIds.diagnosisTask(id, 1)), { taskId: workflowIds.diagnosisTask(id, 1), jobId: id, iteration: 1, status: 'succeeded', findings: [finding], explanation: null });

@@ -82,17 +82,34 @@ export class JobRunner implements CurveSource {
     await this.putOnce(`${this.curvePrefix(jobId, runId)}${String(point.step).padStart(10, '0')}.json`, JSON.stringify(point));
   }
 
-  /** The run's recorded curve in step order, thinned to at most MAX_CURVE_POINTS points. */
+  /** Keeps a validation loss the run measured at a checkpoint (create-only, like the curve's points). */
+  async recordValidationLoss(jobId: string, runId: string, step: number, loss: number): Promise<void> {
+    await this.putOnce(`${this.curvePrefix(jobId, runId)}validation/${String(step).padStart(10, '0')}.json`, JSON.stringify({ step, loss }));
+  }
+
+  /**
+   * The run's recorded curve in step order, thinned to at most MAX_CURVE_POINTS training points; every
+   * validation loss is kept, on the point of its step (a point of its own when that step sent no progress).
+   */
   async read(job: { jobId: string }, runId: string): Promise<CurvePoint[]> {
     const prefix = this.curvePrefix(job.jobId, runId);
     const keys: string[] = [];
-    for await (const entry of this.store.list(prefix)) keys.push(entry.key);
+    const validationKeys: string[] = [];
+    for await (const entry of this.store.list(prefix)) (entry.key.startsWith(`${prefix}validation/`) ? validationKeys : keys).push(entry.key);
     keys.sort();
     const stride = Math.max(1, Math.ceil(keys.length / MAX_CURVE_POINTS));
     const chosen = keys.filter((_key, index) => index % stride === 0 || index === keys.length - 1);
-    const points: CurvePoint[] = [];
-    for (const key of chosen) points.push(curvePointSchema.parse(await this.store.getJson(key)));
-    return points;
+    const byStep = new Map<number, CurvePoint>();
+    for (const key of chosen) {
+      const point = curvePointSchema.parse(await this.store.getJson(key));
+      byStep.set(point.step, point);
+    }
+    for (const key of validationKeys) {
+      const { step, loss } = (await this.store.getJson(key)) as { step: number; loss: number };
+      const point = byStep.get(step) ?? { step, loss: null, learningRate: 0 };
+      byStep.set(step, { ...point, validationLoss: loss });
+    }
+    return [...byStep.values()].sort((a, b) => a.step - b.step);
   }
 
   /** Whether a result under this key was already recorded. */

@@ -14,7 +14,7 @@ describe('JobProjectionsHandler', () => {
   const opts = { correlationId: jobId, tenant };
 
   it('records each status, event and approval once: a redelivery changes nothing', async () => {
-    const status = createMessage(jobLifecycleStatusChangedV1, { jobId, status: 'running', fine_tuned_model: null, result_files: [], error: null, changed_at: 5 }, opts);
+    const status = createMessage(jobLifecycleStatusChangedV1, { jobId, status: 'running', fine_tuned_model: null, result_files: [], trained_tokens: null, error: null, changed_at: 5 }, opts);
     await handler.onStatus(status);
     await handler.onStatus(status);
     expect(await store.forTenant(tenant).exists(statusKey(jobId, 'running'))).toBe(true);

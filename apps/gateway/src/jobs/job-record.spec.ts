@@ -1,6 +1,6 @@
 import { currentStatus, newJobId, page, sortEventsNewestFirst, jobIdSchema, type EventRecord, type StatusRecord } from './job-record';
 
-const status = (s: StatusRecord['status'], at: number): StatusRecord => ({ jobId: 'j', status: s, fine_tuned_model: null, result_files: [], error: null, changed_at: at });
+const status = (s: StatusRecord['status'], at: number): StatusRecord => ({ jobId: 'j', status: s, fine_tuned_model: null, result_files: [], trained_tokens: null, error: null, changed_at: at });
 const event = (id: string, created_at: number, received_at: number): EventRecord => ({ jobId: 'j', id, level: 'info', message: id, type: 'message', data: null, created_at, received_at });
 
 describe('job records', () => {

@@ -128,7 +128,7 @@ export function toOpenAiJob(record: JobRecord, statuses: StatusRecord[]): OpenAi
       learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto',
     },
     result_files: status?.result_files ?? [],
-    trained_tokens: null,
+    trained_tokens: status?.trained_tokens ?? null,
     error: status?.error ?? null,
     seed: record.config.training.seed,
     suffix: record.spec.suffix ?? null,

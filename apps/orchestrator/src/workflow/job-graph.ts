@@ -102,6 +102,7 @@ export interface HalfwayReport {
 interface Outcome {
   status: Extract<JobStatus, 'succeeded' | 'failed' | 'cancelled'>;
   fineTunedModel: string | null;
+  trainedTokens?: number;
   resultFiles: string[];
   error: { code: string; message: string; param: string | null } | null;
 }
@@ -154,6 +155,8 @@ export const JobState = Annotation.Root({
   pausedForApproval: last(false),
   cancelRequested: last(false),
   trained: last<TrainedModel | null>(null),
+  /** Tokens trained on by every iteration so far. */
+  trainedTokens: last(0),
   evaluation: last<{ summary: EvaluationSummary; report: string } | null>(null),
   findings: last<Finding[]>([]),
   patch: last<JobPatch | null>(null),
@@ -185,6 +188,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
         status: value,
         fine_tuned_model: outcome?.fineTunedModel ?? null,
         result_files: outcome?.resultFiles ?? [],
+        trained_tokens: outcome?.trainedTokens ?? null,
         error: outcome?.error ?? null,
         changed_at: nowSeconds(),
       },
@@ -206,9 +210,10 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       await publisher.publish(job, jobApprovalAnsweredV1, { approvalId: request.approvalId, jobId: job.jobId, decision: verdict, answeredBy: 'policy' }, `approval-answered/${request.approvalId}`);
     }
   };
-  const succeededWith = (trained: TrainedModel, report: string | null): Outcome => ({
+  const succeededWith = (trained: TrainedModel, report: string | null, trainedTokens: number): Outcome => ({
     status: 'succeeded',
     fineTunedModel: trained.model,
+    trainedTokens,
     resultFiles: [trained.model, ...(trained.adapter ? [trained.adapter] : []), ...(report ? [report] : [])],
     error: null,
   });
@@ -305,6 +310,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       if (result.status === 'cancelled') return { outcome: cancelled(), route: 'finish' };
       if (result.status === 'failed') return { outcome: failed('training_failed', result.error, null), route: 'finish' };
       const trained: TrainedModel = { model: result.artifacts.merged, adapter: result.artifacts.adapter ?? null, steps: result.steps, finalLoss: result.finalLoss };
+      const trainedTokens = state.trainedTokens + (result.trainedTokens ?? 0);
       await event(job, `training-completed${tag(iteration)}`, `Training completed after ${result.steps} steps, final loss ${result.finalLoss.toFixed(4)}`, 'info', { iteration, steps: result.steps, final_loss: result.finalLoss });
       await record(job, {
         jobId: job.jobId,
@@ -312,8 +318,8 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
         stage: 'trained',
         record: { config: configOf(state), dataset: state.dataset!, dataReport: state.report!, runId: runId!, model: trained.model, adapter: trained.adapter, steps: trained.steps, finalLoss: trained.finalLoss },
       });
-      if (!configOf(state).evaluation.enabled) return { trained, outcome: succeededWith(trained, null), route: 'finish' };
-      return { trained, route: 'requestEvaluation' };
+      if (!configOf(state).evaluation.enabled) return { trained, trainedTokens, outcome: succeededWith(trained, null, trainedTokens), route: 'finish' };
+      return { trained, trainedTokens, route: 'requestEvaluation' };
     })
     .addNode('cancelTraining', async ({ job, runId }) => {
       await control(job, runId!, 'cancel', `cancel-${runId}`);
@@ -423,12 +429,12 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       if (answer.decision === 'approve') {
         await event(job, `satisfied-${iteration}`, `The model of iteration ${iteration} was accepted by ${answeredBy(answer)}`);
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'accepted', patch: null } });
-        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
       }
       if (iteration >= configOf(state).iterations.max) {
         await event(job, `budget-exhausted-${iteration}`, `Not satisfactory, but the iteration budget (${iteration}) is spent: keeping the model of iteration ${iteration}`, 'warn');
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'budget_exhausted', patch: null } });
-        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
       }
       return { route: 'requestDiagnosis' };
     })
@@ -463,13 +469,13 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       if (result.status === 'failed') {
         await event(job, `diagnosis-failed-${iteration}`, `Diagnosis failed (${result.error}); keeping the model of iteration ${iteration}`, 'error');
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'diagnosis_failed', patch: null } });
-        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
       }
       await record(job, { jobId: job.jobId, iteration, stage: 'diagnosed', record: { findings: result.findings, explanation: result.explanation } });
       if (result.findings.length === 0) {
         await event(job, `no-findings-${iteration}`, `The debugger found nothing to change; keeping the model of iteration ${iteration}`);
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'no_findings', patch: null } });
-        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
       }
       const listed = result.findings.map((f, i) => `${i + 1}. [${f.severity}] ${f.title}`).join('; ');
       await event(job, `diagnosed-${iteration}`, `Diagnosis of iteration ${iteration}: ${listed}`, 'info', { iteration, findings: result.findings });
@@ -503,14 +509,14 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       if (answer.decision === 'reject') {
         await event(job, `patch-rejected-${iteration}`, `The suggested change was rejected by ${answeredBy(answer)}; keeping the model of iteration ${iteration}`);
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'patch_rejected', patch: null } });
-        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
       }
       const patch: JobPatch = answer.decision === 'edit' ? { description: answer.comment ?? 'changes given with the answer', config: answer.edits ?? {} } : findings[0].patch;
       const applied = patchedConfig(configOf(state), patch);
       if (!applied.ok) {
         await event(job, `patch-invalid-${iteration}`, `The change "${patch.description}" gives an invalid configuration: ${applied.error}; keeping the model of iteration ${iteration}`, 'error');
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'patch_rejected', patch } });
-        return { outcome: succeededWith(trained!, evaluation!.report), route: 'finish' };
+        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
       }
       await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'patched', patch } });
       await event(job, `patch-applied-${iteration}`, `Applying "${patch.description}" (by ${answeredBy(answer)}); starting iteration ${iteration + 1}`, 'info', { iteration: iteration + 1, patch: patch.config });

@@ -115,7 +115,7 @@ describe('the job workflow with fake task answers', () => {
     const run1 = workflowIds.trainingRun(id, 1);
     for (const step of [1, 2, 3]) await runner.recordCurvePoint(id, run1, { step, loss: 3 - step * 0.1, learningRate: 1e-4 });
     await runner.recordValidationLoss(id, run1, 2, 2.9);
-    await runner.deliver(id, inboxKeys.trainingCompleted(run1), { runId: run1, jobId: id, status: 'succeeded', steps: 3, finalLoss: 2.7, artifacts: { merged: 'm1' } });
+    await runner.deliver(id, inboxKeys.trainingCompleted(run1), { runId: run1, jobId: id, status: 'succeeded', steps: 3, finalLoss: 2.7, trainedTokens: 1000, artifacts: { merged: 'm1' } });
     const [evalRequest] = publisher.of('evaluation.run.requested.v1');
     expect(evalRequest).toMatchObject({ iteration: 1, baseModel: 'models/tiny', tunedModel: 'm1', dataset: `jobs/${id}/dataset` });
 
@@ -141,13 +141,13 @@ describe('the job workflow with fake task answers', () => {
     expect(requests).toHaveLength(2);
     const run2 = workflowIds.trainingRun(id, 2);
     expect(requests[1]).toMatchObject({ runId: run2, training: expect.objectContaining({ epochs: 9 }) });
-    await runner.deliver(id, inboxKeys.trainingCompleted(run2), { runId: run2, jobId: id, status: 'succeeded', steps: 27, finalLoss: 0.3, artifacts: { merged: 'm2' } });
+    await runner.deliver(id, inboxKeys.trainingCompleted(run2), { runId: run2, jobId: id, status: 'succeeded', steps: 27, finalLoss: 0.3, trainedTokens: 5000, artifacts: { merged: 'm2' } });
     await runner.deliver(id, inboxKeys.evaluation(workflowIds.evaluationTask(id, 2)), evaluated(id, 2, 0.95));
     const second = publisher.of('job.approval.requested.v1').filter((a) => a.stage === 'after_evaluation')[1];
     expect(second).toMatchObject({ autoAnswer: 'approve' });
     await runner.deliver(id, inboxKeys.approval(second.approvalId as string), { approvalId: second.approvalId, jobId: id, decision: 'approve', answeredBy: 'policy' });
 
-    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: 'm2', result_files: ['m2', `jobs/${id}/eval-2`] });
+    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: 'm2', result_files: ['m2', `jobs/${id}/eval-2`], trained_tokens: 6000 });
     const iterations = publisher.of('job.iteration.recorded.v1').map((r) => `${r.iteration}:${r.stage}`);
     expect(iterations).toEqual(['1:trained', '1:evaluated', '1:diagnosed', '1:concluded', '2:trained', '2:evaluated', '2:concluded']);
     expect(publisher.of('job.iteration.recorded.v1')[3]).toMatchObject({ record: { decision: 'patched', patch } });

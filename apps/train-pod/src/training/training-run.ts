@@ -206,7 +206,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     const mergedDir = join(exportDir, 'merged');
     await model.saveMerged(mergedDir);
     await uploadDirectory(store, artifacts.merged, mergedDir, 'model', { runId: request.runId, baseModel: request.baseModel, step });
-    return await complete({ ...ids, status: 'succeeded', steps: step, finalLoss: Number.isFinite(lastLoss) ? lastLoss : 0, artifacts });
+    const trainedTokens = sequences.reduce((sum, sequence) => sum + sequence.input_ids.length, 0) * t.epochs;
+    return await complete({ ...ids, status: 'succeeded', steps: step, finalLoss: Number.isFinite(lastLoss) ? lastLoss : 0, trainedTokens, artifacts });
 
     async function saveCheckpoint(at: number, trainLoss: number): Promise<void> {
       const prefix = checkpointPrefix(request, at);

@@ -17,6 +17,8 @@ export const jobLifecycleStatusChangedV1 = defineTopic(
       status: z.enum(JOB_STATUSES),
       fine_tuned_model: z.string().min(1).nullable().default(null),
       result_files: z.array(z.string().min(1)).max(64).default([]),
+      /** Tokens trained on over every iteration's run (OpenAI's `trained_tokens`), once the job succeeded. */
+      trained_tokens: z.number().int().nonnegative().nullable().default(null),
       error: z.object({ code: z.string().min(1), message: z.string().min(1).max(4000), param: z.string().nullable() }).strict().nullable().default(null),
       /** Unix seconds. */
       changed_at: z.number().int().nonnegative(),

@@ -14,6 +14,8 @@ export const trainingRunCompletedV1 = defineTopic(
         status: z.literal('succeeded'),
         steps: z.number().int().positive(),
         finalLoss: z.number(),
+        /** Tokens the run trained on: every epoch's real (non-padding) tokens. */
+        trainedTokens: z.number().int().nonnegative().optional(),
         artifacts: z
           .object({
             /** PEFT adapter (adapter_config.json, adapter_model.safetensors); absent for full fine-tuning. */

@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { evaluatorEnvSchema } from '../src/config/evaluator-config';
+import { dirOf, TaskRecords } from '../src/evaluation/task-records';
 import type { EvaluationReport } from '../src/evaluation/evaluation-report';
 import { service } from '../src/service';
 import { FakeEmbeddingsServer } from './fake-embeddings-server';
@@ -69,8 +70,10 @@ export class EvaluatorHarness {
       bus: this.bus,
       store: this.store,
       logger: quietLogger,
-      config: loadServiceConfig(evaluatorEnvSchema, { TF_EVAL_THREADS: '2', ...this.env }),
+      config: loadServiceConfig(evaluatorEnvSchema, { TF_EVAL_THREADS: '2', TF_EVAL_HEARTBEAT_MS: '250', TF_EVAL_TAKEOVER_AFTER_MS: '3000', ...this.env }),
     });
+    // What listen() does in both deployments, without a port: runs the bootstrap hooks (the heartbeat and takeover timer).
+    await this.app.init();
   }
 
   async stop(): Promise<void> {
@@ -114,6 +117,11 @@ export class EvaluatorHarness {
       maxExamples: 10,
       ...overrides,
     };
+  }
+
+  /** Resolves with the `count`-th result of a task without publishing it (a task another process accepted). */
+  result(taskId: string, count = 1): Promise<Completed> {
+    return this.waitFor(taskId, count).then((results) => results[count - 1]);
   }
 
   /** Publishes the task and resolves with its `count`-th result. */
@@ -280,4 +288,22 @@ export function describeEvaluationScenario(makeHarness: () => Promise<EvaluatorH
     // One generation per step, never a loop: the prompt already holds the steps so far.
     expect(report.agent?.tuned.episodes.map((episode) => episode.turns.length)).toEqual([1, 1]);
   });
+
+  it('takes over a task accepted by an evaluator that died before answering, and answers it once', async () => {
+    const payload = harness.request({ base: model, tuned: model }, dataset, { maxExamples: 1, settings: { ...loadDefaultConfig().evaluation, metrics: ['exact_match'], maxNewTokens: 4, agentTurnLimit: 1, temperature: 0 } });
+    // What a killed instance leaves behind: the recorded request, no heartbeat after it.
+    const orphan = createMessage(evaluationRunRequestedV1, payload, { correlationId: payload.jobId, tenant: harness.tenant });
+    expect(await new TaskRecords(harness.store).register(orphan)).toBe(true);
+    const { payload: result } = await harness.result(payload.taskId);
+    expect(result).toMatchObject({ taskId: payload.taskId, status: 'succeeded', summary: { examples: 1 } });
+    // The records go once the result is out (publish first: a crash in between answers twice, never zero times).
+    const left = async () => {
+      const keys: string[] = [];
+      for await (const entry of harness.store.list(`${dirOf(harness.tenant, payload.taskId)}/`)) keys.push(entry.key);
+      return keys;
+    };
+    const deadline = Date.now() + 10_000;
+    while ((await left()).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await left()).toEqual([]);
+  }, 60_000);
 }

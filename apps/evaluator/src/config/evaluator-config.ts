@@ -20,8 +20,15 @@ export const evaluatorEnvSchema = z
     TF_EVAL_EMBEDDINGS_API_KEY: z.string().min(1).optional(),
     /** Kernel threads per loaded model; 0 = all cores. */
     TF_EVAL_THREADS: z.coerce.number().int().min(0).max(1024).default(0),
+    /** How often an instance shows it still holds its tasks, and looks for tasks whose holder died. */
+    TF_EVAL_HEARTBEAT_MS: z.coerce.number().int().min(50).max(600_000).default(15_000),
+    /** A task with no sign of life for this long is taken over by another instance (or the next process). */
+    TF_EVAL_TAKEOVER_AFTER_MS: z.coerce.number().int().min(150).max(86_400_000).default(120_000),
   })
   .superRefine((config, context) => {
+    if (config.TF_EVAL_TAKEOVER_AFTER_MS < 3 * config.TF_EVAL_HEARTBEAT_MS) {
+      context.addIssue({ code: 'custom', path: ['TF_EVAL_TAKEOVER_AFTER_MS'], message: 'at least 3 × TF_EVAL_HEARTBEAT_MS, so that a slow heartbeat is not taken for a dead instance' });
+    }
     if (config.TF_EVAL_EMBEDDINGS_BASE_URL && !config.TF_EVAL_EMBEDDINGS_MODEL) {
       context.addIssue({ code: 'custom', path: ['TF_EVAL_EMBEDDINGS_MODEL'], message: 'required when TF_EVAL_EMBEDDINGS_BASE_URL is set' });
     }

@@ -7,9 +7,9 @@ import { EvaluationRuns } from './evaluation-runs.service';
 export class EvaluationHandler {
   constructor(@Inject(EvaluationRuns) private readonly runs: EvaluationRuns) {}
 
-  /** Queues the evaluation and returns: generation never runs inside the consumer callback. */
+  /** Records and queues the evaluation, then returns: generation never runs inside the consumer callback. */
   @EventPattern(evaluationRunRequestedV1.name)
-  requested(@Payload() message: MessageOf<typeof evaluationRunRequestedV1>): void {
-    this.runs.start(message);
+  requested(@Payload() message: MessageOf<typeof evaluationRunRequestedV1>): Promise<void> {
+    return this.runs.accept(message);
   }
 }

@@ -15,4 +15,10 @@ describe('evaluator configuration', () => {
     expect(() => loadServiceConfig(evaluatorEnvSchema, { TF_EVAL_EMBEDDINGS_BASE_URL: 'http://127.0.0.1:8080/v1' })).toThrow(/TF_EVAL_EMBEDDINGS_MODEL/);
     expect(() => loadServiceConfig(evaluatorEnvSchema, { TF_EVAL_EMBEDDINGS_BASE_URL: 'ftp://example.com' })).toThrow(ConfigError);
   });
+
+  it('refuses a takeover delay shorter than three heartbeats (a slow beat would look like a dead instance)', () => {
+    const config = loadServiceConfig(evaluatorEnvSchema, {});
+    expect([config.TF_EVAL_HEARTBEAT_MS, config.TF_EVAL_TAKEOVER_AFTER_MS]).toEqual([15_000, 120_000]);
+    expect(() => loadServiceConfig(evaluatorEnvSchema, { TF_EVAL_HEARTBEAT_MS: '1000', TF_EVAL_TAKEOVER_AFTER_MS: '2000' })).toThrow(/TF_EVAL_TAKEOVER_AFTER_MS: at least 3 × TF_EVAL_HEARTBEAT_MS/);
+  });
 });

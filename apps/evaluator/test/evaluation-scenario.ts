@@ -255,6 +255,9 @@ export function describeEvaluationScenario(makeHarness: () => Promise<EvaluatorH
     const { payload: badFixture } = await harness.evaluate(harness.request({ base: model, tuned: model }, dataset, { tools, toolFixtures: [{ tool: 'send_email', response: 'sent' }] }));
     expect(badFixture).toMatchObject({ status: 'failed', error: expect.stringContaining('toolFixtures[0].tool: "send_email" is not one of the job\'s tools') });
 
+    const { payload: noIndex } = await harness.evaluate(harness.request({ base: model, tuned: model }, dataset, { tools, retrievalIndex: `jobs/ftjob-${harness.runId}/retrieval/none` }));
+    expect(noIndex).toMatchObject({ status: 'failed', error: `retrievalIndex: no committed retrieval index at jobs/ftjob-${harness.runId}/retrieval/none` });
+
     const bad = await harness.upload('bad-eval.jsonl', Buffer.from('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n{"messages": "nope"}\n'));
     const { payload: badFile } = await harness.evaluate(harness.request({ base: model, tuned: model }, dataset, { evaluationFile: bad }));
     expect(badFile).toMatchObject({ status: 'failed', error: expect.stringContaining(`the evaluation set ${bad} has 1 unreadable record(s)`) });

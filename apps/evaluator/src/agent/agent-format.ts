@@ -17,14 +17,20 @@ export function detectAgentFormat(tokenizer: ModelTokenizer, records: readonly E
       : record.conversation.messages.some((m) => m.role === 'assistant' && !m.tool_calls && REACT_MARKERS.test(m.content ?? '')),
   );
   if (react) return 'react';
-  const probe = renderChat(
+  let probe: string;
+  try {
+    probe = renderChat(
     tokenizer,
     [
       { role: 'user', content: 'probe' },
       { role: 'assistant', content: null, tool_calls: [{ id: 'call_probe', type: 'function', function: { name: 'probe_tool', arguments: '{"x":1}' } }] },
     ],
-    [{ type: 'function', function: { name: 'probe_tool', parameters: { type: 'object', properties: { x: { type: 'number' } } } } }],
-  );
+      [{ type: 'function', function: { name: 'probe_tool', parameters: { type: 'object', properties: { x: { type: 'number' } } } } }],
+    );
+  } catch {
+    // A template that cannot render tool calls at all: the model can only have learnt calls as plain JSON.
+    return 'openai-json';
+  }
   if (probe.includes('<tool_call>')) return 'qwen';
   if (probe.includes('<|python_tag|>') || probe.includes('<|eom_id|>')) return 'llama3';
   return 'openai-json';

@@ -111,4 +111,28 @@ describe('runEpisodes', () => {
     expect(record.score).toMatchObject({ stoppedAtObservation: 1, toolGenerations: 1, steps: [{ toolCorrect: true, argumentsCorrect: false }] });
     expect(record.score.finalAnswerCorrect).toBeUndefined();
   });
+
+  it('falls back to the real calculator and to search over the job\'s index for calls no fixture answers', async () => {
+    const search: FunctionTool = { type: 'function', function: { name: 'search', parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } } };
+    const queries: string[] = [];
+    const model = new ScriptedModel([
+      '<tool_call>\n{"name": "calculator", "arguments": {"expression": "2+3"}}\n</tool_call>',
+      '<tool_call>\n{"name": "search", "arguments": {"query": "refund policy"}}\n</tool_call>',
+      'Refunds within 30 days.',
+    ]);
+    const [record] = await runEpisodes(
+      model,
+      [{ example: 0, reference: mathEpisode, exampleTools: [] }],
+      settings('qwen', {
+        jobTools: [calculator, search],
+        fixtures: [{ tool: 'calculator', arguments: { expression: '1+1' }, response: 'fixture: 2' }],
+        search: (query) => {
+          queries.push(query);
+          return [{ text: 'Refunds are accepted within 30 days.', id: 'policy.md' }];
+        },
+      }),
+    );
+    expect(record.turns.map((turn) => turn.calls[0]?.observation)).toEqual(['5', '[1] (policy.md) Refunds are accepted within 30 days.', undefined]);
+    expect(queries).toEqual(['refund policy']);
+  });
 });

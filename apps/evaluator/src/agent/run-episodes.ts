@@ -1,4 +1,17 @@
-import { createCalculatorTool, createFixtureTools, createParser, runAgent, type AgentModel, type AgentTool, type ParserFormat, type ToolFixture, type TurnRecord } from '@tuneforge/agents';
+import {
+  createCalculatorTool,
+  createFixtureTools,
+  createParser,
+  createRetrievalTool,
+  runAgent,
+  type AgentModel,
+  type AgentTool,
+  type ParserFormat,
+  type SearchFunction,
+  type ToolFixture,
+  type TurnRecord,
+  ToolError,
+} from '@tuneforge/agents';
 import type { FunctionTool } from '@tuneforge/contracts';
 import type { ToolDefinition } from '@tuneforge/datasets';
 import { scoreEpisode, type EpisodeScore } from './episode-score';
@@ -34,13 +47,20 @@ export interface AgentRunSettings {
   maxTurns: number;
   maxNewTokens: number;
   temperature: number;
+  /** The job's retrieval index, searched by a `search` tool (the retrieval tool's name) that no fixture answers. */
+  search?: SearchFunction;
 }
+
+/** Job tools that really run when no fixture answers the call: the calculator, and search over the job's documents. */
+export const CALCULATOR_TOOL = 'calculator';
+export const SEARCH_TOOL = 'search';
 
 /**
  * Runs every episode with one model in libs/agents' tool loop: the job's tools answered from fixtures
  * (the reference observation of an example is the fixture of its own reference call, more specific than
- * the job's), a calculator that computes when the job defines a `calculator` tool without fixtures,
- * stops and parsing of the detected agent format, the job's turn limit and decoding.
+ * the job's); a call no fixture answers gets an error observation, except for a `calculator` tool, which
+ * computes, and a `search` tool, which searches the job's retrieval index when the request has one. Stops
+ * and parsing of the detected agent format, the job's turn limit and decoding.
  */
 export async function runEpisodes(model: AgentModel, episodes: readonly EpisodeInput[], settings: AgentRunSettings): Promise<EpisodeRecord[]> {
   const parser = createParser(settings.format);
@@ -56,9 +76,11 @@ export async function runEpisodes(model: AgentModel, episodes: readonly EpisodeI
       step.action.kind === 'tool_call' && step.observation !== undefined ? [{ tool: step.action.name, arguments: step.action.arguments, response: step.observation }] : [],
     );
     const fixtures = [...own, ...settings.fixtures].filter((fixture) => definitions.some((d) => d.function.name === fixture.tool));
-    const tools: AgentTool[] = createFixtureTools(definitions, fixtures).map((tool) =>
-      tool.name === 'calculator' && !fixtures.some((f) => f.tool === 'calculator') ? { ...createCalculatorTool(), ...(tool.parameters ? { parameters: tool.parameters } : {}) } : tool,
-    );
+    const tools: AgentTool[] = createFixtureTools(definitions, fixtures).map((tool) => {
+      if (tool.name === CALCULATOR_TOOL) return withFallback(tool, createCalculatorTool());
+      if (tool.name === SEARCH_TOOL && settings.search) return withFallback(tool, createRetrievalTool({ search: settings.search }));
+      return tool;
+    });
     const { trajectories } = await runAgent({
       model,
       tools,
@@ -116,6 +138,21 @@ async function runReactStep(model: AgentModel, episode: EpisodeInput, prompt: st
       },
     ],
     score: scoreEpisode(episode.reference, [turn], parsed.kind === 'final_answer' ? parsed.answer : undefined, false),
+  };
+}
+
+/** The fixture tool, and the real one for calls no fixture answers; the job's definition (what the model saw) is kept. */
+function withFallback(fixtures: AgentTool, real: AgentTool): AgentTool {
+  return {
+    ...fixtures,
+    execute: async (args, context) => {
+      try {
+        return await fixtures.execute(args, context);
+      } catch (error) {
+        if (error instanceof ToolError) return real.execute(args, context);
+        throw error;
+      }
+    },
   };
 }
 

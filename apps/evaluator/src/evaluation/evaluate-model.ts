@@ -1,4 +1,4 @@
-import { EngineAgentModel, type ParserFormat, type ToolFixture } from '@tuneforge/agents';
+import { EngineAgentModel, type ParserFormat, type SearchFunction, type ToolFixture } from '@tuneforge/agents';
 import type { FunctionTool, JobConfig } from '@tuneforge/contracts';
 import { runEpisodes, type EpisodeInput, type EpisodeRecord } from '../agent/run-episodes';
 import type { LoadedModel } from '../inputs/load-model';
@@ -18,7 +18,7 @@ export interface ModelRun {
 export interface ModelRunOptions {
   settings: JobConfig['evaluation'];
   maxSequenceLength: number;
-  agent?: { format: ParserFormat; episodes: readonly EpisodeInput[]; tools: readonly FunctionTool[]; fixtures: readonly ToolFixture[] };
+  agent?: { format: ParserFormat; episodes: readonly EpisodeInput[]; tools: readonly FunctionTool[]; fixtures: readonly ToolFixture[]; search?: SearchFunction };
 }
 
 /**
@@ -55,6 +55,7 @@ export async function runModel(loaded: LoadedModel, records: readonly Evaluation
         maxTurns: options.settings.agentTurnLimit,
         maxNewTokens: options.settings.maxNewTokens,
         temperature: options.settings.temperature,
+        ...(options.agent.search ? { search: options.agent.search } : {}),
       })
     : [];
   return { answers, ...(loss ? { loss } : {}), episodes };

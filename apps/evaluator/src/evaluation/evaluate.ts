@@ -1,5 +1,7 @@
 import type { EvaluationMetricName, EvaluationSummary, ModelEvaluation, PayloadOf, evaluationRunRequestedV1 } from '@tuneforge/contracts';
-import type { ArtifactStore } from '@tuneforge/storage';
+import type { SearchFunction } from '@tuneforge/agents';
+import { loadSearchFunction } from '@tuneforge/retrieval-kit';
+import { ArtifactNotCommittedError, ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +51,7 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
   progress('evaluation set read', { source: set.source, examples: set.records.length });
 
   const episodes = request.tools.length > 0 ? agentEpisodes(set.records) : [];
+  const search = episodes.length > 0 && request.retrievalIndex !== undefined ? await loadRetrieval(deps.store, request.retrievalIndex) : undefined;
   const work = await mkdtemp(join(tmpdir(), `evaluator-${request.taskId}-`));
   const runs = {} as Record<ModelRole, ModelRun>;
   let agentFormat: string | undefined;
@@ -61,7 +64,7 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
         const options: ModelRunOptions = {
           settings: request.settings,
           maxSequenceLength: request.maxSequenceLength,
-          ...(agentFormat !== undefined ? { agent: { format: agentFormat as NonNullable<ModelRunOptions['agent']>['format'], episodes, tools: request.tools, fixtures: request.toolFixtures } } : {}),
+          ...(agentFormat !== undefined ? { agent: { format: agentFormat as NonNullable<ModelRunOptions['agent']>['format'], episodes, tools: request.tools, fixtures: request.toolFixtures, ...(search ? { search } : {}) } } : {}),
         };
         runs[role] = await runModel(loaded, set.records, options);
         progress('model evaluated', { role, prefix: loaded.prefix });
@@ -151,6 +154,18 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
     worstExamples: worstExamples(examples, 5),
     durationMs: Date.now() - started,
   };
+}
+
+/** The job's retrieval index as a search function for the agent's `search` tool. */
+async function loadRetrieval(store: ArtifactStore, prefix: string): Promise<SearchFunction> {
+  try {
+    return await loadSearchFunction(store, prefix);
+  } catch (error) {
+    if (error instanceof ArtifactNotCommittedError || error instanceof ArtifactNotFoundError) {
+      throw new EvaluationInputError(`retrievalIndex: no committed retrieval index at ${prefix}`);
+    }
+    throw error;
+  }
 }
 
 /** Records whose reference has steps to compare: conversations become episodes, ReAct prompt/completion samples single steps. */

@@ -50,16 +50,18 @@ describe('config overlay', () => {
     expect(() => fromOverlay({ training: { epoch: 3 } })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('epoch') }));
   });
 
-  it('a setting the gateway cannot receive is refused by name, not dropped', () => {
-    expect(() => fromOverlay({ training: { lora: { rank: 4 } } })).toThrow(
-      expect.objectContaining({ exitCode: 2, message: expect.stringContaining(`training.lora.rank: the gateway does not accept this setting in a job request yet; it must stay ${defaults.training.lora.rank}`) }),
-    );
+  it('a setting without a request field of its own travels in tuneforge.config, not dropped', () => {
+    expect(fromOverlay({ training: { lora: { rank: 4 }, method: 'full' }, data: { maxSequenceLength: 256 } })).toMatchObject({
+      tuneforge: { config: { training: { lora: { rank: 4 }, method: 'full' }, data: { maxSequenceLength: 256 } } },
+    });
     expect(() => fromOverlay({ training: { seed: 1 }, data: { seed: 2 } })).toThrow(expect.objectContaining({ message: expect.stringContaining('training.seed, data.seed') }));
   });
 
-  it('the micro-batch must be the one the gateway derives from the batch size', () => {
-    expect(fromOverlay({ training: { batchSize: 3, microBatchSize: 1 } })).toMatchObject({ hyperparameters: { batch_size: 3 } });
-    expect(() => fromOverlay({ training: { batchSize: 8, microBatchSize: 4 } })).toThrow(expect.objectContaining({ message: expect.stringContaining('training.microBatchSize') }));
+  it('a micro-batch other than the one the gateway derives from the batch size is sent explicitly', () => {
+    const derived = fromOverlay({ training: { batchSize: 3, microBatchSize: 1 } });
+    expect(derived).toMatchObject({ hyperparameters: { batch_size: 3 } });
+    expect(derived.tuneforge?.config).toBeUndefined();
+    expect(fromOverlay({ training: { batchSize: 16, microBatchSize: 4 } })).toMatchObject({ hyperparameters: { batch_size: 16 }, tuneforge: { config: { training: { microBatchSize: 4 } } } });
   });
 
   it('reads JSON files, naming the file and the line of a syntax error', () => {

@@ -7,8 +7,8 @@ export type RequestFromConfig = Pick<JobSpec, 'model' | 'hyperparameters' | 'see
 
 /**
  * The config fields the gateway takes from a create request (see apps/gateway/src/jobs/job-config.ts) and the
- * request field each one travels in. Any other field of a config file must keep its default: the gateway
- * has no way to receive it, so the CLI refuses it rather than silently dropping it.
+ * request field each one travels in. Any other changed field travels in `tuneforge.config`, the merge patch
+ * the gateway applies last.
  */
 export const REQUEST_FIELD_OF_CONFIG: Readonly<Record<string, string>> = {
   'model.base': 'model',
@@ -102,9 +102,10 @@ export function requestFromConfig(config: JobConfig, defaults: JobConfig, source
   const changedUnder = (field: string) => changedPaths.some((path) => under(path, field));
   const changed = { has: changedUnder };
   const problems: string[] = [];
+  const configPatch: Record<string, unknown> = {};
   for (const path of changedPaths) {
     if (Object.keys(REQUEST_FIELD_OF_CONFIG).some((field) => under(path, field))) continue;
-    problems.push(`${path}: the gateway does not accept this setting in a job request yet; it must stay ${JSON.stringify(defaultLeaves.get(path))}`);
+    setLeaf(configPatch, path, configLeaves.has(path) ? configLeaves.get(path) : null);
   }
   const request: RequestFromConfig = { model: config.model.base };
   const hyperparameters: NonNullable<JobSpec['hyperparameters']> = {};
@@ -112,9 +113,8 @@ export function requestFromConfig(config: JobConfig, defaults: JobConfig, source
   if (changed.has('training.batchSize')) hyperparameters.batch_size = config.training.batchSize;
   // The gateway derives the micro-batch from the batch size; another micro-batch cannot be asked for.
   const derivedMicroBatch = changed.has('training.batchSize') ? gcd(config.training.batchSize, defaults.training.microBatchSize) : defaults.training.microBatchSize;
-  if (config.training.microBatchSize !== derivedMicroBatch) {
-    problems.push(`training.microBatchSize: the gateway derives it from training.batchSize (here ${derivedMicroBatch}); it cannot be ${config.training.microBatchSize}`);
-  }
+  // Another micro-batch than the one derived is set explicitly, after the mapping.
+  if (config.training.microBatchSize !== derivedMicroBatch) setLeaf(configPatch, 'training.microBatchSize', config.training.microBatchSize);
   if (changed.has('training.learningRate')) hyperparameters.learning_rate_multiplier = config.training.learningRate / defaults.training.learningRate;
   if (Object.keys(hyperparameters).length > 0) request.hyperparameters = hyperparameters;
   if (changed.has('training.seed') || changed.has('data.seed')) {
@@ -135,9 +135,18 @@ export function requestFromConfig(config: JobConfig, defaults: JobConfig, source
   if (changed.has('iterations.max')) tuneforge.iteration_budget = config.iterations.max;
   const evaluation = evaluationRequestOf(config, changedUnder);
   if (evaluation) (tuneforge as Record<string, unknown>).evaluation = evaluation;
+  if (Object.keys(configPatch).length > 0) tuneforge.config = configPatch;
   if (Object.keys(tuneforge).length > 0) request.tuneforge = tuneforge;
   if (problems.length > 0) throw new UsageError(`${source} cannot be sent as it is:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return request;
+}
+
+/** Sets `a.b.c` in a merge patch, creating the objects on the way. */
+function setLeaf(patch: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = patch;
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[keys.at(-1)!] = value;
 }
 
 /** The config's rule in the API's snake_case (`approveIf`/`atLeast` → `approve_if`/`at_least`). */

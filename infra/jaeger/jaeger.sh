@@ -16,6 +16,7 @@ JAEGER_PIDFILE="$JAEGER_RUN/jaeger.pid"
 JAEGER_PID_PATTERN="jaeger-$JAEGER_VERSION/jaeger"
 JAEGER_QUERY_URL="http://$JAEGER_HOST:$JAEGER_QUERY_PORT"
 JAEGER_OTLP_HTTP_URL="http://$JAEGER_HOST:$JAEGER_OTLP_HTTP_PORT"
+JAEGER_PROMETHEUS_URL="http://$JAEGER_HOST:$JAEGER_PROMETHEUS_PORT/metrics"
 
 jaeger_install() {
   if [[ -x "$JAEGER_BIN" ]]; then
@@ -64,12 +65,14 @@ jaeger_start() {
   ensure_port_free jaeger-otlp-http "$JAEGER_HOST" "$JAEGER_OTLP_HTTP_PORT"
   ensure_port_free jaeger-otlp-grpc "$JAEGER_HOST" "$JAEGER_OTLP_GRPC_PORT"
   ensure_port_free jaeger-query-grpc "$JAEGER_HOST" "$JAEGER_QUERY_GRPC_PORT"
-  info "jaeger: starting, OTLP on $JAEGER_OTLP_HTTP_URL (HTTP) and $JAEGER_HOST:$JAEGER_OTLP_GRPC_PORT (gRPC), UI and API on $JAEGER_QUERY_URL"
+  ensure_port_free jaeger-prometheus "$JAEGER_HOST" "$JAEGER_PROMETHEUS_PORT"
+  info "jaeger: starting, OTLP on $JAEGER_OTLP_HTTP_URL (HTTP) and $JAEGER_HOST:$JAEGER_OTLP_GRPC_PORT (gRPC)," \
+    "UI and API on $JAEGER_QUERY_URL, OTLP metrics as Prometheus text on $JAEGER_PROMETHEUS_URL"
   (
     # config.yaml reads its addresses from these.
     export TF_JAEGER_HOST="$JAEGER_HOST" TF_JAEGER_OTLP_HTTP_PORT="$JAEGER_OTLP_HTTP_PORT" \
       TF_JAEGER_OTLP_GRPC_PORT="$JAEGER_OTLP_GRPC_PORT" TF_JAEGER_QUERY_PORT="$JAEGER_QUERY_PORT" \
-      TF_JAEGER_QUERY_GRPC_PORT="$JAEGER_QUERY_GRPC_PORT"
+      TF_JAEGER_QUERY_GRPC_PORT="$JAEGER_QUERY_GRPC_PORT" TF_JAEGER_PROMETHEUS_PORT="$JAEGER_PROMETHEUS_PORT"
     # Jaeger's own SDK must not export its traces anywhere an OTEL_* variable of this shell points.
     unset OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
     start_detached "$JAEGER_PIDFILE" "$JAEGER_LOG" "$JAEGER_BIN" --config "$JAEGER_CONFIG"
@@ -97,7 +100,7 @@ jaeger_status() {
     return 1
   fi
   if jaeger_ready; then
-    info "jaeger: running (pid $pid), UI and API $JAEGER_QUERY_URL, OTLP HTTP $JAEGER_OTLP_HTTP_URL"
+    info "jaeger: running (pid $pid), UI and API $JAEGER_QUERY_URL, OTLP HTTP $JAEGER_OTLP_HTTP_URL, metrics $JAEGER_PROMETHEUS_URL"
   else
     info "jaeger: running (pid $pid) but not ready on $JAEGER_QUERY_URL; see $JAEGER_LOG"
     return 1

@@ -3,7 +3,8 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { jobSpanAttributes, serviceInstanceId, startTelemetry, traceContextFromEnv } from '@tuneforge/telemetry';
 import { version } from '../package.json';
 
-const telemetry = startTelemetry({ serviceName: 'tuneforge-train-pod', serviceVersion: version, instanceId: process.env.TF_POD_INSTANCE_ID ?? serviceInstanceId() });
+// Not the trainer's TF_INSTANCE_ID, which a locally launched pod inherits: the pod is an instance of its own.
+const telemetry = startTelemetry({ serviceName: 'tuneforge-train-pod', serviceVersion: version, instanceId: serviceInstanceId({ TF_INSTANCE_ID: process.env.TF_POD_INSTANCE_ID }) });
 
 /**
  * Runs the pod's whole program in one span, a child of the trainer's span that launched it (TRACEPARENT

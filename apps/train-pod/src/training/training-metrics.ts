@@ -10,9 +10,11 @@ import type { PodChannel } from './pod-channel';
  * tuneforge_training_step, tuneforge_training_learning_rate, labelled by job and run.
  */
 const meter = defineMeter('@tuneforge/train-pod');
-// Loss and learning rate are dimensionless: no unit, which keeps Prometheus names free of a `_ratio` suffix.
+// Loss and learning rate are dimensionless: no unit, which keeps Prometheus names free of a `_ratio` suffix
+// (OTLP-to-Prometheus translation adds unit suffixes; the names here are the scraped names, dots aside).
 const loss = meter.gauge('tuneforge.training.loss', { description: 'Mean loss over the labeled tokens of the last reported step.' });
-const tokensPerSecond = meter.gauge('tuneforge.training.tokens_per_second', { description: 'Trained tokens per second of the last reported step.', unit: '{token}/s' });
+// No unit for throughput either: the name says it, and `{token}/s` would make Prometheus names end in `_per_second_per_second`.
+const tokensPerSecond = meter.gauge('tuneforge.training.tokens_per_second', { description: 'Trained tokens per second of the last reported step.' });
 const step = meter.gauge('tuneforge.training.step', { description: 'The last reported optimizer step (1-based).', unit: '{step}' });
 const learningRate = meter.gauge('tuneforge.training.learning_rate', { description: 'Learning rate of the last reported step.' });
 

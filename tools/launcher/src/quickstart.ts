@@ -13,14 +13,20 @@ import { WORKSPACE_ROOT } from './spawn-service';
  * `npm run quickstart`: the main job, end to end, on this machine alone. Starts every service in this
  * process (embedded mode), registers the tiny model that tools/tiny-model made, uploads a small
  * tool-use dataset with the official OpenAI SDK, creates a fine-tuning job (the halfway "continue?"
- * question answered by the approval policy), follows its events to the end and prints where the
- * fine-tuned model is.
+ * and the after-evaluation "satisfactory?" questions answered by the approval policy), follows its
+ * events to the end — training, then the base and the fine-tuned model evaluated side by side in the
+ * tool-call loop — and prints where the fine-tuned model and the evaluation report are.
  */
 const TINY_MODEL_DIR = join(WORKSPACE_ROOT, 'tools/tiny-model/models/tiny-llama');
 const DATASET = join(WORKSPACE_ROOT, 'tools/launcher/quickstart/agent-tools.jsonl');
 const API_KEY = 'tf-dev-key';
 const TENANT = 'default';
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+/** The tools the dataset's conversations use; the evaluation runs both models in a loop with them. */
+const QUICKSTART_TOOLS = [
+  { type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+  { type: 'function', function: { name: 'calculator', description: 'Evaluates an arithmetic expression', parameters: { type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] } } },
+];
 
 async function main(): Promise<void> {
   const artifactDir = resolve(process.env.TF_ARTIFACT_DIR ?? join('.tuneforge', `quickstart-${Date.now()}`));
@@ -50,7 +56,14 @@ async function main(): Promise<void> {
       training_file: file.id,
       hyperparameters: { n_epochs: 8, batch_size: 1, learning_rate_multiplier: 10 },
       // Tuneforge's extensions ride in the same request; the SDK passes unknown fields through.
-      ...({ tuneforge: { approval_policy: { training_halfway: 'approve' } } } as object),
+      ...({
+        tuneforge: {
+          tools: QUICKSTART_TOOLS,
+          approval_policy: { training_halfway: 'approve', after_evaluation: 'approve' },
+          evaluation: { enabled: true, max_examples: 4 },
+          config: { evaluation: { maxNewTokens: 48, agentTurnLimit: 2 } },
+        },
+      } as object),
     });
     say(`created ${job.id}; following its events`);
 
@@ -77,7 +90,8 @@ async function main(): Promise<void> {
       return;
     }
     say(`fine-tuned model: ${current.fine_tuned_model}`);
-    say(`artifacts (merged model, PEFT adapter, checkpoints) under ${join(artifactDir, 'objects', 'tenants', TENANT)}`);
+    say(`evaluation report: ${gatewayUrl}/v1/fine_tuning/jobs/${current.id}/report (while it runs), and in the artifacts`);
+    say(`artifacts (merged model, PEFT adapter, checkpoints, evaluation report) under ${join(artifactDir, 'objects', 'tenants', TENANT)}`);
   } finally {
     await deployment.close();
   }

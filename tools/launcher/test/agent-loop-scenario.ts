@@ -12,7 +12,7 @@ export const LOOP_TOOLS = [
 ];
 
 /** What the job asks for: "good enough" is a tool-selection accuracy the policy can check by itself. */
-export const ACCEPTABLE_TOOL_SELECTION = 0.6;
+export const ACCEPTABLE_TOOL_SELECTION = 0.5;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -69,7 +69,7 @@ export async function runAgentLoopScenario(target: ScenarioTarget): Promise<{ ba
         tools: LOOP_TOOLS,
         evaluation_file: evaluation.id,
         evaluation: { enabled: true, max_examples: 16 },
-        iteration_budget: 3,
+        iteration_budget: 4,
         approval_policy: {
           training_halfway: 'approve',
           after_evaluation: { approve_if: { tool_selection_accuracy: { at_least: ACCEPTABLE_TOOL_SELECTION } }, otherwise: 'reject' },

@@ -20,6 +20,8 @@ describe('npm run quickstart', () => {
     expect({ code, tail: output.slice(-2000) }).toMatchObject({ code: 0 });
     expect(output).toMatch(/Data prepared: \d+ training/);
     expect(output).toMatch(/Continuing was approved by the approval policy/);
+    expect(output).toMatch(/Evaluation \(iteration 1\): tool_selection_accuracy [\d.]+ \(base [\d.]+\)/);
+    expect(output).toMatch(/The model of iteration 1 was accepted by the approval policy/);
     expect(output).toMatch(/job ftjob-\S+ succeeded/);
     expect(output).toMatch(/fine-tuned model: \S+\/merged/);
     const losses = [...output.matchAll(/training loss=([\d.]+)/g)].map((match) => Number(match[1]));

@@ -182,17 +182,23 @@ export async function eventsByPages(target: ScenarioTarget, jobId: string, limit
 }
 
 /**
- * Every event once the job's final event (`The job ...`) is among them. The orchestrator reports the end
- * status before that event, and the two travel on different topics: a job can read `succeeded` a moment
- * before its last event is listed.
+ * Every event, once the job's final event (`The job ...`) and a metrics event for every training step are
+ * among them. The orchestrator reports the end status before that final event, and progress, completion
+ * and status travel on different topics: a job can read `succeeded` a moment before its last events are
+ * listed.
  */
 export async function eventsAfterTheEnd(target: ScenarioTarget, jobId: string, timeoutMs = 60_000): Promise<FineTuningJobEvent[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { events } = await eventsByPages(target, jobId, 100);
-    if (events.some((event) => event.message.startsWith('The job '))) return events;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} has no final event after ${timeoutMs} ms: ${JSON.stringify(events.map((e) => e.message).slice(0, 10))}`);
-    await sleep(300);
+    const metrics = events.filter((event) => event.type === 'metrics').map((event) => event.data as { step: number; total_steps: number });
+    const total = metrics[0]?.total_steps ?? 0;
+    const allSteps = new Set(metrics.map((m) => m.step)).size >= total;
+    if (events.some((event) => event.message.startsWith('The job ')) && allSteps) return events;
+    if (Date.now() > deadline) {
+      throw new Error(`job ${jobId}: no final event or not every step's metrics after ${timeoutMs} ms (${metrics.length} of ${total} steps): ${JSON.stringify(events.filter((e) => e.type !== 'metrics').map((e) => e.message))}`);
+    }
+    await sleep(500);
   }
 }
 

@@ -155,6 +155,10 @@ export const JobState = Annotation.Root({
   pausedForApproval: last(false),
   cancelRequested: last(false),
   trained: last<TrainedModel | null>(null),
+  /** The step at which this iteration's run diverged (its loss became NaN or infinite), if it did. */
+  divergedAt: last<number | null>(null),
+  /** Why this iteration's run failed, when it did (the job fails with it unless a diagnosis finds a fix). */
+  trainingError: last<string | null>(null),
   /** Tokens trained on by every iteration so far. */
   trainedTokens: last(0),
   evaluation: last<{ summary: EvaluationSummary; report: string } | null>(null),
@@ -217,6 +221,11 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
     resultFiles: [trained.model, ...(trained.adapter ? [trained.adapter] : []), ...(report ? [report] : [])],
     error: null,
   });
+  /** The job's result when the loop stops here: this iteration's model, or the run's failure when it has none. */
+  const keep = (state: { trained: TrainedModel | null; evaluation: { report: string } | null; trainedTokens: number; trainingError: string | null }): Outcome =>
+    state.trained ? succeededWith(state.trained, state.evaluation?.report ?? null, state.trainedTokens) : failed('training_failed', state.trainingError ?? 'training failed', null);
+  const keeping = (state: { trained: TrainedModel | null }, iteration: number) =>
+    state.trained ? `keeping the model of iteration ${iteration}` : `the job fails: iteration ${iteration}'s run has no model`;
   const tag = (iteration: number) => (iteration === 1 ? '' : `-i${iteration}`);
   const configOf = (state: { job: JobInput; config: JobConfig | null }) => state.config ?? state.job.config;
 
@@ -296,7 +305,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
         `task/training${tag(iteration)}`,
       );
       await event(job, `training-started${tag(iteration)}`, `Training started (run ${runId}${iteration > 1 ? `, iteration ${iteration}` : ''})`, 'info', { iteration, run_id: runId });
-      return { runId, halfwayAsked: false, halfway: null, approvalId: null, pausedForApproval: false, trained: null, evaluation: null, findings: [], patch: null };
+      return { runId, halfwayAsked: false, halfway: null, approvalId: null, pausedForApproval: false, trained: null, divergedAt: null, trainingError: null, evaluation: null, findings: [], patch: null };
     })
     .addNode('awaitTraining', async (state) => {
       const { job, runId, halfwayAsked, cancelRequested, iteration } = state;
@@ -308,7 +317,15 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       if (delivery.key === inboxKeys.trainingHalfway(runId!)) return { halfway: delivery.value as HalfwayReport, route: 'askHalfway' };
       const result = delivery.value as TrainingResult;
       if (result.status === 'cancelled') return { outcome: cancelled(), route: 'finish' };
-      if (result.status === 'failed') return { outcome: failed('training_failed', result.error, null), route: 'finish' };
+      if (result.status === 'failed') {
+        const config = configOf(state);
+        // A diverged run is a wrong setting, not a broken job: with the loop on, the debugger reads its curve.
+        if (result.diverged && config.evaluation.enabled && iteration < config.iterations.max) {
+          await event(job, `training-diverged-${iteration}`, `Training diverged at step ${result.step} (${result.error}); diagnosing`, 'warn', { iteration, step: result.step });
+          return { divergedAt: result.step, trainingError: result.error, route: 'requestDiagnosis' };
+        }
+        return { outcome: failed('training_failed', result.error, null), route: 'finish' };
+      }
       const trained: TrainedModel = { model: result.artifacts.merged, adapter: result.artifacts.adapter ?? null, steps: result.steps, finalLoss: result.finalLoss };
       const trainedTokens = state.trainedTokens + (result.trainedTokens ?? 0);
       await event(job, `training-completed${tag(iteration)}`, `Training completed after ${result.steps} steps, final loss ${result.finalLoss.toFixed(4)}`, 'info', { iteration, steps: result.steps, final_loss: result.finalLoss });
@@ -421,7 +438,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       return { approvalId };
     })
     .addNode('awaitSatisfied', async (state) => {
-      const { job, iteration, approvalId, trained, evaluation } = state;
+      const { job, iteration, approvalId } = state;
       const key = inboxKeys.approval(approvalId!);
       const delivery = wait({ waitFor: [key, inboxKeys.cancel], approvalOptions: { [key]: ['approve', 'reject'] } });
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
@@ -429,18 +446,20 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       if (answer.decision === 'approve') {
         await event(job, `satisfied-${iteration}`, `The model of iteration ${iteration} was accepted by ${answeredBy(answer)}`);
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'accepted', patch: null } });
-        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
+        return { outcome: keep(state), route: 'finish' };
       }
       if (iteration >= configOf(state).iterations.max) {
-        await event(job, `budget-exhausted-${iteration}`, `Not satisfactory, but the iteration budget (${iteration}) is spent: keeping the model of iteration ${iteration}`, 'warn');
+        await event(job, `budget-exhausted-${iteration}`, `Not satisfactory, but the iteration budget (${iteration}) is spent: ${keeping(state, iteration)}`, 'warn');
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'budget_exhausted', patch: null } });
-        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
+        return { outcome: keep(state), route: 'finish' };
       }
       return { route: 'requestDiagnosis' };
     })
     .addNode('requestDiagnosis', async (state) => {
-      const { job, iteration, runId, trained, evaluation } = state;
+      const { job, iteration, runId, trained, evaluation, divergedAt } = state;
       const curve = await curves.read(job, runId!);
+      // The step that diverged sent no progress: the curve ends with it, its loss not a number.
+      if (divergedAt !== null && !curve.some((point) => point.step === divergedAt)) curve.push({ step: divergedAt, loss: null, learningRate: curve.at(-1)?.learningRate ?? 0 });
       await publisher.publish(
         job,
         diagnosisRunRequestedV1,
@@ -451,7 +470,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
           config: configOf(state),
           tools: job.tools,
           curve,
-          totalSteps: trained!.steps,
+          totalSteps: trained?.steps ?? divergedAt!,
           dataReport: state.report!,
           dataset: state.dataset!,
           evaluation,
@@ -462,20 +481,20 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       return {};
     })
     .addNode('awaitDiagnosis', async (state) => {
-      const { job, iteration, trained, evaluation } = state;
+      const { job, iteration } = state;
       const delivery = wait({ waitFor: [inboxKeys.diagnosis(workflowIds.diagnosisTask(job.jobId, iteration)), inboxKeys.cancel] });
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
       const result = delivery.value as DiagnosisResult;
       if (result.status === 'failed') {
-        await event(job, `diagnosis-failed-${iteration}`, `Diagnosis failed (${result.error}); keeping the model of iteration ${iteration}`, 'error');
+        await event(job, `diagnosis-failed-${iteration}`, `Diagnosis failed (${result.error}); ${keeping(state, iteration)}`, 'error');
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'diagnosis_failed', patch: null } });
-        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
+        return { outcome: keep(state), route: 'finish' };
       }
       await record(job, { jobId: job.jobId, iteration, stage: 'diagnosed', record: { findings: result.findings, explanation: result.explanation } });
       if (result.findings.length === 0) {
-        await event(job, `no-findings-${iteration}`, `The debugger found nothing to change; keeping the model of iteration ${iteration}`);
+        await event(job, `no-findings-${iteration}`, `The debugger found nothing to change; ${keeping(state, iteration)}`);
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'no_findings', patch: null } });
-        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
+        return { outcome: keep(state), route: 'finish' };
       }
       const listed = result.findings.map((f, i) => `${i + 1}. [${f.severity}] ${f.title}`).join('; ');
       await event(job, `diagnosed-${iteration}`, `Diagnosis of iteration ${iteration}: ${listed}`, 'info', { iteration, findings: result.findings });
@@ -501,22 +520,22 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       return { approvalId };
     })
     .addNode('awaitApply', async (state) => {
-      const { job, iteration, approvalId, findings, trained, evaluation } = state;
+      const { job, iteration, approvalId, findings } = state;
       const key = inboxKeys.approval(approvalId!);
       const delivery = wait({ waitFor: [key, inboxKeys.cancel], approvalOptions: { [key]: ['approve', 'reject', 'edit'] } });
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
       const answer = delivery.value as ApprovalAnswer;
       if (answer.decision === 'reject') {
-        await event(job, `patch-rejected-${iteration}`, `The suggested change was rejected by ${answeredBy(answer)}; keeping the model of iteration ${iteration}`);
+        await event(job, `patch-rejected-${iteration}`, `The suggested change was rejected by ${answeredBy(answer)}; ${keeping(state, iteration)}`);
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'patch_rejected', patch: null } });
-        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
+        return { outcome: keep(state), route: 'finish' };
       }
       const patch: JobPatch = answer.decision === 'edit' ? { description: answer.comment ?? 'changes given with the answer', config: answer.edits ?? {} } : findings[0].patch;
       const applied = patchedConfig(configOf(state), patch);
       if (!applied.ok) {
-        await event(job, `patch-invalid-${iteration}`, `The change "${patch.description}" gives an invalid configuration: ${applied.error}; keeping the model of iteration ${iteration}`, 'error');
+        await event(job, `patch-invalid-${iteration}`, `The change "${patch.description}" gives an invalid configuration: ${applied.error}; ${keeping(state, iteration)}`, 'error');
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'patch_rejected', patch } });
-        return { outcome: succeededWith(trained!, evaluation!.report, state.trainedTokens), route: 'finish' };
+        return { outcome: keep(state), route: 'finish' };
       }
       await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'patched', patch } });
       await event(job, `patch-applied-${iteration}`, `Applying "${patch.description}" (by ${answeredBy(answer)}); starting iteration ${iteration + 1}`, 'info', { iteration: iteration + 1, patch: patch.config });
@@ -543,7 +562,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
     .addEdge('requestPreparation', 'awaitPreparation')
     .addConditionalEdges('awaitPreparation', (s) => s.route, ['requestTraining', 'finish'])
     .addEdge('requestTraining', 'awaitTraining')
-    .addConditionalEdges('awaitTraining', (s) => s.route, ['askHalfway', 'cancelTraining', 'requestEvaluation', 'finish'])
+    .addConditionalEdges('awaitTraining', (s) => s.route, ['askHalfway', 'cancelTraining', 'requestEvaluation', 'requestDiagnosis', 'finish'])
     .addEdge('cancelTraining', 'awaitTraining')
     .addEdge('askHalfway', 'awaitApproval')
     .addConditionalEdges('awaitApproval', (s) => s.route, ['awaitTraining', 'cancelTraining'])

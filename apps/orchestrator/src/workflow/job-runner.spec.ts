@@ -153,6 +153,34 @@ describe('the job workflow with fake task answers', () => {
     expect(publisher.of('job.iteration.recorded.v1')[3]).toMatchObject({ record: { decision: 'patched', patch } });
   });
 
+  it('diagnoses a run that diverged instead of failing the job, and trains again with the approved patch', async () => {
+    const id = 'ftjob-nan';
+    await runner.start(job(id, { trainingHalfway: 'approve', afterEvaluation: 'approve', applyDiagnosis: 'approve' }, true));
+    await runner.deliver(id, inboxKeys.preparation(workflowIds.preparationTask(id)), prepared(id));
+    const run1 = workflowIds.trainingRun(id, 1);
+    for (const step of [1, 2]) await runner.recordCurvePoint(id, run1, { step, loss: 2 + step * 40, learningRate: 0.5 });
+    await runner.deliver(id, inboxKeys.trainingCompleted(run1), { runId: run1, jobId: id, status: 'failed', step: 3, error: 'the training loss became NaN at step 3: the run diverged', diverged: true });
+    expect(publisher.of('evaluation.run.requested.v1')).toEqual([]);
+    const [diagnosis] = publisher.of('diagnosis.run.requested.v1');
+    expect(diagnosis).toMatchObject({ totalSteps: 3, evaluation: null });
+    expect((diagnosis.curve as unknown[]).at(-1)).toEqual({ step: 3, loss: null, learningRate: 0.5 });
+    const finding = { code: 'non_finite_loss', severity: 'critical', score: 9, title: 'The loss became NaN', evidence: {}, patch: { description: 'lower the learning rate', config: { training: { learningRate: 0.00005 } } } };
+    await runner.deliver(id, inboxKeys.diagnosis(workflowIds.diagnosisTask(id, 1)), { taskId: workflowIds.diagnosisTask(id, 1), jobId: id, iteration: 1, status: 'succeeded', findings: [finding], explanation: null });
+    const apply = publisher.of('job.approval.requested.v1').find((a) => a.stage === 'apply_diagnosis')!;
+    await runner.deliver(id, inboxKeys.approval(apply.approvalId as string), { approvalId: apply.approvalId, jobId: id, decision: 'approve', answeredBy: 'policy' });
+    expect(publisher.of('training.run.requested.v1')[1]).toMatchObject({ runId: workflowIds.trainingRun(id, 2), training: expect.objectContaining({ learningRate: 0.00005 }) });
+    expect(publisher.of('job.lifecycle.status-changed.v1').map((s) => s.status)).not.toContain('failed');
+
+    // Without iterations left, a diverged run fails the job with its error.
+    const id2 = 'ftjob-nan-last';
+    const base = job(id2, { trainingHalfway: 'approve' }, true);
+    await runner.start({ ...base, config: { ...base.config, iterations: { max: 1 } } });
+    await runner.deliver(id2, inboxKeys.preparation(workflowIds.preparationTask(id2)), prepared(id2));
+    const run = workflowIds.trainingRun(id2, 1);
+    await runner.deliver(id2, inboxKeys.trainingCompleted(run), { runId: run, jobId: id2, status: 'failed', step: 3, error: 'the training loss became NaN at step 3: the run diverged', diverged: true });
+    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ jobId: id2, status: 'failed', error: { code: 'training_failed', message: expect.stringContaining('diverged') } });
+  });
+
   it('keeps the last model when the iteration budget is spent, and refuses a patch that breaks the config', async () => {
     const id = 'ftjob-budget';
     const base = job(id, { trainingHalfway: 'approve', afterEvaluation: 'reject', applyDiagnosis: 'ask' }, true);

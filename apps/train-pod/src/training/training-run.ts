@@ -166,6 +166,10 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       }
       const result = await trainer.step();
       if (result.step !== next) throw new Error(`the engine reports step ${result.step} where ${next} was expected`);
+      // Nothing after a non-finite loss is worth training or exporting: the run ends, saying it diverged.
+      if (!Number.isFinite(result.loss)) {
+        return await complete({ ...ids, status: 'failed', step: next, error: `the training loss became ${result.loss} at step ${next}: the run diverged`, diverged: true });
+      }
       step = next;
       lastLoss = result.loss;
       const elapsed = (Date.now() - started) / 1000;

@@ -27,7 +27,14 @@ export const trainingRunCompletedV1 = defineTopic(
       })
       .strict(),
     z
-      .object({ ...base, status: z.literal('failed'), step: z.number().int().nonnegative(), error: z.string().min(1).max(4000) })
+      .object({
+        ...base,
+        status: z.literal('failed'),
+        step: z.number().int().nonnegative(),
+        error: z.string().min(1).max(4000),
+        /** The loss became NaN or infinite at `step`: the run diverged (a diagnosis can fix its settings). */
+        diverged: z.boolean().optional(),
+      })
       .strict(),
     z.object({ ...base, status: z.literal('cancelled'), step: z.number().int().nonnegative() }).strict(),
   ]),

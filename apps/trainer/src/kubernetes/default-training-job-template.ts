@@ -21,8 +21,9 @@ metadata:
 spec:
   # Longest a single run may take, pulls and checkpoint uploads included.
   activeDeadlineSeconds: 86400
-  backoffLimit: 2
-  # Node-level failures (preemption, GPU node drained) should not use up the retries.
+  # A failed pod is relaunched by the trainer, which resumes it from its last checkpoint; only node-level
+  # disruptions (preemption, GPU node drained) are retried here, without counting as failures.
+  backoffLimit: 0
   podFailurePolicy:
     rules:
       - action: Ignore
@@ -43,7 +44,7 @@ spec:
       restartPolicy: Never
       serviceAccountName: train-pod
       automountServiceAccountToken: false
-      # Checkpoints are written as the run goes; a SIGTERM lets the engine finish its step and commit.
+      # Checkpoints are committed as the run goes: a pod stopped here resumes from the last one when relaunched.
       terminationGracePeriodSeconds: 120
       nodeSelector:
         nvidia.com/gpu.present: "true"

@@ -94,7 +94,7 @@ class KubernetesJobPod implements LaunchedPod {
     this.wake?.();
   }
 
-  /** Deletes the Job and its pod (the kubelet sends SIGTERM: the engine finishes its step and commits). */
+  /** Deletes the Job and its pod; a relaunch of the run resumes from its last committed checkpoint. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;

@@ -7,8 +7,9 @@ import {
   type MessageOf,
   type PayloadOf,
 } from '@tuneforge/contracts';
-import type { MessageBus, Subscription } from '@tuneforge/messaging';
-import { createServiceApp, loadServiceConfig } from '@tuneforge/service-kit';
+import type { MessageBus } from '@tuneforge/messaging';
+import { loadServiceConfig } from '@tuneforge/service-kit';
+import { startServiceUnderTest, TaskResults } from '@tuneforge/service-kit/src/testing';
 import { openArtifact, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
@@ -35,10 +36,8 @@ export function fixture(name: string): Buffer {
 export class DatagenHarness {
   readonly runId = `${Date.now().toString(36)}${randomUUID().slice(0, 8)}`;
   readonly tenant = 'datagen-it';
-  private readonly results = new Map<string, Completed[]>();
-  private readonly waiters = new Map<string, Array<{ count: number; resolve: (results: Completed[]) => void }>>();
   private app?: INestApplication;
-  private listener?: Subscription;
+  private results?: TaskResults<typeof dataPreparationCompletedV1>;
 
   constructor(
     readonly bus: MessageBus,
@@ -53,23 +52,13 @@ export class DatagenHarness {
 
   async start(): Promise<void> {
     await this.store.ping();
-    this.listener = await this.bus.subscribe<Completed['payload']>(
-      dataPreparationCompletedV1,
-      { group: `datagen-test-listener-${this.runId}`, service: 'datagen-test', startFrom: 'earliest' },
-      async (message) => this.record(message as Completed),
-    );
-    this.app = await createServiceApp(service, {
-      identity: { name: 'datagen', version: '0.0.0-test', instanceId: `datagen-test-${this.runId}`, mode: this.bus.transport === 'kafka' ? 'distributed' : 'embedded' },
-      bus: this.bus,
-      store: this.store,
-      logger: quietLogger,
-      config: loadServiceConfig(datagenEnvSchema, this.env),
-    });
+    this.results = await TaskResults.listen(this.bus, dataPreparationCompletedV1, { group: `datagen-test-listener-${this.runId}`, service: 'datagen-test' });
+    this.app = await startServiceUnderTest(service, { runId: this.runId, bus: this.bus, store: this.store, logger: quietLogger, config: loadServiceConfig(datagenEnvSchema, this.env) });
   }
 
   async stop(): Promise<void> {
     await this.app?.close();
-    await this.listener?.close();
+    await this.results?.close();
     await this.bus.close();
   }
 
@@ -94,29 +83,13 @@ export class DatagenHarness {
 
   /** Publishes the task and resolves with its `count`-th result. */
   async prepare(payload: RequestPayload, count = 1): Promise<Completed> {
-    const results = this.waitFor(payload.taskId, count);
+    const result = this.results!.result(payload.taskId, count);
     await this.bus.publish(dataPreparationRequestedV1, createMessage(dataPreparationRequestedV1, payload, { correlationId: payload.jobId, tenant: this.tenant }));
-    return (await results)[count - 1];
+    return result;
   }
 
   async readArtifactFile(prefix: string, path: string): Promise<string> {
     return (await (await openArtifact(this.tenantStore, prefix)).readFile(path)).toString('utf8');
-  }
-
-  private record(message: Completed): void {
-    const taskId = message.payload.taskId;
-    const list = [...(this.results.get(taskId) ?? []), message];
-    this.results.set(taskId, list);
-    const pending = this.waiters.get(taskId) ?? [];
-    this.waiters.set(taskId, pending.filter((w) => (list.length >= w.count ? (w.resolve(list), false) : true)));
-  }
-
-  private waitFor(taskId: string, count: number): Promise<Completed[]> {
-    return new Promise((resolve) => {
-      const have = this.results.get(taskId) ?? [];
-      if (have.length >= count) resolve(have);
-      else this.waiters.set(taskId, [...(this.waiters.get(taskId) ?? []), { count, resolve }]);
-    });
   }
 }
 

@@ -1,8 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { applyJobPatch, createMessage, diagnosisRunCompletedV1, diagnosisRunRequestedV1, type MessageOf, type PayloadOf } from '@tuneforge/contracts';
 import { buildQualityReport, conversationToOpenAIJson, FakeChatServer, renderQualityReportHtml, type DatasetRecord, type TruncationReport } from '@tuneforge/datasets';
-import type { MessageBus, Subscription } from '@tuneforge/messaging';
-import { createServiceApp, loadServiceConfig } from '@tuneforge/service-kit';
+import type { MessageBus } from '@tuneforge/messaging';
+import { loadServiceConfig } from '@tuneforge/service-kit';
+import { startServiceUnderTest, TaskResults } from '@tuneforge/service-kit/src/testing';
 import { ArtifactWriter, openArtifact, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
@@ -27,10 +28,8 @@ function jsonLine(record: DatasetRecord): string {
 export class DebuggerHarness {
   readonly runId = `${Date.now().toString(36)}${randomUUID().slice(0, 8)}`;
   readonly tenant = 'debugger-it';
-  private readonly results = new Map<string, Completed[]>();
-  private readonly waiters = new Map<string, Array<{ count: number; resolve: (results: Completed[]) => void }>>();
   private app?: INestApplication;
-  private listener?: Subscription;
+  private results?: TaskResults<typeof diagnosisRunCompletedV1>;
 
   constructor(
     readonly bus: MessageBus,
@@ -44,23 +43,13 @@ export class DebuggerHarness {
 
   async start(): Promise<void> {
     await this.store.ping();
-    this.listener = await this.bus.subscribe<Completed['payload']>(
-      diagnosisRunCompletedV1,
-      { group: `debugger-test-listener-${this.runId}`, service: 'debugger-test', startFrom: 'earliest' },
-      async (message) => this.record(message as Completed),
-    );
-    this.app = await createServiceApp(service, {
-      identity: { name: 'debugger', version: '0.0.0-test', instanceId: `debugger-test-${this.runId}`, mode: this.bus.transport === 'kafka' ? 'distributed' : 'embedded' },
-      bus: this.bus,
-      store: this.store,
-      logger: quietLogger,
-      config: loadServiceConfig(debuggerEnvSchema, this.env),
-    });
+    this.results = await TaskResults.listen(this.bus, diagnosisRunCompletedV1, { group: `debugger-test-listener-${this.runId}`, service: 'debugger-test' });
+    this.app = await startServiceUnderTest(service, { runId: this.runId, bus: this.bus, store: this.store, logger: quietLogger, config: loadServiceConfig(debuggerEnvSchema, this.env) });
   }
 
   async stop(): Promise<void> {
     await this.app?.close();
-    await this.listener?.close();
+    await this.results?.close();
     await this.bus.close();
   }
 
@@ -110,29 +99,13 @@ export class DebuggerHarness {
 
   /** Publishes the task and resolves with its `count`-th result. */
   async diagnose(payload: RequestPayload, count = 1): Promise<Completed> {
-    const results = this.waitFor(payload.taskId, count);
+    const result = this.results!.result(payload.taskId, count);
     await this.bus.publish(diagnosisRunRequestedV1, createMessage(diagnosisRunRequestedV1, payload, { correlationId: payload.jobId, tenant: this.tenant }));
-    return (await results)[count - 1];
+    return result;
   }
 
   async readArtifactFile(prefix: string, path: string): Promise<string> {
     return (await (await openArtifact(this.tenantStore, prefix)).readFile(path)).toString('utf8');
-  }
-
-  private record(message: Completed): void {
-    const taskId = message.payload.taskId;
-    const list = [...(this.results.get(taskId) ?? []), message];
-    this.results.set(taskId, list);
-    const pending = this.waiters.get(taskId) ?? [];
-    this.waiters.set(taskId, pending.filter((w) => (list.length >= w.count ? (w.resolve(list), false) : true)));
-  }
-
-  private waitFor(taskId: string, count: number): Promise<Completed[]> {
-    return new Promise((resolve) => {
-      const have = this.results.get(taskId) ?? [];
-      if (have.length >= count) resolve(have);
-      else this.waiters.set(taskId, [...(this.waiters.get(taskId) ?? []), { count, resolve }]);
-    });
   }
 }
 

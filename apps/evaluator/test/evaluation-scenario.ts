@@ -11,8 +11,9 @@ import {
   type MessageOf,
   type PayloadOf,
 } from '@tuneforge/contracts';
-import type { MessageBus, Subscription } from '@tuneforge/messaging';
-import { createServiceApp, loadServiceConfig } from '@tuneforge/service-kit';
+import type { MessageBus } from '@tuneforge/messaging';
+import { loadServiceConfig } from '@tuneforge/service-kit';
+import { startServiceUnderTest, TaskResults } from '@tuneforge/service-kit/src/testing';
 import { ArtifactWriter, commitLocalDirectory, openArtifact, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
@@ -43,10 +44,8 @@ export function fixture(name: string): Buffer {
 export class EvaluatorHarness {
   readonly runId = `${Date.now().toString(36)}${randomUUID().slice(0, 8)}`;
   readonly tenant = 'evaluator-it';
-  private readonly results = new Map<string, Completed[]>();
-  private readonly waiters = new Map<string, Array<{ count: number; resolve: (results: Completed[]) => void }>>();
   private app?: INestApplication;
-  private listener?: Subscription;
+  private results?: TaskResults<typeof evaluationRunCompletedV1>;
 
   constructor(
     readonly bus: MessageBus,
@@ -60,13 +59,9 @@ export class EvaluatorHarness {
 
   async start(): Promise<void> {
     await this.store.ping();
-    this.listener = await this.bus.subscribe<Completed['payload']>(
-      evaluationRunCompletedV1,
-      { group: `evaluator-test-listener-${this.runId}`, service: 'evaluator-test', startFrom: 'earliest' },
-      async (message) => this.record(message as Completed),
-    );
-    this.app = await createServiceApp(service, {
-      identity: { name: 'evaluator', version: '0.0.0-test', instanceId: `evaluator-test-${this.runId}`, mode: this.bus.transport === 'kafka' ? 'distributed' : 'embedded' },
+    this.results = await TaskResults.listen(this.bus, evaluationRunCompletedV1, { group: `evaluator-test-listener-${this.runId}`, service: 'evaluator-test' });
+    this.app = await startServiceUnderTest(service, {
+      runId: this.runId,
       bus: this.bus,
       store: this.store,
       logger: quietLogger,
@@ -78,7 +73,7 @@ export class EvaluatorHarness {
 
   async stop(): Promise<void> {
     await this.app?.close();
-    await this.listener?.close();
+    await this.results?.close();
     await this.bus.close();
   }
 
@@ -121,34 +116,18 @@ export class EvaluatorHarness {
 
   /** Resolves with the `count`-th result of a task without publishing it (a task another process accepted). */
   result(taskId: string, count = 1): Promise<Completed> {
-    return this.waitFor(taskId, count).then((results) => results[count - 1]);
+    return this.results!.result(taskId, count);
   }
 
   /** Publishes the task and resolves with its `count`-th result. */
   async evaluate(payload: RequestPayload, count = 1): Promise<Completed> {
-    const results = this.waitFor(payload.taskId, count);
+    const result = this.results!.result(payload.taskId, count);
     await this.bus.publish(evaluationRunRequestedV1, createMessage(evaluationRunRequestedV1, payload, { correlationId: payload.jobId, tenant: this.tenant }));
-    return (await results)[count - 1];
+    return result;
   }
 
   async readReportFile(prefix: string, path: string): Promise<string> {
     return (await (await openArtifact(this.tenantStore, prefix)).readFile(path)).toString('utf8');
-  }
-
-  private record(message: Completed): void {
-    const taskId = message.payload.taskId;
-    const list = [...(this.results.get(taskId) ?? []), message];
-    this.results.set(taskId, list);
-    const pending = this.waiters.get(taskId) ?? [];
-    this.waiters.set(taskId, pending.filter((w) => (list.length >= w.count ? (w.resolve(list), false) : true)));
-  }
-
-  private waitFor(taskId: string, count: number): Promise<Completed[]> {
-    return new Promise((resolve) => {
-      const have = this.results.get(taskId) ?? [];
-      if (have.length >= count) resolve(have);
-      else this.waiters.set(taskId, [...(this.waiters.get(taskId) ?? []), { count, resolve }]);
-    });
   }
 }
 

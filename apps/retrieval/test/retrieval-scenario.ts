@@ -3,9 +3,10 @@ import { createMessage, retrievalIndexCompletedV1, retrievalIndexRequestedV1, ty
 import { service as gatewayService } from '@tuneforge/gateway';
 import { gatewayEnvSchema } from '@tuneforge/gateway/src/config/gateway-config';
 import { fileContentKey } from '@tuneforge/gateway/src/files/file-record';
-import type { MessageBus, Subscription } from '@tuneforge/messaging';
+import type { MessageBus } from '@tuneforge/messaging';
 import { ConceptEmbeddingsServer, createOpenAIEmbedder, embeddingsEndpointFromEnv, embeddingsEnvSchema, loadIndexArtifact, loadSearchFunction } from '@tuneforge/retrieval-kit';
-import { createServiceApp, loadServiceConfig } from '@tuneforge/service-kit';
+import { loadServiceConfig } from '@tuneforge/service-kit';
+import { startServiceUnderTest, TaskResults } from '@tuneforge/service-kit/src/testing';
 import { openArtifact, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
@@ -37,10 +38,8 @@ const API_KEY = 'retrieval-it-key';
 export class RetrievalHarness {
   readonly runId = `${Date.now().toString(36)}${randomUUID().slice(0, 8)}`;
   readonly tenant = `retrieval-it-${this.runId}`;
-  private readonly results = new Map<string, Completed[]>();
-  private readonly waiters = new Map<string, Array<{ count: number; resolve: (results: Completed[]) => void }>>();
   private apps: INestApplication[] = [];
-  private listener?: Subscription;
+  private results?: TaskResults<typeof retrievalIndexCompletedV1>;
   private openai?: OpenAI;
 
   constructor(
@@ -56,26 +55,10 @@ export class RetrievalHarness {
 
   async start(): Promise<void> {
     await this.store.ping();
-    this.listener = await this.bus.subscribe<Completed['payload']>(
-      retrievalIndexCompletedV1,
-      { group: `retrieval-test-listener-${this.runId}`, service: 'retrieval-test', startFrom: 'earliest' },
-      async (message) => this.record(message as Completed),
-    );
-    const mode = this.bus.transport === 'kafka' ? 'distributed' : 'embedded';
-    const retrieval = await createServiceApp(service, {
-      identity: { name: 'retrieval', version: '0.0.0-test', instanceId: `retrieval-test-${this.runId}`, mode },
-      bus: this.bus,
-      store: this.store,
-      logger: quietLogger,
-      config: loadServiceConfig(retrievalEnvSchema, this.env),
-    });
-    const gateway = await createServiceApp(gatewayService, {
-      identity: { name: 'gateway', version: '0.0.0-test', instanceId: `gateway-test-${this.runId}`, mode },
-      bus: this.bus,
-      store: this.store,
-      logger: quietLogger,
-      config: loadServiceConfig(gatewayEnvSchema, { TF_API_KEYS: `${API_KEY}:${this.tenant}` }),
-    });
+    this.results = await TaskResults.listen(this.bus, retrievalIndexCompletedV1, { group: `retrieval-test-listener-${this.runId}`, service: 'retrieval-test' });
+    const shared = { runId: this.runId, bus: this.bus, store: this.store, logger: quietLogger };
+    const retrieval = await startServiceUnderTest(service, { ...shared, config: loadServiceConfig(retrievalEnvSchema, this.env) });
+    const gateway = await startServiceUnderTest(gatewayService, { ...shared, config: loadServiceConfig(gatewayEnvSchema, { TF_API_KEYS: `${API_KEY}:${this.tenant}` }) });
     this.apps = [retrieval, gateway];
     await gateway.listen(0, '127.0.0.1');
     this.openai = new OpenAI({ apiKey: API_KEY, baseURL: `${(await gateway.getUrl()).replace('[::1]', '127.0.0.1')}/v1`, maxRetries: 0 });
@@ -83,7 +66,7 @@ export class RetrievalHarness {
 
   async stop(): Promise<void> {
     for (const app of this.apps) await app.close();
-    await this.listener?.close();
+    await this.results?.close();
     await this.bus.close();
   }
 
@@ -99,25 +82,9 @@ export class RetrievalHarness {
 
   /** Publishes the task and resolves with its `count`-th result. */
   async index(payload: RequestPayload, count = 1): Promise<Completed> {
-    const results = this.waitFor(payload.taskId, count);
+    const result = this.results!.result(payload.taskId, count);
     await this.bus.publish(retrievalIndexRequestedV1, createMessage(retrievalIndexRequestedV1, payload, { correlationId: payload.jobId, tenant: this.tenant }));
-    return (await results)[count - 1];
-  }
-
-  private record(message: Completed): void {
-    const taskId = message.payload.taskId;
-    const list = [...(this.results.get(taskId) ?? []), message];
-    this.results.set(taskId, list);
-    const pending = this.waiters.get(taskId) ?? [];
-    this.waiters.set(taskId, pending.filter((w) => (list.length >= w.count ? (w.resolve(list), false) : true)));
-  }
-
-  private waitFor(taskId: string, count: number): Promise<Completed[]> {
-    return new Promise((resolve) => {
-      const have = this.results.get(taskId) ?? [];
-      if (have.length >= count) resolve(have);
-      else this.waiters.set(taskId, [...(this.waiters.get(taskId) ?? []), { count, resolve }]);
-    });
+    return result;
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inputErrorSchema } from '../../input-error-schema';
 import { defineTopic } from '../../topic';
 import { keySafeIdSchema } from '../data.preparation.requested.v1';
 
@@ -6,20 +7,13 @@ import { keySafeIdSchema } from '../data.preparation.requested.v1';
 export const MAX_PREPARATION_ERRORS = 100;
 
 /** One thing wrong with an input, precise enough to fix the file without guessing. */
-export const preparationErrorSchema = z
-  .object({
-    code: z.string().min(1),
-    file: z.string(),
-    /** 1-based physical line; absent when the error concerns the whole file. */
-    line: z.number().int().positive().optional(),
-    /** 1-based CSV data row. */
-    row: z.number().int().positive().optional(),
-    /** Field path inside the record (`messages[2].tool_calls[0].function.arguments`); empty for the record or file itself. */
-    field: z.string(),
-    expected: z.string(),
-    received: z.string().max(200).optional(),
-  })
-  .strict();
+export const preparationErrorSchema = inputErrorSchema({
+  file: z.string(),
+  /** 1-based physical line; absent when the error concerns the whole file. */
+  line: z.number().int().positive().optional(),
+  /** 1-based CSV data row. */
+  row: z.number().int().positive().optional(),
+});
 
 const countsSchema = z
   .object({

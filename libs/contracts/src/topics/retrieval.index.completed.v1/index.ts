@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inputErrorSchema } from '../../input-error-schema';
 import { defineTopic } from '../../topic';
 import { keySafeIdSchema } from '../data.preparation.requested.v1';
 import { RETRIEVAL_DOCUMENT_FORMATS } from '../retrieval.index.requested.v1';
@@ -7,19 +8,12 @@ import { RETRIEVAL_DOCUMENT_FORMATS } from '../retrieval.index.requested.v1';
 export const MAX_RETRIEVAL_ERRORS = 100;
 
 /** Why a document (or the task) could not be indexed, precise enough to fix the file without guessing. */
-export const retrievalErrorSchema = z
-  .object({
-    code: z.string().min(1),
-    /** The document's key, or `<request>` for an error of the task as a whole (the embeddings endpoint failing). */
-    document: z.string(),
-    /** 1-based line, for JSONL documents. */
-    line: z.number().int().positive().optional(),
-    /** Field inside the record (`text`); empty for the document itself. */
-    field: z.string(),
-    expected: z.string(),
-    received: z.string().max(200).optional(),
-  })
-  .strict();
+export const retrievalErrorSchema = inputErrorSchema({
+  /** The document's key, or `<request>` for an error of the task as a whole (the embeddings endpoint failing). */
+  document: z.string(),
+  /** 1-based line, for JSONL documents. */
+  line: z.number().int().positive().optional(),
+});
 
 const countsSchema = z
   .object({

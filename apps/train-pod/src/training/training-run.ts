@@ -5,8 +5,8 @@ import {
   type CheckpointMetrics,
   type PayloadOf,
 } from '@tuneforge/contracts';
-import { collectDataset, IGNORE_INDEX, loadModelTokenizer, packSamples, tokenizeRecords, type TokenizedSample } from '@tuneforge/datasets';
-import { Model, type LoraTargetModule, type Trainer, type TrainConfig } from '@tuneforge/engine';
+import { collectDataset, IGNORE_INDEX, loadModelTokenizer, tokenizeRecords, type TokenizedSample } from '@tuneforge/datasets';
+import { Model, type ExportDtype, type LoraTargetModule, type Trainer, type TrainConfig } from '@tuneforge/engine';
 import { ArtifactExistsError, listCommittedArtifacts, type ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 import { existsSync } from 'node:fs';
@@ -14,10 +14,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PodChannel } from './pod-channel';
+import { addAgentTokens } from './agent-vocabulary';
 import { StepPlan } from './plan';
 import { RunControl } from './run-control';
 import { checkpointPrefix, runPrefix, stepOfCheckpoint, type PodRunSpec } from './run-spec';
 import { downloadArtifact, uploadDirectory } from './store-files';
+import { trainingRows } from './training-rows';
 
 type Completed = PayloadOf<typeof trainingRunCompletedV1>;
 
@@ -56,6 +58,16 @@ async function latestCheckpoint(store: ArtifactStore, spec: PodRunSpec): Promise
     if (step !== undefined && (!best || step > best.step)) best = { prefix: ref.prefix, step };
   }
   return best;
+}
+
+/**
+ * The job config's `model.dtype` as the merged export's weight dtype. The engine computes (and checkpoints) in
+ * f32 whatever is asked; the dtype a user picks is the one the fine-tuned model is delivered in.
+ */
+const EXPORT_DTYPE_OF = { f32: 'float32', bf16: 'bfloat16', f16: 'float16' } as const satisfies Record<string, ExportDtype>;
+
+export function mergedExportDtype(spec: PodRunSpec): ExportDtype | undefined {
+  return spec.request.dtype === undefined ? undefined : EXPORT_DTYPE_OF[spec.request.dtype];
 }
 
 export function engineTrainConfig(spec: PodRunSpec, totalSteps: number): TrainConfig {
@@ -111,7 +123,9 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     // Inputs.
     const modelDir = join(work, 'base-model');
     await downloadArtifact(store, request.baseModel, modelDir);
-    const tokenizer = await loadModelTokenizer(modelDir);
+    // The model is loaded before tokenizing: with agent tokens it grows, and the tokenizer must agree with it.
+    model = await Model.load(modelDir, { threads: deps.threads ?? 0 });
+    const tokenizer = request.agentTokens ? (await addAgentTokens(model, modelDir)).tokenizer : await loadModelTokenizer(modelDir);
     const train: TokenizedSample[] = [];
     const validation: TokenizedSample[] = [];
     for (const [i, prefix] of request.datasets.entries()) {
@@ -127,13 +141,16 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       }
     }
     const padTokenId = tokenizer.tokenId(tokenizer.padToken) ?? tokenizer.eosTokenId ?? 0;
-    const { sequences, report } = packSamples(train, { maxLength: request.maxSequenceLength, padTokenId });
+    const packing = request.packing ?? true;
+    const { rows: sequences, packingEfficiency } = trainingRows(train, { packing, maxLength: request.maxSequenceLength, padTokenId });
     const t = request.training;
     const plan = new StepPlan({ sequences: sequences.length, epochs: t.epochs, batchSize: t.batchSize, microBatchSize: t.microBatchSize, seed: t.seed });
-    logger.info({ runId: request.runId, samples: train.length, sequences: sequences.length, packing: report.efficiency, totalSteps: plan.totalSteps }, 'data ready');
+    logger.info(
+      { runId: request.runId, samples: train.length, sequences: sequences.length, packing, packingEfficiency, agentTokens: request.agentTokens ?? false, totalSteps: plan.totalSteps },
+      'data ready',
+    );
 
     // Engine, resumed from the last committed checkpoint when there is one.
-    model = await Model.load(modelDir, { threads: deps.threads ?? 0 });
     trainer = await model.createTrainer(engineTrainConfig(spec, plan.totalSteps));
     const own = await latestCheckpoint(store, spec);
     const resumeFrom = own?.prefix ?? request.resumeFrom;
@@ -208,7 +225,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       await uploadDirectory(store, artifacts.adapter, dir, 'peft-adapter', { runId: request.runId, baseModel: request.baseModel, step });
     }
     const mergedDir = join(exportDir, 'merged');
-    await model.saveMerged(mergedDir);
+    const dtype = mergedExportDtype(spec);
+    await model.saveMerged(mergedDir, dtype ? { dtype } : {});
     await uploadDirectory(store, artifacts.merged, mergedDir, 'model', { runId: request.runId, baseModel: request.baseModel, step });
     const trainedTokens = sequences.reduce((sum, sequence) => sum + sequence.input_ids.length, 0) * t.epochs;
     return await complete({ ...ids, status: 'succeeded', steps: step, finalLoss: Number.isFinite(lastLoss) ? lastLoss : 0, trainedTokens, artifacts });

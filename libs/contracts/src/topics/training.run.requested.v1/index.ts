@@ -28,6 +28,18 @@ export const trainingRunRequestedV1 = defineTopic(
       maxSequenceLength: z.number().int().min(8).max(131072).default(2048),
       /** Continue from this committed checkpoint artifact instead of the run's own latest one. */
       resumeFrom: tenantKeySchema.optional(),
+      /**
+       * The job config's `data.packing`: true packs several samples into each row of `maxSequenceLength`
+       * tokens; false trains one sample per row, padded to the longest row of its micro-batch. Absent = true.
+       */
+      packing: jobConfigSchema.shape.data.shape.packing.optional(),
+      /**
+       * The job config's `data.agentTokens`: the ReAct step markers become single added tokens (new embedding
+       * rows) before tokenization, and the merged export's tokenizer carries them. Absent = false.
+       */
+      agentTokens: jobConfigSchema.shape.data.shape.agentTokens.optional(),
+      /** The job config's `model.dtype`: the weight dtype of the merged export. Absent = the base model's own. */
+      dtype: jobConfigSchema.shape.model.shape.dtype.optional(),
     })
     .strict(),
   { partitions: 6 },

@@ -29,6 +29,7 @@ import type { z } from 'zod';
 import { ConflictError, InvalidRequestError, ObjectNotFoundError } from '../errors/gateway-errors';
 import { fileContentKey, fileRecordKey, fileRecordSchema } from '../files/file-record';
 import { validateRequest } from '../http/validate';
+import { checkApprovalEdits } from './approval-edits';
 import { resolveJobConfig } from './job-config';
 import {
   answerKey,
@@ -186,6 +187,7 @@ export class JobsService {
     if (!request.options.includes(answer.decision)) {
       throw new InvalidRequestError(`Invalid value for 'decision': this question's options are ${request.options.join(', ')}.`, 'decision');
     }
+    if (answer.decision === 'edit') checkApprovalEdits(request.context, answer.edits, (await this.requireJob(store, id)).config);
     const recorded: AnswerRecord = { decision: answer.decision, answered_by: 'human', answered_at: Math.floor(Date.now() / 1000), ...(answer.comment ? { comment: answer.comment } : {}), ...(answer.edits ? { edits: answer.edits } : {}) };
     let answered = recorded;
     try {

@@ -505,7 +505,8 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       const config = configOf(state);
       const approvalId = workflowIds.applyApproval(job.jobId, iteration);
       const top = findings[0];
-      const context = { iteration, remaining_iterations: config.iterations.max - iteration, findings: findings.length, top_score: top.score, top_finding: top.code, patch: top.patch };
+      // The config the patch applies to travels with the question: an `edit` answer is checked against it.
+      const context = { iteration, remaining_iterations: config.iterations.max - iteration, findings: findings.length, top_score: top.score, top_finding: top.code, patch: top.patch, config };
       await ask(
         job,
         {

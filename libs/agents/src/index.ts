@@ -37,6 +37,7 @@ export {
 } from './tools/tool-executor';
 export { createCalculatorTool, evaluateExpression, formatNumber, CalculatorError } from './tools/calculator';
 export { createFixtureTools, type ToolFixture, type FixtureToolOptions } from './tools/fixture-tools';
+export { argumentsMatch, sameArgumentValue } from './tools/fixture-tools';
 export { createRetrievalTool, type RetrievalToolOptions, type RetrievedPassage, type SearchFunction } from './tools/retrieval-tool';
 
 // Models

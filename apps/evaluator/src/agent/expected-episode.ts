@@ -82,22 +82,5 @@ export function expectedReactStep(completion: string): ExpectedEpisode | undefin
   return undefined;
 }
 
-/** Whether two argument values mean the same: JSON-equal, strings also ignoring case and surrounding spaces. */
-export function sameArgumentValue(expected: unknown, actual: unknown): boolean {
-  if (typeof expected === 'string' && typeof actual === 'string') return expected.trim().toLowerCase() === actual.trim().toLowerCase();
-  return canonicalJson(expected) === canonicalJson(actual);
-}
-
-/** Every expected argument is present in `actual` with the same value (extra arguments are the tool's to refuse). */
-export function argumentsMatch(expected: Record<string, unknown>, actual: Record<string, unknown>): boolean {
-  return Object.entries(expected).every(([key, value]) => key in actual && sameArgumentValue(value, actual[key]));
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
-}
+// Scoring compares a model's call with the reference call the way fixtures are chosen in the tool loop.
+export { argumentsMatch, sameArgumentValue } from '@tuneforge/agents';

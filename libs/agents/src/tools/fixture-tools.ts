@@ -47,16 +47,25 @@ function bestFixture(fixtures: readonly ToolFixture[], args: Record<string, unkn
   let bestKeys = -1;
   for (const fixture of fixtures) {
     const wanted = fixture.arguments ?? {};
-    const keys = Object.keys(wanted);
-    if (keys.every((k) => k in args && sameValue(wanted[k], args[k])) && keys.length > bestKeys) {
+    const keys = Object.keys(wanted).length;
+    if (argumentsMatch(wanted, args) && keys > bestKeys) {
       best = fixture;
-      bestKeys = keys.length;
+      bestKeys = keys;
     }
   }
   return best;
 }
 
-function sameValue(expected: unknown, actual: unknown): boolean {
+/**
+ * Every expected argument is present in `actual` with the same value (extra arguments are the tool's to refuse).
+ * How fixtures are chosen, and how the evaluator scores a model's call against the reference call.
+ */
+export function argumentsMatch(expected: Record<string, unknown>, actual: Record<string, unknown>): boolean {
+  return Object.entries(expected).every(([key, value]) => key in actual && sameArgumentValue(value, actual[key]));
+}
+
+/** Whether two argument values mean the same: JSON-equal, strings also ignoring case and surrounding spaces. */
+export function sameArgumentValue(expected: unknown, actual: unknown): boolean {
   if (typeof expected === 'string' && typeof actual === 'string') return expected.trim().toLowerCase() === actual.trim().toLowerCase();
   return canonicalJson(expected) === canonicalJson(actual);
 }

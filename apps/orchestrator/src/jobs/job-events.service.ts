@@ -79,6 +79,23 @@ export class JobEvents implements OnApplicationBootstrap {
     if (!(await this.known(p.jobId))) return;
     await this.runner.recordCurvePoint(p.jobId, p.runId, { step: p.step, loss: Number.isFinite(p.loss) ? p.loss : null, learningRate: p.learningRate, gradNorm: p.gradNorm ?? null });
     const job = { jobId: p.jobId, tenant: message.tenant };
+    // Said before the step's metrics: the events then read in the order things happened.
+    if (p.resumedFromStep !== undefined) {
+      await this.publisher.publish(
+        job,
+        jobLifecycleEventV1,
+        {
+          jobId: p.jobId,
+          id: `${p.jobId}-${p.runId}-resumed-${p.resumedFromStep}`,
+          level: 'info',
+          message: `Training resumed from the checkpoint at step ${p.resumedFromStep}`,
+          type: 'message',
+          data: { run_id: p.runId, resumed_from_step: p.resumedFromStep, step: p.step },
+          created_at: nowSeconds(),
+        },
+        `resumed/${p.runId}/${p.resumedFromStep}`,
+      );
+    }
     await this.publisher.publish(
       job,
       jobLifecycleEventV1,

@@ -24,6 +24,8 @@ export const trainingRunProgressedV1 = defineTopic(
       tokensPerSecond: z.number().nonnegative(),
       /** Estimated seconds until the last step, from this attempt's mean step time. */
       etaSeconds: z.number().nonnegative(),
+      /** On the first step a restarted pod publishes: the checkpoint step it resumed from. */
+      resumedFromStep: z.number().int().nonnegative().optional(),
     })
     .strict(),
   { partitions: 6, retentionMs: 3 * 24 * 60 * 60 * 1000 },

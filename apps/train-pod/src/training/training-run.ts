@@ -165,6 +165,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     const progressEvery = deps.progressEvery ?? 1;
     const started = Date.now();
     const firstStep = step;
+    // Said once, on the first progress this pod publishes: where it resumed (the events then show the step counter go on).
+    let resumedFromStep = resumeFrom ? step : undefined;
     let lastLoss = Number.NaN;
     let lastCheckpointStep = own?.step ?? 0;
 
@@ -203,7 +205,9 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
           tokens: result.tokens,
           tokensPerSecond: tokens / Math.max((Date.now() - stepStarted) / 1000, 1e-6),
           etaSeconds: perStep * (plan.totalSteps - step),
+          ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
         }, `progress/${step}`);
+        resumedFromStep = undefined;
         await store.put(progressMarker(spec, step), '').catch((error: unknown) => {
           if (!(error instanceof ArtifactExistsError)) throw error;
         });

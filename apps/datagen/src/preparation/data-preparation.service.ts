@@ -60,7 +60,7 @@ export class DataPreparationService {
     const validation = files.validation === undefined ? undefined : await readUpload(store, files.validation, data.format);
     let tokenizer;
     if (request.payload.tokenizer !== undefined) {
-      const loaded = await loadTokenizerFromStore(store, request.payload.tokenizer);
+      const loaded = await loadTokenizerFromStore(store, request.payload.tokenizer, { agentTokens: data.agentTokens });
       if ('error' in loaded) return { taskId, jobId, status: 'failed', ...cappedErrors([toPreparationError(loaded.error)]) };
       tokenizer = loaded.tokenizer;
     }

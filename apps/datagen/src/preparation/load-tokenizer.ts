@@ -1,6 +1,6 @@
-import { DatasetError, loadModelTokenizer, type ModelTokenizer } from '@tuneforge/datasets';
+import { DatasetError, loadModelTokenizer, withAgentTokens, type ModelTokenizer, type TokenizerJsonShape } from '@tuneforge/datasets';
 import { ArtifactNotFoundError, ArtifactTooLargeError, type ArtifactStore } from '@tuneforge/storage';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,9 +14,15 @@ const MAX_FILE_BYTES = 64 * 1024 * 1024;
  * directory (`<prefix>/tokenizer.json`, `<prefix>/tokenizer_config.json`, optionally
  * `<prefix>/chat_template.jinja`). The files go to a temporary directory, removed afterwards, because the
  * tokenizer loader reads a local model directory. A missing or unreadable file is the user's error
- * (returned, never retried); a store that cannot be reached propagates (retriable).
+ * (returned, never retried); a store that cannot be reached propagates (retriable). With `agentTokens` (the job's
+ * `data.agentTokens`) the ReAct markers are added as single tokens, as the train pod adds them, so the quality
+ * report counts tokens the way training will (the counts do not depend on the ids the markers get).
  */
-export async function loadTokenizerFromStore(store: ArtifactStore, prefix: string): Promise<{ tokenizer: ModelTokenizer } | { error: DatasetError }> {
+export async function loadTokenizerFromStore(
+  store: ArtifactStore,
+  prefix: string,
+  options: { agentTokens?: boolean } = {},
+): Promise<{ tokenizer: ModelTokenizer } | { error: DatasetError }> {
   const base = prefix.replace(/\/+$/, '');
   const dir = await mkdtemp(join(tmpdir(), 'datagen-tokenizer-'));
   try {
@@ -34,6 +40,11 @@ export async function loadTokenizerFromStore(store: ArtifactStore, prefix: strin
       }
     }
     try {
+      if (options.agentTokens) {
+        const path = join(dir, 'tokenizer.json');
+        const json = JSON.parse(await readFile(path, 'utf8')) as TokenizerJsonShape;
+        await writeFile(path, JSON.stringify(withAgentTokens(json).tokenizer));
+      }
       return { tokenizer: await loadModelTokenizer(dir) };
     } catch (error) {
       return { error: new DatasetError({ code: 'read_failed', file: `${base}/tokenizer.json`, path: 'tokenizer', expected: 'a Hugging Face tokenizer.json and tokenizer_config.json', received: (error as Error).message.slice(0, 160) }) };

@@ -103,8 +103,9 @@ async function validationLoss(model: Model, samples: readonly TokenizedSample[])
 }
 
 /**
- * One training run, start to finish: pull base model and dataset, tokenize with the model's own chat
- * template and loss masks, pack, train with the native engine, publish progress, checkpoint to the
+ * One training run, start to finish: pull base model and dataset (with agent tokens, grow model and tokenizer
+ * by the ReAct markers), tokenize with the model's own chat template and loss masks, pack (or one sample per
+ * row), train with the native engine, publish progress, checkpoint to the
  * store, honour control at step boundaries, export adapter and merged model, publish completion.
  * A pod started again for the same run resumes at the step after its last committed checkpoint.
  */
@@ -126,6 +127,11 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     // The model is loaded before tokenizing: with agent tokens it grows, and the tokenizer must agree with it.
     model = await Model.load(modelDir, { threads: deps.threads ?? 0 });
     const tokenizer = request.agentTokens ? (await addAgentTokens(model, modelDir)).tokenizer : await loadModelTokenizer(modelDir);
+    if (request.agentTokens && request.training.method === 'lora') {
+      // LoRA trains the projections only: the new rows keep their initial value, the same mean row for every
+      // marker, so the model cannot tell the markers apart. Said in the log because the run still succeeds.
+      logger.warn({ runId: request.runId }, 'agent tokens with LoRA: the new embedding rows are not trained (all markers share one row); full fine-tuning trains them');
+    }
     const train: TokenizedSample[] = [];
     const validation: TokenizedSample[] = [];
     for (const [i, prefix] of request.datasets.entries()) {

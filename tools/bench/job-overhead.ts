@@ -10,8 +10,10 @@
  * then runs the tiny model's job `repetitions` times through the OpenAI SDK: training and validation
  * files, the halfway question answered by the approval policy, no evaluation round. The deployments are
  * started as a user starts them (`tools/launcher/src/embedded.ts`, `distributed.ts`). Times come from one
- * clock (this machine): when the client first sees each job event (the events API polled every 100 ms) and
- * the trainer's and the pod's log lines (pino, ms).
+ * clock (this machine): the client's (job created, `succeeded` seen), the services' and the pod's log lines
+ * (pino, ms), and, for the training loop, the pod's own measure (its ETA after the last step but one is
+ * the mean step time). The halfway approval is answered while training goes on; its row is its latency
+ * as the client sees the events (polled every 100 ms), not part of the wall time.
  */
 import { MODEL_ARTIFACT_KIND, modelArtifactPrefix, SERVICE_NAMES } from '@tuneforge/contracts';
 import { localInfraEnv } from '@tuneforge/service-kit';
@@ -39,7 +41,7 @@ interface Breakdown {
   'queueing (to pod launch)': number;
   'pod start (process, bus)': number;
   'pod inputs (download, tokenize)': number;
-  'engine load, to first step': number;
+  'engine load, final checkpoint': number;
   training: number;
   'export (adapter, merged)': number;
   finalize: number;
@@ -53,6 +55,7 @@ interface LogLine {
   time: string;
   service?: string;
   runId?: string;
+  jobId?: string;
 }
 
 /** A deployment started by its launcher script, its JSON log lines kept. */
@@ -138,7 +141,7 @@ async function startMode(mode: 'embedded' | 'distributed', tenant: string, apiKe
 interface Seen {
   message: string;
   type: string;
-  data: { step?: number; total_steps?: number } | null;
+  data: { step?: number; total_steps?: number; eta_seconds?: number } | null;
   at: number;
 }
 
@@ -175,31 +178,34 @@ async function runJob(client: OpenAI, deployment: Deployment): Promise<Breakdown
   };
   const metrics = events.filter((e) => e.type === 'metrics').sort((a, b) => a.data!.step! - b.data!.step!);
   const runId = /\(run ([^)]+)\)/.exec(events.find((e) => e.message.startsWith('Training started'))!.message)![1];
-  const logged = (msg: string) => {
-    const line = deployment.logs.find((l) => l.msg === msg && l.runId === runId);
-    if (!line) throw new Error(`${deployment.mode}: no "${msg}" log line for ${runId}`);
+  const logged = (msg: string, which: 'first' | 'last' = 'first', key: 'runId' | 'jobId' = 'runId') => {
+    const lines = deployment.logs.filter((l) => l.msg === msg && l[key] === (key === 'runId' ? runId : job.id));
+    const line = which === 'first' ? lines[0] : lines.at(-1);
+    if (!line) throw new Error(`${deployment.mode}: no "${msg}" log line for ${key === 'runId' ? runId : job.id}`);
     return Date.parse(line.time);
   };
+  const prepared = logged('data preparation finished', 'first', 'jobId');
   const launched = logged('training pod launched');
   const podStarted = logged('training pod started');
   const dataReady = logged('data ready');
-  // The loop's first step began one step's time (at the loop's pace) before the first step was seen.
-  const first = metrics[0].at;
-  const last = metrics.at(-1)!.at;
-  const stepMs = metrics.length > 1 ? (last - first) / (metrics.length - 1) : 0;
-  const loopStart = first - stepMs;
+  const lastCheckpoint = logged('checkpoint committed', 'last');
+  const podFinished = logged('training pod finished');
+  // The pod's own measure of its loop (steps, progress, checkpoints between): its ETA after step N-1 is
+  // the mean step time so far, so the loop took about ETA × N.
+  const total = metrics.at(-1)!.data!.total_steps!;
+  const beforeLast = metrics.find((e) => e.data!.step === total - 1)!.data as { eta_seconds: number };
+  const trainingSeconds = total > 1 ? beforeLast.eta_seconds * total : (lastCheckpoint - dataReady) / 1000;
   const halfway = metrics.find((e) => e.data!.step! * 2 >= e.data!.total_steps!)!.at;
-  const trainingSeconds = (last - loopStart) / 1000;
   const wall = (ended - started) / 1000;
   return {
-    'data preparation': (at('Data prepared') - started) / 1000,
-    'queueing (to pod launch)': (launched - at('Data prepared')) / 1000,
+    'data preparation': (prepared - started) / 1000,
+    'queueing (to pod launch)': (launched - prepared) / 1000,
     'pod start (process, bus)': (podStarted - launched) / 1000,
     'pod inputs (download, tokenize)': (dataReady - podStarted) / 1000,
-    'engine load, to first step': (loopStart - dataReady) / 1000,
+    'engine load, final checkpoint': (lastCheckpoint - dataReady) / 1000 - trainingSeconds,
     training: trainingSeconds,
-    'export (adapter, merged)': (at('Training completed') - last) / 1000,
-    finalize: (ended - at('Training completed')) / 1000,
+    'export (adapter, merged)': (podFinished - lastCheckpoint) / 1000,
+    finalize: (ended - podFinished) / 1000,
     'approval, auto-answered (concurrent)': (at('Continuing was approved') - halfway) / 1000,
     wall,
     overhead: wall - trainingSeconds,

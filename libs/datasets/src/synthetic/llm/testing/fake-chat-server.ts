@@ -1,7 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { FakeJsonEndpoint } from '@tuneforge/storage/src/testing/fake-json-endpoint';
+import type { IncomingMessage } from 'node:http';
 
 export const LLM_CITIES = ['Quito', 'Nairobi', 'Osaka', 'Reykjavik', 'Lima', 'Perth', 'Tallinn', 'Dakar', 'Hanoi', 'Montevideo', 'Bergen', 'Cusco'];
+
+type ChatRequest = { model: string; messages: Array<{ role: string; content: string }> };
 
 function toolSample(city: string) {
   return {
@@ -20,37 +22,18 @@ function toolSample(city: string) {
  * variation number), one calling a tool it was not given (the validators must drop it) and a copy of the
  * first example it was shown (deduplication must drop it). Chosen requests answer 429 first.
  */
-export class FakeChatServer {
-  readonly requests: Array<{ body: { model: string; messages: Array<{ role: string; content: string }> }; authorization?: string }> = [];
-  /** Statuses to answer with, by 1-based request number. */
-  failures = new Map<number, number>();
-  private server?: Server;
+export class FakeChatServer extends FakeJsonEndpoint<ChatRequest> {
+  readonly requests: Array<{ body: ChatRequest; authorization?: string }> = [];
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+  constructor() {
+    super('/v1/chat/completions');
   }
 
-  stop(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  protected record(body: ChatRequest, request: IncomingMessage): void {
+    this.requests.push({ body, authorization: request.headers.authorization });
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let text = '';
-    for await (const chunk of req) text += chunk;
-    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-      res.writeHead(404).end();
-      return;
-    }
-    const body = JSON.parse(text) as FakeChatServer['requests'][number]['body'];
-    this.requests.push({ body, authorization: req.headers.authorization });
-    const status = this.failures.get(this.requests.length);
-    if (status) {
-      res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 && { 'retry-after': '0' }) });
-      res.end(JSON.stringify({ error: { message: status === 429 ? 'rate limited' : 'boom', type: 'server_error' } }));
-      return;
-    }
+  protected answer(body: ChatRequest, number: number): unknown {
     const prompt = body.messages[body.messages.length - 1].content;
     const variation = Number(/variation (\d+)/.exec(prompt)?.[1] ?? 0);
     const firstExample = /Examples:\n(.*)/.exec(prompt)?.[1];
@@ -60,14 +43,13 @@ export class FakeChatServer {
       { messages: [{ role: 'user', content: 'Book it' }, { role: 'assistant', content: null, tool_calls: [{ id: 'x', type: 'function', function: { name: 'book_flight', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'x', content: 'ok' }, { role: 'assistant', content: 'Booked.' }] },
       ...(firstExample ? [JSON.parse(firstExample) as unknown] : []),
     ];
-    const completion = {
-      id: `chatcmpl-${this.requests.length}`,
+    return {
+      id: `chatcmpl-${number}`,
       object: 'chat.completion',
       created: 0,
       model: body.model,
       choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: `Here they are:\n\`\`\`json\n${JSON.stringify({ samples })}\n\`\`\`` } }],
       usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
     };
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion));
   }
 }

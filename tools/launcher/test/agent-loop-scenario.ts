@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
-import { api, approvalsOf, clientOf, eventsAfterTheEnd, type ScenarioTarget } from './fine-tuning-scenario';
+import { api, approvalsOf, clientOf, eventsAfterTheEnd, type Approval, type ScenarioTarget } from './fine-tuning-scenario';
 
 /** The job's tools: which one a request needs is plain from its words, once a model has learned it. */
 export const LOOP_TOOLS = [
@@ -15,15 +15,6 @@ export const LOOP_TOOLS = [
 export const ACCEPTABLE_TOOL_SELECTION = 0.5;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Approval {
-  id: string;
-  stage: string;
-  status: 'pending' | 'answered';
-  decision: string | null;
-  answered_by: 'human' | 'policy' | null;
-  context: Record<string, unknown>;
-}
 
 interface Iteration {
   iteration: number;
@@ -92,7 +83,7 @@ export async function runAgentLoopScenario(target: ScenarioTarget): Promise<{ ba
   const deadline = Date.now() + 1_500_000;
   while (!['succeeded', 'failed', 'cancelled'].includes(job.status)) {
     if (Date.now() > deadline) throw new Error(`job ${created.id} did not end in time (status ${job.status})`);
-    for (const approval of (await approvalsOf(target, created.id)) as unknown as Approval[]) {
+    for (const approval of await approvalsOf(target, created.id)) {
       if (approval.status !== 'pending' || approval.stage !== 'apply_diagnosis' || applied.some((a) => a.id === approval.id)) continue;
       const answer = await api(target, `/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'approve', comment: 'apply the suggested patch' }) });
       expect(answer.status).toBe(200);

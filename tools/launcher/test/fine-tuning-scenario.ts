@@ -112,13 +112,15 @@ export class EventStream {
   }
 }
 
-interface Approval {
+/** An approval as `GET /fine_tuning/jobs/{id}/approvals` lists it (the fields these scenarios check). */
+export interface Approval {
   id: string;
   stage: string;
   status: 'pending' | 'answered';
   decision: string | null;
   answered_by: 'human' | 'policy' | null;
   options: string[];
+  context: Record<string, unknown>;
 }
 
 export async function approvalsOf(target: ScenarioTarget, jobId: string): Promise<Approval[]> {

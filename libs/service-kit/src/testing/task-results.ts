@@ -6,7 +6,7 @@ import type { z } from 'zod';
 type ResultTopic = TopicSpec<z.ZodType<{ taskId: string }>>;
 
 /**
- * A test's listener on a worker's result topic, from the earliest message: it keeps every result by task id, so a
+ * A test's listener on a worker's result topic: it keeps every result by task id, so a
  * test awaits the result of the task it published (the event is what is awaited, never a sleep), including the
  * `count`-th one when the same task is answered more than once (a redelivered or repeated task).
  */
@@ -17,10 +17,13 @@ export class TaskResults<T extends ResultTopic> {
 
   private constructor() {}
 
-  /** Subscribes before the test publishes anything, so no result can be missed. */
-  static async listen<T extends ResultTopic>(bus: MessageBus, topic: T, options: Omit<SubscribeOptions, 'startFrom'>): Promise<TaskResults<T>> {
+  /**
+   * Subscribes before the test publishes anything, so no result can be missed. A new group starts from the earliest
+   * retained result unless told `latest` (a long-lived broker's backlog is then skipped, not read through).
+   */
+  static async listen<T extends ResultTopic>(bus: MessageBus, topic: T, options: SubscribeOptions): Promise<TaskResults<T>> {
     const listener = new TaskResults<T>();
-    listener.subscription = await bus.subscribe<MessageOf<T>['payload']>(topic, { ...options, startFrom: 'earliest' }, async (message) => listener.record(message as MessageOf<T>));
+    listener.subscription = await bus.subscribe<MessageOf<T>['payload']>(topic, { startFrom: 'earliest', ...options }, async (message) => listener.record(message as MessageOf<T>));
     return listener;
   }
 

@@ -60,7 +60,7 @@ describe('JobEvents', () => {
   it('says where a restarted pod resumed, before the metrics of its first step', async () => {
     await events.trainingProgressed(progress(1));
     await events.trainingProgressed(msg(trainingRunProgressedV1, { runId, jobId, step: 2, totalSteps: 4, epoch: 0, loss: 2, learningRate: 0.1, tokens: 10, tokensPerSecond: 5, etaSeconds: 1, resumedFromStep: 1 }));
-    const messages = publisher.of('job.lifecycle.event.v1').map((e) => e.message).filter((m) => /^(Step|Training resumed)/.test(m));
+    const messages = publisher.of('job.lifecycle.event.v1').map((e) => String(e.message)).filter((m) => /^(Step|Training resumed)/.test(m));
     expect(messages).toEqual(['Step 1/4: training loss=2.0000', 'Training resumed from the checkpoint at step 1', 'Step 2/4: training loss=2.0000']);
   });
 

@@ -301,7 +301,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       await publisher.publish(
         job,
         trainingRunRequestedV1,
-        { runId, jobId: job.jobId, baseModel: job.model, datasets: [dataset!], training: config.training, maxSequenceLength: config.data.maxSequenceLength, packing: config.data.packing, agentTokens: config.data.agentTokens, dtype: config.model.dtype },
+        { runId, jobId: job.jobId, baseModel: job.model, datasets: [dataset!], training: config.training, maxSequenceLength: config.data.maxSequenceLength, packing: config.data.packing, agentTokens: config.data.agentTokens, ...(config.model.dtype === 'auto' ? {} : { dtype: config.model.dtype }) },
         `task/training${tag(iteration)}`,
       );
       await event(job, `training-started${tag(iteration)}`, `Training started (run ${runId}${iteration > 1 ? `, iteration ${iteration}` : ''})`, 'info', { iteration, run_id: runId });

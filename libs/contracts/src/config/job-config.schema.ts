@@ -17,7 +17,8 @@ export const loraConfigSchema = z
 export const jobConfigSchema = z
   .object({
     schemaVersion: z.literal(1),
-    model: z.object({ base: z.string().min(1), dtype: z.enum(['f32', 'bf16', 'f16']) }).strict(),
+    /** `dtype`: the fine-tuned model's weight dtype as delivered (training computes in f32); `auto` keeps the base model's. */
+    model: z.object({ base: z.string().min(1), dtype: z.enum(['auto', 'f32', 'bf16', 'f16']) }).strict(),
     data: z
       .object({
         format: z.enum(['auto', 'openai-chat', 'openai-preference', 'prompt-completion', 'sharegpt', 'alpaca', 'csv', 'json', 'react-transcript', 'lagent', 'agentfly']),

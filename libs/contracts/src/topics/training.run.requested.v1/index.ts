@@ -39,7 +39,7 @@ export const trainingRunRequestedV1 = defineTopic(
        */
       agentTokens: jobConfigSchema.shape.data.shape.agentTokens.optional(),
       /** The job config's `model.dtype`: the weight dtype of the merged export. Absent = the base model's own. */
-      dtype: jobConfigSchema.shape.model.shape.dtype.optional(),
+      dtype: z.enum(['f32', 'bf16', 'f16']).optional(),
     })
     .strict(),
   { partitions: 6 },

@@ -5,6 +5,7 @@ import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/ser
 import { commitLocalDirectory, FilesystemArtifactStore, openArtifact } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { service as trainer } from '@tuneforge/trainer';
+import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -139,6 +140,21 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     expect(done.finished_at).toEqual(expect.any(Number));
     expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT_A), done.fine_tuned_model!)).manifest.kind).toBe('model');
 
+    // Artifacts: the merged model and the adapter, listed with their files and downloadable by their owner.
+    const listed = (await (await api(`/fine_tuning/jobs/${created.id}/artifacts`)).json()) as { data: Array<{ name: string; kind: string; files: Array<{ path: string; bytes: number; sha256: string }> }> };
+    expect(listed.data.map((x) => `${x.name}:${x.kind}`).sort()).toEqual(['adapter:peft-adapter', 'merged:model']);
+    const merged = listed.data.find((x) => x.name === 'merged')!;
+    expect(await (await api(`/fine_tuning/jobs/${created.id}/artifacts/merged`)).json()).toMatchObject({ object: 'fine_tuning.job.artifact', name: 'merged', kind: 'model', files: merged.files });
+    const config = merged.files.find((f) => f.path === 'config.json')!;
+    const download = await api(`/fine_tuning/jobs/${created.id}/artifacts/merged/files/config.json`);
+    expect(download.status).toBe(200);
+    const bytes = Buffer.from(await download.arrayBuffer());
+    expect({ bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual({ bytes: config.bytes, sha256: config.sha256 });
+    expect((await api(`/fine_tuning/jobs/${created.id}/artifacts`, {}, KEY_B)).status).toBe(404);
+    expect((await api(`/fine_tuning/jobs/${created.id}/artifacts/merged/files/config.json`, {}, KEY_B)).status).toBe(404);
+    expect((await api(`/fine_tuning/jobs/${created.id}/artifacts/checkpoints`)).status).toBe(404);
+    expect((await api(`/fine_tuning/jobs/${created.id}/artifacts/merged/files/MANIFEST.json`)).status).toBe(404);
+
     // Checkpoints: at least the last step's, newest first, with OpenAI's metrics fields.
     const checkpoints = await until('the checkpoints', async () => {
       const list = await a.fineTuning.jobs.checkpoints.list(created.id);
@@ -194,6 +210,8 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     });
     expect(done.status).toBe('cancelled');
     expect(done.fine_tuned_model).toBeNull();
+    // A job that did not succeed has no artifacts to download.
+    expect(await (await api(`/fine_tuning/jobs/${job.id}/artifacts`)).json()).toMatchObject({ object: 'list', data: [] });
   });
 
   it('refuses bad creates naming the field: wrong types, server-owned fields, unknown files and models', async () => {

@@ -14,28 +14,62 @@ export const LOOP_TOOLS = [
 /** What the job asks for: "good enough" is a tool-selection accuracy the policy can check by itself. */
 export const ACCEPTABLE_TOOL_SELECTION = 0.5;
 
+/** Every way into one job that the other tenant might try: each answers 404, as if the job did not exist. */
+async function expectHiddenFromOtherTenant(target: ScenarioTarget, jobId: string): Promise<void> {
+  const other = clientOf(target, target.otherApiKey);
+  await expect(other.fineTuning.jobs.retrieve(jobId)).rejects.toMatchObject({ status: 404 });
+  await expect(other.fineTuning.jobs.listEvents(jobId)).rejects.toMatchObject({ status: 404 });
+  for (const path of ['events?stream=true', 'approvals', 'iterations', 'report', 'report?format=json', 'report?iteration=1&format=json']) {
+    const response = await api(target, `/fine_tuning/jobs/${jobId}/${path}`, {}, target.otherApiKey);
+    expect({ path, status: response.status }).toEqual({ path, status: 404 });
+    await response.body?.cancel();
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Iteration {
   iteration: number;
-  trained: { config: { training: { epochs: number } }; steps: number; model: string } | null;
+  trained: { config: { training: { epochs: number }; data: { agentTokens: boolean }; synthesis: { enabled: boolean; samples: number } }; steps: number; model: string } | null;
   evaluation: { summary: { tuned: { metrics: Record<string, number> }; base: { metrics: Record<string, number> } }; report: string } | null;
   diagnosis: { findings: Array<{ code: string; patch: { description: string; config: Record<string, unknown> } }> } | null;
   conclusion: { decision: string; patch: { config: Record<string, unknown> } | null } | null;
 }
 
+/** A ReAct sample as reference 000 writes it: the prompt up to the step, the completion one Thought + Action (ending at the stop) or the Final Answer. */
+interface ReactRow {
+  prompt: string;
+  completion: string;
+}
+
 /**
- * A tool-use dataset written as a user would upload it (OpenAI chat JSONL with tool calls), and a held-out
- * evaluation set of other requests (another seed: other cities, other expressions, other wordings).
+ * A ReAct tool-use dataset written as reference 000 prescribes (OpenAI prompt/completion JSONL: each tool step's
+ * completion is `\nThought: … Yes.\nAction: <tool>\nAction Input: <args>\nObservation:`, ending at the agent's stop
+ * sequence, and the observation opens the next step's prompt; answers are `\nThought: … No.\nFinal Answer: …`),
+ * each sample offering the tools listed in its prompt. The held-out evaluation set holds other requests
+ * (another seed: other cities, other expressions, other wordings), one step per row.
  */
-export function writeLoopDatasets(): { training: string; evaluation: string } {
+export function writeLoopDatasets(): { training: string; evaluation: string; trainingRows: ReactRow[]; evaluationRows: ReactRow[] } {
   const dir = mkdtempSync(join(tmpdir(), 'tf-loop-data-'));
-  const toJsonl = (samples: ReturnType<typeof generateToolSamples>['samples']) => samples.map((s) => JSON.stringify(s.conversation)).join('\n') + '\n';
-  const training = generateToolSamples(LOOP_TOOLS, { seed: 1, count: 200, noToolShare: 0.1, minToolsPerSample: 2, maxToolsPerSample: 2 });
-  const heldOut = generateToolSamples(LOOP_TOOLS, { seed: 99, count: 16, noToolShare: 0, minToolsPerSample: 2, maxToolsPerSample: 2 });
-  writeFileSync(join(dir, 'tools-train.jsonl'), toJsonl(training.samples));
-  writeFileSync(join(dir, 'tools-eval.jsonl'), toJsonl(heldOut.samples));
-  return { training: join(dir, 'tools-train.jsonl'), evaluation: join(dir, 'tools-eval.jsonl') };
+  const rowsOf = (samples: ReturnType<typeof generateToolSamples>['samples']): ReactRow[] => samples.flatMap((s) => s.react.map(({ prompt, completion }) => ({ prompt, completion })));
+  const toJsonl = (rows: ReactRow[]) => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+  const trainingRows = rowsOf(generateToolSamples(LOOP_TOOLS, { seed: 1, count: 200, noToolShare: 0.1, minToolsPerSample: 2, maxToolsPerSample: 2 }).samples);
+  const evaluationRows = rowsOf(generateToolSamples(LOOP_TOOLS, { seed: 99, count: 24, noToolShare: 0, minToolsPerSample: 2, maxToolsPerSample: 2 }).samples);
+  writeFileSync(join(dir, 'react-train.jsonl'), toJsonl(trainingRows));
+  writeFileSync(join(dir, 'react-eval.jsonl'), toJsonl(evaluationRows));
+  return { training: join(dir, 'react-train.jsonl'), evaluation: join(dir, 'react-eval.jsonl'), trainingRows, evaluationRows };
+}
+
+/** Reference 000's rules, checked on the data the scenario uploads, so the job is a ReAct job and not something close to one. */
+function expectReactRows(rows: ReactRow[]): void {
+  const tool = /^\nThought: [^\n]+\nAction: (get_weather|calculator)\nAction Input: [^\n]+\nObservation:$/;
+  const answer = /^\nThought: [^\n]+\nFinal Answer: [^\n]+$/;
+  for (const row of rows) {
+    expect(row.prompt).toMatch(/\nNew Input: /);
+    expect(tool.test(row.completion) || answer.test(row.completion)).toBe(true);
+  }
+  expect(rows.some((row) => tool.test(row.completion))).toBe(true);
+  expect(rows.some((row) => answer.test(row.completion))).toBe(true);
 }
 
 /**
@@ -47,35 +81,46 @@ export function writeLoopDatasets(): { training: string; evaluation: string } {
  */
 export async function runAgentLoopScenario(target: ScenarioTarget): Promise<{ base: number; tuned: number; iterations: Iteration[] }> {
   const client = clientOf(target);
+  const other = clientOf(target, target.otherApiKey);
   const files = writeLoopDatasets();
+  expectReactRows(files.trainingRows);
+  expectReactRows(files.evaluationRows);
   const training = await client.files.create({ file: createReadStream(files.training), purpose: 'fine-tune' });
   const evaluation = await client.files.create({ file: createReadStream(files.evaluation), purpose: 'fine-tune' });
   const created = await client.fineTuning.jobs.create({
     model: 'tiny-llama',
     training_file: training.id,
-    hyperparameters: { n_epochs: 4, batch_size: 8 },
+    hyperparameters: { n_epochs: 1, batch_size: 8 },
     seed: 7,
     ...({
       tuneforge: {
         tools: LOOP_TOOLS,
         evaluation_file: evaluation.id,
-        evaluation: { enabled: true, max_examples: 16 },
-        iteration_budget: 4,
+        evaluation: { enabled: true, max_examples: 40 },
+        iteration_budget: 5,
         approval_policy: {
           training_halfway: 'approve',
           after_evaluation: { approve_if: { tool_selection_accuracy: { at_least: ACCEPTABLE_TOOL_SELECTION } }, otherwise: 'reject' },
           apply_diagnosis: 'ask',
         },
-        // Full fine-tuning of the tiny random model, one request per row (no packing): four epochs are
-        // about 100 optimizer steps, short of what it needs to learn the tools.
+        // Full fine-tuning of the tiny random model, one ReAct step per row (no packing): one epoch of the
+        // ~390 training steps is 49 optimizer steps, far short of the ~150 it needs to pick tools (measured
+        // offline with the pod's tokenization and engine settings at this learning rate: 0.09 at 50 steps,
+        // 0.38 at 100, 0.88 at 150). 3e-3 rather than 1e-2: at 1e-2 the loss bounces enough for the debugger
+        // to call the learning rate too high, a different story from the one this job is set up to tell.
         config: {
-          training: { method: 'full', schedule: 'constant', warmupRatio: 0, learningRate: 0.01, microBatchSize: 8, checkpointEverySteps: 1000 },
-          data: { packing: false, maxSequenceLength: 512, validationSplit: 0.05 },
+          training: { method: 'full', schedule: 'constant', warmupRatio: 0, learningRate: 0.003, microBatchSize: 8, checkpointEverySteps: 1000 },
+          data: { format: 'prompt-completion', packing: false, maxSequenceLength: 512, validationSplit: 0.05 },
           evaluation: { metrics: ['exact_match', 'token_f1'], maxNewTokens: 48, agentTurnLimit: 3 },
         },
       },
     } as object),
   });
+
+  // The other tenant sees none of it, and can steer none of it.
+  await expectHiddenFromOtherTenant(target, created.id);
+  await expect(other.fineTuning.jobs.pause(created.id)).rejects.toMatchObject({ status: 404 });
+  await expect(other.fineTuning.jobs.resume(created.id)).rejects.toMatchObject({ status: 404 });
 
   // Follow the job; answer the "apply these changes?" question as the human in the loop, through the API.
   const applied: Approval[] = [];
@@ -85,6 +130,8 @@ export async function runAgentLoopScenario(target: ScenarioTarget): Promise<{ ba
     if (Date.now() > deadline) throw new Error(`job ${created.id} did not end in time (status ${job.status})`);
     for (const approval of await approvalsOf(target, created.id)) {
       if (approval.status !== 'pending' || approval.stage !== 'apply_diagnosis' || applied.some((a) => a.id === approval.id)) continue;
+      const intruder = await api(target, `/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'reject' }) }, target.otherApiKey);
+      expect(intruder.status).toBe(404);
       const answer = await api(target, `/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'approve', comment: 'apply the suggested patch' }) });
       expect(answer.status).toBe(200);
       applied.push(approval);
@@ -104,7 +151,18 @@ export async function runAgentLoopScenario(target: ScenarioTarget): Promise<{ ba
   const firstTuned = first.evaluation!.summary.tuned.metrics.tool_selection_accuracy;
   expect(firstTuned).toBeLessThan(ACCEPTABLE_TOOL_SELECTION);
   expect(first.diagnosis!.findings.length).toBeGreaterThan(0);
-  expect(first.conclusion).toMatchObject({ decision: 'patched', patch: first.diagnosis!.findings[0].patch });
+  process.stdout.write(
+    `iterations: ${iterations.map((it) => `#${it.iteration} ${it.trained?.steps} steps → tool selection ${it.evaluation?.summary.tuned.metrics.tool_selection_accuracy?.toFixed(3)}${it.diagnosis ? `, top finding ${it.diagnosis.findings[0]?.code}` : ''}`).join('; ')}\n`,
+  );
+  // What the debugger makes of a run cut short: the tuned model rarely picks a tool (weak_tool), so more
+  // synthesized ReAct samples (more steps per epoch) and the agent tokens. Not "underfitting": the loss was
+  // still falling steeply when the run stopped (its curve test looks for a loss that barely fell or levelled
+  // off high), and the text metrics already gained (token_f1 learns the Thought/Action scaffold first).
+  const top = first.diagnosis!.findings[0];
+  expect(top.code).toBe('weak_tool');
+  expect(first.conclusion).toMatchObject({ decision: 'patched', patch: top.patch });
+  expect(second.trained!.config).toMatchObject({ data: { agentTokens: true }, synthesis: { enabled: true } });
+  expect(first.trained!.config).toMatchObject({ data: { agentTokens: false }, synthesis: { enabled: false } });
   expect(applied).toHaveLength(iterations.length - 1);
   const firstApproval = (await approvalsOf(target, created.id)).find((a) => a.id === applied[0].id)!;
   expect(firstApproval).toMatchObject({ status: 'answered', decision: 'approve', answered_by: 'human' });
@@ -134,6 +192,12 @@ export async function runAgentLoopScenario(target: ScenarioTarget): Promise<{ ba
   expect(await html.text()).toContain('tool_selection_accuracy');
   const firstReport = await api(target, `/fine_tuning/jobs/${created.id}/report?iteration=1&format=json`);
   expect(((await firstReport.json()) as { iteration: number }).iteration).toBe(1);
+  // The agent loop ran in ReAct (the evaluator reads the format from the data), not in tool-call syntax.
+  const full = (await (await api(target, `/fine_tuning/jobs/${created.id}/report?format=json`)).json()) as { agent?: { format: string } };
+  expect(full.agent?.format).toBe('react');
+
+  // Still the other tenant's view after the end: not its job, nothing to read.
+  await expectHiddenFromOtherTenant(target, created.id);
 
   // The events tell the story a user follows.
   const messages = (await eventsAfterTheEnd(target, created.id)).map((event) => event.message);

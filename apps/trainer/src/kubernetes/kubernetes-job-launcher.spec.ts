@@ -2,6 +2,9 @@
 // Kubernetes API server: the few endpoints the launcher uses, with the paths, query parameters and bodies
 // the real one takes.
 import { KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { context, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { createLogger } from '@tuneforge/telemetry';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -163,6 +166,23 @@ describe('KubernetesJobLauncher against an API server', () => {
     const expected = buildTrainingJob(template, sampleRunSpec({ runId: 'run-create' }), { ...sampleJobOptions, nameSuffix: pod.id.slice(-5) });
     expect(create.body).toEqual(JSON.parse(JSON.stringify(expected)));
     pod.stop();
+  });
+
+  it("hands the launching request's trace context to the pod (TRACEPARENT), so a run is one trace", async () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    try {
+      const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
+      const { pod } = await context.with(parent, () => launch('run-traced'));
+      const body = api.requests('POST').at(-1)!.body as V1Job;
+      const env = body.spec!.template.spec!.containers[0].env ?? [];
+      expect(env.find((e) => e.name === 'TRACEPARENT')?.value).toBe('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+      pod.stop();
+    } finally {
+      context.disable();
+      propagation.disable();
+    }
   });
 
   it('reports exit code 0 once the Job completes', async () => {

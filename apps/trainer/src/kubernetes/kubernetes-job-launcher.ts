@@ -1,5 +1,5 @@
 import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1JobCondition, type V1Pod } from '@kubernetes/client-node';
-import type { Logger } from '@tuneforge/telemetry';
+import { traceContextEnv, type Logger } from '@tuneforge/telemetry';
 import { randomBytes } from 'node:crypto';
 import type { LaunchedPod, LaunchHooks, PodExit, PodRunSpec, TrainingLauncher } from '../runs/training-launcher';
 import { buildTrainingJob, trainingContainer, type TrainingJobOptions } from './training-job';
@@ -54,7 +54,9 @@ export class KubernetesJobLauncher implements TrainingLauncher {
 
   async launch(spec: PodRunSpec, hooks: LaunchHooks): Promise<LaunchedPod> {
     const { namespace, logger } = this.options;
-    const body = buildTrainingJob(this.options.template, spec, { ...this.options.job, nameSuffix: randomSuffix() });
+    // TRACEPARENT: the pod's spans continue the trace of the request that launched it, as a local pod's do.
+    const job = { ...this.options.job, env: { ...this.options.job.env, ...traceContextEnv() } };
+    const body = buildTrainingJob(this.options.template, spec, { ...job, nameSuffix: randomSuffix() });
     const created = await this.batch.createNamespacedJob({ namespace, body });
     const name = created.metadata?.name ?? body.metadata!.name!;
     const pod = new KubernetesJobPod(name, trainingContainer(body).name, this.batch, this.core, this.options);

@@ -4,25 +4,31 @@ import { MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
 import { startEmbeddedDeployment } from '@tuneforge/service-kit';
 import { commitLocalDirectory, createArtifactStoreFromEnv } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
-import { createReadStream } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { WORKSPACE_ROOT } from './spawn-service';
 
 /**
- * `npm run quickstart`: the main job, end to end, on this machine alone. Starts every service in this
- * process (embedded mode), registers the tiny model that tools/tiny-model made, uploads a small
- * tool-use dataset with the official OpenAI SDK, creates a fine-tuning job (the halfway "continue?"
- * and the after-evaluation "satisfactory?" questions answered by the approval policy), follows its
- * events to the end — training, then the base and the fine-tuned model evaluated side by side in the
- * tool-call loop — and prints where the fine-tuned model and the evaluation report are.
+ * `npm run quickstart`: the main job, end to end, on this machine alone. Creates a tiny random model on
+ * the spot (tools/tiny-model, no torch), starts every service in this process (embedded mode), registers
+ * that model, uploads a small ReAct tool-use dataset with the official OpenAI SDK, creates a fine-tuning
+ * job (the halfway "continue?" and the after-evaluation "satisfactory?" questions answered by the
+ * approval policy), follows its events to the end — training, then the base and the fine-tuned model
+ * evaluated side by side in a ReAct loop — and prints where the fine-tuned model and the evaluation
+ * report are.
  */
-const TINY_MODEL_DIR = join(WORKSPACE_ROOT, 'tools/tiny-model/models/tiny-llama');
-const DATASET = join(WORKSPACE_ROOT, 'tools/launcher/quickstart/agent-tools.jsonl');
+const TINY_MODEL_MAKER = join(WORKSPACE_ROOT, 'tools/tiny-model/make_tiny_model.py');
+const PYTHON_VENV = join(WORKSPACE_ROOT, 'tools/ci/python-venv.sh');
+/** Reference 000's format: prompt/completion JSONL, tool steps ending at `\nObservation:`, answers as `Final Answer:`. */
+const DATASET = join(WORKSPACE_ROOT, 'tools/launcher/quickstart/react-tools.jsonl');
+/** Held-out requests in the same format (other cities, other expressions): what the evaluation asks both models. */
+const EVALUATION_SET = join(WORKSPACE_ROOT, 'tools/launcher/quickstart/react-tools-eval.jsonl');
 const API_KEY = 'tf-dev-key';
 const TENANT = 'default';
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
-/** The tools the dataset's conversations use; the evaluation runs both models in a loop with them. */
+/** The tools the dataset's prompts offer; the evaluation runs both models in a ReAct loop with them. */
 const QUICKSTART_TOOLS = [
   { type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
   { type: 'function', function: { name: 'calculator', description: 'Evaluates an arithmetic expression', parameters: { type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] } } },
@@ -34,8 +40,11 @@ async function main(): Promise<void> {
   const store = createArtifactStoreFromEnv(env);
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
-  say(`registering the tiny model (${TINY_MODEL_DIR})`);
-  await commitLocalDirectory(store.forTenant(TENANT), modelArtifactPrefix('tiny-llama'), TINY_MODEL_DIR, { kind: MODEL_ARTIFACT_KIND, metadata: { name: 'tiny-llama' } });
+  const modelDir = join(artifactDir, 'base-models', 'tiny-llama');
+  say(`creating the tiny model in ${modelDir}`);
+  createTinyModel(modelDir);
+  say(`registering it as base model tiny-llama`);
+  await commitLocalDirectory(store.forTenant(TENANT), modelArtifactPrefix('tiny-llama'), modelDir, { kind: MODEL_ARTIFACT_KIND, metadata: { name: 'tiny-llama' } });
 
   const deployment = await startEmbeddedDeployment(ALL_SERVICES, {
     store,
@@ -51,17 +60,27 @@ async function main(): Promise<void> {
 
     const file = await client.files.create({ file: createReadStream(DATASET), purpose: 'fine-tune' });
     say(`uploaded ${file.filename}: ${file.id} (${file.bytes} bytes)`);
+    const evaluationFile = await client.files.create({ file: createReadStream(EVALUATION_SET), purpose: 'fine-tune' });
+    say(`uploaded ${evaluationFile.filename}: ${evaluationFile.id} (${evaluationFile.bytes} bytes)`);
     const job = await client.fineTuning.jobs.create({
       model: 'tiny-llama',
       training_file: file.id,
-      hyperparameters: { n_epochs: 8, batch_size: 1, learning_rate_multiplier: 10 },
+      // A random 0.2M-parameter model learns the ReAct steps of two dozen samples in about 150 full
+      // fine-tuning steps of four rows: seconds on two cores.
+      hyperparameters: { n_epochs: 25, batch_size: 4 },
       // Tuneforge's extensions ride in the same request; the SDK passes unknown fields through.
       ...({
         tuneforge: {
           tools: QUICKSTART_TOOLS,
           approval_policy: { training_halfway: 'approve', after_evaluation: 'approve' },
-          evaluation: { enabled: true, max_examples: 4 },
-          config: { evaluation: { maxNewTokens: 48, agentTurnLimit: 2 } },
+          evaluation_file: evaluationFile.id,
+          evaluation: { enabled: true, max_examples: 9 },
+          config: {
+            training: { method: 'full', learningRate: 0.003, schedule: 'constant', warmupRatio: 0, microBatchSize: 4 },
+            // One ReAct step per row.
+            data: { format: 'prompt-completion', packing: false },
+            evaluation: { maxNewTokens: 48, agentTurnLimit: 2 },
+          },
         },
       } as object),
     });
@@ -95,6 +114,17 @@ async function main(): Promise<void> {
   } finally {
     await deployment.close();
   }
+}
+
+/**
+ * Writes the tiny random Llama (209,600 parameters, a real byte-level BPE tokenizer) with the project's
+ * Python tool, in the venv tools/ci/python-venv.sh keeps (numpy, safetensors, tokenizers; created on the
+ * first run, reused after). Deterministic: the same bytes every run. Kept when it is already there.
+ */
+function createTinyModel(dir: string): void {
+  if (existsSync(join(dir, 'model.safetensors')) && existsSync(join(dir, 'tokenizer.json'))) return;
+  const python = execFileSync('bash', [PYTHON_VENV], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  execFileSync(python, [TINY_MODEL_MAKER, '--preset', 'tiny-llama', '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 main().catch((error) => {

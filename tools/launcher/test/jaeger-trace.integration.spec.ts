@@ -2,7 +2,8 @@ import { MODEL_ARTIFACT_KIND, modelArtifactPrefix, SERVICE_NAMES } from '@tunefo
 import { localInfraEnv } from '@tuneforge/service-kit';
 import { commitLocalDirectory, createArtifactStoreFromEnv } from '@tuneforge/storage';
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
@@ -15,8 +16,11 @@ const TAG = `${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
 const TENANT = `trace-${TAG}`;
 const KEY = `trace-key-${TAG}`;
 const FIXTURES = join(WORKSPACE_ROOT, 'apps/trainer/test/fixtures');
-/** The services a training-only job passes through, as Jaeger names them. */
-const JOB_SERVICES = ['gateway', 'orchestrator', 'datagen', 'trainer', 'train-pod'].map((name) => `tuneforge-${name}`);
+/**
+ * The services the job passes through, as Jaeger names them: every one of them, because the job has a
+ * knowledge document (retrieval), is evaluated (evaluator), is not accepted and so is diagnosed (debugger).
+ */
+const JOB_SERVICES = ['gateway', 'orchestrator', 'datagen', 'retrieval', 'trainer', 'train-pod', 'evaluator', 'debugger'].map((name) => `tuneforge-${name}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -64,12 +68,24 @@ describe('a fine-tuning job in Jaeger (distributed mode, OTLP export)', () => {
     await withOutput(async () => {
       const client = new OpenAI({ apiKey: KEY, baseURL: `${deployment.gatewayUrl}/v1`, maxRetries: 0, timeout: 60_000 });
       const training = await client.files.create({ file: createReadStream(join(FIXTURES, 'train.jsonl')), purpose: 'fine-tune' });
+      const documentPath = join(mkdtempSync(join(tmpdir(), 'tf-trace-doc-')), 'handbook.md');
+      writeFileSync(documentPath, '# Handbook\n\nThe weather tool answers in degrees Celsius. The calculator evaluates arithmetic.\n');
+      const document = await client.files.create({ file: createReadStream(documentPath), purpose: 'user_data' });
       job = await client.fineTuning.jobs.create({
         model: 'tiny-llama',
         training_file: training.id,
         hyperparameters: { n_epochs: 3, batch_size: 1 },
         seed: 7,
-        ...({ tuneforge: { approval_policy: { training_halfway: 'approve' }, evaluation: { enabled: false }, iteration_budget: 1 } } as object),
+        ...({
+          tuneforge: {
+            retrieval_documents: [document.id],
+            // The whole loop once: evaluated, not accepted, diagnosed, its patch (if any) declined.
+            evaluation: { enabled: true, max_examples: 2 },
+            iteration_budget: 2,
+            approval_policy: { training_halfway: 'approve', after_evaluation: 'reject', apply_diagnosis: 'reject' },
+            config: { evaluation: { metrics: ['exact_match'], maxNewTokens: 8, agentTurnLimit: 1 } },
+          },
+        } as object),
       });
       const deadline = Date.now() + 300_000;
       while (!['succeeded', 'failed', 'cancelled'].includes(job.status)) {
@@ -143,6 +159,12 @@ describe('a fine-tuning job in Jaeger (distributed mode, OTLP export)', () => {
       ['training.run.requested.v1', 'orchestrator', 'trainer'],
       ['training.run.progressed.v1', 'train-pod', 'orchestrator'],
       ['training.run.completed.v1', 'train-pod', 'orchestrator'],
+      ['retrieval.index.requested.v1', 'orchestrator', 'retrieval'],
+      ['retrieval.index.completed.v1', 'retrieval', 'orchestrator'],
+      ['evaluation.run.requested.v1', 'orchestrator', 'evaluator'],
+      ['evaluation.run.completed.v1', 'evaluator', 'orchestrator'],
+      ['diagnosis.run.requested.v1', 'orchestrator', 'debugger'],
+      ['diagnosis.run.completed.v1', 'debugger', 'orchestrator'],
       ['job.lifecycle.status-changed.v1', 'orchestrator', 'gateway'],
     ];
     for (const [topic, from, to] of hops) {

@@ -77,6 +77,8 @@ export const SERVER_OWNED_JOB_FIELDS = [
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** OpenAI's fine-tuning jobs over the orchestrator's topics; state comes from the projections in the store. */
+const DOCUMENT_PURPOSES = ['user_data', 'assistants', 'fine-tune'] as const;
+
 @Injectable()
 export class JobsService {
   private defaults?: JobConfig;
@@ -94,7 +96,7 @@ export class JobsService {
     const evaluation = spec.tuneforge?.evaluation_file ? await this.requireFile(store, spec.tuneforge.evaluation_file, 'tuneforge.evaluation_file') : undefined;
     const documents: string[] = [];
     for (const [index, fileId] of (spec.tuneforge?.retrieval_documents ?? []).entries()) {
-      documents.push(await this.requireFile(store, fileId, `tuneforge.retrieval_documents[${index}]`));
+      documents.push(await this.requireFile(store, fileId, `tuneforge.retrieval_documents[${index}]`, DOCUMENT_PURPOSES));
     }
     const model = await this.requireModel(store, spec.model);
     this.defaults ??= loadDefaultConfig();
@@ -219,11 +221,17 @@ export class JobsService {
     return record;
   }
 
-  /** The tenant-relative key of an uploaded file's bytes; unknown (or another tenant's) files name the param. */
-  private async requireFile(store: ArtifactStore, fileId: string, param: string): Promise<string> {
+  /**
+   * The tenant-relative key of an uploaded file's bytes; unknown (or another tenant's) files name the param.
+   * Data files must be `fine-tune` uploads (checked as JSONL); knowledge documents are any text, uploaded
+   * as `user_data` or `assistants` (OpenAI's purposes for such files) or `fine-tune`.
+   */
+  private async requireFile(store: ArtifactStore, fileId: string, param: string, purposes: readonly string[] = ['fine-tune']): Promise<string> {
     const record = fileIdSchema.safeParse(fileId).success ? await this.readOne(store, fileRecordKey(fileId), fileRecordSchema) : undefined;
     if (!record) throw new InvalidRequestError(`Invalid ${param}: no such file: ${fileId}`, param);
-    if (record.purpose !== 'fine-tune') throw new InvalidRequestError(`Invalid ${param}: ${fileId} was not uploaded with purpose 'fine-tune'.`, param);
+    if (!purposes.includes(record.purpose)) {
+      throw new InvalidRequestError(`Invalid ${param}: ${fileId} was uploaded with purpose '${record.purpose}'; expected ${purposes.map((p) => `'${p}'`).join(' or ')}.`, param);
+    }
     return fileContentKey(fileId);
   }
 

@@ -78,6 +78,8 @@ describe('runTraining', () => {
     const dataDir = join(tmp, 'dataset');
     mkdirSync(dataDir);
     writeFileSync(join(dataDir, 'train.jsonl'), readFileSync(join(tmp, 'train.jsonl')));
+    // A job without a validation split: datagen writes the file empty, and the run trains without one.
+    writeFileSync(join(dataDir, 'validation.jsonl'), '');
     const dataset = await commitLocalDirectory(store, 'datasets/react', dataDir, { kind: 'dataset' });
     const defaults = loadDefaultConfig();
     const training = { ...defaults.training, epochs: 1, batchSize: 1, microBatchSize: 1, learningRate: 0.01, warmupRatio: 0, lora: { ...defaults.training.lora, rank: 4, alpha: 8, dropout: 0 } };
@@ -118,6 +120,8 @@ describe('runTraining', () => {
     const model = await Model.load(merged, { threads: 1 });
     expect(model.info().vocabSize).toBe(baseVocab + REACT_AGENT_TOKENS.length);
     expect(tokenizer.decode([observation])).toBe('\nObservation');
+    // A generation that ended at once decodes to nothing (the evaluator scores it as an empty answer).
+    expect(tokenizer.decode([])).toBe('');
     // The trained model opens its answer with the marker as one token, which decodes to the agent's text.
     const [generation] = await model.generate([tokenizer.encode(REACT_LINES[1].prompt, true)], { maxNewTokens: 4, temperature: 0 });
     expect(generation.tokens[0]).toBe(baseVocab + REACT_AGENT_TOKENS.indexOf('\nThought'));

@@ -138,7 +138,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       const dir = join(work, `dataset-${i}`);
       const manifest = await downloadArtifact(store, prefix, dir);
       for (const [file, into] of [['train.jsonl', train], ['validation.jsonl', validation]] as const) {
-        if (!manifest.files.some((f) => f.path === file)) continue;
+        // Absent, or empty (a job with no validation split): nothing to read.
+        if (!manifest.files.some((f) => f.path === file && f.size > 0)) continue;
         const { records, errors } = await collectDataset(join(dir, file), { file: `${prefix}/${file}` });
         if (errors.length) throw new Error(`${prefix}/${file}: ${errors.length} unreadable record(s), first: ${errors[0].message}`);
         const tokenized = tokenizeRecords(tokenizer, records, { maxLength: request.maxSequenceLength });

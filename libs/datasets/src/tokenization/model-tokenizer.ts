@@ -44,6 +44,8 @@ export class ModelTokenizer {
   }
 
   decode(ids: number[]): string {
+    // A generation that ended at once (end of sequence first) has no tokens: it reads as nothing.
+    if (ids.length === 0) return '';
     return this.tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 

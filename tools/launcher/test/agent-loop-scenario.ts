@@ -32,7 +32,7 @@ interface Iteration {
   iteration: number;
   trained: { config: { training: { epochs: number }; data: { agentTokens: boolean }; synthesis: { enabled: boolean; samples: number } }; steps: number; model: string } | null;
   evaluation: { summary: { tuned: { metrics: Record<string, number> }; base: { metrics: Record<string, number> } }; report: string } | null;
-  diagnosis: { findings: Array<{ code: string; patch: { description: string; config: Record<string, unknown> } }> } | null;
+  diagnosis: { findings: Array<{ code: string; title: string; patch: { description: string; config: Record<string, unknown> } }> } | null;
   conclusion: { decision: string; patch: { config: Record<string, unknown> } | null } | null;
 }
 
@@ -154,15 +154,15 @@ export async function runAgentLoopScenario(target: ScenarioTarget): Promise<{ ba
   process.stdout.write(
     `iterations: ${iterations.map((it) => `#${it.iteration} ${it.trained?.steps} steps → tool selection ${it.evaluation?.summary.tuned.metrics.tool_selection_accuracy?.toFixed(3)}${it.diagnosis ? `, top finding ${it.diagnosis.findings[0]?.code}` : ''}`).join('; ')}\n`,
   );
-  // What the debugger makes of a run cut short: the tuned model rarely picks a tool (weak_tool), so more
-  // synthesized ReAct samples (more steps per epoch) and the agent tokens. Not "underfitting": the loss was
-  // still falling steeply when the run stopped (its curve test looks for a loss that barely fell or levelled
-  // off high), and the text metrics already gained (token_f1 learns the Thought/Action scaffold first).
+  // What the debugger makes of a run cut short: the loss was still falling fast when it stopped and the
+  // tuned model rarely picks the right tool — underfitting, the cause, ranked above its symptom (weak_tool):
+  // train twice as many epochs.
   const top = first.diagnosis!.findings[0];
-  expect(top.code).toBe('weak_tool');
+  expect(top.code).toBe('underfitting');
+  expect(top.title).toMatch(/still falling/);
+  expect(first.diagnosis!.findings.map((finding) => finding.code)).toContain('weak_tool');
   expect(first.conclusion).toMatchObject({ decision: 'patched', patch: top.patch });
-  expect(second.trained!.config).toMatchObject({ data: { agentTokens: true }, synthesis: { enabled: true } });
-  expect(first.trained!.config).toMatchObject({ data: { agentTokens: false }, synthesis: { enabled: false } });
+  expect(second.trained!.config.training.epochs).toBe(first.trained!.config.training.epochs * 2);
   expect(applied).toHaveLength(iterations.length - 1);
   const firstApproval = (await approvalsOf(target, created.id)).find((a) => a.id === applied[0].id)!;
   expect(firstApproval).toMatchObject({ status: 'answered', decision: 'approve', answered_by: 'human' });

@@ -83,6 +83,20 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'a run stopped while its loss was still falling fast, its tuned model still weak at picking tools',
+    input: () => {
+      const evaluation = healthyEvaluation();
+      evaluation.tuned = { ...evaluation.tuned, metrics: { ...evaluation.tuned.metrics, tool_selection_accuracy: 0.2 } };
+      return healthyInput({ curve: makeCurve({ loss: (t) => 0.5 + 2.5 * Math.exp(-1.2 * t) }), evaluation });
+    },
+    code: 'underfitting',
+    severity: 'high',
+    patched: (c) => {
+      expect(c.training.epochs).toBe(6);
+      expect(c.training.learningRate).toBe(0.0002);
+    },
+  },
+  {
     name: 'an oscillating loss with gradient norm spikes',
     input: () =>
       healthyInput({

@@ -546,7 +546,6 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       return { iteration: iteration + 1, config: applied.config, patch, route: sameData ? 'requestTraining' : 'requestPreparation' };
     })
     .addNode('finish', async ({ job, outcome }) => {
-      await status(job, outcome!.status, outcome!);
       const message =
         outcome!.status === 'succeeded'
           ? `The job has successfully completed: fine-tuned model ${outcome!.fineTunedModel}`
@@ -554,6 +553,8 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
             ? 'The job was cancelled'
             : `The job failed: ${outcome!.error!.message}`;
       await event(job, `finished-${outcome!.status}`, message, outcome!.status === 'failed' ? 'error' : 'info');
+      // The final event goes out before the final status: a client that stops reading at the status has it.
+      await status(job, outcome!.status, outcome!);
       return {};
     })
     .addEdge(START, 'start')

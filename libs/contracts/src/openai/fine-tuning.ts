@@ -52,7 +52,7 @@ export interface TuneforgeJobApproval {
   answered_at: number | null;
 }
 
-const limit = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1).max(100);
+const limit = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100');
 
 /** Query of `GET /v1/fine_tuning/jobs`. */
 export const listFineTuningJobsQuerySchema = z.object({ after: z.string().min(1).optional(), limit: limit.default(20) }).strict();

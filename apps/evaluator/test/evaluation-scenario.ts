@@ -102,6 +102,7 @@ export class EvaluatorHarness {
       taskId: `eval-${randomUUID().slice(0, 8)}`,
       jobId: `ftjob-${this.runId}`,
       iteration: 1,
+      curve: [],
       baseModel: models.base,
       tunedModel: models.tuned,
       dataset,

@@ -189,7 +189,10 @@ export async function runAgentLoopScenario(target: ScenarioTarget): Promise<{ ba
   const html = await api(target, `/fine_tuning/jobs/${created.id}/report`);
   expect(html.status).toBe(200);
   expect(html.headers.get('content-type')).toMatch(/^text\/html/);
-  expect(await html.text()).toContain('tool_selection_accuracy');
+  const page = await html.text();
+  expect(page).toContain('tool_selection_accuracy');
+  // The page charts the iteration's training curve (recorded by the orchestrator from the run's progress).
+  expect(page).toContain('<h2>Training curve</h2>');
   const firstReport = await api(target, `/fine_tuning/jobs/${created.id}/report?iteration=1&format=json`);
   expect(((await firstReport.json()) as { iteration: number }).iteration).toBe(1);
   // The agent loop ran in ReAct (the evaluator reads the format from the data), not in tool-call syntax.

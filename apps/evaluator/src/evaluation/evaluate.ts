@@ -152,6 +152,7 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
       ? { agent: { format: agentFormat, episodes: episodes.length, base: agentReports.base, tuned: agentReports.tuned } }
       : {}),
     worstExamples: worstExamples(examples, 5),
+    trainingCurve: request.curve,
     durationMs: Date.now() - started,
   };
 }

@@ -1,4 +1,4 @@
-import type { EvaluationMetricName, EvaluationSummary, JobConfig } from '@tuneforge/contracts';
+import type { CurvePoint, EvaluationMetricName, EvaluationSummary, JobConfig } from '@tuneforge/contracts';
 import type { ConfusionMatrix } from '../agent/agent-metrics';
 import type { EpisodeRecord } from '../agent/run-episodes';
 
@@ -59,5 +59,7 @@ export interface EvaluationReport {
   examples: ExampleReport[];
   agent?: { format: string; episodes: number; base: AgentModelReport; tuned: AgentModelReport };
   worstExamples: WorstExample[];
+  /** The fine-tuned model's training curve, as the request carried it (empty when it carried none). */
+  trainingCurve: CurvePoint[];
   durationMs: number;
 }

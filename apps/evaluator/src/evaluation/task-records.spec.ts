@@ -17,6 +17,7 @@ function request(taskId: string) {
       dataset: 'jobs/ftjob-1/dataset',
       tools: [],
       toolFixtures: [],
+      curve: [],
       settings: loadDefaultConfig().evaluation,
       maxSequenceLength: 256,
       maxExamples: 4,

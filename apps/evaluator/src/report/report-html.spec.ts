@@ -26,6 +26,7 @@ function report(overrides: Partial<EvaluationReport> = {}): EvaluationReport {
       tuned: { confusion: { get_weather: { get_weather: 2 } }, expectations: { passed: 1, total: 2 }, episodes: [] },
     },
     worstExamples: [{ index: 1, metric: 'token_f1', base: 0.5, tuned: 0, prompt: 'Weather <b>now</b>?', reference: 'Sunny', output: '<script>alert(1)</script>' }],
+    trainingCurve: [],
     durationMs: 1200,
     ...overrides,
   };
@@ -57,5 +58,21 @@ describe('renderReportHtml', () => {
     const html = renderReportHtml(report({ agent: undefined, notComputed: [{ metric: 'semantic_similarity', reason: 'no embeddings endpoint is configured' }] }));
     expect(html).not.toContain('class="chart confusion"');
     expect(html).toContain('Not computed: semantic_similarity (no embeddings endpoint is configured).');
+  });
+
+  it('charts the training curve when the request carried one: the loss line, validation points, steps whose loss was not a number', () => {
+    expect(renderReportHtml(report())).not.toContain('loss-curve');
+    const trainingCurve = [
+      { step: 1, loss: 3, learningRate: 0.01 },
+      { step: 2, loss: 2, learningRate: 0.01, validationLoss: 2.4 },
+      { step: 3, loss: null, learningRate: 0.01 },
+      { step: 4, loss: 1, learningRate: 0.01, validationLoss: 1.5 },
+    ];
+    const html = renderReportHtml(report({ trainingCurve }));
+    expect(html).toContain('<h2>Training curve</h2>');
+    expect(html).toMatch(/<path class="training" d="M[\d.]+,[\d.]+L[\d.]+,[\d.]+L[\d.]+,[\d.]+"/);
+    expect(html.match(/class="validation"/g)).toHaveLength(2);
+    expect(html).toContain('step 3: loss not a number');
+    expect(html).toContain('step 4: validation loss');
   });
 });

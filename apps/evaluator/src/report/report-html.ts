@@ -1,7 +1,7 @@
 import { EVALUATION_METRIC_NAMES, type ModelEvaluation } from '@tuneforge/contracts';
 import type { EvaluationReport } from '../evaluation/evaluation-report';
 import { escapeHtml, formatValue } from './html-escape';
-import { confusionHeatmapSvg, metricBarsSvg } from './svg-charts';
+import { confusionHeatmapSvg, metricBarsSvg, lossCurveSvg } from './svg-charts';
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:24px;color:#1d2330;max-width:1100px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #dde;padding-bottom:4px}
@@ -51,7 +51,7 @@ function worstTable(report: EvaluationReport): string {
 
 /**
  * The evaluation as one self-contained HTML page (inline CSS and SVG, no script, no external resource):
- * metric bars base vs tuned, the metrics table, per-tool accuracy and confusion heatmaps for agent tasks,
+ * the training curve (when the request carried it), metric bars base vs tuned, the metrics table, per-tool accuracy and confusion heatmaps for agent tasks,
  * the worst examples. Every piece of model or user text is escaped.
  */
 export function renderReportHtml(report: EvaluationReport): string {
@@ -69,6 +69,7 @@ export function renderReportHtml(report: EvaluationReport): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>
 <h1>${escapeHtml(title)}</h1>
 <p class="muted">Base ${escapeHtml(report.models.base)} · tuned ${escapeHtml(report.models.tuned)} · ${summary.examples} example(s) from ${escapeHtml(report.evaluationSet.source)} (${report.evaluationSet.available} available) · decoding: temperature ${report.settings.temperature}, at most ${report.settings.maxNewTokens} new tokens · task ${escapeHtml(report.taskId)}</p>
+${report.trainingCurve.length ? `<h2>Training curve</h2>\n${lossCurveSvg(report.trainingCurve)}` : ''}
 <h2>Metrics</h2>
 ${metricBarsSvg(summary.base.metrics, summary.tuned.metrics, EVALUATION_METRIC_NAMES)}
 ${metricsTable(summary.base, summary.tuned)}

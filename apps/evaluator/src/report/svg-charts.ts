@@ -1,4 +1,4 @@
-import type { EvaluationMetricName, MetricValues } from '@tuneforge/contracts';
+import type { CurvePoint, EvaluationMetricName, MetricValues } from '@tuneforge/contracts';
 import type { ConfusionMatrix } from '../agent/agent-metrics';
 import { escapeHtml, formatValue } from './html-escape';
 
@@ -77,4 +77,35 @@ export function confusionHeatmapSvg(matrix: ConfusionMatrix): string {
     .join('');
   return `<svg class="chart confusion" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="tool confusion matrix">` +
     `<text x="4" y="14" font-size="11" fill="#666">rows: expected · columns: predicted</text>${header}${body}</svg>`;
+}
+
+export const VALIDATION_COLOR = '#d9822b';
+
+/**
+ * The training curve: the loss per step as a line (grey dots where a step's loss was not a number), the
+ * validation losses measured at checkpoints as orange points, on one loss axis from 0 to the largest loss.
+ */
+export function lossCurveSvg(curve: readonly CurvePoint[]): string {
+  const width = 640;
+  const height = 240;
+  const left = 48;
+  const bottom = 28;
+  const plotWidth = width - left - 12;
+  const plotHeight = height - bottom - 16;
+  const losses = curve.flatMap((p) => [p.loss, p.validationLoss ?? null]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const maxLoss = Math.max(...losses, 1e-9);
+  const lastStep = Math.max(...curve.map((p) => p.step), 1);
+  const x = (step: number) => left + (step / lastStep) * plotWidth;
+  const y = (loss: number) => 16 + plotHeight - (loss / maxLoss) * plotHeight;
+  const training = curve.filter((p) => typeof p.loss === 'number' && Number.isFinite(p.loss));
+  const line = training.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.step).toFixed(1)},${y(p.loss as number).toFixed(1)}`).join('');
+  const notANumber = curve.filter((p) => p.loss === null).map((p) => `<circle class="nan" cx="${x(p.step).toFixed(1)}" cy="${16 + plotHeight}" r="3" fill="${BASE_COLOR}"><title>step ${p.step}: loss not a number</title></circle>`);
+  const validation = curve
+    .filter((p) => typeof p.validationLoss === 'number')
+    .map((p) => `<circle class="validation" cx="${x(p.step).toFixed(1)}" cy="${y(p.validationLoss as number).toFixed(1)}" r="4" fill="${VALIDATION_COLOR}"><title>step ${p.step}: validation loss ${formatValue(p.validationLoss as number)}</title></circle>`);
+  const axes =
+    `<line x1="${left}" y1="${16 + plotHeight}" x2="${left + plotWidth}" y2="${16 + plotHeight}" stroke="#999"/><line x1="${left}" y1="16" x2="${left}" y2="${16 + plotHeight}" stroke="#999"/>` +
+    `<text x="${left - 4}" y="20" font-size="10" text-anchor="end">${formatValue(maxLoss)}</text><text x="${left - 4}" y="${16 + plotHeight}" font-size="10" text-anchor="end">0</text>` +
+    `<text x="${left + plotWidth}" y="${height - 8}" font-size="10" text-anchor="end">step ${lastStep}</text><text x="${left}" y="${height - 8}" font-size="10">training loss (blue), validation loss (orange)</text>`;
+  return `<svg class="chart loss-curve" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="training and validation loss per step">${axes}<path class="training" d="${line}" fill="none" stroke="${TUNED_COLOR}" stroke-width="1.5"/>${notANumber.join('')}${validation.join('')}</svg>`;
 }

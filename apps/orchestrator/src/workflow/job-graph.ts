@@ -379,8 +379,9 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       return { route: 'awaitTraining' };
     })
     .addNode('requestEvaluation', async (state) => {
-      const { job, iteration, trained, dataset } = state;
+      const { job, iteration, trained, dataset, runId } = state;
       const config = configOf(state);
+      const curve = await curves.read(job, runId!);
       await publisher.publish(
         job,
         evaluationRunRequestedV1,
@@ -399,6 +400,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
           settings: config.evaluation,
           maxSequenceLength: config.data.maxSequenceLength,
           maxExamples: config.evaluation.maxExamples,
+          curve,
         },
         `task/evaluation/${iteration}`,
       );

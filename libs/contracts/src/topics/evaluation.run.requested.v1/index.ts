@@ -3,6 +3,7 @@ import { jobConfigSchema } from '../../config/job-config.schema';
 import { defineTopic } from '../../topic';
 import { functionToolSchema } from '../../tools/function-tool.schema';
 import { keySafeIdSchema } from '../data.preparation.requested.v1';
+import { curvePointSchema } from '../diagnosis.run.requested.v1';
 
 const tenantKeySchema = z.string().min(1).max(1024);
 
@@ -42,6 +43,8 @@ export const evaluationRunRequestedV1 = defineTopic(
       retrievalIndex: tenantKeySchema.optional(),
       settings: jobConfigSchema.shape.evaluation,
       maxSequenceLength: z.number().int().min(16),
+      /** The fine-tuned model's training curve (loss per step, validation losses at checkpoints), charted in the report. */
+      curve: z.array(curvePointSchema).max(20_000).default([]),
       /** Cap on evaluated examples (the first ones, in file order). */
       maxExamples: z.number().int().min(1).max(100_000).default(200),
     })

@@ -5,7 +5,7 @@ export interface PrometheusSample {
   value: number;
 }
 
-export const JAEGER_PROMETHEUS_URL = process.env.TF_JAEGER_PROMETHEUS_URL ?? 'http://127.0.0.1:8889/metrics';
+export const JAEGER_PROMETHEUS_URL = process.env.TF_JAEGER_PROMETHEUS_URL ?? `http://${process.env.TF_JAEGER_HOST ?? '127.0.0.1'}:${process.env.TF_JAEGER_PROMETHEUS_PORT ?? 8889}/metrics`;
 
 /** Fetches and parses a /metrics page (comments skipped; label values unescaped). */
 export async function scrape(url: string): Promise<PrometheusSample[]> {

@@ -28,8 +28,10 @@ interface RawTrace {
   processes: Record<string, { serviceName: string }>;
 }
 
-export const JAEGER_QUERY_URL = process.env.TF_JAEGER_QUERY_URL ?? 'http://127.0.0.1:16686';
-export const JAEGER_OTLP_ENDPOINT = process.env.TF_JAEGER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318';
+/** Where infra/up.sh runs Jaeger: its TF_JAEGER_* ports (or whole URLs), the defaults otherwise. */
+const JAEGER_HOST = process.env.TF_JAEGER_HOST ?? '127.0.0.1';
+export const JAEGER_QUERY_URL = process.env.TF_JAEGER_QUERY_URL ?? `http://${JAEGER_HOST}:${process.env.TF_JAEGER_QUERY_PORT ?? 16686}`;
+export const JAEGER_OTLP_ENDPOINT = process.env.TF_JAEGER_OTLP_ENDPOINT ?? `http://${JAEGER_HOST}:${process.env.TF_JAEGER_OTLP_HTTP_PORT ?? 4318}`;
 
 /** Fails with what to do when Jaeger is not there: this test needs the one infra/up.sh starts. */
 export async function requireJaeger(): Promise<void> {

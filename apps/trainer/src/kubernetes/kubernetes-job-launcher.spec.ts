@@ -91,6 +91,11 @@ class FakeApiServer {
         this.jobs.set(job.metadata!.name!, created);
         return json(201, created);
       }
+      if (req.method === 'GET' && !name) {
+        const selector = url.searchParams.get('labelSelector') ?? '';
+        const items = [...this.jobs.values()].filter((job) => !selector || job.metadata?.labels?.[selector] !== undefined);
+        return json(200, { kind: 'JobList', apiVersion: 'batch/v1', metadata: {}, items });
+      }
       const job = name ? this.jobs.get(name) : undefined;
       if (!job) return notFound(`jobs.batch "${name}"`);
       if (req.method === 'GET') return json(200, job);
@@ -183,6 +188,26 @@ describe('KubernetesJobLauncher against an API server', () => {
       context.disable();
       propagation.disable();
     }
+  });
+
+  it('a new trainer adopts the unfinished Jobs an earlier one left running, with their run specs, and follows them', async () => {
+    const left = await launch('run-left');
+    left.pod.release();
+    const done = await launch('run-done');
+    api.finish(done.pod.id, 'Complete', 'CompletionsReached', 'done');
+    done.pod.release();
+    const exits = new Map<string, PodExit>();
+    const adopted = await launcher.adopt((spec) => ({
+      onPublish: () => Promise.reject(new Error('not through the launcher')),
+      onExit: (exit) => exits.set(spec.request.runId, exit),
+    }));
+    const mine = adopted.filter(({ spec }) => spec.request.runId === 'run-left' || spec.request.runId === 'run-done');
+    expect(mine.map(({ spec, pod }) => [spec.request.runId, pod.id])).toEqual([['run-left', left.pod.id]]);
+    expect(mine[0].spec).toEqual(JSON.parse(JSON.stringify(sampleRunSpec({ runId: 'run-left' }))));
+    api.finish(left.pod.id, 'Complete', 'CompletionsReached', 'done');
+    await waitFor(() => exits.has('run-left'));
+    expect(exits.get('run-left')).toEqual({ code: 0, signal: null, outputTail: '' });
+    for (const { pod } of adopted) pod.release();
   });
 
   it('reports exit code 0 once the Job completes', async () => {

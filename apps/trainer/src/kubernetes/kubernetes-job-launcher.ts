@@ -1,8 +1,8 @@
 import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1JobCondition, type V1Pod } from '@kubernetes/client-node';
 import { traceContextEnv, type Logger } from '@tuneforge/telemetry';
 import { randomBytes } from 'node:crypto';
-import type { LaunchedPod, LaunchHooks, PodExit, PodRunSpec, TrainingLauncher } from '../runs/training-launcher';
-import { buildTrainingJob, trainingContainer, type TrainingJobOptions } from './training-job';
+import type { AdoptedPod, LaunchedPod, LaunchHooks, PodExit, PodRunSpec, TrainingLauncher } from '../runs/training-launcher';
+import { buildTrainingJob, LABEL_RUN_ID, trainingContainer, type TrainingJobOptions } from './training-job';
 
 const OUTPUT_TAIL_BYTES = 4096;
 const LOG_TAIL_LINES = 50;
@@ -63,6 +63,32 @@ export class KubernetesJobLauncher implements TrainingLauncher {
     logger.info({ runId: spec.request.runId, job: name, namespace }, 'training Job created');
     void pod.follow().then((exit) => hooks.onExit(exit));
     return pod;
+  }
+
+  /** The namespace's unfinished training Jobs, each with the run spec it was created with, followed again. */
+  async adopt(hooksFor: (spec: PodRunSpec) => LaunchHooks): Promise<AdoptedPod[]> {
+    const { namespace, logger } = this.options;
+    const list = await this.batch.listNamespacedJob({ namespace, labelSelector: LABEL_RUN_ID });
+    const adopted: AdoptedPod[] = [];
+    for (const job of list.items) {
+      const name = job.metadata?.name;
+      if (!name || finalCondition(job)) continue;
+      const container = trainingContainer(job);
+      const run = container.env?.find((variable) => variable.name === 'TF_TRAINING_RUN')?.value;
+      let spec: PodRunSpec;
+      try {
+        spec = JSON.parse(run ?? '') as PodRunSpec;
+        if (!spec?.request?.runId || !spec.tenant) throw new Error('no run id or tenant');
+      } catch (error) {
+        logger.warn({ job: name, namespace, err: error }, 'a training Job without a readable TF_TRAINING_RUN is left alone');
+        continue;
+      }
+      const hooks = hooksFor(spec);
+      const pod = new KubernetesJobPod(name, container.name, this.batch, this.core, this.options);
+      void pod.follow().then((exit) => hooks.onExit(exit));
+      adopted.push({ spec, pod });
+    }
+    return adopted;
   }
 }
 

@@ -43,9 +43,21 @@ export interface LaunchedPod {
   release(): void;
 }
 
-/** Starts training pods: a local child process today, a Kubernetes Job later. */
+/** A pod an earlier trainer left running, followed again by this one. */
+export interface AdoptedPod {
+  spec: PodRunSpec;
+  pod: LaunchedPod;
+}
+
+/** Starts training pods: a local child process, or a Kubernetes Job. */
 export interface TrainingLauncher {
   launch(spec: PodRunSpec, hooks: LaunchHooks): Promise<LaunchedPod>;
+  /**
+   * Pods that outlive their trainer (Kubernetes Jobs): the unfinished ones, found at start and followed
+   * again, so a run whose trainer was scaled to zero or redeployed is still relaunched if its pod dies.
+   * `hooksFor` gives the hooks of each adopted run. Absent where pods die with their trainer.
+   */
+  adopt?(hooksFor: (spec: PodRunSpec) => LaunchHooks): Promise<AdoptedPod[]>;
 }
 
 export const TRAINING_LAUNCHER = Symbol('TRAINING_LAUNCHER');

@@ -68,6 +68,36 @@ describe('TrainingRuns', () => {
     expect((bus.published[0].message.payload as { error: string }).error).toMatch(/exited with code 1.*attempt 2 of 2.*boom/s);
   });
 
+  it('adopts the pods an earlier trainer left running: a request delivered again launches nothing, a pod that dies is relaunched', async () => {
+    const launcher = new FakeLauncher();
+    const requested = request();
+    const spec = { tenant: 'acme', requestMessageId: requested.messageId, request: requested.payload };
+    let adoptedHooks: LaunchHooks | undefined;
+    const adopting = Object.assign(launcher, {
+      adopt: async (hooksFor: (s: PodRunSpec) => LaunchHooks) => {
+        adoptedHooks = hooksFor(spec);
+        return [{ spec, pod: { id: 'job-left', control: () => undefined, stop: () => undefined, release: () => undefined } }];
+      },
+    });
+    const runs = new TrainingRuns(adopting, fakeBus(), logger, { maxAttempts: 2 });
+    await runs.onApplicationBootstrap();
+    expect(runs.describe('acme', 'run-1')).toMatchObject({ attempts: 1, state: 'running', pod: { id: 'job-left' } });
+    await runs.start(requested);
+    expect(launcher.launches).toHaveLength(0);
+    adoptedHooks!.onExit({ code: 137, signal: null, outputTail: '' });
+    await flush();
+    expect(launcher.launches).toHaveLength(1);
+    expect(launcher.launches[0].spec).toMatchObject({ tenant: 'acme', request: { runId: 'run-1' } });
+  });
+
+  it('starts without adopting when the cluster cannot be asked', async () => {
+    const launcher = Object.assign(new FakeLauncher(), { adopt: () => Promise.reject(new Error('connect ECONNREFUSED')) });
+    const runs = new TrainingRuns(launcher, fakeBus(), logger, { maxAttempts: 2 });
+    await expect(runs.onApplicationBootstrap()).resolves.toBeUndefined();
+    await runs.start(request());
+    expect(launcher.launches).toHaveLength(1);
+  });
+
   it('does nothing more for a pod that exited after concluding, and ignores control for other tenants', async () => {
     const launcher = new FakeLauncher();
     const bus = fakeBus();

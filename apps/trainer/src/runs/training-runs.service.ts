@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import {
   createMessage,
   findTopic,
@@ -36,7 +36,7 @@ interface RunRecord {
  * then the run is reported failed.
  */
 @Injectable()
-export class TrainingRuns implements OnApplicationShutdown {
+export class TrainingRuns implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly runs = new Map<string, RunRecord>();
   private shuttingDown = false;
 
@@ -75,6 +75,24 @@ export class TrainingRuns implements OnApplicationShutdown {
   describe(tenant: string, runId: string): { pod?: LaunchedPod; attempts: number; state: 'running' | 'concluded' } | undefined {
     const record = this.runs.get(runKey(tenant, runId));
     return record && { pod: record.pod, attempts: record.attempts, state: record.state };
+  }
+
+  /** Runs whose pods an earlier trainer left running (Kubernetes Jobs) are this trainer's now. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.launcher.adopt) return;
+    try {
+      const adopted = await this.launcher.adopt((spec) => {
+        // An adopted run counts as launched once: if its pod dies, it is relaunched as any run is.
+        const record: RunRecord = { spec, attempts: 1, controls: [], lastStep: 0, state: 'running' };
+        this.runs.set(runKey(spec.tenant, spec.request.runId), record);
+        return { onPublish: (topic, message) => this.relay(record, topic, message), onExit: (exit) => void this.onExit(record, exit) };
+      });
+      for (const { spec, pod } of adopted) this.runs.get(runKey(spec.tenant, spec.request.runId))!.pod = pod;
+      if (adopted.length) this.logger.info({ runs: adopted.map(({ spec }) => spec.request.runId) }, 'following training pods an earlier trainer left running');
+    } catch (error) {
+      // The cluster API unreachable at start: new runs still work; the left pods publish their own completion.
+      this.logger.warn({ err: error }, 'could not look for training pods left running; they conclude on their own');
+    }
   }
 
   onApplicationShutdown(): void {

@@ -102,7 +102,8 @@ export class JobHarness {
   startOrchestratorProcess(env: Record<string, string>): ChildProcess {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, '../src/main.ts')], {
       cwd: resolve(__dirname, '../../..'),
-      env: { ...process.env, ...env, TF_HTTP_PORT: '0', TF_LOG_LEVEL: 'warn' },
+      // Info level: a failing test prints what each orchestrator process did (its output is kept, shown on failure).
+      env: { ...process.env, ...env, TF_HTTP_PORT: '0', TF_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));

@@ -167,11 +167,6 @@ describe('fine-tuning jobs through the OpenAI SDK, distributed mode (a process p
       expect(resumedAt % CHECKPOINT_EVERY).toBe(0);
       expect(resumedAt).toBeLessThan(total);
       if (process.env.TF_E2E_REPORT) process.stderr.write(`pod kill: pid ${killedPid} killed, relaunched pod resumed at step ${resumedAt} of ${total}\n`);
-      // The user sees it in the job's events: where training resumed, then the step counter going on from there.
-      const messages = [...(await eventsAfterTheEnd(target, job.id))].reverse().map((event) => event.message);
-      const resumedEvent = messages.indexOf(`Training resumed from the checkpoint at step ${resumedAt}`);
-      expect(resumedEvent).toBeGreaterThan(messages.findIndex((message) => message.startsWith(`Step ${resumedAt}/`)));
-      expect(messages.filter((message) => message.startsWith('Training resumed'))).toHaveLength(1);
       const { checkpoints } = await stagesInStore(job.id);
       expect(checkpoints).toContain(resumedAt);
       // Each checkpoint once, at every 100th step and the last.

@@ -35,6 +35,8 @@ export {
   checkReactCompletion,
   checkReactSamples,
   violationToError,
+  looksLikeReact,
+  observationPredictionErrors,
   type ReactRuleViolation,
   type ReactRulesReport,
   type ReactBalance,

@@ -2,6 +2,7 @@ import { loadDefaultConfig } from '@tuneforge/contracts';
 import { collectDataset, loadModelTokenizer } from '@tuneforge/datasets';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { toPreparationError } from './preparation-errors';
 import { prepareDataset, type PreparationInput } from './prepare-dataset';
 
 const fixtures = join(__dirname, '..', '..', 'test', 'fixtures');
@@ -70,5 +71,39 @@ describe('prepareDataset', () => {
     if (!result.ok) throw new Error('expected success');
     expect(result.report.tokenLengths?.count).toBe(9);
     expect(result.report.truncation).toMatchObject({ samples: 9, truncated: 9, truncationRate: 1 });
+  });
+
+  describe('ReAct data, whatever format was named or detected', () => {
+    const tools = 'Tools available:\n> calculator: Evaluates an arithmetic expression.';
+    const toolStep = { prompt: `${tools}\nNew Input: 12 * 7?`, completion: '\nThought: Do I need to use a tool? Yes.\nAction: calculator\nAction Input: 12 * 7\nObservation:' };
+    const answerStep = { prompt: `${toolStep.prompt}${toolStep.completion} 84`, completion: '\nThought: Do I need to use a tool? No.\nFinal Answer: 84.' };
+    const jsonl = (...lines: object[]) => Readable.from([lines.map((l) => JSON.stringify(l)).join('\n') + '\n']);
+    const read = async (format: 'auto' | 'prompt_completion', ...lines: object[]) => collectDataset(jsonl(...lines), { file: 'react.jsonl', format });
+
+    it.each(['auto', 'prompt_completion'] as const)('refuses a completion that goes on after \\nObservation: (format %s), naming the line', async (format) => {
+      const invented = { ...toolStep, completion: `${toolStep.completion} 84\nThought: Do I need to use a tool? No.\nFinal Answer: 84.` };
+      const result = await prepareDataset(await input({ training: await read(format, toolStep, invented, answerStep, toolStep), trainingFile: 'react.jsonl' }));
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.errors.map(toPreparationError)).toEqual([
+        {
+          code: 'rule_violation',
+          file: 'react.jsonl',
+          line: 2,
+          field: 'completion',
+          expected: 'a ReAct completion that ends at "\\nObservation:" (the tool\'s output belongs in the next step\'s prompt)',
+          received: '"\\nObservation: 84\\nThought: Do I need to use a tool? No.\\nFinal Answer: 84."',
+        },
+      ]);
+      expect(result.errors[0].message).toMatch(/^react\.jsonl, line 2 at completion: expected a ReAct completion that ends at "\\nObservation:"/);
+    });
+
+    it('accepts the quick start dataset, whose tool steps end at \\nObservation:, and "Observation:" in data that is not ReAct', async () => {
+      const quickstart = join(__dirname, '..', '..', '..', '..', 'tools', 'launcher', 'quickstart', 'react-tools.jsonl');
+      const react = await prepareDataset(await input({ training: await collectDataset(quickstart), trainingFile: 'react-tools.jsonl' }));
+      expect(react.ok ? react.kind : react.errors.map((e) => e.message)).toBe('prompt_completion');
+      const notes = await read('auto', { prompt: 'Ward round, bed 3.', completion: 'Stable overnight.\nObservation: afebrile, eating well.' }, { prompt: 'Bed 4.', completion: 'Discharged.' });
+      expect((await prepareDataset(await input({ training: notes, trainingFile: 'react.jsonl' }))).ok).toBe(true);
+    });
   });
 });

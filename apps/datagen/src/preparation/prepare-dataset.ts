@@ -2,6 +2,7 @@ import type { JobConfig, PayloadOf, dataPreparationRequestedV1 } from '@tuneforg
 import {
   buildQualityReport,
   DatasetError,
+  observationPredictionErrors,
   recordText,
   splitTrainValidation,
   tokenizeRecords,
@@ -55,7 +56,8 @@ export type Preparation =
 
 /**
  * From read files to a dataset ready to write: refuses any error in the inputs (nothing is prepared
- * from a partly valid file, so the user fixes the file rather than training on what was left of it),
+ * from a partly valid file, so the user fixes the file rather than training on what was left of it) and
+ * ReAct completions that go on after `\nObservation:` (see observationPredictionErrors),
  * adds synthetic samples when asked (seeded templates, or the configured LLM endpoint: see synthesize.ts),
  * splits train/validation by seed unless a validation file was given, and builds the quality report (with
  * token statistics when a tokenizer is given). Deterministic for a given input and config (LLM completions
@@ -76,6 +78,9 @@ export async function prepareDataset(input: PreparationInput): Promise<Preparati
     return { ok: false, errors: [new DatasetError({ code: 'invalid_record', file: input.trainingFile, path: '', expected })] };
   }
   const kind = userRecords[0].kind;
+  // Both files together: a validation file is held to the rules its training file shows it follows.
+  const reactErrors = observationPredictionErrors(userRecords.flatMap((r) => (r.kind === 'prompt_completion' ? [{ sample: r.sample, location: r.location }] : [])));
+  if (reactErrors.length > 0) return { ok: false, errors: reactErrors };
 
   let synthetic: DatasetRecord[] = [];
   let summary: SynthesisSummary | undefined;

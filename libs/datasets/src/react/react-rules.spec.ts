@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Conversation } from '../conversation/conversation.schema';
 import { REACT_AGENT_TOKENS, withAgentTokens } from './agent-tokens';
-import { checkReactCompletion, checkReactSamples, violationToError } from './react-rules';
+import { checkReactCompletion, checkReactSamples, observationPredictionErrors, violationToError } from './react-rules';
 import { conversationToReact, conversationToReactTranscript, parseReactTranscript } from './react-transcript';
 
 const at = (line: number) => ({ file: 'react.jsonl', line });
@@ -38,6 +38,23 @@ describe('ReAct rules of reference 000', () => {
     expect(report.violations.map((v) => [v.location.line, v.rule])).toEqual([[2, 'predicted_observation']]);
     expect(report.balance).toEqual({ tool: 5, noTool: 1, minorityShare: 1 / 6, balanced: false });
     expect(violationToError(report.violations[0])).toMatchObject({ code: 'rule_violation', file: 'react.jsonl', line: 2, path: 'completion' });
+  });
+
+  it('refuses a completion that goes on after \\nObservation: once any sample looks like ReAct, naming its line', () => {
+    const tool = { prompt: '\nNew Input: 12 * 7?', completion: '\nThought: Do I need to use a tool? Yes.\nAction: calculator\nAction Input: 12 * 7\nObservation:' };
+    const errors = observationPredictionErrors([
+      { sample: tool, location: at(1) },
+      { sample: { ...tool, completion: `${tool.completion} 84` }, location: at(2) },
+      // No markers of its own: the data around it is ReAct, so it is held to the same rule.
+      { sample: { prompt: 'p', completion: 'ok\nObservation: 84' }, location: at(3) },
+      { sample: { ...tool, completion: `${tool.completion} \n` }, location: at(4) },
+    ]);
+    expect(errors.map((e) => e.message)).toEqual([
+      'react.jsonl, line 2 at completion: expected a ReAct completion that ends at "\\nObservation:" (the tool\'s output belongs in the next step\'s prompt), found "\\nObservation: 84" [rule_violation]',
+      'react.jsonl, line 3 at completion: expected a ReAct completion that ends at "\\nObservation:" (the tool\'s output belongs in the next step\'s prompt), found "\\nObservation: 84" [rule_violation]',
+    ]);
+    // "Observation:" is an ordinary word in data without ReAct step markers.
+    expect(observationPredictionErrors([{ sample: { prompt: 'Bed 3.', completion: 'Stable.\nObservation: afebrile.' }, location: at(1) }])).toEqual([]);
   });
 
   it('renders conversations only as rule-abiding samples, and transcripts round-trip', () => {

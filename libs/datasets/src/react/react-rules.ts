@@ -1,6 +1,6 @@
 import type { PromptCompletion } from '../conversation/conversation.schema';
 import type { SourceLocation } from '../conversation/dataset-record';
-import { DatasetError } from '../errors/dataset-error';
+import { DatasetError, previewValue } from '../errors/dataset-error';
 import { NO_TOOL_THOUGHT, REACT_STOP_SEQUENCE } from './agent-tokens';
 
 export type ReactSampleKind = 'tool' | 'no_tool';
@@ -113,5 +113,44 @@ export function violationToError(violation: ReactRuleViolation): DatasetError {
     path: 'completion',
     expected: violation.message,
     received: violation.rule,
+  });
+}
+
+/**
+ * The step markers that make a prompt/completion sample a ReAct step: the markers the evaluator reads a
+ * model as a ReAct agent by. `Observation:` alone is left out: it is an ordinary word in many datasets.
+ */
+const REACT_STEP_MARKERS = /(^|\n)\s*(Thought|Action|Action Input|Final Answer)\s*:/;
+
+/** Whether a sample is written as a ReAct step (its prompt or its completion has ReAct step markers). */
+export function looksLikeReact(sample: PromptCompletion): boolean {
+  return REACT_STEP_MARKERS.test(sample.prompt) || REACT_STEP_MARKERS.test(sample.completion);
+}
+
+/**
+ * The ReAct rule that refuses data instead of only listing it in the quality report: once the data looks
+ * like ReAct (any sample has step markers, whatever format was named or detected), no completion may go on
+ * after `\nObservation:`. The agent stops generating there and appends the tool's real output, so nothing a
+ * legitimate step needs can come after it; what does teaches the model to invent tool outputs. An error
+ * rather than a warning for that reason: it rejects no valid ReAct data, and data without markers (where
+ * "Observation:" may be an ordinary word) is not checked. The other rules (step order, the no-tool
+ * Thought, the balance) stay in the quality report: breaking them teaches a worse agent, not a lying one.
+ */
+export function observationPredictionErrors(samples: ReadonlyArray<{ sample: PromptCompletion; location: SourceLocation }>): DatasetError[] {
+  if (!samples.some(({ sample }) => looksLikeReact(sample))) return [];
+  return samples.flatMap(({ sample, location }) => {
+    const stop = sample.completion.indexOf(REACT_STOP_SEQUENCE);
+    if (stop < 0 || sample.completion.slice(stop + REACT_STOP_SEQUENCE.length).trim() === '') return [];
+    return [
+      new DatasetError({
+        code: 'rule_violation',
+        file: location.file,
+        line: location.line,
+        row: location.row,
+        path: 'completion',
+        expected: 'a ReAct completion that ends at "\\nObservation:" (the tool\'s output belongs in the next step\'s prompt)',
+        received: previewValue(sample.completion.slice(stop)),
+      }),
+    ];
   });
 }

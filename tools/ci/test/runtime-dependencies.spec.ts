@@ -1,0 +1,149 @@
+// The production images (docker/Dockerfile.*) copy apps/ and libs/ and install `npm ci --omit=dev`: every
+// package the services' own code loads must therefore be a runtime dependency in package.json, not a dev one.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, relative } from 'node:path';
+import ts from 'typescript';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+interface PackageJson {
+  name?: string;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+function readJson(path: string): PackageJson {
+  return JSON.parse(readFileSync(path, 'utf8')) as PackageJson;
+}
+
+/** Tests, their helpers and their configuration never reach an image's runtime. */
+function isTestFile(path: string): boolean {
+  return /(^|\/)test\//.test(path) || /\.spec\.ts$/.test(path) || /(^|\/)jest(\.[\w-]+)?\.config\.[cm]?js$/.test(path);
+}
+
+function sourceFiles(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    if (entry === 'node_modules' || entry.startsWith('.')) continue;
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) found.push(...sourceFiles(path));
+    else if (/\.(ts|js|mjs|cjs)$/.test(entry) && !entry.endsWith('.d.ts')) found.push(path);
+  }
+  return found;
+}
+
+/** Module specifiers a file loads at run time: `import type` and `export type` are erased, so they do not count. */
+export function runtimeSpecifiers(fileName: string, text: string): string[] {
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false);
+  const specifiers: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.importClause;
+      const named = clause?.namedBindings;
+      const onlyTypes =
+        clause?.isTypeOnly === true ||
+        (clause !== undefined && !clause.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly));
+      if (!onlyTypes) specifiers.push(node.moduleSpecifier.text);
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      if (!node.isTypeOnly) specifiers.push(node.moduleSpecifier.text);
+    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
+      const expression = node.moduleReference.expression;
+      if (!node.isTypeOnly && ts.isStringLiteral(expression)) specifiers.push(expression.text);
+    } else if (ts.isCallExpression(node) && node.arguments.length > 0 && ts.isStringLiteralLike(node.arguments[0])) {
+      const callee = node.expression;
+      const isRequire = ts.isIdentifier(callee) && callee.text === 'require';
+      const isResolve =
+        ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'require' && callee.name.text === 'resolve';
+      if (isRequire || isResolve || callee.kind === ts.SyntaxKind.ImportKeyword) specifiers.push(node.arguments[0].text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return specifiers;
+}
+
+/** `@scope/name/sub/path` → `@scope/name`, `name/sub` → `name`; null for relative paths and Node's own modules. */
+export function packageOf(specifier: string): string | null {
+  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:')) return null;
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  return builtinModules.includes(name) ? null : name;
+}
+
+describe('runtime dependencies', () => {
+  const manifest = readJson(join(ROOT, 'package.json'));
+  const workspacePackages = new Set(
+    ['apps', 'libs'].flatMap((group) =>
+      readdirSync(join(ROOT, group))
+        .map((name) => join(ROOT, group, name, 'package.json'))
+        .filter((path) => {
+          try {
+            return statSync(path).isFile();
+          } catch {
+            return false;
+          }
+        })
+        .map((path) => readJson(path).name)
+        .filter((name): name is string => typeof name === 'string'),
+    ),
+  );
+  const files = ['apps', 'libs']
+    .flatMap((group) => sourceFiles(join(ROOT, group)))
+    .filter((path) => !isTestFile(relative(ROOT, path)));
+  /** package → the files that load it. */
+  const used = new Map<string, string[]>();
+  for (const file of files) {
+    for (const specifier of runtimeSpecifiers(file, readFileSync(file, 'utf8'))) {
+      const name = packageOf(specifier);
+      if (name === null || workspacePackages.has(name)) continue;
+      used.set(name, [...(used.get(name) ?? []), relative(ROOT, file)]);
+    }
+  }
+
+  it('finds the services and libraries (the scan is not empty)', () => {
+    expect(files.length).toBeGreaterThan(100);
+    expect(workspacePackages).toContain('@tuneforge/contracts');
+    expect([...used.keys()]).toEqual(expect.arrayContaining(['@nestjs/common', 'zod']));
+  });
+
+  it('declares every package that non-test code under apps/ and libs/ loads in "dependencies" (production images omit dev dependencies)', () => {
+    const missing = [...used.entries()]
+      .filter(([name]) => manifest.dependencies?.[name] === undefined)
+      .map(([name, where]) => `${name} (${manifest.devDependencies?.[name] ? 'a dev dependency' : 'not declared'}): ${where.slice(0, 3).join(', ')}`);
+    expect(missing).toEqual([]);
+  });
+
+  it('keeps the lock file in step: the locked root package has the same dependencies, none of them marked dev-only', () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, PackageJson & { dev?: boolean; devOptional?: boolean }>;
+    };
+    expect(lock.packages[''].dependencies).toEqual(manifest.dependencies);
+    expect(lock.packages[''].devDependencies).toEqual(manifest.devDependencies);
+    const devOnly = Object.keys(manifest.dependencies ?? {}).filter((name) => {
+      const locked = lock.packages[`node_modules/${name}`];
+      return locked?.dev === true || locked?.devOptional === true;
+    });
+    expect(devOnly).toEqual([]);
+  });
+});
+
+describe('the import scan', () => {
+  it('counts value imports, re-exports, require and dynamic import; not type-only imports or Node built-ins', () => {
+    const text = [
+      "import a from 'alpha';",
+      "import { b } from '@scope/beta/sub';",
+      "import type { C } from 'gamma';",
+      "import { type D } from 'delta';",
+      "export { e } from 'epsilon';",
+      "export type { F } from 'zeta';",
+      "const g = require('eta');",
+      "void import('theta');",
+      "import { readFileSync } from 'node:fs';",
+      "import { join } from 'path';",
+      "import local from './local';",
+    ].join('\n');
+    const names = runtimeSpecifiers('x.ts', text).map(packageOf).filter((name) => name !== null);
+    expect(names).toEqual(['alpha', '@scope/beta', 'epsilon', 'eta', 'theta']);
+  });
+});

@@ -19,7 +19,10 @@ const jsonObjectOfStrings = z
     return z.NEVER;
   });
 
-/** The trainer's own environment (besides the kit's); the pod inherits the trainer's storage and Kafka settings. */
+/**
+ * The trainer's own environment (besides the kit's). A local pod opens the trainer's own artifact store and
+ * inherits its Kafka settings; a Kubernetes Job's pod reads both from the template's ConfigMap and Secret.
+ */
 export const trainerEnvSchema = z.object({
   /** The train-pod entry point, run with `node -r @swc-node/register`. */
   TF_TRAIN_POD_ENTRY: z.string().min(1).default(resolve(WORKSPACE_ROOT, 'apps/train-pod/src/run-training.ts')),
@@ -28,7 +31,7 @@ export const trainerEnvSchema = z.object({
   TF_TRAIN_POD_PROGRESS_EVERY: z.coerce.number().int().min(1).default(1),
   /** Launches of one run in all: a pod that dies without concluding is started again (it resumes) until then. */
   TF_TRAIN_POD_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
-  /** Extra environment for pods, as a JSON object (the storage and Kafka settings when they differ from the trainer's own). */
+  /** Extra environment for pods, as a JSON object (the storage and Kafka settings where a pod must reach them otherwise than the trainer does). */
   TF_TRAIN_POD_ENV: jsonObjectOfStrings.optional(),
   /** Forward the pods' stdout and stderr to the trainer's (otherwise only the tail is kept, for errors). */
   TF_TRAIN_POD_LOGS: z.enum(['true', 'false']).default('false'),

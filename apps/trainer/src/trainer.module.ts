@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { MessageBus } from '@tuneforge/messaging';
-import { LOGGER, MESSAGE_BUS, SERVICE_CONFIG } from '@tuneforge/service-kit';
+import { ARTIFACT_STORE, LOGGER, MESSAGE_BUS, SERVICE_CONFIG } from '@tuneforge/service-kit';
+import { storageEnvOf, type ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 import { LocalProcessLauncher } from './runs/local-process-launcher';
 import { TRAINER_SETTINGS, type TrainerSettings } from './runs/trainer-settings';
@@ -9,8 +10,11 @@ import { TrainingHandlers } from './runs/training.handlers';
 import { TrainingRuns } from './runs/training-runs.service';
 import { resolveTrainerConfig, WORKSPACE_ROOT } from './trainer-config';
 
-/** The launcher TF_TRAIN_LAUNCHER names: local child processes, or Kubernetes Jobs (Kafka bus only). */
-export async function createTrainingLauncher(raw: unknown, bus: MessageBus, logger: Logger): Promise<TrainingLauncher> {
+/**
+ * The launcher TF_TRAIN_LAUNCHER names: local child processes, or Kubernetes Jobs (Kafka bus only). `store` is
+ * the trainer's own: the one its deployment gave it, which a local pod opens too.
+ */
+export async function createTrainingLauncher(raw: unknown, bus: MessageBus, logger: Logger, store: ArtifactStore): Promise<TrainingLauncher> {
   const config = resolveTrainerConfig(raw);
   const podEnv = {
     TF_POD_THREADS: String(config.TF_TRAIN_POD_THREADS),
@@ -21,7 +25,9 @@ export async function createTrainingLauncher(raw: unknown, bus: MessageBus, logg
     if (bus.transport === 'in-process') {
       throw new Error('TF_TRAIN_LAUNCHER=kubernetes needs the Kafka bus (distributed mode): a pod in the cluster cannot reach an in-process bus');
     }
-    // Loaded only here: the Kubernetes client is large and embedded or local runs never need it.
+    // Loaded only here: the Kubernetes client is large and embedded or local runs never need it. A Job's pod
+    // reads the store's settings from the same ConfigMap and Secret as the trainer (the template's envFrom),
+    // so the credentials are never written into the Job itself.
     const { createKubernetesLauncher } = await import('./kubernetes/create-kubernetes-launcher');
     return createKubernetesLauncher(config, podEnv, logger);
   }
@@ -30,7 +36,10 @@ export async function createTrainingLauncher(raw: unknown, bus: MessageBus, logg
     cwd: WORKSPACE_ROOT,
     // The in-process bus cannot reach another process: the pod's messages go through this one.
     bus: bus.transport === 'in-process' ? 'ipc' : 'kafka',
-    env: podEnv,
+    // The pod must open the very store the trainer uses, which its deployment made from whatever settings
+    // it was given (embedded: the launcher's, not this process's environment); TF_TRAIN_POD_ENV may still
+    // name other settings for it.
+    env: { ...storageEnvOf(store), ...podEnv },
     forwardOutput: config.TF_TRAIN_POD_LOGS === 'true',
     logger,
   });
@@ -47,7 +56,7 @@ export async function createTrainingLauncher(raw: unknown, bus: MessageBus, logg
     },
     {
       provide: TRAINING_LAUNCHER,
-      inject: [SERVICE_CONFIG, MESSAGE_BUS, LOGGER],
+      inject: [SERVICE_CONFIG, MESSAGE_BUS, LOGGER, ARTIFACT_STORE],
       useFactory: createTrainingLauncher,
     },
   ],

@@ -8,6 +8,7 @@ import { ArtifactStoreBase, DEFAULT_CONTENT_TYPE } from './artifact-store-base';
 import type { ArtifactBody, ArtifactListing, ArtifactStat, PutOptions, PutResult } from './artifact-store';
 import { bodyChunks } from './body-chunks';
 import { ContentDigest } from './content-digest';
+import type { StorageConfig } from './storage-config';
 import { ArtifactExistsError, ArtifactNotFoundError, InvalidArtifactKeyError, StorageUnavailableError } from './errors';
 
 /** What the sidecar next to each object records; the object file itself holds only the bytes. */
@@ -42,6 +43,11 @@ export class FilesystemArtifactStore extends ArtifactStoreBase {
     this.objectsDir = join(this.rootDir, 'objects');
     this.metadataDir = join(this.rootDir, 'metadata');
     this.stagingDir = join(this.rootDir, 'staging');
+  }
+
+  /** The settings this store was made with (storageEnvOf turns them into another process's environment). */
+  storageConfig(): StorageConfig {
+    return { driver: 'filesystem', artifactDir: this.rootDir };
   }
 
   protected async putObject(key: string, body: ArtifactBody, options: PutOptions): Promise<PutResult> {

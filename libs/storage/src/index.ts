@@ -23,8 +23,8 @@ export {
 } from './errors';
 export { FilesystemArtifactStore } from './filesystem-artifact-store';
 export { MinioArtifactStore, type MinioArtifactStoreOptions } from './minio-artifact-store';
-export { DEFAULT_ARTIFACT_DIR, loadStorageConfig, type StorageConfig, type StorageEnv } from './storage-config';
-export { createArtifactStore, createArtifactStoreFromEnv } from './create-artifact-store';
+export { DEFAULT_ARTIFACT_DIR, loadStorageConfig, storageConfigEnv, type StorageConfig, type StorageEnv } from './storage-config';
+export { createArtifactStore, createArtifactStoreFromEnv, storageEnvOf } from './create-artifact-store';
 export {
   MANIFEST_FILE_NAME,
   artifactManifestSchema,

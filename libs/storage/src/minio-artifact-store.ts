@@ -6,6 +6,7 @@ import type { ArtifactBody, ArtifactListing, ArtifactStat, PutOptions, PutResult
 import { ArtifactExistsError, StorageUnavailableError } from './errors';
 import { SHA256_RECORD_NAME, uploadCreateOnly, type UploadTuning } from './minio-create-only-upload';
 import { isS3NotFound, s3ErrorCode, translateMinioError } from './minio-errors';
+import type { StorageConfig } from './storage-config';
 
 export interface MinioArtifactStoreOptions {
   /** http(s)://host:port of MinIO or any S3-compatible service; addressed path-style. */
@@ -34,6 +35,8 @@ export class MinioArtifactStore extends ArtifactStoreBase {
   private readonly pingClient: Client;
   private readonly region: string;
   private readonly tuning: UploadTuning;
+  /** Kept for storageConfig(): the credentials are otherwise only inside the clients. */
+  private readonly credentials: { accessKey: string; secretKey: string };
   private bucketReady: Promise<void> | undefined;
 
   constructor(options: MinioArtifactStoreOptions) {
@@ -43,6 +46,7 @@ export class MinioArtifactStore extends ArtifactStoreBase {
     this.endpoint = url.origin;
     this.bucket = options.bucket;
     this.region = options.region;
+    this.credentials = { accessKey: options.accessKey, secretKey: options.secretKey };
     const clientOptions = {
       endPoint: url.hostname,
       port: url.port ? Number(url.port) : useSSL ? 443 : 80,
@@ -65,6 +69,11 @@ export class MinioArtifactStore extends ArtifactStoreBase {
     if (!Number.isInteger(this.tuning.concurrency) || this.tuning.concurrency < 1) {
       throw new RangeError('uploadConcurrency must be a positive integer');
     }
+  }
+
+  /** The settings this store was made with (storageEnvOf turns them into another process's environment). */
+  storageConfig(): StorageConfig {
+    return { driver: 'minio', endpoint: this.endpoint, ...this.credentials, bucket: this.bucket, region: this.region };
   }
 
   protected async putObject(key: string, body: ArtifactBody, options: PutOptions): Promise<PutResult> {

@@ -1,4 +1,4 @@
-import { createArtifactStoreFromEnv } from './create-artifact-store';
+import { createArtifactStoreFromEnv, storageEnvOf } from './create-artifact-store';
 import { StorageConfigError } from './errors';
 import { FilesystemArtifactStore } from './filesystem-artifact-store';
 import { MinioArtifactStore } from './minio-artifact-store';
@@ -53,5 +53,23 @@ describe('createArtifactStoreFromEnv', () => {
     const minio = createArtifactStoreFromEnv({ ...minioEnv, TF_S3_BUCKET: 'artifacts' });
     expect(minio).toBeInstanceOf(MinioArtifactStore);
     expect(minio).toMatchObject({ bucket: 'artifacts', endpoint: 'http://127.0.0.1:9000' });
+  });
+});
+
+describe('storageEnvOf', () => {
+  it('gives another process the settings that open the same filesystem store, whatever made it', () => {
+    const store = new FilesystemArtifactStore('/tmp/tf-shared-artifacts');
+    const env = storageEnvOf(store);
+    expect(env).toEqual({ TF_STORAGE_DRIVER: 'filesystem', TF_ARTIFACT_DIR: '/tmp/tf-shared-artifacts' });
+    expect(createArtifactStoreFromEnv(env)).toMatchObject({ rootDir: store.rootDir });
+  });
+
+  it('gives the endpoint, bucket, region and credentials of a MinIO store, read back as the same settings', () => {
+    const given = { ...minioEnv, TF_S3_ENDPOINT: 'https://s3.example.com:9443', TF_S3_BUCKET: 'artifacts', TF_S3_REGION: 'eu-west-1' };
+    expect(loadStorageConfig(storageEnvOf(createArtifactStoreFromEnv(given)))).toEqual(loadStorageConfig(given));
+  });
+
+  it('refuses a store another process cannot open, such as a tenant\'s view', () => {
+    expect(() => storageEnvOf(new FilesystemArtifactStore('/tmp/tf-shared-artifacts').forTenant('acme'))).toThrow(StorageConfigError);
   });
 });

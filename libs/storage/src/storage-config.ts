@@ -70,6 +70,22 @@ export function loadStorageConfig(env: StorageEnv): StorageConfig {
   };
 }
 
+/**
+ * The inverse of loadStorageConfig: the variables from which it reads `config` back, for a process that must
+ * open the same store (a training pod the trainer starts). Holds the secret key of a MinIO store.
+ */
+export function storageConfigEnv(config: StorageConfig): Record<string, string> {
+  if (config.driver === 'filesystem') return { TF_STORAGE_DRIVER: 'filesystem', TF_ARTIFACT_DIR: config.artifactDir };
+  return {
+    TF_STORAGE_DRIVER: 'minio',
+    TF_S3_ENDPOINT: config.endpoint,
+    TF_S3_ACCESS_KEY: config.accessKey,
+    TF_S3_SECRET_KEY: config.secretKey,
+    TF_S3_BUCKET: config.bucket,
+    TF_S3_REGION: config.region,
+  };
+}
+
 function parseOrThrow<T>(schema: z.ZodType<T>, env: Record<string, unknown>): T {
   const result = schema.safeParse(env);
   if (result.success) return result.data;

@@ -1,14 +1,13 @@
 import './instrument-embedded';
 import { ALL_SERVICES } from './services';
-import { MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
 import { startEmbeddedDeployment } from '@tuneforge/service-kit';
-import { commitLocalDirectory, createArtifactStoreFromEnv } from '@tuneforge/storage';
+import { createArtifactStoreFromEnv } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
-import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { WORKSPACE_ROOT } from './spawn-service';
+import { makeTinyModel, registerTinyModel, TINY_MODEL_NAME, tinyModelDirUnder } from './tiny-base-model';
 
 /**
  * `npm run quickstart`: the main job, end to end, on this machine alone. Creates a tiny random model on
@@ -19,8 +18,6 @@ import { WORKSPACE_ROOT } from './spawn-service';
  * evaluated side by side in a ReAct loop — and prints where the fine-tuned model and the evaluation
  * report are.
  */
-const TINY_MODEL_MAKER = join(WORKSPACE_ROOT, 'tools/tiny-model/make_tiny_model.py');
-const PYTHON_VENV = join(WORKSPACE_ROOT, 'tools/ci/python-venv.sh');
 /** Reference 000's format: prompt/completion JSONL, tool steps ending at `\nObservation:`, answers as `Final Answer:`. */
 const DATASET = join(WORKSPACE_ROOT, 'tools/launcher/quickstart/react-tools.jsonl');
 /** Held-out requests in the same format (other cities, other expressions): what the evaluation asks both models. */
@@ -40,18 +37,18 @@ async function main(): Promise<void> {
   const store = createArtifactStoreFromEnv(env);
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
-  const modelDir = join(artifactDir, 'base-models', 'tiny-llama');
+  const modelDir = tinyModelDirUnder(artifactDir);
   say(`creating the tiny model in ${modelDir}`);
-  createTinyModel(modelDir);
-  say(`registering it as base model tiny-llama`);
-  await commitLocalDirectory(store.forTenant(TENANT), modelArtifactPrefix('tiny-llama'), modelDir, { kind: MODEL_ARTIFACT_KIND, metadata: { name: 'tiny-llama' } });
+  makeTinyModel(modelDir);
+  say(`registering it as base model ${TINY_MODEL_NAME}`);
+  await registerTinyModel(store, TENANT, modelDir);
 
   const deployment = await startEmbeddedDeployment(ALL_SERVICES, {
     store,
     logger: createLogger('quickstart', { level: process.env.TF_LOG_LEVEL ?? 'warn' }),
     host: '127.0.0.1',
     basePort: Number(process.env.TF_HTTP_PORT ?? 0),
-    env: { ...env, TF_TRAIN_POD_ENV: JSON.stringify({ TF_STORAGE_DRIVER: 'filesystem', TF_ARTIFACT_DIR: artifactDir }) },
+    env,
   });
   try {
     const gatewayUrl = deployment.apps.get('gateway')!.url;
@@ -63,7 +60,7 @@ async function main(): Promise<void> {
     const evaluationFile = await client.files.create({ file: createReadStream(EVALUATION_SET), purpose: 'fine-tune' });
     say(`uploaded ${evaluationFile.filename}: ${evaluationFile.id} (${evaluationFile.bytes} bytes)`);
     const job = await client.fineTuning.jobs.create({
-      model: 'tiny-llama',
+      model: TINY_MODEL_NAME,
       training_file: file.id,
       // A random 0.2M-parameter model learns the ReAct steps of two dozen samples in about 150 full
       // fine-tuning steps of four rows: seconds on two cores.
@@ -114,17 +111,6 @@ async function main(): Promise<void> {
   } finally {
     await deployment.close();
   }
-}
-
-/**
- * Writes the tiny random Llama (209,600 parameters, a real byte-level BPE tokenizer) with the project's
- * Python tool, in the venv tools/ci/python-venv.sh keeps (numpy, safetensors, tokenizers; created on the
- * first run, reused after). Deterministic: the same bytes every run. Kept when it is already there.
- */
-function createTinyModel(dir: string): void {
-  if (existsSync(join(dir, 'model.safetensors')) && existsSync(join(dir, 'tokenizer.json'))) return;
-  const python = execFileSync('bash', [PYTHON_VENV], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-  execFileSync(python, [TINY_MODEL_MAKER, '--preset', 'tiny-llama', '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 main().catch((error) => {

@@ -1,6 +1,5 @@
-import { MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
 import { Model } from '@tuneforge/engine';
-import { commitLocalDirectory, type ArtifactStore } from '@tuneforge/storage';
+import type { ArtifactStore } from '@tuneforge/storage';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { dirname, join } from 'node:path';
 import OpenAI from 'openai';
 import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import { WORKSPACE_ROOT } from '../src/spawn-service';
+import { registerTinyModel as registerTinyModelFrom } from '../src/tiny-base-model';
 
 export const TINY_MODEL_DIR = join(WORKSPACE_ROOT, 'tools/tiny-model/models/tiny-llama');
 const FIXTURES = join(WORKSPACE_ROOT, 'apps/trainer/test/fixtures');
@@ -23,9 +23,9 @@ export interface ScenarioTarget {
   otherApiKey: string;
 }
 
-/** The tiny model registered as the tenant's base model `tiny-llama`, as the quick start does it. */
+/** The tiny model (its committed copy) registered as the tenant's base model `tiny-llama`, as the quick start does it. */
 export async function registerTinyModel(store: ArtifactStore, tenant: string): Promise<void> {
-  await commitLocalDirectory(store.forTenant(tenant), modelArtifactPrefix('tiny-llama'), TINY_MODEL_DIR, { kind: MODEL_ARTIFACT_KIND, metadata: { name: 'tiny-llama' } });
+  await registerTinyModelFrom(store, tenant, TINY_MODEL_DIR);
 }
 
 export function clientOf(target: ScenarioTarget, apiKey = target.apiKey): OpenAI {

@@ -7,7 +7,7 @@ const ANSWERS = ['ask', 'approve', 'reject'] as const;
 type Answer = (typeof ANSWERS)[number];
 
 /** Stage names as the API spells them, and as the config file does. */
-const STAGES: Record<string, keyof ApprovalPolicy> = {
+const STAGES: Record<string, Exclude<keyof ApprovalPolicy, 'timeout_seconds'>> = {
   training_halfway: 'training_halfway',
   trainingHalfway: 'training_halfway',
   after_evaluation: 'after_evaluation',

@@ -27,6 +27,9 @@ const pending: TuneforgeJobApproval = {
   decision: null,
   answered_by: null,
   answered_at: null,
+  decide_at: null,
+  decision_on_timeout: null,
+  comment: null,
 };
 
 /** Streams that play the given scripts one connection after another; an Error entry breaks the connection there. */

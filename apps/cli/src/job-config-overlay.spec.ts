@@ -28,7 +28,7 @@ describe('config overlay', () => {
       training: { epochs: 2, batchSize: 4, learningRate: defaults.training.learningRate * 5, seed: 9 },
       data: { seed: 9, format: 'openai-chat', agentTokens: true },
       synthesis: { samples: 50 },
-      approvals: { trainingHalfway: 'approve', afterEvaluation: { approveIf: { tool_selection_accuracy: { atLeast: 0.9 } }, otherwise: 'ask' } },
+      approvals: { trainingHalfway: 'ask', afterEvaluation: { approveIf: { tool_selection_accuracy: { atLeast: 0.9 } }, otherwise: 'ask' }, timeoutSeconds: 60 },
       iterations: { max: 1 },
     });
     expect(request).toEqual({
@@ -39,7 +39,7 @@ describe('config overlay', () => {
         data_format: 'openai-chat',
         agent_tokens: true,
         synthesis: { enabled: defaults.synthesis.enabled, samples: 50 },
-        approval_policy: { training_halfway: 'approve', after_evaluation: { approve_if: { tool_selection_accuracy: { at_least: 0.9 } }, otherwise: 'ask' } },
+        approval_policy: { training_halfway: 'ask', after_evaluation: { approve_if: { tool_selection_accuracy: { at_least: 0.9 } }, otherwise: 'ask' }, timeout_seconds: 60 },
         iteration_budget: 1,
       },
     });

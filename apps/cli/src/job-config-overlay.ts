@@ -25,6 +25,7 @@ export const REQUEST_FIELD_OF_CONFIG: Readonly<Record<string, string>> = {
   'approvals.trainingHalfway': 'tuneforge.approval_policy.training_halfway',
   'approvals.afterEvaluation': 'tuneforge.approval_policy.after_evaluation',
   'approvals.applyDiagnosis': 'tuneforge.approval_policy.apply_diagnosis',
+  'approvals.timeoutSeconds': 'tuneforge.approval_policy.timeout_seconds',
   'iterations.max': 'tuneforge.iteration_budget',
   'evaluation.enabled': 'tuneforge.evaluation.enabled',
   'evaluation.maxExamples': 'tuneforge.evaluation.max_examples',
@@ -131,6 +132,7 @@ export function requestFromConfig(config: JobConfig, defaults: JobConfig, source
   if (changedUnder('approvals.trainingHalfway')) policy.training_halfway = approvalRuleSpecOf(config.approvals.trainingHalfway);
   if (changedUnder('approvals.afterEvaluation')) policy.after_evaluation = approvalRuleSpecOf(config.approvals.afterEvaluation);
   if (changedUnder('approvals.applyDiagnosis')) policy.apply_diagnosis = approvalRuleSpecOf(config.approvals.applyDiagnosis);
+  if (changed.has('approvals.timeoutSeconds')) policy.timeout_seconds = config.approvals.timeoutSeconds;
   if (Object.keys(policy).length > 0) tuneforge.approval_policy = policy;
   if (changed.has('iterations.max')) tuneforge.iteration_budget = config.iterations.max;
   const evaluation = evaluationRequestOf(config, changedUnder);

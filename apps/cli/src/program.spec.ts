@@ -32,6 +32,7 @@ function job(overrides: Partial<OpenAiFineTuningJob> = {}): OpenAiFineTuningJob 
     metadata: null,
     estimated_finish: null,
     integrations: [],
+    status_details: null,
     ...overrides,
   };
 }
@@ -50,6 +51,9 @@ function approval(overrides: Partial<TuneforgeJobApproval> = {}): TuneforgeJobAp
     decision: null,
     answered_by: null,
     answered_at: null,
+    decide_at: null,
+    decision_on_timeout: null,
+    comment: null,
     ...overrides,
   };
 }

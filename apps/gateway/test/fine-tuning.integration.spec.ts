@@ -81,8 +81,8 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
       hyperparameters: { n_epochs: 6, batch_size: 1, learning_rate_multiplier: 10 },
       seed: 3,
       metadata: { purpose: 'integration' },
-      // The evaluator is not part of this deployment: the job ends with training.
-      ...({ tuneforge: { evaluation: { enabled: false } } } as object),
+      // The evaluator is not part of this deployment: the job ends with training. A human is asked at halfway.
+      ...({ tuneforge: { evaluation: { enabled: false }, approval_policy: { training_halfway: 'ask' } } } as object),
     });
     expect(created).toMatchObject({
       object: 'fine_tuning.job',
@@ -113,8 +113,11 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
       const list = (await (await api(`/fine_tuning/jobs/${created.id}/approvals`)).json()) as { data: Array<{ id: string; status: string; stage: string; options: string[] }> };
       return list.data.find((x) => x.status === 'pending');
     });
-    expect(approval).toMatchObject({ stage: 'training_halfway', options: ['approve', 'reject'] });
-    expect((await a.fineTuning.jobs.retrieve(created.id)).status).toBe('running');
+    expect(approval).toMatchObject({ stage: 'training_halfway', options: ['approve', 'reject'], decision_on_timeout: 'approve' });
+    // The job object says what it waits for (a plain OpenAI client sees it there), and when it is decided anyway.
+    const waiting = (await a.fineTuning.jobs.retrieve(created.id)) as unknown as { status: string; status_details: { waiting_for: string; approval: { id: string; decide_at: number } } };
+    expect(waiting).toMatchObject({ status: 'running', status_details: { waiting_for: 'approval', approval: { id: approval.id } } });
+    expect(waiting.status_details.approval.decide_at).toBeGreaterThan(Date.now() / 1000 + 3000);
 
     // A decision that is not an option names the field; the first answer counts, a second one is a 409.
     const bad = await api(`/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'maybe' }) });
@@ -198,7 +201,12 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
 
   it('a cancel while the job waits for its approval ends it cancelled', async () => {
     const training = await upload('train.jsonl');
-    const job = await a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, hyperparameters: { n_epochs: 6, batch_size: 1 }, ...({ tuneforge: { evaluation: { enabled: false } } } as object) });
+    const job = await a.fineTuning.jobs.create({
+      model: 'tiny-llama',
+      training_file: training.id,
+      hyperparameters: { n_epochs: 6, batch_size: 1 },
+      ...({ tuneforge: { evaluation: { enabled: false }, approval_policy: { training_halfway: 'ask' } } } as object),
+    });
     await until('the halfway approval', async () => {
       const list = (await (await api(`/fine_tuning/jobs/${job.id}/approvals`)).json()) as { data: unknown[] };
       return list.data.length > 0 ? list.data : undefined;

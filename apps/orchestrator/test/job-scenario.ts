@@ -144,8 +144,11 @@ export class JobHarness {
     return seen;
   }
 
-  /** Uploads the training files and the tiny model, then emits what the gateway emits for POST /v1/fine_tuning/jobs. */
-  async createJob(): Promise<string> {
+  /**
+   * Uploads the training files and the tiny model, then emits what the gateway emits for POST /v1/fine_tuning/jobs.
+   * `beforeAnnounce` runs between the two (a message that overtakes the job's creation on another topic).
+   */
+  async createJob(beforeAnnounce?: (jobId: string) => Promise<void>): Promise<string> {
     const jobId = `ftjob-${this.tag}-${randomUUID().slice(0, 8)}`;
     const training = `files/${jobId}/train.jsonl`;
     const validation = `files/${jobId}/validation.jsonl`;
@@ -171,6 +174,7 @@ export class JobHarness {
       files: { training, validation },
       model,
     };
+    await beforeAnnounce?.(jobId);
     await this.bus.publish(jobLifecycleCreatedV1, createMessage(jobLifecycleCreatedV1, payload, { correlationId: jobId, tenant: this.tenant }));
     return jobId;
   }
@@ -264,5 +268,26 @@ export function describeJobScenario(makeHarness: () => Promise<JobHarness>): voi
     const done = await harness.until(jobId, 'the end of the job', (s) => terminal(s) && s.controls.length >= 2);
     expect(done.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'cancelled']);
     expect(done.controls.map((c) => c.action)).toEqual(['pause', 'cancel']);
+  });
+
+  it("a cancel that overtakes the job's creation ends the job cancelled before any task is sent", async () => {
+    const jobId = await harness.createJob((id) => harness.control(id, 'cancel'));
+    const done = await harness.until(jobId, 'the end of the job', (s) => terminal(s) && s.events.some((e) => e.message.startsWith('The job ')));
+    expect(done.statuses.map((s) => s.status)).toEqual(['cancelled']);
+    expect(done.events.filter((e) => e.message === 'The job was cancelled')).toHaveLength(1);
+    expect(done.events.some((e) => e.message.startsWith('Data prepared') || e.message.startsWith('Training started'))).toBe(false);
+  });
+
+  it('a cancel sent right after the create, and one sent while training runs, each end their job cancelled, once', async () => {
+    const atOnce = await harness.createJob();
+    await harness.control(atOnce, 'cancel');
+    const whileTraining = await harness.createJob();
+    await harness.until(whileTraining, 'training', (s) => s.events.some((e) => e.type === 'metrics') || terminal(s));
+    await harness.control(whileTraining, 'cancel');
+    for (const jobId of [atOnce, whileTraining]) {
+      const done = await harness.until(jobId, 'the end of the job', (s) => terminal(s) && s.events.some((e) => e.message.startsWith('The job ')));
+      expect(done.statuses.filter((s) => ['succeeded', 'failed', 'cancelled'].includes(s.status)).map((s) => s.status)).toEqual(['cancelled']);
+      expect(done.events.filter((e) => e.message === 'The job was cancelled')).toHaveLength(1);
+    }
   });
 }

@@ -16,6 +16,7 @@ import {
   runIdOf,
   type ScenarioTarget,
 } from './fine-tuning-scenario';
+import { runCancelRightAfterCreate, runNobodyAnswers } from './job-control-scenario';
 
 const TAG = `${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
 const TENANT = `e2e-dist-${TAG}`;
@@ -93,6 +94,14 @@ describe('fine-tuning jobs through the OpenAI SDK, distributed mode (a process p
   it('uploads, trains with the halfway question answered through the API, streams and pages events, downloads adapter and merged model that agree', async () => {
     await withOutput(() => runFineTuningScenario(target));
   }, 420_000);
+
+  it('a cancel sent right after create ends each job cancelled, once, having trained nothing', async () => {
+    await withOutput(() => runCancelRightAfterCreate(target));
+  }, 300_000);
+
+  it('a job nobody answers never hangs: the policy answers by default, and an asked question is decided at its timeout', async () => {
+    await withOutput(() => runNobodyAnswers(target));
+  }, 300_000);
 
   it('kill -9 of the orchestrator during training: the job succeeds, no stage runs twice, training is not restarted', async () => {
     await withOutput(async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDeployment, type RunningDeployment } from './deployment';
 import { registerTinyModel, runFineTuningScenario, type ScenarioTarget } from './fine-tuning-scenario';
+import { runCancelRightAfterCreate, runNobodyAnswers } from './job-control-scenario';
 
 const TENANT = 'e2e-embedded';
 const KEY = 'e2e-embedded-key';
@@ -40,4 +41,20 @@ describe('a fine-tuning job through the OpenAI SDK, embedded mode', () => {
       throw new Error(`${(error as Error).stack}\n--- deployment output ---\n${deployment.output().slice(-6000)}`);
     }
   }, 400_000);
+
+  it('a cancel sent right after create ends each job cancelled, once, having trained nothing', async () => {
+    await withOutput(() => runCancelRightAfterCreate(target));
+  }, 300_000);
+
+  it('a job nobody answers never hangs: the policy answers by default, and an asked question is decided at its timeout', async () => {
+    await withOutput(() => runNobodyAnswers(target));
+  }, 300_000);
+
+  async function withOutput(scenario: () => Promise<void>): Promise<void> {
+    try {
+      await scenario();
+    } catch (error) {
+      throw new Error(`${(error as Error).stack}\n--- deployment output ---\n${deployment.output().slice(-6000)}`);
+    }
+  }
 });

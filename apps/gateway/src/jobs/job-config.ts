@@ -17,7 +17,7 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
  * | `tuneforge.data_format` | `data.format` |
  * | `tuneforge.agent_tokens` | `data.agentTokens` |
  * | `tuneforge.synthesis` | `synthesis.enabled`, `synthesis.samples` |
- * | `tuneforge.approval_policy.*` | `approvals.trainingHalfway`, `afterEvaluation`, `applyDiagnosis` |
+ * | `tuneforge.approval_policy.*` | `approvals.trainingHalfway`, `afterEvaluation`, `applyDiagnosis`, `timeoutSeconds` (`timeout_seconds`) |
  * | `tuneforge.iteration_budget` | `iterations.max` |
  * | `tuneforge.evaluation.enabled`, `.max_examples` | `evaluation.enabled`, `evaluation.maxExamples` |
  * | `tuneforge.config` | anything: a JSON merge patch on the result, applied last |
@@ -49,6 +49,7 @@ export function resolveJobConfig(defaults: JobConfig, spec: JobSpec): JobConfig 
     trainingHalfway: policy.training_halfway ? approvalRuleOf(policy.training_halfway) : defaults.approvals.trainingHalfway,
     afterEvaluation: policy.after_evaluation ? approvalRuleOf(policy.after_evaluation) : defaults.approvals.afterEvaluation,
     applyDiagnosis: policy.apply_diagnosis ? approvalRuleOf(policy.apply_diagnosis) : defaults.approvals.applyDiagnosis,
+    timeoutSeconds: policy.timeout_seconds ?? defaults.approvals.timeoutSeconds,
   };
   const evaluation = {
     ...defaults.evaluation,

@@ -1,4 +1,4 @@
-import { createMessage, jobApprovalRequestedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1 } from '@tuneforge/contracts';
+import { createMessage, jobApprovalAnsweredV1, jobApprovalRequestedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1 } from '@tuneforge/contracts';
 import { FilesystemArtifactStore } from '@tuneforge/storage';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +30,7 @@ describe('JobProjectionsHandler', () => {
   it('a question the policy answered is recorded answered by the policy', async () => {
     const request = createMessage(
       jobApprovalRequestedV1,
-      { approvalId: 'ap-1', jobId, stage: 'training_halfway', question: 'Continue?', options: ['approve', 'reject'], context: {}, autoAnswer: 'approve', created_at: 7 },
+      { approvalId: 'ap-1', jobId, stage: 'training_halfway', question: 'Continue?', options: ['approve', 'reject'], context: {}, autoAnswer: 'approve', decideAt: null, decisionOnTimeout: null, created_at: 7 },
       opts,
     );
     await handler.onApprovalRequested(request);
@@ -40,5 +40,19 @@ describe('JobProjectionsHandler', () => {
     expect(await s.getJson(answerKey(jobId, 'ap-1'))).toEqual({ decision: 'approve', answered_by: 'policy', answered_at: 7 });
     // Another tenant's store holds nothing of it.
     expect(await store.forTenant('tenant-q').exists(approvalKey(jobId, 'ap-1'))).toBe(false);
+  });
+
+  it("a question nobody answered in time gets the policy's answer, with why; a human's answer is the gateway's own", async () => {
+    const asked = { jobId, stage: 'training_halfway' as const, question: 'Continue?', options: ['approve' as const, 'reject' as const], context: {}, autoAnswer: null, decideAt: 60, decisionOnTimeout: 'approve' as const, created_at: 0 };
+    await handler.onApprovalRequested(createMessage(jobApprovalRequestedV1, { ...asked, approvalId: 'ap-2' }, opts));
+    const s = store.forTenant(tenant);
+    expect(await s.exists(answerKey(jobId, 'ap-2'))).toBe(false);
+    const timedOut = { approvalId: 'ap-2', jobId, decision: 'approve' as const, answeredBy: 'policy' as const, comment: 'no answer before the question timed out' };
+    await handler.onApprovalAnswered(createMessage(jobApprovalAnsweredV1, timedOut, opts));
+    expect(await s.getJson(answerKey(jobId, 'ap-2'))).toMatchObject({ decision: 'approve', answered_by: 'policy', comment: 'no answer before the question timed out' });
+
+    await handler.onApprovalRequested(createMessage(jobApprovalRequestedV1, { ...asked, approvalId: 'ap-3' }, opts));
+    await handler.onApprovalAnswered(createMessage(jobApprovalAnsweredV1, { approvalId: 'ap-3', jobId, decision: 'reject', answeredBy: 'human' }, opts));
+    expect(await s.exists(answerKey(jobId, 'ap-3'))).toBe(false);
   });
 });

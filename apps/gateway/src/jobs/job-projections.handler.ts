@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { jobApprovalRequestedV1, jobIterationRecordedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1, trainingCheckpointSavedV1, type MessageOf } from '@tuneforge/contracts';
+import { jobApprovalAnsweredV1, jobApprovalRequestedV1, jobIterationRecordedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1, trainingCheckpointSavedV1, type MessageOf } from '@tuneforge/contracts';
 import { ARTIFACT_STORE } from '@tuneforge/service-kit';
 import { ArtifactExistsError, type ArtifactStore } from '@tuneforge/storage';
 import { answerKey, approvalKey, checkpointKey, eventKey, iterationKey, statusKey, type AnswerRecord, type CheckpointRecord, type EventRecord } from './job-record';
@@ -46,6 +46,18 @@ export class JobProjectionsHandler {
       await this.createOnly(message.tenant, answerKey(request.jobId, request.approvalId), answer);
     }
     await this.createOnly(message.tenant, approvalKey(request.jobId, request.approvalId), request);
+  }
+
+  /**
+   * The policy's answers, a timed-out question's among them, are recorded as the question's answer. A human's
+   * answer was recorded by the gateway before it was sent, so its copy here changes nothing.
+   */
+  @EventPattern(jobApprovalAnsweredV1.name)
+  async onApprovalAnswered(@Payload() message: MessageOf<typeof jobApprovalAnsweredV1>): Promise<void> {
+    const { jobId, approvalId, decision, answeredBy, comment } = message.payload;
+    if (answeredBy !== 'policy') return;
+    const answer: AnswerRecord = { decision, answered_by: 'policy', answered_at: Math.floor(Date.parse(message.createdAt) / 1000) || Math.floor(Date.now() / 1000), ...(comment ? { comment } : {}) };
+    await this.createOnly(message.tenant, answerKey(jobId, approvalId), answer);
   }
 
   private async createOnly(tenant: string, key: string, value: unknown): Promise<void> {

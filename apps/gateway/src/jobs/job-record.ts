@@ -108,8 +108,14 @@ export function currentStatus(statuses: StatusRecord[]): StatusRecord | undefine
 
 const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
-export function toOpenAiJob(record: JobRecord, statuses: StatusRecord[]): OpenAiFineTuningJob {
+/**
+ * A job's state as the API shows it: its statuses and the questions it asked with their answers (a question
+ * without an answer, on a job that has not ended, is what the job waits for).
+ */
+export function toOpenAiJob(record: JobRecord, statuses: StatusRecord[], approvals: TuneforgeJobApproval[] = []): OpenAiFineTuningJob {
   const status = currentStatus(statuses);
+  const ended = status !== undefined && TERMINAL.includes(status.status);
+  const pending = ended ? undefined : approvals.find((approval) => approval.status === 'pending');
   const hp = record.spec.hyperparameters ?? {};
   return {
     id: record.id,
@@ -135,6 +141,7 @@ export function toOpenAiJob(record: JobRecord, statuses: StatusRecord[]): OpenAi
     metadata: record.spec.metadata ?? null,
     estimated_finish: null,
     integrations: [],
+    status_details: pending ? { waiting_for: 'approval', approval: pending } : null,
   };
 }
 
@@ -161,6 +168,9 @@ export function toApproval(request: ApprovalRecord, answer: AnswerRecord | undef
     decision: answer?.decision ?? null,
     answered_by: answer?.answered_by ?? null,
     answered_at: answer?.answered_at ?? null,
+    decide_at: answer ? null : request.decideAt,
+    decision_on_timeout: answer ? null : request.decisionOnTimeout,
+    comment: answer?.comment ?? null,
   };
 }
 

@@ -115,7 +115,7 @@ export class JobsService {
       jobLifecycleCreatedV1,
       createMessage(jobLifecycleCreatedV1, { jobId: id, spec, config, files: record.files, model }, { correlationId: id, tenant }),
     );
-    return toOpenAiJob(record, []);
+    return toOpenAiJob(record, [], []);
   }
 
   async list(tenant: string, query: ListFineTuningJobsQuery): Promise<OpenAiList<OpenAiFineTuningJob>> {
@@ -137,7 +137,7 @@ export class JobsService {
   async retrieve(tenant: string, id: string): Promise<OpenAiFineTuningJob> {
     const store = this.store.forTenant(tenant);
     const record = await this.requireJob(store, id);
-    return toOpenAiJob(record, await this.readAll(store, statusPrefix(id), statusRecordSchema));
+    return toOpenAiJob(record, await this.readAll(store, statusPrefix(id), statusRecordSchema), await this.approvalsOf(store, id));
   }
 
   async events(tenant: string, id: string, query: ListFineTuningEventsQuery): Promise<OpenAiList<OpenAiFineTuningJobEvent>> {
@@ -169,10 +169,16 @@ export class JobsService {
   async approvals(tenant: string, id: string): Promise<OpenAiList<TuneforgeJobApproval>> {
     const store = this.store.forTenant(tenant);
     await this.requireJob(store, id);
+    const data = await this.approvalsOf(store, id);
+    return page(data, undefined, data.length);
+  }
+
+  /** The questions a job asked, oldest first, each with its answer if it has one. */
+  private async approvalsOf(store: ArtifactStore, id: string): Promise<TuneforgeJobApproval[]> {
     const requests = (await this.readAll(store, approvalsPrefix(id), approvalRecordSchema)).sort((a, b) => a.created_at - b.created_at || (a.approvalId < b.approvalId ? -1 : 1));
     const data: TuneforgeJobApproval[] = [];
     for (const request of requests) data.push(toApproval(request, await this.readOne(store, answerKey(id, request.approvalId), answerRecordSchema)));
-    return page(data, undefined, data.length);
+    return data;
   }
 
   /**

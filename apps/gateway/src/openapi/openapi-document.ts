@@ -121,7 +121,7 @@ function fineTuningPaths() {
         },
       },
     },
-    '/v1/fine_tuning/jobs/{id}/cancel': jobControl('cancelFineTuningJob', 'Cancel the job'),
+    '/v1/fine_tuning/jobs/{id}/cancel': jobControl('cancelFineTuningJob', 'Cancel the job: whatever stage it is in (even right after create), it ends `cancelled`, once; a run that finished meanwhile keeps no model'),
     '/v1/fine_tuning/jobs/{id}/pause': jobControl('pauseFineTuningJob', 'Pause the job at the next step boundary'),
     '/v1/fine_tuning/jobs/{id}/resume': jobControl('resumeFineTuningJob', 'Resume a paused job'),
     '/v1/fine_tuning/jobs/{id}/approvals': {
@@ -221,8 +221,18 @@ export function buildOpenApiDocument(version: string) {
         FileList: schema(openAiFileListSchema),
         FileDeleted: schema(openAiFileDeletedSchema),
         Error: schema(openAiErrorSchema),
-        FineTuningJob: { type: 'object', description: "OpenAI's fine_tuning.job object", required: ['id', 'object', 'status', 'model', 'created_at'] },
-        Approval: { type: 'object', description: 'A question a job asked (fine_tuning.job.approval)', required: ['id', 'object', 'status', 'options'] },
+        FineTuningJob: {
+          type: 'object',
+          description:
+            "OpenAI's fine_tuning.job object. Tuneforge adds `status_details`: null, or `{ waiting_for: 'approval', approval }` while the job waits for a human's answer to a question (an Approval object).",
+          required: ['id', 'object', 'status', 'model', 'created_at'],
+        },
+        Approval: {
+          type: 'object',
+          description:
+            'A question a job asked (fine_tuning.job.approval). By default the approval policy answers every question (`tuneforge.approval_policy`: `approve`); a stage set to `ask` waits for a human, and a question left unanswered is decided at `decide_at` (`tuneforge.approval_policy.timeout_seconds`, default 3600; 0 waits without limit) with `decision_on_timeout` (halfway: approve, after evaluation: approve, apply a diagnosis: reject), answered by the policy with a `comment` saying so.',
+          required: ['id', 'object', 'status', 'options'],
+        },
         List: { type: 'object', description: "OpenAI's list envelope", required: ['object', 'data', 'has_more'] },
       },
     },

@@ -34,7 +34,10 @@ describe('JobEvents', () => {
     publisher = new RecordingPublisher();
     runner = new JobRunner(new FilesystemArtifactStore(dir), publisher, silent);
     events = new JobEvents(runner, publisher, silent);
-    await runner.start({ jobId, tenant, config: loadDefaultConfig(), files: { training: 'f' }, model: 'm', tools: [] });
+    const defaults = loadDefaultConfig();
+    // A human is asked at halfway (the default lets the policy answer).
+    const config = { ...defaults, approvals: { ...defaults.approvals, trainingHalfway: 'ask' as const } };
+    await runner.start({ jobId, tenant, config, files: { training: 'f' }, model: 'm', tools: [] });
     await runner.deliver(jobId, inboxKeys.preparation(workflowIds.preparationTask(jobId)), {
       taskId: workflowIds.preparationTask(jobId),
       jobId,

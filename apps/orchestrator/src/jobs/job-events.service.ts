@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
   jobLifecycleEventV1,
   trainingRunControlV1,
@@ -28,7 +28,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
  * Nothing here waits for a service's work; the graph only publishes the next task and stops.
  */
 @Injectable()
-export class JobEvents implements OnApplicationBootstrap {
+export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(JobRunner) private readonly runner: JobRunner,
     @Inject(WORKFLOW_PUBLISHER) private readonly publisher: WorkflowPublisher,
@@ -37,6 +37,10 @@ export class JobEvents implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.runner.resumeAll();
+  }
+
+  onModuleDestroy(): void {
+    this.runner.close();
   }
 
   created(message: MessageOf<typeof jobLifecycleCreatedV1>): Promise<void> {
@@ -150,11 +154,14 @@ export class JobEvents implements OnApplicationBootstrap {
 
   async controlRequested(message: MessageOf<typeof jobControlRequestedV1>): Promise<void> {
     const { jobId, action } = message.payload;
-    if (!(await this.known(jobId))) return;
+    // A cancel is recorded even for a job not started yet: sent right after the create request, it can arrive
+    // before the job's creation (another topic), and the job's first step then ends it (the gateway only sends
+    // controls for jobs it accepted).
     if (action === 'cancel') {
       await this.runner.deliver(jobId, inboxKeys.cancel, { requestedBy: message.messageId });
       return;
     }
+    if (!(await this.known(jobId))) return;
     const state = await this.runner.state(jobId);
     if (!state.runId || state.trained || state.outcome) {
       await this.warn(message.tenant, jobId, `control-${message.messageId}`, `Cannot ${action}: the job is not training`);

@@ -20,6 +20,8 @@ import {
   trainingRunControlV1,
   trainingRunRequestedV1,
   decideApproval,
+  APPROVAL_TIMEOUT_DECISIONS,
+  type ApprovalDecision,
   type JobPatch,
   type JobConfig,
   type JobStatus,
@@ -35,6 +37,7 @@ import {
   type CurveSource,
   type Delivery,
   type HalfwayReport,
+  type InboxReader,
   type JobInput,
   type TrainedModel,
   type Waiting,
@@ -49,6 +52,9 @@ type ApprovalAnswer = PayloadOf<typeof jobApprovalAnsweredV1>;
 type EvaluationResult = PayloadOf<typeof evaluationRunCompletedV1>;
 type DiagnosisResult = PayloadOf<typeof diagnosisRunCompletedV1>;
 type RetrievalResult = PayloadOf<typeof retrievalIndexCompletedV1>;
+type ApprovalStage = keyof typeof APPROVAL_TIMEOUT_DECISIONS;
+/** How the runner delivers a question's timeout: the policy's answer, marked so the awaiting node says why. */
+type TimedOutAnswer = ApprovalAnswer & { timedOut?: true };
 
 /** Passages added to each training sample when the job has knowledge documents. */
 const RETRIEVED_PASSAGES_PER_SAMPLE = 3;
@@ -63,7 +69,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
  * node (which runs it again from the top) never sends anything twice. Task ids derive from the job and
  * the iteration, so a node run again after a crash sends the same task.
  */
-export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCheckpointSaver, curves: CurveSource) {
+export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCheckpointSaver, records: CurveSource & InboxReader) {
   const event = (job: JobInput, dedupKey: string, message: string, level: 'info' | 'warn' | 'error' = 'info', data: Record<string, unknown> | null = null) =>
     publisher.publish(job, jobLifecycleEventV1, { jobId: job.jobId, id: `${job.jobId}-${dedupKey}`, level, message, type: 'message', data, created_at: nowSeconds() }, `event/${dedupKey}`);
   const status = (job: JobInput, value: JobStatus, outcome?: Outcome) =>
@@ -85,17 +91,50 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
     publisher.publish(job, trainingRunControlV1, { runId, jobId: job.jobId, action }, `control/${dedupKey}`);
   const record = <S extends PayloadOf<typeof jobIterationRecordedV1>>(job: JobInput, payload: S) =>
     publisher.publish(job, jobIterationRecordedV1, payload, `iteration/${payload.iteration}/${payload.stage}`);
-  /** Asks a question, answered at once when the policy decides from the context's numbers. */
-  const ask = async (job: JobInput, request: Omit<PayloadOf<typeof jobApprovalRequestedV1>, 'jobId' | 'autoAnswer' | 'created_at'>, verdict: 'ask' | 'approve' | 'reject') => {
+  /**
+   * Asks a question, answered at once when the policy decides from the context's numbers. A question left to
+   * a human is decided at the returned time (Unix seconds) when nobody answers by then (null: no limit).
+   */
+  const ask = async (
+    job: JobInput,
+    request: Omit<PayloadOf<typeof jobApprovalRequestedV1>, 'jobId' | 'autoAnswer' | 'created_at' | 'decideAt' | 'decisionOnTimeout'>,
+    verdict: 'ask' | 'approve' | 'reject',
+    timeoutSeconds: number,
+  ): Promise<number | null> => {
+    const createdAt = nowSeconds();
+    const decideAt = verdict === 'ask' && timeoutSeconds > 0 ? createdAt + timeoutSeconds : null;
+    const decisionOnTimeout = decideAt === null ? null : APPROVAL_TIMEOUT_DECISIONS[request.stage];
     await publisher.publish(
       job,
       jobApprovalRequestedV1,
-      { ...request, jobId: job.jobId, autoAnswer: verdict === 'ask' ? null : verdict, created_at: nowSeconds() },
+      { ...request, jobId: job.jobId, autoAnswer: verdict === 'ask' ? null : verdict, created_at: createdAt, decideAt, decisionOnTimeout },
       `approval-requested/${request.approvalId}`,
     );
     if (verdict !== 'ask') {
       await publisher.publish(job, jobApprovalAnsweredV1, { approvalId: request.approvalId, jobId: job.jobId, decision: verdict, answeredBy: 'policy' }, `approval-answered/${request.approvalId}`);
     }
+    return decideAt;
+  };
+  const unanswered = (stage: ApprovalStage, decideAt: number | null) =>
+    decideAt === null ? 'it waits for an answer' : `decided '${APPROVAL_TIMEOUT_DECISIONS[stage]}' at ${new Date(decideAt * 1000).toISOString()} if nobody answers`;
+  /** What an approval node waits for: a cancel first, then the answer, and the question's timeout if it has one. */
+  const answerOrTimeout = (job: JobInput, approvalId: string, stage: ApprovalStage, options: ApprovalDecision[], decideAt: number | null, cancellable = true): Waiting => {
+    const key = inboxKeys.approval(approvalId);
+    const timedOut: TimedOutAnswer = { approvalId, jobId: job.jobId, decision: APPROVAL_TIMEOUT_DECISIONS[stage], answeredBy: 'policy', comment: 'no answer before the question timed out', timedOut: true };
+    return {
+      waitFor: cancellable ? [inboxKeys.cancel, key] : [key],
+      approvalOptions: { [key]: options },
+      ...(decideAt === null ? {} : { deadline: { at: decideAt * 1000, key, value: timedOut } }),
+    };
+  };
+  /** The answer a node received; a timeout's answer is announced like the policy's, so the API shows who decided. */
+  const answerOf = async (job: JobInput, delivery: Delivery): Promise<ApprovalAnswer> => {
+    const { timedOut, ...answer } = delivery.value as TimedOutAnswer;
+    if (timedOut) {
+      await publisher.publish(job, jobApprovalAnsweredV1, answer, `approval-answered/${answer.approvalId}`);
+      await event(job, `approval-timed-out-${answer.approvalId}`, `Nobody answered approval ${answer.approvalId} in time: '${answer.decision}' decided by the approval policy`, 'warn', { approval_id: answer.approvalId, decision: answer.decision });
+    }
+    return answer;
   };
   const succeededWith = (trained: TrainedModel, report: string | null, trainedTokens: number): Outcome => ({
     status: 'succeeded',
@@ -115,7 +154,11 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
   const wait = (waiting: Waiting): Delivery => interrupt<Waiting, Delivery>(waiting);
 
   return new StateGraph(JobState)
-    .addNode('start', async ({ job }) => ({ route: job.files.documents?.length ? 'requestRetrieval' : 'requestPreparation' }))
+    // A cancel can arrive before the job's creation is handled (another topic): it ends the job before any task.
+    .addNode('start', async ({ job }) => {
+      if (await records.has(job.jobId, inboxKeys.cancel)) return { outcome: cancelled(), route: 'finish' };
+      return { route: job.files.documents?.length ? 'requestRetrieval' : 'requestPreparation' };
+    })
     .addNode('requestRetrieval', async ({ job }) => {
       await status(job, 'validating_files');
       await publisher.publish(
@@ -127,7 +170,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       return {};
     })
     .addNode('awaitRetrieval', async ({ job }) => {
-      const delivery = wait({ waitFor: [inboxKeys.retrieval(workflowIds.retrievalTask(job.jobId)), inboxKeys.cancel] });
+      const delivery = wait({ waitFor: [inboxKeys.cancel, inboxKeys.retrieval(workflowIds.retrievalTask(job.jobId))] });
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
       const result = delivery.value as RetrievalResult;
       const firstError = result.errors[0] ? `${result.errors[0].code} in ${result.errors[0].document}${result.errors[0].line ? `, line ${result.errors[0].line}` : ''}: expected ${result.errors[0].expected}` : '';
@@ -161,7 +204,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       return {};
     })
     .addNode('awaitPreparation', async ({ job, iteration }) => {
-      const delivery = wait({ waitFor: [inboxKeys.preparation(workflowIds.preparationTask(job.jobId, iteration)), inboxKeys.cancel] });
+      const delivery = wait({ waitFor: [inboxKeys.cancel, inboxKeys.preparation(workflowIds.preparationTask(job.jobId, iteration))] });
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
       const result = delivery.value as PreparationResult;
       if (result.status === 'failed') {
@@ -192,14 +235,16 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
     })
     .addNode('awaitTraining', async (state) => {
       const { job, runId, halfwayAsked, cancelRequested, iteration } = state;
-      const waitFor = [inboxKeys.trainingCompleted(runId!)];
+      // A cancel wins over anything that arrived with it; once asked, only the run's end is awaited.
+      const waitFor: string[] = cancelRequested ? [] : [inboxKeys.cancel];
+      waitFor.push(inboxKeys.trainingCompleted(runId!));
       if (!halfwayAsked && !cancelRequested) waitFor.push(inboxKeys.trainingHalfway(runId!));
-      if (!cancelRequested) waitFor.push(inboxKeys.cancel);
       const delivery = wait({ waitFor });
       if (delivery.key === inboxKeys.cancel) return { cancelRequested: true, route: 'cancelTraining' };
       if (delivery.key === inboxKeys.trainingHalfway(runId!)) return { halfway: delivery.value as HalfwayReport, route: 'askHalfway' };
       const result = delivery.value as TrainingResult;
-      if (result.status === 'cancelled') return { outcome: cancelled(), route: 'finish' };
+      // A run that ended before the cancel reached it still ends a cancelled job: its model is not kept.
+      if (result.status === 'cancelled' || cancelRequested) return { outcome: cancelled(), route: 'finish' };
       if (result.status === 'failed') {
         const config = configOf(state);
         // A diverged run is a wrong setting, not a broken job: with the loop on, the debugger reads its curve.
@@ -229,9 +274,10 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
     .addNode('askHalfway', async (state) => {
       const { job, runId, halfway } = state;
       const approvalId = workflowIds.halfwayApproval(job.jobId, runId!);
-      const verdict = decideApproval(configOf(state).approvals.trainingHalfway, { ...halfway! });
+      const approvals = configOf(state).approvals;
+      const verdict = decideApproval(approvals.trainingHalfway, { ...halfway! });
       if (verdict === 'ask') await control(job, runId!, 'pause', `halfway-pause-${runId}`);
-      await ask(
+      const decideAt = await ask(
         job,
         {
           approvalId,
@@ -241,17 +287,18 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
           context: { ...halfway! },
         },
         verdict,
+        approvals.timeoutSeconds,
       );
       if (verdict === 'ask') {
-        await event(job, `halfway-asked-${runId}`, `Training paused at step ${halfway!.step} of ${halfway!.totalSteps}: continue? (approval ${approvalId})`, 'info', { approval_id: approvalId });
+        const message = `Training paused at step ${halfway!.step} of ${halfway!.totalSteps}: continue? (approval ${approvalId}; ${unanswered('training_halfway', decideAt)})`;
+        await event(job, `halfway-asked-${runId}`, message, 'info', { approval_id: approvalId, decide_at: decideAt });
       }
-      return { halfwayAsked: true, approvalId, pausedForApproval: verdict === 'ask' };
+      return { halfwayAsked: true, approvalId, approvalDecideAt: decideAt, pausedForApproval: verdict === 'ask' };
     })
-    .addNode('awaitApproval', async ({ job, runId, approvalId, cancelRequested, pausedForApproval }) => {
-      const key = inboxKeys.approval(approvalId!);
-      const delivery = wait({ waitFor: cancelRequested ? [key] : [key, inboxKeys.cancel], approvalOptions: { [key]: ['approve', 'reject'] } });
+    .addNode('awaitApproval', async ({ job, runId, approvalId, approvalDecideAt, cancelRequested, pausedForApproval }) => {
+      const delivery = wait(answerOrTimeout(job, approvalId!, 'training_halfway', ['approve', 'reject'], approvalDecideAt, !cancelRequested));
       if (delivery.key === inboxKeys.cancel) return { cancelRequested: true, route: 'cancelTraining' };
-      const answer = delivery.value as ApprovalAnswer;
+      const answer = await answerOf(job, delivery);
       const by = answeredBy(answer);
       if (answer.decision === 'reject') {
         await event(job, `halfway-rejected-${runId}`, `Continuing was rejected by ${by}; cancelling training`, 'warn');
@@ -264,7 +311,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
     .addNode('requestEvaluation', async (state) => {
       const { job, iteration, trained, dataset, runId } = state;
       const config = configOf(state);
-      const curve = await curves.read(job, runId!);
+      const curve = await records.read(job, runId!);
       await publisher.publish(
         job,
         evaluationRunRequestedV1,
@@ -291,7 +338,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       return {};
     })
     .addNode('awaitEvaluation', async ({ job, iteration, trained }) => {
-      const delivery = wait({ waitFor: [inboxKeys.evaluation(workflowIds.evaluationTask(job.jobId, iteration)), inboxKeys.cancel] });
+      const delivery = wait({ waitFor: [inboxKeys.cancel, inboxKeys.evaluation(workflowIds.evaluationTask(job.jobId, iteration))] });
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
       const result = delivery.value as EvaluationResult;
       if (result.status === 'failed') return { outcome: failed('evaluation_failed', `Evaluation failed: ${result.error}`, null), route: 'finish' };
@@ -309,25 +356,18 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       const { job, iteration, evaluation } = state;
       const approvalId = workflowIds.satisfiedApproval(job.jobId, iteration);
       const context = metricContext(evaluation!.summary, iteration);
-      await ask(
-        job,
-        {
-          approvalId,
-          stage: 'after_evaluation',
-          question: `Iteration ${iteration} evaluated: ${describeMetrics(evaluation!.summary)}. Is the model satisfactory? (approve: keep it; reject: diagnose and iterate)`,
-          options: ['approve', 'reject'],
-          context,
-        },
-        decideApproval(configOf(state).approvals.afterEvaluation, context),
-      );
-      return { approvalId };
+      const approvals = configOf(state).approvals;
+      const question = `Iteration ${iteration} evaluated: ${describeMetrics(evaluation!.summary)}. Is the model satisfactory? (approve: keep it; reject: diagnose and iterate)`;
+      const verdict = decideApproval(approvals.afterEvaluation, context);
+      const decideAt = await ask(job, { approvalId, stage: 'after_evaluation', question, options: ['approve', 'reject'], context }, verdict, approvals.timeoutSeconds);
+      if (verdict === 'ask') await event(job, `asked-${approvalId}`, `${question} (approval ${approvalId}; ${unanswered('after_evaluation', decideAt)})`, 'info', { approval_id: approvalId, decide_at: decideAt });
+      return { approvalId, approvalDecideAt: decideAt };
     })
     .addNode('awaitSatisfied', async (state) => {
-      const { job, iteration, approvalId } = state;
-      const key = inboxKeys.approval(approvalId!);
-      const delivery = wait({ waitFor: [key, inboxKeys.cancel], approvalOptions: { [key]: ['approve', 'reject'] } });
+      const { job, iteration, approvalId, approvalDecideAt } = state;
+      const delivery = wait(answerOrTimeout(job, approvalId!, 'after_evaluation', ['approve', 'reject'], approvalDecideAt));
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
-      const answer = delivery.value as ApprovalAnswer;
+      const answer = await answerOf(job, delivery);
       if (answer.decision === 'approve') {
         await event(job, `satisfied-${iteration}`, `The model of iteration ${iteration} was accepted by ${answeredBy(answer)}`);
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'accepted', patch: null } });
@@ -342,7 +382,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
     })
     .addNode('requestDiagnosis', async (state) => {
       const { job, iteration, runId, trained, evaluation, divergedAt } = state;
-      const curve = await curves.read(job, runId!);
+      const curve = await records.read(job, runId!);
       // The step that diverged sent no progress: the curve ends with it, its loss not a number.
       if (divergedAt !== null && !curve.some((point) => point.step === divergedAt)) curve.push({ step: divergedAt, loss: null, learningRate: curve.at(-1)?.learningRate ?? 0 });
       await publisher.publish(
@@ -367,7 +407,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
     })
     .addNode('awaitDiagnosis', async (state) => {
       const { job, iteration } = state;
-      const delivery = wait({ waitFor: [inboxKeys.diagnosis(workflowIds.diagnosisTask(job.jobId, iteration)), inboxKeys.cancel] });
+      const delivery = wait({ waitFor: [inboxKeys.cancel, inboxKeys.diagnosis(workflowIds.diagnosisTask(job.jobId, iteration))] });
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
       const result = delivery.value as DiagnosisResult;
       if (result.status === 'failed') {
@@ -392,25 +432,17 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       const top = findings[0];
       // The config the patch applies to travels with the question: an `edit` answer is checked against it.
       const context = { iteration, remaining_iterations: config.iterations.max - iteration, findings: findings.length, top_score: top.score, top_finding: top.code, patch: top.patch, config };
-      await ask(
-        job,
-        {
-          approvalId,
-          stage: 'apply_diagnosis',
-          question: `Top finding: ${top.title}. Apply "${top.patch.description}" and train iteration ${iteration + 1}? (edit: send your own config patch)`,
-          options: ['approve', 'reject', 'edit'],
-          context,
-        },
-        decideApproval(config.approvals.applyDiagnosis, context),
-      );
-      return { approvalId };
+      const question = `Top finding: ${top.title}. Apply "${top.patch.description}" and train iteration ${iteration + 1}? (edit: send your own config patch)`;
+      const verdict = decideApproval(config.approvals.applyDiagnosis, context);
+      const decideAt = await ask(job, { approvalId, stage: 'apply_diagnosis', question, options: ['approve', 'reject', 'edit'], context }, verdict, config.approvals.timeoutSeconds);
+      if (verdict === 'ask') await event(job, `asked-${approvalId}`, `${question} (approval ${approvalId}; ${unanswered('apply_diagnosis', decideAt)})`, 'info', { approval_id: approvalId, decide_at: decideAt });
+      return { approvalId, approvalDecideAt: decideAt };
     })
     .addNode('awaitApply', async (state) => {
-      const { job, iteration, approvalId, findings } = state;
-      const key = inboxKeys.approval(approvalId!);
-      const delivery = wait({ waitFor: [key, inboxKeys.cancel], approvalOptions: { [key]: ['approve', 'reject', 'edit'] } });
+      const { job, iteration, approvalId, approvalDecideAt, findings } = state;
+      const delivery = wait(answerOrTimeout(job, approvalId!, 'apply_diagnosis', ['approve', 'reject', 'edit'], approvalDecideAt));
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
-      const answer = delivery.value as ApprovalAnswer;
+      const answer = await answerOf(job, delivery);
       if (answer.decision === 'reject') {
         await event(job, `patch-rejected-${iteration}`, `The suggested change was rejected by ${answeredBy(answer)}; ${keeping(state, iteration)}`);
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'patch_rejected', patch: null } });
@@ -443,7 +475,7 @@ export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCh
       return {};
     })
     .addEdge(START, 'start')
-    .addConditionalEdges('start', (s) => s.route, ['requestRetrieval', 'requestPreparation'])
+    .addConditionalEdges('start', (s) => s.route, ['requestRetrieval', 'requestPreparation', 'finish'])
     .addEdge('requestRetrieval', 'awaitRetrieval')
     .addConditionalEdges('awaitRetrieval', (s) => (s.outcome ? 'finish' : 'requestPreparation'), ['requestPreparation', 'finish'])
     .addEdge('requestPreparation', 'awaitPreparation')

@@ -68,12 +68,15 @@ describe('the job workflow with fake task answers', () => {
     publisher = new RecordingPublisher();
     runner = new JobRunner(new FilesystemArtifactStore(dir), publisher, silent);
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    runner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('prepares, trains, asks at halfway, applies one answer once, and succeeds with the merged model', async () => {
     const id = 'ftjob-a';
-    await runner.start(job(id));
-    await runner.start(job(id));
+    await runner.start(job(id, { trainingHalfway: 'ask' }));
+    await runner.start(job(id, { trainingHalfway: 'ask' }));
     expect(publisher.of('data.preparation.requested.v1')).toHaveLength(1);
     expect(publisher.of('job.lifecycle.status-changed.v1').map((s) => s.status)).toEqual(['validating_files']);
 
@@ -87,9 +90,10 @@ describe('the job workflow with fake task answers', () => {
     await runner.deliver(id, inboxKeys.trainingHalfway(runId), { step: 5, totalSteps: 10, loss: 1.5 });
     expect(publisher.of('training.run.control.v1')).toEqual([{ runId, jobId: id, action: 'pause' }]);
     const [asked] = publisher.of('job.approval.requested.v1');
-    expect(asked).toMatchObject({ stage: 'training_halfway', options: ['approve', 'reject'], autoAnswer: null });
+    expect(asked).toMatchObject({ stage: 'training_halfway', options: ['approve', 'reject'], autoAnswer: null, decisionOnTimeout: 'approve' });
+    expect(asked.decideAt).toBe((asked.created_at as number) + 3600);
     const approvalId = asked.approvalId as string;
-    expect(await runner.waiting(id)).toMatchObject({ waitFor: [inboxKeys.approval(approvalId), inboxKeys.cancel] });
+    expect(await runner.waiting(id)).toMatchObject({ waitFor: [inboxKeys.cancel, inboxKeys.approval(approvalId)], deadline: { at: (asked.decideAt as number) * 1000 } });
 
     const answer = { approvalId, jobId: id, decision: 'approve', answeredBy: 'human' };
     expect(await runner.deliver(id, inboxKeys.approval(approvalId), answer)).toBe('recorded');
@@ -110,7 +114,7 @@ describe('the job workflow with fake task answers', () => {
   it('evaluates, diagnoses when not satisfied, applies the approved patch in a second iteration, and stops at the threshold', async () => {
     const id = 'ftjob-loop';
     const threshold = { approveIf: { tool_selection_accuracy: { atLeast: 0.9 } }, otherwise: 'reject' as const };
-    await runner.start(job(id, { trainingHalfway: 'approve', afterEvaluation: threshold }, true));
+    await runner.start(job(id, { trainingHalfway: 'approve', afterEvaluation: threshold, applyDiagnosis: 'ask' }, true));
     await runner.deliver(id, inboxKeys.preparation(workflowIds.preparationTask(id)), prepared(id));
     const run1 = workflowIds.trainingRun(id, 1);
     for (const step of [1, 2, 3]) await runner.recordCurvePoint(id, run1, { step, loss: 3 - step * 0.1, learningRate: 1e-4 });
@@ -293,5 +297,188 @@ describe('the job workflow with fake task answers', () => {
     await runner.start(job(id));
     await runner.deliver(id, inboxKeys.cancel, {});
     expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'cancelled' });
+  });
+});
+
+describe('a cancel wins at every stage, once', () => {
+  let dir: string;
+  let publisher: RecordingPublisher;
+  let runner: JobRunner;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'orchestrator-cancel-'));
+    publisher = new RecordingPublisher();
+    runner = new JobRunner(new FilesystemArtifactStore(dir), publisher, silent);
+  });
+  afterEach(() => {
+    runner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const statuses = (id: string) => publisher.of('job.lifecycle.status-changed.v1').filter((s) => s.jobId === id).map((s) => s.status);
+  const cancelledOnce = (id: string) => {
+    expect(statuses(id).filter((s) => s === 'cancelled')).toHaveLength(1);
+    expect(statuses(id).at(-1)).toBe('cancelled');
+    expect(statuses(id)).not.toContain('succeeded');
+  };
+  const cancel = (id: string) => runner.deliver(id, inboxKeys.cancel, { requestedBy: 'test' });
+  const trained = (id: string) => ({ runId: workflowIds.trainingRun(id), jobId: id, status: 'succeeded', steps: 4, finalLoss: 0.5, artifacts: { merged: 'm' } });
+  /** A job with evaluation on, answered by the policy, up to the stage where the test cancels it. */
+  async function evaluatedJob(id: string, approvals: Partial<JobConfig['approvals']>) {
+    await runner.start(job(id, { trainingHalfway: 'approve', ...approvals }, true));
+    await runner.deliver(id, inboxKeys.preparation(workflowIds.preparationTask(id)), prepared(id));
+    await runner.deliver(id, inboxKeys.trainingCompleted(workflowIds.trainingRun(id)), trained(id));
+  }
+
+  it('sent before the job was created (the create message came second): no task is ever sent', async () => {
+    const id = 'ftjob-early';
+    await cancel(id);
+    await runner.start(job(id));
+    cancelledOnce(id);
+    expect(statuses(id)).toEqual(['cancelled']);
+    expect(publisher.of('data.preparation.requested.v1')).toEqual([]);
+    expect(publisher.of('training.run.requested.v1')).toEqual([]);
+    expect(await runner.resumeAll()).toEqual([]);
+  });
+
+  it('while the knowledge documents are indexed (validating_files)', async () => {
+    const id = 'ftjob-cancel-docs';
+    const base = job(id);
+    await runner.start({ ...base, files: { ...base.files, documents: ['files/doc-1/content'] } });
+    await cancel(id);
+    cancelledOnce(id);
+    expect(publisher.of('data.preparation.requested.v1')).toEqual([]);
+  });
+
+  it('while training is queued or running: the run is stopped, and a run that finished anyway keeps no model', async () => {
+    const id = 'ftjob-cancel-train';
+    await runner.start(job(id));
+    await runner.deliver(id, inboxKeys.preparation(workflowIds.preparationTask(id)), prepared(id));
+    expect(statuses(id)).toEqual(['validating_files', 'queued', 'running']);
+    await cancel(id);
+    await cancel(id);
+    expect(publisher.of('training.run.control.v1')).toEqual([{ runId: workflowIds.trainingRun(id), jobId: id, action: 'cancel' }]);
+    // The run reached its end before the cancel reached the pod: the job is cancelled all the same.
+    await runner.deliver(id, inboxKeys.trainingCompleted(workflowIds.trainingRun(id)), trained(id));
+    cancelledOnce(id);
+    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ fine_tuned_model: null });
+  });
+
+  it('while a human is asked at halfway (the paused run is cancelled)', async () => {
+    const id = 'ftjob-cancel-halfway';
+    await runner.start(job(id, { trainingHalfway: 'ask' }));
+    await runner.deliver(id, inboxKeys.preparation(workflowIds.preparationTask(id)), prepared(id));
+    await runner.deliver(id, inboxKeys.trainingHalfway(workflowIds.trainingRun(id)), { step: 2, totalSteps: 4, loss: 1 });
+    await cancel(id);
+    expect(publisher.of('training.run.control.v1').map((c) => c.action)).toEqual(['pause', 'cancel']);
+    await runner.deliver(id, inboxKeys.trainingCompleted(workflowIds.trainingRun(id)), { runId: workflowIds.trainingRun(id), jobId: id, status: 'cancelled', step: 2 });
+    cancelledOnce(id);
+  });
+
+  it('while the model is evaluated, while a human judges it, while it is diagnosed, and while a human decides on the change', async () => {
+    await evaluatedJob('ftjob-cancel-eval', {});
+    await cancel('ftjob-cancel-eval');
+    cancelledOnce('ftjob-cancel-eval');
+
+    await evaluatedJob('ftjob-cancel-judge', { afterEvaluation: 'ask' });
+    await runner.deliver('ftjob-cancel-judge', inboxKeys.evaluation(workflowIds.evaluationTask('ftjob-cancel-judge', 1)), evaluated('ftjob-cancel-judge', 1, 0.2));
+    expect(await runner.waiting('ftjob-cancel-judge')).toMatchObject({ waitFor: [inboxKeys.cancel, expect.stringContaining('approval/')] });
+    await cancel('ftjob-cancel-judge');
+    cancelledOnce('ftjob-cancel-judge');
+
+    await evaluatedJob('ftjob-cancel-diag', { afterEvaluation: 'reject' });
+    await runner.deliver('ftjob-cancel-diag', inboxKeys.evaluation(workflowIds.evaluationTask('ftjob-cancel-diag', 1)), evaluated('ftjob-cancel-diag', 1, 0.2));
+    const judged = publisher.of('job.approval.answered.v1').find((a) => a.jobId === 'ftjob-cancel-diag')!;
+    await runner.deliver('ftjob-cancel-diag', inboxKeys.approval(judged.approvalId as string), judged);
+    expect(publisher.of('diagnosis.run.requested.v1').filter((d) => d.jobId === 'ftjob-cancel-diag')).toHaveLength(1);
+    await cancel('ftjob-cancel-diag');
+    cancelledOnce('ftjob-cancel-diag');
+
+    const id = 'ftjob-cancel-apply';
+    await evaluatedJob(id, { afterEvaluation: 'reject', applyDiagnosis: 'ask' });
+    await runner.deliver(id, inboxKeys.evaluation(workflowIds.evaluationTask(id, 1)), evaluated(id, 1, 0.2));
+    const answer = publisher.of('job.approval.answered.v1').find((a) => a.jobId === id)!;
+    await runner.deliver(id, inboxKeys.approval(answer.approvalId as string), answer);
+    const finding = { code: 'underfitting', severity: 'high', score: 5, title: 'Loss barely fell', evidence: {}, patch: { description: 'x', config: { training: { epochs: 9 } } } };
+    await runner.deliver(id, inboxKeys.diagnosis(workflowIds.diagnosisTask(id, 1)), { taskId: workflowIds.diagnosisTask(id, 1), jobId: id, iteration: 1, status: 'succeeded', findings: [finding], explanation: null });
+    await cancel(id);
+    cancelledOnce(id);
+    expect(publisher.of('training.run.requested.v1').filter((r) => r.jobId === id)).toHaveLength(1);
+  });
+});
+
+describe('a question nobody answers', () => {
+  let dir: string;
+  let publisher: RecordingPublisher;
+  const runners: JobRunner[] = [];
+  const newRunner = (into = publisher) => {
+    const runner = new JobRunner(new FilesystemArtifactStore(dir), into, silent);
+    runners.push(runner);
+    return runner;
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'orchestrator-timeout-'));
+    publisher = new RecordingPublisher();
+  });
+  afterEach(() => {
+    for (const runner of runners.splice(0)) runner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function askedAtHalfway(runner: JobRunner, id: string, timeoutSeconds: number) {
+    const base = job(id, { trainingHalfway: 'ask' });
+    await runner.start({ ...base, config: { ...base.config, approvals: { ...base.config.approvals, timeoutSeconds } } });
+    await runner.deliver(id, inboxKeys.preparation(workflowIds.preparationTask(id)), prepared(id));
+    await runner.deliver(id, inboxKeys.trainingHalfway(workflowIds.trainingRun(id)), { step: 2, totalSteps: 4, loss: 1 });
+  }
+
+  it('is decided by the policy when its time is up: the run resumes and the answer says why', async () => {
+    const runner = newRunner();
+    const id = 'ftjob-timeout';
+    await askedAtHalfway(runner, id, 1);
+    const [asked] = publisher.of('job.approval.requested.v1');
+    expect(asked).toMatchObject({ decisionOnTimeout: 'approve', decideAt: (asked.created_at as number) + 1 });
+    expect(publisher.of('job.lifecycle.event.v1').find((e) => String(e.message).startsWith('Training paused'))).toMatchObject({
+      message: expect.stringContaining("decided 'approve' at"),
+      data: { approval_id: asked.approvalId, decide_at: asked.decideAt },
+    });
+    for (let i = 0; i < 40 && publisher.of('training.run.control.v1').length < 2; i++) await sleep(100);
+    expect(publisher.of('training.run.control.v1').map((c) => c.action)).toEqual(['pause', 'resume']);
+    expect(publisher.of('job.approval.answered.v1')).toEqual([{ approvalId: asked.approvalId, jobId: id, decision: 'approve', answeredBy: 'policy', comment: 'no answer before the question timed out' }]);
+    expect(publisher.of('job.lifecycle.event.v1').map((e) => e.message)).toEqual(
+      expect.arrayContaining([expect.stringContaining('Nobody answered approval'), 'Continuing was approved by the approval policy']),
+    );
+  });
+
+  it('answered in time keeps the human answer; the timeout changes nothing', async () => {
+    const runner = newRunner();
+    const id = 'ftjob-answered';
+    await askedAtHalfway(runner, id, 1);
+    const [asked] = publisher.of('job.approval.requested.v1');
+    await runner.deliver(id, inboxKeys.approval(asked.approvalId as string), { approvalId: asked.approvalId, jobId: id, decision: 'reject', answeredBy: 'human' });
+    await sleep(1500);
+    expect(publisher.of('job.approval.answered.v1')).toEqual([]);
+    expect(publisher.of('training.run.control.v1').map((c) => c.action)).toEqual(['pause', 'cancel']);
+  });
+
+  it('is decided after a restart when its time passed while the orchestrator was down', async () => {
+    const id = 'ftjob-timeout-restart';
+    const first = newRunner();
+    await askedAtHalfway(first, id, 1);
+    first.close();
+    await sleep(1100);
+    const restartedPublisher = new RecordingPublisher();
+    const restarted = newRunner(restartedPublisher);
+    await restarted.resumeAll();
+    for (let i = 0; i < 20 && restartedPublisher.of('training.run.control.v1').length === 0; i++) await sleep(100);
+    expect(restartedPublisher.of('training.run.control.v1').map((c) => c.action)).toEqual(['resume']);
+  });
+
+  it('waits for a human as long as it takes when the timeout is 0', async () => {
+    const runner = newRunner();
+    await askedAtHalfway(runner, 'ftjob-forever', 0);
+    const [asked] = publisher.of('job.approval.requested.v1');
+    expect(asked).toMatchObject({ decideAt: null, decisionOnTimeout: null });
+    expect(await runner.waiting('ftjob-forever')).not.toHaveProperty('deadline');
   });
 });

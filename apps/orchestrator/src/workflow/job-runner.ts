@@ -43,6 +43,8 @@ export class JobRunner implements CurveSource {
   readonly checkpointer: ArtifactStoreCheckpointer;
   readonly graph: JobGraph;
   private readonly chains = new Map<string, Promise<void>>();
+  /** One timer per job whose node waits with a deadline (a question asked to a human). */
+  private readonly deadlines = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly store: ArtifactStore,
@@ -153,6 +155,7 @@ export class JobRunner implements CurveSource {
     for (;;) {
       const state = await this.graph.getState(config);
       if (!state.next.length) {
+        this.clearDeadline(jobId);
         if (state.values?.job) await this.store.delete(this.activeKey(jobId));
         return;
       }
@@ -163,9 +166,40 @@ export class JobRunner implements CurveSource {
         continue;
       }
       const delivery = await this.firstDelivery(jobId, waiting);
-      if (!delivery) return;
+      if (!delivery) {
+        this.scheduleDeadline(jobId, waiting);
+        return;
+      }
       await this.graph.invoke(new Command({ resume: delivery }), config);
     }
+  }
+
+  /** Stops every deadline timer (the process is shutting down; the next one sets them again from the checkpoints). */
+  close(): void {
+    for (const timer of this.deadlines.values()) clearTimeout(timer);
+    this.deadlines.clear();
+  }
+
+  /**
+   * At the deadline, its value is delivered like any result: create-only, so an answer that came first wins and
+   * the deadline changes nothing. A deadline already past (after a restart) is delivered at once.
+   */
+  private scheduleDeadline(jobId: string, waiting: Waiting): void {
+    this.clearDeadline(jobId);
+    const deadline = waiting.deadline;
+    if (!deadline) return;
+    const timer = setTimeout(() => {
+      this.deadlines.delete(jobId);
+      this.deliver(jobId, deadline.key, deadline.value).catch((error: unknown) => this.logger.error({ jobId, key: deadline.key, err: error }, 'delivering a deadline failed'));
+    }, Math.max(0, deadline.at - Date.now()));
+    // A deadline alone does not keep the process alive (the service's server does; a finished test does not wait).
+    timer.unref();
+    this.deadlines.set(jobId, timer);
+  }
+
+  private clearDeadline(jobId: string): void {
+    clearTimeout(this.deadlines.get(jobId));
+    this.deadlines.delete(jobId);
   }
 
   private async firstDelivery(jobId: string, waiting: Waiting): Promise<Delivery | null> {

@@ -21,6 +21,11 @@ export interface CurveSource {
   read(job: Pick<JobInput, 'jobId' | 'tenant'>, runId: string): Promise<CurvePoint[]>;
 }
 
+/** Whether a result is already in the job's inbox (a cancel may arrive before the job's first step). */
+export interface InboxReader {
+  has(jobId: string, key: string): Promise<boolean>;
+}
+
 /** The workflow's only side effect: publishing a message once per `dedupKey` (the message id derives from it). */
 export interface WorkflowPublisher {
   publish<T extends TopicSpec>(job: Pick<JobInput, 'jobId' | 'tenant'>, topic: T, payload: PayloadOf<T>, dedupKey: string): Promise<void>;
@@ -46,6 +51,8 @@ export interface Waiting {
   waitFor: string[];
   /** Decisions an awaited approval accepts (other answers are refused, not recorded). */
   approvalOptions?: Record<string, ApprovalDecision[]>;
+  /** Delivered by the runner at `at` (Unix ms) unless something it waits for came first: an unanswered question's timeout. */
+  deadline?: { at: number; key: string; value: unknown };
 }
 
 export interface Delivery {
@@ -104,6 +111,8 @@ export const JobState = Annotation.Root({
   halfwayAsked: last(false),
   halfway: last<HalfwayReport | null>(null),
   approvalId: last<string | null>(null),
+  /** When the pending question is decided without an answer (Unix seconds; null: it waits for one). */
+  approvalDecideAt: last<number | null>(null),
   /** The run was paused while a human decides (the policy asked). */
   pausedForApproval: last(false),
   cancelRequested: last(false),

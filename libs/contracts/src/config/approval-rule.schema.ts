@@ -33,3 +33,17 @@ export function decideApproval(rule: ApprovalRule, context: Record<string, unkno
   });
   return holds ? 'approve' : rule.otherwise;
 }
+
+/** A week: longer than any run should stay paused on a question (and within what a Node timer can wait). */
+export const MAX_APPROVAL_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+/**
+ * What an unanswered question decides when its time is up: the choice that keeps what the job already has.
+ * Training goes on at halfway (stopping would throw the run away), the evaluated model is kept, and a
+ * diagnosis' change is not applied (no new, unattended training run).
+ */
+export const APPROVAL_TIMEOUT_DECISIONS = {
+  training_halfway: 'approve',
+  after_evaluation: 'approve',
+  apply_diagnosis: 'reject',
+} as const satisfies Record<string, 'approve' | 'reject'>;

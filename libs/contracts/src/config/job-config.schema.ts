@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { approvalRuleSchema } from './approval-rule.schema';
+import { approvalRuleSchema, MAX_APPROVAL_TIMEOUT_SECONDS } from './approval-rule.schema';
 
 /**
  * The configuration a job runs with: `configs/default_config.json` overlaid with what the job asked for.
@@ -81,7 +81,17 @@ export const jobConfigSchema = z
       })
       .strict(),
     approvals: z
-      .object({ trainingHalfway: approvalRuleSchema, afterEvaluation: approvalRuleSchema, applyDiagnosis: approvalRuleSchema })
+      .object({
+        trainingHalfway: approvalRuleSchema,
+        afterEvaluation: approvalRuleSchema,
+        applyDiagnosis: approvalRuleSchema,
+        /**
+         * A question left to a human (`ask`) is decided after this many seconds without an answer, so that no
+         * job waits forever on a client that cannot answer (0: wait for a human however long it takes). The
+         * decision is each stage's `APPROVAL_TIMEOUT_DECISIONS` entry: the one that keeps what the job has.
+         */
+        timeoutSeconds: z.number().int().min(0).max(MAX_APPROVAL_TIMEOUT_SECONDS),
+      })
       .strict(),
     iterations: z.object({ max: z.number().int().min(1).max(20) }).strict(),
   })

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { functionToolSchema } from '../tools/function-tool.schema';
 import { toolFixtureSchema } from '../topics/evaluation.run.requested.v1';
+import { MAX_APPROVAL_TIMEOUT_SECONDS } from '../config/approval-rule.schema';
 
 /**
  * What a user asks for when creating a fine-tuning job: OpenAI's create-job fields, plus Tuneforge's
@@ -51,6 +52,8 @@ export const tuneforgeExtensionsSchema = z
         training_halfway: approvalRuleSpec.optional(),
         after_evaluation: approvalRuleSpec.optional(),
         apply_diagnosis: approvalRuleSpec.optional(),
+        /** Seconds a question asked to a human waits before it is decided without one (0: no limit). */
+        timeout_seconds: z.number().int().min(0).max(MAX_APPROVAL_TIMEOUT_SECONDS).optional(),
       })
       .strict()
       .optional(),

@@ -23,6 +23,12 @@ export interface OpenAiFineTuningJob {
   metadata: Record<string, string> | null;
   estimated_finish: number | null;
   integrations: [];
+  /**
+   * Tuneforge extension: what a job that is not moving waits for. Today one case: a question asked to a
+   * human (answer it with `POST /v1/fine_tuning/jobs/{id}/approvals/{approval.id}`, or it is decided at
+   * `approval.decide_at`). Null when the job waits for nobody.
+   */
+  status_details: { waiting_for: 'approval'; approval: TuneforgeJobApproval } | null;
 }
 
 /** OpenAI's `fine_tuning.job.event` object. */
@@ -50,6 +56,12 @@ export interface TuneforgeJobApproval {
   decision: ApprovalDecision | null;
   answered_by: 'human' | 'policy' | null;
   answered_at: number | null;
+  /** Unix seconds: when a pending question is decided without an answer (null: it waits for one). */
+  decide_at: number | null;
+  /** The decision taken at `decide_at`. */
+  decision_on_timeout: ApprovalDecision | null;
+  /** With the answer, when one was given (a timeout's answer says so here). */
+  comment: string | null;
 }
 
 const limit = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100');

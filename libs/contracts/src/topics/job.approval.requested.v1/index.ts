@@ -23,6 +23,10 @@ export const jobApprovalRequestedV1 = defineTopic(
       /** What the question is about (for the halfway question: step, total steps, last loss). */
       context: z.record(z.string(), z.unknown()).default({}),
       autoAnswer: z.enum(APPROVAL_DECISIONS).nullable().default(null),
+      /** Unix seconds: a question asked to a human is decided then if nobody answered (null: no limit). */
+      decideAt: z.number().int().nonnegative().nullable().default(null),
+      /** The decision taken at `decideAt`. */
+      decisionOnTimeout: z.enum(APPROVAL_DECISIONS).nullable().default(null),
       /** Unix seconds. */
       created_at: z.number().int().nonnegative(),
     })

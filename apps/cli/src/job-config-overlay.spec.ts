@@ -2,7 +2,7 @@ import { loadDefaultConfig } from '@tuneforge/contracts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { approvalRuleSpecOf, deepMerge, mergeConfigFile, readConfigFile, requestFromConfig } from './job-config-overlay';
+import { deepMerge, mergeConfigFile, readConfigFile, requestFromConfig } from './job-config-overlay';
 
 const defaults = loadDefaultConfig();
 const dir = mkdtempSync(join(tmpdir(), 'tf-cli-config-'));
@@ -70,10 +70,5 @@ describe('config overlay', () => {
     expect(() => readConfigFile(broken)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(new RegExp(`${broken}: not valid JSON: .*line 4`)) }));
     expect(() => readConfigFile(file('array.json', '[1]'))).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('expected a JSON object') }));
     expect(() => readConfigFile(join(dir, 'missing.json'))).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('ENOENT') }));
-  });
-
-  it('writes approval rules in the API\'s spelling', () => {
-    expect(approvalRuleSpecOf('ask')).toBe('ask');
-    expect(approvalRuleSpecOf({ approveIf: { loss: { atMost: 1.5 } }, otherwise: 'reject' })).toEqual({ approve_if: { loss: { at_most: 1.5 } }, otherwise: 'reject' });
   });
 });

@@ -1,0 +1,229 @@
+import type { ApprovalRule } from '../config/approval-rule.schema';
+import { jobConfigSchema, type JobConfig } from '../config/job-config.schema';
+import { mergePatch } from '../evaluation/apply-job-patch';
+import type { ApprovalRuleSpec, JobSpec } from './job-spec';
+
+/**
+ * The one mapping between an OpenAI-style create request and the job configuration
+ * (`configs/default_config.json` shape). The gateway goes request → config; the CLI goes config file → request.
+ * The whole table:
+ *
+ * | request | config |
+ * | --- | --- |
+ * | `model` | `model.base` |
+ * | `hyperparameters.n_epochs` | `training.epochs` |
+ * | `hyperparameters.batch_size` | `training.batchSize` (`microBatchSize` becomes a divisor of it if it is not one) |
+ * | `hyperparameters.learning_rate_multiplier` | `training.learningRate` = default × multiplier |
+ * | `seed` | `training.seed` and `data.seed` |
+ * | `tuneforge.data_format` | `data.format` |
+ * | `tuneforge.agent_tokens` | `data.agentTokens` |
+ * | `tuneforge.synthesis` | `synthesis.enabled`, `synthesis.samples` |
+ * | `tuneforge.approval_policy.*` | `approvals.trainingHalfway`, `afterEvaluation`, `applyDiagnosis`, `timeoutSeconds` |
+ * | `tuneforge.iteration_budget` | `iterations.max` |
+ * | `tuneforge.evaluation.enabled`, `.max_examples` | `evaluation.enabled`, `evaluation.maxExamples` |
+ * | `tuneforge.config` | anything: a JSON merge patch on the result, applied last |
+ *
+ * `auto` (or an absent field) keeps the default.
+ */
+export const REQUEST_FIELD_OF_CONFIG: Readonly<Record<string, string>> = {
+  'model.base': 'model',
+  'training.epochs': 'hyperparameters.n_epochs',
+  'training.batchSize': 'hyperparameters.batch_size',
+  'training.microBatchSize': 'hyperparameters.batch_size',
+  'training.learningRate': 'hyperparameters.learning_rate_multiplier',
+  'training.seed': 'seed',
+  'data.seed': 'seed',
+  'data.format': 'tuneforge.data_format',
+  'data.agentTokens': 'tuneforge.agent_tokens',
+  'synthesis.enabled': 'tuneforge.synthesis.enabled',
+  'synthesis.samples': 'tuneforge.synthesis.samples',
+  'approvals.trainingHalfway': 'tuneforge.approval_policy.training_halfway',
+  'approvals.afterEvaluation': 'tuneforge.approval_policy.after_evaluation',
+  'approvals.applyDiagnosis': 'tuneforge.approval_policy.apply_diagnosis',
+  'approvals.timeoutSeconds': 'tuneforge.approval_policy.timeout_seconds',
+  'iterations.max': 'tuneforge.iteration_budget',
+  'evaluation.enabled': 'tuneforge.evaluation.enabled',
+  'evaluation.maxExamples': 'tuneforge.evaluation.max_examples',
+};
+
+/** A request whose resulting configuration is invalid; `param` names the request field it came from, when known. */
+export class JobRequestError extends Error {
+  constructor(
+    message: string,
+    readonly param: string | null,
+  ) {
+    super(message);
+    this.name = 'JobRequestError';
+  }
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** The micro-batch the mapping derives for a requested batch size: the default one, or the largest divisor of both. */
+export const derivedMicroBatch = (batchSize: number, defaults: JobConfig) => gcd(batchSize, defaults.training.microBatchSize);
+
+/** The configuration a job runs with: the defaults overlaid with the request. A result the schema refuses throws `JobRequestError`. */
+export function configFromRequest(defaults: JobConfig, spec: JobSpec): JobConfig {
+  const hp = spec.hyperparameters ?? {};
+  const ext = spec.tuneforge ?? {};
+  const training = { ...defaults.training };
+  if (typeof hp.n_epochs === 'number') training.epochs = hp.n_epochs;
+  if (typeof hp.batch_size === 'number') {
+    training.batchSize = hp.batch_size;
+    training.microBatchSize = derivedMicroBatch(hp.batch_size, defaults);
+  }
+  if (typeof hp.learning_rate_multiplier === 'number') training.learningRate = defaults.training.learningRate * hp.learning_rate_multiplier;
+  if (typeof spec.seed === 'number') training.seed = spec.seed;
+  const data = { ...defaults.data };
+  if (typeof spec.seed === 'number') data.seed = spec.seed;
+  if (ext.data_format !== undefined) data.format = ext.data_format as JobConfig['data']['format'];
+  if (ext.agent_tokens !== undefined) data.agentTokens = ext.agent_tokens;
+  const synthesis = { ...defaults.synthesis };
+  if (ext.synthesis) {
+    synthesis.enabled = ext.synthesis.enabled;
+    if (ext.synthesis.samples !== undefined) synthesis.samples = ext.synthesis.samples;
+  }
+  const policy = ext.approval_policy ?? {};
+  const approvals = {
+    trainingHalfway: policy.training_halfway ? approvalRuleOf(policy.training_halfway) : defaults.approvals.trainingHalfway,
+    afterEvaluation: policy.after_evaluation ? approvalRuleOf(policy.after_evaluation) : defaults.approvals.afterEvaluation,
+    applyDiagnosis: policy.apply_diagnosis ? approvalRuleOf(policy.apply_diagnosis) : defaults.approvals.applyDiagnosis,
+    timeoutSeconds: policy.timeout_seconds ?? defaults.approvals.timeoutSeconds,
+  };
+  const evaluation = {
+    ...defaults.evaluation,
+    ...(ext.evaluation?.enabled !== undefined ? { enabled: ext.evaluation.enabled } : {}),
+    ...(ext.evaluation?.max_examples !== undefined ? { maxExamples: ext.evaluation.max_examples } : {}),
+  };
+  const config = {
+    ...defaults,
+    evaluation,
+    model: { ...defaults.model, base: spec.model },
+    data,
+    training,
+    synthesis,
+    approvals,
+    iterations: { max: ext.iteration_budget ?? defaults.iterations.max },
+  };
+  const result = jobConfigSchema.safeParse(ext.config ? mergePatch(config, ext.config) : config);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.path.map(String).join('.');
+  const param = REQUEST_FIELD_OF_CONFIG[path] ?? (ext.config && pathIsIn(ext.config, issue.path) ? `tuneforge.config.${path}` : null);
+  throw new JobRequestError(`Invalid job configuration${param ? ` from '${param}'` : ''}: ${issue.message}`, param);
+}
+
+/** Whether the merge patch sets (a parent of) this config path: then the error is the patch's. */
+function pathIsIn(patch: Record<string, unknown>, path: readonly PropertyKey[]): boolean {
+  let node: unknown = patch;
+  for (const segment of path) {
+    if (!isObject(node)) return true;
+    if (!(String(segment) in node)) return false;
+    node = node[String(segment)];
+  }
+  return true;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function leaves(value: unknown, prefix = ''): Array<[string, unknown]> {
+  if (!isObject(value)) return [[prefix, value]];
+  return Object.entries(value).flatMap(([key, inner]) => leaves(inner, prefix ? `${prefix}.${key}` : key));
+}
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** What a create request carries to arrive at a config, and what of the config it cannot carry (each named). */
+export interface RequestForConfig {
+  request: Pick<JobSpec, 'model' | 'hyperparameters' | 'seed' | 'tuneforge'>;
+  problems: string[];
+}
+
+/**
+ * The create-request fields that make `configFromRequest` arrive at `config`: only fields that differ from the
+ * defaults are sent (the rest stay `auto`/unset); a changed field the table does not map travels in
+ * `tuneforge.config`, the merge patch applied last.
+ */
+export function requestFromConfig(config: JobConfig, defaults: JobConfig): RequestForConfig {
+  const defaultLeaves = new Map(leaves(defaults));
+  const configLeaves = new Map(leaves(config));
+  const changedPaths = [
+    ...[...configLeaves].filter(([path, value]) => !sameValue(value, defaultLeaves.get(path))).map(([path]) => path),
+    ...[...defaultLeaves.keys()].filter((path) => !configLeaves.has(path)),
+  ];
+  const under = (path: string, field: string) => path === field || path.startsWith(`${field}.`);
+  const changed = (field: string) => changedPaths.some((path) => under(path, field));
+  const problems: string[] = [];
+  const configPatch: Record<string, unknown> = {};
+  for (const path of changedPaths) {
+    if (Object.keys(REQUEST_FIELD_OF_CONFIG).some((field) => under(path, field))) continue;
+    setLeaf(configPatch, path, configLeaves.has(path) ? configLeaves.get(path) : null);
+  }
+  const request: RequestForConfig['request'] = { model: config.model.base };
+  const hyperparameters: NonNullable<JobSpec['hyperparameters']> = {};
+  if (changed('training.epochs')) hyperparameters.n_epochs = config.training.epochs;
+  if (changed('training.batchSize')) hyperparameters.batch_size = config.training.batchSize;
+  // Another micro-batch than the one the mapping derives from the batch size is set explicitly, in the patch.
+  const derived = changed('training.batchSize') ? derivedMicroBatch(config.training.batchSize, defaults) : defaults.training.microBatchSize;
+  if (config.training.microBatchSize !== derived) setLeaf(configPatch, 'training.microBatchSize', config.training.microBatchSize);
+  if (changed('training.learningRate')) hyperparameters.learning_rate_multiplier = config.training.learningRate / defaults.training.learningRate;
+  if (Object.keys(hyperparameters).length > 0) request.hyperparameters = hyperparameters;
+  if (changed('training.seed') || changed('data.seed')) {
+    if (config.training.seed !== config.data.seed) problems.push(`training.seed, data.seed: the gateway sets both from one seed; they must be equal (${config.training.seed} ≠ ${config.data.seed})`);
+    else request.seed = config.training.seed;
+  }
+  const tuneforge: NonNullable<JobSpec['tuneforge']> = {};
+  if (changed('data.format')) tuneforge.data_format = config.data.format;
+  if (changed('data.agentTokens')) tuneforge.agent_tokens = config.data.agentTokens;
+  if (changed('synthesis.enabled') || changed('synthesis.samples')) {
+    tuneforge.synthesis = { enabled: config.synthesis.enabled, ...(changed('synthesis.samples') ? { samples: config.synthesis.samples } : {}) };
+  }
+  const policy: NonNullable<NonNullable<JobSpec['tuneforge']>['approval_policy']> = {};
+  if (changed('approvals.trainingHalfway')) policy.training_halfway = approvalRuleSpecOf(config.approvals.trainingHalfway);
+  if (changed('approvals.afterEvaluation')) policy.after_evaluation = approvalRuleSpecOf(config.approvals.afterEvaluation);
+  if (changed('approvals.applyDiagnosis')) policy.apply_diagnosis = approvalRuleSpecOf(config.approvals.applyDiagnosis);
+  if (changed('approvals.timeoutSeconds')) policy.timeout_seconds = config.approvals.timeoutSeconds;
+  if (Object.keys(policy).length > 0) tuneforge.approval_policy = policy;
+  if (changed('iterations.max')) tuneforge.iteration_budget = config.iterations.max;
+  const evaluation = evaluationRequestOf(config, changed);
+  if (evaluation) (tuneforge as Record<string, unknown>).evaluation = evaluation;
+  if (Object.keys(configPatch).length > 0) tuneforge.config = configPatch;
+  if (Object.keys(tuneforge).length > 0) request.tuneforge = tuneforge;
+  return { request, problems };
+}
+
+/** Sets `a.b.c` in a merge patch, creating the objects on the way. */
+function setLeaf(patch: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = patch;
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[keys.at(-1)!] = value;
+}
+
+/** The API's snake_case approval rule as the config's rule (thresholds keep their metric names). */
+export function approvalRuleOf(spec: ApprovalRuleSpec): ApprovalRule {
+  if (typeof spec === 'string') return spec;
+  const approveIf = Object.fromEntries(Object.entries(spec.approve_if).map(([metric, t]) => [metric, { atLeast: t.at_least, atMost: t.at_most }]));
+  return { approveIf, otherwise: spec.otherwise };
+}
+
+/** The config's rule in the API's snake_case (`approveIf`/`atLeast` → `approve_if`/`at_least`). */
+export function approvalRuleSpecOf(rule: ApprovalRule): ApprovalRuleSpec {
+  if (typeof rule === 'string') return rule;
+  const approve_if = Object.fromEntries(
+    Object.entries(rule.approveIf).map(([metric, t]) => [metric, { ...(t.atLeast !== undefined ? { at_least: t.atLeast } : {}), ...(t.atMost !== undefined ? { at_most: t.atMost } : {}) }]),
+  );
+  return { approve_if, otherwise: rule.otherwise };
+}
+
+/**
+ * `tuneforge.evaluation` for a config whose evaluation switch or example cap changed. Read loosely: the
+ * config schema decides which of these fields exist at all, and refuses them before this runs if not.
+ */
+function evaluationRequestOf(config: JobConfig, changed: (field: string) => boolean): Record<string, unknown> | undefined {
+  const evaluation = (config as { evaluation?: { enabled?: unknown; maxExamples?: unknown } }).evaluation ?? {};
+  const request: Record<string, unknown> = {};
+  if (changed('evaluation.enabled')) request.enabled = evaluation.enabled;
+  if (changed('evaluation.maxExamples')) request.max_examples = evaluation.maxExamples;
+  return Object.keys(request).length > 0 ? request : undefined;
+}

@@ -15,19 +15,22 @@ import { JobIterationsService } from './jobs/job-iterations.service';
 import { JobProjectionsHandler } from './jobs/job-projections.handler';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
+import { ModelsController } from './models/models.controller';
+import { ModelsService } from './models/models.service';
 import { OpenApiController } from './openapi/openapi.controller';
 import { PingAnswersHandler } from './ping/ping-answers.handler';
 import { PingController } from './ping/ping.controller';
 import { PingRegistry } from './ping/ping-registry';
 
 @Module({
-  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobProjectionsHandler, OpenApiController],
+  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobProjectionsHandler, ModelsController, OpenApiController],
   providers: [
     PingRegistry,
     FilesService,
     JobsService,
     JobArtifactsService,
     JobIterationsService,
+    ModelsService,
     {
       provide: ApiKeyRegistry,
       inject: [SERVICE_CONFIG, SERVICE_IDENTITY],

@@ -36,3 +36,4 @@ export { commitLocalDirectory } from './commit-local-directory';
 export { downloadArtifact } from './download-artifact';
 export { CommittedArtifact, openArtifact } from './committed-artifact';
 export { listCommittedArtifacts, type CommittedArtifactRef } from './list-committed-artifacts';
+export { ModelNameTakenError, ModelRegistry, modelRecordSchema, type KnownModel, type ModelRecord } from './model-registry';

@@ -1,5 +1,6 @@
 import {
   APPROVAL_DECISIONS,
+  fineTunedModelName,
   JOB_STATUSES,
   jobApprovalRequestedV1,
   jobConfigSchema,
@@ -75,15 +76,15 @@ export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
 export const checkpointRecordSchema = trainingCheckpointSavedV1.payload.extend({ created_at: z.number().int() });
 export type CheckpointRecord = z.infer<typeof checkpointRecordSchema>;
 
-/** Newest (highest step) first, as OpenAI lists them. */
-export function toOpenAiCheckpoints(records: CheckpointRecord[]): OpenAiFineTuningJobCheckpoint[] {
+/** Newest (highest step) first, as OpenAI lists them; each named `ft:...:ckpt-step-<n>` (the registry's name for it). */
+export function toOpenAiCheckpoints(records: CheckpointRecord[], job: JobRecord, tenant: string): OpenAiFineTuningJobCheckpoint[] {
   return [...records]
     .sort((a, b) => b.step - a.step || b.created_at - a.created_at)
     .map((record) => ({
       id: `ftckpt-${createHash('sha256').update(`${record.runId}/${record.step}`).digest('hex').slice(0, 24)}`,
       object: 'fine_tuning.job.checkpoint',
       created_at: record.created_at,
-      fine_tuned_model_checkpoint: record.artifact,
+      fine_tuned_model_checkpoint: fineTunedModelName({ base: job.spec.model, owner: tenant, suffix: job.spec.suffix, jobId: job.id, checkpointStep: record.step }),
       fine_tuning_job_id: record.jobId,
       step_number: record.step,
       metrics: record.metrics as Record<string, number>,

@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  MODEL_ARTIFACT_KIND,
-  modelArtifactPrefix,
   answerApprovalBodySchema,
   createMessage,
   fileIdSchema,
@@ -24,7 +22,7 @@ import {
 } from '@tuneforge/contracts';
 import type { MessageBus } from '@tuneforge/messaging';
 import { ARTIFACT_STORE, MESSAGE_BUS } from '@tuneforge/service-kit';
-import { ArtifactExistsError, ArtifactNotFoundError, openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import { ArtifactExistsError, ArtifactNotFoundError, ModelRegistry, type ArtifactStore } from '@tuneforge/storage';
 import type { z } from 'zod';
 import { ConflictError, InvalidRequestError, ObjectNotFoundError } from '../errors/gateway-errors';
 import { fileContentKey, fileRecordKey, fileRecordSchema } from '../files/file-record';
@@ -74,7 +72,6 @@ export const SERVER_OWNED_JOB_FIELDS = [
   'tenant',
 ] as const;
 
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** OpenAI's fine-tuning jobs over the orchestrator's topics; state comes from the projections in the store. */
 const DOCUMENT_PURPOSES = ['user_data', 'assistants', 'fine-tune'] as const;
@@ -98,7 +95,7 @@ export class JobsService {
     for (const [index, fileId] of (spec.tuneforge?.retrieval_documents ?? []).entries()) {
       documents.push(await this.requireFile(store, fileId, `tuneforge.retrieval_documents[${index}]`, DOCUMENT_PURPOSES));
     }
-    const model = await this.requireModel(store, spec.model);
+    const model = await this.requireModel(tenant, spec.model);
     this.defaults ??= loadDefaultConfig();
     const config = resolveJobConfig(this.defaults, spec);
     const id = newJobId();
@@ -156,8 +153,8 @@ export class JobsService {
 
   async checkpoints(tenant: string, id: string, query: ListFineTuningCheckpointsQuery): Promise<OpenAiList<OpenAiFineTuningJobCheckpoint>> {
     const store = this.store.forTenant(tenant);
-    await this.requireJob(store, id);
-    return page(toOpenAiCheckpoints(await this.readAll(store, checkpointsPrefix(id), checkpointRecordSchema)), query.after, query.limit);
+    const job = await this.requireJob(store, id);
+    return page(toOpenAiCheckpoints(await this.readAll(store, checkpointsPrefix(id), checkpointRecordSchema), job, tenant), query.after, query.limit);
   }
 
   async control(tenant: string, id: string, action: JobControlAction): Promise<OpenAiFineTuningJob> {
@@ -241,17 +238,15 @@ export class JobsService {
     return fileContentKey(fileId);
   }
 
-  private async requireModel(store: ArtifactStore, name: string): Promise<string> {
-    const prefix = modelArtifactPrefix(name);
-    if (MODEL_NAME.test(name)) {
-      try {
-        const artifact = await openArtifact(store, prefix);
-        if (artifact.manifest.kind === MODEL_ARTIFACT_KIND) return prefix;
-      } catch {
-        // not a committed model artifact: the same answer as no model at all
-      }
-    }
-    throw new ObjectNotFoundError('model', name, 'model');
+  /**
+   * The artifact a job starts from: a registered base model, or a fine-tuned model (continued fine-tuning) by its
+   * `ft:` name; another tenant's model, or none, is a 404 naming `model`.
+   */
+  private async requireModel(tenant: string, name: string): Promise<string> {
+    const model = await new ModelRegistry(this.store.forTenant(tenant), tenant).resolve(name);
+    if (!model) throw new ObjectNotFoundError('model', name, 'model');
+    if (model.kind === 'checkpoint') throw new InvalidRequestError(`Invalid model: ${name} is a training checkpoint; start from a base or fine-tuned model.`, 'model');
+    return model.artifact;
   }
 
   private async readOne<T>(store: ArtifactStore, key: string, schema: z.ZodType<T>): Promise<T | undefined> {

@@ -28,6 +28,11 @@ describe('buildOpenApiDocument', () => {
     ]);
   });
 
+  it('describes the models API', () => {
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/v1/models')).sort()).toEqual(['/v1/models', '/v1/models/{id}']);
+    expect(Object.keys(document.paths['/v1/models/{id}']).sort()).toEqual(['delete', 'get']);
+  });
+
   it('takes the shapes from the contracts', () => {
     const file = document.components.schemas.File as { properties: Record<string, unknown>; required: string[] };
     expect(file.required).toEqual(expect.arrayContaining(['id', 'object', 'bytes', 'created_at', 'filename', 'purpose', 'status']));

@@ -149,6 +149,38 @@ function fineTuningPaths() {
  * The OpenAPI 3.1 document of the gateway's public API. Shapes come from the zod schemas in
  * @tuneforge/contracts, so the document and the validation cannot drift apart.
  */
+const modelIdParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'A base model name (`tiny-llama`), a fine-tuned model (`ft:<base>:<owner>:<suffix>:<job>`) or one of its checkpoints (`...:ckpt-step-<n>`).',
+};
+
+/** OpenAI's models API over the tenant's model registry. */
+function modelsPaths() {
+  const notFound = { '404': errorResponse('No such model for this API key (another tenant\'s model included); `param`: model.') };
+  return {
+    '/v1/models': {
+      get: { operationId: 'listModels', summary: 'The base models, fine-tuned models and checkpoints you can use', responses: { '200': { description: 'Every model, base models first.', content: json('ModelList') }, ...commonErrors } },
+    },
+    '/v1/models/{id}': {
+      get: { operationId: 'retrieveModel', parameters: [modelIdParameter], responses: { '200': { description: 'The model.', content: json('Model') }, ...notFound, ...commonErrors } },
+      delete: {
+        operationId: 'deleteModel',
+        summary: "Forget a fine-tuned model's name (its files stay with the job)",
+        parameters: [modelIdParameter],
+        responses: {
+          '200': { description: 'The name is deleted.', content: json('ModelDeleted') },
+          '400': errorResponse('A base model cannot be deleted here (`param`: model).'),
+          ...notFound,
+          ...commonErrors,
+        },
+      },
+    },
+  };
+}
+
 export function buildOpenApiDocument(version: string) {
   return {
     openapi: '3.1.0',
@@ -213,6 +245,7 @@ export function buildOpenApiDocument(version: string) {
         },
       },
       ...fineTuningPaths(),
+      ...modelsPaths(),
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
@@ -234,6 +267,14 @@ export function buildOpenApiDocument(version: string) {
           required: ['id', 'object', 'status', 'options'],
         },
         List: { type: 'object', description: "OpenAI's list envelope", required: ['object', 'data', 'has_more'] },
+        Model: {
+          type: 'object',
+          description: "OpenAI's model object",
+          required: ['id', 'object', 'created', 'owned_by'],
+          properties: { id: { type: 'string' }, object: { const: 'model' }, created: { type: 'integer' }, owned_by: { type: 'string' } },
+        },
+        ModelList: { type: 'object', required: ['object', 'data'], properties: { object: { const: 'list' }, data: { type: 'array', items: ref('Model') } } },
+        ModelDeleted: { type: 'object', required: ['id', 'object', 'deleted'], properties: { id: { type: 'string' }, object: { const: 'model' }, deleted: { const: true } } },
       },
     },
   };

@@ -1,0 +1,24 @@
+import { Controller, Delete, Get, Param } from '@nestjs/common';
+import { Tenant } from '../auth/tenant.decorator';
+import { ModelsService } from './models.service';
+
+/** OpenAI's models API, `/v1/models`: what this tenant can fine-tune from and (once served) call. */
+@Controller('v1/models')
+export class ModelsController {
+  constructor(private readonly models: ModelsService) {}
+
+  @Get()
+  list(@Tenant() tenant: string) {
+    return this.models.list(tenant);
+  }
+
+  @Get(':id')
+  retrieve(@Tenant() tenant: string, @Param('id') id: string) {
+    return this.models.retrieve(tenant, id);
+  }
+
+  @Delete(':id')
+  delete(@Tenant() tenant: string, @Param('id') id: string) {
+    return this.models.delete(tenant, id);
+  }
+}

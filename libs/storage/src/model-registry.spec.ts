@@ -1,0 +1,61 @@
+import { fineTunedModelName, MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { commitLocalDirectory } from './commit-local-directory';
+import { FilesystemArtifactStore } from './filesystem-artifact-store';
+import { ModelNameTakenError, ModelRegistry, type ModelRecord } from './model-registry';
+
+describe('ModelRegistry', () => {
+  let dir: string;
+  let store: FilesystemArtifactStore;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tf-model-registry-'));
+    store = new FilesystemArtifactStore(join(dir, 'store'));
+    const model = mkdtempSync(join(dir, 'model-'));
+    writeFileSync(join(model, 'config.json'), '{}');
+    await commitLocalDirectory(store.forTenant('t1'), modelArtifactPrefix('tiny-llama'), model, { kind: MODEL_ARTIFACT_KIND });
+    await commitLocalDirectory(store.forTenant('t1'), modelArtifactPrefix('a-report'), model, { kind: 'report' });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const tuned = (jobId: string, overrides: Partial<ModelRecord> = {}): ModelRecord => ({
+    id: fineTunedModelName({ base: 'tiny-llama', owner: 't1', suffix: 'weather', jobId }),
+    kind: 'fine-tuned',
+    artifact: `jobs/${jobId}/training/run-1/merged`,
+    adapter: `jobs/${jobId}/training/run-1/adapter`,
+    baseArtifact: modelArtifactPrefix('tiny-llama'),
+    jobId,
+    created: 100,
+    ...overrides,
+  });
+
+  it('resolves base names to their committed model artifacts and ft: names to their records, per tenant', async () => {
+    const registry = new ModelRegistry(store.forTenant('t1'), 't1');
+    const record = tuned('ftjob-0000abcdefgh12345678');
+    expect(record.id).toBe('ft:tiny-llama:t1:weather:12345678');
+    await registry.register(record);
+    await registry.register(record);
+    expect(await registry.resolve('tiny-llama')).toMatchObject({ id: 'tiny-llama', kind: 'base', artifact: 'models/tiny-llama', owned_by: 't1' });
+    expect(await registry.resolve(record.id)).toMatchObject({ id: record.id, kind: 'fine-tuned', artifact: record.artifact, adapter: record.adapter, jobId: record.jobId });
+    // Not a model artifact, not registered, not a name at all, or another tenant's: unknown alike.
+    for (const name of ['a-report', 'no-such-model', 'ft:tiny-llama:t1:weather:00000000', '../etc', 'ft:bad name']) expect(await registry.resolve(name)).toBeUndefined();
+    expect(await new ModelRegistry(store.forTenant('t2'), 't2').resolve(record.id)).toBeUndefined();
+    expect((await registry.list()).map((m) => [m.id, m.kind])).toEqual([
+      ['tiny-llama', 'base'],
+      [record.id, 'fine-tuned'],
+    ]);
+  });
+
+  it('keeps a name to its artifact, and deletes only fine-tuned names', async () => {
+    const registry = new ModelRegistry(store.forTenant('t1'), 't1');
+    const record = tuned('ftjob-0000abcdefgh12345678');
+    await registry.register(record);
+    await expect(registry.register({ ...record, artifact: 'jobs/other/merged' })).rejects.toThrow(ModelNameTakenError);
+    expect(await registry.delete('tiny-llama')).toBe(false);
+    expect(await registry.resolve('tiny-llama')).toBeDefined();
+    expect(await registry.delete(record.id)).toBe(true);
+    expect(await registry.delete(record.id)).toBe(false);
+    expect(await registry.resolve(record.id)).toBeUndefined();
+  });
+});

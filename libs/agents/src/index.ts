@@ -22,6 +22,7 @@ export { LlamaToolCallParser, type LlamaParserOptions } from './parsers/llama-pa
 export { OpenAIJsonToolCallParser } from './parsers/openai-json-parser';
 export { CodeBlockParser, type CodeBlockParserOptions } from './parsers/code-block-parser';
 export { createParser, PARSER_FORMATS, type ParserFormat } from './parsers/create-parser';
+export { detectToolCallFormat, type ChatToolCallFormat } from './parsers/tool-call-format';
 
 // Tools
 export { type AgentTool, type ToolContext, ToolError } from './tools/agent-tool';

@@ -45,6 +45,8 @@ export {
 // Tokenization
 export { loadModelTokenizer, createModelTokenizer, ModelTokenizer, type TokenizerConfig } from './tokenization/model-tokenizer';
 export { renderChat, renderConversation, templateMessages } from './tokenization/chat-template';
+export { DEFAULT_TOOL_FORMAT, defaultToolsBlock, defaultToolCallText, withDefaultToolFormat } from './tokenization/default-tool-format';
+export { endOfSequenceIds } from './tokenization/end-of-sequence';
 export { tokenizeConversation, ChatTemplateMismatchError, type TokenizedConversation, type LabeledSpan } from './tokenization/loss-mask';
 export { tokenizePromptCompletion, type PromptCompletionTokenizeOptions } from './tokenization/prompt-completion-tokenize';
 export { tokenizeRecords, type TokenizeRecordsOptions, type TokenizedRecords, type LocatedSample } from './tokenization/tokenize-records';

@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type ModelTokenizer, loadModelTokenizer, renderChat } from '@tuneforge/datasets';
+import { type ModelTokenizer, endOfSequenceIds, loadModelTokenizer, renderChat } from '@tuneforge/datasets';
 import { type LoadOptions, Model } from '@tuneforge/engine';
 import { type AgentModel, type ModelGenerateOptions, type ModelGeneration, type ModelInput, applyStopStrings } from './agent-model';
 
@@ -15,7 +12,7 @@ export interface EngineAgentModelOptions {
    * chunks; a chunk overshoots a stop by at most this many tokens, which are discarded.
    */
   chunkTokens?: number;
-  /** Token ids that end a generation (default: the tokenizer's EOS and generation_config.json's eos_token_id). */
+  /** Token ids that end a generation (default: libs/datasets' `endOfSequenceIds`: generation_config.json, config.json, the tokenizer's EOS). */
   eosTokenIds?: readonly number[];
 }
 
@@ -44,7 +41,7 @@ export class EngineAgentModel implements AgentModel {
   /** Loads a Hugging Face model directory: weights into the engine, tokenizer and template from its files. */
   static async load(dir: string, options: EngineAgentModelOptions & LoadOptions = {}): Promise<EngineAgentModel> {
     const tokenizer = await loadModelTokenizer(dir);
-    const eos = options.eosTokenIds ?? [...(tokenizer.eosTokenId !== undefined ? [tokenizer.eosTokenId] : []), ...(await generationConfigEos(dir))];
+    const eos = options.eosTokenIds ?? (await endOfSequenceIds(dir, tokenizer));
     const model = await Model.load(dir, { ...(options.threads !== undefined ? { threads: options.threads } : {}), ...(options.backend ? { backend: options.backend } : {}) });
     return new EngineAgentModel(model, tokenizer, { ...options, eosTokenIds: eos });
   }
@@ -84,14 +81,6 @@ export class EngineAgentModel implements AgentModel {
     }
     return { text: this.tokenizer.decode(generated), finishReason: 'length' };
   }
-}
-
-async function generationConfigEos(dir: string): Promise<number[]> {
-  const path = join(dir, 'generation_config.json');
-  if (!existsSync(path)) return [];
-  const config = JSON.parse(await readFile(path, 'utf8')) as { eos_token_id?: number | number[] };
-  const eos = config.eos_token_id;
-  return eos === undefined ? [] : Array.isArray(eos) ? eos : [eos];
 }
 
 function positiveInteger(value: number, name: string): number {

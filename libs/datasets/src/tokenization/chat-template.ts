@@ -1,5 +1,6 @@
 import { Template } from '@huggingface/jinja';
 import type { Conversation, Message, ToolDefinition } from '../conversation/conversation.schema';
+import { templateRendersTools, withDefaultToolFormat } from './default-tool-format';
 import type { ModelTokenizer } from './model-tokenizer';
 
 const compiled = new Map<string, Template>();
@@ -41,20 +42,27 @@ export interface RenderOptions {
 /**
  * Renders messages with the model's own template, the same text the model will see when served. Tools
  * go in as the OpenAI-style list templates iterate; `tools` is null rather than absent when there are none
- * because templates test `tools is not none`, which an undefined value passes.
+ * because templates test `tools is not none`, which an undefined value passes. A template that ignores tools
+ * gets them in the default format instead (default-tool-format.ts), as do tool calls and results in the
+ * messages: training, evaluation and serving all render here, so they agree on the format.
  */
 export function renderChat(tokenizer: ModelTokenizer, messages: Message[], tools: ToolDefinition[] | undefined, options: RenderOptions = {}): string {
   const hasTools = Boolean(tools && tools.length);
-  const template = templateFor(tokenizer.chatTemplate(hasTools));
-  return template.render({
-    messages: templateMessages(messages),
-    tools: hasTools ? tools : null,
+  const source = tokenizer.chatTemplate(hasTools);
+  const template = templateFor(source);
+  const variables = {
     add_generation_prompt: options.addGenerationPrompt ?? false,
     bos_token: tokenizer.bosToken ?? '',
     eos_token: tokenizer.eosToken ?? '',
     pad_token: tokenizer.padToken ?? '',
     unk_token: tokenizer.unkToken ?? '',
-  });
+  };
+  const usesTools = hasTools || messages.some((message) => message.role === 'tool' || (message.role === 'assistant' && message.tool_calls));
+  const probe = (probeTemplate: Template, probeTools: ToolDefinition[]) => probeTemplate.render({ ...variables, messages: [{ role: 'user', content: 'probe' }], tools: probeTools });
+  if (usesTools && !templateRendersTools(source, probe)) {
+    return template.render({ ...variables, messages: templateMessages(withDefaultToolFormat(messages, tools)), tools: null });
+  }
+  return template.render({ ...variables, messages: templateMessages(messages), tools: hasTools ? tools : null });
 }
 
 export function renderConversation(tokenizer: ModelTokenizer, conversation: Conversation, options: RenderOptions = {}): string {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { DataPreparationHandler } from './preparation/data-preparation.handler';
-import { DataPreparationService } from './preparation/data-preparation.service';
+import { dataPreparationCompletedV1, dataPreparationRequestedV1 } from '@tuneforge/contracts';
+import { taskWorkerModule } from '@tuneforge/service-kit';
+import { DataPreparationWork } from './preparation/data-preparation.work';
 
-@Module({ controllers: [DataPreparationHandler], providers: [DataPreparationService] })
+@Module(taskWorkerModule({ requested: dataPreparationRequestedV1, completed: dataPreparationCompletedV1, work: DataPreparationWork }))
 export class DatagenModule {}

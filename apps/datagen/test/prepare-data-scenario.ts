@@ -1,22 +1,17 @@
-import type { INestApplication } from '@nestjs/common';
 import {
-  createMessage,
   dataPreparationCompletedV1,
   dataPreparationRequestedV1,
   loadDefaultConfig,
   type MessageOf,
   type PayloadOf,
 } from '@tuneforge/contracts';
-import type { MessageBus } from '@tuneforge/messaging';
-import { loadServiceConfig } from '@tuneforge/service-kit';
-import { startServiceUnderTest, TaskResults } from '@tuneforge/service-kit/src/testing';
-import { openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import { TaskServiceHarness } from '@tuneforge/service-kit/src/testing';
+import { openArtifact } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { datagenEnvSchema } from '../src/config/datagen-config';
 import { service } from '../src/service';
 import { FakeChatServer, LLM_CITIES } from '@tuneforge/datasets';
 
@@ -29,38 +24,10 @@ export function fixture(name: string): Buffer {
   return readFileSync(join(__dirname, 'fixtures', name));
 }
 
-/**
- * The datagen service as a Nest app on the given bus and store, plus a listener on its result topic
- * that lets a test await the result of one task id (no sleeps: the event is what is awaited).
- */
-export class DatagenHarness {
-  readonly runId = `${Date.now().toString(36)}${randomUUID().slice(0, 8)}`;
+/** The datagen service on the given bus and store (TaskServiceHarness), with uploads and requests of its own. */
+export class DatagenHarness extends TaskServiceHarness<typeof dataPreparationRequestedV1, typeof dataPreparationCompletedV1> {
   readonly tenant = 'datagen-it';
-  private app?: INestApplication;
-  private results?: TaskResults<typeof dataPreparationCompletedV1>;
-
-  constructor(
-    readonly bus: MessageBus,
-    readonly store: ArtifactStore,
-    /** Datagen's own environment variables, validated by its schema as at boot. */
-    public env: NodeJS.ProcessEnv = {},
-  ) {}
-
-  get tenantStore(): ArtifactStore {
-    return this.store.forTenant(this.tenant);
-  }
-
-  async start(): Promise<void> {
-    await this.store.ping();
-    this.results = await TaskResults.listen(this.bus, dataPreparationCompletedV1, { group: `datagen-test-listener-${this.runId}`, service: 'datagen-test' });
-    this.app = await startServiceUnderTest(service, { runId: this.runId, bus: this.bus, store: this.store, logger: quietLogger, config: loadServiceConfig(datagenEnvSchema, this.env) });
-  }
-
-  async stop(): Promise<void> {
-    await this.app?.close();
-    await this.results?.close();
-    await this.bus.close();
-  }
+  protected readonly under = { service, requested: dataPreparationRequestedV1, completed: dataPreparationCompletedV1, logger: quietLogger };
 
   async upload(name: string, body: Buffer): Promise<string> {
     const key = `uploads/${this.runId}/${name}`;
@@ -82,14 +49,8 @@ export class DatagenHarness {
   }
 
   /** Publishes the task and resolves with its `count`-th result. */
-  async prepare(payload: RequestPayload, count = 1): Promise<Completed> {
-    const result = this.results!.result(payload.taskId, count);
-    await this.bus.publish(dataPreparationRequestedV1, createMessage(dataPreparationRequestedV1, payload, { correlationId: payload.jobId, tenant: this.tenant }));
-    return result;
-  }
-
-  async readArtifactFile(prefix: string, path: string): Promise<string> {
-    return (await (await openArtifact(this.tenantStore, prefix)).readFile(path)).toString('utf8');
+  prepare(payload: RequestPayload, count = 1): Promise<Completed> {
+    return this.send(payload, count);
   }
 }
 
@@ -231,7 +192,13 @@ export function describePreparationScenario(makeHarness: () => Promise<DatagenHa
     llm.failures = new Map();
   });
 
+  itReportsTokenStatistics(() => harness);
+}
+
+/** The token statistics datagen adds to the report with the task's tokenizer, and the task failed without its files. */
+function itReportsTokenStatistics(current: () => DatagenHarness): void {
   it('reports token lengths and the truncation rate with the tokenizer the task names', async () => {
+    const harness = current();
     const tokenizer = `models/${harness.runId}/tiny-qwen2`;
     const modelDir = join(__dirname, '..', '..', '..', 'tools', 'tiny-model', 'models', 'tiny-qwen2');
     for (const name of readdirSync(modelDir).filter((n) => n.startsWith('tokenizer'))) await harness.tenantStore.put(`${tokenizer}/${name}`, readFileSync(join(modelDir, name)));

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { DiagnosisHandler } from './service/diagnosis.handler';
-import { DiagnosisService } from './service/diagnosis.service';
+import { diagnosisRunCompletedV1, diagnosisRunRequestedV1 } from '@tuneforge/contracts';
+import { taskWorkerModule } from '@tuneforge/service-kit';
+import { DiagnosisWork } from './service/diagnosis.work';
 
-@Module({ controllers: [DiagnosisHandler], providers: [DiagnosisService] })
+@Module(taskWorkerModule({ requested: diagnosisRunRequestedV1, completed: diagnosisRunCompletedV1, work: DiagnosisWork }))
 export class DebuggerModule {}

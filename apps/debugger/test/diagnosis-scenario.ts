@@ -1,14 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
-import { applyJobPatch, createMessage, diagnosisRunCompletedV1, diagnosisRunRequestedV1, type MessageOf, type PayloadOf } from '@tuneforge/contracts';
+import { applyJobPatch, diagnosisRunCompletedV1, diagnosisRunRequestedV1, type MessageOf, type PayloadOf } from '@tuneforge/contracts';
 import { buildQualityReport, conversationToOpenAIJson, FakeChatServer, renderQualityReportHtml, type DatasetRecord, type TruncationReport } from '@tuneforge/datasets';
-import type { MessageBus } from '@tuneforge/messaging';
-import { loadServiceConfig } from '@tuneforge/service-kit';
-import { startServiceUnderTest, TaskResults } from '@tuneforge/service-kit/src/testing';
-import { ArtifactWriter, openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import { TaskServiceHarness } from '@tuneforge/service-kit/src/testing';
+import { ArtifactWriter } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { debuggerEnvSchema } from '../src/config/debugger-config';
 import { service } from '../src/service';
 import { defaultConfig, healthyCurve, healthyEvaluation, healthyRecords, jobTools, reactRecords } from '../src/testing/synthetic-runs';
 
@@ -21,37 +17,10 @@ function jsonLine(record: DatasetRecord): string {
   return `${JSON.stringify(record.kind === 'conversation' ? conversationToOpenAIJson(record.conversation) : record.kind === 'prompt_completion' ? record.sample : record.pair)}\n`;
 }
 
-/**
- * The debugger service as a Nest app on the given bus and store, plus a listener on its result topic that lets
- * a test await the results of one task id (no sleeps: the event is what is awaited).
- */
-export class DebuggerHarness {
-  readonly runId = `${Date.now().toString(36)}${randomUUID().slice(0, 8)}`;
+/** The debugger service on the given bus and store (TaskServiceHarness), with the artifacts its requests name. */
+export class DebuggerHarness extends TaskServiceHarness<typeof diagnosisRunRequestedV1, typeof diagnosisRunCompletedV1> {
   readonly tenant = 'debugger-it';
-  private app?: INestApplication;
-  private results?: TaskResults<typeof diagnosisRunCompletedV1>;
-
-  constructor(
-    readonly bus: MessageBus,
-    readonly store: ArtifactStore,
-    public env: NodeJS.ProcessEnv = {},
-  ) {}
-
-  get tenantStore(): ArtifactStore {
-    return this.store.forTenant(this.tenant);
-  }
-
-  async start(): Promise<void> {
-    await this.store.ping();
-    this.results = await TaskResults.listen(this.bus, diagnosisRunCompletedV1, { group: `debugger-test-listener-${this.runId}`, service: 'debugger-test' });
-    this.app = await startServiceUnderTest(service, { runId: this.runId, bus: this.bus, store: this.store, logger: quietLogger, config: loadServiceConfig(debuggerEnvSchema, this.env) });
-  }
-
-  async stop(): Promise<void> {
-    await this.app?.close();
-    await this.results?.close();
-    await this.bus.close();
-  }
+  protected readonly under = { service, requested: diagnosisRunRequestedV1, completed: diagnosisRunCompletedV1, logger: quietLogger };
 
   /**
    * Writes a prepared dataset and its quality report the way datagen commits them: `train.jsonl` under the
@@ -98,14 +67,8 @@ export class DebuggerHarness {
   }
 
   /** Publishes the task and resolves with its `count`-th result. */
-  async diagnose(payload: RequestPayload, count = 1): Promise<Completed> {
-    const result = this.results!.result(payload.taskId, count);
-    await this.bus.publish(diagnosisRunRequestedV1, createMessage(diagnosisRunRequestedV1, payload, { correlationId: payload.jobId, tenant: this.tenant }));
-    return result;
-  }
-
-  async readArtifactFile(prefix: string, path: string): Promise<string> {
-    return (await (await openArtifact(this.tenantStore, prefix)).readFile(path)).toString('utf8');
+  diagnose(payload: RequestPayload, count = 1): Promise<Completed> {
+    return this.send(payload, count);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { EvaluationHandler } from './evaluation/evaluation.handler';
-import { EvaluationRuns } from './evaluation/evaluation-runs.service';
+import { evaluationRunCompletedV1, evaluationRunRequestedV1 } from '@tuneforge/contracts';
+import { taskWorkerModule } from '@tuneforge/service-kit';
+import { evaluationBackground, EvaluationWork } from './evaluation/evaluation.work';
 
-@Module({ controllers: [EvaluationHandler], providers: [EvaluationRuns] })
+@Module(taskWorkerModule({ requested: evaluationRunRequestedV1, completed: evaluationRunCompletedV1, work: EvaluationWork, background: evaluationBackground }))
 export class EvaluatorModule {}

@@ -1,4 +1,3 @@
-import type { INestApplication } from '@nestjs/common';
 import {
   createMessage,
   evaluationRunCompletedV1,
@@ -11,16 +10,13 @@ import {
   type MessageOf,
   type PayloadOf,
 } from '@tuneforge/contracts';
-import type { MessageBus } from '@tuneforge/messaging';
-import { loadServiceConfig } from '@tuneforge/service-kit';
-import { startServiceUnderTest, TaskResults } from '@tuneforge/service-kit/src/testing';
-import { ArtifactWriter, commitLocalDirectory, openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import { TaskServiceHarness } from '@tuneforge/service-kit/src/testing';
+import { ArtifactWriter, commitLocalDirectory, openArtifact } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { evaluatorEnvSchema } from '../src/config/evaluator-config';
 import { dirOf, TaskRecords } from '../src/evaluation/task-records';
 import type { EvaluationReport } from '../src/evaluation/evaluation-report';
 import { service } from '../src/service';
@@ -37,44 +33,21 @@ export function fixture(name: string): Buffer {
   return readFileSync(join(__dirname, 'fixtures', name));
 }
 
-/**
- * The evaluator as a Nest app on the given bus and store, plus a listener on its result topic that lets a
- * test await the `count`-th result of one task id (the event is what is awaited, no sleeps).
- */
-export class EvaluatorHarness {
-  readonly runId = `${Date.now().toString(36)}${randomUUID().slice(0, 8)}`;
+/** The evaluator on the given bus and store (TaskServiceHarness), with the models, datasets and uploads its requests name. */
+export class EvaluatorHarness extends TaskServiceHarness<typeof evaluationRunRequestedV1, typeof evaluationRunCompletedV1> {
   readonly tenant = 'evaluator-it';
-  private app?: INestApplication;
-  private results?: TaskResults<typeof evaluationRunCompletedV1>;
+  protected readonly under = {
+    service,
+    requested: evaluationRunRequestedV1,
+    completed: evaluationRunCompletedV1,
+    logger: quietLogger,
+    defaults: { TF_EVAL_THREADS: '2', TF_EVAL_HEARTBEAT_MS: '250', TF_EVAL_TAKEOVER_AFTER_MS: '3000' },
+  };
 
-  constructor(
-    readonly bus: MessageBus,
-    readonly store: ArtifactStore,
-    public env: NodeJS.ProcessEnv = {},
-  ) {}
-
-  get tenantStore(): ArtifactStore {
-    return this.store.forTenant(this.tenant);
-  }
-
-  async start(): Promise<void> {
-    await this.store.ping();
-    this.results = await TaskResults.listen(this.bus, evaluationRunCompletedV1, { group: `evaluator-test-listener-${this.runId}`, service: 'evaluator-test' });
-    this.app = await startServiceUnderTest(service, {
-      runId: this.runId,
-      bus: this.bus,
-      store: this.store,
-      logger: quietLogger,
-      config: loadServiceConfig(evaluatorEnvSchema, { TF_EVAL_THREADS: '2', TF_EVAL_HEARTBEAT_MS: '250', TF_EVAL_TAKEOVER_AFTER_MS: '3000', ...this.env }),
-    });
+  override async start(): Promise<void> {
+    await super.start();
     // What listen() does in both deployments, without a port: runs the bootstrap hooks (the heartbeat and takeover timer).
-    await this.app.init();
-  }
-
-  async stop(): Promise<void> {
-    await this.app?.close();
-    await this.results?.close();
-    await this.bus.close();
+    await this.apps[0].init();
   }
 
   /** The tiny model, registered as a model directory (the gateway's and quick start's convention). */
@@ -115,20 +88,9 @@ export class EvaluatorHarness {
     };
   }
 
-  /** Resolves with the `count`-th result of a task without publishing it (a task another process accepted). */
-  result(taskId: string, count = 1): Promise<Completed> {
-    return this.results!.result(taskId, count);
-  }
-
   /** Publishes the task and resolves with its `count`-th result. */
-  async evaluate(payload: RequestPayload, count = 1): Promise<Completed> {
-    const result = this.results!.result(payload.taskId, count);
-    await this.bus.publish(evaluationRunRequestedV1, createMessage(evaluationRunRequestedV1, payload, { correlationId: payload.jobId, tenant: this.tenant }));
-    return result;
-  }
-
-  async readReportFile(prefix: string, path: string): Promise<string> {
-    return (await (await openArtifact(this.tenantStore, prefix)).readFile(path)).toString('utf8');
+  evaluate(payload: RequestPayload, count = 1): Promise<Completed> {
+    return this.send(payload, count);
   }
 }
 
@@ -193,7 +155,7 @@ export function describeEvaluationScenario(makeHarness: () => Promise<EvaluatorH
     expect(embeddings.requests.length).toBeGreaterThan(0);
     expect(embeddings.requests[0]).toMatchObject({ authorization: 'Bearer sk-eval-test', model: 'embed-1' });
 
-    const report = JSON.parse(await harness.readReportFile(result.report, 'report.json')) as EvaluationReport;
+    const report = JSON.parse(await harness.readArtifactFile(result.report, 'report.json')) as EvaluationReport;
     expect(report.summary).toEqual(result.summary);
     expect(report.evaluationSet).toMatchObject({ source: `${dataset}/validation.jsonl`, available: 4, evaluated: 4 });
     expect(report.examples).toHaveLength(4);
@@ -209,7 +171,7 @@ export function describeEvaluationScenario(makeHarness: () => Promise<EvaluatorH
     expect(report.worstExamples.length).toBeGreaterThan(0);
     expect(report.worstExamples[0].metric).toBe('token_f1');
 
-    const html = await harness.readReportFile(result.report, 'report.html');
+    const html = await harness.readArtifactFile(result.report, 'report.html');
     expect(html).toContain('<svg class="chart metric-bars"');
     expect(html).toContain('<svg class="chart confusion"');
     expect(html).toContain('data-metric="token_f1"');
@@ -250,10 +212,10 @@ export function describeEvaluationScenario(makeHarness: () => Promise<EvaluatorH
     if (ok.status !== 'succeeded') throw new Error(`expected success, got ${JSON.stringify(ok)}`);
     expect(ok.summary).toMatchObject({ examples: 2, agent_episodes: 0, base: { per_tool: {} }, tuned: { per_tool: {} } });
     expect(Object.keys(ok.summary.tuned.metrics).sort()).toEqual(['chrf', 'exact_match']);
-    const report = JSON.parse(await harness.readReportFile(ok.report, 'report.json')) as EvaluationReport;
+    const report = JSON.parse(await harness.readArtifactFile(ok.report, 'report.json')) as EvaluationReport;
     expect(report.evaluationSet).toMatchObject({ source: file, available: 4, evaluated: 2 });
     expect(report.agent).toBeUndefined();
-    expect(await harness.readReportFile(ok.report, 'report.html')).not.toContain('class="chart confusion"');
+    expect(await harness.readArtifactFile(ok.report, 'report.html')).not.toContain('class="chart confusion"');
   });
 
   it('evaluates ReAct prompt/completion steps (reference 000 format) one step each, stopping at the observation', async () => {
@@ -265,14 +227,20 @@ export function describeEvaluationScenario(makeHarness: () => Promise<EvaluatorH
     expect(result.summary).toMatchObject({ examples: 2, agent_episodes: 2 });
     expect(Object.keys(result.summary.tuned.per_tool).sort()).toEqual(['(none)', 'calculator']);
     expect(result.summary.tuned.per_tool.calculator.expected).toBe(1);
-    const report = JSON.parse(await harness.readReportFile(result.report, 'report.json')) as EvaluationReport;
+    const report = JSON.parse(await harness.readArtifactFile(result.report, 'report.json')) as EvaluationReport;
     expect(report.agent?.format).toBe('react');
     expect(report.examples[0].tuned?.reference).toBe('Thought: Do I need to use a tool? Yes\nAction: calculator\nAction Input: {"expression": "12*7"}');
     // One generation per step, never a loop: the prompt already holds the steps so far.
     expect(report.agent?.tuned.episodes.map((episode) => episode.turns.length)).toEqual([1, 1]);
   });
 
+  itTakesOverAnOrphanedTask(() => ({ harness, model, dataset }));
+}
+
+/** What a killed instance leaves behind is taken over by the running one, answered once, and its records removed. */
+function itTakesOverAnOrphanedTask(current: () => { harness: EvaluatorHarness; model: string; dataset: string }): void {
   it('takes over a task accepted by an evaluator that died before answering, and answers it once', async () => {
+    const { harness, model, dataset } = current();
     const payload = harness.request({ base: model, tuned: model }, dataset, { maxExamples: 1, settings: { ...loadDefaultConfig().evaluation, metrics: ['exact_match'], maxNewTokens: 4, agentTurnLimit: 1, temperature: 0 } });
     // What a killed instance leaves behind: the recorded request, no heartbeat after it.
     const orphan = createMessage(evaluationRunRequestedV1, payload, { correlationId: payload.jobId, tenant: harness.tenant });

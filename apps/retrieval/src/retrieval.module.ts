@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { IndexRequestHandler } from './indexing/index-request.handler';
-import { IndexingService } from './indexing/indexing.service';
+import { retrievalIndexCompletedV1, retrievalIndexRequestedV1 } from '@tuneforge/contracts';
+import { taskWorkerModule } from '@tuneforge/service-kit';
+import { IndexingWork } from './indexing/indexing.work';
 
-@Module({ controllers: [IndexRequestHandler], providers: [IndexingService] })
+@Module(taskWorkerModule({ requested: retrievalIndexRequestedV1, completed: retrievalIndexCompletedV1, work: IndexingWork }))
 export class RetrievalModule {}

@@ -1,20 +1,17 @@
-import type { INestApplication } from '@nestjs/common';
-import { createMessage, retrievalIndexCompletedV1, retrievalIndexRequestedV1, type MessageOf, type PayloadOf } from '@tuneforge/contracts';
+import { retrievalIndexCompletedV1, retrievalIndexRequestedV1, type MessageOf, type PayloadOf } from '@tuneforge/contracts';
 import { service as gatewayService } from '@tuneforge/gateway';
 import { gatewayEnvSchema } from '@tuneforge/gateway/src/config/gateway-config';
 import { fileContentKey } from '@tuneforge/gateway/src/files/file-record';
-import type { MessageBus } from '@tuneforge/messaging';
 import { ConceptEmbeddingsServer, createOpenAIEmbedder, embeddingsEndpointFromEnv, embeddingsEnvSchema, loadIndexArtifact, loadSearchFunction } from '@tuneforge/retrieval-kit';
 import { loadServiceConfig } from '@tuneforge/service-kit';
-import { startServiceUnderTest, TaskResults } from '@tuneforge/service-kit/src/testing';
-import { openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import { startServiceUnderTest, TaskServiceHarness } from '@tuneforge/service-kit/src/testing';
+import { openArtifact } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import OpenAI from 'openai';
-import { retrievalEnvSchema } from '../src/config/retrieval-config';
 import { service } from '../src/service';
 
 type Completed = MessageOf<typeof retrievalIndexCompletedV1>;
@@ -32,42 +29,25 @@ const API_KEY = 'retrieval-it-key';
 /**
  * The retrieval service and the gateway as Nest apps on the given bus and store: documents are uploaded
  * through the gateway's Files API with the OpenAI SDK, as a user uploads them, and the task names them by
- * the key the gateway stored them under. A listener on the result topic lets a test await the result of
- * one task id (no sleeps: the event is what is awaited).
+ * the key the gateway stored them under (TaskServiceHarness: a test sends a task and awaits its result).
  */
-export class RetrievalHarness {
-  readonly runId = `${Date.now().toString(36)}${randomUUID().slice(0, 8)}`;
+export class RetrievalHarness extends TaskServiceHarness<typeof retrievalIndexRequestedV1, typeof retrievalIndexCompletedV1> {
   readonly tenant = `retrieval-it-${this.runId}`;
-  private apps: INestApplication[] = [];
-  private results?: TaskResults<typeof retrievalIndexCompletedV1>;
+  protected readonly under = { service, requested: retrievalIndexRequestedV1, completed: retrievalIndexCompletedV1, logger: quietLogger };
   private openai?: OpenAI;
 
-  constructor(
-    readonly bus: MessageBus,
-    readonly store: ArtifactStore,
-    /** The retrieval service's own environment variables, validated by its schema as at boot. */
-    public env: NodeJS.ProcessEnv = {},
-  ) {}
-
-  get tenantStore(): ArtifactStore {
-    return this.store.forTenant(this.tenant);
-  }
-
-  async start(): Promise<void> {
-    await this.store.ping();
-    this.results = await TaskResults.listen(this.bus, retrievalIndexCompletedV1, { group: `retrieval-test-listener-${this.runId}`, service: 'retrieval-test' });
-    const shared = { runId: this.runId, bus: this.bus, store: this.store, logger: quietLogger };
-    const retrieval = await startServiceUnderTest(service, { ...shared, config: loadServiceConfig(retrievalEnvSchema, this.env) });
-    const gateway = await startServiceUnderTest(gatewayService, { ...shared, config: loadServiceConfig(gatewayEnvSchema, { TF_API_KEYS: `${API_KEY}:${this.tenant}` }) });
-    this.apps = [retrieval, gateway];
+  override async start(): Promise<void> {
+    await super.start();
+    const gateway = await startServiceUnderTest(gatewayService, {
+      runId: this.runId,
+      bus: this.bus,
+      store: this.store,
+      logger: quietLogger,
+      config: loadServiceConfig(gatewayEnvSchema, { TF_API_KEYS: `${API_KEY}:${this.tenant}` }),
+    });
+    this.apps.push(gateway);
     await gateway.listen(0, '127.0.0.1');
     this.openai = new OpenAI({ apiKey: API_KEY, baseURL: `${(await gateway.getUrl()).replace('[::1]', '127.0.0.1')}/v1`, maxRetries: 0 });
-  }
-
-  async stop(): Promise<void> {
-    for (const app of this.apps) await app.close();
-    await this.results?.close();
-    await this.bus.close();
   }
 
   /** Uploads through the gateway's Files API; the document reference carries the key the gateway stored the bytes under. */
@@ -81,10 +61,8 @@ export class RetrievalHarness {
   }
 
   /** Publishes the task and resolves with its `count`-th result. */
-  async index(payload: RequestPayload, count = 1): Promise<Completed> {
-    const result = this.results!.result(payload.taskId, count);
-    await this.bus.publish(retrievalIndexRequestedV1, createMessage(retrievalIndexRequestedV1, payload, { correlationId: payload.jobId, tenant: this.tenant }));
-    return result;
+  index(payload: RequestPayload, count = 1): Promise<Completed> {
+    return this.send(payload, count);
   }
 }
 

@@ -8,3 +8,4 @@ export * from './run-service';
 export * from './embedded-deployment';
 export * from './shutdown';
 export * from './local-infra-env';
+export * from './task-worker';

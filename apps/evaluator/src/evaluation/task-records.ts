@@ -1,95 +1,18 @@
-import { evaluationRunRequestedV1, type MessageOf } from '@tuneforge/contracts';
-import { ArtifactExistsError, ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
+import { evaluationRunRequestedV1 } from '@tuneforge/contracts';
+import { TaskRecords as ServiceTaskRecords, taskRecordsDir } from '@tuneforge/service-kit';
+import type { ArtifactStore } from '@tuneforge/storage';
 
-type Requested = MessageOf<typeof evaluationRunRequestedV1>;
+/** Where the evaluator records the tasks it accepted and has not answered yet, in the root store. */
+export const EVALUATION_TASKS_ROOT = '_evaluator/tasks/';
 
-const ROOT = '_evaluator/tasks/';
-const REQUEST = 'request.json';
-
-/** A task recorded in the store whose holder has not shown a sign of life for too long. */
-export interface OrphanedTask {
-  /** Where its records live. */
-  dir: string;
-  /** The newest sign of life (the request or a heartbeat), in ms since the epoch; the claim is made on it. */
-  lastSeen: number;
-}
-
-/**
- * Evaluation tasks accepted but not answered yet, recorded in the (root) store so that a task survives the
- * process that queued it: the request as it arrived, heartbeats of the instance holding it (one new key
- * per beat, older ones removed afterwards, so there is always one to read), and claims. An instance that
- * dies leaves its tasks without fresh heartbeats; another instance (or the next process) takes each over
- * by a create-only claim on the task's last sign of life, which exactly one contender wins. Records are
- * removed once the result is published.
- */
-export class TaskRecords {
-  constructor(private readonly store: ArtifactStore) {}
-
-  /** Records a newly delivered request; false when the task is already recorded (queued, running or orphaned). */
-  async register(request: Requested): Promise<boolean> {
-    try {
-      await this.store.put(`${dirOf(request.tenant, request.payload.taskId)}/${REQUEST}`, JSON.stringify(request), { contentType: 'application/json' });
-      return true;
-    } catch (error) {
-      if (error instanceof ArtifactExistsError) return false;
-      throw error;
-    }
-  }
-
-  /** A sign of life for a task this instance holds. */
-  async heartbeat(tenant: string, taskId: string, instanceId: string, now = Date.now()): Promise<void> {
-    const dir = dirOf(tenant, taskId);
-    const key = `${dir}/heartbeats/${String(now).padStart(15, '0')}-${instanceId}`;
-    await this.store.put(key, instanceId).catch((error: unknown) => {
-      if (!(error instanceof ArtifactExistsError)) throw error;
-    });
-    for await (const entry of this.store.list(`${dir}/heartbeats/`)) if (entry.key !== key) await this.store.delete(entry.key);
-  }
-
-  /** Tasks with no request or heartbeat newer than `staleMs` ago, except those listed as held here. */
-  async orphans(staleMs: number, held: ReadonlySet<string>, now = Date.now()): Promise<OrphanedTask[]> {
-    const lastSeen = new Map<string, number>();
-    const requested = new Set<string>();
-    for await (const entry of this.store.list(ROOT)) {
-      const match = /^(_evaluator\/tasks\/[^/]+\/[^/]+)\/(request\.json|heartbeats\/)/.exec(entry.key);
-      if (!match) continue;
-      const dir = match[1];
-      if (match[2] === REQUEST) requested.add(dir);
-      lastSeen.set(dir, Math.max(lastSeen.get(dir) ?? 0, entry.lastModified.getTime()));
-    }
-    return [...requested]
-      .filter((dir) => !held.has(dir) && now - (lastSeen.get(dir) ?? 0) > staleMs)
-      .map((dir) => ({ dir, lastSeen: lastSeen.get(dir) ?? 0 }));
-  }
-
-  /** Takes an orphaned task over; resolves with its request, or undefined when another instance won it or it is gone. */
-  async claim(orphan: OrphanedTask, instanceId: string): Promise<Requested | undefined> {
-    try {
-      await this.store.put(`${orphan.dir}/claims/${orphan.lastSeen}`, instanceId);
-    } catch (error) {
-      if (error instanceof ArtifactExistsError) return undefined;
-      throw error;
-    }
-    try {
-      return evaluationRunRequestedV1.envelope.parse(await this.store.getJson(`${orphan.dir}/${REQUEST}`)) as Requested;
-    } catch (error) {
-      if (error instanceof ArtifactNotFoundError) return undefined;
-      throw error;
-    }
-  }
-
-  /** Forgets an answered task. */
-  async remove(tenant: string, taskId: string): Promise<void> {
-    const dir = dirOf(tenant, taskId);
-    const keys: string[] = [];
-    for await (const entry of this.store.list(`${dir}/`)) keys.push(entry.key);
-    // The request goes last: while it is there, a half-removed task still reads as a task.
-    keys.sort((a, b) => Number(a.endsWith(`/${REQUEST}`)) - Number(b.endsWith(`/${REQUEST}`)));
-    for (const key of keys) await this.store.delete(key);
+/** The evaluator's task records (libs/service-kit's TaskRecords under `_evaluator/tasks/`): requests, heartbeats, claims. */
+export class TaskRecords extends ServiceTaskRecords<typeof evaluationRunRequestedV1> {
+  constructor(store: ArtifactStore) {
+    super(store, evaluationRunRequestedV1, EVALUATION_TASKS_ROOT);
   }
 }
 
-/** Tenant ids and task ids are key-safe by their schemas. */
+/** Where one task's records live. */
 export function dirOf(tenant: string, taskId: string): string {
-  return `${ROOT}${tenant}/${taskId}`;
+  return taskRecordsDir(EVALUATION_TASKS_ROOT, tenant, taskId);
 }

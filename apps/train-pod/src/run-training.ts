@@ -9,11 +9,12 @@
  * Anything else (a crash, a kill): nothing was concluded, and the trainer may start it again to resume.
  */
 import { runTracedPod } from './pod-telemetry';
+import { parsePodRunSpec, type PodRunSpec } from '@tuneforge/contracts';
 import { createArtifactStoreFromEnv, StorageConfigError } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
+import { podEnvSchema } from './pod-env';
 import { IpcPodChannel, KafkaPodChannel, type PodChannel } from './training/pod-channel';
-import { parsePodRunSpec, podEnvSchema, type PodRunSpec } from './training/run-spec';
 import { runTraining } from './training/training-run';
 import { withTrainingMetrics } from './training/training-metrics';
 

@@ -1,3 +1,4 @@
+import type { PodRunSpec } from '@tuneforge/contracts';
 import type { MessageBus } from '@tuneforge/messaging';
 import { createArtifactStoreFromEnv, FilesystemArtifactStore, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { KubernetesJobLauncher } from './kubernetes/kubernetes-job-launcher';
 import { LocalProcessLauncher } from './runs/local-process-launcher';
-import type { PodExit, PodRunSpec } from './runs/training-launcher';
+import type { PodExit } from './runs/training-launcher';
 import { createTrainingLauncher } from './trainer.module';
 
 const logger = createLogger('trainer-module-spec', { destination: new Writable({ write: (_c, _e, done) => done() }) });

@@ -1,4 +1,4 @@
-import type { Envelope, TopicSpec } from '@tuneforge/contracts';
+import type { Envelope, PayloadOf, TopicSpec } from '@tuneforge/contracts';
 
 /** Where a delivered message came from; offsets are strings because Kafka's are 64-bit. */
 export interface DeliveryInfo {
@@ -61,4 +61,27 @@ export interface MessageBus {
   /** Throws when the transport cannot currently be reached (readiness). */
   checkReachable(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ReadSinceOptions {
+  /** The reader's own consumer group: it shares no position with any other reader, and commits none. */
+  group: string;
+  /** Messages published before this time are not read (on Kafka: offsets by timestamp, partition by partition). */
+  since: Date;
+}
+
+/** Gets each valid message of the topic once; an error it throws makes the transport deliver the message again, which is then skipped. */
+export type ReadHandler<P = unknown> = (message: Envelope<P>, delivery: DeliveryInfo) => void;
+
+/**
+ * An extension of the bus for a reader that follows a topic from a point in time rather than from a consumer
+ * group's position — a training pod reading its run's control from the run's request on, not every earlier
+ * run's controls in a long-lived topic. It stands outside the delivery pipeline: nothing is committed, no
+ * idempotency record is written, and a message that fails validation is skipped (the topic's own consumers
+ * dead-letter it). Each message id is handed over once per reader (an in-memory ledger: a rebalance may
+ * deliver a message twice). Kafka's bus has it; the in-process bus has no need (its pods hear control
+ * through their trainer).
+ */
+export interface TopicReader {
+  readSince<T extends TopicSpec>(topic: T, options: ReadSinceOptions, handler: ReadHandler<PayloadOf<T>>): Promise<Subscription>;
 }

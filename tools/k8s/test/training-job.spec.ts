@@ -1,7 +1,7 @@
 // The Job the trainer creates for a run (apps/trainer's builder, from the shipped template) passes kubeconform
 // in strict mode and the policy check, as the manifests applied by hand do; a broken one does not. And the
 // template the trainer embeds is the file the ConfigMap ships.
-import { parsePodRunSpec } from '@tuneforge/train-pod/src/training/run-spec';
+import { parsePodRunSpec } from '@tuneforge/contracts';
 import { DEFAULT_TRAINING_JOB_TEMPLATE } from '@tuneforge/trainer/src/kubernetes/default-training-job-template';
 import { sampleJobOptions, sampleRunSpec } from '@tuneforge/trainer/src/kubernetes/sample-run';
 import { buildTrainingJob, trainingContainer } from '@tuneforge/trainer/src/kubernetes/training-job';

@@ -1,20 +1,10 @@
 import { Command } from '@langchain/langgraph';
-import { createMessage, curvePointSchema, type CurvePoint, type Envelope, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
+import { createMessage, curvePointSchema, deterministicUuid, type CurvePoint, type Envelope, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
 import type { MessageBus } from '@tuneforge/messaging';
 import { ArtifactExistsError, ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
-import { createHash } from 'node:crypto';
 import { ArtifactStoreCheckpointer } from './artifact-store-checkpointer';
 import { buildJobGraph, type CurveSource, type Delivery, type JobGraph, type JobInput, type JobStateValue, type Waiting, type WorkflowPublisher } from './job-graph';
-
-/** A UUID (version 8 layout) that is a pure function of its name: a message published again is the same message. */
-export function deterministicUuid(name: string): string {
-  const hex = createHash('sha256').update(name).digest('hex').slice(0, 32).split('');
-  hex[12] = '8';
-  hex[16] = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  const h = hex.join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 /** Publishes on the bus with message ids derived from job, topic and dedup key. */
 export class BusWorkflowPublisher implements WorkflowPublisher {

@@ -1,12 +1,21 @@
-import { createHash } from 'node:crypto';
-import { ALL_TOPICS, createMessage, trainingRunControlV1, type Envelope, type MessageOf, type TopicSpec } from '@tuneforge/contracts';
-import { InMemoryIdempotencyStore, KafkaMessageBus } from '@tuneforge/messaging';
+import {
+  ALL_TOPICS,
+  createMessage,
+  deterministicUuid,
+  trainingRunControlV1,
+  type Envelope,
+  type PodRunSpec,
+  type PodToTrainerIpc,
+  type TopicSpec,
+  type TrainerToPodIpc,
+  type TrainingControlMessage,
+} from '@tuneforge/contracts';
+import { InMemoryIdempotencyStore, KafkaMessageBus, type Subscription } from '@tuneforge/messaging';
 import type { Logger } from '@tuneforge/telemetry';
 import type { z } from 'zod';
-import { KafkaControlReader } from './kafka-control-reader';
-import type { PodRunSpec } from './run-spec';
 
-export type ControlMessage = MessageOf<typeof trainingRunControlV1>;
+/** Producers' clocks may run ahead of the one that stamped the run's request: control is read from a little earlier. */
+export const CONTROL_CLOCK_SKEW_MS = 60_000;
 
 /** How a pod talks to the rest of the system: publish its events, hear control messages for its run. */
 export interface PodChannel {
@@ -15,21 +24,8 @@ export interface PodChannel {
    * derives from it, so the same event published again by a resumed pod is one message to every consumer.
    */
   publish<P extends z.ZodTypeAny>(topic: TopicSpec<P>, payload: z.infer<P>, dedupKey: string): Promise<void>;
-  onControl(handler: (message: ControlMessage) => void): Promise<void>;
+  onControl(handler: (message: TrainingControlMessage) => void): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Messages between the trainer (parent) and a pod started with an IPC channel. */
-export type IpcFromPod = { type: 'publish'; topic: string; message: Envelope } | { type: 'ready' };
-export type IpcToPod = { type: 'control'; message: ControlMessage };
-
-/** A UUID (version 8, RFC 9562 layout) that is a pure function of its name. */
-export function deterministicUuid(name: string): string {
-  const hex = createHash('sha256').update(name).digest('hex').slice(0, 32).split('');
-  hex[12] = '8';
-  hex[16] = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  const h = hex.join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 function envelope<P extends z.ZodTypeAny>(spec: PodRunSpec, topic: TopicSpec<P>, payload: z.infer<P>, dedupKey: string): Envelope<z.infer<P>> {
@@ -43,43 +39,49 @@ function envelope<P extends z.ZodTypeAny>(spec: PodRunSpec, topic: TopicSpec<P>,
 
 /**
  * Distributed mode: the pod is a Kafka client of its own. It publishes through the bus (it consumes
- * nothing through it, so its idempotency ledger stays in memory) and reads its run's control with a
- * reader of its own, from the run's request onwards.
+ * nothing through the delivery pipeline, so its idempotency ledger stays in memory) and reads its run's
+ * control with the bus's `readSince` (a per-instance group, from the run's request onwards, not from the
+ * start of a topic that holds every earlier run's controls; control actions are idempotent state changes
+ * applied in order, so the reader's in-memory ledger of message ids is enough).
  */
 export class KafkaPodChannel implements PodChannel {
   private readonly bus: KafkaMessageBus;
-  private readonly controls: KafkaControlReader;
+  /** Controls of this run can only have been published after this time (the run's request). */
+  private readonly since: Date;
+  private controls?: Subscription;
 
   constructor(
     private readonly spec: PodRunSpec,
     brokers: string[],
-    instanceId: string,
-    logger: Logger,
+    private readonly instanceId: string,
+    private readonly logger: Logger,
   ) {
     this.bus = new KafkaMessageBus({ brokers, clientId: `train-pod-${instanceId}`, logger, idempotency: new InMemoryIdempotencyStore() });
-    this.controls = new KafkaControlReader({
-      brokers,
-      clientId: `train-pod-${instanceId}-control`,
-      group: `train-pod-${instanceId}`,
-      tenant: spec.tenant,
-      runId: spec.request.runId,
-      // A spec without the time (an older trainer) reads the last hour, still not the whole topic.
-      since: spec.controlsSince ? new Date(spec.controlsSince) : new Date(Date.now() - 3_600_000),
-      logger,
-    });
+    // A spec without the time (an older trainer) reads the last hour, still not the whole topic.
+    this.since = spec.controlsSince ? new Date(spec.controlsSince) : new Date(Date.now() - 3_600_000);
   }
 
   async publish<P extends z.ZodTypeAny>(topic: TopicSpec<P>, payload: z.infer<P>, dedupKey: string): Promise<void> {
     await this.bus.publish(topic, envelope(this.spec, topic, payload, dedupKey));
   }
 
-  async onControl(handler: (message: ControlMessage) => void): Promise<void> {
+  async onControl(handler: (message: TrainingControlMessage) => void): Promise<void> {
+    const { spec, logger } = this;
+    const { runId } = spec.request;
     await this.bus.ensureTopics(ALL_TOPICS);
-    await this.controls.start(handler);
+    this.controls = await this.bus.readSince(
+      trainingRunControlV1,
+      { group: `train-pod-${this.instanceId}`, since: new Date(this.since.getTime() - CONTROL_CLOCK_SKEW_MS) },
+      (control, { offset }) => {
+        if (control.tenant !== spec.tenant || control.payload.runId !== runId) return;
+        logger.info({ runId, action: control.payload.action, messageId: control.messageId, offset }, 'control received');
+        handler(control);
+      },
+    );
   }
 
   async close(): Promise<void> {
-    await this.controls.close();
+    await this.controls?.close();
     await this.bus.close();
   }
 }
@@ -93,20 +95,20 @@ export class IpcPodChannel implements PodChannel {
   }
 
   publish<P extends z.ZodTypeAny>(topic: TopicSpec<P>, payload: z.infer<P>, dedupKey: string): Promise<void> {
-    const out: IpcFromPod = { type: 'publish', topic: topic.name, message: envelope(this.spec, topic, payload, dedupKey) };
+    const out: PodToTrainerIpc = { type: 'publish', topic: topic.name, message: envelope(this.spec, topic, payload, dedupKey) };
     return new Promise((resolve, reject) => process.send!(out, undefined, {}, (error) => (error ? reject(error) : resolve())));
   }
 
-  async onControl(handler: (message: ControlMessage) => void): Promise<void> {
+  async onControl(handler: (message: TrainingControlMessage) => void): Promise<void> {
     this.listener = (raw) => {
-      const message = raw as IpcToPod;
+      const message = raw as TrainerToPodIpc;
       if (message?.type !== 'control') return;
       const parsed = trainingRunControlV1.envelope.safeParse(message.message);
-      if (parsed.success && parsed.data.payload.runId === this.spec.request.runId) handler(parsed.data as ControlMessage);
+      if (parsed.success && parsed.data.payload.runId === this.spec.request.runId) handler(parsed.data as TrainingControlMessage);
     };
     process.on('message', this.listener);
     // Control sent before this listener existed would be lost: the parent holds it until it hears this.
-    const ready: IpcFromPod = { type: 'ready' };
+    const ready: PodToTrainerIpc = { type: 'ready' };
     await new Promise<void>((resolve, reject) => process.send!(ready, undefined, {}, (error) => (error ? reject(error) : resolve())));
   }
 

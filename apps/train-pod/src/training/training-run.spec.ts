@@ -1,6 +1,6 @@
 // One training run through the pod with the real engine and the tiny Llama: a ReAct prompt-completion dataset
 // trained with agent tokens, without packing, exported as bf16; the merged export is what the evaluator loads.
-import { loadDefaultConfig, trainingRunProgressedV1, type TopicSpec } from '@tuneforge/contracts';
+import { loadDefaultConfig, trainingRunProgressedV1, type PodRunSpec, type TopicSpec } from '@tuneforge/contracts';
 import { collectDataset, loadModelTokenizer, REACT_AGENT_TOKENS, tokenizeRecords } from '@tuneforge/datasets';
 import { Model } from '@tuneforge/engine';
 import { commitLocalDirectory, downloadArtifact, FilesystemArtifactStore } from '@tuneforge/storage';
@@ -11,7 +11,6 @@ import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { addAgentTokens } from './agent-vocabulary';
 import type { PodChannel } from './pod-channel';
-import type { PodRunSpec } from './run-spec';
 import { runTraining } from './training-run';
 
 const LLAMA = resolve(__dirname, '../../../../tools/tiny-model/models/tiny-llama');

@@ -4,6 +4,7 @@ import {
   trainingRunProgressedV1,
   type CheckpointMetrics,
   type PayloadOf,
+  type PodRunSpec,
 } from '@tuneforge/contracts';
 import { collectDataset, IGNORE_INDEX, loadModelTokenizer, tokenizeRecords, type TokenizedSample } from '@tuneforge/datasets';
 import { Model, type ExportDtype, type LoraTargetModule, type Trainer, type TrainConfig } from '@tuneforge/engine';
@@ -17,7 +18,7 @@ import type { PodChannel } from './pod-channel';
 import { addAgentTokens } from './agent-vocabulary';
 import { StepPlan } from './plan';
 import { RunControl } from './run-control';
-import { checkpointPrefix, runPrefix, stepOfCheckpoint, type PodRunSpec } from './run-spec';
+import { checkpointPrefix, runPrefix, stepOfCheckpoint } from './run-keys';
 import { downloadArtifact, uploadDirectory } from './store-files';
 import { trainingRows } from './training-rows';
 

@@ -1,7 +1,8 @@
 import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1JobCondition, type V1Pod } from '@kubernetes/client-node';
+import type { PodRunSpec } from '@tuneforge/contracts';
 import { traceContextEnv, type Logger } from '@tuneforge/telemetry';
 import { randomBytes } from 'node:crypto';
-import type { AdoptedPod, LaunchedPod, LaunchHooks, PodExit, PodRunSpec, TrainingLauncher } from '../runs/training-launcher';
+import type { AdoptedPod, LaunchedPod, LaunchHooks, PodExit, TrainingLauncher } from '../runs/training-launcher';
 import { buildTrainingJob, LABEL_RUN_ID, trainingContainer, type TrainingJobOptions } from './training-job';
 
 const OUTPUT_TAIL_BYTES = 4096;

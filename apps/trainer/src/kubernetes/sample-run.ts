@@ -1,5 +1,4 @@
-import { loadDefaultConfig } from '@tuneforge/contracts';
-import type { PodRunSpec } from '../runs/training-launcher';
+import { loadDefaultConfig, type PodRunSpec } from '@tuneforge/contracts';
 import { TRAIN_POD_COMMAND, type TrainingJobOptions } from './training-job';
 
 /** A training run as the trainer receives it, for the Job builder's and the launcher's tests (and tools/k8s's). */

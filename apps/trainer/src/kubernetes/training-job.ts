@@ -1,5 +1,5 @@
 import type { V1Container, V1EnvVar, V1Job, V1PodSpec, V1SecurityContext } from '@kubernetes/client-node';
-import type { PodRunSpec } from '../runs/training-launcher';
+import type { PodRunSpec } from '@tuneforge/contracts';
 
 export const LABEL_TENANT = 'tuneforge.dev/tenant';
 export const LABEL_JOB_ID = 'tuneforge.dev/job-id';
@@ -146,7 +146,7 @@ export function buildTrainingJob(template: V1Job, spec: PodRunSpec, options: Tra
     limits: { ...container.resources?.limits, [GPU_RESOURCE]: gpus },
   };
 
-  // The template's placeholders, then what the train-pod program reads (apps/train-pod/src/training/run-spec.ts).
+  // The template's placeholders, then what the train-pod program reads (`podRunSpecSchema` in libs/contracts/src/training-pod, apps/train-pod/src/pod-env.ts).
   setEnv(container, { name: 'TF_RUN_ID', value: runId });
   setEnv(container, { name: 'TF_TASK_ID', value: spec.requestMessageId });
   setEnv(container, { name: 'TF_CORRELATION_ID', value: jobId });

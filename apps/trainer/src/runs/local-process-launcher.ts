@@ -1,7 +1,7 @@
-import type { Envelope } from '@tuneforge/contracts';
+import type { PodRunSpec, PodToTrainerIpc, TrainerToPodIpc, TrainingControlMessage } from '@tuneforge/contracts';
 import { traceContextEnv, type Logger } from '@tuneforge/telemetry';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { ControlMessage, LaunchedPod, LaunchHooks, PodRunSpec, TrainingLauncher } from './training-launcher';
+import type { LaunchedPod, LaunchHooks, TrainingLauncher } from './training-launcher';
 
 const OUTPUT_TAIL_BYTES = 4096;
 
@@ -15,8 +15,6 @@ export interface LocalProcessLauncherOptions {
   forwardOutput: boolean;
   logger: Logger;
 }
-
-type FromPod = { type: 'publish'; topic: string; message: Envelope } | { type: 'ready' };
 
 /** Runs each training pod as a child process of the trainer: `node -r @swc-node/register <entry>`. */
 export class LocalProcessLauncher implements TrainingLauncher {
@@ -41,7 +39,7 @@ export class LocalProcessLauncher implements TrainingLauncher {
     const pod = new LocalPod(child, options.bus === 'ipc');
     // Relayed in the order the pod sent them: per-run order holds as it would on Kafka.
     let relay = Promise.resolve();
-    child.on('message', (raw: FromPod) => {
+    child.on('message', (raw: PodToTrainerIpc) => {
       if (raw?.type === 'ready') return pod.ready();
       if (raw?.type !== 'publish') return;
       relay = relay.then(() =>
@@ -61,7 +59,7 @@ export class LocalProcessLauncher implements TrainingLauncher {
 }
 
 class LocalPod implements LaunchedPod {
-  private readonly queued: ControlMessage[] = [];
+  private readonly queued: TrainingControlMessage[] = [];
   private isReady = false;
 
   constructor(
@@ -82,7 +80,7 @@ class LocalPod implements LaunchedPod {
     for (const message of this.queued.splice(0)) this.send(message);
   }
 
-  control(message: ControlMessage): void {
+  control(message: TrainingControlMessage): void {
     if (!this.viaIpc) return;
     if (this.isReady) this.send(message);
     else this.queued.push(message);
@@ -97,7 +95,8 @@ class LocalPod implements LaunchedPod {
     this.stop();
   }
 
-  private send(message: ControlMessage): void {
-    if (this.child.connected) this.child.send({ type: 'control', message });
+  private send(message: TrainingControlMessage): void {
+    const out: TrainerToPodIpc = { type: 'control', message };
+    if (this.child.connected) this.child.send(out);
   }
 }

@@ -1,17 +1,8 @@
-import type { Envelope, MessageOf, PayloadOf, trainingRunControlV1, trainingRunRequestedV1 } from '@tuneforge/contracts';
+import type { Envelope, PodRunSpec, TrainingControlMessage } from '@tuneforge/contracts';
 
-/** What a training pod is started with (its `TF_TRAINING_RUN`); the train-pod program parses the same shape. */
-export interface PodRunSpec {
-  tenant: string;
-  requestMessageId: string;
-  request: PayloadOf<typeof trainingRunRequestedV1>;
-  /** Control actions heard for the run before this launch, oldest first: the pod starts in that state. */
-  controls?: Array<PayloadOf<typeof trainingRunControlV1>['action']>;
-  /** When the run was requested (ISO 8601): a pod reading control from Kafka starts there, not at the topic's start. */
-  controlsSince?: string;
-}
-
-export type ControlMessage = MessageOf<typeof trainingRunControlV1>;
+// What a pod is started with (`PodRunSpec`) and the IPC messages between it and the trainer are the
+// training-pod protocol in `@tuneforge/contracts` (`libs/contracts/src/training-pod`); this file is the
+// trainer's side: how it launches and follows pods.
 
 /** How a pod ended: exit code (null when killed) and signal. Code 0 means it published its completion. */
 export interface PodExit {
@@ -32,7 +23,7 @@ export interface LaunchedPod {
   readonly id: string;
   readonly pid?: number;
   /** Hands a control message to the pod when it is reached through its launcher (otherwise it reads the bus). */
-  control(message: ControlMessage): void;
+  control(message: TrainingControlMessage): void;
   /** Stops the pod. */
   stop(): void;
   /**

@@ -1,16 +1,25 @@
-import { createMessage, loadDefaultConfig, trainingRunControlV1, trainingRunRequestedV1, type Envelope, type TopicSpec } from '@tuneforge/contracts';
+import {
+  createMessage,
+  loadDefaultConfig,
+  trainingRunControlV1,
+  trainingRunRequestedV1,
+  type Envelope,
+  type PodRunSpec,
+  type TopicSpec,
+  type TrainingControlMessage,
+} from '@tuneforge/contracts';
 import type { MessageBus } from '@tuneforge/messaging';
 import { createLogger } from '@tuneforge/telemetry';
 import { Writable } from 'node:stream';
-import type { ControlMessage, LaunchedPod, LaunchHooks, PodRunSpec, TrainingLauncher } from './training-launcher';
+import type { LaunchedPod, LaunchHooks, TrainingLauncher } from './training-launcher';
 import { TrainingRuns } from './training-runs.service';
 
 const logger = createLogger('trainer-spec', { destination: new Writable({ write: (_c, _e, done) => done() }) });
 
 class FakeLauncher implements TrainingLauncher {
-  readonly launches: Array<{ spec: PodRunSpec; hooks: LaunchHooks; controls: ControlMessage[] }> = [];
+  readonly launches: Array<{ spec: PodRunSpec; hooks: LaunchHooks; controls: TrainingControlMessage[] }> = [];
   async launch(spec: PodRunSpec, hooks: LaunchHooks): Promise<LaunchedPod> {
-    const entry = { spec, hooks, controls: [] as ControlMessage[] };
+    const entry = { spec, hooks, controls: [] as TrainingControlMessage[] };
     this.launches.push(entry);
     return { id: `pod-${this.launches.length}`, control: (m) => entry.controls.push(m), stop: () => undefined, release: () => undefined };
   }

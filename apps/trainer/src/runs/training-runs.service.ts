@@ -7,12 +7,14 @@ import {
   trainingRunRequestedV1,
   type Envelope,
   type MessageOf,
+  type PodRunSpec,
+  type TrainingControlMessage,
 } from '@tuneforge/contracts';
 import type { MessageBus } from '@tuneforge/messaging';
 import { LOGGER, MESSAGE_BUS } from '@tuneforge/service-kit';
 import type { Logger } from '@tuneforge/telemetry';
 import { TRAINER_SETTINGS, type TrainerSettings } from './trainer-settings';
-import { TRAINING_LAUNCHER, type ControlMessage, type LaunchedPod, type PodExit, type PodRunSpec, type TrainingLauncher } from './training-launcher';
+import { TRAINING_LAUNCHER, type LaunchedPod, type PodExit, type TrainingLauncher } from './training-launcher';
 
 type Requested = MessageOf<typeof trainingRunRequestedV1>;
 
@@ -24,7 +26,7 @@ interface RunRecord {
   attempts: number;
   pod?: LaunchedPod;
   /** Control messages so far, replayed to a relaunched pod that hears control through its launcher. */
-  controls: ControlMessage[];
+  controls: TrainingControlMessage[];
   lastStep: number;
   state: 'running' | 'concluded';
 }
@@ -64,7 +66,7 @@ export class TrainingRuns implements OnApplicationBootstrap, OnApplicationShutdo
     await this.launch(record);
   }
 
-  control(message: ControlMessage): void {
+  control(message: TrainingControlMessage): void {
     const record = this.runs.get(runKey(message.tenant, message.payload.runId));
     if (!record || record.state !== 'running') return;
     record.controls.push(message);

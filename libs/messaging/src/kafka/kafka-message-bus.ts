@@ -1,8 +1,18 @@
-import { deadLetterTopicName, type Envelope, type TopicSpec } from '@tuneforge/contracts';
+import { deadLetterTopicName, type Envelope, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
 import type { Logger } from '@tuneforge/telemetry';
-import { Kafka, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
 import type { IdempotencyStore } from '../idempotency';
-import type { MessageBus, MessageHandler, PublishOptions, SubscribeOptions, Subscription, TopicRoute } from '../message-bus';
+import type {
+  MessageBus,
+  MessageHandler,
+  PublishOptions,
+  ReadHandler,
+  ReadSinceOptions,
+  SubscribeOptions,
+  Subscription,
+  TopicReader,
+  TopicRoute,
+} from '../message-bus';
 import { messagesPublished } from '../messaging-metrics';
 import { publishWithSpan } from '../outgoing-message';
 import { processDelivery, type RawDelivery } from '../process-delivery';
@@ -29,7 +39,7 @@ export interface KafkaBusOptions {
  * after the shared pipeline has recorded the message's outcome, so a crash in between redelivers it
  * and the idempotency record keeps the second delivery from doing anything.
  */
-export class KafkaMessageBus implements MessageBus {
+export class KafkaMessageBus implements MessageBus, TopicReader {
   readonly transport = 'kafka' as const;
   private readonly kafka: Kafka;
   private readonly producer: Producer;
@@ -74,16 +84,7 @@ export class KafkaMessageBus implements MessageBus {
     }
     const byTopic = new Map(routes.map((route) => [route.topic.name, route]));
     await this.connect();
-    const consumer = this.kafka.consumer({
-      groupId: options.group,
-      allowAutoTopicCreation: false,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: 1_000,
-      retry: { retries: 10, initialRetryTime: 300 },
-    });
-    this.consumers.add(consumer);
-    this.groups.add(options.group);
-    const joined = waitForGroupJoin(consumer, this.options.joinTimeoutMs ?? 30_000);
+    const { consumer, joined, subscription } = this.openConsumer(options.group, { retries: 10, initialRetryTime: 300 });
     await consumer.connect();
     await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: (options.startFrom ?? 'earliest') === 'earliest' });
     await consumer.run({
@@ -103,14 +104,38 @@ export class KafkaMessageBus implements MessageBus {
       },
     });
     await joined;
-    return {
-      close: async () => {
-        // disconnect() lets the message in hand finish (and commit) before leaving the group.
-        await consumer.disconnect();
-        this.consumers.delete(consumer);
-        this.groups.delete(options.group);
+    return subscription;
+  }
+
+  /** `TopicReader`: the topic from `options.since` on, outside the delivery pipeline (see there). */
+  async readSince<T extends TopicSpec>(topic: T, options: ReadSinceOptions, handler: ReadHandler<PayloadOf<T>>): Promise<Subscription> {
+    if (this.groups.has(options.group)) throw new Error(`consumer group ${options.group} already subscribed in this process`);
+    await this.connect();
+    const from = await this.admin.fetchTopicOffsetsByTimestamp(topic.name, options.since.getTime());
+    const { consumer, joined, subscription } = this.openConsumer(options.group);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic.name], fromBeginning: false });
+    const seen = new Set<string>();
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const { value, ...delivery } = toRawDelivery(topic.name, partition, message);
+        let raw: unknown;
+        try {
+          raw = JSON.parse(value ?? '');
+        } catch {
+          return;
+        }
+        const parsed = topic.envelope.safeParse(raw);
+        if (!parsed.success || seen.has(parsed.data.messageId)) return;
+        seen.add(parsed.data.messageId);
+        handler(parsed.data as Envelope<PayloadOf<T>>, { ...delivery, attempt: 1 });
       },
-    };
+    });
+    // Seeks made before the assignment are applied at the first fetch of each partition.
+    for (const { partition, offset } of from) consumer.seek({ topic: topic.name, partition, offset });
+    await joined;
+    return subscription;
   }
 
   async checkReachable(): Promise<void> {
@@ -125,6 +150,29 @@ export class KafkaMessageBus implements MessageBus {
     await this.producer.disconnect();
     await this.admin.disconnect();
     this.connecting = undefined;
+  }
+
+  /** A consumer of `group`, closed with the bus; `joined` resolves once it has its partitions, `subscription` ends it. */
+  private openConsumer(group: string, retry?: RetryOptions): { consumer: Consumer; joined: Promise<void>; subscription: Subscription } {
+    const consumer = this.kafka.consumer({
+      groupId: group,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
+      ...(retry && { retry }),
+    });
+    this.consumers.add(consumer);
+    this.groups.add(group);
+    const joined = waitForGroupJoin(consumer, this.options.joinTimeoutMs ?? 30_000);
+    const subscription = {
+      close: async () => {
+        // disconnect() lets the message in hand finish (and commit) before leaving the group.
+        await consumer.disconnect();
+        this.consumers.delete(consumer);
+        this.groups.delete(group);
+      },
+    };
+    return { consumer, joined, subscription };
   }
 
   private connect(): Promise<void> {

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** The pod's environment besides storage (`TF_STORAGE_DRIVER`, `TF_S3_*`, `TF_ARTIFACT_DIR`). */
+export const podEnvSchema = z.object({
+  /** The run spec, JSON (`podRunSpecSchema` in `@tuneforge/contracts`). */
+  TF_TRAINING_RUN: z.string().min(2),
+  /** `kafka`: publish and read control on Kafka itself; `ipc`: through the parent (the trainer) over the Node IPC channel. */
+  TF_POD_BUS: z.enum(['kafka', 'ipc']).default('kafka'),
+  TF_KAFKA_BROKERS: z.string().optional(),
+  TF_POD_PROGRESS_EVERY: z.coerce.number().int().min(1).default(1),
+  /** Engine worker threads; 0 = all cores. */
+  TF_POD_THREADS: z.coerce.number().int().min(0).default(0),
+  TF_POD_INSTANCE_ID: z.string().optional(),
+});
+
+export type PodEnv = z.infer<typeof podEnvSchema>;

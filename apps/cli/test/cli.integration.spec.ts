@@ -1,9 +1,9 @@
-import { MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
+import { fineTunedModelName, MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
 import { service as datagen } from '@tuneforge/datagen';
 import { service as gateway } from '@tuneforge/gateway';
 import { service as orchestrator } from '@tuneforge/orchestrator';
 import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/service-kit';
-import { commitLocalDirectory, FilesystemArtifactStore, openArtifact } from '@tuneforge/storage';
+import { commitLocalDirectory, FilesystemArtifactStore, ModelRegistry, openArtifact } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { service as trainer } from '@tuneforge/trainer';
 import { createHash } from 'node:crypto';
@@ -89,9 +89,11 @@ describe('tuneforge CLI against an embedded deployment', () => {
     const lines = done.stdout.trim().split('\n');
     expect(lines[0]).toBe(jobId);
     expect(lines).toContain(`job ${jobId} succeeded`);
-    const model = /^fine-tuned model: (jobs\/\S+\/merged)$/m.exec(done.stdout)?.[1];
-    expect(model).toMatch(new RegExp(`^jobs/${jobId}/training/run-[0-9a-f]+/merged$`));
-    expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT), model!)).manifest.kind).toBe('model');
+    const model = /^fine-tuned model: (ft:\S+)$/m.exec(done.stdout)?.[1];
+    expect(model).toBe(fineTunedModelName({ base: 'tiny-llama', owner: TENANT, jobId }));
+    const named = await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant(TENANT), TENANT).resolve(model!);
+    expect(named?.artifact).toMatch(new RegExp(`^jobs/${jobId}/training/run-[0-9a-f]+/merged$`));
+    expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT), named!.artifact)).manifest.kind).toBe('model');
     // Progress: step/total with live loss, tokens/s and ETA (stderr is not a terminal here: one line per step).
     const steps = [...done.stderr.matchAll(/^step (\d+)\/(\d+)  loss (\d+\.\d{4})  ([\d.]+) tok\/s  ETA (\S+)$/gm)];
     expect(steps.length).toBeGreaterThan(2);

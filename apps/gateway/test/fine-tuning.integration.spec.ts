@@ -1,8 +1,8 @@
-import { MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
+import { fineTunedModelName, MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
 import { service as datagen } from '@tuneforge/datagen';
 import { service as orchestrator } from '@tuneforge/orchestrator';
 import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/service-kit';
-import { commitLocalDirectory, FilesystemArtifactStore, openArtifact } from '@tuneforge/storage';
+import { commitLocalDirectory, FilesystemArtifactStore, ModelRegistry, openArtifact } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { service as trainer } from '@tuneforge/trainer';
 import { createHash } from 'node:crypto';
@@ -139,9 +139,12 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
       return terminal.includes(job.status) ? job : undefined;
     });
     if (done.status !== 'succeeded') throw new Error(`expected success: ${JSON.stringify(done)}`);
-    expect(done.fine_tuned_model).toMatch(new RegExp(`^jobs/${created.id}/training/run-[0-9a-f]+/merged$`));
+    // The tuned model goes by OpenAI's ft: name, which the registry maps to the job's merged model.
+    expect(done.fine_tuned_model).toBe(fineTunedModelName({ base: 'tiny-llama', owner: TENANT_A, jobId: created.id }));
     expect(done.finished_at).toEqual(expect.any(Number));
-    expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT_A), done.fine_tuned_model!)).manifest.kind).toBe('model');
+    const named = await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant(TENANT_A), TENANT_A).resolve(done.fine_tuned_model!);
+    expect(named?.artifact).toMatch(new RegExp(`^jobs/${created.id}/training/run-[0-9a-f]+/merged$`));
+    expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT_A), named!.artifact)).manifest.kind).toBe('model');
 
     // Artifacts: the merged model and the adapter, listed with their files and downloadable by their owner.
     const listed = (await (await api(`/fine_tuning/jobs/${created.id}/artifacts`)).json()) as { data: Array<{ name: string; kind: string; files: Array<{ path: string; bytes: number; sha256: string }> }> };
@@ -165,6 +168,7 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     });
     expect(checkpoints[0]).toMatchObject({ object: 'fine_tuning.job.checkpoint', fine_tuning_job_id: created.id, metrics: { step: checkpoints[0].step_number } });
     expect(checkpoints[0].id).toMatch(/^ftckpt-/);
+    expect(checkpoints[0].fine_tuned_model_checkpoint).toBe(`${done.fine_tuned_model}:ckpt-step-${checkpoints[0].step_number}`);
     expect(checkpoints.map((c) => c.step_number)).toEqual([...checkpoints.map((c) => c.step_number)].sort((x, y) => y - x));
     await expect(b.fineTuning.jobs.checkpoints.list(created.id)).rejects.toMatchObject({ status: 404 });
 
@@ -198,6 +202,40 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     expect(streamed).toEqual([...all.map((e) => e.id)].reverse());
     expect(stream.trim().endsWith('data: [DONE]')).toBe(true);
   });
+
+  it('models: the base and the tuned model are listed per tenant, a tuned model is tuned again by its name, and deleted', async () => {
+    const training = await upload('train.jsonl');
+    const first = await a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, suffix: 'first', hyperparameters: { n_epochs: 1, batch_size: 1 } });
+    const tuned = await until('the first job', async () => {
+      const job = await a.fineTuning.jobs.retrieve(first.id);
+      return terminal.includes(job.status) ? job : undefined;
+    }, 120_000).catch(async (error: Error) => {
+      const events = (await a.fineTuning.jobs.listEvents(first.id, { limit: 100 })).data.map((e) => e.message);
+      throw new Error(`${error.message}: ${JSON.stringify(await a.fineTuning.jobs.retrieve(first.id))} ${events.join(' | ')}`);
+    });
+    expect(tuned).toMatchObject({ status: 'succeeded', fine_tuned_model: expect.stringMatching(/^ft:tiny-llama:tenant-a:first:[a-z0-9]{8}$/) });
+    const name = tuned.fine_tuned_model!;
+    const listed = (await a.models.list()).data;
+    expect(listed.map((m) => m.id)).toEqual(expect.arrayContaining(['tiny-llama', name]));
+    expect(await a.models.retrieve(name)).toEqual({ id: name, object: 'model', created: expect.any(Number), owned_by: TENANT_A });
+    // Another tenant knows neither model, nor may it tune from them.
+    expect((await b.models.list()).data.map((m) => m.id)).not.toContain(name);
+    await expect(b.models.retrieve(name)).rejects.toMatchObject({ status: 404, param: 'model' });
+    const trainingB = await b.files.create({ file: createReadStream(join(TRAINER_FIXTURES, 'train.jsonl')), purpose: 'fine-tune' });
+    await expect(b.fineTuning.jobs.create({ model: name, training_file: trainingB.id })).rejects.toMatchObject({ status: 404, param: 'model' });
+
+    // Continued fine-tuning: the tuned model is the next job's base, and its model keeps the root base's name.
+    const second = await a.fineTuning.jobs.create({ model: name, training_file: training.id, suffix: 'second', hyperparameters: { n_epochs: 1, batch_size: 1 } });
+    const again = await until('the second job', async () => {
+      const job = await a.fineTuning.jobs.retrieve(second.id);
+      return terminal.includes(job.status) ? job : undefined;
+    });
+    expect(again).toMatchObject({ status: 'succeeded', model: name, fine_tuned_model: expect.stringMatching(/^ft:tiny-llama:tenant-a:second:[a-z0-9]{8}$/) });
+
+    await expect(a.models.delete('tiny-llama')).rejects.toMatchObject({ status: 400, param: 'model' });
+    expect(await a.models.delete(name)).toEqual({ id: name, object: 'model', deleted: true });
+    await expect(a.models.retrieve(name)).rejects.toMatchObject({ status: 404 });
+  }, 300_000);
 
   it('a cancel while the job waits for its approval ends it cancelled', async () => {
     const training = await upload('train.jsonl');

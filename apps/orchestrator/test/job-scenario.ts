@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import {
   createMessage,
+  fineTunedModelName,
   jobApprovalAnsweredV1,
   jobApprovalRequestedV1,
   jobControlRequestedV1,
@@ -17,7 +18,7 @@ import {
 } from '@tuneforge/contracts';
 import type { MessageBus, Subscription } from '@tuneforge/messaging';
 import { createServiceApp, loadServiceConfig, type ServiceDefinition } from '@tuneforge/service-kit';
-import { commitLocalDirectory, openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import { commitLocalDirectory, ModelRegistry, openArtifact, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -234,8 +235,11 @@ export function describeJobScenario(makeHarness: () => Promise<JobHarness>): voi
     const final = done.statuses.at(-1)!;
     if (final.status !== 'succeeded') throw new Error(`expected success: ${JSON.stringify(final)}`);
     expect(done.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'succeeded']);
-    expect(final.fine_tuned_model).toMatch(new RegExp(`^jobs/${jobId}/training/run-[0-9a-f]+/merged$`));
-    expect(await harness.modelKind(final.fine_tuned_model!)).toBe('model');
+    // The job's spec names the base `tiny-llama` and no suffix: the model's name is OpenAI's ft: shape, registered.
+    expect(final.fine_tuned_model).toBe(fineTunedModelName({ base: 'tiny-llama', owner: harness.tenant, jobId }));
+    const named = await new ModelRegistry(harness.tenantStore, harness.tenant).resolve(final.fine_tuned_model!);
+    expect(named).toMatchObject({ kind: 'fine-tuned', artifact: expect.stringMatching(new RegExp(`^jobs/${jobId}/training/run-[0-9a-f]+/merged$`)) });
+    expect(await harness.modelKind(named!.artifact)).toBe('model');
     expect(done.controls.map((c) => c.action)).toEqual(['pause', 'resume']);
     expect(done.approvals).toHaveLength(1);
 

@@ -39,7 +39,7 @@ describe('npm run quickstart', () => {
     expect(output).toMatch(/Evaluation \(iteration 1\): tool_selection_accuracy [\d.]+ \(base [\d.]+\)/);
     expect(output).toMatch(/The model of iteration 1 was accepted by the approval policy/);
     expect(output).toMatch(/job ftjob-\S+ succeeded/);
-    expect(output).toMatch(/fine-tuned model: \S+\/merged/);
+    expect(output).toMatch(/fine-tuned model: ft:tiny-llama:\S+:[a-z0-9]{8}$/m);
     const losses = [...output.matchAll(/training loss=([\d.]+)/g)].map((match) => Number(match[1]));
     expect(losses.length).toBeGreaterThan(4);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0]);

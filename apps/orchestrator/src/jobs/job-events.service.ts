@@ -51,6 +51,8 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
       config,
       files,
       model,
+      modelName: spec.model,
+      suffix: spec.suffix ?? null,
       tools: spec.tuneforge?.tools ?? [],
       toolFixtures: spec.tuneforge?.tool_fixtures ?? [],
       taskDescription: spec.tuneforge?.task_description,
@@ -126,6 +128,8 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
     const c = message.payload;
     if (!(await this.known(c.jobId))) return;
     if (typeof c.metrics.valid_loss === 'number') await this.runner.recordValidationLoss(c.jobId, c.runId, c.step, c.metrics.valid_loss);
+    // Each checkpoint is a model of its own name (`ft:...:ckpt-step-<n>`), registered create-only.
+    await this.runner.nameCheckpoint((await this.runner.state(c.jobId)).job!, c.artifact, c.step);
     await this.publisher.publish(
       { jobId: c.jobId, tenant: message.tenant },
       jobLifecycleEventV1,

@@ -1,6 +1,6 @@
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { END, START, StateGraph } from '@langchain/langgraph';
-import { JobState, type CurveSource, type InboxReader, type WorkflowPublisher } from './job-state';
+import { JobState, type WorkflowPublisher, type WorkflowRecords } from './job-state';
 import { diagnosisNodes } from './stages/diagnosis';
 import { evaluationNodes } from './stages/evaluation';
 import { finishNodes } from './stages/finish';
@@ -43,7 +43,7 @@ export * from './job-state';
  *          ▼ reject, no findings                               changes the data)
  *          finish
  */
-export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCheckpointSaver, records: CurveSource & InboxReader) {
+export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCheckpointSaver, records: WorkflowRecords) {
   const context = createStageContext(publisher, records);
   const { start } = startNodes(context);
   const { requestRetrieval, awaitRetrieval } = retrievalNodes(context);

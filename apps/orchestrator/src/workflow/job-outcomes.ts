@@ -4,7 +4,10 @@ import type { TrainedModel } from './job-state';
 /** How a job ends: its final status and what the status-changed message says with it. */
 export interface Outcome {
   status: Extract<JobStatus, 'succeeded' | 'failed' | 'cancelled'>;
+  /** The fine-tuned model: its artifact until the job ends, its `ft:` name in the final status. */
   fineTunedModel: string | null;
+  /** The LoRA adapter trained with it, when there is one (the registry keeps it beside the merged model). */
+  fineTunedAdapter?: string | null;
   trainedTokens?: number;
   resultFiles: string[];
   error: { code: string; message: string; param: string | null } | null;
@@ -22,6 +25,7 @@ export function succeededWith(trained: TrainedModel, report: string | null, trai
   return {
     status: 'succeeded',
     fineTunedModel: trained.model,
+    fineTunedAdapter: trained.adapter,
     trainedTokens,
     resultFiles: [trained.model, ...(trained.adapter ? [trained.adapter] : []), ...(report ? [report] : [])],
     error: null,

@@ -1,5 +1,5 @@
-import { loadDefaultConfig, type JobConfig, type TopicSpec } from '@tuneforge/contracts';
-import { FilesystemArtifactStore } from '@tuneforge/storage';
+import { fineTunedModelName, loadDefaultConfig, type JobConfig, type TopicSpec } from '@tuneforge/contracts';
+import { FilesystemArtifactStore, ModelRegistry } from '@tuneforge/storage';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,9 @@ class RecordingPublisher implements WorkflowPublisher {
     return this.sent.filter((s) => s.topic === topic).map((s) => s.payload);
   }
 }
+
+/** The name a job of these tests' tenant gets for its model (base `models/tiny`, no suffix). */
+const tunedName = (jobId: string) => fineTunedModelName({ base: 'tiny', owner: 't1', jobId });
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as never;
 
@@ -104,7 +107,9 @@ describe('the job workflow with fake task answers', () => {
     await runner.deliver(id, inboxKeys.trainingCompleted(runId), { runId, jobId: id, status: 'succeeded', steps: 10, finalLoss: 0.4, artifacts: { adapter: 'a', merged: 'm' } });
     const statuses = publisher.of('job.lifecycle.status-changed.v1');
     expect(statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'succeeded']);
-    expect(statuses.at(-1)).toMatchObject({ fine_tuned_model: 'm', result_files: ['m', 'a'], error: null });
+    expect(statuses.at(-1)).toMatchObject({ fine_tuned_model: tunedName(id), result_files: ['m', 'a'], error: null });
+    // The name is registered: it resolves to the merged model and its adapter.
+    expect(await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant('t1'), 't1').resolve(tunedName(id))).toMatchObject({ kind: 'fine-tuned', artifact: 'm', adapter: 'a', jobId: id });
     expect(await runner.waiting(id)).toBeNull();
     expect(await runner.resumeAll()).toEqual([]);
     // Evaluation is off for this job: no task goes to the evaluator or the debugger.
@@ -151,7 +156,7 @@ describe('the job workflow with fake task answers', () => {
     expect(second).toMatchObject({ autoAnswer: 'approve' });
     await runner.deliver(id, inboxKeys.approval(second.approvalId as string), { approvalId: second.approvalId, jobId: id, decision: 'approve', answeredBy: 'policy' });
 
-    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: 'm2', result_files: ['m2', `jobs/${id}/eval-2`], trained_tokens: 6000 });
+    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: tunedName(id), result_files: ['m2', `jobs/${id}/eval-2`], trained_tokens: 6000 });
     const iterations = publisher.of('job.iteration.recorded.v1').map((r) => `${r.iteration}:${r.stage}`);
     expect(iterations).toEqual(['1:trained', '1:evaluated', '1:diagnosed', '1:concluded', '2:trained', '2:evaluated', '2:concluded']);
     expect(publisher.of('job.iteration.recorded.v1')[3]).toMatchObject({ record: { decision: 'patched', patch } });
@@ -196,7 +201,7 @@ describe('the job workflow with fake task answers', () => {
     const satisfied = publisher.of('job.approval.requested.v1').find((a) => a.stage === 'after_evaluation')!;
     await runner.deliver(id, inboxKeys.approval(satisfied.approvalId as string), { approvalId: satisfied.approvalId, jobId: id, decision: 'reject', answeredBy: 'policy' });
     expect(publisher.of('diagnosis.run.requested.v1')).toEqual([]);
-    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: 'm1' });
+    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: tunedName(id), result_files: ['m1', `jobs/${id}/eval-1`] });
 
     const id2 = 'ftjob-badpatch';
     await runner.start(job(id2, { trainingHalfway: 'approve', afterEvaluation: 'reject', applyDiagnosis: 'ask' }, true));
@@ -213,7 +218,7 @@ describe('the job workflow with fake task answers', () => {
     const invalid = publisher.of('job.lifecycle.event.v1').find((e) => e.jobId === id2 && String(e.message).includes('invalid configuration'));
     expect(invalid).toMatchObject({ level: 'error', message: expect.stringContaining('training.epochs') });
     expect(publisher.of('training.run.requested.v1').filter((r) => r.jobId === id2)).toHaveLength(1);
-    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: 'm1' });
+    expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: tunedName(id2), result_files: ['m1', `jobs/${id2}/eval-1`] });
   });
 
   it('lets the approval policy answer at once, and cancels the run when it rejects', async () => {

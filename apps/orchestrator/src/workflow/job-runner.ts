@@ -4,7 +4,8 @@ import type { MessageBus } from '@tuneforge/messaging';
 import { ArtifactExistsError, ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 import { ArtifactStoreCheckpointer } from './artifact-store-checkpointer';
-import { buildJobGraph, type CurveSource, type Delivery, type JobGraph, type JobInput, type JobStateValue, type Waiting, type WorkflowPublisher } from './job-graph';
+import { RegistryModelNamer } from './model-namer';
+import { buildJobGraph, type CurveSource, type Delivery, type JobGraph, type JobInput, type JobStateValue, type ModelNamer, type Waiting, type WorkflowPublisher } from './job-graph';
 
 /** Publishes on the bus with message ids derived from job, topic and dedup key. */
 export class BusWorkflowPublisher implements WorkflowPublisher {
@@ -29,10 +30,11 @@ export type RecordOutcome = 'recorded' | 'duplicate' | 'refused';
 /** At most this many curve points travel in a diagnosis request (evenly spaced, the last one always kept). */
 export const MAX_CURVE_POINTS = 2000;
 
-export class JobRunner implements CurveSource {
+export class JobRunner implements CurveSource, ModelNamer {
   readonly checkpointer: ArtifactStoreCheckpointer;
   readonly graph: JobGraph;
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly namer: RegistryModelNamer;
   /** One timer per job whose node waits with a deadline (a question asked to a human). */
   private readonly deadlines = new Map<string, NodeJS.Timeout>();
 
@@ -43,6 +45,7 @@ export class JobRunner implements CurveSource {
     private readonly root = 'orchestrator',
   ) {
     this.checkpointer = new ArtifactStoreCheckpointer(store, `${root}/checkpoints`);
+    this.namer = new RegistryModelNamer(store);
     this.graph = buildJobGraph(publisher, this.checkpointer, this);
   }
 
@@ -67,6 +70,16 @@ export class JobRunner implements CurveSource {
       if (outcome === 'recorded') await this.advanceNow(jobId);
     });
     return outcome;
+  }
+
+  /** Names a job's fine-tuned model in the tenant's model registry. */
+  nameModel(job: JobInput, model: { artifact: string; adapter: string | null }): Promise<string> {
+    return this.namer.nameModel(job, model);
+  }
+
+  /** Names one of a job's checkpoints (`ft:...:ckpt-step-<n>`) in the tenant's model registry. */
+  nameCheckpoint(job: JobInput, artifact: string, step: number): Promise<string> {
+    return this.namer.nameCheckpoint(job, artifact, step);
   }
 
   /** Keeps one point of a run's training curve (create-only: a redelivered progress message changes nothing). */

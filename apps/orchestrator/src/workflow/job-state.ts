@@ -10,7 +10,12 @@ export interface JobInput {
   tenant: string;
   config: JobConfig;
   files: { training: string; validation?: string; evaluation?: string; documents?: string[] };
+  /** The base model's artifact. */
   model: string;
+  /** The base model's name as the request gave it (a registered name or an `ft:` name); absent in jobs started before names. */
+  modelName?: string;
+  /** The request's `suffix`, part of the fine-tuned model's name. */
+  suffix?: string | null;
   tools: PayloadOf<typeof dataPreparationRequestedV1>['tools'];
   toolFixtures?: ToolFixture[];
   taskDescription?: string;
@@ -25,6 +30,14 @@ export interface CurveSource {
 export interface InboxReader {
   has(jobId: string, key: string): Promise<boolean>;
 }
+
+/** Gives a job's fine-tuned model its name (`ft:...`) in the model registry, so that it can be served and tuned again. */
+export interface ModelNamer {
+  nameModel(job: JobInput, model: { artifact: string; adapter: string | null }): Promise<string>;
+}
+
+/** What the orchestrator keeps beside the graph and its nodes read or write: curves, the inbox, model names. */
+export type WorkflowRecords = CurveSource & InboxReader & ModelNamer;
 
 /** The workflow's only side effect: publishing a message once per `dedupKey` (the message id derives from it). */
 export interface WorkflowPublisher {

@@ -1,9 +1,12 @@
 /** Where every job ends: its last event, then its final status with the outcome. */
 import type { JobNode, StageContext } from './stage-context';
 
-export function finishNodes({ event, status }: StageContext): { finish: JobNode } {
+export function finishNodes({ event, status, records }: StageContext): { finish: JobNode } {
   return {
-    finish: async ({ job, outcome }) => {
+    finish: async ({ job, outcome: ended }) => {
+      // A succeeded job's model gets its name (registered, so it can be served and tuned again) before anyone hears of it.
+      const outcome =
+        ended!.status === 'succeeded' ? { ...ended!, fineTunedModel: await records.nameModel(job, { artifact: ended!.fineTunedModel!, adapter: ended!.fineTunedAdapter ?? null }) } : ended;
       const message =
         outcome!.status === 'succeeded'
           ? `The job has successfully completed: fine-tuned model ${outcome!.fineTunedModel}`

@@ -3,7 +3,7 @@ import { interrupt } from '@langchain/langgraph';
 import type { JobConfig } from '@tuneforge/contracts';
 import { jobMessages, type JobMessages } from '../job-messages';
 import { jobQuestions, type JobQuestions } from '../job-questions';
-import type { CurveSource, Delivery, InboxReader, JobInput, JobState, JobStateValue, Waiting, WorkflowPublisher } from '../job-state';
+import type { Delivery, JobInput, JobState, JobStateValue, Waiting, WorkflowPublisher, WorkflowRecords } from '../job-state';
 
 /** What a node hands back: the state fields it changes, and `route` where the graph branches after it. */
 export type JobUpdate = typeof JobState.Update;
@@ -13,10 +13,10 @@ export interface StageContext extends JobMessages, JobQuestions {
   /** Sends a stage's task (once per dedup key). */
   publisher: WorkflowPublisher;
   /** The training curves the orchestrator recorded, and the job's inbox. */
-  records: CurveSource & InboxReader;
+  records: WorkflowRecords;
 }
 
-export function createStageContext(publisher: WorkflowPublisher, records: CurveSource & InboxReader): StageContext {
+export function createStageContext(publisher: WorkflowPublisher, records: WorkflowRecords): StageContext {
   const messages = jobMessages(publisher);
   return { ...messages, ...jobQuestions(publisher, messages.event), publisher, records };
 }

@@ -1,0 +1,32 @@
+import { fineTunedModelName, modelArtifactPrefix } from '@tuneforge/contracts';
+import { ModelRegistry, type ArtifactStore } from '@tuneforge/storage';
+import type { JobInput, ModelNamer } from './job-state';
+
+/**
+ * Names a job's fine-tuned model `ft:<base>:<tenant>:<suffix>:<short job id>` and registers it in the tenant's
+ * model registry (create-only: naming the same model again after a restart changes nothing).
+ */
+export class RegistryModelNamer implements ModelNamer {
+  constructor(private readonly store: ArtifactStore) {}
+
+  nameModel(job: JobInput, model: { artifact: string; adapter: string | null }): Promise<string> {
+    return this.register(job, 'fine-tuned', model.artifact, model.adapter);
+  }
+
+  /** A training checkpoint's name, `ft:...:ckpt-step-<n>`, registered the same way. */
+  nameCheckpoint(job: JobInput, artifact: string, step: number): Promise<string> {
+    return this.register(job, 'checkpoint', artifact, null, step);
+  }
+
+  private async register(job: JobInput, kind: 'fine-tuned' | 'checkpoint', artifact: string, adapter: string | null, checkpointStep?: number): Promise<string> {
+    const name = fineTunedModelName({ base: job.modelName ?? baseNameOf(job.model), owner: job.tenant, suffix: job.suffix, jobId: job.jobId, checkpointStep });
+    const registry = new ModelRegistry(this.store.forTenant(job.tenant), job.tenant);
+    await registry.register({ id: name, kind, artifact, adapter, baseArtifact: job.model, jobId: job.jobId, created: Math.floor(Date.now() / 1000) });
+    return name;
+  }
+}
+
+/** `models/<name>` → `<name>`; any other artifact path keeps its last part. */
+function baseNameOf(artifact: string): string {
+  return artifact.startsWith(modelArtifactPrefix('')) ? artifact.slice(modelArtifactPrefix('').length) : (artifact.split('/').pop() ?? artifact);
+}

@@ -103,6 +103,43 @@ async function validationLoss(model: Model, samples: readonly TokenizedSample[])
   return count ? sum / count : undefined;
 }
 
+/** Every dataset of the run, read and tokenized with the model's tokenizer: its training and validation samples. */
+async function tokenizedDatasets(store: TrainingRunDeps['store'], request: PodRunSpec['request'], tokenizer: Awaited<ReturnType<typeof loadModelTokenizer>>, work: string) {
+  const train: TokenizedSample[] = [];
+  const validation: TokenizedSample[] = [];
+  for (const [i, prefix] of request.datasets.entries()) {
+    const dir = join(work, `dataset-${i}`);
+    const manifest = await downloadArtifact(store, prefix, dir);
+    for (const [file, into] of [['train.jsonl', train], ['validation.jsonl', validation]] as const) {
+      // Absent, or empty (a job with no validation split): nothing to read.
+      if (!manifest.files.some((f) => f.path === file && f.size > 0)) continue;
+      const { records, errors } = await collectDataset(join(dir, file), { file: `${prefix}/${file}` });
+      if (errors.length) throw new Error(`${prefix}/${file}: ${errors.length} unreadable record(s), first: ${errors[0].message}`);
+      const tokenized = tokenizeRecords(tokenizer, records, { maxLength: request.maxSequenceLength });
+      if (tokenized.errors.length) throw new Error(`${prefix}/${file}: ${tokenized.errors.length} record(s) cannot be tokenized, first: ${tokenized.errors[0].message}`);
+      into.push(...tokenized.samples);
+    }
+  }
+  return { train, validation };
+}
+
+/** The run's results in the store: the PEFT adapter (LoRA runs) and the merged model, each a committed artifact. */
+async function exportModels(spec: PodRunSpec, model: Model, store: TrainingRunDeps['store'], exportDir: string, step: number): Promise<{ adapter?: string; merged: string }> {
+  const request = spec.request;
+  const artifacts: { adapter?: string; merged: string } = { merged: `${runPrefix(request)}/merged` };
+  if (request.training.method === 'lora') {
+    artifacts.adapter = `${runPrefix(request)}/adapter`;
+    const dir = join(exportDir, 'adapter');
+    if (!existsSync(dir)) await model.saveAdapter(dir, request.baseModel);
+    await uploadDirectory(store, artifacts.adapter, dir, 'peft-adapter', { runId: request.runId, baseModel: request.baseModel, step });
+  }
+  const mergedDir = join(exportDir, 'merged');
+  const dtype = mergedExportDtype(spec);
+  await model.saveMerged(mergedDir, dtype ? { dtype } : {});
+  await uploadDirectory(store, artifacts.merged, mergedDir, 'model', { runId: request.runId, baseModel: request.baseModel, step });
+  return artifacts;
+}
+
 /**
  * One training run, start to finish: pull base model and dataset (with agent tokens, grow model and tokenizer
  * by the ReAct markers), tokenize with the model's own chat template and loss masks, pack (or one sample per
@@ -133,21 +170,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       // marker, so the model cannot tell the markers apart. Said in the log because the run still succeeds.
       logger.warn({ runId: request.runId }, 'agent tokens with LoRA: the new embedding rows are not trained (all markers share one row); full fine-tuning trains them');
     }
-    const train: TokenizedSample[] = [];
-    const validation: TokenizedSample[] = [];
-    for (const [i, prefix] of request.datasets.entries()) {
-      const dir = join(work, `dataset-${i}`);
-      const manifest = await downloadArtifact(store, prefix, dir);
-      for (const [file, into] of [['train.jsonl', train], ['validation.jsonl', validation]] as const) {
-        // Absent, or empty (a job with no validation split): nothing to read.
-        if (!manifest.files.some((f) => f.path === file && f.size > 0)) continue;
-        const { records, errors } = await collectDataset(join(dir, file), { file: `${prefix}/${file}` });
-        if (errors.length) throw new Error(`${prefix}/${file}: ${errors.length} unreadable record(s), first: ${errors[0].message}`);
-        const tokenized = tokenizeRecords(tokenizer, records, { maxLength: request.maxSequenceLength });
-        if (tokenized.errors.length) throw new Error(`${prefix}/${file}: ${tokenized.errors.length} record(s) cannot be tokenized, first: ${tokenized.errors[0].message}`);
-        into.push(...tokenized.samples);
-      }
-    }
+    const { train, validation } = await tokenizedDatasets(store, request, tokenizer, work);
     const padTokenId = tokenizer.tokenId(tokenizer.padToken) ?? tokenizer.eosTokenId ?? 0;
     const packing = request.packing ?? true;
     const { rows: sequences, packingEfficiency } = trainingRows(train, { packing, maxLength: request.maxSequenceLength, padTokenId });
@@ -227,19 +250,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     }
     if (lastCheckpointStep !== step && step > 0) await saveCheckpoint(step, lastLoss);
 
-    // Exports.
-    const exportDir = join(work, 'export');
-    const artifacts: { adapter?: string; merged: string } = { merged: `${runPrefix(request)}/merged` };
-    if (t.method === 'lora') {
-      artifacts.adapter = `${runPrefix(request)}/adapter`;
-      const dir = join(exportDir, 'adapter');
-      if (!existsSync(dir)) await model.saveAdapter(dir, request.baseModel);
-      await uploadDirectory(store, artifacts.adapter, dir, 'peft-adapter', { runId: request.runId, baseModel: request.baseModel, step });
-    }
-    const mergedDir = join(exportDir, 'merged');
-    const dtype = mergedExportDtype(spec);
-    await model.saveMerged(mergedDir, dtype ? { dtype } : {});
-    await uploadDirectory(store, artifacts.merged, mergedDir, 'model', { runId: request.runId, baseModel: request.baseModel, step });
+    const artifacts = await exportModels(spec, model, store, join(work, 'export'), step);
     const trainedTokens = sequences.reduce((sum, sequence) => sum + sequence.input_ids.length, 0) * t.epochs;
     return await complete({ ...ids, status: 'succeeded', steps: step, finalLoss: Number.isFinite(lastLoss) ? lastLoss : 0, trainedTokens, artifacts });
 

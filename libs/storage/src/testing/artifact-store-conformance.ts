@@ -4,18 +4,14 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ArtifactListing, ArtifactStore } from '../artifact-store';
-import { ArtifactWriter } from '../artifact-writer';
-import { openArtifact } from '../committed-artifact';
 import {
   ArtifactExistsError,
   ArtifactIntegrityError,
-  ArtifactNotCommittedError,
   ArtifactNotFoundError,
   ArtifactTooLargeError,
-  InvalidArtifactKeyError,
-  InvalidTenantIdError,
 } from '../errors';
-import { listCommittedArtifacts } from '../list-committed-artifacts';
+import { describeMultiFileArtifactConformance } from './multi-file-artifact-conformance';
+import { describeScopeConformance } from './scope-conformance';
 import { measurePeakRssGrowth } from './peak-memory';
 import { pseudoRandomStream, sha256OfStream } from './pseudo-random-stream';
 
@@ -170,40 +166,7 @@ export function describeArtifactStoreConformance(driverName: string, openTarget:
       await expect(store().getBuffer(key('small/config.json'), { maxBytes: 4 })).rejects.toBeInstanceOf(ArtifactTooLargeError);
     });
 
-    it('isolates tenants from each other', async () => {
-      const acme = store().forTenant(`acme-${run}`);
-      const globex = store().forTenant(`globex-${run}`);
-
-      expect(await acme.put('files/data.jsonl', 'acme rows')).toMatchObject({ key: 'files/data.jsonl' });
-      expect(await globex.exists('files/data.jsonl')).toBe(false);
-      await expect(globex.get('files/data.jsonl')).rejects.toBeInstanceOf(ArtifactNotFoundError);
-      expect(await keysOf(globex.list())).toEqual([]);
-
-      await globex.put('files/data.jsonl', 'globex rows');
-      expect((await acme.getBuffer('files/data.jsonl')).toString()).toBe('acme rows');
-      expect((await globex.getBuffer('files/data.jsonl')).toString()).toBe('globex rows');
-      expect(await keysOf(acme.list())).toEqual(['files/data.jsonl']);
-      expect(await keysOf(acme.list('files/'))).toEqual(['files/data.jsonl']);
-      expect((await acme.stat('files/data.jsonl')).key).toBe('files/data.jsonl');
-      expect(await store().exists(`tenants/acme-${run}/files/data.jsonl`)).toBe(true);
-
-      await expect(acme.get('../globex/files/data.jsonl')).rejects.toBeInstanceOf(InvalidArtifactKeyError);
-      await expect(acme.get(`/tenants/globex-${run}/files/data.jsonl`)).rejects.toBeInstanceOf(InvalidArtifactKeyError);
-      expect(() => acme.forTenant(`globex-${run}`)).toThrow(InvalidTenantIdError);
-      expect(acme.forTenant(`acme-${run}`)).toBe(acme);
-    });
-
-    it('rejects keys and tenant ids that could escape their scope, with a clear error', async () => {
-      for (const bad of ['', '/etc/passwd', '../x', 'a/../../x', 'a/./b', 'a//b', 'a/', 'a\\b', 'a\u0000b']) {
-        await expect(store().put(bad, 'x')).rejects.toThrow(InvalidArtifactKeyError);
-        await expect(store().get(bad)).rejects.toThrow(InvalidArtifactKeyError);
-      }
-      await expect(collect(store().list('../'))).rejects.toThrow(InvalidArtifactKeyError);
-      await expect(collect(store().list('/abs'))).rejects.toThrow(InvalidArtifactKeyError);
-      for (const bad of ['', '..', 'a/b', 'Upper', '-lead', 'x'.repeat(64)]) {
-        expect(() => store().forTenant(bad)).toThrow(InvalidTenantIdError);
-      }
-    });
+    describeScopeConformance(store, run);
 
     it('serves a presigned URL that downloads the object', async () => {
       const bytes = Buffer.from(`presigned ${run}`);
@@ -213,97 +176,7 @@ export function describeArtifactStoreConformance(driverName: string, openTarget:
       await expect(store().presignedGetUrl(key('presigned.txt'), 0)).rejects.toBeInstanceOf(RangeError);
     });
 
-    describe('multi-file artifacts', () => {
-      it('commits by writing MANIFEST.json last, and reads back verified files', async () => {
-        const prefix = key('artifacts/checkpoint-1');
-        const writer = await ArtifactWriter.begin(store(), prefix, { kind: 'checkpoint', metadata: { step: 100 } });
-        await Promise.all([
-          writer.addFile('model.safetensors', pseudoRandomStream(3 * MiB, `${run}-weights`)),
-          writer.addFile('optimizer/state.bin', Buffer.from('optimizer')),
-        ]);
-        expect(await store().exists(`${prefix}/MANIFEST.json`)).toBe(false);
-        const manifest = await writer.commit();
-
-        expect(manifest).toMatchObject({ formatVersion: 1, kind: 'checkpoint', metadata: { step: 100 } });
-        expect(manifest.files.map((file) => file.path)).toEqual(['model.safetensors', 'optimizer/state.bin']);
-        const artifact = await openArtifact(store(), prefix);
-        expect(artifact.manifest).toEqual(manifest);
-        expect((await artifact.readFile('optimizer/state.bin')).toString()).toBe('optimizer');
-        expect(await sha256OfStream(await artifact.openFile('model.safetensors'))).toEqual({
-          size: 3 * MiB,
-          sha256: artifact.file('model.safetensors').sha256,
-        });
-        expect(await collect(listCommittedArtifacts(store(), key('artifacts/')))).toEqual([
-          { prefix, committedAt: expect.any(Date) },
-        ]);
-        await expect(ArtifactWriter.begin(store(), prefix, { kind: 'checkpoint' })).rejects.toBeInstanceOf(ArtifactExistsError);
-      });
-
-      it('keeps an artifact without its manifest invisible to readers and to listing', async () => {
-        const prefix = key('uncommitted/checkpoint-2');
-        const writer = await ArtifactWriter.begin(store(), prefix, { kind: 'checkpoint' });
-        await writer.addFile('model.safetensors', 'half-written weights');
-
-        await expect(openArtifact(store(), prefix)).rejects.toBeInstanceOf(ArtifactNotCommittedError);
-        expect(await collect(listCommittedArtifacts(store(), key('uncommitted/')))).toEqual([]);
-
-        // A retry of the killed writer must say that it owns the leftovers before it may replace them.
-        await expect(ArtifactWriter.begin(store(), prefix, { kind: 'checkpoint' })).rejects.toBeInstanceOf(ArtifactExistsError);
-        const retry = await ArtifactWriter.begin(store(), prefix, { kind: 'checkpoint', replaceUncommitted: true });
-        await retry.addFile('model.safetensors', 'complete weights');
-        await retry.commit();
-        expect((await (await openArtifact(store(), prefix)).readFile('model.safetensors')).toString()).toBe('complete weights');
-        expect(await collect(listCommittedArtifacts(store(), key('uncommitted/')))).toEqual([{ prefix, committedAt: expect.any(Date) }]);
-      });
-
-      it('treats committed artifacts nested under a prefix as artifacts, not as leftovers', async () => {
-        const finishedRun = key('nested/run-1');
-        const checkpoint = await ArtifactWriter.begin(store(), `${finishedRun}/checkpoints/step-10`, { kind: 'checkpoint' });
-        await checkpoint.addFile('model.safetensors', 'weights at step 10');
-        await checkpoint.commit();
-
-        const model = await ArtifactWriter.begin(store(), finishedRun, { kind: 'model' });
-        await model.addFile('model.safetensors', 'final weights');
-        await model.commit();
-        expect((await collect(listCommittedArtifacts(store(), key('nested/')))).map((ref) => ref.prefix).sort()).toEqual([
-          finishedRun,
-          `${finishedRun}/checkpoints/step-10`,
-        ]);
-
-        const retried = key('nested/run-2');
-        const kept = await ArtifactWriter.begin(store(), `${retried}/checkpoints/step-10`, { kind: 'checkpoint' });
-        await kept.addFile('model.safetensors', 'kept');
-        await kept.commit();
-        await store().put(`${retried}/half-written.bin`, 'left by a killed writer');
-        const retry = await ArtifactWriter.begin(store(), retried, { kind: 'model', replaceUncommitted: true });
-        await retry.commit();
-        expect(await store().exists(`${retried}/half-written.bin`)).toBe(false);
-        expect((await (await openArtifact(store(), `${retried}/checkpoints/step-10`)).readFile('model.safetensors')).toString()).toBe('kept');
-      });
-
-      it('refuses a committed artifact whose listed file is missing or altered', async () => {
-        const prefix = key('damaged/report');
-        const writer = await ArtifactWriter.begin(store(), prefix, { kind: 'report' });
-        await writer.addFile('summary.json', '{"score":1}');
-        await writer.addFile('details.json', '{"rows":[]}');
-        await writer.commit();
-
-        await store().delete(`${prefix}/summary.json`);
-        await expect(openArtifact(store(), prefix)).rejects.toThrow(ArtifactIntegrityError);
-
-        await store().put(`${prefix}/summary.json`, '{"score":9}');
-        await expect(openArtifact(store(), prefix)).rejects.toThrow(/sha256/);
-      });
-
-      it('works the same inside a tenant', async () => {
-        const tenant = store().forTenant(`initech-${run}`);
-        const writer = await ArtifactWriter.begin(tenant, 'models/m1', { kind: 'model' });
-        await writer.addFile('config.json', '{}');
-        await writer.commit();
-        expect(await collect(listCommittedArtifacts(tenant))).toEqual([{ prefix: 'models/m1', committedAt: expect.any(Date) }]);
-        expect(await collect(listCommittedArtifacts(store().forTenant(`hooli-${run}`)))).toEqual([]);
-      });
-    });
+    describeMultiFileArtifactConformance(store, key, run);
   });
 }
 
@@ -311,14 +184,15 @@ function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+/** Every item of an async iterable, in order. */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
 }
 
 /** Listing order is not part of the contract, so compare sorted. */
-async function keysOf(listing: AsyncIterable<ArtifactListing>): Promise<string[]> {
+export async function keysOf(listing: AsyncIterable<ArtifactListing>): Promise<string[]> {
   return (await collect(listing)).map((entry) => entry.key).sort();
 }
 

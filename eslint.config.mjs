@@ -18,7 +18,9 @@ export default [
             // Services talk over the bus, never by importing each other.
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:app', 'type:platform'] },
+            // The platform is the product's deployment: it puts the services together.
+            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
           ],
         },
       ],
@@ -27,7 +29,7 @@ export default [
   {
     // Putting services together is the launchers' job (embedded mode runs them all in one process) and
     // that of integration tests that run several services; service code itself keeps to the rules above.
-    files: ['tools/launcher/**/*.ts', 'apps/*/test/**/*.ts', 'tools/k8s/test/**/*.ts'],
+    files: ['apps/platform/**/*.ts', 'apps/*/test/**/*.ts', 'tools/k8s/test/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
@@ -35,8 +37,9 @@ export default [
           enforceBuildableLibDependency: false,
           allow: ['@tuneforge/gateway', '@tuneforge/orchestrator', '@tuneforge/datagen', '@tuneforge/retrieval', '@tuneforge/trainer', '@tuneforge/evaluator', '@tuneforge/debugger', '@tuneforge/train-pod'],
           depConstraints: [
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:app', 'type:platform'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
+            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
           ],
         },
       ],

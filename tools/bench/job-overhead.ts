@@ -9,7 +9,7 @@
  * Distributed mode needs infra/up.sh's Kafka and MinIO. Each mode starts its deployment once (not timed),
  * then runs the tiny model's job `repetitions` times through the OpenAI SDK: training and validation
  * files, the halfway question answered by the approval policy, no evaluation round. The deployments are
- * started as a user starts them (`tools/launcher/src/embedded.ts`, `distributed.ts`). Times come from one
+ * started as a user starts them (`apps/platform/src/embedded.ts`, `distributed.ts`). Times come from one
  * clock (this machine): the client's (job created, `succeeded` seen), the services' and the pod's log lines
  * (pino, ms), and, for the training loop, the pod's own measure (its ETA after the last step but one is
  * the mean step time). The halfway approval is answered while training goes on; its row is its latency
@@ -69,7 +69,7 @@ class Deployment {
     readonly basePort: number,
     env: Record<string, string>,
   ) {
-    this.child = spawn(process.execPath, ['-r', '@swc-node/register', join(WORKSPACE_ROOT, 'tools/launcher/src', `${mode}.ts`)], {
+    this.child = spawn(process.execPath, ['-r', '@swc-node/register', join(WORKSPACE_ROOT, 'apps/platform/src', `${mode}.ts`)], {
       cwd: WORKSPACE_ROOT,
       env: { ...process.env, ...env, TF_HTTP_PORT: String(basePort) },
       stdio: ['ignore', 'pipe', 'pipe'],

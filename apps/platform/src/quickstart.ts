@@ -19,9 +19,9 @@ import { makeTinyModel, registerTinyModel, TINY_MODEL_NAME, tinyModelDirUnder } 
  * report are.
  */
 /** Reference 000's format: prompt/completion JSONL, tool steps ending at `\nObservation:`, answers as `Final Answer:`. */
-const DATASET = join(WORKSPACE_ROOT, 'tools/launcher/quickstart/react-tools.jsonl');
+const DATASET = join(WORKSPACE_ROOT, 'apps/platform/quickstart/react-tools.jsonl');
 /** Held-out requests in the same format (other cities, other expressions): what the evaluation asks both models. */
-const EVALUATION_SET = join(WORKSPACE_ROOT, 'tools/launcher/quickstart/react-tools-eval.jsonl');
+const EVALUATION_SET = join(WORKSPACE_ROOT, 'apps/platform/quickstart/react-tools-eval.jsonl');
 const API_KEY = 'tf-dev-key';
 const TENANT = 'default';
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);

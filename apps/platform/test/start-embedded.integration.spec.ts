@@ -12,7 +12,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The command `npm run start:embedded` runs (package.json), with the workspace's paths made absolute. */
 function startEmbedded(cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['-r', require.resolve('@swc-node/register'), join(WORKSPACE_ROOT, 'tools/launcher/src/embedded.ts')], {
+  return spawn(process.execPath, ['-r', require.resolve('@swc-node/register'), join(WORKSPACE_ROOT, 'apps/platform/src/embedded.ts')], {
     cwd,
     // Started outside the checkout, swc-node is told where the workspace's compiler settings are.
     env: { ...env, SWC_NODE_PROJECT: join(WORKSPACE_ROOT, 'tsconfig.json') },

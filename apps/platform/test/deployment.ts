@@ -51,7 +51,7 @@ export async function startDeployment(mode: 'embedded' | 'distributed', basePort
   const envOf = (name: string, index: number): NodeJS.ProcessEnv => ({ ...localInfraEnv(), ...extraEnv, TF_HTTP_PORT: String(basePort + index), TF_INSTANCE_ID: `${name}-test` });
   let processes: ChildProcess[];
   if (mode === 'embedded') {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(WORKSPACE_ROOT, 'tools/launcher/src/embedded.ts')], {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(WORKSPACE_ROOT, 'apps/platform/src/embedded.ts')], {
       cwd: WORKSPACE_ROOT,
       env: { ...process.env, ...extraEnv, TF_HTTP_PORT: String(basePort) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,8 @@ import type { GatewayConfig } from './config/gateway-config';
 import { OpenAiExceptionFilter } from './errors/openai-exception.filter';
 import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
+import { InferenceController } from './inference/inference.controller';
+import { InferenceProxyService } from './inference/inference-proxy.service';
 import { JobArtifactsController } from './jobs/job-artifacts.controller';
 import { JobArtifactsService } from './jobs/job-artifacts.service';
 import { JobIterationsController } from './jobs/job-iterations.controller';
@@ -23,7 +25,7 @@ import { PingController } from './ping/ping.controller';
 import { PingRegistry } from './ping/ping-registry';
 
 @Module({
-  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobProjectionsHandler, ModelsController, OpenApiController],
+  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobProjectionsHandler, ModelsController, InferenceController, OpenApiController],
   providers: [
     PingRegistry,
     FilesService,
@@ -31,6 +33,7 @@ import { PingRegistry } from './ping/ping-registry';
     JobArtifactsService,
     JobIterationsService,
     ModelsService,
+    InferenceProxyService,
     {
       provide: ApiKeyRegistry,
       inject: [SERVICE_CONFIG, SERVICE_IDENTITY],

@@ -8,6 +8,7 @@ export const SERVICE_NAMES = [
   'evaluator',
   'debugger',
   'train-pod',
+  'inference',
 ] as const;
 
 export type ServiceName = (typeof SERVICE_NAMES)[number];

@@ -12,7 +12,7 @@ export const KAFKA_BOOTSTRAP = `${KAFKA_CLUSTER}-kafka-bootstrap:9092`;
  * The train pod is not a Deployment: it runs as the GPU Job in k8s/base/training.
  */
 export interface DeployedService {
-  readonly name: Exclude<ServiceName, 'train-pod'>;
+  readonly name: Exclude<ServiceName, 'train-pod' | 'inference'>;
   readonly role: 'edge' | 'worker';
   /** Upper bound for scaling; a consumer group never has more useful members than partitions. */
   readonly maxReplicas: number;
@@ -28,8 +28,12 @@ const WORKER_MAX_REPLICAS = 6;
  */
 const ORCHESTRATOR_MAX_REPLICAS = 1;
 
+/**
+ * The inference service is not rendered yet: it scales on its own load (requests, not Kafka lag) and needs a
+ * memory budget of its own, which its Deployment will say (issue 15's Kubernetes part).
+ */
 export const DEPLOYED_SERVICES: readonly DeployedService[] = SERVICE_NAMES.filter(
-  (name): name is DeployedService['name'] => name !== 'train-pod',
+  (name): name is DeployedService['name'] => name !== 'train-pod' && name !== 'inference',
 ).map((name) =>
   name === 'gateway'
     ? { name, role: 'edge', maxReplicas: 6, tmpSize: '1Gi' }

@@ -30,6 +30,11 @@ export const gatewayEnvSchema = z.object({
   TF_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(512 * MiB),
   /** Requests each API key may make per minute on one gateway instance; bursts up to the same number. */
   TF_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /**
+   * Base URL of the inference service (`http://inference:8080`), where chat completions and completions are
+   * routed. Unset: those endpoints answer 503 naming this variable.
+   */
+  TF_INFERENCE_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;

@@ -2,7 +2,7 @@
  * Failures the gateway reports on purpose. Each carries a code, so the exception filter maps them to
  * HTTP exhaustively, without matching on messages.
  */
-export type GatewayErrorCode = 'INVALID_REQUEST' | 'MISSING_API_KEY' | 'INVALID_API_KEY' | 'NOT_FOUND' | 'UPLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'CONFLICT';
+export type GatewayErrorCode = 'INVALID_REQUEST' | 'MISSING_API_KEY' | 'INVALID_API_KEY' | 'NOT_FOUND' | 'UPLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'CONFLICT' | 'UPSTREAM_UNAVAILABLE';
 
 export abstract class GatewayError extends Error {
   abstract readonly code: GatewayErrorCode;
@@ -78,4 +78,10 @@ export class ConflictError extends GatewayError {
   ) {
     super(message);
   }
+}
+
+/** A service the gateway routes to (the inference service) is not configured or cannot be reached. */
+export class UpstreamUnavailableError extends GatewayError {
+  override readonly name = 'UpstreamUnavailableError';
+  readonly code = 'UPSTREAM_UNAVAILABLE';
 }

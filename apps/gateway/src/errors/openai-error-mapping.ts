@@ -33,6 +33,8 @@ function fromGatewayError(error: GatewayError): HttpErrorResponse {
       return envelope(413, 'invalid_request_error', error.message, 'file', 'file_too_large');
     case 'CONFLICT':
       return envelope(409, 'invalid_request_error', error.message, (error as GatewayError & { param: string | null }).param, 'conflict');
+    case 'UPSTREAM_UNAVAILABLE':
+      return envelope(503, 'server_error', error.message, null, 'service_unavailable', { 'retry-after': '5' }, true);
     case 'RATE_LIMITED': {
       const retryAfter = String((error as GatewayError & { retryAfterSeconds: number }).retryAfterSeconds);
       return envelope(429, 'rate_limit_error', error.message, null, 'rate_limit_exceeded', { 'retry-after': retryAfter });

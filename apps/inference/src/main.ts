@@ -1,0 +1,5 @@
+import './instrument';
+import { runService } from '@tuneforge/service-kit';
+import { service } from './service';
+
+void runService(service);

@@ -21,6 +21,13 @@ export interface JobArtifact {
   files: Array<{ path: string; bytes: number; sha256: string }>;
 }
 
+/** OpenAI's `model` object as `GET /v1/models` lists it. */
+export interface ModelEntry {
+  id: string;
+  created: number;
+  owned_by: string;
+}
+
 export interface ApprovalAnswer {
   decision: 'approve' | 'reject' | 'edit';
   comment?: string;
@@ -50,6 +57,11 @@ export class GatewayClient {
   async createJob(spec: JobSpec): Promise<OpenAiFineTuningJob> {
     // The SDK passes the `tuneforge` extensions through as they are.
     return (await this.openai.fineTuning.jobs.create(spec as unknown as OpenAI.FineTuning.JobCreateParams)) as unknown as OpenAiFineTuningJob;
+  }
+
+  /** The models this key's tenant can tune from and call: base models first, then fine-tuned models and checkpoints. */
+  async listModels(): Promise<ModelEntry[]> {
+    return (await this.openai.models.list()).data as unknown as ModelEntry[];
   }
 
   async retrieveJob(id: string): Promise<OpenAiFineTuningJob> {

@@ -72,6 +72,10 @@ function fakeClient(overrides: Partial<Record<keyof GatewayClient, unknown>> = {
     createJob: record('createJob', () => job({ status: 'validating_files' })),
     retrieveJob: record('retrieveJob', () => job()),
     listJobs: record('listJobs', () => [job(), job({ id: 'ftjob-def', status: 'succeeded', fine_tuned_model: 'jobs/ftjob-def/merged' })]),
+    listModels: record('listModels', () => [
+      { id: 'tiny-llama', object: 'model', created: 1_700_000_000, owned_by: 'acme' },
+      { id: 'ft:tiny-llama:acme::abcd1234', object: 'model', created: 1_700_000_100, owned_by: 'acme' },
+    ]),
     listFiles: record('listFiles', () => [{ id: 'file-1', purpose: 'fine-tune', bytes: 10, created_at: 1_700_000_000, filename: 'a.jsonl' }]),
     approvals: record('approvals', () => [approval()]),
     answerApproval: record('answerApproval', (_job, id, answer) => approval({ id: id as string, status: 'answered', decision: (answer as { decision: 'approve' }).decision, answered_by: 'human' })),
@@ -200,5 +204,12 @@ describe('tuneforge argument parsing and exit codes', () => {
     const files = await run(['list', 'files', '--limit', '5', '--json']);
     expect(files.calls).toEqual([['listFiles', 5]]);
     expect(JSON.parse(files.out)).toEqual([expect.objectContaining({ id: 'file-1' })]);
+  });
+
+  it('models prints one line per model (base models, then ft: names), or JSON', async () => {
+    const models = await run(['models']);
+    expect(models.calls).toEqual([['listModels']]);
+    expect(models.out.split('\n')).toEqual(['tiny-llama\tacme\t2023-11-14T22:13:20Z', 'ft:tiny-llama:acme::abcd1234\tacme\t2023-11-14T22:15:00Z']);
+    expect(JSON.parse((await run(['models', '--json'])).out)).toEqual([expect.objectContaining({ id: 'tiny-llama' }), expect.objectContaining({ id: 'ft:tiny-llama:acme::abcd1234' })]);
   });
 });

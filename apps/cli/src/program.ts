@@ -4,7 +4,7 @@ import { toCliError } from './cli-error';
 import { approveCommand, type ApproveOptions } from './commands/approve';
 import type { CommandContext } from './commands/command-context';
 import { downloadCommand, type DownloadOptions } from './commands/download';
-import { controlCommand, listCommand, statusCommand } from './commands/inspect';
+import { controlCommand, listCommand, modelsCommand, statusCommand } from './commands/inspect';
 import { submitCommand, type SubmitOptions } from './commands/submit';
 import { uploadCommand } from './commands/upload';
 import { DEFAULT_API_KEY, DEFAULT_BASE_URL, resolveConnectionSettings, type ConnectionSettings } from './connection-settings';
@@ -122,6 +122,12 @@ export function buildProgram(action: ActionFactory, io: Io): Command {
     .addOption(new Option('--limit <n>', 'how many').argParser(positiveInteger).default(20))
     .option('--json', 'print the API objects as JSON')
     .action(action((ctx, what: 'jobs' | 'files', options: { limit: number; json?: boolean }) => listCommand(ctx, what, options)));
+
+  program
+    .command('models')
+    .description('list the models you can fine-tune from or call: base models, then fine-tuned models (ft:...) and their checkpoints')
+    .option('--json', 'print the API objects as JSON')
+    .action(action((ctx, options: { json?: boolean }) => modelsCommand(ctx, options)));
 
   program
     .command('status')

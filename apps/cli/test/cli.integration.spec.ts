@@ -111,6 +111,10 @@ describe('tuneforge CLI against an embedded deployment', () => {
     const again = await runCli(['follow', jobId], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`fine-tuned model: ${model}`);
+    // The tuned model is listed beside its base.
+    const models = await runCli(['models'], env);
+    expect(models.code).toBe(0);
+    expect(models.stdout.split('\n').map((line) => line.split('\t')[0])).toEqual(expect.arrayContaining(['tiny-llama', model]));
 
     // The merged model downloads, every file matching the sha256 the artifact lists.
     const out = join(work, 'merged');

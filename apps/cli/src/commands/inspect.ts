@@ -19,6 +19,14 @@ export async function listCommand(ctx: CommandContext, what: 'jobs' | 'files', o
   return EXIT.ok;
 }
 
+/** `tuneforge models`: every model the tenant can tune from or call, one line each (id, owner, created); `--json` prints the API's objects. */
+export async function modelsCommand(ctx: CommandContext, options: { json?: boolean }): CommandResult {
+  const models = await ctx.client.listModels();
+  if (options.json) ctx.io.out(JSON.stringify(models, null, 2));
+  else for (const m of models) ctx.io.out([m.id, m.owned_by, time(m.created)].join('\t'));
+  return EXIT.ok;
+}
+
 /** `tuneforge status <job>`: the job, its open questions and checkpoints; exits with the job's code (1 failed, 3 cancelled, 6 rejected). */
 export async function statusCommand(ctx: CommandContext, jobId: string, options: { json?: boolean }): CommandResult {
   const job = await ctx.client.retrieveJob(jobId);

@@ -35,7 +35,7 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
-          allow: ['@tuneforge/gateway', '@tuneforge/orchestrator', '@tuneforge/datagen', '@tuneforge/retrieval', '@tuneforge/trainer', '@tuneforge/evaluator', '@tuneforge/debugger', '@tuneforge/train-pod'],
+          allow: ['@tuneforge/gateway', '@tuneforge/orchestrator', '@tuneforge/datagen', '@tuneforge/retrieval', '@tuneforge/trainer', '@tuneforge/evaluator', '@tuneforge/debugger', '@tuneforge/train-pod', '@tuneforge/inference'],
           depConstraints: [
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:app', 'type:platform'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },

@@ -9,8 +9,10 @@ import { localInfraEnv, spawnService } from './spawn-service';
  */
 function main(): void {
   const basePort = Number(process.env.TF_HTTP_PORT ?? 8080);
+  // The gateway routes chat completions to the inference service, which takes its port in SERVICE_NAMES' order.
+  const inferenceUrl = process.env.TF_INFERENCE_URL ?? `http://127.0.0.1:${basePort + SERVICE_NAMES.indexOf('inference')}`;
   const children: ChildProcess[] = SERVICE_NAMES.map((name, index) =>
-    spawnService(name, { ...localInfraEnv(), TF_HTTP_PORT: String(basePort + index) }),
+    spawnService(name, { ...localInfraEnv(), TF_HTTP_PORT: String(basePort + index), TF_INFERENCE_URL: inferenceUrl }),
   );
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

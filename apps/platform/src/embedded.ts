@@ -4,7 +4,7 @@ import { closeOnSignals, loadServiceConfig, startEmbeddedDeployment } from '@tun
 import { createArtifactStoreFromEnv, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger, startTelemetry, type Logger } from '@tuneforge/telemetry';
 import { resolve } from 'node:path';
-import { ALL_SERVICES } from './services';
+import { ALL_SERVICES, inferenceUrlFor } from './services';
 import { makeTinyModel, registerTinyModel, TINY_MODEL_NAME, tinyModelDirUnder } from './tiny-base-model';
 
 /** The tenant of embedded mode's development key (`tf-dev-key`), which the gateway accepts when TF_API_KEYS is not set. */
@@ -18,18 +18,23 @@ const DEV_TENANT = 'default';
  */
 async function main(): Promise<void> {
   const logger = createLogger('embedded');
+  const host = process.env.TF_HTTP_HOST ?? '127.0.0.1';
+  const basePort = Number(process.env.TF_HTTP_PORT ?? 8080);
   const env = {
     ...process.env,
     TF_STORAGE_DRIVER: process.env.TF_STORAGE_DRIVER ?? 'filesystem',
     TF_ARTIFACT_DIR: process.env.TF_ARTIFACT_DIR ?? resolve('.tuneforge/artifacts'),
+    TF_INFERENCE_MODEL_DIR: process.env.TF_INFERENCE_MODEL_DIR ?? resolve('.tuneforge/inference-models'),
+    // The gateway routes chat completions to the inference service's port (unknown in advance with port 0).
+    ...(basePort > 0 && !process.env.TF_INFERENCE_URL ? { TF_INFERENCE_URL: inferenceUrlFor(host, basePort) } : {}),
   };
   const store = createArtifactStoreFromEnv(env);
   await registerTinyModelForEveryTenant(store, env, tinyModelDirUnder(env.TF_ARTIFACT_DIR), logger);
   const deployment = await startEmbeddedDeployment(ALL_SERVICES, {
     store,
     logger,
-    host: process.env.TF_HTTP_HOST ?? '127.0.0.1',
-    basePort: Number(process.env.TF_HTTP_PORT ?? 8080),
+    host,
+    basePort,
     env,
   });
   const gateway = deployment.apps.get('gateway');

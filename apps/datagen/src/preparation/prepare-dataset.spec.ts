@@ -99,7 +99,7 @@ describe('prepareDataset', () => {
     });
 
     it('accepts the quick start dataset, whose tool steps end at \\nObservation:, and "Observation:" in data that is not ReAct', async () => {
-      const quickstart = join(__dirname, '..', '..', '..', '..', 'tools', 'launcher', 'quickstart', 'react-tools.jsonl');
+      const quickstart = join(__dirname, '..', '..', '..', '..', 'apps', 'platform', 'quickstart', 'react-tools.jsonl');
       const react = await prepareDataset(await input({ training: await collectDataset(quickstart), trainingFile: 'react-tools.jsonl' }));
       expect(react.ok ? react.kind : react.errors.map((e) => e.message)).toBe('prompt_completion');
       const notes = await read('auto', { prompt: 'Ward round, bed 3.', completion: 'Stable overnight.\nObservation: afebrile, eating well.' }, { prompt: 'Bed 4.', completion: 'Discharged.' });

@@ -3,137 +3,10 @@
 // the JS thread so that JavaScript may reuse its buffers immediately. Native
 // handles live in shared_ptrs so that an in-flight call, a trainer, and the
 // garbage collector can never free a model under one another.
-#include <napi.h>
+#include "addon.h"
 
-#include <functional>
-#include <memory>
-#include <string>
-#include <vector>
-
-#include "tuneforge.h"
-
+namespace tfnode {
 namespace {
-
-struct ModelBox {
-  tf_model *model = nullptr;
-  ~ModelBox() { tf_model_free(model); }
-};
-
-struct TrainerBox {
-  tf_trainer *trainer = nullptr;
-  std::shared_ptr<ModelBox> model;  // trainers keep their model alive
-  ~TrainerBox() { tf_trainer_free(trainer); }
-};
-
-using ModelRef = std::shared_ptr<ModelBox>;
-using TrainerRef = std::shared_ptr<TrainerBox>;
-
-Napi::Error engine_error(Napi::Env env, tf_status status, const std::string &message) {
-  Napi::Error e = Napi::Error::New(env, message);
-  e.Set("code", Napi::String::New(env, tf_status_name(status)));
-  return e;
-}
-
-// Argument errors found by the binding carry the engine's INVALID_ARGUMENT code.
-Napi::Error invalid_arg(Napi::Env env, const std::string &message) {
-  return engine_error(env, TF_ERR_INVALID_ARGUMENT, message);
-}
-
-class Task : public Napi::AsyncWorker {
- public:
-  using Run = std::function<tf_status()>;
-  using Resolve = std::function<Napi::Value(Napi::Env)>;
-
-  static Napi::Promise Start(Napi::Env env, Run run, Resolve resolve) {
-    auto *task = new Task(env, std::move(run), std::move(resolve));
-    Napi::Promise promise = task->deferred_.Promise();
-    task->Queue();
-    return promise;
-  }
-
- private:
-  Task(Napi::Env env, Run run, Resolve resolve)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), run_(std::move(run)),
-        resolve_(std::move(resolve)) {}
-
-  void Execute() override {
-    status_ = run_();
-    if (status_ != TF_OK) message_ = tf_last_error();
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (status_ != TF_OK) {
-      deferred_.Reject(engine_error(env, status_, message_).Value());
-      return;
-    }
-    try {
-      deferred_.Resolve(resolve_ ? resolve_(env) : env.Undefined());
-    } catch (const Napi::Error &e) {
-      deferred_.Reject(e.Value());
-    }
-  }
-
-  void OnError(const Napi::Error &e) override { deferred_.Reject(e.Value()); }
-
-  Napi::Promise::Deferred deferred_;
-  Run run_;
-  Resolve resolve_;
-  tf_status status_ = TF_OK;
-  std::string message_;
-};
-
-// ---- argument helpers ----
-
-template <class T>
-std::shared_ptr<T> unwrap(const Napi::Value &v, const char *what) {
-  if (!v.IsExternal()) throw invalid_arg(v.Env(), std::string(what) + " handle expected");
-  auto *ref = v.As<Napi::External<std::shared_ptr<T>>>().Data();
-  if (!ref || !*ref) throw Napi::Error::New(v.Env(), std::string(what) + " has been disposed");
-  return *ref;
-}
-
-template <class T>
-Napi::External<std::shared_ptr<T>> wrap(Napi::Env env, std::shared_ptr<T> p) {
-  return Napi::External<std::shared_ptr<T>>::New(env, new std::shared_ptr<T>(std::move(p)),
-                                                 [](Napi::Env, std::shared_ptr<T> *ref) { delete ref; });
-}
-
-// Disposal drops the handle's reference; in-flight calls hold their own.
-template <class T>
-void release(const Napi::Value &v) {
-  if (v.IsExternal()) v.As<Napi::External<std::shared_ptr<T>>>().Data()->reset();
-}
-
-std::vector<int32_t> ints(const Napi::Value &v, const char *what) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-    throw invalid_arg(v.Env(), std::string(what) + " must be an Int32Array");
-  auto a = v.As<Napi::Int32Array>();
-  return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
-}
-
-std::string str(const Napi::Value &v, const char *what) {
-  if (!v.IsString()) throw invalid_arg(v.Env(), std::string(what) + " must be a string");
-  return v.As<Napi::String>().Utf8Value();
-}
-
-double num(const Napi::Object &o, const char *key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) throw invalid_arg(o.Env(), std::string(key) + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-Napi::Float32Array floats(Napi::Env env, const float *data, size_t n) {
-  auto a = Napi::Float32Array::New(env, n);
-  std::copy(data, data + n, a.Data());
-  return a;
-}
-
-Napi::Int32Array int32s(Napi::Env env, const int32_t *data, size_t n) {
-  auto a = Napi::Int32Array::New(env, n);
-  std::copy(data, data + n, a.Data());
-  return a;
-}
 
 // ---- models ----
 
@@ -211,36 +84,25 @@ Napi::Value AddTokens(const Napi::CallbackInfo &info) {
 Napi::Value Generate(const Napi::CallbackInfo &info) {
   auto m = unwrap<ModelBox>(info[0], "model");
   auto tokens = ints(info[1], "tokens"), offsets = ints(info[2], "offsets");
-  Napi::Object o = info[3].As<Napi::Object>();
-  auto stop_tokens = ints(o.Get("stopTokens"), "stopTokens"), stop_offsets = ints(o.Get("stopOffsets"), "stopOffsets");
-  tf_generate_options opt{};
-  opt.max_new_tokens = (int)num(o, "maxNewTokens");
-  opt.temperature = (float)num(o, "temperature");
-  opt.top_k = (int)num(o, "topK");
-  opt.top_p = (float)num(o, "topP");
-  opt.seed = (uint64_t)num(o, "seed");
-  opt.n_stop = stop_offsets.empty() ? 0 : (int)stop_offsets.size() - 1;
+  const GenerateArgs args = generate_args(info[3].As<Napi::Object>());
+  const int max_new = args.options.max_new_tokens;
   const int n = (int)offsets.size() - 1;
   if (n < 1 || offsets[0] != 0 || (size_t)offsets[n] != tokens.size())
     throw invalid_arg(info.Env(), "offsets must start at 0 and end at the number of tokens");
-  if (!stop_offsets.empty() && (stop_offsets[0] != 0 || (size_t)stop_offsets.back() != stop_tokens.size()))
-    throw invalid_arg(info.Env(), "stopOffsets must start at 0 and end at the number of stop tokens");
   struct Out {
     std::vector<int32_t> tokens, lengths, finish;
     std::vector<float> logprobs;
   };
   auto out = std::make_shared<Out>();
-  out->tokens.resize((size_t)n * opt.max_new_tokens);
-  out->logprobs.resize((size_t)n * opt.max_new_tokens);
+  out->tokens.resize((size_t)n * max_new);
+  out->logprobs.resize((size_t)n * max_new);
   out->lengths.resize(n);
   out->finish.resize(n);
   return Task::Start(
       info.Env(),
       [=] {
-        tf_generate_options o2 = opt;
-        o2.stop_tokens = stop_tokens.data();
-        o2.stop_offsets = stop_offsets.data();
-        return tf_generate(m->model, tokens.data(), offsets.data(), n, &o2, out->tokens.data(), out->logprobs.data(),
+        const tf_generate_options o = args.get();
+        return tf_generate(m->model, tokens.data(), offsets.data(), n, &o, out->tokens.data(), out->logprobs.data(),
                            out->lengths.data(), out->finish.data());
       },
       [=](Napi::Env env) {
@@ -461,9 +323,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("resumeCheckpoint", Napi::Function::New(env, ResumeCheckpoint));
   exports.Set("freeTrainer", Napi::Function::New(env, FreeTrainer));
   exports.Set("readSafetensors", Napi::Function::New(env, ReadSafetensors));
+  init_session(env, exports);
   return exports;
 }
 
 }  // namespace
+}  // namespace tfnode
 
-NODE_API_MODULE(tuneforge, Init)
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return tfnode::Init(env, exports); }
+
+NODE_API_MODULE(tuneforge, InitModule)

@@ -87,7 +87,7 @@ typedef struct tf_generate_options {
   int n_stop;
 } tf_generate_options;
 
-enum { TF_FINISH_LENGTH = 0, TF_FINISH_STOP = 1 };
+enum { TF_FINISH_NONE = -1, TF_FINISH_LENGTH = 0, TF_FINISH_STOP = 1 };
 
 /* Prompts flattened with prompt_offsets[n+1]. Outputs are [n][max_new_tokens];
  * out_lengths[i] is the number of generated tokens kept (a matched stop
@@ -96,6 +96,79 @@ enum { TF_FINISH_LENGTH = 0, TF_FINISH_STOP = 1 };
 tf_status tf_generate(tf_model *model, const int32_t *prompt_tokens, const int32_t *prompt_offsets, int n,
                       const tf_generate_options *options, int32_t *out_tokens, float *out_logprobs,
                       int32_t *out_lengths, int32_t *out_finish);
+
+/* ---- decode sessions (continuous batching) ----
+ *
+ * A session decodes many sequences over one model, one token per sequence per
+ * step. Each sequence has its own KV cache (grown with its length, up to its own
+ * prompt + max_new_tokens, never max_context x max_sequences up front), its own
+ * sampling options and its own random stream Rng(seed): a sequence's tokens are
+ * those tf_generate gives for its prompt alone, whoever else is in the session
+ * (log-probabilities too; with other rows in the batch, up to float rounding).
+ * Sequences added between steps join at the next step;
+ * a sequence may be removed at any time, which frees its cache and its slot.
+ *
+ * Session calls count as calls on the model: they must not overlap with each
+ * other or with other calls on the model (TF_ERR_BUSY). Free every session of a
+ * model before the model. Weights changed by a trainer or adapter call apply to
+ * later steps (cached keys/values are not recomputed); growing the vocabulary
+ * (tf_model_add_tokens) makes the session refuse further calls (TF_ERR_STATE). */
+
+typedef struct tf_session tf_session;
+
+typedef struct tf_session_options {
+  int max_sequences; /* sequences active at once (>= 1); tf_session_add refuses more (TF_ERR_STATE) */
+  int max_context;   /* prompt + generated tokens per sequence (>= 2); a sequence that reaches it
+                        finishes with TF_FINISH_LENGTH, a prompt that fills it is refused */
+} tf_session_options;
+
+#define TF_MAX_TOP_LOGPROBS 20
+
+typedef struct tf_sequence_options {
+  tf_generate_options generate; /* sampling, seed, stop sequences and max_new_tokens, as in tf_generate */
+  int top_logprobs;             /* alternatives to report per token, 0..TF_MAX_TOP_LOGPROBS */
+} tf_sequence_options;
+
+typedef struct tf_token_logprob {
+  int32_t token;
+  float logprob;
+} tf_token_logprob;
+
+/* One sequence's result of one step. */
+typedef struct tf_step_output {
+  int32_t id;    /* the sequence, as tf_session_add returned it */
+  int32_t token; /* the token chosen this step */
+  float logprob; /* its log-probability under the raw logits (before temperature/filters) */
+  int32_t finish; /* TF_FINISH_NONE, or why the sequence ended (it has then left the session) */
+  /* Trailing tokens, this one included, that are not (yet) part of the completion: the
+   * longest partial match of a stop sequence, which a later step may complete, or on
+   * TF_FINISH_STOP the matched stop sequence itself, which tf_generate removes. A streaming
+   * client can send every token but the last `held` ones. 0 on TF_FINISH_LENGTH. */
+  int32_t held;
+  int32_t n_top; /* entries of top used: min(top_logprobs, vocab) */
+  tf_token_logprob top[TF_MAX_TOP_LOGPROBS]; /* most likely first (ties by id), raw-logit log-probabilities */
+} tf_step_output;
+
+tf_status tf_session_create(tf_model *model, const tf_session_options *options, tf_session **out);
+void tf_session_free(tf_session *session);
+
+/* Validates the options, prefills the prompt into the sequence's own cache and
+ * returns its id (ids count up from 0 and are never reused). The sequence chooses
+ * its first token at the next tf_session_step. */
+tf_status tf_session_add(tf_session *session, const int32_t *prompt, int n_prompt, const tf_sequence_options *options,
+                         int32_t *out_id);
+
+/* One decoding step for every active sequence at once: a single batched pass in
+ * which each row sits at its own position, then one token chosen per sequence.
+ * Writes one tf_step_output per active sequence, in id order, to out (capacity
+ * entries; max_sequences always suffices) and their number to n_out (0 when the
+ * session is empty). Sequences that finish leave the session. */
+tf_status tf_session_step(tf_session *session, tf_step_output *out, int capacity, int *n_out);
+
+/* Frees the sequence's cache and slot, whether it is mid-generation or has not
+ * started. An id that has already finished or been removed is not an error
+ * (removed_out, which may be NULL, receives 0); an id never issued is. */
+tf_status tf_session_remove(tf_session *session, int32_t id, int *removed_out);
 
 /* Writes a merged Hugging Face model directory: config.json, model.safetensors
  * (LoRA folded in), tokenizer/generation files copied from source_dir (NULL: the

@@ -36,9 +36,11 @@ struct Ops {
   // dq, dk, dv are set
   void (*attention_backward)(const float *dout, const float *q, const float *k, const float *v, const float *saved,
                              const int32_t *seg_start, const AttentionShape &s, float *dq, float *dk, float *dv);
-  // One query per row against a KV cache [B][KV][capacity][hd] holding lengths[b] entries.
-  void (*attention_decode)(const float *q, const float *k_cache, const float *v_cache, const int32_t *lengths,
-                           int batch, int heads, int kv_heads, int head_dim, int capacity, int window, float *out);
+  // One query per row b against that row's own KV cache: k_rows[b], v_rows[b] are [lengths[b]][KV][hd]
+  // (position-major, as the K/V projections produce them), so each sequence's cache can live and grow apart.
+  void (*attention_decode)(const float *q, const float *const *k_rows, const float *const *v_rows,
+                           const int32_t *lengths, int batch, int heads, int kv_heads, int head_dim, int window,
+                           float *out);
   void (*swiglu_forward)(const float *gate, const float *up, int64_t n, float *out);
   void (*swiglu_backward)(const float *dout, const float *gate, const float *up, int64_t n, float *dgate, float *dup);
   // Sum over rows of -log softmax(logits)[target] for targets >= 0. When dlogits is

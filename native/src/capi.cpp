@@ -1,70 +1,26 @@
 // The C boundary: every entry point catches everything and returns a status.
 #include <cstring>
-#include <mutex>
-#include <new>
 #include <string>
 
-#include "error.h"
+#include "capi_boundary.h"
 #include "export.h"
 #include "generate.h"
-#include "model.h"
 #include "safetensors.h"
 #include "trainer.h"
 #include "transformer.h"
-#include "tuneforge.h"
-
-struct tf_model {
-  std::unique_ptr<tf::Model> impl;
-};
 
 struct tf_trainer {
   std::unique_ptr<tf::Trainer> impl;
   tf_model *model;
 };
 
-namespace {
-
-thread_local std::string last_error;
-
-template <class F>
-tf_status guard(F &&body) {
-  try {
-    body();
-    last_error.clear();
-    return TF_OK;
-  } catch (const tf::Error &e) {
-    last_error = e.what();
-    return e.status();
-  } catch (const std::bad_alloc &) {
-    last_error = "out of memory";
-    return TF_ERR_OUT_OF_MEMORY;
-  } catch (const std::exception &e) {
-    last_error = std::string("internal error: ") + e.what();
-    return TF_ERR_INTERNAL;
-  } catch (...) {
-    last_error = "internal error";
-    return TF_ERR_INTERNAL;
-  }
-}
-
-// Calls on one model must not overlap; a second concurrent call is refused, not queued.
-struct Busy {
-  std::unique_lock<std::mutex> lock;
-  explicit Busy(tf::Model &m) : lock(m.busy, std::try_to_lock) {
-    tf::require(lock.owns_lock(), TF_ERR_BUSY, "the model is busy with another call");
-    m.ops->set_threads(m.threads);
-  }
-};
-
-void need(const void *p, const char *what) {
-  tf::require(p != nullptr, TF_ERR_INVALID_ARGUMENT, std::string(what) + " must not be null");
-}
-
-}  // namespace
+using tf::capi::Busy;
+using tf::capi::guard;
+using tf::capi::need;
 
 extern "C" {
 
-const char *tf_last_error(void) { return last_error.c_str(); }
+const char *tf_last_error(void) { return tf::capi::last_error.c_str(); }
 
 const char *tf_status_name(tf_status s) {
   switch (s) {
@@ -165,17 +121,11 @@ tf_status tf_generate(tf_model *model, const int32_t *prompt_tokens, const int32
     need(prompt_offsets, "prompt_offsets");
     need(options, "options");
     tf::require(n > 0, TF_ERR_INVALID_ARGUMENT, "at least one prompt is needed");
-    tf::require(options->n_stop == 0 || (options->stop_tokens && options->stop_offsets), TF_ERR_INVALID_ARGUMENT,
-                "stop sequences need stop_tokens and stop_offsets");
     Busy busy(*model->impl);
-    const int V = model->impl->config.vocab_size;
     std::vector<std::vector<int32_t>> prompts(n);
     for (int i = 0; i < n; ++i) {
       tf::require(prompt_offsets[i + 1] > prompt_offsets[i], TF_ERR_INVALID_ARGUMENT, "prompts must not be empty");
       prompts[i].assign(prompt_tokens + prompt_offsets[i], prompt_tokens + prompt_offsets[i + 1]);
-      for (int32_t t : prompts[i])
-        tf::require(t >= 0 && t < V, TF_ERR_INVALID_ARGUMENT, "prompt token " + std::to_string(t) +
-                                                                   " is outside the vocabulary");
     }
     const auto gens = tf::generate(*model->impl, prompts, *options);
     const int cap = options->max_new_tokens;

@@ -1,4 +1,4 @@
-// Batched generation with a KV cache, and teacher-forced token log-probabilities.
+// Whole-batch generation (tf_generate: a Session run to the end) and teacher-forced token log-probabilities.
 #pragma once
 #include <vector>
 

@@ -227,20 +227,20 @@ TEST_P(Attention, DecodeMatchesLastRowOfForward) {
   auto q = randn((size_t)T * s.heads * hd, 1), k = randn((size_t)T * s.kv_heads * hd, 2),
        v = randn((size_t)T * s.kv_heads * hd, 3);
   const auto full = naive_attention(q, k, v, c);
-  // cache layout [kv_heads][capacity][hd]
-  const int cap = T + 2;
-  std::vector<float> kc((size_t)s.kv_heads * cap * hd), vc((size_t)s.kv_heads * cap * hd);
-  for (int t = 0; t < T; ++t)
-    for (int h = 0; h < s.kv_heads; ++h)
-      for (int e = 0; e < hd; ++e) {
-        kc[((size_t)h * cap + t) * hd + e] = k[((size_t)t * s.kv_heads + h) * hd + e];
-        vc[((size_t)h * cap + t) * hd + e] = v[((size_t)t * s.kv_heads + h) * hd + e];
-      }
-  std::vector<float> out((size_t)s.heads * hd);
-  const int32_t len = T;
-  ops.attention_decode(q.data() + (size_t)(T - 1) * s.heads * hd, kc.data(), vc.data(), &len, 1, s.heads,
-                       s.kv_heads, hd, cap, s.window, out.data());
-  std::vector<float> want(full.end() - s.heads * hd, full.end());
+  // Two rows with their own caches, position-major [len][kv_heads][hd] as projected: row 0 is the last
+  // query (all T keys), row 1 the one before it (T-1 keys) in a separate buffer with spare room after it.
+  const size_t qrow = (size_t)s.heads * hd, krow = (size_t)s.kv_heads * hd;
+  std::vector<float> k1(k.begin(), k.end() - krow), v1(v.begin(), v.end() - krow);
+  k1.resize(k.size() + 4 * krow, NAN);
+  v1.resize(v.size() + 4 * krow, NAN);
+  std::vector<float> qs(q.end() - qrow, q.end());
+  qs.insert(qs.end(), q.end() - 2 * qrow, q.end() - qrow);
+  const float *k_rows[2] = {k.data(), k1.data()}, *v_rows[2] = {v.data(), v1.data()};
+  const int32_t lens[2] = {T, T - 1};
+  std::vector<float> out(2 * qrow);
+  ops.attention_decode(qs.data(), k_rows, v_rows, lens, 2, s.heads, s.kv_heads, hd, s.window, out.data());
+  std::vector<float> want(full.end() - qrow, full.end());
+  want.insert(want.end(), full.end() - 2 * qrow, full.end() - qrow);
   tft::expect_close(out, want, 1e-5, 1e-4, "attention decode");
 }
 

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import type { NativeGenerateOptions, NativeTrainConfig } from './config';
+import type { NativeGenerateOptions, NativeSequenceOptions, NativeTrainConfig } from './config';
 import { EngineError } from './errors';
 
 /** Opaque native handles. */
 export type ModelHandle = { readonly __brand: 'tf_model' };
 export type TrainerHandle = { readonly __brand: 'tf_trainer' };
+export type SessionHandle = { readonly __brand: 'tf_session' };
 
 export interface NativeModelInfo {
   architecture: string;
@@ -34,6 +35,16 @@ export interface NativeGeneration {
   logprobs: Float32Array;
   lengths: Int32Array;
   finish: Int32Array;
+}
+
+/** One sequence's tf_step_output; finish: -1 none, 0 length, 1 stop. */
+export interface NativeStepOutput {
+  id: number;
+  token: number;
+  logprob: number;
+  finish: number;
+  held: number;
+  top: { token: number; logprob: number }[];
 }
 
 export interface NativeTensor {
@@ -72,6 +83,11 @@ export interface NativeBinding {
   resumeCheckpoint(trainer: TrainerHandle, dir: string): Promise<void>;
   freeTrainer(trainer: TrainerHandle): void;
   readSafetensors(path: string): Promise<Record<string, NativeTensor>>;
+  createSession(model: ModelHandle, maxSequences: number, maxContext: number): Promise<SessionHandle>;
+  sessionAdd(session: SessionHandle, prompt: Int32Array, o: NativeSequenceOptions): Promise<number>;
+  sessionStep(session: SessionHandle): Promise<NativeStepOutput[]>;
+  sessionRemove(session: SessionHandle, id: number): Promise<boolean>;
+  freeSession(session: SessionHandle): void;
 }
 
 /** Where `npm run build:native` (cmake-js) puts the addon; TUNEFORGE_ENGINE_ADDON overrides it. */

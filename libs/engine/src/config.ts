@@ -169,6 +169,41 @@ export function resolveGenerateOptions(o: GenerateOptions, vocabSize: number): N
   };
 }
 
+/** A decode session's limits: sequences active at once, and prompt + generated tokens per sequence. */
+export interface SessionOptions {
+  maxSequences: number;
+  /** A sequence that reaches it finishes with 'length'; a prompt must leave room for one token. */
+  maxContext: number;
+}
+
+/** The most alternatives a session reports per token (TF_MAX_TOP_LOGPROBS). */
+export const MAX_TOP_LOGPROBS = 20;
+
+/** One sequence of a decode session: tf_generate's options plus the alternatives to report per token. */
+export interface SequenceOptions extends GenerateOptions {
+  /** 0 or absent = none; at most MAX_TOP_LOGPROBS. */
+  topLogprobs?: number;
+}
+
+export interface NativeSequenceOptions extends NativeGenerateOptions {
+  topLogprobs: number;
+}
+
+export function resolveSessionOptions(o: SessionOptions): SessionOptions {
+  if (typeof o !== 'object' || o === null) throw invalid('session options must be an object');
+  return {
+    maxSequences: integer(o.maxSequences, 'maxSequences', 1),
+    maxContext: integer(o.maxContext, 'maxContext', 2),
+  };
+}
+
+export function resolveSequenceOptions(o: SequenceOptions, vocabSize: number): NativeSequenceOptions {
+  if (typeof o !== 'object' || o === null) throw invalid('sequence options must be an object');
+  const topLogprobs = integer(o.topLogprobs ?? 0, 'topLogprobs', 0);
+  if (topLogprobs > MAX_TOP_LOGPROBS) throw invalid(`topLogprobs must be <= ${MAX_TOP_LOGPROBS}`);
+  return { ...resolveGenerateOptions(o, vocabSize), topLogprobs };
+}
+
 export function checkToken(t: unknown, where: string, vocabSize: number): void {
   if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= vocabSize)
     throw invalid(`${where}: token ${String(t)} is not an id in [0, ${vocabSize})`);

@@ -11,5 +11,6 @@ export {
   type SaveMergedOptions,
   type StepResult,
 } from './model';
+export { DecodeSession, type SessionStepResult, type TokenLogprob } from './session';
 export { readSafetensors, type Tensor } from './safetensors';
 export { addonPath } from './binding';

@@ -1,15 +1,18 @@
 import {
   type GenerateOptions,
   type LoadOptions,
+  type SessionOptions,
   type TokenBatch,
   type TrainConfig,
   checkToken,
   flattenRows,
   resolveGenerateOptions,
+  resolveSessionOptions,
   resolveTrainConfig,
 } from './config';
 import { type ModelHandle, type NativeModelInfo, type TrainerHandle, binding } from './binding';
 import { EngineError, invalid, native } from './errors';
+import { DecodeSession } from './session';
 import { type AddedToken, type AddedTokenBatch, applyAddedTokens, readTokenizerJson, stageTokenizerFiles } from './tokenizer-files';
 
 export type { AddedToken } from './tokenizer-files';
@@ -129,6 +132,16 @@ export class Model {
         finishReason: r.finish[i] === 1 ? 'stop' : 'length',
       };
     });
+  }
+
+  /**
+   * A decode session for serving: sequences join and leave between steps, each step returns one token per
+   * sequence (see DecodeSession). KV caches grow with each sequence, never maxContext x maxSequences up front.
+   */
+  async createSession(options: SessionOptions): Promise<DecodeSession> {
+    const o = resolveSessionOptions(options);
+    const handle = await this.run((h) => binding().createSession(h, o.maxSequences, o.maxContext));
+    return new DecodeSession(this, handle, o);
   }
 
   /**

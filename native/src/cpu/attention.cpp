@@ -306,10 +306,11 @@ void attention_backward(const float *dout, const float *q, const float *k, const
   attention_backward_v3(dout, q, k, v, saved, seg_start, s, dq, dk, dv);
 }
 
-void attention_decode(const float *q, const float *k_cache, const float *v_cache, const int32_t *lengths, int batch,
-                      int heads, int kv_heads, int head_dim, int capacity, int window, float *out) {
+void attention_decode(const float *q, const float *const *k_rows, const float *const *v_rows, const int32_t *lengths,
+                      int batch, int heads, int kv_heads, int head_dim, int window, float *out) {
   const float scale = 1.0f / std::sqrt((float)head_dim);
   const int group = heads / kv_heads;
+  const int64_t stride = (int64_t)kv_heads * head_dim;  // one cached position: [kv_heads][head_dim]
 #pragma omp parallel for collapse(2) schedule(static)
   for (int b = 0; b < batch; ++b) {
     for (int h = 0; h < heads; ++h) {
@@ -317,14 +318,14 @@ void attention_decode(const float *q, const float *k_cache, const float *v_cache
       const int len = lengths[b];
       const int j0 = window > 0 ? std::max(0, len - window) : 0;
       const float *qh = q + ((int64_t)b * heads + h) * head_dim;
-      const float *kc = k_cache + ((int64_t)b * kv_heads + kvh) * capacity * head_dim;
-      const float *vc = v_cache + ((int64_t)b * kv_heads + kvh) * capacity * head_dim;
+      const float *kc = k_rows[b] + (int64_t)kvh * head_dim;
+      const float *vc = v_rows[b] + (int64_t)kvh * head_dim;
       float *scores = new float[len];
       float mx = -INFINITY;
       for (int j = j0; j < len; ++j) {
         float dot = 0.0f;
 #pragma omp simd reduction(+ : dot)
-        for (int d = 0; d < head_dim; ++d) dot += qh[d] * kc[(int64_t)j * head_dim + d];
+        for (int d = 0; d < head_dim; ++d) dot += qh[d] * kc[j * stride + d];
         scores[j] = dot * scale;
         mx = std::max(mx, scores[j]);
       }
@@ -337,7 +338,7 @@ void attention_decode(const float *q, const float *k_cache, const float *v_cache
       std::fill(o, o + head_dim, 0.0f);
       for (int j = j0; j < len; ++j) {
         const float pj = scores[j] / sum;
-        for (int d = 0; d < head_dim; ++d) o[d] += pj * vc[(int64_t)j * head_dim + d];
+        for (int d = 0; d < head_dim; ++d) o[d] += pj * vc[j * stride + d];
       }
       delete[] scores;
     }

@@ -34,8 +34,8 @@ void attention_forward_v3(const float *q, const float *k, const float *v, const 
 void attention_backward_v3(const float *dout, const float *q, const float *k, const float *v, const float *lse,
                            const int32_t *seg_start, const AttentionShape &s, float *dq, float *dk, float *dv);
 size_t attention_saved_floats(const AttentionShape &s);
-void attention_decode(const float *q, const float *k_cache, const float *v_cache, const int32_t *lengths, int batch,
-                      int heads, int kv_heads, int head_dim, int capacity, int window, float *out);
+void attention_decode(const float *q, const float *const *k_rows, const float *const *v_rows, const int32_t *lengths,
+                      int batch, int heads, int kv_heads, int head_dim, int window, float *out);
 void swiglu_forward(const float *gate, const float *up, int64_t n, float *out);
 void swiglu_backward(const float *dout, const float *gate, const float *up, int64_t n, float *dgate, float *dup);
 double cross_entropy(const float *logits, const int32_t *targets, int n, int vocab, float *dlogits, float grad_scale);

@@ -1,0 +1,91 @@
+#include "decode.h"
+
+#include <cstring>
+
+#include "error.h"
+#include "transformer.h"
+
+namespace tf {
+
+void prefill(Model &model, KvCache &cache, const std::vector<int32_t> &prompt, std::vector<float> &logits) {
+  const int T = (int)prompt.size(), V = model.config.vocab_size;
+  const size_t row = (size_t)model.config.num_kv_heads * model.config.head_dim;
+  require(T > 0 && cache.length() == 0, TF_ERR_INTERNAL, "prefill needs a prompt and an empty cache");
+  cache.extend(T);
+  try {
+    Pass pass;
+    prepare_pass(pass, prompt.data(), nullptr, 1, T);
+    forward(model, pass, {T - 1}, [&](int l, const LayerActs &a) {
+      std::memcpy(cache.k(l, 0), a.k.data(), sizeof(float) * T * row);
+      std::memcpy(cache.v(l, 0), a.v.data(), sizeof(float) * T * row);
+    });
+    logits.assign(pass.logits.begin(), pass.logits.begin() + V);
+  } catch (...) {
+    cache.truncate(0);
+    throw;
+  }
+}
+
+static void decode_layers(Model &model, const std::vector<KvCache *> &caches, const std::vector<int32_t> &tokens,
+                          const std::vector<int32_t> &pos, std::vector<float> &logits) {
+  const Ops &ops = *model.ops;
+  const ModelConfig &c = model.config;
+  const int n = (int)tokens.size(), D = c.hidden_size, F = c.intermediate_size, hd = c.head_dim;
+  const int H = c.num_heads, KV = c.num_kv_heads;
+  const size_t row = (size_t)KV * hd;
+  std::vector<float> x((size_t)n * D), h((size_t)n * D), rstd(n), q((size_t)n * H * hd), k(n * row), v(n * row),
+      attn((size_t)n * H * hd), g((size_t)n * F), u((size_t)n * F), a((size_t)n * F);
+  std::vector<int32_t> seen(n);
+  for (int i = 0; i < n; ++i) seen[i] = pos[i] + 1;
+  std::vector<const float *> k_rows(n), v_rows(n);
+  ops.embedding_forward(model.embed->data.data(), tokens.data(), n, D, x.data());
+  for (int l = 0; l < c.num_layers; ++l) {
+    const Layer &L = model.layers[l];
+    ops.rmsnorm_forward(x.data(), L.input_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
+    linear_forward(model, l, kQ, h.data(), n, q.data(), false, nullptr, false, 0);
+    linear_forward(model, l, kK, h.data(), n, k.data(), false, nullptr, false, 0);
+    linear_forward(model, l, kV, h.data(), n, v.data(), false, nullptr, false, 0);
+    ops.rope_forward(q.data(), pos.data(), n, H, hd, model.inv_freq.data());
+    ops.rope_forward(k.data(), pos.data(), n, KV, hd, model.inv_freq.data());
+    for (int i = 0; i < n; ++i) {
+      std::memcpy(caches[i]->k(l, pos[i]), k.data() + i * row, sizeof(float) * row);
+      std::memcpy(caches[i]->v(l, pos[i]), v.data() + i * row, sizeof(float) * row);
+      k_rows[i] = caches[i]->k(l);
+      v_rows[i] = caches[i]->v(l);
+    }
+    ops.attention_decode(q.data(), k_rows.data(), v_rows.data(), seen.data(), n, H, KV, hd, c.sliding_window,
+                         attn.data());
+    linear_forward(model, l, kO, attn.data(), n, x.data(), true, nullptr, false, 0);
+    ops.rmsnorm_forward(x.data(), L.post_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
+    linear_forward(model, l, kGate, h.data(), n, g.data(), false, nullptr, false, 0);
+    linear_forward(model, l, kUp, h.data(), n, u.data(), false, nullptr, false, 0);
+    ops.swiglu_forward(g.data(), u.data(), (int64_t)n * F, a.data());
+    linear_forward(model, l, kDown, a.data(), n, x.data(), true, nullptr, false, 0);
+  }
+  ops.rmsnorm_forward(x.data(), model.final_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
+  logits.resize((size_t)n * c.vocab_size);
+  ops.gemm(false, true, n, c.vocab_size, D, 1.0f, h.data(), D, model.lm_head->data.data(), D, 0.0f, logits.data(),
+           c.vocab_size);
+}
+
+void decode_step(Model &model, const std::vector<KvCache *> &caches, const std::vector<int32_t> &tokens,
+                 std::vector<float> &logits) {
+  const int n = (int)tokens.size(), V = model.config.vocab_size;
+  require(n > 0 && caches.size() == tokens.size(), TF_ERR_INTERNAL, "decode_step needs one cache per token");
+  for (int32_t t : tokens)
+    require(t >= 0 && t < V, TF_ERR_INVALID_ARGUMENT, "token " + std::to_string(t) + " is outside the vocabulary");
+  std::vector<int32_t> pos(n);
+  int extended = 0;
+  try {
+    for (; extended < n; ++extended) {
+      pos[extended] = caches[extended]->length();
+      caches[extended]->extend(1);
+    }
+    decode_layers(model, caches, tokens, pos, logits);
+  } catch (...) {
+    for (int i = 0; i < extended; ++i) caches[i]->truncate(pos[i]);
+    throw;
+  }
+}
+
+}  // namespace tf

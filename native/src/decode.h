@@ -1,0 +1,20 @@
+// The model's two inference passes over KV caches: a prompt's prefill, and one batched decoding step in
+// which every row brings one token at its own position and attends to its own cache.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "kv_cache.h"
+#include "model.h"
+
+namespace tf {
+
+// Runs the prompt (one sequence, positions 0..T-1) into an empty cache; logits of its last position [vocab].
+void prefill(Model &model, KvCache &cache, const std::vector<int32_t> &prompt, std::vector<float> &logits);
+
+// Row i: tokens[i] at position caches[i]->length(), appended to caches[i]; logits [n][vocab].
+// On failure every cache is back at its length before the call.
+void decode_step(Model &model, const std::vector<KvCache *> &caches, const std::vector<int32_t> &tokens,
+                 std::vector<float> &logits);
+
+}  // namespace tf

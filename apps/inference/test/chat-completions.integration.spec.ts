@@ -96,6 +96,15 @@ describe('chat completions through the gateway and the inference service (offici
     expect(own.model).toBe(tuned);
     expect(await apiError(client.chat.completions.create({ model: tuned, messages: question }))).toMatchObject({ status: 404, param: 'model' });
     expect(await apiError(client.completions.create({ model: tuned, prompt: 'x' }))).toMatchObject({ status: 404, param: 'model' });
+    // A client cannot name its tenant: the gateway sets the header from the API key and drops the client's copy.
+    const spoofed = client.chat.completions.create({ model: tuned, messages: question }, { headers: { 'x-tuneforge-tenant': 'tenant-b' } });
+    expect(await apiError(spoofed)).toMatchObject({ status: 404, param: 'model' });
+  });
+
+  it('refuses a request that did not come through the gateway (no tenant header)', async () => {
+    const response = await fetch(`${serving.inferenceUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: TINY_MODEL, messages: question }) });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('missing_tenant');
   });
 
   it('refuses bad requests with 400 naming the param, and keeps serving', async () => {
@@ -131,7 +140,7 @@ describe('chat completions through the gateway and the inference service (offici
   });
 
   it('frees the slot of a client that disconnects mid-stream', async () => {
-    const request = { model: TINY_MODEL, messages: [{ role: 'user', content: 'Count.' }], temperature: 0, max_tokens: 200 };
+    const request = { model: TINY_MODEL, messages: [{ role: 'user' as const, content: 'Count.' }], temperature: 0, max_tokens: 200 };
     // The greedy answer runs the whole budget, so the stream below is still decoding when the client leaves.
     expect((await client.chat.completions.create(request)).choices[0].finish_reason).toBe('length');
     const before = serving.loadedModels().sequences.cancelled;

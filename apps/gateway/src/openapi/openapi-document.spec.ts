@@ -33,6 +33,14 @@ describe('buildOpenApiDocument', () => {
     expect(Object.keys(document.paths['/v1/models/{id}']).sort()).toEqual(['delete', 'get']);
   });
 
+  it('describes the generation endpoints the gateway routes to the inference service', () => {
+    expect(Object.keys(document.paths['/v1/chat/completions'])).toEqual(['post']);
+    expect(Object.keys(document.paths['/v1/completions'])).toEqual(['post']);
+    const body = document.paths['/v1/chat/completions'].post.requestBody.content['application/json'].schema as { required: string[]; properties: Record<string, unknown> };
+    expect(body.required).toEqual(expect.arrayContaining(['model', 'messages']));
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['tools', 'tool_choice', 'stream', 'stream_options', 'logprobs', 'top_logprobs', 'n', 'seed', 'stop']));
+  });
+
   it('takes the shapes from the contracts', () => {
     const file = document.components.schemas.File as { properties: Record<string, unknown>; required: string[] };
     expect(file.required).toEqual(expect.arrayContaining(['id', 'object', 'bytes', 'created_at', 'filename', 'purpose', 'status']));

@@ -6,6 +6,8 @@ import {
   openAiFileSchema,
   fileUploadPurposeSchema,
   answerApprovalBodySchema,
+  chatCompletionRequestSchema,
+  completionRequestSchema,
   jobSpecSchema,
   listFineTuningCheckpointsQuerySchema,
   listFineTuningEventsQuerySchema,
@@ -181,13 +183,44 @@ function modelsPaths() {
   };
 }
 
+/** OpenAI's generation endpoints, which the gateway routes to the inference service; request bodies from the schemas it validates with. */
+function inferencePaths() {
+  const generationErrors = {
+    '400': errorResponse('A malformed or unserved field, named in `param` (messages, tools whose parameters are not a JSON Schema object, max_tokens or n over the caps, a tool message answering no call); `context_length_exceeded` when the prompt leaves no room.'),
+    '404': errorResponse('No such model for this API key (another tenant\'s model included); `param`: model.'),
+    '503': errorResponse('The inference service is not configured or cannot be reached, or has no room for the model now; see retry-after.'),
+    ...commonErrors,
+  };
+  const answer = (name: string, description: string) => ({
+    '200': { description, content: { 'application/json': { schema: ref(name) }, 'text/event-stream': { schema: { type: 'string', description: '`data: <chunk JSON>` events, then `data: [DONE]`' } } } },
+  });
+  return {
+    '/v1/chat/completions': {
+      post: {
+        operationId: 'createChatCompletion',
+        summary: "Chat with a base or fine-tuned model: its own chat template, tools and tool_choice, stop, n with seed, logprobs, streaming (chat.completion.chunk)",
+        requestBody: { required: true, content: { 'application/json': { schema: schema(chatCompletionRequestSchema) } } },
+        responses: { ...answer('ChatCompletion', 'The completion (`stream: true`: server-sent chunks).'), ...generationErrors },
+      },
+    },
+    '/v1/completions': {
+      post: {
+        operationId: 'createCompletion',
+        summary: 'Continue a text prompt (legacy completions): stop, n, seed, logprobs, echo, streaming',
+        requestBody: { required: true, content: { 'application/json': { schema: schema(completionRequestSchema) } } },
+        responses: { ...answer('Completion', 'The completion (`stream: true`: server-sent chunks).'), ...generationErrors },
+      },
+    },
+  };
+}
+
 export function buildOpenApiDocument(version: string) {
   return {
     openapi: '3.1.0',
     info: {
       title: 'Tuneforge API',
       version,
-      description: 'OpenAI-compatible Files and Fine-tuning APIs. Authenticate with `Authorization: Bearer <API key>`; every error is an OpenAI error envelope.',
+      description: 'OpenAI-compatible Files, Fine-tuning, Models, Chat Completions and Completions APIs. Authenticate with `Authorization: Bearer <API key>`; every error is an OpenAI error envelope.',
     },
     security: [{ bearer: [] }],
     paths: {
@@ -246,6 +279,7 @@ export function buildOpenApiDocument(version: string) {
       },
       ...fineTuningPaths(),
       ...modelsPaths(),
+      ...inferencePaths(),
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
@@ -275,6 +309,16 @@ export function buildOpenApiDocument(version: string) {
         },
         ModelList: { type: 'object', required: ['object', 'data'], properties: { object: { const: 'list' }, data: { type: 'array', items: ref('Model') } } },
         ModelDeleted: { type: 'object', required: ['id', 'object', 'deleted'], properties: { id: { type: 'string' }, object: { const: 'model' }, deleted: { const: true } } },
+        ChatCompletion: {
+          type: 'object',
+          description: "OpenAI's chat.completion object: choices with the assistant message (content, tool_calls), logprobs and finish_reason (stop, length, tool_calls), and usage",
+          required: ['id', 'object', 'created', 'model', 'choices', 'usage'],
+        },
+        Completion: {
+          type: 'object',
+          description: "OpenAI's text_completion object: choices with text, legacy logprobs (tokens, token_logprobs, top_logprobs, text_offset) and finish_reason, and usage",
+          required: ['id', 'object', 'created', 'model', 'choices', 'usage'],
+        },
       },
     },
   };

@@ -70,10 +70,12 @@ export class CompletionsService {
       const tokens = model.tokenizer.encode(text, true);
       if (tokens.length === 0) throw new InvalidRequestError('The prompt encodes to no tokens.', 'prompt');
       const maxTokens = tokenBudget(tokens.length, completion.max_tokens ?? DEFAULT_COMPLETION_MAX_TOKENS, model.maxContext, this.config.TF_INFERENCE_MAX_TOKENS, 'prompt');
+      // One object per prompt, shared by its choices: usage counts each prompt once.
+      const prompt = { text, tokens };
       return Array.from({ length: n }, (_, choiceIndex) => {
         const index = promptIndex * n + choiceIndex;
         const request = { maxTokens, temperature: completion.temperature ?? 1, topP: completion.top_p ?? 1, seed: choiceSeed(completion.seed, index), stop: stopStrings(completion.stop), topLogprobs: completion.logprobs ?? 0 };
-        return { index, prompt: { text, tokens }, request };
+        return { index, prompt, request };
       });
     });
   }

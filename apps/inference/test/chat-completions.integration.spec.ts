@@ -156,6 +156,9 @@ describe('chat completions through the gateway and the inference service (offici
     controller.abort();
     await waitFor(() => serving.loadedModels().sequences.running === 0);
     expect(serving.loadedModels().sequences.cancelled).toBe(before + 1);
+    const metrics = await (await fetch(`${serving.inferenceUrl}/metrics`)).text();
+    expect(metrics).toMatch(/tuneforge_inference_sequences_total\{[^}]*finish="cancelled"[^}]*\} [1-9]/);
+    expect(metrics).toContain('tuneforge_inference_time_to_first_token_seconds_bucket');
   });
 });
 

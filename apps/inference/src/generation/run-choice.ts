@@ -1,5 +1,6 @@
 import type { ServedModel } from '../models/served-model';
 import { ChoiceText, type ChoiceDelta } from './choice-text';
+import { recordFirstToken, recordSequenceEnd } from './serving-metrics';
 import type { SequenceEnd } from './token-queue';
 
 /** What one choice is asked for: sampling, budget and stop strings. */
@@ -37,19 +38,27 @@ export async function* runChoice(model: ServedModel, prompt: readonly number[], 
   };
   const tokens = model.scheduler.generate(prompt, options, signal);
   const text = new ChoiceText(model.tokenizer, request.stop, prompt);
+  const startedAt = performance.now();
+  let finish: SequenceEnd = 'cancelled';
   try {
     for (;;) {
       const next = await tokens.next();
       if (next.done) {
+        finish = next.value;
         const rest = text.finish();
         if (rest.text || rest.tokens.length) yield rest;
-        return { finish: next.value, text: text.text, completionTokens: text.tokenCount };
+        return { finish, text: text.text, completionTokens: text.tokenCount };
       }
+      if (text.tokenCount === 0) recordFirstToken(startedAt);
       const delta = text.push(next.value);
       if (delta.text || delta.tokens.length) yield delta;
-      if (text.stop !== undefined) return { finish: 'stop', text: text.text, completionTokens: text.tokenCount };
+      if (text.stop !== undefined) {
+        finish = 'stop';
+        return { finish, text: text.text, completionTokens: text.tokenCount };
+      }
     }
   } finally {
+    recordSequenceEnd(finish, text.tokenCount);
     await tokens.return('cancelled');
   }
 }

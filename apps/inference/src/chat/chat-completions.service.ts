@@ -116,8 +116,10 @@ export class ChatCompletionsService {
           }
           text += next.value.text;
           held.push(...next.value.tokens);
+          // A token whose text is not showable yet (part of a character, a stop string's start, a call's) keeps its
+          // log-probability for the chunk that shows its text.
           const showable = showableContentLength(text, model.toolCallFormat, prompt);
-          if (showable > shown || (showable === text.length && held.length > 0)) {
+          if (showable > shown) {
             events.send(chunks.content(index, text.slice(shown, showable), logprobsOf(held)));
             shown = showable;
             held = [];

@@ -74,7 +74,7 @@ describe('chat completion streams (server-sent events)', () => {
   });
 
   it('sends the role, the text in pieces, the finish reason, the usage, then [DONE]', async () => {
-    const response = await stream(serviceReplaying(tokenizer, ['It is sunny in Oslo today.']), { stream_options: { include_usage: true }, logprobs: true });
+    const response = await stream(serviceReplaying(tokenizer, ['It is sunny in Oslo today 🚀.']), { stream_options: { include_usage: true }, logprobs: true });
     const { chunks, done } = response.events();
     expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(done).toBe(true);
@@ -83,11 +83,12 @@ describe('chat completion streams (server-sent events)', () => {
     expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
     const content = chunks.slice(1, -2);
     expect(content.length).toBeGreaterThan(1);
-    expect(content.map((chunk) => chunk.choices[0].delta.content).join('')).toBe('It is sunny in Oslo today.');
-    expect(content.flatMap((chunk) => chunk.choices[0].logprobs?.content ?? []).map((entry) => entry.logprob)).toEqual(tokenizer.encode('It is sunny in Oslo today.').map(() => -0.5));
+    expect(content.every((chunk) => chunk.choices[0].delta.content !== '')).toBe(true);
+    expect(content.map((chunk) => chunk.choices[0].delta.content).join('')).toBe('It is sunny in Oslo today 🚀.');
+    expect(content.flatMap((chunk) => chunk.choices[0].logprobs?.content ?? []).map((entry) => entry.logprob)).toEqual(tokenizer.encode('It is sunny in Oslo today 🚀.').map(() => -0.5));
     expect(chunks.at(-2)!.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
     expect(chunks.slice(0, -1).every((chunk) => chunk.usage === null)).toBe(true);
-    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: tokenizer.encode('It is sunny in Oslo today.').length } });
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: tokenizer.encode('It is sunny in Oslo today 🚀.').length } });
   });
 
   it('holds back the call and sends it as one tool_calls delta, finish_reason tool_calls', async () => {

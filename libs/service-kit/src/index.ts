@@ -9,3 +9,4 @@ export * from './embedded-deployment';
 export * from './shutdown';
 export * from './local-infra-env';
 export * from './task-worker';
+export * from './openai-errors';

@@ -1,35 +1,22 @@
-import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { BaseRpcExceptionFilter } from '@nestjs/microservices';
-import { LOGGER } from '@tuneforge/service-kit';
+import { Catch, Inject } from '@nestjs/common';
+import { LOGGER, OpenAiExceptionFilterBase, type HttpErrorResponse } from '@tuneforge/service-kit';
 import type { Logger } from '@tuneforge/telemetry';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { toOpenAiError } from './openai-error-mapping';
 
-/**
- * Registered app-wide, so it also sees failures no controller raised (unknown routes, unparsable
- * bodies, the kit's own endpoints). Bus handlers keep Nest's default handling: their errors decide
- * retries and dead letters, which is the bus's business, not HTTP's.
- */
+/** The gateway's failures as OpenAI's error envelope (see OpenAiExceptionFilterBase). */
 @Catch()
-export class OpenAiExceptionFilter implements ExceptionFilter {
-  private readonly rpc = new BaseRpcExceptionFilter();
+export class OpenAiExceptionFilter extends OpenAiExceptionFilterBase {
+  constructor(@Inject(LOGGER) logger: Logger) {
+    super(logger);
+  }
 
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+  protected map(exception: unknown): HttpErrorResponse {
+    return toOpenAiError(exception);
+  }
 
-  catch(exception: unknown, host: ArgumentsHost) {
-    if (host.getType() !== 'http') return this.rpc.catch(exception, host);
-    const http = host.switchToHttp();
-    const request = http.getRequest<IncomingMessage & { originalUrl?: string }>();
-    const response = http.getResponse<ServerResponse>();
-    const mapped = toOpenAiError(exception);
-    if (mapped.unexpected) this.logger.error({ err: exception, method: request.method, url: request.originalUrl ?? request.url }, 'request failed');
-    if (response.headersSent) {
-      // A download that failed midway: the status is gone; ending the connection tells the client.
-      response.destroy();
-      return;
-    }
-    const body = JSON.stringify(mapped.body);
-    response.writeHead(mapped.status, { ...mapped.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    response.end(body);
+  /** A download that failed midway: the status is gone; ending the connection tells the client. */
+  protected endStarted(response: ServerResponse): void {
+    response.destroy();
   }
 }

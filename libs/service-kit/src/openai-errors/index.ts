@@ -1,0 +1,2 @@
+export * from './openai-error-envelope';
+export * from './openai-exception-filter';

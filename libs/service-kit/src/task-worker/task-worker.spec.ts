@@ -142,7 +142,8 @@ describe('TaskWorker', () => {
     expect(work.calls).toBe(2);
     expect((await results.result('echo-race', 1)).payload).toEqual({ taskId: 'echo-race', status: 'succeeded', echo: 'RACE', attempt: 1 });
     expect((await results.result('echo-race', 2)).payload).toEqual({ taskId: 'echo-race', status: 'succeeded', echo: 'RACE', attempt: 1 });
-  });
+    // Real files and a real bus: on a loaded 2-core CI machine this took longer than Jest's default 5 s once.
+  }, 30_000);
 
   it('announces a failed work as failed without storing it, so the same task sent again is worked again', async () => {
     await bus.publish(requested, request('echo-bad', 'bad'));

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Builds the images: one per service (docker/Dockerfile.service) and the training pod
-# (docker/Dockerfile.train-pod). Usage: docker/build.sh [TAG] [service...]   (default: dev, all)
+# Builds the images: one per service (docker/Dockerfile.service), and the training pod and the inference
+# service, which load the native engine (docker/Dockerfile.train-pod). Usage: docker/build.sh [TAG] [service...]
+# (default: dev, all)
 # Extra `docker build` flags through DOCKER_BUILD_FLAGS (e.g. "--push --platform linux/amd64").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tag="${1:-dev}"
 shift || true
 services=("$@")
-[[ ${#services[@]} -gt 0 ]] || services=(gateway orchestrator datagen retrieval trainer evaluator debugger train-pod)
+[[ ${#services[@]} -gt 0 ]] || services=(gateway orchestrator datagen retrieval trainer evaluator debugger train-pod inference)
 for service in "${services[@]}"; do
-  if [[ "$service" == train-pod ]]; then
+  if [[ "$service" == train-pod || "$service" == inference ]]; then
     # shellcheck disable=SC2086 # word splitting of the extra flags is intended
-    docker build ${DOCKER_BUILD_FLAGS:-} -f docker/Dockerfile.train-pod -t "tuneforge/train-pod:$tag" .
+    docker build ${DOCKER_BUILD_FLAGS:-} -f docker/Dockerfile.train-pod --build-arg "SERVICE=$service" -t "tuneforge/$service:$tag" .
   else
     # shellcheck disable=SC2086
     docker build ${DOCKER_BUILD_FLAGS:-} -f docker/Dockerfile.service --build-arg "SERVICE=$service" -t "tuneforge/$service:$tag" .

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { checkManifests, WRITABLE_ROOT_ANNOTATION, type Manifest } from './policy';
+import { checkManifests, parseQuantity, WRITABLE_ROOT_ANNOTATION, type Manifest } from './policy';
 import { containerSecurityContext, podSecurityContext } from './security';
 
 function deployment(edit: (pod: Manifest) => void = () => undefined): Manifest {
@@ -39,6 +39,32 @@ describe('policy check', () => {
     ['run-as-non-root', (pod) => pod.spec.initContainers = [{ name: 'init', image: 'x', resources: { limits: { memory: '1Gi' } }, securityContext: { ...containerSecurityContext, runAsUser: 0 } }]],
   ])('reports %s', (rule, edit) => {
     expect(rules([deployment(edit)])).toContain(rule);
+  });
+
+  it('reads resource quantities as Kubernetes does', () => {
+    expect(parseQuantity('12Gi')).toBe(12 * 1024 ** 3);
+    expect(parseQuantity('512Mi')).toBe(512 * 1024 ** 2);
+    expect(parseQuantity('1G')).toBe(1e9);
+    expect(parseQuantity('250m')).toBe(0.25);
+    expect(parseQuantity('1.5')).toBe(1.5);
+    expect(parseQuantity(4)).toBe(4);
+    expect(() => parseQuantity('12 GB')).toThrow(/not a resource quantity/);
+  });
+
+  const GiB = 1024 ** 3;
+  it.each<[string, string, string, string[]]>([
+    ['2 GiB under the limit', '6Gi', String(4 * GiB), []],
+    ['exactly 1 GiB under the limit', '2Gi', String(GiB), []],
+    ['equal to the limit', '2Gi', String(2 * GiB), ['memory-budget']],
+    ['over the limit', '2Gi', String(3 * GiB), ['memory-budget']],
+    ['less than 1 GiB under the limit', '2Gi', String(1.5 * GiB), ['memory-budget']],
+    ['not a whole number of bytes', '2Gi', '1GiB', ['memory-budget']],
+  ])('checks the inference memory budget against the memory limit: %s', (_case, limit, budget, expected) => {
+    const manifest = deployment((pod) => {
+      pod.spec.containers[0].resources = { limits: { memory: limit } };
+      pod.spec.containers[0].env = [{ name: 'TF_INFERENCE_MEMORY_BUDGET_BYTES', value: budget }];
+    });
+    expect(rules([manifest])).toEqual(expected);
   });
 
   it('lets a pod keep a writable root filesystem only with a stated reason', () => {

@@ -1,6 +1,7 @@
 // The security rules every rendered manifest must follow (restricted Pod Security Standard, default-deny
 // network policies, the shape of the GPU training Job), checked offline on parsed YAML documents.
 import { parseAllDocuments } from 'yaml';
+import { INFERENCE_MIN_HEADROOM_BYTES } from './services';
 
 export type Manifest = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -9,6 +10,30 @@ export interface Violation {
   readonly resource: string;
   readonly rule: string;
   readonly message: string;
+}
+
+/** The inference service's memory budget (apps/inference): what its loaded models may take, under the memory limit. */
+export const MEMORY_BUDGET_ENV = 'TF_INFERENCE_MEMORY_BUDGET_BYTES';
+
+const QUANTITY_SUFFIXES: Record<string, number> = {
+  '': 1,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  m: 1e-3,
+};
+
+/** A Kubernetes resource quantity ("12Gi", "512M", "1.5", "250m") as a number (bytes, cores). */
+export function parseQuantity(quantity: string | number): number {
+  if (typeof quantity === 'number') return quantity;
+  const match = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T|m)?$/.exec(quantity.trim());
+  if (!match) throw new Error(`not a resource quantity: "${quantity}"`);
+  return Number(match[1]) * QUANTITY_SUFFIXES[match[2] ?? ''];
 }
 
 /** A pod template may opt out of the read-only root filesystem only by saying why, in this annotation. */
@@ -97,6 +122,29 @@ function checkPod(template: Manifest, report: (rule: string, message: string) =>
       if (port.hostPort) report('no-host-ports', `${where}: hostPort ${port.hostPort}`);
     }
     if (!container.resources?.limits?.memory) report('memory-limit', `${where}: resources.limits.memory must be set`);
+    checkMemoryBudget(container, where, report);
+  }
+}
+
+/**
+ * A container that sets the inference memory budget keeps it under its memory limit, with room for what the
+ * budget does not count (INFERENCE_MIN_HEADROOM_BYTES): past the limit the kernel kills the pod, streams and all.
+ */
+function checkMemoryBudget(container: Manifest, where: string, report: (rule: string, message: string) => void): void {
+  const variable = (container.env ?? []).find((e: Manifest) => e.name === MEMORY_BUDGET_ENV);
+  if (!variable) return;
+  const budget = Number(variable.value);
+  const limit = container.resources?.limits?.memory;
+  if (!Number.isInteger(budget) || budget <= 0) {
+    report('memory-budget', `${where}: ${MEMORY_BUDGET_ENV} must be a positive whole number of bytes (got ${JSON.stringify(variable.value)})`);
+  } else if (limit) {
+    const headroom = parseQuantity(limit) - budget;
+    if (headroom < INFERENCE_MIN_HEADROOM_BYTES) {
+      report(
+        'memory-budget',
+        `${where}: ${MEMORY_BUDGET_ENV} (${budget}) must stay at least ${INFERENCE_MIN_HEADROOM_BYTES} bytes under the memory limit (${limit}); the headroom is ${headroom}`,
+      );
+    }
   }
 }
 

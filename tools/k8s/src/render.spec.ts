@@ -1,4 +1,4 @@
-import { ALL_TOPICS, deadLetterTopicName } from '@tuneforge/contracts';
+import { ALL_TOPICS, deadLetterTopicName, SERVICE_NAMES } from '@tuneforge/contracts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseManifests } from './policy';
@@ -29,11 +29,16 @@ describe('generated manifests', () => {
     }
   });
 
-  it('scales every worker on its consumer group lag down to zero, and the gateway on an HPA', () => {
+  it('renders every service but the train pod, the inference service included', () => {
+    expect(DEPLOYED_SERVICES.map((service) => service.name)).toEqual(SERVICE_NAMES.filter((name) => name !== 'train-pod'));
+    expect(DEPLOYED_SERVICES.find((service) => service.name === 'inference')?.role).toBe('serving');
+  });
+
+  it('scales every worker on its consumer group lag down to zero, and the gateway and inference on an HPA', () => {
     for (const service of DEPLOYED_SERVICES) {
       const manifests = parseManifests(renderAll().get(`k8s/base/services/${service.name}.generated.yaml`)!);
       expect(manifests.map((m) => m.kind)).toEqual(
-        ['ServiceAccount', 'Deployment', 'Service', service.role === 'edge' ? 'HorizontalPodAutoscaler' : 'ScaledObject'],
+        ['ServiceAccount', 'Deployment', 'Service', service.role === 'worker' ? 'ScaledObject' : 'HorizontalPodAutoscaler'],
       );
       const scaler = manifests[3];
       if (service.role === 'worker') {

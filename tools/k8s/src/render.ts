@@ -1,10 +1,12 @@
 import { ALL_TOPICS, DEAD_LETTER_TOPIC, deadLetterTopicName, type TopicSpec } from '@tuneforge/contracts';
-import { stringify } from 'yaml';
+import { Document, isMap, isSeq, stringify } from 'yaml';
 import { containerSecurityContext, podSecurityContext } from './security';
 import {
   DEPLOYED_SERVICES,
   HTTP_PORT,
   imageName,
+  INFERENCE,
+  INFERENCE_SERVICE,
   KAFKA_BOOTSTRAP,
   KAFKA_CLUSTER,
   PART_OF,
@@ -21,8 +23,21 @@ export const GENERATED_HEADER =
 export const TOPIC_REPLICAS = 3;
 export const TOPIC_MIN_INSYNC_REPLICAS = 2;
 
-function toYamlStream(documents: readonly Manifest[]): string {
-  return GENERATED_HEADER + documents.map((doc) => `---\n${stringify(doc, { lineWidth: 0 })}`).join('');
+function toYamlStream(documents: ReadonlyArray<Manifest | Document>): string {
+  return GENERATED_HEADER + documents.map((doc) => `---\n${doc instanceof Document ? doc.toString({ lineWidth: 0 }) : stringify(doc, { lineWidth: 0 })}`).join('');
+}
+
+/** Why an environment variable of a generated container has its value, as a YAML comment above it. */
+function withEnvComments(manifest: Manifest, comments: Readonly<Record<string, string>>): Document {
+  const doc = new Document(manifest, { aliasDuplicateObjects: false });
+  const env = doc.getIn(['spec', 'template', 'spec', 'containers', 0, 'env']);
+  if (!isSeq(env)) throw new Error('no container env to comment');
+  for (const item of env.items) {
+    if (!isMap(item)) continue;
+    const name = item.get('name');
+    if (typeof name === 'string' && comments[name]) item.commentBefore = comments[name].replace(/^/gm, ' ');
+  }
+  return doc;
 }
 
 function kafkaTopic(name: string, partitions: number, retentionMs: number, deadLetter: boolean): Manifest {
@@ -71,12 +86,37 @@ function labels(service: DeployedService): Record<string, string> {
 export const TRAINING_JOB_TEMPLATE_CONFIGMAP = 'tuneforge-training-job-template';
 export const TRAINING_JOB_TEMPLATE_PATH = '/etc/tuneforge/training/job.yaml';
 
+/** Where the gateway routes chat completions and completions: the inference Service, by its DNS name. */
+export const INFERENCE_URL = `http://${INFERENCE_SERVICE}:${HTTP_PORT}`;
+
+const NO_EXTRAS = { env: [] as Manifest[], volumeMounts: [] as Manifest[], volumes: [] as Manifest[] };
+
 /**
- * The trainer reads the GPU training Job template (k8s/base/training/job.yaml, shipped as a ConfigMap)
- * and creates one Job per run from it in its own namespace.
+ * What one service needs beyond the common container. The trainer reads the GPU training Job template
+ * (k8s/base/training/job.yaml, shipped as a ConfigMap) and creates one Job per run from it in its own namespace.
+ * The gateway routes generation to the inference service. The inference service has its memory budget, engine
+ * threads and a writable model cache.
  */
 function serviceExtras(service: DeployedService) {
-  if (service.name !== 'trainer') return { env: [], volumeMounts: [], volumes: [] };
+  if (service.name === 'gateway') return { ...NO_EXTRAS, env: [{ name: 'TF_INFERENCE_URL', value: INFERENCE_URL }] };
+  if (service.name === 'inference') {
+    return {
+      env: [
+        // Below the memory limit: see INFERENCE_ENV_COMMENTS (the comment the rendered file carries).
+        { name: 'TF_INFERENCE_MEMORY_BUDGET_BYTES', value: String(INFERENCE.memoryBudgetBytes) },
+        { name: 'TF_INFERENCE_MAX_SEQUENCES', value: String(INFERENCE.maxSequences) },
+        { name: 'TF_INFERENCE_MAX_CONTEXT', value: String(INFERENCE.maxContext) },
+        { name: 'TF_INFERENCE_THREADS', value: String(INFERENCE.cpu) },
+        { name: 'TF_INFERENCE_MODEL_DIR', value: INFERENCE.modelDir },
+        { name: 'TF_SHUTDOWN_TIMEOUT_MS', value: String(INFERENCE.shutdownTimeoutMs) },
+      ],
+      volumeMounts: [{ name: 'models', mountPath: INFERENCE.modelDir }],
+      // Models are downloaded once per pod and kept (the service does not delete them): past sizeLimit the
+      // kubelet evicts the pod, which starts again with an empty cache.
+      volumes: [{ name: 'models', emptyDir: { sizeLimit: INFERENCE.modelCacheSize } }],
+    };
+  }
+  if (service.name !== 'trainer') return NO_EXTRAS;
   return {
     env: [
       { name: 'TF_TRAIN_LAUNCHER', value: 'kubernetes' },
@@ -93,6 +133,25 @@ function serviceExtras(service: DeployedService) {
   };
 }
 
+const INFERENCE_ENV_COMMENTS: Record<string, string> = {
+  TF_INFERENCE_MEMORY_BUDGET_BYTES: [
+    'Below the memory limit on purpose: the budget counts only the loaded models (float32 weights + full-load',
+    'KV caches); Node, the tokenizers and a prefill\'s activations need the rest (at least 1 GiB,',
+    'tools/k8s/src/services.ts). Over the budget the service unloads idle models or answers 503; at the limit',
+    'the kernel would kill the pod and every stream in it. Overlays that change the limit change this too.',
+  ].join('\n'),
+  TF_INFERENCE_THREADS: 'One engine thread per core of the CPU limit (0 would take every core of the node).',
+};
+
+/** Requests and limits: the inference service's follow its memory budget and engine threads (services.ts). */
+function resources(service: DeployedService): Manifest {
+  if (service.name === 'inference') {
+    const size = { cpu: String(INFERENCE.cpu), memory: INFERENCE.memory };
+    return { requests: size, limits: size };
+  }
+  return { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } };
+}
+
 function deployment(service: DeployedService): Manifest {
   const extra = serviceExtras(service);
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
@@ -106,7 +165,7 @@ function deployment(service: DeployedService): Manifest {
     kind: 'Deployment',
     metadata: { name: service.name, labels: labels(service) },
     spec: {
-      // No `replicas`: KEDA (workers) and the HPA (gateway) own the count; applying again must not reset it.
+      // No `replicas`: KEDA (workers) and the HPA (gateway, inference) own the count; applying again must not reset it.
       revisionHistoryLimit: 5,
       selector: { matchLabels: { 'app.kubernetes.io/name': service.name } },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
@@ -114,7 +173,9 @@ function deployment(service: DeployedService): Manifest {
         metadata: {
           labels: labels(service),
           annotations: {
-            'prometheus.io/scrape': 'true',
+            // Only the gateway may reach the inference pods (network/policies.yaml): its metrics go to Prometheus
+            // through the collector (OTLP), not by a scrape of the port that serves the API.
+            'prometheus.io/scrape': String(service.role !== 'serving'),
             'prometheus.io/port': String(HTTP_PORT),
             'prometheus.io/path': '/metrics',
           },
@@ -123,8 +184,9 @@ function deployment(service: DeployedService): Manifest {
           serviceAccountName: service.name,
           // Only the trainer talks to the Kubernetes API (it creates training Jobs).
           automountServiceAccountToken: service.name === 'trainer',
-          // The kit's SIGTERM handling waits up to TF_SHUTDOWN_TIMEOUT_MS (25 s) for the message in hand.
-          terminationGracePeriodSeconds: 35,
+          // The kit's SIGTERM handling waits up to TF_SHUTDOWN_TIMEOUT_MS (25 s; inference: its own) for the work
+          // in hand; the pod gets 10 s more.
+          terminationGracePeriodSeconds: service.name === 'inference' ? INFERENCE.shutdownTimeoutMs / 1000 + 10 : 35,
           securityContext: podSecurityContext,
           containers: [
             {
@@ -147,12 +209,11 @@ function deployment(service: DeployedService): Manifest {
               ],
               // Boot compiles TypeScript on the fly (@swc-node/register): allow a slow first start.
               startupProbe: probe('/healthz', 2, 60),
-              livenessProbe: probe('/healthz', 10, 3),
+              // Engine threads fill the inference pod's CPU limit while it decodes, and a restart drops its loaded
+              // models and open streams: a minute of missed answers before it is restarted, not 30 s.
+              livenessProbe: probe('/healthz', 10, service.role === 'serving' ? 6 : 3),
               readinessProbe: probe('/readyz', 5, 3),
-              resources: {
-                requests: { cpu: '100m', memory: '256Mi' },
-                limits: { memory: '512Mi' },
-              },
+              resources: resources(service),
               securityContext: containerSecurityContext,
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...extra.volumeMounts],
             },
@@ -185,20 +246,33 @@ function serviceAccount(service: DeployedService): Manifest {
   };
 }
 
-/** The gateway serves HTTP: it scales on CPU and never to zero (a request must find it up). */
-function gatewayAutoscaler(service: DeployedService): Manifest {
+/**
+ * The gateway and the inference service serve HTTP: they scale on CPU and never to zero (a request must find
+ * them up). The inference service's CPU is its engine decoding (threads = CPU request), so utilisation is the
+ * share of time it spends in decode steps. It adds pods sooner (a new pod downloads and loads its models before
+ * it helps) and removes them later (a removed pod's loaded models are gone).
+ */
+function cpuAutoscaler(service: DeployedService): Manifest {
+  const serving = service.role === 'serving';
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
     metadata: { name: service.name, labels: labels(service) },
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: service.name },
-      minReplicas: 1,
+      minReplicas: serving ? INFERENCE.minReplicas : 1,
       maxReplicas: service.maxReplicas,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
-      behavior: {
-        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
-      },
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: serving ? 60 : 70 } } },
+      ],
+      behavior: serving
+        ? {
+            scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
+            scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }] },
+          }
+        : {
+            scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+          },
     },
   };
 }
@@ -248,8 +322,9 @@ function workerScaledObject(service: DeployedService): Manifest {
 
 /** ServiceAccount, Deployment, Service and autoscaler of one service. */
 export function renderService(service: DeployedService): string {
-  const autoscaler = service.role === 'edge' ? gatewayAutoscaler(service) : workerScaledObject(service);
-  return toYamlStream([serviceAccount(service), deployment(service), kubernetesService(service), autoscaler]);
+  const autoscaler = service.role === 'worker' ? workerScaledObject(service) : cpuAutoscaler(service);
+  const workload = service.name === 'inference' ? withEnvComments(deployment(service), INFERENCE_ENV_COMMENTS) : deployment(service);
+  return toYamlStream([serviceAccount(service), workload, kubernetesService(service), autoscaler]);
 }
 
 /** Every generated file, by path relative to the repository root. */

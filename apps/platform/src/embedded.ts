@@ -1,10 +1,10 @@
 import './instrument-embedded';
 import { service as gatewayService } from '@tuneforge/gateway';
-import { closeOnSignals, loadServiceConfig, startEmbeddedDeployment } from '@tuneforge/service-kit';
+import { closeOnSignals, loadServiceConfig } from '@tuneforge/service-kit';
 import { createArtifactStoreFromEnv, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger, startTelemetry, type Logger } from '@tuneforge/telemetry';
 import { resolve } from 'node:path';
-import { ALL_SERVICES, inferenceUrlFor } from './services';
+import { startEmbeddedPlatform } from './embedded-platform';
 import { makeTinyModel, registerTinyModel, TINY_MODEL_NAME, tinyModelDirUnder } from './tiny-base-model';
 
 /** The tenant of embedded mode's development key (`tf-dev-key`), which the gateway accepts when TF_API_KEYS is not set. */
@@ -25,12 +25,11 @@ async function main(): Promise<void> {
     TF_STORAGE_DRIVER: process.env.TF_STORAGE_DRIVER ?? 'filesystem',
     TF_ARTIFACT_DIR: process.env.TF_ARTIFACT_DIR ?? resolve('.tuneforge/artifacts'),
     TF_INFERENCE_MODEL_DIR: process.env.TF_INFERENCE_MODEL_DIR ?? resolve('.tuneforge/inference-models'),
-    // The gateway routes chat completions to the inference service's port (unknown in advance with port 0).
-    ...(basePort > 0 && !process.env.TF_INFERENCE_URL ? { TF_INFERENCE_URL: inferenceUrlFor(host, basePort) } : {}),
   };
   const store = createArtifactStoreFromEnv(env);
   await registerTinyModelForEveryTenant(store, env, tinyModelDirUnder(env.TF_ARTIFACT_DIR), logger);
-  const deployment = await startEmbeddedDeployment(ALL_SERVICES, {
+  // The gateway routes chat completions to the inference service (TF_INFERENCE_URL), on TF_HTTP_PORT + 8 or, with port 0, wherever it listens.
+  const deployment = await startEmbeddedPlatform({
     store,
     logger,
     host,

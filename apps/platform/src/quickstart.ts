@@ -1,11 +1,10 @@
 import './instrument-embedded';
-import { ALL_SERVICES } from './services';
-import { startEmbeddedDeployment } from '@tuneforge/service-kit';
 import { createArtifactStoreFromEnv } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
+import { startEmbeddedPlatform } from './embedded-platform';
 import { WORKSPACE_ROOT } from './spawn-service';
 import { makeTinyModel, registerTinyModel, TINY_MODEL_NAME, tinyModelDirUnder } from './tiny-base-model';
 
@@ -15,8 +14,8 @@ import { makeTinyModel, registerTinyModel, TINY_MODEL_NAME, tinyModelDirUnder } 
  * that model, uploads a small ReAct tool-use dataset with the official OpenAI SDK, creates a fine-tuning
  * job (the halfway "continue?" and the after-evaluation "satisfactory?" questions answered by the
  * approval policy), follows its events to the end — training, then the base and the fine-tuned model
- * evaluated side by side in a ReAct loop — and prints where the fine-tuned model and the evaluation
- * report are.
+ * evaluated side by side in a ReAct loop — prints where the fine-tuned model and the evaluation report
+ * are, and ends by calling the tuned model through the gateway's inference endpoints (`callTunedModel`).
  */
 /** Reference 000's format: prompt/completion JSONL, tool steps ending at `\nObservation:`, answers as `Final Answer:`. */
 const DATASET = join(WORKSPACE_ROOT, 'apps/platform/quickstart/react-tools.jsonl');
@@ -26,14 +25,21 @@ const API_KEY = 'tf-dev-key';
 const TENANT = 'default';
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 /** The tools the dataset's prompts offer; the evaluation runs both models in a ReAct loop with them. */
-const QUICKSTART_TOOLS = [
+const QUICKSTART_TOOLS: OpenAI.Chat.ChatCompletionFunctionTool[] = [
   { type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
   { type: 'function', function: { name: 'calculator', description: 'Evaluates an arithmetic expression', parameters: { type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] } } },
 ];
 
 async function main(): Promise<void> {
   const artifactDir = resolve(process.env.TF_ARTIFACT_DIR ?? join('.tuneforge', `quickstart-${Date.now()}`));
-  const env = { ...process.env, TF_STORAGE_DRIVER: 'filesystem', TF_ARTIFACT_DIR: artifactDir, TF_API_KEYS: `${API_KEY}:${TENANT}` };
+  const env = {
+    ...process.env,
+    TF_STORAGE_DRIVER: 'filesystem',
+    TF_ARTIFACT_DIR: artifactDir,
+    TF_API_KEYS: `${API_KEY}:${TENANT}`,
+    // The inference service's local copies of the models it serves, beside the rest of the quick start's files.
+    TF_INFERENCE_MODEL_DIR: process.env.TF_INFERENCE_MODEL_DIR ?? join(artifactDir, 'inference-models'),
+  };
   const store = createArtifactStoreFromEnv(env);
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -43,7 +49,7 @@ async function main(): Promise<void> {
   say(`registering it as base model ${TINY_MODEL_NAME}`);
   await registerTinyModel(store, TENANT, modelDir);
 
-  const deployment = await startEmbeddedDeployment(ALL_SERVICES, {
+  const deployment = await startEmbeddedPlatform({
     store,
     logger: createLogger('quickstart', { level: process.env.TF_LOG_LEVEL ?? 'warn' }),
     host: '127.0.0.1',
@@ -108,9 +114,43 @@ async function main(): Promise<void> {
     say(`fine-tuned model: ${current.fine_tuned_model}`);
     say(`evaluation report: ${gatewayUrl}/v1/fine_tuning/jobs/${current.id}/report (while it runs), and in the artifacts`);
     say(`artifacts (merged model, PEFT adapter, checkpoints, evaluation report) under ${join(artifactDir, 'objects', 'tenants', TENANT)}`);
+    await callTunedModel(client, current.fine_tuned_model!, say);
   } finally {
     await deployment.close();
   }
+}
+
+/**
+ * Uses the model just tuned, as a user of the OpenAI API does next: the official SDK through the gateway, on a
+ * held-out request of the evaluation set, greedy (temperature 0) and short. Prints what came back as it came
+ * back — a 0.2M-parameter model makes imperfect calls, and nothing here repairs them.
+ *
+ * - `chat.completions.create` with the quick start's tools: the request rendered with the model's chat template
+ *   and the tools in its tool format; the answer is a tool call (name and arguments) or text, with its finish_reason.
+ * - `completions.create` on the held-out ReAct prompt with `stop: ["\nObservation:"]`, as LangChain's ReAct agent
+ *   drives a completion model: the Thought / Action / Action Input the model was tuned to write.
+ */
+async function callTunedModel(client: OpenAI, model: string, say: (line: string) => void): Promise<void> {
+  const heldOut = JSON.parse(readFileSync(EVALUATION_SET, 'utf8').split('\n')[0]) as { prompt: string };
+  const question = /New Input: (.*)$/m.exec(heldOut.prompt)![1];
+  say(`calling ${model} through the gateway (held-out request: ${JSON.stringify(question)})`);
+
+  const chat = await client.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: question }],
+    tools: QUICKSTART_TOOLS,
+    temperature: 0,
+    max_tokens: 48,
+  });
+  const choice = chat.choices[0];
+  const calls = (choice.message.tool_calls ?? []).filter((call) => call.type === 'function');
+  const answer = calls.length > 0 ? calls.map((call) => `tool call ${call.function.name}(${call.function.arguments})`).join(', ') : `text ${JSON.stringify(choice.message.content ?? '')}`;
+  say(`  chat.completions with tools [${QUICKSTART_TOOLS.map((tool) => tool.function.name).join(', ')}]: finish_reason ${choice.finish_reason}, ${answer}`);
+
+  const completion = await client.completions.create({ model, prompt: heldOut.prompt, stop: ['\nObservation:'], temperature: 0, max_tokens: 48 });
+  const react = completion.choices[0];
+  say(`  completions on the held-out ReAct prompt, stop "\\nObservation:": finish_reason ${react.finish_reason}, text:`);
+  for (const line of react.text.split('\n')) say(`    | ${line}`);
 }
 
 main().catch((error) => {

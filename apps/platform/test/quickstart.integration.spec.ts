@@ -11,7 +11,7 @@ function evaluationReportsUnder(dir: string): string[] {
     .map((path) => join(dir, 'objects', path));
 }
 
-/** README's main command, as a user runs it: the job ends succeeded and says where the model is. */
+/** README's main command, as a user runs it: the job ends succeeded, says where the model is, and calls it. */
 describe('npm run quickstart', () => {
   it('creates a tiny model and fine-tunes it on a small ReAct tool-use dataset end to end in embedded mode', async () => {
     const artifactDir = mkdtempSync(join(tmpdir(), 'tf-quickstart-'));
@@ -39,7 +39,8 @@ describe('npm run quickstart', () => {
     expect(output).toMatch(/Evaluation \(iteration 1\): tool_selection_accuracy [\d.]+ \(base [\d.]+\)/);
     expect(output).toMatch(/The model of iteration 1 was accepted by the approval policy/);
     expect(output).toMatch(/job ftjob-\S+ succeeded/);
-    expect(output).toMatch(/fine-tuned model: ft:tiny-llama:\S+:[a-z0-9]{8}$/m);
+    const tuned = /^fine-tuned model: (ft:tiny-llama:\S+:[a-z0-9]{8})$/m.exec(output)?.[1];
+    expect(tuned).toBeDefined();
     const losses = [...output.matchAll(/training loss=([\d.]+)/g)].map((match) => Number(match[1]));
     expect(losses.length).toBeGreaterThan(4);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
@@ -50,13 +51,24 @@ describe('npm run quickstart', () => {
     const report = JSON.parse(readFileSync(reports[0], 'utf8')) as { agent?: { format: string }; summary: Record<'base' | 'tuned', { metrics: Record<string, number> }> };
     expect(report.agent?.format).toBe('react');
     // Two dozen samples are enough for the tiny model to write valid ReAct steps and pick a tool on held-out requests.
-    const tuned = report.summary.tuned.metrics;
+    const tunedMetrics = report.summary.tuned.metrics;
     const base = report.summary.base.metrics;
-    expect(tuned.format_validity).toBeGreaterThan(base.format_validity);
-    expect(tuned.tool_selection_accuracy).toBeGreaterThan(base.tool_selection_accuracy);
+    expect(tunedMetrics.format_validity).toBeGreaterThan(base.format_validity);
+    expect(tunedMetrics.tool_selection_accuracy).toBeGreaterThan(base.tool_selection_accuracy);
     // What the quick start printed is what the report holds.
     const printed = /Evaluation \(iteration 1\): tool_selection_accuracy ([\d.]+) \(base ([\d.]+)\)/.exec(output)!;
-    expect(Number(printed[1])).toBeCloseTo(tuned.tool_selection_accuracy, 3);
+    expect(Number(printed[1])).toBeCloseTo(tunedMetrics.tool_selection_accuracy, 3);
     expect(Number(printed[2])).toBeCloseTo(base.tool_selection_accuracy, 3);
+
+    // It ends by calling the tuned model by its ft: name through the gateway's inference endpoints (the official SDK;
+    // an API error would have failed the run): a chat completion offered the quick start's tools, answered with a
+    // tool call or text, and a text completion of a held-out ReAct prompt stopped at "\nObservation:".
+    expect(output).toContain(`calling ${tuned} through the gateway (held-out request: "What is the weather like in Madrid?")`);
+    expect(output).toMatch(/^ {2}chat\.completions with tools \[get_weather, calculator\]: finish_reason (tool_calls, tool call (get_weather|calculator)\(\{.*\}\)|(stop|length), text ".*")$/m);
+    const react = /^ {2}completions on the held-out ReAct prompt, stop "\\nObservation:": finish_reason (stop|length), text:\n((?: {4}\| .*(?:\n|$))+)/m.exec(output);
+    expect(react).not.toBeNull();
+    // The model was tuned to answer a request with a ReAct step, and that is what the endpoint returns.
+    expect(react![2]).toMatch(/^ {4}\| Thought: /m);
+    expect(react![2]).not.toContain('Observation:');
   });
 });

@@ -14,6 +14,11 @@ export interface EmbeddedOptions {
   /** Port of the first service (the gateway); the others take the next ones. 0: any free ports. */
   basePort: number;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The in-process bus to run the services on, when they must share one with services started by another call
+   * (its topics ensured by its creator, who also closes it); by default a new one, closed with the deployment.
+   */
+  bus?: InProcessMessageBus;
 }
 
 export interface EmbeddedDeployment {
@@ -27,8 +32,9 @@ export interface EmbeddedDeployment {
  * service code as distributed mode, with no broker or object store to run.
  */
 export async function startEmbeddedDeployment(definitions: readonly ServiceDefinition[], options: EmbeddedOptions): Promise<EmbeddedDeployment> {
-  const bus = new InProcessMessageBus({ logger: options.logger });
-  await bus.ensureTopics(ALL_TOPICS);
+  const ownBus = options.bus === undefined;
+  const bus = options.bus ?? new InProcessMessageBus({ logger: options.logger });
+  if (ownBus) await bus.ensureTopics(ALL_TOPICS);
   const apps = new Map<string, { app: INestApplication; url: string }>();
   for (const [index, definition] of definitions.entries()) {
     const app = await createServiceApp(definition, {
@@ -46,7 +52,7 @@ export async function startEmbeddedDeployment(definitions: readonly ServiceDefin
     apps,
     close: async () => {
       for (const { app } of apps.values()) await app.close();
-      await bus.close();
+      if (ownBus) await bus.close();
     },
   };
 }

@@ -52,7 +52,7 @@ function client(connections: Array<Array<OpenAiFineTuningJobEvent | 'done' | Err
 async function follow(fake: ReturnType<typeof client>) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await followJob(fake as unknown as GatewayClient, 'ftjob-a', { out: (l) => out.push(l), err: (l) => err.push(l), progressStream: { isTTY: false } as unknown as NodeJS.WritableStream }, { reconnectDelayMs: () => 1 });
+  const code = await followJob(fake as unknown as GatewayClient, 'ftjob-a', { out: (l) => out.push(l), err: (l) => err.push(l), write: (t) => out.push(t), progressStream: { isTTY: false } as unknown as NodeJS.WritableStream, input: process.stdin }, { reconnectDelayMs: () => 1 });
   return { code, out, err };
 }
 

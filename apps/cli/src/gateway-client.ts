@@ -28,6 +28,9 @@ export interface ModelEntry {
   owned_by: string;
 }
 
+/** What `chat` asks of the model: OpenAI's chat completion request without `stream` (always streamed). */
+export type ChatRequest = Omit<OpenAI.Chat.ChatCompletionCreateParamsStreaming, 'stream'>;
+
 export interface ApprovalAnswer {
   decision: 'approve' | 'reject' | 'edit';
   comment?: string;
@@ -62,6 +65,14 @@ export class GatewayClient {
   /** The models this key's tenant can tune from and call: base models first, then fine-tuned models and checkpoints. */
   async listModels(): Promise<ModelEntry[]> {
     return (await this.openai.models.list()).data as unknown as ModelEntry[];
+  }
+
+  /**
+   * One streamed chat completion (`stream: true`): the SDK's `chat.completion.chunk`s as the gateway sends them.
+   * `signal` stops it (the SDK then throws its APIUserAbortError).
+   */
+  async streamChat(request: ChatRequest, signal?: AbortSignal): Promise<AsyncIterable<OpenAI.Chat.ChatCompletionChunk>> {
+    return this.openai.chat.completions.create({ ...request, stream: true }, { signal });
   }
 
   async retrieveJob(id: string): Promise<OpenAiFineTuningJob> {

@@ -17,6 +17,13 @@ export function positiveNumber(value: string): number {
   return number;
 }
 
+/** `--temperature`: OpenAI's range, 0 to 2. */
+export function temperature(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 2) throw new InvalidArgumentError('expected a number from 0 to 2');
+  return number;
+}
+
 /** `--edit '{"learning_rate": 0.0001}'`: a JSON object. */
 export function jsonObject(value: string): Record<string, unknown> {
   let parsed: unknown;

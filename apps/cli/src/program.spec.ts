@@ -2,6 +2,7 @@ import type { OpenAiFineTuningJob, TuneforgeJobApproval } from '@tuneforge/contr
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { APIError } from 'openai';
 import type { ConnectionSettings } from './connection-settings';
 import type { GatewayClient } from './gateway-client';
@@ -91,7 +92,7 @@ async function run(argv: string[], client = fakeClient(), env: NodeJS.ProcessEnv
   const err: string[] = [];
   const settings: ConnectionSettings[] = [];
   const code = await runCli(argv, {
-    io: { out: (l) => out.push(l), err: (l) => err.push(l), progressStream: process.stderr },
+    io: { out: (l) => out.push(l), err: (l) => err.push(l), write: (t) => out.push(t), progressStream: process.stderr, input: Readable.from([]) },
     env,
     makeClient: (s) => {
       settings.push(s);

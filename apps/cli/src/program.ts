@@ -2,6 +2,7 @@ import { loadDefaultConfig, type JobConfig } from '@tuneforge/contracts';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { toCliError } from './cli-error';
 import { approveCommand, type ApproveOptions } from './commands/approve';
+import { chatCommand, type ChatOptions } from './commands/chat';
 import type { CommandContext } from './commands/command-context';
 import { downloadCommand, type DownloadOptions } from './commands/download';
 import { controlCommand, listCommand, modelsCommand, statusCommand } from './commands/inspect';
@@ -12,7 +13,7 @@ import { EXIT, EXIT_CODE_HELP, type ExitCode } from './exit-codes';
 import { followJob } from './follow-job';
 import { GatewayClient } from './gateway-client';
 import type { Io } from './io';
-import { jsonObject, nonNegativeInteger, positiveInteger, positiveNumber } from './option-parsers';
+import { jsonObject, nonNegativeInteger, positiveInteger, positiveNumber, temperature } from './option-parsers';
 
 export interface CliEnvironment {
   io: Io;
@@ -61,7 +62,7 @@ type ActionFactory = <A extends unknown[]>(run: (ctx: CommandContext, ...args: A
 /** The command tree; every subcommand inherits the global options, exit override and output settings. */
 export function buildProgram(action: ActionFactory, io: Io): Command {
   const program = new Command('tuneforge')
-    .description('Fine-tune models on a Tuneforge gateway: upload data, submit and follow jobs, answer approvals.')
+    .description('Fine-tune models on a Tuneforge gateway: upload data, submit and follow jobs, answer approvals, chat with the result.')
     .version('0.1.0')
     .option('--base-url <url>', `gateway API base URL (env TUNEFORGE_BASE_URL; default ${DEFAULT_BASE_URL})`)
     .option('--api-key <key>', `API key (env TUNEFORGE_API_KEY; default ${DEFAULT_API_KEY}, embedded mode's development key)`)
@@ -128,6 +129,17 @@ export function buildProgram(action: ActionFactory, io: Io): Command {
     .description('list the models you can fine-tune from or call: base models, then fine-tuned models (ft:...) and their checkpoints')
     .option('--json', 'print the API objects as JSON')
     .action(action((ctx, options: { json?: boolean }) => modelsCommand(ctx, options)));
+
+  program
+    .command('chat')
+    .description('chat with a model (a base model or an ft: name), streaming its replies: one line read = one turn; /exit or end of input ends it')
+    .argument('<model>', 'model id, as `tuneforge models` lists it')
+    .option('--tools <tools.json>', 'OpenAI function tools to offer the model (JSON array or { "tools": [...] }); its calls print as `tool call: name(args)` and the next line is the result')
+    .option('--system <text>', 'system message the conversation starts with')
+    .option('--temperature <t>', 'sampling temperature, 0 (greedy) to 2 (default: the server\'s, 1)', temperature)
+    .option('--max-tokens <n>', 'longest reply, in tokens (default: the server\'s limit)', positiveInteger)
+    .addHelpText('after', `\n${EXIT_CODE_HELP}`)
+    .action(action((ctx, model: string, options: ChatOptions) => chatCommand(ctx, model, options)));
 
   program
     .command('status')

@@ -16,21 +16,25 @@ export interface RunningCli {
   done: Promise<CliRun>;
 }
 
-/** `tuneforge <args>` as a user runs it (a child process: `node -r @swc-node/register apps/cli/src/main.ts`). */
-export function startCli(args: string[], env: NodeJS.ProcessEnv): RunningCli {
+/**
+ * `tuneforge <args>` as a user runs it (a child process: `node -r @swc-node/register apps/cli/src/main.ts`),
+ * with `input` piped to its stdin (then closed) when given, else no stdin.
+ */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, input?: string): RunningCli {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN, ...args], {
     cwd: WORKSPACE_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) child.stdin!.end(input);
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout!.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     for (const listener of listeners) listener();
   });
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     for (const listener of listeners) listener();
   });
@@ -69,6 +73,6 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): RunningCli {
   return { waitFor, done };
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return startCli(args, env).done;
+export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliRun> {
+  return startCli(args, env, input).done;
 }

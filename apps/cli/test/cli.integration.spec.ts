@@ -1,6 +1,7 @@
 import { fineTunedModelName, MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
 import { service as datagen } from '@tuneforge/datagen';
 import { service as gateway } from '@tuneforge/gateway';
+import { service as inference } from '@tuneforge/inference';
 import { service as orchestrator } from '@tuneforge/orchestrator';
 import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/service-kit';
 import { commitLocalDirectory, FilesystemArtifactStore, ModelRegistry, openArtifact } from '@tuneforge/storage';
@@ -11,6 +12,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import OpenAI from 'openai';
 import { runCli, startCli } from './cli-process';
 
 const TINY_MODEL_DIR = resolve(__dirname, '../../../tools/tiny-model/models/tiny-llama');
@@ -20,11 +22,13 @@ const TENANT = 'cli-tenant';
 
 /**
  * The `tuneforge` CLI as a user runs it, in child processes, against the gateway of an embedded deployment
- * (gateway + orchestrator + datagen + trainer, in-process bus, filesystem store, the tiny model): upload,
- * submit --follow with the halfway question asked, the question shown, answered by `tuneforge approve` in
- * another process, follow ending 0 with the model's location; then the errors scripts rely on.
+ * (gateway + orchestrator + datagen + trainer, in-process bus, filesystem store, the tiny model; the inference
+ * service beside it, the gateway routing chat completions to it): upload, submit --follow with the halfway
+ * question asked, the question shown, answered by `tuneforge approve` in another process, follow ending 0 with
+ * the model's location; a chat with the tiny model; then the errors scripts rely on.
  */
 describe('tuneforge CLI against an embedded deployment', () => {
+  let serving: EmbeddedDeployment;
   let deployment: EmbeddedDeployment;
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -35,13 +39,23 @@ describe('tuneforge CLI against an embedded deployment', () => {
     work = mkdtempSync(join(tmpdir(), 'tf-cli-work-'));
     const store = new FilesystemArtifactStore(dir);
     await commitLocalDirectory(store.forTenant(TENANT), modelArtifactPrefix('tiny-llama'), TINY_MODEL_DIR, { kind: MODEL_ARTIFACT_KIND, metadata: { name: 'tiny-llama' } });
+    const logger = createLogger('cli-test', { level: 'warn' });
+    // The inference service first, on any free port, so that the gateway can be given its URL (as the platform does).
+    serving = await startEmbeddedDeployment([inference], {
+      store,
+      logger,
+      host: '127.0.0.1',
+      basePort: 0,
+      env: { TF_INFERENCE_MODEL_DIR: mkdtempSync(join(tmpdir(), 'tf-cli-models-')), TF_INFERENCE_THREADS: '1' },
+    });
     deployment = await startEmbeddedDeployment([gateway, orchestrator, datagen, trainer], {
       store,
-      logger: createLogger('cli-test', { level: 'warn' }),
+      logger,
       host: '127.0.0.1',
       basePort: 0,
       env: {
         TF_API_KEYS: `${API_KEY}:${TENANT}`,
+        TF_INFERENCE_URL: serving.apps.get('inference')!.url,
         TF_RATE_LIMIT_PER_MINUTE: '100000',
         TF_TRAIN_POD_THREADS: '1',
         TF_TRAIN_POD_LOGS: 'false',
@@ -53,7 +67,10 @@ describe('tuneforge CLI against an embedded deployment', () => {
     writeFileSync(join(work, 'job.json'), JSON.stringify({ iterations: { max: 1 }, evaluation: { enabled: false } }));
   });
 
-  afterAll(() => deployment?.close());
+  afterAll(async () => {
+    await deployment?.close();
+    await serving?.close();
+  });
 
   it('upload → submit --follow (halfway question shown) → approve in another process → exit 0 with the model location', async () => {
     const upload = await runCli(['upload', join(FIXTURES, 'train.jsonl')], env);
@@ -120,12 +137,50 @@ describe('tuneforge CLI against an embedded deployment', () => {
     const out = join(work, 'merged');
     const download = await runCli(['download', jobId, '--out', out], env);
     expect(download.code).toBe(0);
-    const manifest = (await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT), model!)).manifest;
+    const manifest = (await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT), named!.artifact)).manifest;
     expect(readdirSync(out, { recursive: true }).length).toBeGreaterThanOrEqual(manifest.files.length);
     for (const file of manifest.files) expect(createHash('sha256').update(readFileSync(join(out, file.path))).digest('hex')).toBe(file.sha256);
 
     const listed = await runCli(['list', 'jobs'], env);
     expect(listed.stdout).toMatch(new RegExp(`^${jobId}\\tsucceeded\\ttiny-llama\\t\\S+\\t${model}$`, 'm'));
+  });
+
+  it('chat streams the tiny model\'s replies turn by turn, keeping the conversation, through the gateway', async () => {
+    const sdk = new OpenAI({ apiKey: API_KEY, baseURL: env.TUNEFORGE_BASE_URL, maxRetries: 0 });
+    const settings = { model: 'tiny-llama', temperature: 0, max_tokens: 12 } as const;
+    const system = 'You are a helpful assistant.';
+
+    // Two turns piped in (stdin is not a terminal: no prompts), then end of input.
+    const chat = await runCli(['chat', 'tiny-llama', '--system', system, '--temperature', '0', '--max-tokens', '12'], env, 'Hello there\nAnd then?\n');
+    expect(chat.code).toBe(0);
+    // What it streamed is what the same conversation gets whole from the SDK at temperature 0: the second turn was
+    // asked with the first turn and the model's first reply before it.
+    const first = await sdk.chat.completions.create({ ...settings, messages: [{ role: 'system', content: system }, { role: 'user', content: 'Hello there' }] });
+    const firstText = first.choices[0].message.content ?? '';
+    const second = await sdk.chat.completions.create({
+      ...settings,
+      messages: [{ role: 'system', content: system }, { role: 'user', content: 'Hello there' }, { role: 'assistant', content: firstText }, { role: 'user', content: 'And then?' }],
+    });
+    expect(chat.stdout).toBe(`${firstText}\n${second.choices[0].message.content ?? ''}\n`);
+    // A reply cut at --max-tokens says so on stderr (a random model rarely ends on its own); nothing else is written there.
+    const cut = [first, second].filter((reply) => reply.choices[0].finish_reason === 'length').map(() => '(the reply reached the token limit)\n');
+    expect(chat.stderr).toBe(cut.join(''));
+
+    // With --tools the tools are offered; whatever the random tiny model answers (text or a call) is printed as the SDK sees it.
+    const toolsFile = join(work, 'tools.json');
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', description: 'Current weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+    writeFileSync(toolsFile, JSON.stringify(tools));
+    const withTools = await runCli(['chat', 'tiny-llama', '--tools', toolsFile, '--temperature', '0', '--max-tokens', '12'], env, 'Weather in Paris?\n/exit\nnot sent\n');
+    expect(withTools.code).toBe(0);
+    const whole = (await sdk.chat.completions.create({ ...settings, tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] })).choices[0].message;
+    const calls = (whole.tool_calls ?? []).map((call) => (call.type === 'function' ? `tool call: ${call.function.name}(${call.function.arguments})\n` : ''));
+    const text = whole.content ?? '';
+    expect(withTools.stdout).toBe(`${text !== '' || calls.length === 0 ? `${text}\n` : ''}${calls.join('')}`);
+
+    // An unknown model is the API's 404 naming the param: exit 4.
+    const unknown = await runCli(['chat', 'ft:tiny-llama:nobody::00000000'], env, 'hi\n');
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(/^tuneforge: HTTP 404: .*ft:tiny-llama:nobody::00000000.* \(param: model\)$/m);
   });
 
   it('a rejected halfway question ends follow with exit 6', async () => {
@@ -149,7 +204,7 @@ describe('tuneforge CLI against an embedded deployment', () => {
     expect((await runCli(['list', 'jobs', '--json'], env)).stdout).toBe(before);
   });
 
-  it('errors scripts can tell apart: unknown job 4, an unknown model named by param, bad key 4, no gateway 5', async () => {
+  it('errors scripts can tell apart: unknown job 4, an unknown model named by param, bad key 4, no gateway 5 (chat too)', async () => {
     const unknown = await runCli(['status', 'ftjob-doesnotexist'], env);
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toMatch(/^tuneforge: HTTP 404: .*ftjob-doesnotexist/m);
@@ -174,5 +229,8 @@ describe('tuneforge CLI against an embedded deployment', () => {
     const offline = await runCli(['--base-url', `http://127.0.0.1:${closed}/v1`, 'list'], env);
     expect(offline.code).toBe(5);
     expect(offline.stderr).toContain(`cannot reach the gateway at http://127.0.0.1:${closed}/v1: ECONNREFUSED`);
+    const offlineChat = await runCli(['--base-url', `http://127.0.0.1:${closed}/v1`, 'chat', 'tiny-llama'], env, 'hi\n');
+    expect(offlineChat.code).toBe(5);
+    expect(offlineChat.stderr).toContain(`cannot reach the gateway at http://127.0.0.1:${closed}/v1: ECONNREFUSED`);
   });
 });

@@ -175,7 +175,9 @@ export async function runAgentLoopScenario(target: ScenarioTarget): Promise<{ ba
   expect(last.conclusion).toMatchObject({ decision: 'accepted' });
   const base = last.evaluation!.summary.base.metrics.tool_selection_accuracy;
   const tuned = last.evaluation!.summary.tuned.metrics.tool_selection_accuracy;
-  expect(job.fine_tuned_model).toBe(last.trained!.model);
+  // The job's model is the last iteration's: its ft: name is the one the iteration's merged model was registered under.
+  expect(job.result_files[0]).toBe(last.trained!.model);
+  expect(job.fine_tuned_model).toMatch(/^ft:tiny-llama:/);
   expect(tuned).toBeGreaterThanOrEqual(ACCEPTABLE_TOOL_SELECTION);
   expect(tuned - base).toBeGreaterThanOrEqual(0.4);
 

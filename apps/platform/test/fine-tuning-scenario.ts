@@ -268,7 +268,10 @@ export async function runFineTuningScenario(target: ScenarioTarget): Promise<voi
 
   const { job, answered } = await followToEnd(target, created.id, 300_000);
   if (job.status !== 'succeeded') throw new Error(`expected the job to succeed: ${JSON.stringify(job)}`);
-  expect(job.fine_tuned_model).toMatch(new RegExp(`^jobs/${created.id}/training/run-[0-9a-f]+/merged$`));
+  // The model goes by its ft: name (no suffix was asked for), listed among the tenant's models and no one else's.
+  expect(job.fine_tuned_model).toMatch(/^ft:tiny-llama:[a-z0-9-]+::[a-z0-9]{8}$/);
+  expect((await client.models.retrieve(job.fine_tuned_model!)).id).toBe(job.fine_tuned_model);
+  await expect(other.models.retrieve(job.fine_tuned_model!)).rejects.toMatchObject({ status: 404 });
 
   // The halfway question was asked and answered by a human through the API, once.
   const approvals = await approvalsOf(target, created.id);

@@ -12,6 +12,22 @@ describe('generated manifests', () => {
     expect(readFileSync(join(root, path), 'utf8')).toBe(renderAll().get(path));
   });
 
+  it('refers in env values only to variables defined earlier in the same container (Kubernetes expands no others)', () => {
+    for (const [path, text] of renderAll()) {
+      for (const manifest of parseManifests(text).filter((m) => m.kind === 'Deployment')) {
+        for (const container of manifest.spec.template.spec.containers as Array<{ name: string; env?: Array<{ name: string; value?: string }> }>) {
+          const defined = new Set<string>();
+          for (const variable of container.env ?? []) {
+            for (const [, used] of (variable.value ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+              expect({ path, container: container.name, variable: variable.name, uses: used, definedBefore: defined.has(used) }).toMatchObject({ definedBefore: true });
+            }
+            defined.add(variable.name);
+          }
+        }
+      }
+    }
+  });
+
   it('declares every topic of ALL_TOPICS and its dead-letter topic, replicated 3 with min ISR 2', () => {
     const topics = parseManifests(renderTopics());
     const expected = ALL_TOPICS.flatMap((topic) => [topic.name, deadLetterTopicName(topic.name)]);

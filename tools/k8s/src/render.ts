@@ -200,11 +200,12 @@ function deployment(service: DeployedService): Manifest {
                 { name: 'TF_HTTP_PORT', value: String(HTTP_PORT) },
                 // The pod name identifies the instance in logs, traces and per-instance consumer groups.
                 { name: 'TF_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                // Defined before the attributes that use it: Kubernetes expands $(VAR) only from variables listed earlier.
+                { name: 'K8S_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 {
                   name: 'OTEL_RESOURCE_ATTRIBUTES',
                   value: 'k8s.pod.name=$(TF_INSTANCE_ID),k8s.namespace.name=$(K8S_NAMESPACE)',
                 },
-                { name: 'K8S_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 ...extra.env,
               ],
               // Boot compiles TypeScript on the fly (@swc-node/register): allow a slow first start.

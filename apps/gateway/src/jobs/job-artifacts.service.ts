@@ -28,8 +28,9 @@ export interface JobArtifact {
 const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
- * Downloads of a job's results. A job's artifacts are the committed artifacts its `result_files` name (a
- * job that has not succeeded has none); everything is read from the caller's tenant, so another tenant's
+ * Downloads of a job's results. A job's artifacts are the committed artifacts its `succeeded` status names
+ * (the status record's `result_files`: artifact prefixes; the job object's `result_files` are file ids; a job
+ * that has not succeeded has none); everything is read from the caller's tenant, so another tenant's
  * job, an unknown name or a file its manifest does not list is a 404.
  */
 @Injectable()
@@ -64,12 +65,11 @@ export class JobArtifactsService {
   }
 
   private async committed(tenant: string, jobId: string): Promise<CommittedArtifact[]> {
-    // Answers the job's 404 (unknown, or another tenant's) before anything else.
-    const job = await this.jobs.retrieve(tenant, jobId);
-    if (job.status !== 'succeeded') return [];
+    // Answers the job's 404 (unknown, or another tenant's) before anything else; none until it succeeded.
+    const prefixes = await this.jobs.resultArtifacts(tenant, jobId);
     const store = this.store.forTenant(tenant);
     const artifacts: CommittedArtifact[] = [];
-    for (const prefix of job.result_files) {
+    for (const prefix of prefixes) {
       // Only what the job itself produced, under its own prefix in the tenant's store.
       if (!prefix.startsWith(`jobs/${jobId}/`)) continue;
       try {

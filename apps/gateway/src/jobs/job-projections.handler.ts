@@ -4,6 +4,7 @@ import { jobApprovalAnsweredV1, jobApprovalRequestedV1, jobIterationRecordedV1, 
 import { ARTIFACT_STORE } from '@tuneforge/service-kit';
 import { ArtifactExistsError, type ArtifactStore } from '@tuneforge/storage';
 import { answerKey, approvalKey, checkpointKey, eventKey, iterationKey, statusKey, type AnswerRecord, type CheckpointRecord, type EventRecord } from './job-record';
+import { writeResultFiles } from './job-result-files';
 
 /**
  * Keeps the jobs' projections in each tenant's store (one consumer group for all gateway instances: they
@@ -16,6 +17,8 @@ export class JobProjectionsHandler {
 
   @EventPattern(jobLifecycleStatusChangedV1.name)
   async onStatus(@Payload() message: MessageOf<typeof jobLifecycleStatusChangedV1>): Promise<void> {
+    // A succeeded job's result files (the step-metrics CSV) exist before the job is shown succeeded.
+    if (message.payload.status === 'succeeded') await writeResultFiles(this.store.forTenant(message.tenant), message.payload);
     await this.createOnly(message.tenant, statusKey(message.payload.jobId, message.payload.status), message.payload);
   }
 

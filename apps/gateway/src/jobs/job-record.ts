@@ -7,6 +7,7 @@ import {
   jobLifecycleEventV1,
   jobLifecycleStatusChangedV1,
   jobSpecSchema,
+  requestedHyperparameters,
   trainingCheckpointSavedV1,
   type JobStatus,
   type OpenAiFineTuningJob,
@@ -29,7 +30,9 @@ import { z } from 'zod';
  * - `gateway/jobs/<jobId>/checkpoints/<runId>-<step>.json`: each checkpoint the run saved;
  * - `gateway/jobs/<jobId>/answers/<approvalId>.json`: the first answer given (by a human through the API,
  *   or the policy's automatic answer);
- * - `gateway/jobs/<jobId>/iterations/<iteration>-<stage>.json`: what each iteration of the loop recorded.
+ * - `gateway/jobs/<jobId>/iterations/<iteration>-<stage>.json`: what each iteration of the loop recorded;
+ * - `gateway/jobs/<jobId>/result_files.json`: the ids of the files the gateway made of a succeeded job's results
+ *   (the step-metrics CSV, `job-result-files.ts`), written before the `succeeded` status.
  */
 export const JOBS_PREFIX = 'gateway/jobs/';
 export const jobKey = (jobId: string) => `${JOBS_PREFIX}${jobId}/job.json`;
@@ -45,6 +48,9 @@ export const checkpointKey = (jobId: string, runId: string, step: number) => `${
 export const iterationsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/iterations/`;
 export const iterationKey = (jobId: string, iteration: number, stage: string) => `${iterationsPrefix(jobId)}${String(iteration).padStart(4, '0')}-${stage}.json`;
 export const answerKey = (jobId: string, approvalId: string) => `${JOBS_PREFIX}${jobId}/answers/${approvalId}.json`;
+export const resultFilesKey = (jobId: string) => `${JOBS_PREFIX}${jobId}/result_files.json`;
+export const resultFilesRecordSchema = z.object({ file_ids: z.array(z.string()) });
+export type ResultFilesRecord = z.infer<typeof resultFilesRecordSchema>;
 
 const TIME_DIGITS = 9;
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
@@ -64,6 +70,13 @@ export const jobRecordSchema = z.object({
   config: jobConfigSchema,
   files: z.object({ training: z.string(), validation: z.string().optional(), evaluation: z.string().optional(), documents: z.array(z.string()).optional() }),
   model: z.string(),
+  /** The method resolved from the config at create time (records written before it existed have none). */
+  method: z
+    .object({
+      type: z.literal('supervised'),
+      supervised: z.object({ hyperparameters: z.object({ n_epochs: z.number(), batch_size: z.number(), learning_rate_multiplier: z.number() }) }),
+    })
+    .optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
@@ -109,15 +122,52 @@ export function currentStatus(statuses: StatusRecord[]): StatusRecord | undefine
 
 const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
+/** What else the job object shows beyond its records: its result file ids, and the latest metrics event while it runs. */
+export interface JobExtras {
+  resultFiles?: string[];
+  latestMetrics?: EventRecord;
+}
+
+/** The legacy `hyperparameters` as requested (top-level or under `method.supervised`). */
+function requested(record: JobRecord) {
+  try {
+    return requestedHyperparameters(record.spec);
+  } catch {
+    return record.spec.hyperparameters ?? {};
+  }
+}
+
+/** The stored resolved method; a record from before it was stored is described from its config (the multiplier unknown: auto). */
+function methodOf(record: JobRecord): OpenAiFineTuningJob['method'] {
+  if (record.method) return record.method;
+  const hp = requested(record);
+  return {
+    type: 'supervised',
+    supervised: { hyperparameters: { n_epochs: record.config.training.epochs, batch_size: record.config.training.batchSize, learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto' } },
+  };
+}
+
+/** Unix seconds when a running job should end: the latest metrics event's time plus its `eta_seconds`. */
+export function estimatedFinish(status: JobStatus | undefined, latest: EventRecord | undefined): number | null {
+  const eta = latest?.data?.eta_seconds;
+  if (status !== 'running' || typeof eta !== 'number' || !Number.isFinite(eta)) return null;
+  return latest!.created_at + Math.ceil(eta);
+}
+
+/** The newest metrics event that carries an ETA (a step's, not a checkpoint's). */
+export function latestStepMetrics(events: EventRecord[]): EventRecord | undefined {
+  return sortEventsNewestFirst(events).find((event) => event.type === 'metrics' && typeof event.data?.eta_seconds === 'number');
+}
+
 /**
  * A job's state as the API shows it: its statuses and the questions it asked with their answers (a question
  * without an answer, on a job that has not ended, is what the job waits for).
  */
-export function toOpenAiJob(record: JobRecord, statuses: StatusRecord[], approvals: TuneforgeJobApproval[] = []): OpenAiFineTuningJob {
+export function toOpenAiJob(record: JobRecord, statuses: StatusRecord[], approvals: TuneforgeJobApproval[] = [], extras: JobExtras = {}): OpenAiFineTuningJob {
   const status = currentStatus(statuses);
   const ended = status !== undefined && TERMINAL.includes(status.status);
   const pending = ended ? undefined : approvals.find((approval) => approval.status === 'pending');
-  const hp = record.spec.hyperparameters ?? {};
+  const hp = requested(record);
   return {
     id: record.id,
     object: 'fine_tuning.job',
@@ -134,13 +184,15 @@ export function toOpenAiJob(record: JobRecord, statuses: StatusRecord[], approva
       batch_size: hp.batch_size ?? 'auto',
       learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto',
     },
-    result_files: status?.result_files ?? [],
+    method: methodOf(record),
+    // File ids of the results (the step-metrics CSV); the status's artifact prefixes stay in its record, for the artifacts endpoints.
+    result_files: status?.status === 'succeeded' ? (extras.resultFiles ?? []) : [],
     trained_tokens: status?.trained_tokens ?? null,
     error: status?.error ?? null,
     seed: record.config.training.seed,
     suffix: record.spec.suffix ?? null,
     metadata: record.spec.metadata ?? null,
-    estimated_finish: null,
+    estimated_finish: estimatedFinish(status?.status, extras.latestMetrics),
     integrations: [],
     status_details: pending ? { waiting_for: 'approval', approval: pending } : null,
   };

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { listFineTuningCheckpointsQuerySchema, listFineTuningEventsQuerySchema, listFineTuningJobsQuerySchema } from '@tuneforge/contracts';
+import { foldBracketedQuery, listFineTuningCheckpointsQuerySchema, listFineTuningEventsQuerySchema, listFineTuningJobsQuerySchema } from '@tuneforge/contracts';
 import type { ServerResponse } from 'node:http';
 import { Tenant } from '../auth/tenant.decorator';
 import { validateRequest } from '../http/validate';
@@ -19,7 +19,8 @@ export class JobsController {
 
   @Get()
   list(@Tenant() tenant: string, @Query() query: Record<string, unknown>) {
-    return this.jobs.list(tenant, validateRequest(listFineTuningJobsQuerySchema, query));
+    // `metadata[key]=value` arrives as a bracketed key with Express 5's default query parser.
+    return this.jobs.list(tenant, validateRequest(listFineTuningJobsQuerySchema, foldBracketedQuery(query)));
   }
 
   @Get(':id')

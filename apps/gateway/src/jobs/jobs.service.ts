@@ -8,6 +8,7 @@ import {
   jobLifecycleCreatedV1,
   jobSpecSchema,
   loadDefaultConfig,
+  resolvedMethod,
   type AnswerApprovalBody,
   type JobConfig,
   type JobControlAction,
@@ -43,6 +44,8 @@ import {
   jobKey,
   jobRecordSchema,
   JOBS_PREFIX,
+  currentStatus,
+  latestStepMetrics,
   newJobId,
   page,
   sortEventsNewestFirst,
@@ -53,8 +56,11 @@ import {
   toOpenAiEvent,
   toOpenAiJob,
   type AnswerRecord,
+  type JobExtras,
   type JobRecord,
+  type StatusRecord,
 } from './job-record';
+import { readResultFiles } from './job-result-files';
 
 /** Fields of a job object the server sets; a create request carrying one is refused naming it. */
 export const SERVER_OWNED_JOB_FIELDS = [
@@ -106,6 +112,7 @@ export class JobsService {
       config,
       files: { training, ...(validation ? { validation } : {}), ...(evaluation ? { evaluation } : {}), ...(documents.length ? { documents } : {}) },
       model,
+      method: resolvedMethod(config, this.defaults),
     };
     await store.put(jobKey(id), JSON.stringify(record), { contentType: 'application/json' });
     await this.bus.publish(
@@ -126,15 +133,43 @@ export class JobsService {
     ids.sort().reverse();
     const after = query.after;
     const candidates = after ? ids.filter((id) => id < after) : ids;
+    const wanted = Object.entries(query.metadata ?? {});
     const data: OpenAiFineTuningJob[] = [];
-    for (const id of candidates.slice(0, query.limit)) data.push(await this.retrieve(tenant, id));
-    return { object: 'list', data, has_more: candidates.length > query.limit, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+    let hasMore = false;
+    for (const id of candidates) {
+      const record = await this.readOne(store, jobKey(id), jobRecordSchema);
+      // `metadata[key]=value`: every pair given must be in the job's metadata.
+      if (!record || !wanted.every(([key, value]) => record.spec.metadata?.[key] === value)) continue;
+      if (data.length === query.limit) {
+        hasMore = true;
+        break;
+      }
+      data.push(await this.view(store, record));
+    }
+    return { object: 'list', data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
   }
 
   async retrieve(tenant: string, id: string): Promise<OpenAiFineTuningJob> {
     const store = this.store.forTenant(tenant);
-    const record = await this.requireJob(store, id);
-    return toOpenAiJob(record, await this.readAll(store, statusPrefix(id), statusRecordSchema), await this.approvalsOf(store, id));
+    return this.view(store, await this.requireJob(store, id));
+  }
+
+  /** The artifact prefixes a succeeded job's status names (merged model, adapter, report): what the artifacts endpoints serve. */
+  async resultArtifacts(tenant: string, id: string): Promise<string[]> {
+    const store = this.store.forTenant(tenant);
+    await this.requireJob(store, id);
+    const status = currentStatus(await this.readAll(store, statusPrefix(id), statusRecordSchema));
+    return status?.status === 'succeeded' ? status.result_files : [];
+  }
+
+  /** The job object: its records, plus the result file ids once it succeeded and the latest step metrics while it runs (estimated_finish). */
+  private async view(store: ArtifactStore, record: JobRecord): Promise<OpenAiFineTuningJob> {
+    const statuses: StatusRecord[] = await this.readAll(store, statusPrefix(record.id), statusRecordSchema);
+    const status = currentStatus(statuses)?.status;
+    const extras: JobExtras = {};
+    if (status === 'succeeded') extras.resultFiles = (await readResultFiles(store, record.id))?.file_ids ?? [];
+    if (status === 'running') extras.latestMetrics = latestStepMetrics(await this.readAll(store, eventsPrefix(record.id), eventRecordSchema));
+    return toOpenAiJob(record, statuses, await this.approvalsOf(store, record.id), extras);
   }
 
   async events(tenant: string, id: string, query: ListFineTuningEventsQuery): Promise<OpenAiList<OpenAiFineTuningJobEvent>> {

@@ -29,7 +29,14 @@ const fileIdParameter = { name: 'id', in: 'path', required: true, schema: { type
 /** Query parameters from the same schema the endpoint validates with. */
 function queryParameters(querySchema: z.ZodType) {
   const query = schema(querySchema) as { properties: Record<string, object>; required?: string[] };
-  return Object.entries(query.properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
+  // An object parameter (`metadata`) is sent as `metadata[key]=value`: OpenAPI's deepObject style.
+  return Object.entries(query.properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: property,
+    ...((property as { type?: string }).type === 'object' ? { style: 'deepObject', explode: true } : {}),
+  }));
 }
 const listFilesParameters = () => queryParameters(listFilesQuerySchema);
 

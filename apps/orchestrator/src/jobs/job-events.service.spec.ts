@@ -60,6 +60,15 @@ describe('JobEvents', () => {
     expect(publisher.of('job.approval.requested.v1')[0]).toMatchObject({ context: { step: 2, totalSteps: 4 } });
   });
 
+  it("metrics events carry OpenAI's names: train_loss, and valid_loss/full_valid_loss where the step measured them", async () => {
+    await events.trainingProgressed(progress(1));
+    await events.trainingProgressed(msg(trainingRunProgressedV1, { runId, jobId, step: 2, totalSteps: 4, epoch: 0, loss: 1.5, learningRate: 0.1, tokens: 10, tokensPerSecond: 5, etaSeconds: 1, validLoss: 1.75 }));
+    const data = publisher.of('job.lifecycle.event.v1').filter((e) => e.type === 'metrics').map((e) => e.data as Record<string, unknown>);
+    expect(data[0]).toEqual({ step: 1, total_steps: 4, epoch: 0, train_loss: 2, learning_rate: 0.1, tokens_per_second: 5, eta_seconds: 1, run_id: runId });
+    expect(data[1]).toMatchObject({ step: 2, train_loss: 1.5, valid_loss: 1.75, full_valid_loss: 1.75, total_steps: 4 });
+    expect(data[1]).not.toHaveProperty('train_mean_token_accuracy');
+  });
+
   it('says where a restarted pod resumed, before the metrics of its first step', async () => {
     await events.trainingProgressed(progress(1));
     await events.trainingProgressed(msg(trainingRunProgressedV1, { runId, jobId, step: 2, totalSteps: 4, epoch: 0, loss: 2, learningRate: 0.1, tokens: 10, tokensPerSecond: 5, etaSeconds: 1, resumedFromStep: 1 }));

@@ -111,7 +111,21 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
         level: 'info',
         message: `Step ${p.step}/${p.totalSteps}: training loss=${p.loss.toFixed(4)}`,
         type: 'metrics',
-        data: { step: p.step, total_steps: p.totalSteps, epoch: p.epoch, train_loss: p.loss, learning_rate: p.learningRate, tokens_per_second: p.tokensPerSecond, eta_seconds: p.etaSeconds },
+        // OpenAI's metrics names (step, train_loss, valid_loss, full_valid_loss; the engine measures no token
+        // accuracy, so there is no train_mean_token_accuracy) beside Tuneforge's own (total_steps, tokens_per_second, eta_seconds, ...);
+        // run_id tells the runs of a job's iterations apart (the result CSV keeps the model's run).
+        data: {
+          step: p.step,
+          total_steps: p.totalSteps,
+          epoch: p.epoch,
+          train_loss: p.loss,
+          // At a checkpoint step the pod measured the whole validation split: OpenAI's valid_loss and full_valid_loss.
+          ...(p.validLoss !== undefined ? { valid_loss: p.validLoss, full_valid_loss: p.validLoss } : {}),
+          learning_rate: p.learningRate,
+          tokens_per_second: p.tokensPerSecond,
+          eta_seconds: p.etaSeconds,
+          run_id: p.runId,
+        },
         created_at: nowSeconds(),
       },
       `metrics/${p.runId}/${p.step}`,

@@ -223,6 +223,9 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       step = next;
       lastLoss = result.loss;
       const elapsed = (Date.now() - started) / 1000;
+      const checkpointHere = step % t.checkpointEverySteps === 0 || step === plan.totalSteps;
+      // Measured before the step's progress, which then carries it (the step's metrics event shows valid_loss).
+      const stepValidLoss = checkpointHere ? await validationLoss(model, validation) : undefined;
       if (step > published && (step % progressEvery === 0 || step === plan.totalSteps)) {
         const perStep = elapsed / (step - firstStep);
         await channel.publish(trainingRunProgressedV1, {
@@ -236,6 +239,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
           tokens: result.tokens,
           tokensPerSecond: tokens / Math.max((Date.now() - stepStarted) / 1000, 1e-6),
           etaSeconds: perStep * (plan.totalSteps - step),
+          ...(stepValidLoss !== undefined ? { validLoss: stepValidLoss } : {}),
           ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
         }, `progress/${step}`);
         resumedFromStep = undefined;
@@ -243,8 +247,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
           if (!(error instanceof ArtifactExistsError)) throw error;
         });
       }
-      if (step % t.checkpointEverySteps === 0 || step === plan.totalSteps) {
-        await saveCheckpoint(step, result.loss);
+      if (checkpointHere) {
+        await saveCheckpoint(step, result.loss, stepValidLoss ?? null);
         lastCheckpointStep = step;
       }
     }
@@ -254,13 +258,15 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     const trainedTokens = sequences.reduce((sum, sequence) => sum + sequence.input_ids.length, 0) * t.epochs;
     return await complete({ ...ids, status: 'succeeded', steps: step, finalLoss: Number.isFinite(lastLoss) ? lastLoss : 0, trainedTokens, artifacts });
 
-    async function saveCheckpoint(at: number, trainLoss: number): Promise<void> {
+    /** `measured`: the validation loss already measured at this step (null: none to measure); undefined: measure it. */
+    async function saveCheckpoint(at: number, trainLoss: number, measured?: number | null): Promise<void> {
       const prefix = checkpointPrefix(request, at);
       const dir = join(work, 'checkpoints', `step-${at}`);
       await trainer!.save(dir);
       const metrics: CheckpointMetrics = { step: at, train_loss: trainLoss };
-      const valid = await validationLoss(model!, validation);
-      if (valid !== undefined) metrics.valid_loss = valid;
+      const valid = measured === undefined ? await validationLoss(model!, validation) : (measured ?? undefined);
+      // Measured over the whole validation split: OpenAI's valid_loss and full_valid_loss at once.
+      if (valid !== undefined) metrics.valid_loss = metrics.full_valid_loss = valid;
       await uploadDirectory(store, prefix, dir, 'checkpoint', { runId: request.runId, step: at, metrics });
       await rm(dir, { recursive: true, force: true });
       await channel.publish(trainingCheckpointSavedV1, { ...ids, step: at, artifact: prefix, metrics }, `checkpoint/${at}`);

@@ -1,7 +1,7 @@
 import type { ApprovalRule } from '../config/approval-rule.schema';
 import { jobConfigSchema, type JobConfig } from '../config/job-config.schema';
 import { mergePatch } from '../evaluation/apply-job-patch';
-import type { ApprovalRuleSpec, JobSpec } from './job-spec';
+import type { ApprovalRuleSpec, JobSpec, MethodSpec } from './job-spec';
 
 /**
  * The one mapping between an OpenAI-style create request and the job configuration
@@ -11,7 +11,7 @@ import type { ApprovalRuleSpec, JobSpec } from './job-spec';
  * | request | config |
  * | --- | --- |
  * | `model` | `model.base` |
- * | `hyperparameters.n_epochs` | `training.epochs` |
+ * | `hyperparameters.n_epochs` or `method.supervised.hyperparameters.n_epochs` | `training.epochs` |
  * | `hyperparameters.batch_size` | `training.batchSize` (`microBatchSize` becomes a divisor of it if it is not one) |
  * | `hyperparameters.learning_rate_multiplier` | `training.learningRate` = default × multiplier |
  * | `seed` | `training.seed` and `data.seed` |
@@ -23,7 +23,12 @@ import type { ApprovalRuleSpec, JobSpec } from './job-spec';
  * | `tuneforge.evaluation.enabled`, `.max_examples` | `evaluation.enabled`, `evaluation.maxExamples` |
  * | `tuneforge.config` | anything: a JSON merge patch on the result, applied last |
  *
- * `auto` (or an absent field) keeps the default.
+ * `auto` (or an absent field) keeps the default. `method: { type: "supervised", supervised: { hyperparameters } }` is
+ * the legacy top-level `hyperparameters` under OpenAI's newer name: both may be given, a field given a number in
+ * both must agree (else `JobRequestError` naming the method's field; a number beats `"auto"`). `method.type` `dpo`
+ * and `reinforcement` are refused (`param: "method.type"`) until the engine trains them: a job accepted now would
+ * only fail later in the training pod. The job object echoes the method resolved from the config
+ * (`resolvedMethod`).
  */
 export const REQUEST_FIELD_OF_CONFIG: Readonly<Record<string, string>> = {
   'model.base': 'model',
@@ -62,9 +67,58 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 /** The micro-batch the mapping derives for a requested batch size: the default one, or the largest divisor of both. */
 export const derivedMicroBatch = (batchSize: number, defaults: JobConfig) => gcd(batchSize, defaults.training.microBatchSize);
 
+type Hyperparameters = NonNullable<JobSpec['hyperparameters']>;
+const HYPERPARAMETER_KEYS = ['n_epochs', 'batch_size', 'learning_rate_multiplier'] as const;
+
+/** What each method type is refused with while the engine cannot train it. */
+const UNAVAILABLE_METHODS: Partial<Record<MethodSpec['type'], string>> = {
+  dpo: "method.type 'dpo' is not available yet: preference training (DPO) is not in Tuneforge's training engine, so such a job could only fail after it started. Use method.type 'supervised'.",
+  reinforcement: "method.type 'reinforcement' is not available yet: reinforcement fine-tuning (graders) is not in Tuneforge's training engine. Use method.type 'supervised'.",
+};
+
+/**
+ * The supervised hyperparameters a request asks for: the legacy top-level `hyperparameters` and
+ * `method.supervised.hyperparameters` together. Throws `JobRequestError` for a method the engine cannot train
+ * (`param: "method.type"`) and for a field given two different numbers (naming the method's field).
+ */
+export function requestedHyperparameters(spec: Pick<JobSpec, 'hyperparameters' | 'method'>): Hyperparameters {
+  const legacy = spec.hyperparameters ?? {};
+  const method = spec.method;
+  if (!method) return { ...legacy };
+  const refusal = UNAVAILABLE_METHODS[method.type];
+  if (refusal) throw new JobRequestError(refusal, 'method.type');
+  const supervised = method.supervised?.hyperparameters ?? {};
+  const merged: Hyperparameters = { ...legacy };
+  for (const key of HYPERPARAMETER_KEYS) {
+    const a = legacy[key];
+    const b = supervised[key];
+    if (b === undefined) continue;
+    if (a !== undefined && a !== 'auto' && b !== 'auto' && a !== b) {
+      throw new JobRequestError(
+        `method.supervised.hyperparameters.${key} (${b}) contradicts hyperparameters.${key} (${a}): give it once, preferably under method.`,
+        `method.supervised.hyperparameters.${key}`,
+      );
+    }
+    if (a === undefined || a === 'auto') (merged as Record<string, unknown>)[key] = b;
+  }
+  return merged;
+}
+
+/** OpenAI's `method` object as the job object echoes it: what the job's configuration trains with, as numbers. */
+export interface ResolvedMethod {
+  type: 'supervised';
+  supervised: { hyperparameters: { n_epochs: number; batch_size: number; learning_rate_multiplier: number } };
+}
+
+/** The method a job runs with, read from its config: epochs, batch size, and learning rate ÷ the default one. */
+export function resolvedMethod(config: JobConfig, defaults: JobConfig): ResolvedMethod {
+  const multiplier = Number((config.training.learningRate / defaults.training.learningRate).toPrecision(12));
+  return { type: 'supervised', supervised: { hyperparameters: { n_epochs: config.training.epochs, batch_size: config.training.batchSize, learning_rate_multiplier: multiplier } } };
+}
+
 /** The configuration a job runs with: the defaults overlaid with the request. A result the schema refuses throws `JobRequestError`. */
 export function configFromRequest(defaults: JobConfig, spec: JobSpec): JobConfig {
-  const hp = spec.hyperparameters ?? {};
+  const hp = requestedHyperparameters(spec);
   const ext = spec.tuneforge ?? {};
   const training = { ...defaults.training };
   if (typeof hp.n_epochs === 'number') training.epochs = hp.n_epochs;
@@ -109,7 +163,10 @@ export function configFromRequest(defaults: JobConfig, spec: JobSpec): JobConfig
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue.path.map(String).join('.');
-  const param = REQUEST_FIELD_OF_CONFIG[path] ?? (ext.config && pathIsIn(ext.config, issue.path) ? `tuneforge.config.${path}` : null);
+  let param = REQUEST_FIELD_OF_CONFIG[path] ?? (ext.config && pathIsIn(ext.config, issue.path) ? `tuneforge.config.${path}` : null);
+  // A hyperparameter given only under `method` is named there.
+  const key = param?.startsWith('hyperparameters.') ? (param.slice('hyperparameters.'.length) as (typeof HYPERPARAMETER_KEYS)[number]) : undefined;
+  if (key && spec.hyperparameters?.[key] === undefined && spec.method?.supervised?.hyperparameters?.[key] !== undefined) param = `method.supervised.${param}`;
   throw new JobRequestError(`Invalid job configuration${param ? ` from '${param}'` : ''}: ${issue.message}`, param);
 }
 

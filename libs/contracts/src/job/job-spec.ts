@@ -10,13 +10,48 @@ import { MAX_APPROVAL_TIMEOUT_SECONDS } from '../config/approval-rule.schema';
  */
 const auto = z.literal('auto');
 
-const openAiHyperparameters = z
+const hyperparameterFields = {
+  batch_size: z.union([auto, z.number().int().min(1).max(256)]).optional(),
+  learning_rate_multiplier: z.union([auto, z.number().positive().max(10)]).optional(),
+  n_epochs: z.union([auto, z.number().int().min(1).max(50)]).optional(),
+};
+
+const openAiHyperparameters = z.object(hyperparameterFields).strict();
+
+export const METHOD_TYPES = ['supervised', 'dpo', 'reinforcement'] as const;
+export type MethodType = (typeof METHOD_TYPES)[number];
+
+/**
+ * OpenAI's `method` object: `type` and the sub-object of that name with its hyperparameters (each a number or
+ * "auto"). DPO adds `beta` (> 0). Reinforcement's own fields (grader, ...) are not modelled: the mapping refuses
+ * that type, and DPO, until the engine trains them (`job-request-mapping.ts`).
+ */
+export const methodSchema = z
   .object({
-    batch_size: z.union([auto, z.number().int().min(1).max(256)]).optional(),
-    learning_rate_multiplier: z.union([auto, z.number().positive().max(10)]).optional(),
-    n_epochs: z.union([auto, z.number().int().min(1).max(50)]).optional(),
+    type: z.enum(METHOD_TYPES),
+    supervised: z.object({ hyperparameters: openAiHyperparameters.optional() }).strict().optional(),
+    dpo: z
+      .object({
+        hyperparameters: z
+          .object({ ...hyperparameterFields, beta: z.union([auto, z.number().positive('must be greater than 0').max(100)]).optional() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    reinforcement: z.record(z.string(), z.unknown()).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((method, ctx) => {
+    // A sub-object of another method than `type` says the request is confused: name the type.
+    const other = METHOD_TYPES.find((type) => type !== method.type && method[type] !== undefined);
+    if (other) ctx.addIssue({ code: 'custom', path: ['type'], message: `method.type is '${method.type}' but the request carries method.${other}; they must match` });
+  });
+export type MethodSpec = z.infer<typeof methodSchema>;
+
+/** Where traces go instead of Weights & Biases (docs/deploy.md, "Reading a run's trace"). */
+export const INTEGRATIONS_REFUSAL =
+  "integrations are not available: Weights & Biases cannot be reached from Tuneforge's deployments. Follow a job with its events (metrics events, GET /v1/fine_tuning/jobs/{id}/events) and its OpenTelemetry trace (every span tagged tuneforge.job_id; see docs/deploy.md, \"Reading a run's trace\"), and leave integrations out.";
 
 /**
  * An approval answer in the API's snake_case: `ask`, `approve`, `reject`, or
@@ -72,6 +107,9 @@ export const jobSpecSchema = z
     training_file: z.string().min(1),
     validation_file: z.string().min(1).nullable().optional(),
     hyperparameters: openAiHyperparameters.optional(),
+    method: methodSchema.optional(),
+    /** Accepted in the schema so that a request carrying one gets the reason it is refused, not "unrecognized". */
+    integrations: z.array(z.unknown()).nullable().optional(),
     suffix: z.string().max(64).nullable().optional(),
     seed: z.number().int().nonnegative().nullable().optional(),
     metadata: z.record(z.string().max(64), z.string().max(512)).nullable().optional(),
@@ -81,6 +119,7 @@ export const jobSpecSchema = z
   .refine((spec) => !spec.metadata || Object.keys(spec.metadata).length <= 16, {
     message: 'metadata holds at most 16 keys',
     path: ['metadata'],
-  });
+  })
+  .refine((spec) => !spec.integrations || spec.integrations.length === 0, { message: INTEGRATIONS_REFUSAL, path: ['integrations'] });
 
 export type JobSpec = z.infer<typeof jobSpecSchema>;

@@ -14,7 +14,11 @@ export interface OpenAiFineTuningJob {
   status: JobStatus;
   training_file: string;
   validation_file: string | null;
+  /** As requested (legacy readers): numbers given, `auto` otherwise. */
   hyperparameters: { n_epochs: number | 'auto'; batch_size: number | 'auto'; learning_rate_multiplier: number | 'auto' };
+  /** OpenAI's `method`, resolved: the numbers the job's configuration trains with. */
+  method: { type: 'supervised'; supervised: { hyperparameters: { n_epochs: number | 'auto'; batch_size: number | 'auto'; learning_rate_multiplier: number | 'auto' } } };
+  /** File ids (`files.content` reads them): the step-metrics CSV of a succeeded job. */
   result_files: string[];
   trained_tokens: number | null;
   error: { code: string; message: string; param: string | null } | null;
@@ -66,8 +70,32 @@ export interface TuneforgeJobApproval {
 
 const limit = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100');
 
-/** Query of `GET /v1/fine_tuning/jobs`. */
-export const listFineTuningJobsQuerySchema = z.object({ after: z.string().min(1).optional(), limit: limit.default(20) }).strict();
+/**
+ * Query of `GET /v1/fine_tuning/jobs`. `metadata[key]=value` (as the SDK's `jobs.list({ metadata })` sends it)
+ * keeps the jobs whose metadata has every pair given; fold the bracketed keys first (`foldBracketedQuery`).
+ */
+export const listFineTuningJobsQuerySchema = z
+  .object({ after: z.string().min(1).optional(), limit: limit.default(20), metadata: z.record(z.string().min(1).max(64), z.string().max(512)).optional() })
+  .strict();
+
+/**
+ * `{ 'metadata[k]': 'v' }` → `{ metadata: { k: 'v' } }`. Express 5's default ("simple") query parser leaves
+ * bracketed keys as they are; an extended parser has already nested them (kept as they are).
+ */
+export function foldBracketedQuery(query: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(query)) {
+    const match = /^([A-Za-z_]+)\[([^\]]*)\]$/.exec(key);
+    if (!match) {
+      out[key] = value;
+      continue;
+    }
+    const [, outer, inner] = match;
+    const nested = (out[outer] ??= {}) as Record<string, unknown>;
+    if (typeof nested === 'object' && nested !== null) nested[inner] = value;
+  }
+  return out;
+}
 export type ListFineTuningJobsQuery = z.infer<typeof listFineTuningJobsQuerySchema>;
 
 /** Query of `GET /v1/fine_tuning/jobs/{id}/events`; `stream=true` answers server-sent events. */

@@ -24,6 +24,8 @@ export const trainingRunProgressedV1 = defineTopic(
       tokensPerSecond: z.number().nonnegative(),
       /** Estimated seconds until the last step, from this attempt's mean step time. */
       etaSeconds: z.number().nonnegative(),
+      /** Mean loss over the whole validation split, at the steps that save a checkpoint (absent without validation data). */
+      validLoss: z.number().optional(),
       /** On the first step a restarted pod publishes: the checkpoint step it resumed from. */
       resumedFromStep: z.number().int().nonnegative().optional(),
     })

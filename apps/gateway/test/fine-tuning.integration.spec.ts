@@ -118,6 +118,10 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     const waiting = (await a.fineTuning.jobs.retrieve(created.id)) as unknown as { status: string; status_details: { waiting_for: string; approval: { id: string; decide_at: number } } };
     expect(waiting).toMatchObject({ status: 'running', status_details: { waiting_for: 'approval', approval: { id: approval.id } } });
     expect(waiting.status_details.approval.decide_at).toBeGreaterThan(Date.now() / 1000 + 3000);
+    // While it runs, estimated_finish is the latest step's time plus its ETA.
+    const running = await a.fineTuning.jobs.retrieve(created.id);
+    expect(running.estimated_finish).toEqual(expect.any(Number));
+    expect(running.estimated_finish!).toBeGreaterThanOrEqual(running.created_at);
 
     // A decision that is not an option names the field; the first answer counts, a second one is a 409.
     const bad = await api(`/fine_tuning/jobs/${created.id}/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision: 'maybe' }) });
@@ -142,6 +146,9 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     // The tuned model goes by OpenAI's ft: name, which the registry maps to the job's merged model.
     expect(done.fine_tuned_model).toBe(fineTunedModelName({ base: 'tiny-llama', owner: TENANT_A, jobId: created.id }));
     expect(done.finished_at).toEqual(expect.any(Number));
+    expect(done.estimated_finish).toBeNull();
+    // The legacy hyperparameters are echoed as requested, and under OpenAI's method with the values resolved.
+    expect(done.method).toEqual({ type: 'supervised', supervised: { hyperparameters: { n_epochs: 6, batch_size: 1, learning_rate_multiplier: 10 } } });
     const named = await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant(TENANT_A), TENANT_A).resolve(done.fine_tuned_model!);
     expect(named?.artifact).toMatch(new RegExp(`^jobs/${created.id}/training/run-[0-9a-f]+/merged$`));
     expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT_A), named!.artifact)).manifest.kind).toBe('model');
@@ -190,7 +197,28 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     expect(first.data).toHaveLength(3);
     const createdAt = all.map((e) => e.created_at);
     expect(createdAt).toEqual([...createdAt].sort((x, y) => y - x));
-    expect(all.some((e) => e.type === 'metrics')).toBe(true);
+    // Metrics events in OpenAI's names (plus what the CLI reads); the checkpoint steps measured the validation loss.
+    const metrics = all.filter((e) => e.type === 'metrics').map((e) => e.data as Record<string, number>);
+    const totalSteps = metrics[0].total_steps;
+    expect(metrics.map((m) => m.step).sort((x, y) => x - y)).toEqual(Array.from({ length: totalSteps }, (_, i) => i + 1));
+    expect(metrics.every((m) => Number.isFinite(m.train_loss) && Number.isFinite(m.tokens_per_second) && Number.isFinite(m.eta_seconds))).toBe(true);
+    const validated = metrics.filter((m) => typeof m.valid_loss === 'number');
+    expect(validated.map((m) => m.step)).toContain(totalSteps);
+    expect(validated.every((m) => m.full_valid_loss === m.valid_loss)).toBe(true);
+    expect(checkpoints[0].metrics).toMatchObject({ step: totalSteps, valid_loss: expect.any(Number), full_valid_loss: expect.any(Number) });
+
+    // result_files: one file id, the step-metrics CSV, listed and readable with the Files API, one row per step.
+    expect(done.result_files).toHaveLength(1);
+    const resultFile = await a.files.retrieve(done.result_files[0]);
+    expect(resultFile).toMatchObject({ purpose: 'fine-tune-results', filename: 'step_metrics.csv' });
+    expect((await a.files.list({ purpose: 'fine-tune-results' })).data.map((f) => f.id)).toContain(resultFile.id);
+    const csv = (await (await a.files.content(resultFile.id)).text()).trim().split('\n');
+    expect(csv[0]).toBe('step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy');
+    expect(csv.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(Array.from({ length: totalSteps }, (_, i) => i + 1));
+    const last = csv.at(-1)!.split(',');
+    expect(Number(last[1])).toBeCloseTo(metrics.find((m) => m.step === totalSteps)!.train_loss, 6);
+    expect(Number(last[3])).toBeCloseTo(metrics.find((m) => m.step === totalSteps)!.valid_loss, 6);
+    await expect(b.files.content(resultFile.id)).rejects.toMatchObject({ status: 404 });
     expect(all.filter((e) => e.message.startsWith('Continuing was approved'))).toHaveLength(1);
 
     // The stream replays every event, oldest first, and ends once the job has ended.
@@ -237,6 +265,40 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     await expect(a.models.retrieve(name)).rejects.toMatchObject({ status: 404 });
   }, 300_000);
 
+  it("OpenAI's method object trains and is echoed; list filters on metadata[key]=value", async () => {
+    const training = await upload('train.jsonl');
+    const tag = `m-${Date.now()}`;
+    const created = await a.fineTuning.jobs.create({
+      model: 'tiny-llama',
+      training_file: training.id,
+      method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2 } } },
+      metadata: { tag, kind: 'method' },
+    });
+    expect(created.method).toMatchObject({ type: 'supervised', supervised: { hyperparameters: { n_epochs: 2, batch_size: expect.any(Number), learning_rate_multiplier: 1 } } });
+    expect(created.hyperparameters).toMatchObject({ n_epochs: 2 });
+    const done = await until('the method job', async () => {
+      const job = await a.fineTuning.jobs.retrieve(created.id);
+      return terminal.includes(job.status) ? job : undefined;
+    }, 120_000).catch(async (error: Error) => {
+      const events = (await a.fineTuning.jobs.listEvents(created.id, { limit: 100 })).data.map((e) => e.message);
+      throw new Error(`${error.message}: ${JSON.stringify(await a.fineTuning.jobs.retrieve(created.id))} ${events.join(' | ')}`);
+    });
+    expect(done).toMatchObject({ status: 'succeeded', method: created.method });
+    const other = await a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, hyperparameters: { n_epochs: 1 }, metadata: { tag, kind: 'legacy' } });
+
+    // The SDK sends metadata[key]=value; every pair given must match.
+    expect((await a.fineTuning.jobs.list({ metadata: { tag } })).data.map((j) => j.id).sort()).toEqual([created.id, other.id].sort());
+    expect((await a.fineTuning.jobs.list({ metadata: { tag, kind: 'method' } })).data.map((j) => j.id)).toEqual([created.id]);
+    expect((await a.fineTuning.jobs.list({ metadata: { tag: 'none' } })).data).toEqual([]);
+    expect((await b.fineTuning.jobs.list({ metadata: { tag } })).data).toEqual([]);
+    const raw = (await (await api(`/fine_tuning/jobs?metadata%5Bkind%5D=legacy&metadata%5Btag%5D=${tag}&limit=5`)).json()) as { data: Array<{ id: string }> };
+    expect(raw.data.map((j) => j.id)).toEqual([other.id]);
+    await until('the legacy job', async () => {
+      const job = await a.fineTuning.jobs.retrieve(other.id);
+      return terminal.includes(job.status) ? job : undefined;
+    }, 120_000);
+  }, 300_000);
+
   it('a cancel while the job waits for its approval ends it cancelled', async () => {
     const training = await upload('train.jsonl');
     const job = await a.fineTuning.jobs.create({
@@ -278,5 +340,25 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     await expectParam({ model: 'tiny-llama', training_file: other.id }, 400, 'training_file');
     await expect(a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, hyperparameters: { batch_size: -1 } })).rejects.toMatchObject({ status: 400, param: 'hyperparameters.batch_size' });
     await expect(a.fineTuning.jobs.retrieve('ftjob-doesnotexist')).rejects.toMatchObject({ status: 404 });
+
+    // method: DPO and reinforcement are not available yet, a mismatched sub-object or a bad beta is named, and
+    // contradicting legacy and method hyperparameters are refused.
+    await expect(a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, method: { type: 'dpo', dpo: { hyperparameters: { beta: 0.1 } } } })).rejects.toMatchObject({
+      status: 400,
+      param: 'method.type',
+      message: expect.stringContaining('not available yet'),
+    });
+    await expect(a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, method: { type: 'reinforcement' } })).rejects.toMatchObject({ status: 400, param: 'method.type' });
+    await expectParam({ model: 'tiny-llama', training_file: training.id, method: { type: 'dpo', dpo: { hyperparameters: { beta: 0 } } } }, 400, 'method.dpo.hyperparameters.beta');
+    await expectParam({ model: 'tiny-llama', training_file: training.id, method: { type: 'supervised', dpo: {} } }, 400, 'method.type');
+    await expectParam(
+      { model: 'tiny-llama', training_file: training.id, hyperparameters: { n_epochs: 2 }, method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 3 } } } },
+      400,
+      'method.supervised.hyperparameters.n_epochs',
+    );
+    // integrations: W&B cannot be reached; the error points to the OpenTelemetry route.
+    await expect(
+      a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, integrations: [{ type: 'wandb', wandb: { project: 'p' } }] }),
+    ).rejects.toMatchObject({ status: 400, param: 'integrations', message: expect.stringContaining('OpenTelemetry') });
   });
 });

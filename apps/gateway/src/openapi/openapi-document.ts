@@ -58,12 +58,14 @@ function fineTuningPaths() {
         requestBody: { required: true, content: { 'application/json': { schema: schema(jobSpecSchema) } } },
         responses: {
           ...ok('The job, status `validating_files`.', 'FineTuningJob'),
-          '400': errorResponse('A wrong, unknown or server-owned field, or an unknown training/validation file, named in `param`.'),
+          '400': errorResponse(
+            "A wrong, unknown or server-owned field, or an unknown training/validation file, named in `param`; `method.type` `dpo` or `reinforcement` (not available yet), contradicting `hyperparameters` and `method.supervised.hyperparameters`, or any `integrations` (W&B cannot be reached; use the job's OpenTelemetry trace).",
+          ),
           '404': errorResponse('No registered model of that name (`param`: model).'),
           ...commonErrors,
         },
       },
-      get: { operationId: 'listFineTuningJobs', summary: 'Your jobs, newest first', parameters: queryParameters(listFineTuningJobsQuerySchema), responses: { ...ok('A page of jobs.', 'List'), ...commonErrors } },
+      get: { operationId: 'listFineTuningJobs', summary: 'Your jobs, newest first; `metadata[key]=value` keeps the jobs whose metadata has every pair given', parameters: queryParameters(listFineTuningJobsQuerySchema), responses: { ...ok('A page of jobs.', 'List'), ...commonErrors } },
     },
     '/v1/fine_tuning/jobs/{id}': { get: { operationId: 'retrieveFineTuningJob', parameters: [jobIdParameter], responses: { ...ok('The job.', 'FineTuningJob'), ...notFound, ...commonErrors } } },
     '/v1/fine_tuning/jobs/{id}/events': {
@@ -298,7 +300,7 @@ export function buildOpenApiDocument(version: string) {
         FineTuningJob: {
           type: 'object',
           description:
-            "OpenAI's fine_tuning.job object. Tuneforge adds `status_details`: null, or `{ waiting_for: 'approval', approval }` while the job waits for a human's answer to a question (an Approval object).",
+            "OpenAI's fine_tuning.job object: `method` echoed with the values the job trains with, `hyperparameters` as requested, `result_files` the file ids of the step-metrics CSV (purpose fine-tune-results) once succeeded, `estimated_finish` while running. Tuneforge adds `status_details`: null, or `{ waiting_for: 'approval', approval }` while the job waits for a human's answer to a question (an Approval object).",
           required: ['id', 'object', 'status', 'model', 'created_at'],
         },
         Approval: {

@@ -16,8 +16,8 @@ export interface OpenAiFineTuningJob {
   validation_file: string | null;
   /** As requested (legacy readers): numbers given, `auto` otherwise. */
   hyperparameters: { n_epochs: number | 'auto'; batch_size: number | 'auto'; learning_rate_multiplier: number | 'auto' };
-  /** OpenAI's `method`, resolved: the numbers the job's configuration trains with. */
-  method: { type: 'supervised'; supervised: { hyperparameters: { n_epochs: number | 'auto'; batch_size: number | 'auto'; learning_rate_multiplier: number | 'auto' } } };
+  /** OpenAI's `method`, resolved: the numbers the job's configuration trains with (optional as in the SDK's type; the gateway always sets it). */
+  method?: { type: 'supervised'; supervised: { hyperparameters: { n_epochs: number | 'auto'; batch_size: number | 'auto'; learning_rate_multiplier: number | 'auto' } } };
   /** File ids (`files.content` reads them): the step-metrics CSV of a succeeded job. */
   result_files: string[];
   trained_tokens: number | null;

@@ -97,8 +97,17 @@ export function addonPath(): string {
 
 let cached: NativeBinding | undefined;
 
+/**
+ * OpenMP threads that wait by spinning starve every other process on shared cores: with three training pods on
+ * a 2-core machine one of them took over 60 s for a step the others did in under 2 s. Waiting threads sleep
+ * instead (no measurable cost to a lone job here). Set before the addon loads libgomp, which reads it once;
+ * child processes (training pods) inherit it. A value the user set is kept.
+ */
+export const DEFAULT_OMP_WAIT_POLICY = 'PASSIVE';
+
 export function binding(): NativeBinding {
   if (cached) return cached;
+  process.env['OMP_WAIT_POLICY'] ??= DEFAULT_OMP_WAIT_POLICY;
   const path = addonPath();
   if (!existsSync(path))
     throw new EngineError('ADDON_NOT_BUILT', `native engine addon not found at ${path}; build it with npm run build:native`);

@@ -100,6 +100,8 @@ describe('the job workflow with fake task answers', () => {
     await runner.deliver(id, inboxKeys.approval(second.approvalId as string), { approvalId: second.approvalId, jobId: id, decision: 'approve', answeredBy: 'policy' });
 
     expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: tunedName(id), result_files: ['m2', `jobs/${id}/eval-2`], trained_tokens: 6000 });
+    // The job's name stands for the last iteration's model.
+    expect(await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant('t1'), 't1').resolve(tunedName(id))).toMatchObject({ artifact: 'm2' });
     const iterations = publisher.of('job.iteration.recorded.v1').map((r) => `${r.iteration}:${r.stage}`);
     expect(iterations).toEqual(['1:trained', '1:evaluated', '1:diagnosed', '1:concluded', '2:trained', '2:evaluated', '2:concluded']);
     expect(publisher.of('job.iteration.recorded.v1')[3]).toMatchObject({ record: { decision: 'patched', patch } });

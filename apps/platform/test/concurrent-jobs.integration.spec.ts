@@ -32,7 +32,7 @@ describe('three jobs at once, embedded mode', () => {
     const client = clientOf({ gatewayUrl: deployment.gatewayUrl, apiKey: KEY, otherApiKey: KEY });
     const file = await client.files.create({ file: createReadStream(join(WORKSPACE_ROOT, 'apps/trainer/test/fixtures/train.jsonl')), purpose: 'fine-tune' });
     const jobs = [];
-    for (const epochs of [2, 1, 1]) jobs.push(await client.fineTuning.jobs.create({ model: 'tiny-llama', training_file: file.id, hyperparameters: { n_epochs: epochs, batch_size: 1 } }));
+    for (const epochs of [2, 2, 3]) jobs.push(await client.fineTuning.jobs.create({ model: 'tiny-llama', training_file: file.id, hyperparameters: { n_epochs: epochs, batch_size: 1 } }));
     const deadline = Date.now() + 120_000;
     for (;;) {
       const current = await Promise.all(jobs.map((job) => client.fineTuning.jobs.retrieve(job.id)));

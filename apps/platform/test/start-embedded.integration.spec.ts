@@ -66,7 +66,7 @@ describe('npm run start:embedded', () => {
         model: 'tiny-llama',
         training_file: file.id,
         // Six short conversations, once each: a few seconds of training.
-        hyperparameters: { n_epochs: 1, batch_size: 1 },
+        hyperparameters: { n_epochs: 2, batch_size: 1 },
         // The training alone: no evaluation round, and the halfway question answered by the policy.
         ...({ tuneforge: { approval_policy: { training_halfway: 'approve' }, evaluation: { enabled: false }, iteration_budget: 1 } } as object),
       });

@@ -30,6 +30,8 @@ export class BackgroundTasks<Requested extends TaskTopic> {
   private queue: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private ticking = false;
+  /** The heartbeat under way, if any (removal and shutdown wait for it). */
+  private ticked: Promise<void> = Promise.resolve();
   private shuttingDown = false;
 
   constructor(
@@ -67,6 +69,7 @@ export class BackgroundTasks<Requested extends TaskTopic> {
     this.shuttingDown = true;
     if (this.timer) clearInterval(this.timer);
     await this.queue;
+    await this.ticked;
   }
 
   private enqueue(request: MessageOf<Requested>, dir: string): void {
@@ -75,6 +78,9 @@ export class BackgroundTasks<Requested extends TaskTopic> {
       if (this.shuttingDown) return;
       try {
         await this.run(request);
+        // No beat may land after the records are gone: stop beating for it, let a beat under way finish, then remove.
+        this.held.delete(dir);
+        await this.ticked;
         await this.records.remove(request.tenant, request.payload.taskId);
       } catch (error) {
         // Publishing failed (bus down): the record stays, and the task is taken over and answered later.
@@ -86,8 +92,13 @@ export class BackgroundTasks<Requested extends TaskTopic> {
   }
 
   /** Heartbeats for the tasks held here, then takes over tasks nobody holds any more. */
-  private async tick(): Promise<void> {
-    if (this.ticking || this.shuttingDown) return;
+  private tick(): Promise<void> {
+    if (this.ticking || this.shuttingDown) return this.ticked;
+    this.ticked = this.beat();
+    return this.ticked;
+  }
+
+  private async beat(): Promise<void> {
     this.ticking = true;
     try {
       for (const dir of this.held) {

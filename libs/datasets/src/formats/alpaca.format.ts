@@ -35,7 +35,10 @@ export const alpacaFormat: FormatReader = {
         });
     }
     const input = typeof value.input === 'string' && value.input ? `\n\n${value.input}` : '';
-    messages.push({ role: 'user', content: `${String(value.instruction)}${input}` }, { role: 'assistant', content: String(value.output) });
+    // A field that is not a string was reported above; its text here is never used, and String() of an object
+    // whose toString is broken would throw.
+    const text = (field: unknown) => (typeof field === 'string' ? field : '');
+    messages.push({ role: 'user', content: `${text(value.instruction)}${input}` }, { role: 'assistant', content: text(value.output) });
     return finishConversation({ messages }, issues);
   },
 };

@@ -1,0 +1,5 @@
+export { ModelImportError } from './errors';
+export { readGgufFile, type GgufFile, type GgufTensorInfo, type GgufValue } from './gguf/gguf-file';
+export { dequantize } from './gguf/dequantize';
+export { rebuildTokenizer, KNOWN_PRE_TOKENIZERS } from './gguf/gguf-tokenizer';
+export { importGguf, type GgufImportResult } from './gguf/import-gguf';

@@ -170,6 +170,22 @@ PRESETS: dict[str, dict] = {
         # Qwen pads the embedding matrix beyond the tokenizer (151936 rows vs ~151665 tokens).
         "vocab_pad_multiple": 64,
     },
+    # SmolLM2's shape in miniature (tied embeddings, no rope scaling): what tools/tiny-model/make_tiny_gguf.py
+    # writes as GGUF files for the import tests. Generated on demand, never committed.
+    "tiny-smollm": {
+        "family": "llama",
+        "hidden_size": 64,
+        "intermediate_size": 192,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "rms_norm_eps": 1e-5,
+        "rope_theta": 100000.0,
+        "rope_scaling": None,
+        "max_position_embeddings": 8192,
+        "tie_word_embeddings": True,
+        "vocab_pad_multiple": 1,
+    },
     # ~20M parameters, for benchmarks. Generated on demand, never committed.
     "small-llama": {
         "family": "llama",

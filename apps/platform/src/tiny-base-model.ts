@@ -1,5 +1,4 @@
-import { MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
-import { commitLocalDirectory, MANIFEST_FILE_NAME, type ArtifactStore } from '@tuneforge/storage';
+import { ModelRegistry, type ArtifactStore } from '@tuneforge/storage';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,16 +29,7 @@ export function makeTinyModel(dir: string): void {
   execFileSync(python, [TINY_MODEL_MAKER, '--preset', TINY_MODEL_NAME, '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-/**
- * Registers the model files in `dir` as the tenant's base model `tiny-llama` (a committed model artifact at
- * models/tiny-llama, what a job's `model` names). A model already registered under that name is kept: the
- * answer says which happened.
- */
-export async function registerTinyModel(store: ArtifactStore, tenant: string, dir: string): Promise<'registered' | 'already registered'> {
-  const tenantStore = store.forTenant(tenant);
-  const prefix = modelArtifactPrefix(TINY_MODEL_NAME);
-  if (await tenantStore.exists(`${prefix}/${MANIFEST_FILE_NAME}`)) return 'already registered';
-  // The prefix is this launcher's: files an interrupted earlier registration left there are replaced.
-  await commitLocalDirectory(tenantStore, prefix, dir, { kind: MODEL_ARTIFACT_KIND, metadata: { name: TINY_MODEL_NAME }, replaceUncommitted: true });
-  return 'registered';
+/** Registers the model files in `dir` as the tenant's base model `tiny-llama` (ModelRegistry.addBaseModel). */
+export function registerTinyModel(store: ArtifactStore, tenant: string, dir: string): Promise<'registered' | 'already registered'> {
+  return new ModelRegistry(store.forTenant(tenant), tenant).addBaseModel(TINY_MODEL_NAME, dir);
 }

@@ -3,3 +3,4 @@ export { readGgufFile, type GgufFile, type GgufTensorInfo, type GgufValue } from
 export { dequantize } from './gguf/dequantize';
 export { rebuildTokenizer, KNOWN_PRE_TOKENIZERS } from './gguf/gguf-tokenizer';
 export { importGguf, type GgufImportResult } from './gguf/import-gguf';
+export { DEFAULT_BASE_MODEL, installDefaultModel, installedDefaultModel, tuneforgeCacheDir, type InstalledDefaultModel } from './default-model';

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { artifactManifestSchema, manifestKey } from './artifact-manifest';
 import type { ArtifactStore } from './artifact-store';
+import { commitLocalDirectory } from './commit-local-directory';
 import { ArtifactExistsError, ArtifactNotFoundError } from './errors';
 import { listCommittedArtifacts } from './list-committed-artifacts';
 
@@ -67,6 +68,19 @@ export class ModelRegistry {
       const existing = await this.record(value.id);
       if (existing?.artifact !== value.artifact) throw new ModelNameTakenError(value.id);
     }
+  }
+
+  /**
+   * Makes the Hugging Face model directory `dir` the tenant's base model `name` (a committed model artifact at
+   * models/<name>, what a job's `model` names). A base model already registered under the name is kept: the
+   * answer says which happened. Files an interrupted earlier registration left under the prefix are replaced.
+   */
+  async addBaseModel(name: string, dir: string): Promise<'registered' | 'already registered'> {
+    if (!BASE_MODEL_NAME.test(name)) throw new Error(`'${name}' is not a valid base model name (${BASE_MODEL_NAME.source})`);
+    const prefix = modelArtifactPrefix(name);
+    if ((await this.committedModelTime(prefix)) !== undefined) return 'already registered';
+    await commitLocalDirectory(this.store, prefix, dir, { kind: MODEL_ARTIFACT_KIND, metadata: { name }, replaceUncommitted: true });
+    return 'registered';
   }
 
   /** The model a name stands for; undefined when this tenant has no such model. */

@@ -1,11 +1,12 @@
 import './instrument-embedded';
 import { service as gatewayService } from '@tuneforge/gateway';
 import { closeOnSignals, loadServiceConfig } from '@tuneforge/service-kit';
-import { createArtifactStoreFromEnv, type ArtifactStore } from '@tuneforge/storage';
+import { DEFAULT_BASE_MODEL, installedDefaultModel } from '@tuneforge/model-import';
+import { createArtifactStoreFromEnv, ModelRegistry, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger, startTelemetry, type Logger } from '@tuneforge/telemetry';
 import { resolve } from 'node:path';
 import { startEmbeddedPlatform } from './embedded-platform';
-import { makeTinyModel, registerTinyModel, TINY_MODEL_NAME, tinyModelDirUnder } from './tiny-base-model';
+import { makeTinyModel, TINY_MODEL_NAME, tinyModelDirUnder } from './tiny-base-model';
 
 /** The tenant of embedded mode's development key (`tf-dev-key`), which the gateway accepts when TF_API_KEYS is not set. */
 const DEV_TENANT = 'default';
@@ -13,8 +14,8 @@ const DEV_TENANT = 'default';
 /**
  * `npm run start:embedded`: the whole platform in this one process, with the in-process bus and the
  * filesystem artifact store under TF_ARTIFACT_DIR (default ./.tuneforge/artifacts). Nothing else to run.
- * Until base models can be registered through the platform, it registers the quick start's tiny model as
- * `tiny-llama` for every tenant, so that a job can run at once.
+ * It registers the base models this machine has for every tenant, so that a job can run at once: the real
+ * default model SmolLM2-135M-Instruct (installed by `npm run setup`) and the tests' tiny random `tiny-llama`.
  */
 async function main(): Promise<void> {
   const logger = createLogger('embedded');
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     TF_INFERENCE_MODEL_DIR: process.env.TF_INFERENCE_MODEL_DIR ?? resolve('.tuneforge/inference-models'),
   };
   const store = createArtifactStoreFromEnv(env);
-  await registerTinyModelForEveryTenant(store, env, tinyModelDirUnder(env.TF_ARTIFACT_DIR), logger);
+  await registerBaseModelsForEveryTenant(store, env, logger);
   // The gateway routes chat completions to the inference service (TF_INFERENCE_URL), on TF_HTTP_PORT + 8 or, with port 0, wherever it listens.
   const deployment = await startEmbeddedPlatform({
     store,
@@ -43,22 +44,25 @@ async function main(): Promise<void> {
 }
 
 /**
- * The stand-in for model registration: the tiny model made as the quick start makes it, in `modelDir` (under
- * the artifact directory), registered for the tenants of TF_API_KEYS (the development key's tenant when it is not set).
+ * The base models registered for the tenants of TF_API_KEYS (the development key's tenant when it is not set):
+ * SmolLM2-135M-Instruct from the cache `npm run setup` installs it into, and the tiny model made as the quick
+ * start makes it (under the artifact directory). A model already registered is kept.
  */
-async function registerTinyModelForEveryTenant(store: ArtifactStore, env: NodeJS.ProcessEnv, modelDir: string, logger: Logger): Promise<void> {
+async function registerBaseModelsForEveryTenant(store: ArtifactStore, env: NodeJS.ProcessEnv, logger: Logger): Promise<void> {
   const keys = loadServiceConfig(gatewayService.envSchema!, env).TF_API_KEYS as ReadonlyMap<string, string> | undefined;
   const tenants = keys ? [...new Set(keys.values())] : [DEV_TENANT];
-  makeTinyModel(modelDir);
+  const tinyDir = tinyModelDirUnder(env.TF_ARTIFACT_DIR!);
+  makeTinyModel(tinyDir);
+  const models = new Map([[TINY_MODEL_NAME, tinyDir]]);
+  const installed = installedDefaultModel(env);
+  if (installed) models.set(DEFAULT_BASE_MODEL.name, installed.dir);
+  else logger.warn({ model: DEFAULT_BASE_MODEL.name }, `${DEFAULT_BASE_MODEL.name} is not installed on this machine: run \`npm run setup\` (or \`npm run install-default-model\`)`);
   for (const tenant of tenants) {
-    const outcome = await registerTinyModel(store, tenant, modelDir);
-    const what =
-      outcome === 'registered' ? `registered the quick start's tiny model as base model '${TINY_MODEL_NAME}'` : `base model '${TINY_MODEL_NAME}' is already registered`;
-    logger.info(
-      { model: TINY_MODEL_NAME, tenant, files: modelDir, outcome },
-      `${what} for tenant '${tenant}': jobs can use model '${TINY_MODEL_NAME}'. start:embedded registers this tiny test model ` +
-        'until model registration exists; no other base model can be added yet',
-    );
+    const registry = new ModelRegistry(store.forTenant(tenant), tenant);
+    for (const [name, dir] of models) {
+      const outcome = await registry.addBaseModel(name, dir);
+      logger.info({ model: name, tenant, files: dir, outcome }, `base model '${name}' ${outcome} for tenant '${tenant}'`);
+    }
   }
 }
 

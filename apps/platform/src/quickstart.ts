@@ -1,17 +1,18 @@
 import './instrument-embedded';
-import { createArtifactStoreFromEnv } from '@tuneforge/storage';
+import { DEFAULT_BASE_MODEL, installDefaultModel } from '@tuneforge/model-import';
+import { createArtifactStoreFromEnv, ModelRegistry } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
+import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { startEmbeddedPlatform } from './embedded-platform';
 import { WORKSPACE_ROOT } from './spawn-service';
-import { makeTinyModel, registerTinyModel, TINY_MODEL_NAME, tinyModelDirUnder } from './tiny-base-model';
 
 /**
- * `npm run quickstart`: the main job, end to end, on this machine alone. Creates a tiny random model on
- * the spot (tools/tiny-model, no torch), starts every service in this process (embedded mode), registers
- * that model, uploads a small ReAct tool-use dataset with the official OpenAI SDK, creates a fine-tuning
+ * `npm run quickstart`: the main job, end to end, on this machine alone. Fine-tunes the real default model,
+ * SmolLM2-135M-Instruct (installed by `npm run setup`; installed here if it is not), with LoRA: starts every
+ * service in this process (embedded mode), registers the model, uploads a small ReAct tool-use dataset with the official OpenAI SDK, creates a fine-tuning
  * job (the halfway "continue?" and the after-evaluation "satisfactory?" questions answered by the
  * approval policy), follows its events to the end — training, then the base and the fine-tuned model
  * evaluated side by side in a ReAct loop — prints where the fine-tuned model and the evaluation report
@@ -23,7 +24,6 @@ const DATASET = join(WORKSPACE_ROOT, 'apps/platform/quickstart/react-tools.jsonl
 const EVALUATION_SET = join(WORKSPACE_ROOT, 'apps/platform/quickstart/react-tools-eval.jsonl');
 const API_KEY = 'tf-dev-key';
 const TENANT = 'default';
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 /** The tools the dataset's prompts offer; the evaluation runs both models in a ReAct loop with them. */
 const QUICKSTART_TOOLS: OpenAI.Chat.ChatCompletionFunctionTool[] = [
   { type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
@@ -43,11 +43,10 @@ async function main(): Promise<void> {
   const store = createArtifactStoreFromEnv(env);
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
-  const modelDir = tinyModelDirUnder(artifactDir);
-  say(`creating the tiny model in ${modelDir}`);
-  makeTinyModel(modelDir);
-  say(`registering it as base model ${TINY_MODEL_NAME}`);
-  await registerTinyModel(store, TENANT, modelDir);
+  const python = execFileSync('bash', [join(WORKSPACE_ROOT, 'tools/ci/python-venv.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const model = await installDefaultModel(python, say);
+  say(`registering ${model.dir} as base model ${DEFAULT_BASE_MODEL.name}`);
+  await new ModelRegistry(store.forTenant(TENANT), TENANT).addBaseModel(DEFAULT_BASE_MODEL.name, model.dir);
 
   const deployment = await startEmbeddedPlatform({
     store,
@@ -66,11 +65,10 @@ async function main(): Promise<void> {
     const evaluationFile = await client.files.create({ file: createReadStream(EVALUATION_SET), purpose: 'fine-tune' });
     say(`uploaded ${evaluationFile.filename}: ${evaluationFile.id} (${evaluationFile.bytes} bytes)`);
     const job = await client.fineTuning.jobs.create({
-      model: TINY_MODEL_NAME,
+      model: DEFAULT_BASE_MODEL.name,
       training_file: file.id,
-      // A random 0.2M-parameter model learns the ReAct steps of two dozen samples in about 150 full
-      // fine-tuning steps of four rows: seconds on two cores.
-      hyperparameters: { n_epochs: 25, batch_size: 4 },
+      // LoRA on a 135M-parameter instruct model: four epochs of two dozen ReAct steps, 24 optimizer steps.
+      hyperparameters: { n_epochs: 4, batch_size: 4 },
       // Tuneforge's extensions ride in the same request; the SDK passes unknown fields through.
       ...({
         tuneforge: {
@@ -79,7 +77,14 @@ async function main(): Promise<void> {
           evaluation_file: evaluationFile.id,
           evaluation: { enabled: true, max_examples: 9 },
           config: {
-            training: { method: 'full', learningRate: 0.003, schedule: 'constant', warmupRatio: 0, microBatchSize: 4 },
+            training: {
+              method: 'lora',
+              learningRate: 0.002,
+              schedule: 'constant',
+              warmupRatio: 0,
+              microBatchSize: 4,
+              lora: { rank: 16, alpha: 32, dropout: 0, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] },
+            },
             // One ReAct step per row.
             data: { format: 'prompt-completion', packing: false },
             evaluation: { maxNewTokens: 48, agentTurnLimit: 2 },
@@ -89,29 +94,16 @@ async function main(): Promise<void> {
     });
     say(`created ${job.id}; following its events`);
 
-    const seen = new Set<string>();
-    const printNewEvents = async () => {
-      const events = await client.fineTuning.jobs.listEvents(job.id, { limit: 100 });
-      for (const event of [...events.data].reverse()) {
-        if (seen.has(event.id)) continue;
-        seen.add(event.id);
-        say(`  ${new Date(event.created_at * 1000).toISOString().slice(11, 19)} ${event.message}`);
-      }
-    };
-    let current = job;
-    while (!TERMINAL.has(current.status)) {
-      await printNewEvents();
-      await new Promise((wait) => setTimeout(wait, 500));
-      current = await client.fineTuning.jobs.retrieve(current.id);
-    }
-    await printNewEvents();
-    say(`job ${current.id} ${current.status}`);
+    say(`following it with the CLI: npm run tuneforge -- follow ${job.id} --base-url ${gatewayUrl}/v1`);
+    await followWithCli(gatewayUrl, job.id);
+    const current = await client.fineTuning.jobs.retrieve(job.id);
+    say(`job ${current.id} ended ${current.status}, ${Math.round(Date.now() / 1000 - job.created_at)} s after it was created`);
     if (current.status !== 'succeeded') {
       process.exitCode = 1;
       say(`error: ${JSON.stringify(current.error)}`);
       return;
     }
-    say(`fine-tuned model: ${current.fine_tuned_model}`);
+    await printEvaluation(gatewayUrl, current.id, say);
     say(`evaluation report: ${gatewayUrl}/v1/fine_tuning/jobs/${current.id}/report (while it runs), and in the artifacts`);
     say(`artifacts (merged model, PEFT adapter, checkpoints, evaluation report) under ${join(artifactDir, 'objects', 'tenants', TENANT)}`);
     await callTunedModel(client, current.fine_tuned_model!, say);
@@ -151,6 +143,34 @@ async function callTunedModel(client: OpenAI, model: string, say: (line: string)
   const react = completion.choices[0];
   say(`  completions on the held-out ReAct prompt, stop "\\nObservation:": finish_reason ${react.finish_reason}, text:`);
   for (const line of react.text.split('\n')) say(`    | ${line}`);
+}
+
+/**
+ * `tuneforge follow <job>` in a child process, as a user would run it: the job's events and, while it trains, a
+ * progress bar (step, loss, tokens/s, ETA). Its exit code says how the job ended, which the caller reads back.
+ */
+function followWithCli(gatewayUrl: string, jobId: string): Promise<void> {
+  const cli = join(WORKSPACE_ROOT, 'apps/cli/src/main.ts');
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', cli, 'follow', jobId, '--base-url', `${gatewayUrl}/v1`, '--api-key', API_KEY], {
+    cwd: WORKSPACE_ROOT,
+    stdio: 'inherit',
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', () => resolve());
+  });
+}
+
+/** Base against tuned on the held-out steps, from the job's last evaluated iteration (GET .../iterations). */
+async function printEvaluation(gatewayUrl: string, jobId: string, say: (line: string) => void): Promise<void> {
+  const response = await fetch(`${gatewayUrl}/v1/fine_tuning/jobs/${jobId}/iterations`, { headers: { authorization: `Bearer ${API_KEY}` } });
+  const iterations = (await response.json()) as { data: Array<{ evaluation: { summary: { examples: number; base: { metrics: Record<string, number> }; tuned: { metrics: Record<string, number> } } } | null }> };
+  const summary = iterations.data.map((i) => i.evaluation?.summary).filter((s) => s !== undefined).at(-1);
+  if (!summary) return;
+  const percent = (value: number | undefined) => (value === undefined ? '-' : `${(value * 100).toFixed(0)}%`);
+  say(`evaluation on ${summary.examples} held-out ReAct steps (base → tuned):`);
+  for (const metric of ['tool_selection_accuracy', 'argument_accuracy', 'format_validity', 'final_answer_accuracy'])
+    say(`  ${metric.padEnd(24)} ${percent(summary.base.metrics[metric]).padStart(4)} → ${percent(summary.tuned.metrics[metric])}`);
 }
 
 main().catch((error) => {

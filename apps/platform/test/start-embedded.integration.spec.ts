@@ -41,7 +41,7 @@ async function gatewayUrlOf(child: ChildProcess, output: () => string, timeoutMs
  * driven with the official OpenAI SDK and the development key, until a job has succeeded.
  */
 describe('npm run start:embedded', () => {
-  it('registers the tiny model, says so, runs a fine-tuning job to succeeded and stops cleanly on SIGTERM', async () => {
+  it('registers the default and the tiny model, says so, runs a fine-tuning job to succeeded and stops cleanly on SIGTERM', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tf-start-embedded-'));
     const env: NodeJS.ProcessEnv = { ...process.env, TF_HTTP_PORT: '0', TF_TRAIN_POD_THREADS: '1' };
     for (const name of ['TF_ARTIFACT_DIR', 'TF_STORAGE_DRIVER', 'TF_API_KEYS', 'TF_TRAIN_POD_ENV', 'TF_LOG_LEVEL']) delete env[name];
@@ -55,9 +55,9 @@ describe('npm run start:embedded', () => {
     try {
       const gatewayUrl = await gatewayUrlOf(child, () => output, 120_000);
       const artifactDir = join(cwd, '.tuneforge', 'artifacts');
-      // It says which model it registered, for which tenant, and that this stands in for model registration.
-      expect(output).toContain("registered the quick start's tiny model as base model 'tiny-llama' for tenant 'default'");
-      expect(output).toMatch(/until model registration exists/);
+      // It says which base models it registered, for which tenant: the default model setup installed, and the tiny one.
+      expect(output).toContain("base model 'tiny-llama' registered for tenant 'default'");
+      expect(output).toContain("base model 'SmolLM2-135M-Instruct' registered for tenant 'default'");
       expect(existsSync(join(artifactDir, 'base-models', 'tiny-llama', 'model.safetensors'))).toBe(true);
 
       const client = new OpenAI({ apiKey: 'tf-dev-key', baseURL: `${gatewayUrl}/v1`, maxRetries: 0, timeout: 60_000 });

@@ -117,10 +117,10 @@ function runSetup(options: { uid: number; missing: string[]; sudo: boolean }): R
 }
 
 describe('npm run setup (tools/setup.sh)', () => {
-  it('installs nothing when every package is there, makes the venv and installs the workspace at the root', () => {
+  it('installs nothing when every package is there, makes the venv, installs the workspace at the root, then the default model', () => {
     const run = runSetup({ uid: 0, missing: [], sudo: false });
     expect({ status: run.status, output: run.output }).toMatchObject({ status: 0 });
-    expect(run.calls).toEqual([`npm install --no-audit --no-fund (in ${ROOT})`]);
+    expect(run.calls).toEqual([`npm install --no-audit --no-fund (in ${ROOT})`, `npm run --silent install-default-model (in ${ROOT})`]);
     expect(run.output).toMatch(/Debian packages: all installed/);
     expect(run.output).toMatch(/venv: .*venv-tools\/bin\/python/);
     expect(run.output).toMatch(/setup: ready in \d+s\. Next: npm run quickstart/);
@@ -133,6 +133,7 @@ describe('npm run setup (tools/setup.sh)', () => {
       'apt-get update -q (uid 0, DEBIAN_FRONTEND=noninteractive)',
       'apt-get install -y -q --no-install-recommends cmake libgtest-dev (uid 0, DEBIAN_FRONTEND=noninteractive)',
       `npm install --no-audit --no-fund (in ${ROOT})`,
+      `npm run --silent install-default-model (in ${ROOT})`,
     ]);
     expect(run.output).not.toMatch(/sudo/);
   });
@@ -146,6 +147,7 @@ describe('npm run setup (tools/setup.sh)', () => {
       'sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nlohmann-json3-dev',
       'apt-get install -y -q --no-install-recommends nlohmann-json3-dev (uid 1000, DEBIAN_FRONTEND=noninteractive)',
       `npm install --no-audit --no-fund (in ${ROOT})`,
+      `npm run --silent install-default-model (in ${ROOT})`,
     ]);
     expect(run.output).toMatch(/needs root: running apt-get through sudo \(it may ask for your password\)/);
   });

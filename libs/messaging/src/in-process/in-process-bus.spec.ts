@@ -56,6 +56,29 @@ describe('in-process bus', () => {
     expect(b.values.sort()).toEqual([1, 2]);
   });
 
+  it('a group still busy with its first message gets every later one, however far a faster group has read', async () => {
+    // The embedded deployment's shape: the gateway projects an approval answer at once while the orchestrator
+    // is still running the job's graph on it; the next answers on that partition must reach the orchestrator.
+    bus = new InProcessMessageBus({ logger: silent });
+    const fast = collector<number>(3);
+    const slow = collector<number>(3);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await bus.subscribe<{ n: number }>(workTopic, { group: 'fast', service: 'test' }, async (m) => fast.add(m.payload.n));
+    await bus.subscribe<{ n: number }>(workTopic, { group: 'slow', service: 'test' }, async (m) => {
+      if (m.payload.n === 1) await released;
+      slow.add(m.payload.n);
+    });
+    await bus.publish(workTopic, message(1));
+    await waitFor(() => fast.values.length === 1);
+    await bus.publish(workTopic, message(2));
+    await bus.publish(workTopic, message(3));
+    await fast.finished;
+    release();
+    await waitFor(() => slow.values.length === 3).catch(() => undefined);
+    expect(slow.values).toEqual([1, 2, 3]);
+  });
+
   it('retries a retriable failure and then handles the message once', async () => {
     bus = new InProcessMessageBus({ logger: silent, retry: fastRetry });
     let calls = 0;

@@ -136,7 +136,7 @@ class PartitionWorker {
     private readonly deliver: (raw: RawDelivery) => Promise<unknown>,
     private readonly options: InProcessBusOptions,
   ) {
-    this.position = log.positionOf(subscription.group) ?? (subscription.startFrom === 'latest' ? log.end : log.start);
+    this.position = log.join(subscription.group, subscription.startFrom ?? 'earliest');
     this.unsubscribe = log.onAppend(() => this.wake?.());
   }
 

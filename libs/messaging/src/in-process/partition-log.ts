@@ -5,8 +5,8 @@ export interface StoredMessage {
 }
 
 /**
- * One partition's append-only log with the committed position of each consumer group. Messages every
- * known group has passed are dropped, so a long-running embedded process does not grow without bound.
+ * One partition's append-only log with the position of each consumer group that subscribed. Messages every
+ * subscribed group has passed are dropped, so a long-running embedded process does not grow without bound.
  */
 export class PartitionLog {
   private messages: StoredMessage[] = [];
@@ -33,6 +33,19 @@ export class PartitionLog {
 
   positionOf(group: string): number | undefined {
     return this.positions.get(group);
+  }
+
+  /**
+   * A group's position from its subscription on (its committed one if it has one): until the group commits,
+   * what it has yet to read is kept too, however far the other groups have read.
+   */
+  join(group: string, from: 'earliest' | 'latest'): number {
+    let position = this.positions.get(group);
+    if (position === undefined) {
+      position = from === 'latest' ? this.end : this.start;
+      this.positions.set(group, position);
+    }
+    return position;
   }
 
   commit(group: string, position: number): void {

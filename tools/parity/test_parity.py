@@ -247,3 +247,88 @@ def test_numpy_reference_llama3_rope_matches_transformers() -> None:
     ratio = base / inv
     assert np.isclose(ratio, 1).sum() >= 1 and np.isclose(ratio, cfg["rope_scaling"]["factor"]).sum() >= 1
     assert ((ratio > 1.001) & (ratio < 7.999)).sum() >= 1  # all three llama3 branches are exercised
+
+
+# ---------------------------------------------------------------------------------------------- SmolLM2-135M-Instruct
+
+SMOLLM2_GOLDEN = GOLDEN / "smollm2-135m-instruct"
+
+
+def _smollm2_dir() -> Path:
+    sys.path.insert(0, str(HERE))
+    import llamacpp_tokenizer_parity as ltp
+
+    d = ltp.default_model_dir()
+    if not (d / "tokenizer.json").exists():
+        pytest.fail(f"{d}: the default model SmolLM2-135M-Instruct is not installed: "
+                    "run `npm run install-default-model` (part of `npm run setup`)")
+    return d
+
+
+def test_smollm2_llamacpp_tokenizer_golden_is_the_sample() -> None:
+    sys.path.insert(0, str(HERE))
+    import llamacpp_tokenizer_parity as ltp
+
+    g = json.loads((SMOLLM2_GOLDEN / "tokenizer_llamacpp.json").read_text(encoding="utf-8"))
+    assert [c["text"] for c in g["cases"]] == ltp.SAMPLE  # regenerate with `llamacpp_tokenizer_parity.py llama`
+    assert g["add_bos"] is False and g["special"] is True
+    for c in g["cases"]:
+        assert all(isinstance(i, int) and 0 <= i < 49152 for i in c["ids"]), c["text"]
+        assert (c["ids"] == []) == (c["text"] == "")
+        if c["text"].startswith("<|im_start|>"):
+            assert c["ids"][0] == 1  # the marker is one control token, not text
+
+
+def test_smollm2_rebuilt_tokenizer_gives_llamacpp_ids() -> None:
+    sys.path.insert(0, str(HERE))
+    import llamacpp_tokenizer_parity as ltp
+
+    d = _smollm2_dir()
+    g = json.loads((SMOLLM2_GOLDEN / "tokenizer_llamacpp.json").read_text(encoding="utf-8"))
+    texts = [c["text"] for c in g["cases"]]
+    report = ltp.compare(texts, [c["ids"] for c in g["cases"]], ltp.hf_ids(d, texts))
+    assert report["identical"] == report["total"], json.dumps(report["diverging"][:3], ensure_ascii=False)
+
+    golden = json.loads((SMOLLM2_GOLDEN / "golden.json").read_text(encoding="utf-8"))
+    prompts = [p["text"] for p in golden["prompts"]]
+    assert ltp.hf_ids(d, prompts) == [p["prompt_ids"] for p in golden["prompts"]]
+
+
+def test_smollm2_torch_golden_complete_and_consistent() -> None:
+    g = json.loads((SMOLLM2_GOLDEN / "golden.json").read_text(encoding="utf-8"))
+    V = g["vocab_size"]
+    assert V == 49152 and g["steps"] >= 32 and len(g["prompts"]) == 3
+    assert any(any(ord(ch) > 0x400 for ch in p["text"]) for p in g["prompts"])  # one multilingual prompt
+    for p in g["prompts"]:
+        assert p["text"].startswith("<|im_start|>") and p["text"].endswith("<|im_start|>assistant\n")
+        assert p["prompt_ids"][0] == 1
+        n, P = len(p["generated_ids"]), len(p["prompt_ids"])
+        assert n == g["steps"] == len(p["logprobs"]) and all(lp <= 0 for lp in p["logprobs"])
+        assert p["min_top1_top2_margin"] > 0.01  # room for float32 noise before the argmax flips
+        assert len(p["positions"]) >= 3 and {P - 1, P + n - 2} <= {q["position"] for q in p["positions"]}
+        for q in p["positions"]:
+            ids, lg = np.array(q["ids"]), np.array(q["logits"])
+            assert ids.shape == lg.shape and len(ids) >= 50
+            assert (np.diff(ids) > 0).all() and ids[0] >= 0 and ids[-1] < V
+            assert q["argmax"] == ids[lg.argmax()] and np.abs(lg).max() <= q["max_abs"]
+            assert q["logsumexp"] >= lg.max()
+            pos_in_path = q["position"] - (P - 1)
+            if 0 <= pos_in_path < n:
+                assert q["argmax"] == p["generated_ids"][pos_in_path]
+
+
+@pytest.mark.torch
+def test_smollm2_golden_regeneration_reproduces_committed(tmp_path: Path) -> None:
+    _torch()
+    d = _smollm2_dir()
+    out = tmp_path / "golden.json"
+    subprocess.run([sys.executable, str(HERE / "make_smollm2_golden.py"), "--model-dir", str(d), "--out", str(out)],
+                   check=True, capture_output=True)
+    a = json.loads(out.read_text(encoding="utf-8"))
+    b = json.loads((SMOLLM2_GOLDEN / "golden.json").read_text(encoding="utf-8"))
+    assert a["model_safetensors_sha256"] == b["model_safetensors_sha256"], "the importer's output changed"
+    for pa, pb in zip(a["prompts"], b["prompts"], strict=True):
+        assert (pa["prompt_ids"], pa["generated_ids"]) == (pb["prompt_ids"], pb["generated_ids"])
+        for qa, qb in zip(pa["positions"], pb["positions"], strict=True):
+            assert qa["ids"] == qb["ids"]
+            np.testing.assert_allclose(qa["logits"], qb["logits"], rtol=0, atol=1e-5 * qb["max_abs"])

@@ -23,7 +23,7 @@ export const DEFAULT_BASE_MODEL = {
 } as const;
 
 /** Bumped when the importer's output for the same GGUF changes, so an older import is redone. */
-const IMPORT_FORMAT = 1;
+const IMPORT_FORMAT = 2; // 2: SmolLM digits split by \p{N} (non-ASCII digits in JavaScript as in llama.cpp)
 
 export function tuneforgeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.TUNEFORGE_CACHE ?? join(homedir(), '.cache', 'tuneforge');

@@ -31,10 +31,13 @@ const PRE_TOKENIZERS: Record<string, () => Record<string, unknown>> = {
   // GPT-2's split, the byte-level default.
   default: () => byteLevel(true),
   gpt2: () => byteLevel(true),
-  // Digits one by one, then GPT-2's split (llama.cpp's STARCODER group: SmolLM, StarCoder, Refact, ...).
-  smollm: () => ({ type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, byteLevel(true)] }),
-  starcoder: () => ({ type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, byteLevel(true)] }),
-  refact: () => ({ type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, byteLevel(true)] }),
+  // Every \p{N} character alone, then GPT-2's split (llama.cpp's STARCODER group: SmolLM, StarCoder, Refact, ...).
+  // Written as a \p{N} split rather than `Digits` (individual_digits): the Rust library's Digits isolates every
+  // Unicode number (as llama.cpp's \p{N} does), but @huggingface/tokenizers' Digits only the ASCII 0-9, so
+  // "مرحبا ١٢٣" tokenized differently in JavaScript.
+  smollm: () => ({ type: 'Sequence', pretokenizers: [split('\\p{N}'), byteLevel(true)] }),
+  starcoder: () => ({ type: 'Sequence', pretokenizers: [split('\\p{N}'), byteLevel(true)] }),
+  refact: () => ({ type: 'Sequence', pretokenizers: [split('\\p{N}'), byteLevel(true)] }),
   // Llama 3's split: numbers in groups of up to three.
   'llama-bpe': () => ({ type: 'Sequence', pretokenizers: [split(LLAMA3_SPLIT), byteLevel(false)] }),
   llama3: () => ({ type: 'Sequence', pretokenizers: [split(LLAMA3_SPLIT), byteLevel(false)] }),

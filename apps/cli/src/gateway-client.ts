@@ -1,5 +1,6 @@
 import type { JobSpec, OpenAiFineTuningJob, OpenAiFineTuningJobCheckpoint, OpenAiFineTuningJobEvent, OpenAiList, TuneforgeJobApproval } from '@tuneforge/contracts';
-import { createReadStream } from 'node:fs';
+import { createReadStream, openAsBlob } from 'node:fs';
+import { basename } from 'node:path';
 import OpenAI from 'openai';
 import { ApiError, ConnectionError, isFetchConnectionFailure, type OpenAiErrorBody } from './cli-error';
 import type { ConnectionSettings } from './connection-settings';
@@ -26,6 +27,11 @@ export interface ModelEntry {
   id: string;
   created: number;
   owned_by: string;
+}
+
+/** What `POST /v1/models` answers: the model, and what the gateway registered. */
+export interface AddedModel extends ModelEntry {
+  tuneforge: { architecture: string; parameters: number; source: 'gguf' | 'huggingface'; files: string[] };
 }
 
 /** What `chat` asks of the model: OpenAI's chat completion request without `stream` (always streamed). */
@@ -115,11 +121,23 @@ export class GatewayClient {
     return response.body!;
   }
 
-  /** A GET the SDK cannot do (streams): connection failures and error envelopes become the CLI's errors. */
-  private async fetchOk(path: string, accept: string): Promise<Response> {
+  /**
+   * Registers a base model (`POST /v1/models`, a Tuneforge extension): the files (one GGUF, or a Hugging Face
+   * directory's files) go up in one multipart request, each read from disk as it is sent.
+   */
+  async addModel(name: string, files: readonly string[]): Promise<AddedModel> {
+    const form = new FormData();
+    form.append('name', name);
+    for (const path of files) form.append('file', await openAsBlob(path), basename(path));
+    const response = await this.fetchOk('/models', 'application/json', { method: 'POST', body: form });
+    return (await response.json()) as AddedModel;
+  }
+
+  /** A request the SDK cannot do (streams, multipart of several files): connection failures and error envelopes become the CLI's errors. */
+  private async fetchOk(path: string, accept: string, init: { method?: string; body?: FormData } = {}): Promise<Response> {
     let response: Response;
     try {
-      response = await fetch(`${this.settings.baseUrl}${path}`, { headers: { authorization: `Bearer ${this.settings.apiKey}`, accept } });
+      response = await fetch(`${this.settings.baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${this.settings.apiKey}`, accept } });
     } catch (error) {
       if (isFetchConnectionFailure(error)) throw new ConnectionError(this.settings.baseUrl, describeFetchFailure(error));
       throw error;

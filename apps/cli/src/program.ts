@@ -5,7 +5,7 @@ import { approveCommand, type ApproveOptions } from './commands/approve';
 import { chatCommand, type ChatOptions } from './commands/chat';
 import type { CommandContext } from './commands/command-context';
 import { downloadCommand, type DownloadOptions } from './commands/download';
-import { controlCommand, listCommand, modelsCommand, statusCommand } from './commands/inspect';
+import { addModelCommand, controlCommand, listCommand, modelsCommand, statusCommand } from './commands/inspect';
 import { submitCommand, type SubmitOptions } from './commands/submit';
 import { uploadCommand } from './commands/upload';
 import { DEFAULT_API_KEY, DEFAULT_BASE_URL, resolveConnectionSettings, type ConnectionSettings } from './connection-settings';
@@ -124,11 +124,19 @@ export function buildProgram(action: ActionFactory, io: Io): Command {
     .option('--json', 'print the API objects as JSON')
     .action(action((ctx, what: 'jobs' | 'files', options: { limit: number; json?: boolean }) => listCommand(ctx, what, options)));
 
-  program
+  const models = program
     .command('models')
-    .description('list the models you can fine-tune from or call: base models, then fine-tuned models (ft:...) and their checkpoints')
+    .description('list the models you can fine-tune from or call: base models, then fine-tuned models (ft:...) and their checkpoints; `models add` registers a base model')
     .option('--json', 'print the API objects as JSON')
     .action(action((ctx, options: { json?: boolean }) => modelsCommand(ctx, options)));
+  models
+    .command('add')
+    .description('register a base model: a Hugging Face model directory (config.json, safetensors, tokenizer) or one GGUF file (llama.cpp, Ollama)')
+    .argument('<path>', 'model directory or .gguf file')
+    .option('--name <name>', 'the base model\'s name (default: the directory\'s or file\'s name)')
+    .option('--json', 'print the API object as JSON')
+    // `--json` after `add` is parsed as the parent's (commander recognizes a parent's options after its subcommand).
+    .action(action((ctx, path: string, options: { name?: string; json?: boolean }) => addModelCommand(ctx, path, { ...models.opts<{ json?: boolean }>(), ...options })));
 
   program
     .command('chat')

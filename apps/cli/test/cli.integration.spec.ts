@@ -4,12 +4,13 @@ import { service as gateway } from '@tuneforge/gateway';
 import { service as inference } from '@tuneforge/inference';
 import { service as orchestrator } from '@tuneforge/orchestrator';
 import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/service-kit';
+import { TinyGgufFixtures } from '@tuneforge/model-import/src/testing/tiny-gguf-fixtures';
 import { commitLocalDirectory, FilesystemArtifactStore, ModelRegistry, openArtifact } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { service as trainer } from '@tuneforge/trainer';
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
@@ -191,6 +192,27 @@ describe('tuneforge CLI against an embedded deployment', () => {
     expect({ code: done.code, stdout: done.stdout }).toEqual({ code: 6, stdout: expect.stringContaining(`job ${jobId} cancelled`) });
     expect(done.stdout).toContain(`stopped because approval ${approvalId} (training_halfway) was rejected by human`);
     expect((await runCli(['status', jobId], env)).code).toBe(6);
+  });
+
+  it('models add registers a GGUF file and a model directory as base models, and a bad file exits 4 (refused) naming file and field', async () => {
+    const fixtures = new TinyGgufFixtures();
+    try {
+      const gguf = await runCli(['models', 'add', fixtures.gguf('tiny-q4', 'Q4_1')], env);
+      expect(gguf).toMatchObject({ code: 0, stdout: 'tiny-q4\tLlamaForCausalLM\t154,112 parameters\tfrom gguf\n' });
+      const directory = await runCli(['models', 'add', fixtures.model, '--name', 'tiny-smollm-hf', '--json'], env);
+      expect(directory.code).toBe(0);
+      expect(JSON.parse(directory.stdout)).toMatchObject({ id: 'tiny-smollm-hf', owned_by: TENANT, tuneforge: { source: 'huggingface', parameters: 154112 } });
+      const listed = (await runCli(['models'], env)).stdout.split('\n').map((line) => line.split('\t')[0]);
+      expect(listed).toEqual(expect.arrayContaining(['tiny-q4', 'tiny-smollm-hf']));
+
+      const bad = await runCli(['models', 'add', fixtures.gguf('no-v', 'Q8_0', ['--drop-tensor', 'blk.0.attn_v.weight'])], env);
+      expect(bad.code).toBe(4);
+      expect(bad.stderr).toMatch(/HTTP 400: no-v\.gguf: tensor blk\.0\.attn_v\.weight: missing/);
+      expect((await runCli(['models'], env)).stdout).not.toMatch(/^no-v\t/m);
+      expect((await runCli(['models', 'add', join(work, 'nothing-here')], env)).code).toBe(2);
+    } finally {
+      rmSync(fixtures.dir, { recursive: true, force: true });
+    }
   });
 
   it('a bad config file exits 2 naming the field, and creates nothing', async () => {

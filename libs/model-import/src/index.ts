@@ -4,3 +4,5 @@ export { dequantize } from './gguf/dequantize';
 export { rebuildTokenizer, KNOWN_PRE_TOKENIZERS } from './gguf/gguf-tokenizer';
 export { importGguf, type GgufImportResult } from './gguf/import-gguf';
 export { DEFAULT_BASE_MODEL, installDefaultModel, installedDefaultModel, tuneforgeCacheDir, type InstalledDefaultModel } from './default-model';
+export { validateHfDirectory, type HfDirectorySummary } from './hf/validate-hf-directory';
+export { llamaTensors, type LlamaDimensions, type LlamaTensor } from './llama-tensors';

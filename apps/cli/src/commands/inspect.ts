@@ -1,4 +1,7 @@
 import type { OpenAiFineTuningJob } from '@tuneforge/contracts';
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { UsageError } from '../cli-error';
 import { EXIT, exitCodeForJob } from '../exit-codes';
 import { describeApprovalRequest } from '../follow-job';
 import type { CommandContext, CommandResult } from './command-context';
@@ -25,6 +28,34 @@ export async function modelsCommand(ctx: CommandContext, options: { json?: boole
   if (options.json) ctx.io.out(JSON.stringify(models, null, 2));
   else for (const m of models) ctx.io.out([m.id, m.owned_by, time(m.created)].join('\t'));
   return EXIT.ok;
+}
+
+/**
+ * `tuneforge models add <dir | file.gguf> [--name]`: registers a base model from a Hugging Face model directory
+ * (every file in it) or one GGUF file; the gateway checks it all before anything is registered. The name
+ * defaults to the directory's or file's name (without `.gguf`).
+ */
+export async function addModelCommand(ctx: CommandContext, path: string, options: { name?: string; json?: boolean }): CommandResult {
+  const files = modelFiles(path);
+  const name = options.name ?? basename(resolve(path)).replace(/\.gguf$/i, '');
+  ctx.io.err(`uploading ${files.length} file${files.length === 1 ? '' : 's'} of ${path} as base model ${name}`);
+  const model = await ctx.client.addModel(name, files);
+  if (options.json) ctx.io.out(JSON.stringify(model, null, 2));
+  else ctx.io.out(`${model.id}\t${model.tuneforge.architecture}\t${model.tuneforge.parameters.toLocaleString('en')} parameters\tfrom ${model.tuneforge.source}`);
+  return EXIT.ok;
+}
+
+function modelFiles(path: string): string[] {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw new UsageError(`${path}: no such file or directory`);
+  }
+  if (stats.isFile()) return [path];
+  const files = readdirSync(path, { withFileTypes: true }).filter((entry) => entry.isFile() && !entry.name.startsWith('.')).map((entry) => join(path, entry.name));
+  if (files.length === 0) throw new UsageError(`${path}: the directory has no files`);
+  return files.sort();
 }
 
 /** `tuneforge status <job>`: the job, its open questions and checkpoints; exits with the job's code (1 failed, 3 cancelled, 6 rejected). */

@@ -28,6 +28,13 @@ export const gatewayEnvSchema = z.object({
     }),
   /** Largest accepted upload, in bytes (OpenAI's own cap is 512 MB). */
   TF_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(512 * MiB),
+  /** Largest base model upload (`POST /v1/models`: a GGUF file or a model directory's files together), in bytes. */
+  TF_MAX_MODEL_UPLOAD_BYTES: z.coerce.number().int().min(1).default(32 * 1024 * MiB),
+  /**
+   * Where a base model upload is staged (and a GGUF converted) before it is checked and committed to the store;
+   * the system's temporary directory when unset. Needs room for the upload plus its f32 import.
+   */
+  TF_MODEL_UPLOAD_DIR: z.string().min(1).optional(),
   /** Requests each API key may make per minute on one gateway instance; bursts up to the same number. */
   TF_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /**

@@ -1,4 +1,5 @@
-import { Controller, Delete, Get, Param } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { Tenant } from '../auth/tenant.decorator';
 import { ModelsService } from './models.service';
 
@@ -10,6 +11,13 @@ export class ModelsController {
   @Get()
   list(@Tenant() tenant: string) {
     return this.models.list(tenant);
+  }
+
+  /** Registers a base model (Tuneforge extension): multipart `name` and `file` parts, streamed, never body-parsed. */
+  @Post()
+  @HttpCode(200)
+  add(@Tenant() tenant: string, @Req() request: IncomingMessage) {
+    return this.models.add(tenant, request);
   }
 
   @Get(':id')

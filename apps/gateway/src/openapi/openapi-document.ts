@@ -174,6 +174,20 @@ function modelsPaths() {
   return {
     '/v1/models': {
       get: { operationId: 'listModels', summary: 'The base models, fine-tuned models and checkpoints you can use', responses: { '200': { description: 'Every model, base models first.', content: json('ModelList') }, ...commonErrors } },
+      post: {
+        operationId: 'addModel',
+        summary: 'Register a base model (Tuneforge extension): one GGUF file, or a Hugging Face model directory\'s files',
+        description:
+          'multipart/form-data: `name` and one or more `file` parts. A single `.gguf` part is imported (Llama and Qwen2 architectures; F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K); otherwise the parts are the files of a Hugging Face directory. Everything is checked before it is registered: config.json bounds, safetensors headers, the tokenizer loading, the chat template rendering.',
+        requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['name', 'file'], properties: { name: { type: 'string' }, file: { type: 'array', items: { type: 'string', format: 'binary' } } } } } } },
+        responses: {
+          '200': { description: 'The registered model, with `tuneforge: { architecture, parameters, source, files }`.', content: json('Model') },
+          '400': errorResponse('A bad file: the message names the file and the field (a GGUF metadata key or tensor, a config.json key, a safetensors tensor).'),
+          '409': errorResponse('A model with this name is already registered (`param`: name).'),
+          '413': errorResponse('The upload is larger than TF_MAX_MODEL_UPLOAD_BYTES.'),
+          ...commonErrors,
+        },
+      },
     },
     '/v1/models/{id}': {
       get: { operationId: 'retrieveModel', parameters: [modelIdParameter], responses: { '200': { description: 'The model.', content: json('Model') }, ...notFound, ...commonErrors } },

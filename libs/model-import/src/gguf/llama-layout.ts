@@ -1,5 +1,6 @@
 import { ModelImportError } from '../errors';
 import type { GgufFile, GgufTensorInfo } from './gguf-file';
+import { llamaTensors } from '../llama-tensors';
 import { MetadataReader } from './gguf-tokenizer';
 
 /**
@@ -63,39 +64,19 @@ export function planLlamaLayout(file: GgufFile, vocabSize: number, bosTokenId?: 
 
   const byName = new Map(file.tensors.map((t) => [t.name, t]));
   const tied = !byName.has('output.weight');
+  const dimensions = { layers, hidden, intermediate, heads, kvHeads, headDim, vocab: vocabSize, qkvBias: family.qkvBias, tied };
   const plans: TensorPlan[] = [];
-  const take = (ggufName: string, hfName: string, shape: number[], unpermuteHeads?: number) => {
-    const source = byName.get(ggufName);
+  for (const expected of llamaTensors(dimensions)) {
+    const source = byName.get(expected.ggufName);
     if (!source)
-      throw new ModelImportError(file.label, `tensor ${ggufName}`, `missing: ${arch} with ${layers} blocks needs it (the file has ${file.tensors.length} tensors)`);
+      throw new ModelImportError(file.label, `tensor ${expected.ggufName}`, `missing: ${arch} with ${layers} blocks needs it (the file has ${file.tensors.length} tensors)`);
     const ggufShape = [...source.dims].reverse();
-    if (ggufShape.length !== shape.length || ggufShape.some((d, i) => d !== shape[i]))
-      throw new ModelImportError(file.label, `tensor ${ggufName}.dims`, `shape [${ggufShape.join(', ')}] (rows first), expected [${shape.join(', ')}] from the metadata`);
-    byName.delete(ggufName);
-    plans.push({ source, name: hfName, shape, ...(unpermuteHeads ? { unpermuteHeads } : {}) });
-  };
-
-  take('token_embd.weight', 'model.embed_tokens.weight', [vocabSize, hidden]);
-  for (let i = 0; i < layers; i++) {
-    const b = `blk.${i}`;
-    const h = `model.layers.${i}`;
-    take(`${b}.attn_norm.weight`, `${h}.input_layernorm.weight`, [hidden]);
-    take(`${b}.attn_q.weight`, `${h}.self_attn.q_proj.weight`, [heads * headDim, hidden], family.permuteQK ? heads : undefined);
-    take(`${b}.attn_k.weight`, `${h}.self_attn.k_proj.weight`, [kvHeads * headDim, hidden], family.permuteQK ? kvHeads : undefined);
-    take(`${b}.attn_v.weight`, `${h}.self_attn.v_proj.weight`, [kvHeads * headDim, hidden]);
-    if (family.qkvBias) {
-      take(`${b}.attn_q.bias`, `${h}.self_attn.q_proj.bias`, [heads * headDim]);
-      take(`${b}.attn_k.bias`, `${h}.self_attn.k_proj.bias`, [kvHeads * headDim]);
-      take(`${b}.attn_v.bias`, `${h}.self_attn.v_proj.bias`, [kvHeads * headDim]);
-    }
-    take(`${b}.attn_output.weight`, `${h}.self_attn.o_proj.weight`, [hidden, heads * headDim]);
-    take(`${b}.ffn_norm.weight`, `${h}.post_attention_layernorm.weight`, [hidden]);
-    take(`${b}.ffn_gate.weight`, `${h}.mlp.gate_proj.weight`, [intermediate, hidden]);
-    take(`${b}.ffn_up.weight`, `${h}.mlp.up_proj.weight`, [intermediate, hidden]);
-    take(`${b}.ffn_down.weight`, `${h}.mlp.down_proj.weight`, [hidden, intermediate]);
+    if (ggufShape.length !== expected.shape.length || ggufShape.some((d, i) => d !== expected.shape[i]))
+      throw new ModelImportError(file.label, `tensor ${expected.ggufName}.dims`, `shape [${ggufShape.join(', ')}] (rows first), expected [${expected.shape.join(', ')}] from the metadata`);
+    byName.delete(expected.ggufName);
+    const unpermuteHeads = family.permuteQK && expected.rotary ? (expected.rotary === 'q' ? heads : kvHeads) : undefined;
+    plans.push({ source, name: expected.name, shape: expected.shape, ...(unpermuteHeads ? { unpermuteHeads } : {}) });
   }
-  take('output_norm.weight', 'model.norm.weight', [hidden]);
-  if (!tied) take('output.weight', 'lm_head.weight', [vocabSize, hidden]);
   // llama.cpp adds rope_freqs for Llama 3.1's scaled rotary embeddings, whose parameters GGUF does not keep.
   if (byName.has('rope_freqs.weight'))
     throw new ModelImportError(file.label, 'tensor rope_freqs.weight', 'Llama 3.1-style rope scaling (rope_freqs) is not supported by the GGUF import; import the Hugging Face directory instead');

@@ -194,3 +194,40 @@ function describe(value: GgufValue): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   return typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : String(value);
 }
+
+/**
+ * The `tokenizer.ggml.pre` name llama.cpp needs for a tokenizer.json's pre-tokenizer, found by comparing its
+ * split steps with those of each known name (so the export writes back what the import reads); undefined
+ * when it matches none. A Digits step that isolates digits counts as a \p{N} split, as in llama.cpp.
+ */
+export function ggufPreTokenizerName(preTokenizer: unknown): string | undefined {
+  const wanted = splitSteps(preTokenizer);
+  if (wanted === undefined) return undefined;
+  for (const name of ['gpt2', 'smollm', 'llama-bpe', 'qwen2']) if (splitSteps(PRE_TOKENIZERS[name]()) === wanted) return name;
+  return undefined;
+}
+
+function splitSteps(node: unknown): string | undefined {
+  const step = node as { type?: string; pretokenizers?: unknown[]; pattern?: { Regex?: string }; individual_digits?: boolean; use_regex?: boolean } | null;
+  if (!step || typeof step !== 'object') return undefined;
+  switch (step.type) {
+    case 'Sequence': {
+      const parts = (step.pretokenizers ?? []).map(splitSteps);
+      return parts.some((p) => p === undefined) ? undefined : parts.join(' | ');
+    }
+    case 'Split': {
+      const regex = step.pattern?.Regex;
+      return regex === undefined ? undefined : `split ${regex === QWEN2_SPLIT_LLAMA_CPP ? QWEN2_SPLIT : regex}`;
+    }
+    case 'Digits':
+      return step.individual_digits ? 'split \\p{N}' : undefined;
+    case 'ByteLevel':
+      return step.use_regex === false ? 'bytes' : 'gpt2-split | bytes';
+    default:
+      return undefined;
+  }
+}
+
+/** Qwen2's split as llama.cpp spells it (case classes instead of `(?i:...)`): the same split. */
+const QWEN2_SPLIT_LLAMA_CPP =
+  "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";

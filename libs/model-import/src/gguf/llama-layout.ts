@@ -120,17 +120,27 @@ function ropeScalingOf(meta: MetadataReader, arch: string, file: GgufFile): Reco
 
 /**
  * Undoes llama.cpp's rotary permutation of a q/k projection: per head, its converter stored HF row
- * `half * (d/2) + i` at row `2i + half`. `rows` is the projection's `[heads * d, columns]` f32 data.
+ * `half * (d/2) + i` at row `2i + half`. `data` is the projection's `[heads * d, columns]` f32 data.
  */
 export function unpermuteRotaryRows(data: Float32Array, heads: number, columns: number): Float32Array {
+  return moveRotaryRows(data, heads, columns, 'to-huggingface');
+}
+
+/** llama.cpp's converter permutation, the inverse of unpermuteRotaryRows (for the GGUF export). */
+export function permuteRotaryRows(data: Float32Array, heads: number, columns: number): Float32Array {
+  return moveRotaryRows(data, heads, columns, 'to-llama-cpp');
+}
+
+function moveRotaryRows(data: Float32Array, heads: number, columns: number, direction: 'to-huggingface' | 'to-llama-cpp'): Float32Array {
   const rowsPerHead = data.length / columns / heads;
   const halfRows = rowsPerHead / 2;
   const out = new Float32Array(data.length);
   for (let h = 0; h < heads; h++)
     for (let half = 0; half < 2; half++)
       for (let i = 0; i < halfRows; i++) {
-        const to = (h * rowsPerHead + half * halfRows + i) * columns;
-        const from = (h * rowsPerHead + 2 * i + half) * columns;
+        const huggingFace = (h * rowsPerHead + half * halfRows + i) * columns;
+        const llamaCpp = (h * rowsPerHead + 2 * i + half) * columns;
+        const [from, to] = direction === 'to-huggingface' ? [llamaCpp, huggingFace] : [huggingFace, llamaCpp];
         out.set(data.subarray(from, from + columns), to);
       }
   return out;

@@ -1,9 +1,10 @@
 import { loadModelTokenizer, renderChat } from '@tuneforge/datasets';
 import { existsSync } from 'node:fs';
-import { open, readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelImportError } from '../errors';
 import { llamaTensors, type LlamaDimensions } from '../llama-tensors';
+import { readSafetensorsHeader } from './safetensors-file';
 
 /**
  * Checks a Hugging Face model directory before it is registered, without loading weights: config.json's
@@ -24,17 +25,15 @@ const ARCHITECTURES: Record<string, { qkvBias: (config: Record<string, unknown>)
   Qwen2ForCausalLM: { qkvBias: () => true },
 };
 const LIMITS = { vocab_size: 1 << 20, hidden_size: 65536, intermediate_size: 262144, num_hidden_layers: 512, num_attention_heads: 1024, max_position_embeddings: 1 << 24 };
-const MAX_HEADER_BYTES = 100 << 20;
-const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
 export async function validateHfDirectory(dir: string): Promise<HfDirectorySummary> {
   const files = (await readdir(dir)).sort();
-  const dimensions = await readConfig(dir);
+  const dimensions = await readLlamaDimensions(dir);
   const shards = await safetensorsFiles(dir, files);
   const found = new Map<string, { shape: number[]; file: string }>();
-  for (const shard of shards) for (const [name, tensor] of await readSafetensorsHeader(dir, shard)) {
+  for (const shard of shards) for (const [name, tensor] of (await readSafetensorsHeader(join(dir, shard), shard)).tensors) {
     if (found.has(name)) throw new ModelImportError(shard, `tensor ${name}`, `also in ${found.get(name)!.file}`);
-    found.set(name, { shape: tensor, file: shard });
+    found.set(name, { shape: tensor.shape, file: shard });
   }
   let parameters = 0;
   for (const expected of llamaTensors(dimensions)) {
@@ -55,7 +54,7 @@ export async function validateHfDirectory(dir: string): Promise<HfDirectorySumma
   return { architecture: config.architectures[0], parameters, files };
 }
 
-async function readConfig(dir: string): Promise<LlamaDimensions> {
+export async function readLlamaDimensions(dir: string): Promise<LlamaDimensions> {
   const file = 'config.json';
   if (!existsSync(join(dir, file))) throw new ModelImportError(file, 'file', 'missing: a model directory needs config.json');
   let config: Record<string, unknown>;
@@ -94,7 +93,7 @@ async function readConfig(dir: string): Promise<LlamaDimensions> {
   };
 }
 
-async function safetensorsFiles(dir: string, files: string[]): Promise<string[]> {
+export async function safetensorsFiles(dir: string, files: string[]): Promise<string[]> {
   const index = 'model.safetensors.index.json';
   if (files.includes(index)) {
     let map: unknown;
@@ -111,53 +110,6 @@ async function safetensorsFiles(dir: string, files: string[]): Promise<string[]>
   }
   if (files.includes('model.safetensors')) return ['model.safetensors'];
   throw new ModelImportError('model.safetensors', 'file', 'missing: a model directory needs model.safetensors (or model.safetensors.index.json and its shards)');
-}
-
-/** Each tensor's shape from a safetensors header, after checking dtype, offsets, sizes and coverage of the data. */
-async function readSafetensorsHeader(dir: string, file: string): Promise<Map<string, number[]>> {
-  const handle = await open(join(dir, file), 'r');
-  try {
-    const size = (await stat(join(dir, file))).size;
-    if (size < 8) throw new ModelImportError(file, 'header', `the file has ${size} bytes, fewer than the 8-byte header length`);
-    const lengthBytes = Buffer.alloc(8);
-    await handle.read(lengthBytes, 0, 8, 0);
-    const headerLength = lengthBytes.readBigUInt64LE(0);
-    if (headerLength > BigInt(MAX_HEADER_BYTES) || Number(headerLength) > size - 8)
-      throw new ModelImportError(file, 'header length', `${headerLength} bytes: more than ${Number(headerLength) > size - 8 ? `the file holds (${size - 8})` : `the most allowed (${MAX_HEADER_BYTES})`}`);
-    const headerBytes = Buffer.alloc(Number(headerLength));
-    await handle.read(headerBytes, 0, headerBytes.length, 8);
-    let header: Record<string, unknown>;
-    try {
-      header = JSON.parse(headerBytes.toString('utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new ModelImportError(file, 'header', `not valid JSON (${(error as Error).message})`);
-    }
-    const dataBytes = size - 8 - Number(headerLength);
-    const spans: Array<[number, number, string]> = [];
-    const shapes = new Map<string, number[]>();
-    for (const [name, entry] of Object.entries(header)) {
-      if (name === '__metadata__') continue;
-      const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-      const field = `tensor ${name}`;
-      if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) throw new ModelImportError(file, `${field}.dtype`, `${JSON.stringify(dtype ?? null)} is not supported (F32, F16, BF16)`);
-      if (!Array.isArray(shape) || shape.length > 4 || !shape.every((d) => Number.isInteger(d) && d >= 0))
-        throw new ModelImportError(file, `${field}.shape`, `${JSON.stringify(shape ?? null)}: expected up to 4 non-negative integers`);
-      if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0) || offsets[0] > offsets[1])
-        throw new ModelImportError(file, `${field}.data_offsets`, `${JSON.stringify(offsets ?? null)}: expected [begin, end] with 0 <= begin <= end`);
-      const expectedBytes = (shape as number[]).reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
-      if (offsets[1] - offsets[0] !== expectedBytes)
-        throw new ModelImportError(file, `${field}.data_offsets`, `${offsets[1] - offsets[0]} bytes, but ${dtype} [${(shape as number[]).join(', ')}] needs ${expectedBytes}`);
-      if (offsets[1] > dataBytes) throw new ModelImportError(file, `${field}.data_offsets`, `end ${offsets[1]} is past the ${dataBytes} data bytes: the file is truncated`);
-      spans.push([offsets[0], offsets[1], name]);
-      shapes.set(name, shape as number[]);
-    }
-    spans.sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < spans.length; i++)
-      if (spans[i][0] < spans[i - 1][1]) throw new ModelImportError(file, `tensor ${spans[i][2]}.data_offsets`, `overlaps tensor ${spans[i - 1][2]}`);
-    return shapes;
-  } finally {
-    await handle.close();
-  }
 }
 
 async function checkTokenizer(dir: string, files: string[]): Promise<void> {

@@ -165,10 +165,11 @@ export function buildProgram(action: ActionFactory, io: Io): Command {
   }
   program
     .command('download')
-    .description('download a succeeded job\'s merged model (default) or PEFT adapter, checked against its sha256s')
+    .description('download a succeeded job\'s merged model (default), PEFT adapter or GGUF file (llama.cpp, Ollama), checked against its sha256s')
     .argument('<job>', 'job id')
     .option('--merged', 'the merged model (safetensors + config + tokenizer) (default)')
     .option('--adapter', 'the PEFT adapter')
+    .option('--gguf', 'the merged model as GGUF (F16) with an Ollama Modelfile: `ollama create NAME -f DIR/Modelfile`')
     .requiredOption('--out <dir>', 'directory to write the files into')
     .action(action((ctx, job: string, options: DownloadOptions) => downloadCommand(ctx, job, options)));
   return program;

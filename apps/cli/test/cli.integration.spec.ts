@@ -141,6 +141,11 @@ describe('tuneforge CLI against an embedded deployment', () => {
     const manifest = (await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT), named!.artifact)).manifest;
     expect(readdirSync(out, { recursive: true }).length).toBeGreaterThanOrEqual(manifest.files.length);
     for (const file of manifest.files) expect(createHash('sha256').update(readFileSync(join(out, file.path))).digest('hex')).toBe(file.sha256);
+    // And as GGUF for llama.cpp and Ollama: the F16 file (its magic) and a Modelfile naming it.
+    const ggufOut = join(work, 'gguf');
+    expect((await runCli(['download', jobId, '--gguf', '--out', ggufOut], env)).code).toBe(0);
+    expect(readFileSync(join(ggufOut, 'model-f16.gguf')).subarray(0, 4).toString('latin1')).toBe('GGUF');
+    expect(readFileSync(join(ggufOut, 'Modelfile'), 'utf8')).toContain('FROM ./model-f16.gguf');
 
     const listed = await runCli(['list', 'jobs'], env);
     expect(listed.stdout).toMatch(new RegExp(`^${jobId}\\tsucceeded\\ttiny-llama\\t\\S+\\t${model}$`, 'm'));

@@ -155,9 +155,9 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     expect(named?.artifact).toMatch(new RegExp(`^jobs/${created.id}/training/run-[0-9a-f]+/merged$`));
     expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT_A), named!.artifact)).manifest.kind).toBe('model');
 
-    // Artifacts: the merged model and the adapter, listed with their files and downloadable by their owner.
+    // Artifacts: the merged model, the adapter and the GGUF export, listed with their files and downloadable by their owner.
     const listed = (await (await api(`/fine_tuning/jobs/${created.id}/artifacts`)).json()) as { data: Array<{ name: string; kind: string; files: Array<{ path: string; bytes: number; sha256: string }> }> };
-    expect(listed.data.map((x) => `${x.name}:${x.kind}`).sort()).toEqual(['adapter:peft-adapter', 'merged:model']);
+    expect(listed.data.map((x) => `${x.name}:${x.kind}`).sort()).toEqual(['adapter:peft-adapter', 'gguf:gguf', 'merged:model']);
     const merged = listed.data.find((x) => x.name === 'merged')!;
     expect(await (await api(`/fine_tuning/jobs/${created.id}/artifacts/merged`)).json()).toMatchObject({ object: 'fine_tuning.job.artifact', name: 'merged', kind: 'model', files: merged.files });
     const config = merged.files.find((f) => f.path === 'config.json')!;

@@ -346,6 +346,9 @@ export function describeTrainingScenario(makeHarness: () => Promise<TrainerHarne
     // Adapter and merged model committed; the merged model gives the logits of base + adapter.
     expect((await openArtifact(harness.tenantStore, done.artifacts.adapter!)).manifest.kind).toBe('peft-adapter');
     expect((await openArtifact(harness.tenantStore, done.artifacts.merged)).manifest.kind).toBe('model');
+    // The merged model as GGUF too (F16, with an Ollama Modelfile).
+    const gguf = (await openArtifact(harness.tenantStore, done.artifacts.gguf!)).manifest;
+    expect({ kind: gguf.kind, files: gguf.files.map((f) => f.path).sort() }).toEqual({ kind: 'gguf', files: ['Modelfile', 'model-f16.gguf'] });
     const adapterDir = await harness.download(done.artifacts.adapter!, 'adapter');
     const mergedDir = await harness.download(done.artifacts.merged, 'merged');
     const trained = await Model.load(TINY_MODEL_DIR, { threads: 1 });

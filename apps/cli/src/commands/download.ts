@@ -12,12 +12,14 @@ export interface DownloadOptions {
   out: string;
   adapter?: boolean;
   merged?: boolean;
+  gguf?: boolean;
 }
 
-/** `--merged` (the default) or `--adapter`: the artifact's name in the gateway's artifacts listing. */
-export function artifactNameFromOptions(options: DownloadOptions): 'merged' | 'adapter' {
-  if (options.adapter && options.merged) throw new UsageError('choose one of --adapter and --merged');
-  return options.adapter ? 'adapter' : 'merged';
+/** `--merged` (the default), `--adapter` or `--gguf`: the artifact's name in the gateway's artifacts listing. */
+export function artifactNameFromOptions(options: DownloadOptions): 'merged' | 'adapter' | 'gguf' {
+  const chosen = (['adapter', 'merged', 'gguf'] as const).filter((name) => options[name]);
+  if (chosen.length > 1) throw new UsageError(`choose one of --adapter, --merged and --gguf`);
+  return chosen[0] ?? 'merged';
 }
 
 /** Where an artifact's file goes under --out; a path that would leave it is refused. */
@@ -29,8 +31,8 @@ export function targetPath(outDir: string, filePath: string): string {
 }
 
 /**
- * `tuneforge download <job> [--adapter|--merged] --out DIR`: every file of a succeeded job's merged model
- * (or PEFT adapter) into DIR. Each file is written beside its target, checked against the size and sha256
+ * `tuneforge download <job> [--adapter|--merged|--gguf] --out DIR`: every file of a succeeded job's merged model
+ * (or PEFT adapter, or GGUF file with its Ollama Modelfile) into DIR. Each file is written beside its target, checked against the size and sha256
  * the artifact lists, then renamed into place, so DIR never holds a partial or corrupt file.
  */
 export async function downloadCommand(ctx: CommandContext, jobId: string, options: DownloadOptions): CommandResult {

@@ -27,7 +27,7 @@ export function succeededWith(trained: TrainedModel, report: string | null, trai
     fineTunedModel: trained.model,
     fineTunedAdapter: trained.adapter,
     trainedTokens,
-    resultFiles: [trained.model, ...(trained.adapter ? [trained.adapter] : []), ...(report ? [report] : [])],
+    resultFiles: [trained.model, ...(trained.adapter ? [trained.adapter] : []), ...(trained.gguf ? [trained.gguf] : []), ...(report ? [report] : [])],
     error: null,
   };
 }

@@ -105,6 +105,8 @@ function perIteration(jobId: string, iteration: number): string {
 export interface TrainedModel {
   model: string;
   adapter: string | null;
+  /** The merged model as GGUF with an Ollama Modelfile; absent in states saved before it existed, null when none was written. */
+  gguf?: string | null;
   steps: number;
   finalLoss: number;
 }

@@ -8,10 +8,11 @@ import {
 } from '@tuneforge/contracts';
 import { collectDataset, IGNORE_INDEX, loadModelTokenizer, tokenizeRecords, type TokenizedSample } from '@tuneforge/datasets';
 import { Model, type ExportDtype, type LoraTargetModule, type Trainer, type TrainConfig } from '@tuneforge/engine';
+import { exportGguf, ModelImportError, writeModelfile } from '@tuneforge/model-import';
 import { ArtifactExistsError, listCommittedArtifacts, type ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PodChannel } from './pod-channel';
@@ -23,6 +24,9 @@ import { downloadArtifact, uploadDirectory } from './store-files';
 import { trainingRows } from './training-rows';
 
 type Completed = PayloadOf<typeof trainingRunCompletedV1>;
+
+/** The GGUF file in a job's `gguf` artifact (beside its Modelfile). */
+const GGUF_FILE = 'model-f16.gguf';
 
 export interface TrainingRunDeps {
   /** The tenant's store (keys in the request are tenant-relative). */
@@ -123,10 +127,13 @@ async function tokenizedDatasets(store: TrainingRunDeps['store'], request: PodRu
   return { train, validation };
 }
 
-/** The run's results in the store: the PEFT adapter (LoRA runs) and the merged model, each a committed artifact. */
-async function exportModels(spec: PodRunSpec, model: Model, store: TrainingRunDeps['store'], exportDir: string, step: number): Promise<{ adapter?: string; merged: string }> {
+/**
+ * The run's results in the store, each a committed artifact: the PEFT adapter (LoRA runs), the merged model, and
+ * the merged model as GGUF for llama.cpp and Ollama (when its architecture and tokenizer can be written as GGUF).
+ */
+async function exportModels(spec: PodRunSpec, model: Model, { store, logger }: TrainingRunDeps, exportDir: string, step: number): Promise<{ adapter?: string; merged: string; gguf?: string }> {
   const request = spec.request;
-  const artifacts: { adapter?: string; merged: string } = { merged: `${runPrefix(request)}/merged` };
+  const artifacts: { adapter?: string; merged: string; gguf?: string } = { merged: `${runPrefix(request)}/merged` };
   if (request.training.method === 'lora') {
     artifacts.adapter = `${runPrefix(request)}/adapter`;
     const dir = join(exportDir, 'adapter');
@@ -137,7 +144,29 @@ async function exportModels(spec: PodRunSpec, model: Model, store: TrainingRunDe
   const dtype = mergedExportDtype(spec);
   await model.saveMerged(mergedDir, dtype ? { dtype } : {});
   await uploadDirectory(store, artifacts.merged, mergedDir, 'model', { runId: request.runId, baseModel: request.baseModel, step });
+  const ggufDir = join(exportDir, 'gguf');
+  if (await writeGgufExport(mergedDir, ggufDir, request.runId, logger)) {
+    artifacts.gguf = `${runPrefix(request)}/gguf`;
+    await uploadDirectory(store, artifacts.gguf, ggufDir, 'gguf', { runId: request.runId, baseModel: request.baseModel, step });
+  }
   return artifacts;
+}
+
+/**
+ * `model-f16.gguf` and its Ollama `Modelfile` in `dir`. A model GGUF cannot hold (an architecture or tokenizer
+ * llama.cpp does not know) leaves the job's other results as they are: false, and the reason logged.
+ */
+async function writeGgufExport(mergedDir: string, dir: string, name: string, logger: Logger): Promise<boolean> {
+  await mkdir(dir, { recursive: true });
+  try {
+    await exportGguf(mergedDir, join(dir, GGUF_FILE), 'f16', name);
+  } catch (error) {
+    if (!(error instanceof ModelImportError)) throw error;
+    logger.warn({ reason: error.message }, 'the fine-tuned model has no GGUF export');
+    return false;
+  }
+  await writeModelfile(mergedDir, GGUF_FILE, join(dir, 'Modelfile'));
+  return true;
 }
 
 /**
@@ -254,7 +283,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     }
     if (lastCheckpointStep !== step && step > 0) await saveCheckpoint(step, lastLoss);
 
-    const artifacts = await exportModels(spec, model, store, join(work, 'export'), step);
+    const artifacts = await exportModels(spec, model, deps, join(work, 'export'), step);
     const trainedTokens = sequences.reduce((sum, sequence) => sum + sequence.input_ids.length, 0) * t.epochs;
     return await complete({ ...ids, status: 'succeeded', steps: step, finalLoss: Number.isFinite(lastLoss) ? lastLoss : 0, trainedTokens, artifacts });
 

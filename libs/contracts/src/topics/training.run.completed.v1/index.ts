@@ -22,6 +22,8 @@ export const trainingRunCompletedV1 = defineTopic(
             adapter: z.string().min(1).optional(),
             /** Merged model directory (safetensors, config, tokenizer files). */
             merged: z.string().min(1),
+            /** The merged model as a GGUF file (F16) with an Ollama Modelfile; absent when the model cannot be written as GGUF. */
+            gguf: z.string().min(1).optional(),
           })
           .strict(),
       })

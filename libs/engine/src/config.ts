@@ -5,7 +5,7 @@ export type Backend = 'cpu' | 'cuda';
 export interface LoadOptions {
   /** Operation table to run on; only `cpu` is built today. */
   backend?: Backend;
-  /** Worker threads for kernels; 0 or absent = all cores. */
+  /** Worker threads for kernels; 0 or absent = the CPUs this process may use, capped by its cgroup's CPU quota. */
   threads?: number;
 }
 

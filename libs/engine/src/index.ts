@@ -14,3 +14,4 @@ export {
 export { DecodeSession, type SessionStepResult, type TokenLogprob } from './session';
 export { readSafetensors, type Tensor } from './safetensors';
 export { addonPath } from './binding';
+export { cgroupCpuQuota, defaultThreadCount } from './cpu-budget';

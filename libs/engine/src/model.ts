@@ -10,6 +10,7 @@ import {
   resolveSessionOptions,
   resolveTrainConfig,
 } from './config';
+import { defaultThreadCount } from './cpu-budget';
 import { type ModelHandle, type NativeModelInfo, type TrainerHandle, binding } from './binding';
 import { EngineError, invalid, native } from './errors';
 import { DecodeSession } from './session';
@@ -63,7 +64,8 @@ export class Model {
     const threads = options.threads ?? 0;
     if (!Number.isInteger(threads) || threads < 0) throw invalid('threads must be a non-negative integer');
     const b = binding();
-    const handle = await native(() => b.loadModel(dir, options.backend ?? 'cpu', threads));
+    // 0 means "as many as this process may use": its CPUs capped by its cgroup's quota (cpu-budget.ts).
+    const handle = await native(() => b.loadModel(dir, options.backend ?? 'cpu', threads || defaultThreadCount()));
     return new Model(handle, dir);
   }
 

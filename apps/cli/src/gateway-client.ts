@@ -125,9 +125,10 @@ export class GatewayClient {
    * Registers a base model (`POST /v1/models`, a Tuneforge extension): the files (one GGUF, or a Hugging Face
    * directory's files) go up in one multipart request, each read from disk as it is sent.
    */
-  async addModel(name: string, files: readonly string[]): Promise<AddedModel> {
+  async addModel(name: string, files: readonly string[], scope: 'tenant' | 'operator' = 'tenant'): Promise<AddedModel> {
     const form = new FormData();
     form.append('name', name);
+    form.append('scope', scope);
     for (const path of files) form.append('file', await openAsBlob(path), basename(path));
     const response = await this.fetchOk('/models', 'application/json', { method: 'POST', body: form });
     return (await response.json()) as AddedModel;

@@ -134,9 +134,10 @@ export function buildProgram(action: ActionFactory, io: Io): Command {
     .description('register a base model: a Hugging Face model directory (config.json, safetensors, tokenizer) or one GGUF file (llama.cpp, Ollama)')
     .argument('<path>', 'model directory or .gguf file')
     .option('--name <name>', 'the base model\'s name (default: the directory\'s or file\'s name)')
+    .option('--operator', 'register it for every tenant (needs an admin key, TF_ADMIN_API_KEYS on the gateway)')
     .option('--json', 'print the API object as JSON')
     // `--json` after `add` is parsed as the parent's (commander recognizes a parent's options after its subcommand).
-    .action(action((ctx, path: string, options: { name?: string; json?: boolean }) => addModelCommand(ctx, path, { ...models.opts<{ json?: boolean }>(), ...options })));
+    .action(action((ctx, path: string, options: { name?: string; json?: boolean; operator?: boolean }) => addModelCommand(ctx, path, { ...models.opts<{ json?: boolean }>(), ...options })));
 
   program
     .command('chat')

@@ -37,7 +37,7 @@ import { PingRegistry } from './ping/ping-registry';
     {
       provide: ApiKeyRegistry,
       inject: [SERVICE_CONFIG, SERVICE_IDENTITY],
-      useFactory: (config: GatewayConfig, identity: ServiceIdentity) => ApiKeyRegistry.fromConfig(config.TF_API_KEYS, identity.mode),
+      useFactory: (config: GatewayConfig, identity: ServiceIdentity) => ApiKeyRegistry.fromConfig(config.TF_API_KEYS, identity.mode, config.TF_ADMIN_API_KEYS),
     },
     { provide: RateLimiter, inject: [SERVICE_CONFIG], useFactory: (config: GatewayConfig) => new RateLimiter(config.TF_RATE_LIMIT_PER_MINUTE) },
     { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -12,6 +12,7 @@ interface AddModelAnswer {
   [key: string]: unknown;
 }
 
+const ADMIN_KEY = 'test-key-operator-admin';
 const TINY_LLAMA = resolve(__dirname, '../../../tools/tiny-model/models/tiny-llama');
 
 /**
@@ -23,12 +24,13 @@ describe('registering base models through the gateway', () => {
   let gateway: RunningGateway;
   let fixtures: TinyGgufFixtures;
   let scratch: string;
+  let store: FilesystemArtifactStore;
 
   beforeAll(async () => {
     fixtures = new TinyGgufFixtures();
     scratch = mkdtempSync(join(tmpdir(), 'tf-models-it-'));
-    const store = new FilesystemArtifactStore(join(scratch, 'store'));
-    gateway = await startGateway(store, { TF_API_KEYS: `${KEY_A}:tenant-a,${KEY_B}:tenant-b`, TF_MODEL_UPLOAD_DIR: join(scratch, 'uploads'), TF_RATE_LIMIT_PER_MINUTE: '100000' });
+    store = new FilesystemArtifactStore(join(scratch, 'store'));
+    gateway = await startGateway(store, { TF_API_KEYS: `${KEY_A}:tenant-a,${KEY_B}:tenant-b,${ADMIN_KEY}:operators`, TF_ADMIN_API_KEYS: ADMIN_KEY, TF_MODEL_UPLOAD_DIR: join(scratch, 'uploads'), TF_RATE_LIMIT_PER_MINUTE: '100000' });
   }, 120_000);
   afterAll(async () => {
     await gateway?.deployment.close();
@@ -36,9 +38,10 @@ describe('registering base models through the gateway', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  async function addModel(name: string | undefined, files: string[], key = KEY_A): Promise<{ status: number; body: AddModelAnswer }> {
+  async function addModel(name: string | undefined, files: string[], key = KEY_A, scope?: string): Promise<{ status: number; body: AddModelAnswer }> {
     const form = new FormData();
     if (name !== undefined) form.append('name', name);
+    if (scope !== undefined) form.append('scope', scope);
     for (const path of files) form.append('file', await openAsBlob(path), basename(path));
     const response = await fetch(`${gateway.url}/v1/models`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
     return { status: response.status, body: (await response.json()) as AddModelAnswer };
@@ -66,6 +69,26 @@ describe('registering base models through the gateway', () => {
     expect(await listed()).toContain('tiny-from-hf');
     const again = await addModel('tiny-from-hf', files);
     expect(again).toMatchObject({ status: 409, body: { error: { param: 'name' } } });
+  });
+
+  it('an admin key registers a model for every tenant (owned by system), copied into a tenant\'s scope when it first uses it; a tenant key may not', async () => {
+    const gguf = fixtures.gguf('shared', 'Q8_0');
+    expect(await addModel('shared-tiny', [gguf], KEY_A, 'operator')).toMatchObject({ status: 403, body: { error: { param: 'scope' } } });
+    expect(await addModel('shared-tiny', [gguf], ADMIN_KEY, 'operator')).toMatchObject({ status: 200, body: { id: 'shared-tiny', owned_by: 'system' } });
+    for (const key of [KEY_A, KEY_B]) {
+      const models = (await gateway.client(key).models.list()).data;
+      expect(models.find((m) => m.id === 'shared-tiny')).toMatchObject({ owned_by: 'system' });
+    }
+    // Nothing is copied until a tenant uses it; retrieving it by name (as a job or a chat resolves it) copies it.
+    const tenantCopy = join('models', 'shared-tiny', 'MANIFEST.json');
+    expect(await store.forTenant('tenant-b').exists(tenantCopy)).toBe(false);
+    expect(await gateway.client(KEY_B).models.retrieve('shared-tiny')).toMatchObject({ id: 'shared-tiny', owned_by: 'system' });
+    expect(await store.forTenant('tenant-b').exists(tenantCopy)).toBe(true);
+    expect(await store.forTenant('tenant-a').exists(tenantCopy)).toBe(false);
+    // The name is taken for every tenant, and an operator-wide model is not deleted through a tenant's key.
+    expect(await addModel('shared-tiny', [gguf], KEY_A)).toMatchObject({ status: 409 });
+    await expect(gateway.client(KEY_A).models.delete('shared-tiny')).rejects.toMatchObject({ status: 400 });
+    expect(await addModel('shared-tiny', [gguf], KEY_A, 'galaxy')).toMatchObject({ status: 400, body: { error: { param: 'scope' } } });
   });
 
   describe('a bad file is a 400 naming the file and the field, and nothing is registered', () => {

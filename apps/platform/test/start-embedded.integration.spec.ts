@@ -55,9 +55,9 @@ describe('npm run start:embedded', () => {
     try {
       const gatewayUrl = await gatewayUrlOf(child, () => output, 120_000);
       const artifactDir = join(cwd, '.tuneforge', 'artifacts');
-      // It says which base models it registered, for which tenant: the default model setup installed, and the tiny one.
-      expect(output).toContain("base model 'tiny-llama' registered for tenant 'default'");
-      expect(output).toContain("base model 'SmolLM2-135M-Instruct' registered for tenant 'default'");
+      // It says which base models it registered for every tenant: the default model setup installed, and the tiny one.
+      expect(output).toContain("base model 'tiny-llama' registered for every tenant");
+      expect(output).toContain("base model 'SmolLM2-135M-Instruct' registered for every tenant");
       expect(existsSync(join(artifactDir, 'base-models', 'tiny-llama', 'model.safetensors'))).toBe(true);
 
       const client = new OpenAI({ apiKey: 'tf-dev-key', baseURL: `${gatewayUrl}/v1`, maxRetries: 0, timeout: 60_000 });

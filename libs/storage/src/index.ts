@@ -37,3 +37,4 @@ export { downloadArtifact } from './download-artifact';
 export { CommittedArtifact, openArtifact } from './committed-artifact';
 export { listCommittedArtifacts, type CommittedArtifactRef } from './list-committed-artifacts';
 export { ModelNameTakenError, ModelRegistry, modelRecordSchema, type KnownModel, type ModelRecord } from './model-registry';
+export { OPERATOR_SCOPE, operatorScope } from './tenant-scoped-artifact-store';

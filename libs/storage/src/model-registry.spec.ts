@@ -58,4 +58,28 @@ describe('ModelRegistry', () => {
     expect(await registry.delete(record.id)).toBe(false);
     expect(await registry.resolve(record.id)).toBeUndefined();
   });
+
+  it('operator-wide base models: listed for every tenant as system\'s, a tenant\'s own of that name wins, copied into a tenant on first use', async () => {
+    const model = mkdtempSync(join(dir, 'shared-'));
+    writeFileSync(join(model, 'config.json'), '{"shared": true}');
+    writeFileSync(join(model, 'model.safetensors'), 'weights');
+    expect(await ModelRegistry.forOperator(store).addBaseModel('shared-model', model)).toBe('registered');
+    expect(await ModelRegistry.forOperator(store).addBaseModel('tiny-llama', model)).toBe('registered');
+
+    const t1 = ModelRegistry.forTenant(store, 't1');
+    const t2 = ModelRegistry.forTenant(store, 't2');
+    expect((await t1.list()).filter((m) => m.kind === 'base').map((m) => `${m.id}:${m.owned_by}`).sort()).toEqual(['shared-model:system', 'tiny-llama:t1']);
+    expect((await t2.list()).map((m) => `${m.id}:${m.owned_by}`).sort()).toEqual(['shared-model:system', 'tiny-llama:system']);
+    expect(await store.forTenant('t2').exists('models/shared-model/config.json')).toBe(false);
+
+    // Two first uses at once: one copies, both resolve to the tenant's own copy of the same files.
+    const [a, b] = await Promise.all([t2.resolve('shared-model'), t2.resolve('shared-model')]);
+    expect(a).toMatchObject({ id: 'shared-model', kind: 'base', owned_by: 'system', artifact: 'models/shared-model' });
+    expect(b).toEqual(a);
+    expect((await store.forTenant('t2').getBuffer('models/shared-model/model.safetensors')).toString()).toBe('weights');
+    expect((await t2.list()).filter((m) => m.id === 'shared-model')).toHaveLength(1);
+    // t1's own tiny-llama is not replaced by the operator's.
+    expect(await t1.resolve('tiny-llama')).toMatchObject({ owned_by: 't1' });
+    expect((await store.forTenant('t1').getBuffer('models/tiny-llama/config.json')).toString()).toBe('{}');
+  });
 });

@@ -23,8 +23,9 @@ export class TenantScopedArtifactStore implements ArtifactStore {
   constructor(
     private readonly root: ArtifactStore,
     readonly tenantId: string,
+    prefix = tenantKeyPrefix(tenantId),
   ) {
-    this.prefix = tenantKeyPrefix(tenantId);
+    this.prefix = prefix;
   }
 
   async put(key: string, body: ArtifactBody, options?: PutOptions): Promise<PutResult> {
@@ -90,4 +91,16 @@ export class TenantScopedArtifactStore implements ArtifactStore {
       throw error;
     }
   }
+}
+
+/** The name the operator's scope goes by in errors and as a model's `owned_by` (OpenAI calls its own models "system"). */
+export const OPERATOR_SCOPE = 'system';
+
+/**
+ * The operator's own scope of a store, outside every tenant's (`operator/`, not under `tenants/`): base models an
+ * operator registers for everyone. No tenant-scoped store can reach it; tenants read its models through their
+ * ModelRegistry, which copies one into the tenant's scope on first use.
+ */
+export function operatorScope(root: ArtifactStore): ArtifactStore {
+  return new TenantScopedArtifactStore(root, OPERATOR_SCOPE, 'operator/');
 }

@@ -33,13 +33,13 @@ export async function modelsCommand(ctx: CommandContext, options: { json?: boole
 /**
  * `tuneforge models add <dir | file.gguf> [--name]`: registers a base model from a Hugging Face model directory
  * (every file in it) or one GGUF file; the gateway checks it all before anything is registered. The name
- * defaults to the directory's or file's name (without `.gguf`).
+ * defaults to the directory's or file's name (without `.gguf`). `--operator` (an admin key) registers it for every tenant.
  */
-export async function addModelCommand(ctx: CommandContext, path: string, options: { name?: string; json?: boolean }): CommandResult {
+export async function addModelCommand(ctx: CommandContext, path: string, options: { name?: string; json?: boolean; operator?: boolean }): CommandResult {
   const files = modelFiles(path);
   const name = options.name ?? basename(resolve(path)).replace(/\.gguf$/i, '');
-  ctx.io.err(`uploading ${files.length} file${files.length === 1 ? '' : 's'} of ${path} as base model ${name}`);
-  const model = await ctx.client.addModel(name, files);
+  ctx.io.err(`uploading ${files.length} file${files.length === 1 ? '' : 's'} of ${path} as base model ${name}${options.operator ? ' for every tenant' : ''}`);
+  const model = await ctx.client.addModel(name, files, options.operator ? 'operator' : 'tenant');
   if (options.json) ctx.io.out(JSON.stringify(model, null, 2));
   else ctx.io.out(`${model.id}\t${model.tuneforge.architecture}\t${model.tuneforge.parameters.toLocaleString('en')} parameters\tfrom ${model.tuneforge.source}`);
   return EXIT.ok;

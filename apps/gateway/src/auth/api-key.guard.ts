@@ -4,7 +4,7 @@ import { InvalidApiKeyError, MissingApiKeyError, RateLimitedError } from '../err
 import { ApiKeyRegistry } from './api-keys';
 import { PUBLIC_ROUTE } from './public-route';
 import { RateLimiter } from './rate-limiter';
-import { TENANT_OF_REQUEST, type AuthenticatedRequest } from './tenant.decorator';
+import { ADMIN_REQUEST, TENANT_OF_REQUEST, type AuthenticatedRequest } from './tenant.decorator';
 
 /** The service kit's probes: orchestrators and scrapers call them without credentials. */
 const KIT_PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
@@ -29,11 +29,12 @@ export class ApiKeyGuard implements CanActivate {
 
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
     if (!match) throw new MissingApiKeyError();
-    const tenant = this.keys.tenantOf(match[1]);
-    if (!tenant) throw new InvalidApiKeyError();
+    const caller = this.keys.callerOf(match[1]);
+    if (!caller) throw new InvalidApiKeyError();
     const retryAfterSeconds = this.limiter.take(match[1]);
     if (retryAfterSeconds > 0) throw new RateLimitedError(this.limiter.perMinute, retryAfterSeconds);
-    request[TENANT_OF_REQUEST] = tenant;
+    request[TENANT_OF_REQUEST] = caller.tenant;
+    request[ADMIN_REQUEST] = caller.admin;
     return true;
   }
 }

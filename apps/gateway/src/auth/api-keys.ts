@@ -29,29 +29,42 @@ export function parseApiKeys(value: string): ReadonlyMap<string, string> {
   return keys;
 }
 
-/** Which tenant an API key belongs to. Keys are compared through their digests, in constant time. */
-export class ApiKeyRegistry {
-  private readonly byDigest: ReadonlyArray<{ digest: Buffer; tenant: string }>;
+/** Who is calling: the key's tenant, and whether the key is also an operator's (admin) key. */
+export interface Caller {
+  tenant: string;
+  admin: boolean;
+}
 
-  constructor(keys: ReadonlyMap<string, string>) {
-    this.byDigest = [...keys].map(([key, tenant]) => ({ digest: digest(key), tenant }));
+/** Which tenant an API key belongs to, and whether it is an admin key. Keys are compared through their digests, in constant time. */
+export class ApiKeyRegistry {
+  private readonly byDigest: ReadonlyArray<{ digest: Buffer; caller: Caller }>;
+
+  /** `admins`: keys of `keys` that may also change what every tenant sees (operator-wide base models). */
+  constructor(keys: ReadonlyMap<string, string>, admins: ReadonlySet<string> = new Set()) {
+    for (const admin of admins) if (!keys.has(admin)) throw new ConfigError('invalid configuration:\n  TF_ADMIN_API_KEYS: every admin key must also be in TF_API_KEYS (key:tenant)');
+    this.byDigest = [...keys].map(([key, tenant]) => ({ digest: digest(key), caller: { tenant, admin: admins.has(key) } }));
   }
 
   /**
    * The registry the deployment runs with: TF_API_KEYS when set; otherwise the development key in
    * embedded mode, and a configuration error in distributed mode, which must never accept a known key.
    */
-  static fromConfig(configured: ReadonlyMap<string, string> | undefined, mode: ServiceIdentity['mode']): ApiKeyRegistry {
-    if (configured) return new ApiKeyRegistry(configured);
-    if (mode === 'embedded') return new ApiKeyRegistry(new Map([[DEV_API_KEY, DEV_TENANT]]));
+  static fromConfig(configured: ReadonlyMap<string, string> | undefined, mode: ServiceIdentity['mode'], admins: ReadonlySet<string> = new Set()): ApiKeyRegistry {
+    if (configured) return new ApiKeyRegistry(configured, admins);
+    // A laptop deployment's development key is its operator's too.
+    if (mode === 'embedded') return new ApiKeyRegistry(new Map([[DEV_API_KEY, DEV_TENANT]]), new Set([DEV_API_KEY]));
     throw new ConfigError('invalid configuration:\n  TF_API_KEYS: required in distributed mode, e.g. key1:tenant-a,key2:tenant-b (not set)');
   }
 
-  tenantOf(key: string): string | undefined {
+  callerOf(key: string): Caller | undefined {
     const candidate = digest(key);
-    let tenant: string | undefined;
-    for (const entry of this.byDigest) if (timingSafeEqual(entry.digest, candidate)) tenant = entry.tenant;
-    return tenant;
+    let caller: Caller | undefined;
+    for (const entry of this.byDigest) if (timingSafeEqual(entry.digest, candidate)) caller = entry.caller;
+    return caller;
+  }
+
+  tenantOf(key: string): string | undefined {
+    return this.callerOf(key)?.tenant;
   }
 }
 

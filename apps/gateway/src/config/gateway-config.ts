@@ -26,6 +26,14 @@ export const gatewayEnvSchema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * API keys (each also in TF_API_KEYS) of the deployment's operators: they may register base models for every
+   * tenant (`POST /v1/models` with `scope=operator`). Comma-separated. Embedded mode's development key is one.
+   */
+  TF_ADMIN_API_KEYS: z
+    .string()
+    .optional()
+    .transform((value) => new Set((value ?? '').split(',').map((key) => key.trim()).filter(Boolean))),
   /** Largest accepted upload, in bytes (OpenAI's own cap is 512 MB). */
   TF_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(512 * MiB),
   /** Largest base model upload (`POST /v1/models`: a GGUF file or a model directory's files together), in bytes. */

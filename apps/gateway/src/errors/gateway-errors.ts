@@ -2,7 +2,7 @@
  * Failures the gateway reports on purpose. Each carries a code, so the exception filter maps them to
  * HTTP exhaustively, without matching on messages.
  */
-export type GatewayErrorCode = 'INVALID_REQUEST' | 'MISSING_API_KEY' | 'INVALID_API_KEY' | 'NOT_FOUND' | 'UPLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'CONFLICT' | 'UPSTREAM_UNAVAILABLE';
+export type GatewayErrorCode = 'INVALID_REQUEST' | 'MISSING_API_KEY' | 'INVALID_API_KEY' | 'PERMISSION_DENIED' | 'NOT_FOUND' | 'UPLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'CONFLICT' | 'UPSTREAM_UNAVAILABLE';
 
 export abstract class GatewayError extends Error {
   abstract readonly code: GatewayErrorCode;
@@ -33,6 +33,18 @@ export class InvalidApiKeyError extends GatewayError {
   readonly code = 'INVALID_API_KEY';
   constructor() {
     super('Incorrect API key provided.');
+  }
+}
+
+/** The key is valid but may not do this (an operator-wide change with a tenant's key); `param` names the field asking for it. */
+export class PermissionDeniedError extends GatewayError {
+  override readonly name = 'PermissionDeniedError';
+  readonly code = 'PERMISSION_DENIED';
+  constructor(
+    message: string,
+    readonly param: string | null,
+  ) {
+    super(message);
   }
 }
 

@@ -11,6 +11,8 @@ function fromGatewayError(error: GatewayError): HttpErrorResponse {
       return envelope(401, 'invalid_request_error', error.message, null, 'missing_api_key');
     case 'INVALID_API_KEY':
       return envelope(401, 'invalid_request_error', error.message, null, 'invalid_api_key');
+    case 'PERMISSION_DENIED':
+      return envelope(403, 'permission_error', error.message, (error as GatewayError & { param: string | null }).param, 'permission_denied');
     case 'NOT_FOUND':
       return envelope(404, 'invalid_request_error', error.message, (error as GatewayError & { param: string | null }).param);
     case 'UPLOAD_TOO_LARGE':

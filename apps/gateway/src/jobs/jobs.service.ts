@@ -278,7 +278,7 @@ export class JobsService {
    * `ft:` name; another tenant's model, or none, is a 404 naming `model`.
    */
   private async requireModel(tenant: string, name: string): Promise<string> {
-    const model = await new ModelRegistry(this.store.forTenant(tenant), tenant).resolve(name);
+    const model = await ModelRegistry.forTenant(this.store, tenant).resolve(name);
     if (!model) throw new ObjectNotFoundError('model', name, 'model');
     if (model.kind === 'checkpoint') throw new InvalidRequestError(`Invalid model: ${name} is a training checkpoint; start from a base or fine-tuned model.`, 'model');
     return model.artifact;

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { Tenant } from '../auth/tenant.decorator';
+import { IsAdmin, Tenant } from '../auth/tenant.decorator';
 import { ModelsService } from './models.service';
 
 /** OpenAI's models API, `/v1/models`: what this tenant can fine-tune from and (once served) call. */
@@ -13,11 +13,11 @@ export class ModelsController {
     return this.models.list(tenant);
   }
 
-  /** Registers a base model (Tuneforge extension): multipart `name` and `file` parts, streamed, never body-parsed. */
+  /** Registers a base model (Tuneforge extension): multipart `name`, optional `scope` (`tenant`, or `operator` with an admin key) and `file` parts, streamed, never body-parsed. */
   @Post()
   @HttpCode(200)
-  add(@Tenant() tenant: string, @Req() request: IncomingMessage) {
-    return this.models.add(tenant, request);
+  add(@Tenant() tenant: string, @IsAdmin() admin: boolean, @Req() request: IncomingMessage) {
+    return this.models.add(tenant, admin, request);
   }
 
   @Get(':id')

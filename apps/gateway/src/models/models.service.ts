@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/gateway-config';
-import { ConflictError, InvalidRequestError, ObjectNotFoundError } from '../errors/gateway-errors';
+import { ConflictError, InvalidRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors/gateway-errors';
 import { receiveModelUpload } from './model-upload';
 
 /** OpenAI's `model` object. */
@@ -35,7 +35,7 @@ export class ModelsService {
   ) {}
 
   registry(tenant: string): ModelRegistry {
-    return new ModelRegistry(this.store.forTenant(tenant), tenant);
+    return ModelRegistry.forTenant(this.store, tenant);
   }
 
   async list(tenant: string): Promise<OpenAiList<OpenAiModel>> {
@@ -48,12 +48,12 @@ export class ModelsService {
   }
 
   /**
-   * Registers a base model for the tenant (Tuneforge extension): the upload is one GGUF file (imported into a
-   * Hugging Face directory) or a Hugging Face directory's files. Staged on disk as it streams in, then checked in
+   * Registers a base model for the tenant, or with an admin key and `scope=operator` for every tenant (Tuneforge
+   * extension): the upload is one GGUF file (imported into a Hugging Face directory) or a Hugging Face directory's files. Staged on disk as it streams in, then checked in
    * full (config bounds, safetensors headers, tokenizer, chat template) before anything reaches the store: a bad
    * file is a 400 naming the file and the field, and nothing of it is registered.
    */
-  async add(tenant: string, request: IncomingMessage): Promise<AddedModel> {
+  async add(tenant: string, admin: boolean, request: IncomingMessage): Promise<AddedModel> {
     const base = this.config.TF_MODEL_UPLOAD_DIR ?? tmpdir();
     await mkdir(base, { recursive: true });
     const staging = await mkdtemp(join(base, 'tf-model-upload-'));
@@ -65,8 +65,13 @@ export class ModelsService {
       if (!name) throw new InvalidRequestError("Missing required parameter: 'name' (the base model's name).", 'name');
       if (!BASE_MODEL_NAME.test(name) || parseFineTunedModelName(name))
         throw new InvalidRequestError(`'${name}' is not a valid base model name: letters, digits, '.', '_' and '-', up to 128, not an ft: name.`, 'name');
-      const registry = this.registry(tenant);
-      if (await registry.resolve(name)) throw new ConflictError(`A model named ${name} is already registered.`, 'name');
+      const scope = fields.scope ?? 'tenant';
+      if (scope !== 'tenant' && scope !== 'operator') throw new InvalidRequestError(`scope must be 'tenant' (the default) or 'operator', got '${scope}'.`, 'scope');
+      if (scope === 'operator' && !admin) throw new PermissionDeniedError('Only an admin key (TF_ADMIN_API_KEYS) may register a base model for every tenant.', 'scope');
+      // The operator's registry for an operator-wide model; the tenant's (which also sees the operator's) otherwise.
+      const registry = scope === 'operator' ? ModelRegistry.forOperator(this.store) : this.registry(tenant);
+      // Listed, not resolved: resolving an operator-wide name would copy it into the tenant's scope.
+      if ((await registry.list()).some((known) => known.id === name)) throw new ConflictError(`A model named ${name} is already registered.`, 'name');
 
       const gguf = files.length === 1 && files[0].toLowerCase().endsWith('.gguf');
       const dir = gguf ? join(staging, 'imported') : uploaded;
@@ -75,7 +80,7 @@ export class ModelsService {
         return validateHfDirectory(dir);
       });
       if ((await registry.addBaseModel(name, dir)) !== 'registered') throw new ConflictError(`A model named ${name} is already registered.`, 'name');
-      const model = await this.require(tenant, name);
+      const model = (await registry.list()).find((known) => known.id === name)!;
       return { ...toOpenAiModel(model), tuneforge: { architecture: summary.architecture, parameters: summary.parameters, source: gguf ? 'gguf' : 'huggingface', files } };
     } finally {
       await rm(staging, { recursive: true, force: true });

@@ -32,7 +32,7 @@ export class ModelFiles {
 
   async resolve(tenant: string, name: string): Promise<ResolvedModel> {
     const tenantStore = this.store.forTenant(tenant);
-    const known = await new ModelRegistry(tenantStore, tenant).resolve(name);
+    const known = await ModelRegistry.forTenant(this.store, tenant).resolve(name);
     if (!known) throw new ModelNotFoundError(name);
     // A fine-tuned model is served from its merged artifact; adapters over a shared base come later.
     const manifest = await tenantStore.getJson(`${known.artifact}/${MANIFEST_FILE_NAME}`, artifactManifestSchema);

@@ -20,7 +20,7 @@ export class RegistryModelNamer implements ModelNamer {
 
   private async register(job: JobInput, kind: 'fine-tuned' | 'checkpoint', artifact: string, adapter: string | null, checkpointStep?: number): Promise<string> {
     const name = fineTunedModelName({ base: job.modelName ?? baseNameOf(job.model), owner: job.tenant, suffix: job.suffix, jobId: job.jobId, checkpointStep });
-    const registry = new ModelRegistry(this.store.forTenant(job.tenant), job.tenant);
+    const registry = ModelRegistry.forTenant(this.store, job.tenant);
     await registry.register({ id: name, kind, artifact, adapter, baseArtifact: job.model, jobId: job.jobId, created: Math.floor(Date.now() / 1000) });
     return name;
   }

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "error.h"
@@ -25,10 +26,12 @@ ModelConfig ModelConfig::parse(const json &j, const std::string &where) {
   c.architecture = j["architectures"][0].get<std::string>();
   const bool llama = c.architecture == "LlamaForCausalLM";
   const bool qwen2 = c.architecture == "Qwen2ForCausalLM";
+  const bool qwen3 = c.architecture == "Qwen3ForCausalLM";
   const bool mistral = c.architecture == "MistralForCausalLM";
-  require(llama || qwen2 || mistral, TF_ERR_UNSUPPORTED,
+  require(llama || qwen2 || qwen3 || mistral, TF_ERR_UNSUPPORTED,
           where + ": architecture " + c.architecture +
-              " is not supported (supported: LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM)");
+              " is not supported (supported: LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
+              "MistralForCausalLM)");
   c.vocab_size = get_int(j, "vocab_size", where);
   c.hidden_size = get_int(j, "hidden_size", where);
   c.intermediate_size = get_int(j, "intermediate_size", where);
@@ -39,6 +42,8 @@ ModelConfig ModelConfig::parse(const json &j, const std::string &where) {
                        : c.num_heads;
   if (j.contains("head_dim") && !j["head_dim"].is_null()) {
     c.head_dim = get_int(j, "head_dim", where);
+  } else if (qwen3) {
+    c.head_dim = 128;  // Qwen3Config's default: head_dim is independent of hidden_size / num_attention_heads
   } else {
     require(c.hidden_size % c.num_heads == 0, TF_ERR_FORMAT,
             where + ": hidden_size is not a multiple of num_attention_heads");
@@ -52,18 +57,30 @@ ModelConfig ModelConfig::parse(const json &j, const std::string &where) {
   c.tie_word_embeddings = j.value("tie_word_embeddings", false);
   if (qwen2) {
     c.attention_bias = true;
-  } else if (llama) {
+  } else if (llama || qwen3) {
     c.attention_bias = j.value("attention_bias", false);
     c.o_bias = c.attention_bias;
   }
+  c.qk_norm = qwen3;
   require(!j.value("mlp_bias", false), TF_ERR_UNSUPPORTED, where + ": mlp_bias is not supported");
   const std::string act = j.value("hidden_act", std::string("silu"));
   require(act == "silu", TF_ERR_UNSUPPORTED, where + ": hidden_act " + act + " is not supported (silu only)");
   if (mistral && j.contains("sliding_window") && j["sliding_window"].is_number_integer())
     c.sliding_window = j["sliding_window"].get<int>();
-  if (qwen2 && j.value("use_sliding_window", false) && j.contains("sliding_window") &&
-      j["sliding_window"].is_number_integer())
-    c.sliding_window = j["sliding_window"].get<int>();
+  if ((qwen2 || qwen3) && j.value("use_sliding_window", false) && j.contains("sliding_window") &&
+      j["sliding_window"].is_number_integer()) {
+    // Qwen2/Qwen3 window the layers from max_window_layers on (or those layer_types names): all or none here.
+    int sliding = 0;
+    if (j.contains("layer_types") && j["layer_types"].is_array()) {
+      for (const auto &t : j["layer_types"]) sliding += t == "sliding_attention";
+    } else {
+      const bool given = j.contains("max_window_layers") && j["max_window_layers"].is_number_integer();
+      sliding = std::max(0, c.num_layers - (given ? j["max_window_layers"].get<int>() : 28));
+    }
+    require(sliding == 0 || sliding == c.num_layers, TF_ERR_UNSUPPORTED,
+            where + ": a sliding window on some layers only is not supported");
+    if (sliding) c.sliding_window = j["sliding_window"].get<int>();
+  }
   if (j.contains("rope_scaling") && j["rope_scaling"].is_object()) {
     const json &s = j["rope_scaling"];
     c.rope_type = s.contains("rope_type") ? s["rope_type"].get<std::string>() : s.value("type", std::string("default"));

@@ -35,6 +35,7 @@ static void decode_layers(Model &model, const std::vector<KvCache *> &caches, co
   const size_t row = (size_t)KV * hd;
   std::vector<float> x((size_t)n * D), h((size_t)n * D), rstd(n), q((size_t)n * H * hd), k(n * row), v(n * row),
       attn((size_t)n * H * hd), g((size_t)n * F), u((size_t)n * F), a((size_t)n * F);
+  std::vector<float> q_raw(c.qk_norm ? q.size() : 0), k_raw(c.qk_norm ? k.size() : 0), head_rstd(c.qk_norm ? n * H : 0);
   std::vector<int32_t> seen(n);
   for (int i = 0; i < n; ++i) seen[i] = pos[i] + 1;
   std::vector<const float *> k_rows(n), v_rows(n);
@@ -42,8 +43,15 @@ static void decode_layers(Model &model, const std::vector<KvCache *> &caches, co
   for (int l = 0; l < c.num_layers; ++l) {
     const Layer &L = model.layers[l];
     ops.rmsnorm_forward(x.data(), L.input_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
-    linear_forward(model, l, kQ, h.data(), n, q.data(), false, nullptr, false, 0);
-    linear_forward(model, l, kK, h.data(), n, k.data(), false, nullptr, false, 0);
+    if (c.qk_norm) {  // Qwen3's per-head q/k norms, before RoPE (as in the training forward)
+      linear_forward(model, l, kQ, h.data(), n, q_raw.data(), false, nullptr, false, 0);
+      linear_forward(model, l, kK, h.data(), n, k_raw.data(), false, nullptr, false, 0);
+      ops.rmsnorm_forward(q_raw.data(), L.q_norm->data.data(), n * H, hd, c.rms_norm_eps, q.data(), head_rstd.data());
+      ops.rmsnorm_forward(k_raw.data(), L.k_norm->data.data(), n * KV, hd, c.rms_norm_eps, k.data(), head_rstd.data());
+    } else {
+      linear_forward(model, l, kQ, h.data(), n, q.data(), false, nullptr, false, 0);
+      linear_forward(model, l, kK, h.data(), n, k.data(), false, nullptr, false, 0);
+    }
     linear_forward(model, l, kV, h.data(), n, v.data(), false, nullptr, false, 0);
     ops.rope_forward(q.data(), pos.data(), n, H, hd, model.inv_freq.data());
     ops.rope_forward(k.data(), pos.data(), n, KV, hd, model.inv_freq.data());

@@ -83,6 +83,10 @@ std::unique_ptr<Model> Model::load(const std::string &dir, const std::string &ba
       L.weight[p] = add(base + ".weight", {out, in});
       const bool has_bias = (p <= kV && c.attention_bias) || (p == kO && c.o_bias);
       if (has_bias) L.bias[p] = add(base + ".bias", {out});
+      if (p == kO && c.qk_norm) {
+        L.q_norm = add(pre + "self_attn.q_norm.weight", {c.head_dim});
+        L.k_norm = add(pre + "self_attn.k_norm.weight", {c.head_dim});
+      }
     }
     L.post_norm = add(pre + "post_attention_layernorm.weight", {D});
   }

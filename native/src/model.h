@@ -32,6 +32,7 @@ struct LoraPair {
 
 struct Layer {
   Tensor *input_norm = nullptr, *post_norm = nullptr;
+  Tensor *q_norm = nullptr, *k_norm = nullptr;  // [head_dim], shared by every head (Qwen3); null otherwise
   Tensor *weight[kNumProj] = {};
   Tensor *bias[kNumProj] = {};
   LoraPair *lora[kNumProj] = {};

@@ -137,8 +137,22 @@ static void layer_forward(Model &model, int l, Pass &pass, const float *x_in, fl
   ensure(a.a, (size_t)n * F);
 
   ops.rmsnorm_forward(x_in, L.input_norm->data.data(), n, D, c.rms_norm_eps, a.h1.data(), a.rstd1.data());
-  linear_forward(model, l, kQ, a.h1.data(), n, a.q.data(), false, &a, pass.training, seed);
-  linear_forward(model, l, kK, a.h1.data(), n, a.k.data(), false, &a, pass.training, seed);
+  if (c.qk_norm) {
+    // Qwen3: each head of q and k is RMS-normalized over head_dim (one weight for all heads), then rotated.
+    ensure(a.q_raw, (size_t)n * QD);
+    ensure(a.k_raw, (size_t)n * KD);
+    ensure(a.rstd_q, (size_t)n * c.num_heads);
+    ensure(a.rstd_k, (size_t)n * c.num_kv_heads);
+    linear_forward(model, l, kQ, a.h1.data(), n, a.q_raw.data(), false, &a, pass.training, seed);
+    linear_forward(model, l, kK, a.h1.data(), n, a.k_raw.data(), false, &a, pass.training, seed);
+    ops.rmsnorm_forward(a.q_raw.data(), L.q_norm->data.data(), n * c.num_heads, c.head_dim, c.rms_norm_eps,
+                        a.q.data(), a.rstd_q.data());
+    ops.rmsnorm_forward(a.k_raw.data(), L.k_norm->data.data(), n * c.num_kv_heads, c.head_dim, c.rms_norm_eps,
+                        a.k.data(), a.rstd_k.data());
+  } else {
+    linear_forward(model, l, kQ, a.h1.data(), n, a.q.data(), false, &a, pass.training, seed);
+    linear_forward(model, l, kK, a.h1.data(), n, a.k.data(), false, &a, pass.training, seed);
+  }
   linear_forward(model, l, kV, a.h1.data(), n, a.v.data(), false, &a, pass.training, seed);
   ops.rope_forward(a.q.data(), pass.pos.data(), n, c.num_heads, c.head_dim, model.inv_freq.data());
   ops.rope_forward(a.k.data(), pass.pos.data(), n, c.num_kv_heads, c.head_dim, model.inv_freq.data());
@@ -192,7 +206,7 @@ void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows, const
 }
 
 struct Scratch {
-  std::vector<float> dh, dattn, dq, dk, dv, da, dg, du, dnorm;
+  std::vector<float> dh, dattn, dq, dk, dv, da, dg, du, dnorm, dq_raw, dk_raw;
 };
 
 static void layer_backward(Model &model, int l, Pass &pass, const float *x_in, LayerActs &a, float *dx, Scratch &s) {
@@ -221,9 +235,22 @@ static void layer_backward(Model &model, int l, Pass &pass, const float *x_in, L
                          attn_shape(model, pass), s.dq.data(), s.dk.data(), s.dv.data());
   ops.rope_backward(s.dq.data(), pass.pos.data(), n, c.num_heads, c.head_dim, model.inv_freq.data());
   ops.rope_backward(s.dk.data(), pass.pos.data(), n, c.num_kv_heads, c.head_dim, model.inv_freq.data());
+  const float *dq = s.dq.data(), *dk = s.dk.data();
+  if (c.qk_norm) {  // through the per-head norms; their weights' gradients sum over tokens and heads
+    s.dq_raw.assign((size_t)n * QD, 0.0f);
+    s.dk_raw.assign((size_t)n * KD, 0.0f);
+    float *dw_q = L.q_norm->grad.empty() ? (s.dnorm.assign(c.head_dim, 0.0f), s.dnorm.data()) : L.q_norm->grad.data();
+    ops.rmsnorm_backward(s.dq.data(), a.q_raw.data(), L.q_norm->data.data(), a.rstd_q.data(), n * c.num_heads,
+                         c.head_dim, s.dq_raw.data(), dw_q);
+    float *dw_k = L.k_norm->grad.empty() ? (s.dnorm.assign(c.head_dim, 0.0f), s.dnorm.data()) : L.k_norm->grad.data();
+    ops.rmsnorm_backward(s.dk.data(), a.k_raw.data(), L.k_norm->data.data(), a.rstd_k.data(), n * c.num_kv_heads,
+                         c.head_dim, s.dk_raw.data(), dw_k);
+    dq = s.dq_raw.data();
+    dk = s.dk_raw.data();
+  }
   s.dh.assign((size_t)n * D, 0.0f);
-  linear_backward(model, l, kQ, s.dq.data(), a.h1.data(), n, s.dh.data(), a);
-  linear_backward(model, l, kK, s.dk.data(), a.h1.data(), n, s.dh.data(), a);
+  linear_backward(model, l, kQ, dq, a.h1.data(), n, s.dh.data(), a);
+  linear_backward(model, l, kK, dk, a.h1.data(), n, s.dh.data(), a);
   linear_backward(model, l, kV, s.dv.data(), a.h1.data(), n, s.dh.data(), a);
   float *dw_in = L.input_norm->grad.empty() ? (s.dnorm.assign(D, 0.0f), s.dnorm.data()) : L.input_norm->grad.data();
   ops.rmsnorm_backward(s.dh.data(), x_in, L.input_norm->data.data(), a.rstd1.data(), n, D, dx, dw_in);

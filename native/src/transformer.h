@@ -11,6 +11,7 @@ namespace tf {
 
 struct LayerActs {
   std::vector<float> h1, rstd1, q, k, v, attn_saved, attn, x_mid, h2, rstd2, g, u, a;
+  std::vector<float> q_raw, k_raw, rstd_q, rstd_k;  // q/k before the per-head norm (Qwen3); empty otherwise
   std::vector<float> lora_xa[kNumProj];    // x A^T, [N][rank]
   std::vector<float> lora_mask[kNumProj];  // dropout keep-scale, [N][in]; empty without dropout
 };

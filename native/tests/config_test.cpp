@@ -67,6 +67,54 @@ TEST(Architectures, UnsupportedSettingsAreNamed) {
   EXPECT_NE(message.find("yarn"), std::string::npos);
 }
 
+// Qwen3ForCausalLM as transformers' Qwen3Config reads it: head_dim defaults to 128 (not hidden / heads),
+// attention_bias puts a bias on q, k, v and o.
+TEST(Architectures, Qwen3ConfigFollowsQwen3Config) {
+  const auto base = tf::read_json_file(std::string(TF_REPO_ROOT) + "/tools/tiny-model/models/tiny-qwen3/config.json");
+  auto c = tf::ModelConfig::parse(base, "config.json");
+  EXPECT_TRUE(c.qk_norm);
+  EXPECT_EQ(c.head_dim, 32);
+  EXPECT_FALSE(c.attention_bias || c.o_bias);
+  EXPECT_EQ(c.sliding_window, 0);
+  auto cfg = base;
+  cfg.erase("head_dim");
+  EXPECT_EQ(tf::ModelConfig::parse(cfg, "config.json").head_dim, 128);
+  cfg = base;
+  cfg["attention_bias"] = true;
+  c = tf::ModelConfig::parse(cfg, "config.json");
+  EXPECT_TRUE(c.attention_bias && c.o_bias);
+  EXPECT_FALSE(tf::ModelConfig::parse(tf::read_json_file(kLlama + "/config.json"), "config.json").qk_norm);
+
+}
+
+// Qwen2Config and Qwen3Config window the layers i >= max_window_layers (default 28) when use_sliding_window is set.
+TEST(Architectures, QwenSlidingWindowFollowsMaxWindowLayers) {
+  for (const char *name : {"tiny-qwen2", "tiny-qwen3"}) {
+    auto cfg = tf::read_json_file(std::string(TF_REPO_ROOT) + "/tools/tiny-model/models/" + name + "/config.json");
+    cfg["use_sliding_window"] = true;
+    cfg["sliding_window"] = 8;
+    cfg["max_window_layers"] = 0;  // every layer windowed
+    EXPECT_EQ(tf::ModelConfig::parse(cfg, "config.json").sliding_window, 8) << name;
+    cfg["max_window_layers"] = 2;  // none (the model has two layers)
+    EXPECT_EQ(tf::ModelConfig::parse(cfg, "config.json").sliding_window, 0) << name;
+    cfg.erase("max_window_layers");  // 28 by default: none either
+    EXPECT_EQ(tf::ModelConfig::parse(cfg, "config.json").sliding_window, 0) << name;
+    cfg["max_window_layers"] = 1;  // the second layer only
+    tf_status status = TF_OK;
+    try {
+      tf::ModelConfig::parse(cfg, "config.json");
+    } catch (const tf::Error &e) {
+      status = e.status();
+    }
+    EXPECT_EQ(status, TF_ERR_UNSUPPORTED) << name;
+    cfg.erase("max_window_layers");
+    cfg["layer_types"] = {"sliding_attention", "sliding_attention"};
+    EXPECT_EQ(tf::ModelConfig::parse(cfg, "config.json").sliding_window, 8) << name;
+    cfg["use_sliding_window"] = false;  // the window is off whatever layer_types says
+    EXPECT_EQ(tf::ModelConfig::parse(cfg, "config.json").sliding_window, 0) << name;
+  }
+}
+
 TEST(Schedules, MatchTransformersClosedForms) {
   auto model = tf::Model::load(kLlama, "cpu", 1);
   tf_train_config c{};

@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -95,10 +97,14 @@ TEST_P(GoldenTest, LogitsLossAndGradients) {
   std::vector<float> logits((size_t)g.B * g.T * V);
   ASSERT_EQ(tf_model_forward(model, g.ids.data(), g.pos.data(), g.B, g.T, logits.data()), TF_OK) << tf_last_error();
   const auto want = tensor(full, "logits");
-  double max_diff = 0;
-  for (size_t i = 0; i < want.size(); ++i) max_diff = std::max(max_diff, (double)std::fabs(want[i] - logits[i]));
+  double max_diff = 0, max_ref = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    max_diff = std::max(max_diff, (double)std::fabs(want[i] - logits[i]));
+    max_ref = std::max(max_ref, (double)std::fabs(want[i]));
+  }
   EXPECT_LE(max_diff, 1e-4);
-  std::printf("[%s] logits max abs diff %.3g\n", GetParam().c_str(), max_diff);
+  std::printf("[%s] logits max abs diff %.3g (relative to max |logit| %.3g)\n", GetParam().c_str(), max_diff,
+              max_diff / max_ref);
 
   tf_trainer *trainer = nullptr;
   const tf_train_config cfg = train_config(g, TF_MODE_FULL);
@@ -107,19 +113,22 @@ TEST_P(GoldenTest, LogitsLossAndGradients) {
   ASSERT_EQ(tf_trainer_accumulate(trainer, g.ids.data(), g.labels.data(), g.pos.data(), g.B, g.T, &loss), TF_OK);
   const float want_loss = tensor(full, "loss")[0];
   EXPECT_LE(std::fabs(loss - want_loss) / want_loss, 1e-5) << loss << " vs " << want_loss;
-  double worst = 0;
+  double worst = 0, worst_abs = 0;
+  std::string worst_name;
   for (int i = 0; i < tf_trainer_num_params(trainer); ++i) {
     const std::string name = tf_trainer_param_name(trainer, i);
     int64_t n = 0;
     tf_trainer_grad(trainer, name.c_str(), nullptr, 0, &n);
     std::vector<float> grad(n);
     ASSERT_EQ(tf_trainer_grad(trainer, name.c_str(), grad.data(), n, &n), TF_OK);
-    const double e = rel_err(grad, tensor(full, "grad." + name));
-    worst = std::max(worst, e);
+    const auto ref = tensor(full, "grad." + name);
+    const double e = rel_err(grad, ref);
+    if (e > worst) worst = e, worst_name = name;
+    for (size_t j = 0; j < ref.size(); ++j) worst_abs = std::max(worst_abs, (double)std::fabs(grad[j] - ref[j]));
     EXPECT_LE(e, 1e-3) << name;
   }
-  std::printf("[%s] loss rel err %.3g, worst grad rel err %.3g\n", GetParam().c_str(),
-              std::fabs(loss - want_loss) / want_loss, worst);
+  std::printf("[%s] loss rel err %.3g, worst grad rel err %.3g (%s), max abs grad diff %.3g\n", GetParam().c_str(),
+              std::fabs(loss - want_loss) / want_loss, worst, worst_name.c_str(), worst_abs);
   tf_trainer_free(trainer);
 }
 
@@ -137,14 +146,19 @@ TEST_P(GoldenTest, LoraGradients) {
   int golden_grads = 0;
   for (const auto &t : lora.tensors()) golden_grads += t.name.rfind("grad.", 0) == 0;
   ASSERT_EQ(tf_trainer_num_params(trainer), golden_grads);
+  double worst = 0;
   for (int i = 0; i < tf_trainer_num_params(trainer); ++i) {
     const std::string name = tf_trainer_param_name(trainer, i);
     int64_t n = 0;
     tf_trainer_grad(trainer, name.c_str(), nullptr, 0, &n);
     std::vector<float> grad(n);
     ASSERT_EQ(tf_trainer_grad(trainer, name.c_str(), grad.data(), n, &n), TF_OK);
-    EXPECT_LE(rel_err(grad, tensor(lora, "grad." + name)), 1e-3) << name;
+    const double e = rel_err(grad, tensor(lora, "grad." + name));
+    worst = std::max(worst, e);
+    EXPECT_LE(e, 1e-3) << name;
   }
+  std::printf("[%s] LoRA loss rel err %.3g, worst LoRA grad rel err %.3g\n", GetParam().c_str(),
+              std::fabs(loss - want_loss) / want_loss, worst);
   tf_trainer_free(trainer);
 }
 
@@ -197,9 +211,17 @@ TEST_P(GoldenTest, GreedyGeneration) {
       << tf_last_error();
   ASSERT_EQ(len, (int)want.size());
   EXPECT_EQ(toks, want);
-  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(lps[i], gr["logprobs"][i].get<double>(), 1e-4);
+  double worst = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_NEAR(lps[i], gr["logprobs"][i].get<double>(), 1e-4);
+    worst = std::max(worst, std::fabs(lps[i] - gr["logprobs"][i].get<double>()));
+  }
+  std::printf("[%s] greedy %zu/%zu tokens equal, worst log-prob diff %.3g\n", GetParam().c_str(),
+              (size_t)std::inner_product(toks.begin(), toks.end(), want.begin(), 0, std::plus<>(), std::equal_to<>()),
+              want.size(), worst);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, GoldenTest, ::testing::Values("tiny-llama", "tiny-qwen2"));
+INSTANTIATE_TEST_SUITE_P(Models, GoldenTest,
+                         ::testing::Values("tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-mistral"));
 
 }  // namespace

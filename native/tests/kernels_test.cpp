@@ -126,6 +126,41 @@ TEST(Rope, BackwardMatchesFiniteDifferences) {
   tft::check_gradient(x, dx, f, "rope dx");
 }
 
+// Qwen3's q/k norm: the RMSNorm kernel over [n*heads][head_dim] rows with one [head_dim] weight for every head
+// (dw sums over tokens and heads), followed by RoPE, as layer_forward/layer_backward compose them.
+TEST(QkNorm, PerHeadNormThenRopeMatchesReferenceAndFiniteDifferences) {
+  const int n = 3, H = 3, hd = 8;
+  auto x = randn(n * H * hd, 4), w = randn(hd, 5), r = randn(n * H * hd, 6);
+  for (auto &v : w) v = 1.0f + 0.5f * v;
+  std::vector<int32_t> pos = {0, 5, 17};
+  std::vector<float> inv = {1.0f, 0.3f, 0.05f, 0.001f}, rstd(n * H);
+  auto y = x;
+  auto f = [&] {
+    ops.rmsnorm_forward(x.data(), w.data(), n * H, hd, 1e-6f, y.data(), rstd.data());
+    ops.rope_forward(y.data(), pos.data(), n, H, hd, inv.data());
+    return tft::dot(y, r);
+  };
+  f();
+  // Reference: every (token, head) row normalized on its own, before the rotation.
+  std::vector<float> normed(n * H * hd), rotated;
+  for (int row = 0; row < n * H; ++row) {
+    double ss = 0;
+    for (int c = 0; c < hd; ++c) ss += (double)x[row * hd + c] * x[row * hd + c];
+    const double rs = 1.0 / std::sqrt(ss / hd + 1e-6);
+    for (int c = 0; c < hd; ++c) normed[row * hd + c] = (float)(w[c] * x[row * hd + c] * rs);
+  }
+  rotated = normed;
+  ops.rope_forward(rotated.data(), pos.data(), n, H, hd, inv.data());
+  tft::expect_close(y, rotated, 1e-5, 1e-5, "qk norm forward");
+
+  auto dy = r;
+  ops.rope_backward(dy.data(), pos.data(), n, H, hd, inv.data());
+  std::vector<float> dx(n * H * hd, 0.0f), dw(hd, 0.0f);
+  ops.rmsnorm_backward(dy.data(), x.data(), w.data(), rstd.data(), n * H, hd, dx.data(), dw.data());
+  tft::check_gradient(x, dx, f, "qk norm dx");
+  tft::check_gradient(w, dw, f, "qk norm dw");
+}
+
 struct AttnCase {
   tf::AttentionShape s;
   std::vector<int32_t> seg;

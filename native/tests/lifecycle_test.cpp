@@ -19,6 +19,7 @@ using json = nlohmann::json;
 const std::string kRoot = TF_REPO_ROOT;
 const std::string kLlama = kRoot + "/tools/tiny-model/models/tiny-llama";
 const std::string kQwen = kRoot + "/tools/tiny-model/models/tiny-qwen2";
+const std::string kQwen3 = kRoot + "/tools/tiny-model/models/tiny-qwen3";
 
 struct Data {
   std::vector<int32_t> ids, labels, pos;
@@ -188,6 +189,74 @@ TEST(Lifecycle, MergedExportAndPeftAdapterReproduceTheAdaptedModel) {
   tf_model_free(m);
   fs::remove_all(out);
   fs::remove_all(adapter);
+}
+
+// Qwen3's per-head q/k norm weights: trained and exported by full fine-tuning; frozen under LoRA, whose merged
+// export keeps them as loaded and whose PEFT adapter holds the projections' A/B only.
+TEST(Lifecycle, Qwen3QkNormsTrainFullyStayFrozenUnderLoraAndAreExported) {
+  const Data d = data();
+  const std::string q_norm = "model.layers.1.self_attn.q_norm.weight";
+  const std::string k_norm = "model.layers.0.self_attn.k_norm.weight";
+  const tf::SafetensorsFile base(kQwen3 + "/model.safetensors");
+  auto read = [](const tf::SafetensorsFile &f, const std::string &name) {
+    const tf::TensorInfo *info = f.find(name);
+    EXPECT_NE(info, nullptr) << f.path() << ": " << name;
+    std::vector<float> out(info ? info->numel() : 0);
+    if (info) f.read_f32(*info, out.data());
+    return out;
+  };
+  for (int mode : {TF_MODE_FULL, TF_MODE_LORA}) {
+    tf_model *m = load(kQwen3);
+    tf_trainer *t = nullptr;
+    const tf_train_config c = config(mode);
+    ASSERT_EQ(tf_trainer_create(m, &c, &t), TF_OK) << tf_last_error();
+    int norms = 0;
+    for (int i = 0; i < tf_trainer_num_params(t); ++i) {
+      const std::string name = tf_trainer_param_name(t, i);
+      norms += name.find("_norm.weight") != std::string::npos && name.find("self_attn") != std::string::npos;
+    }
+    EXPECT_EQ(norms, mode == TF_MODE_FULL ? 4 : 0);  // q_norm and k_norm of both layers, or none
+    run_steps(t, d, 3);
+    tf_trainer_free(t);
+    tf_model_info info{};
+    tf_model_info_get(m, &info);
+    EXPECT_STREQ(info.architecture, "Qwen3ForCausalLM");
+    std::vector<float> trained((size_t)d.B * d.T * info.vocab_size), reloaded(trained.size());
+    ASSERT_EQ(tf_model_forward(m, d.ids.data(), d.pos.data(), d.B, d.T, trained.data()), TF_OK);
+
+    const std::string out = temp_dir(mode == TF_MODE_FULL ? "qwen3-full" : "qwen3-lora");
+    ASSERT_EQ(tf_model_save_merged(m, kQwen3.c_str(), out.c_str(), nullptr), TF_OK) << tf_last_error();
+    const tf::SafetensorsFile merged(out + "/model.safetensors");
+    for (const std::string &name : {q_norm, k_norm}) {
+      const auto before = read(base, name), after = read(merged, name);
+      ASSERT_EQ(after.size(), 32u);
+      if (mode == TF_MODE_FULL) {
+        EXPECT_NE(after, before) << name;  // the AdamW steps moved them
+      } else {
+        EXPECT_EQ(after, before) << name;
+      }
+    }
+    tf_model *again = load(out);
+    ASSERT_EQ(tf_model_forward(again, d.ids.data(), d.pos.data(), d.B, d.T, reloaded.data()), TF_OK);
+    for (size_t i = 0; i < trained.size(); ++i) ASSERT_NEAR(reloaded[i], trained[i], 1e-4);
+    tf_model_free(again);
+    if (mode == TF_MODE_LORA) {
+      const std::string adapter = temp_dir("qwen3-adapter");
+      ASSERT_EQ(tf_model_save_adapter(m, "tiny-qwen3", adapter.c_str()), TF_OK) << tf_last_error();
+      tf::SafetensorsFile st(adapter + "/adapter_model.safetensors");
+      EXPECT_EQ(st.tensors().size(), 2u * 3u * 2u);  // A and B of q_proj, v_proj, down_proj in two layers
+      for (const auto &ti : st.tensors()) EXPECT_EQ(ti.name.find("_norm"), std::string::npos) << ti.name;
+      // The base plus the PEFT adapter gives the trained model again.
+      tf_model *attached = load(kQwen3);
+      ASSERT_EQ(tf_model_load_adapter(attached, adapter.c_str()), TF_OK) << tf_last_error();
+      ASSERT_EQ(tf_model_forward(attached, d.ids.data(), d.pos.data(), d.B, d.T, reloaded.data()), TF_OK);
+      for (size_t i = 0; i < trained.size(); ++i) ASSERT_NEAR(reloaded[i], trained[i], 1e-4);
+      tf_model_free(attached);
+      fs::remove_all(adapter);
+    }
+    tf_model_free(m);
+    fs::remove_all(out);
+  }
 }
 
 TEST(Lifecycle, AddedTokensAreTheMeanOfExistingRows) {

@@ -1,6 +1,6 @@
 // Whole-model gradients by finite differences: the composition of kernels,
-// LoRA with dropout, biases (Qwen2), tied embeddings, packed samples and
-// recomputation — paths the PyTorch goldens do not all cover.
+// LoRA with dropout, biases (Qwen2), per-head q/k norms (Qwen3), tied embeddings,
+// packed samples and recomputation — paths the PyTorch goldens do not all cover.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,23 +12,24 @@
 namespace {
 
 const std::string kQwen = std::string(TF_REPO_ROOT) + "/tools/tiny-model/models/tiny-qwen2";
+const std::string kQwen3 = std::string(TF_REPO_ROOT) + "/tools/tiny-model/models/tiny-qwen3";
 
 struct Fixture {
   std::unique_ptr<tf::Model> model;
   tf::Pass pass;
   std::vector<int32_t> targets;
 
-  explicit Fixture(bool recompute) {
-    model = tf::Model::load(kQwen, "cpu", 1);
+  explicit Fixture(bool recompute, const std::string &dir = kQwen) {
+    model = tf::Model::load(dir, "cpu", 1);
     model->attach_lora({4, 8.0f, 0.3f, 0x7f}, 11);
     for (auto &pair : model->lora_pairs)  // non-zero B so that A's gradient is not trivially zero
       for (size_t i = 0; i < pair->b.data.size(); ++i) pair->b.data[i] = 0.05f * std::sin(1.0f + i);
-    const int B = 2, T = 10;
+    const int B = 2, T = 10, V = model->config.vocab_size;
     std::vector<int32_t> ids, pos;
     for (int i = 0; i < B * T; ++i) {
-      ids.push_back((i * 37 + 3) % 896);
+      ids.push_back((i * 37 + 3) % V);
       pos.push_back(i >= 14 ? i - 14 : i % T);
-      targets.push_back(i % T == T - 1 || i % 4 == 0 ? -100 : (i * 53 + 1) % 896);
+      targets.push_back(i % T == T - 1 || i % 4 == 0 ? -100 : (i * 53 + 1) % V);
     }
     tf::prepare_pass(pass, ids.data(), pos.data(), B, T);
     pass.training = true;
@@ -75,6 +76,35 @@ TEST_P(ModelGradient, LoraWithDropoutAndBaseWeightsMatchFiniteDifferences) {
   tf::Layer &L1 = f.model->layers[1];
   for (tf::Tensor *t : {L1.bias[tf::kQ], L1.weight[tf::kK], L1.input_norm, f.model->final_norm, f.model->embed})
     checked.push_back(t);
+  for (tf::Tensor *t : checked) t->grad.assign(t->data.size(), 0.0f);
+  f.gradients();
+  for (tf::Tensor *t : checked) check(f, *t, 6);
+}
+
+// Qwen3: head_dim 32 on a 64-wide model, q/k RMS-normalized per head before RoPE. The norm weights start
+// away from 1 (the checkpoint's value) so that a weight applied to the wrong head or element shows.
+TEST_P(ModelGradient, Qwen3QkNormsAndProjectionsMatchFiniteDifferences) {
+  Fixture f(GetParam(), kQwen3);
+  ASSERT_TRUE(f.model->config.qk_norm);
+  ASSERT_NE(f.model->config.head_dim * f.model->config.num_heads, f.model->config.hidden_size);
+  std::vector<tf::Tensor *> checked;
+  float phase = 0.0f;  // a different pattern for each of the four norms
+  for (auto &L : f.model->layers) {
+    ASSERT_TRUE(L.q_norm && L.k_norm);
+    for (tf::Tensor *t : {L.q_norm, L.k_norm}) {
+      for (size_t i = 0; i < t->data.size(); ++i) t->data[i] = 1.0f + 0.4f * std::sin(0.7f * i + phase);
+      phase += 1.3f;
+      checked.push_back(t);
+    }
+  }
+  tf::Layer &L0 = f.model->layers[0];
+  for (int p : {tf::kQ, tf::kK}) {
+    checked.push_back(L0.weight[p]);
+    checked.push_back(&L0.lora[p]->a);
+    checked.push_back(&L0.lora[p]->b);
+  }
+  checked.push_back(L0.weight[tf::kO]);
+  checked.push_back(f.model->embed);
   for (tf::Tensor *t : checked) t->grad.assign(t->data.size(), 0.0f);
   f.gradients();
   for (tf::Tensor *t : checked) check(f, *t, 6);

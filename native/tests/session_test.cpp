@@ -42,7 +42,7 @@ void expect_same(const Result &got, const Result &want, const char *what, double
 }
 
 TEST(Session, ASequenceAloneIsExactlyTfGenerate) {
-  for (const std::string &dir : {tfs::kLlama, tfs::kQwen}) {
+  for (const std::string &dir : {tfs::kLlama, tfs::kQwen, tfs::kQwen3, tfs::kMistral}) {
     tf_model *m = tfs::load(dir);
     for (const Request &r : {greedy(kA, 12), greedy(kD, 10), sampled(kB, 7, 12), sampled(kC, 123, 16)}) {
       tf_session *s = tfs::open(m, 4, 64);
@@ -76,7 +76,7 @@ TEST(Session, SeededSamplingDependsOnTheSeedNotOnTheOtherSequences) {
 }
 
 TEST(Session, JoiningLateAndLeavingEarlyDoNotChangeTheOthers) {
-  for (const std::string &dir : {tfs::kLlama, tfs::kQwen}) {
+  for (const std::string &dir : {tfs::kLlama, tfs::kQwen, tfs::kQwen3, tfs::kMistral}) {
     tf_model *m = tfs::load(dir);
     // 0 runs throughout; 1 joins at step 3; 2 joins at step 5 and stops after 2 tokens (length);
     // 3 joins at step 1 and is removed at step 6; 4 joins at step 6, into the slot 3 left.

@@ -15,6 +15,8 @@ namespace tfs {
 const std::string kRoot = TF_REPO_ROOT;
 const std::string kLlama = kRoot + "/tools/tiny-model/models/tiny-llama";
 const std::string kQwen = kRoot + "/tools/tiny-model/models/tiny-qwen2";
+const std::string kQwen3 = kRoot + "/tools/tiny-model/models/tiny-qwen3";    // per-head q/k norms
+const std::string kMistral = kRoot + "/tools/tiny-model/models/tiny-mistral";  // sliding window 6
 
 inline tf_model *load(const std::string &dir) {
   tf_model *m = nullptr;

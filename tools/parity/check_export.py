@@ -5,7 +5,8 @@ The engine exports (a) a merged model directory (HF layout: config.json, model.s
 tokenizer files) and/or (b) a PEFT LoRA adapter directory (adapter_config.json +
 adapter_model.safetensors). This script loads them with transformers / peft exactly as a user would,
 runs the golden case inputs (tools/parity/golden/<model>/case.json: packed rows, 4D block-diagonal
-mask, restarting position ids), and compares the logits with what the engine says they should be.
+mask, restarting position ids; for a sliding-window model transformers' own windowed mask, see
+parity_common.forward), and compares the logits with what the engine says they should be.
 
 Expected logits (--merged-expect / --adapter-expect):
     full            golden full.safetensors "logits"   (export of the unchanged base model)

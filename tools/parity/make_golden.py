@@ -11,7 +11,7 @@ For each committed tiny model (tools/tiny-model/models/<name>) this writes tools
     greedy.json          greedy generation ids + per-token log-probs
 
 See README.md for the exact format and conventions. Run:
-    HF_HUB_OFFLINE=1 tools/parity/.venv/bin/python tools/parity/make_golden.py [--models tiny-llama tiny-qwen2]
+    HF_HUB_OFFLINE=1 tools/parity/.venv/bin/python tools/parity/make_golden.py [--models tiny-llama tiny-qwen2 ...]
 """
 
 from __future__ import annotations
@@ -179,6 +179,18 @@ def full_golden(name: str, case: dict) -> tuple[dict[str, torch.Tensor], dict]:
         auto = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=uc).logits
         check[f"hf_auto_packing_use_cache_{uc}_max_abs_diff"] = (auto - out["logits"]).abs().max().item()
     assert check["hf_auto_packing_use_cache_False_max_abs_diff"] < 1e-5
+    window = pc.sliding_window(model)
+    if window is not None:
+        # pc.forward let transformers build the sliding-window mask: it must equal the block-diagonal causal mask
+        # with the window written out, and the window must matter (it is shorter than every sample here).
+        check["sliding_window"] = window
+        for key, w in (("explicit_window_mask_max_abs_diff", window), ("no_window_max_abs_diff", None)):
+            with torch.no_grad():
+                explicit = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
+                                 attention_mask=pc.build_4d_mask(batch["segment_ids"], window=w)).logits
+            check[key] = (explicit - out["logits"]).abs().max().item()
+        assert check["explicit_window_mask_max_abs_diff"] < 1e-5, check
+        assert check["no_window_max_abs_diff"] > 1e-3, check
 
     loss.backward()
     grads = {f"grad.{n}": p.grad for n, p in model.named_parameters()}

@@ -1,4 +1,4 @@
-"""Independent numpy forward pass of the Llama / Qwen2 decoder as transformers computes it.
+"""Independent numpy forward pass of the Llama / Qwen2 / Qwen3 / Mistral decoder as transformers computes it.
 
 A readable specification for the engine (every convention spelled out in ~100 lines) that is checked
 against the golden logits in test_parity.py (no torch needed). Float64 internally.
@@ -59,6 +59,15 @@ def apply_rope(x: np.ndarray, pos: np.ndarray, inv: np.ndarray) -> np.ndarray:
     return x * cos + rot * sin
 
 
+def sliding_window(cfg: dict) -> int | None:
+    """Mistral windows every layer; Qwen2/Qwen3 only with use_sliding_window (not used by the tiny models)."""
+    if cfg["model_type"] == "mistral":
+        return cfg.get("sliding_window")
+    if cfg.get("use_sliding_window"):
+        raise NotImplementedError("use_sliding_window")
+    return None
+
+
 def rmsnorm(x: np.ndarray, w: np.ndarray, eps: float) -> np.ndarray:
     return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * w
 
@@ -86,6 +95,9 @@ def forward_row(cfg, w, ids, pos, seg, lora=None) -> np.ndarray:
     eps = cfg["rms_norm_eps"]
     inv = rope_inv_freq(cfg)
     visible = np.tril(np.ones((T, T), bool)) & (seg[:, None] == seg[None, :])  # [q, k]
+    window = sliding_window(cfg)
+    if window is not None:  # Mistral: a query sees at most `window` keys, itself included
+        visible &= np.arange(T)[:, None] - np.arange(T)[None, :] < window
     x = w["model.embed_tokens.weight"][ids]
     for i in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{i}."
@@ -94,6 +106,9 @@ def forward_row(cfg, w, ids, pos, seg, lora=None) -> np.ndarray:
         for n, heads in (("q_proj", nh), ("k_proj", nkv), ("v_proj", nkv)):
             name = p + "self_attn." + n
             qkv.append(linear(h, w, name, lora, w.get(name + ".bias")).reshape(T, heads, d))
+        if cfg["model_type"] == "qwen3":  # RMSNorm of every q and k head over head_dim, before RoPE
+            qkv[0] = rmsnorm(qkv[0], w[p + "self_attn.q_norm.weight"], eps)
+            qkv[1] = rmsnorm(qkv[1], w[p + "self_attn.k_norm.weight"], eps)
         q, k, v = apply_rope(qkv[0], pos, inv), apply_rope(qkv[1], pos, inv), qkv[2]
         group = nh // nkv  # query head j uses kv head j // group
         out = np.empty((T, nh, d))

@@ -15,7 +15,7 @@ import torch  # noqa: E402
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 TINY_MODELS = REPO / "tools" / "tiny-model" / "models"
-MODELS = ["tiny-llama", "tiny-qwen2"]
+MODELS = ["tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-mistral"]
 
 SEQ_LEN = 24
 LR = 5e-3
@@ -105,11 +105,13 @@ def load_lora_model(name_or_path):
     return model
 
 
-def build_4d_mask(segment_ids: torch.Tensor, dtype=torch.float32) -> torch.Tensor:
+def build_4d_mask(segment_ids: torch.Tensor, dtype=torch.float32, window: int | None = None) -> torch.Tensor:
     """[B,T] segment ids -> additive mask [B,1,T,T]: 0 where key k is visible to query q
-    (k <= q and same segment), finfo(dtype).min elsewhere."""
+    (k <= q and same segment, and q - k < window when a window is given), finfo(dtype).min elsewhere."""
     T = segment_ids.shape[1]
     causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    if window is not None:
+        causal &= ~torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-window)
     same = segment_ids[:, :, None] == segment_ids[:, None, :]
     allowed = causal[None] & same
     mask = torch.zeros(allowed.shape, dtype=dtype)
@@ -126,13 +128,39 @@ def case_tensors(case: dict) -> dict[str, torch.Tensor]:
     }
 
 
+def sliding_window(model) -> int | None:
+    """The window of a model whose every layer uses sliding-window attention (Mistral), else None."""
+    cfg = model.config
+    window = getattr(cfg, "sliding_window", None)
+    types = getattr(cfg, "layer_types", None)
+    if window is None or (types is not None and set(types) != {"sliding_attention"}):
+        return None
+    return int(window)
+
+
 def forward(model, batch: dict, with_labels: bool = True) -> dict:
-    out = model(
-        input_ids=batch["input_ids"],
-        attention_mask=build_4d_mask(batch["segment_ids"]),
-        position_ids=batch["position_ids"],
-        labels=batch["labels"] if with_labels else None,
-    )
+    """Forward over the case batch with every sample attending only to itself.
+
+    Models without a sliding window get the explicit 4D block-diagonal mask (build_4d_mask). For a sliding-window
+    model an explicit 4D mask would be used as-is, without the window, so there transformers builds the mask
+    itself (its sliding-window causal mask, with packing detected from the restarting position ids, which it does
+    only without a cache object: use_cache=False); make_golden.py checks that this equals build_4d_mask with the
+    window and that the window changes the logits.
+    """
+    if sliding_window(model) is not None:
+        out = model(
+            input_ids=batch["input_ids"],
+            position_ids=batch["position_ids"],
+            use_cache=False,
+            labels=batch["labels"] if with_labels else None,
+        )
+    else:
+        out = model(
+            input_ids=batch["input_ids"],
+            attention_mask=build_4d_mask(batch["segment_ids"]),
+            position_ids=batch["position_ids"],
+            labels=batch["labels"] if with_labels else None,
+        )
     return {"logits": out.logits, "loss": out.loss}
 
 

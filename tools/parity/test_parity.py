@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 GOLDEN = HERE / "golden"
 MODELS_DIR = REPO / "tools" / "tiny-model" / "models"
-NAMES = ["tiny-llama", "tiny-qwen2"]
+NAMES = ["tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-mistral"]
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -230,6 +230,23 @@ def test_numpy_reference_matches_golden(name: str) -> None:
     logits, loss = ref.forward(*args, lora={"weights": weights, "scaling": case["lora"]["scaling"]})
     assert np.abs(logits - lora["logits"]).max() < 1e-5
     assert abs(loss - float(lora["loss"])) < 1e-5
+
+
+def test_mistral_golden_is_windowed(monkeypatch) -> None:
+    """The tiny Mistral's window is shorter than every sample of its case, and it shapes the golden logits."""
+    sys.path.insert(0, str(HERE))
+    import numpy_reference as ref
+
+    cfg = json.loads((MODELS_DIR / "tiny-mistral" / "config.json").read_text())
+    case = json.loads((GOLDEN / "tiny-mistral" / "case.json").read_text())
+    assert cfg["architectures"] == ["MistralForCausalLM"]
+    assert cfg["sliding_window"] < min(e - a for row in case["sample_boundaries"] for a, e in row)
+    assert case["self_checks"]["sliding_window"] == cfg["sliding_window"]
+    assert case["self_checks"]["no_window_max_abs_diff"] > 1e-3
+    full = load_file(str(GOLDEN / "tiny-mistral" / "full.safetensors"))
+    monkeypatch.setattr(ref, "sliding_window", lambda _cfg: None)
+    logits, _ = ref.forward(MODELS_DIR / "tiny-mistral", case["input_ids"], case["position_ids"], case["segment_ids"])
+    assert np.abs(logits - full["logits"]).max() > 1e-3
 
 
 @pytest.mark.torch

@@ -6,7 +6,7 @@ Deterministic for a given (preset, seed, dtype, shard size).
 
 Output directory layout (loadable by `transformers.AutoModelForCausalLM` / `AutoTokenizer`):
 
-    config.json               HF config (LlamaForCausalLM or Qwen2ForCausalLM)
+    config.json               HF config (LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM or MistralForCausalLM)
     generation_config.json
     model.safetensors         or model-0000k-of-0000n.safetensors + model.safetensors.index.json
     tokenizer.json            real byte-level BPE trained on the built-in corpus (corpus.py)
@@ -170,6 +170,43 @@ PRESETS: dict[str, dict] = {
         # Qwen pads the embedding matrix beyond the tokenizer (151936 rows vs ~151665 tokens).
         "vocab_pad_multiple": 64,
     },
+    # Qwen3: per-head RMSNorm on q and k (q_norm/k_norm, [head_dim]), no q/k/v bias, and a head_dim that is not
+    # hidden_size / num_attention_heads (4 heads of 32 on a 64-wide residual, as Qwen3 decouples them).
+    "tiny-qwen3": {
+        "family": "qwen3",
+        "hidden_size": 64,
+        "intermediate_size": 160,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 32,
+        "rms_norm_eps": 1e-6,
+        "rope_theta": 1000000.0,
+        "rope_scaling": None,
+        "max_position_embeddings": 40960,
+        "tie_word_embeddings": True,  # as Qwen3-0.6B..4B
+        "vocab_pad_multiple": 64,
+    },
+    # Mistral with a sliding window shorter than the parity golden's samples (24 tokens; packed 9, 8, 7), so the
+    # window really masks in every row and during greedy generation.
+    "tiny-mistral": {
+        "family": "mistral",
+        "hidden_size": 64,
+        "intermediate_size": 192,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "sliding_window": 6,
+        # --all writes it with seed 1: seed 0 would give tiny-llama's weights (same shapes), and a greedy path whose
+        # top-1/top-2 gap drops to 9e-5 (seed 1: 4e-3), too close for exact token parity with PyTorch.
+        "committed_seed": 1,
+        "rms_norm_eps": 1e-5,
+        "rope_theta": 10000.0,
+        "rope_scaling": None,
+        "max_position_embeddings": 32768,
+        "tie_word_embeddings": False,
+        "vocab_pad_multiple": 1,
+    },
     # SmolLM2's shape in miniature (tied embeddings, no rope scaling): what tools/tiny-model/make_tiny_gguf.py
     # writes as GGUF files for the import tests. Generated on demand, never committed.
     "tiny-smollm": {
@@ -203,8 +240,15 @@ PRESETS: dict[str, dict] = {
     },
 }
 
-COMMITTED_PRESETS = ["tiny-llama", "tiny-qwen2"]
+COMMITTED_PRESETS = ["tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-mistral"]
+ARCHITECTURES = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM",
+                 "mistral": "MistralForCausalLM"}
 TRANSFORMERS_VERSION = "4.57.0"  # written into config files for provenance only
+
+
+def committed_seed(preset_name: str) -> int:
+    """The seed `--all` writes a committed preset with (0 unless the preset says otherwise)."""
+    return PRESETS[preset_name].get("committed_seed", 0)
 
 
 def round_up(x: int, m: int) -> int:
@@ -214,15 +258,16 @@ def round_up(x: int, m: int) -> int:
 def make_config(preset: dict, tok_vocab: int, ids: dict[str, int], dtype: str) -> dict:
     fam = preset["family"]
     h, nh = preset["hidden_size"], preset["num_attention_heads"]
-    assert h % nh == 0 and nh % preset["num_key_value_heads"] == 0
+    head_dim = preset.get("head_dim", h // nh)
+    assert (h % nh == 0 or "head_dim" in preset) and nh % preset["num_key_value_heads"] == 0
     cfg: dict = {
-        "architectures": ["LlamaForCausalLM" if fam == "llama" else "Qwen2ForCausalLM"],
+        "architectures": [ARCHITECTURES[fam]],
         "model_type": fam,
         "attention_dropout": 0.0,
         "bos_token_id": ids[ENDOFTEXT],
         "eos_token_id": ids[IM_END],
         "pad_token_id": ids[ENDOFTEXT],
-        "head_dim": h // nh,
+        "head_dim": head_dim,
         "hidden_act": "silu",
         "hidden_size": h,
         "initializer_range": 0.02,
@@ -242,6 +287,19 @@ def make_config(preset: dict, tok_vocab: int, ids: dict[str, int], dtype: str) -
     }
     if fam == "llama":
         cfg.update({"attention_bias": False, "mlp_bias": False, "pretraining_tp": 1})
+    elif fam == "qwen3":
+        # Qwen3: no bias anywhere unless attention_bias; q_norm/k_norm in every layer (no config flag).
+        cfg.update(
+            {
+                "attention_bias": False,
+                "use_sliding_window": False,
+                "sliding_window": None,
+                "max_window_layers": preset["num_hidden_layers"],
+            }
+        )
+    elif fam == "mistral":
+        # Mistral: no biases; every layer attends to at most sliding_window keys (the query's own included).
+        cfg.update({"sliding_window": preset["sliding_window"]})
     else:
         # Qwen2: q/k/v projections always have a bias, o_proj and MLP never (no config flag).
         cfg.update(
@@ -269,6 +327,9 @@ def param_shapes(cfg: dict) -> list[tuple[str, tuple[int, ...], str]]:
             if qkv_bias:
                 out.append((p + f"self_attn.{name}.bias", (o,), "zeros"))
         out.append((p + "self_attn.o_proj.weight", (h, q_out), "normal"))
+        if cfg["model_type"] == "qwen3":
+            out.append((p + "self_attn.q_norm.weight", (hd,), "ones"))
+            out.append((p + "self_attn.k_norm.weight", (hd,), "ones"))
         out.append((p + "post_attention_layernorm.weight", (h,), "ones"))
         out.append((p + "mlp.gate_proj.weight", (i_sz, h), "normal"))
         out.append((p + "mlp.up_proj.weight", (i_sz, h), "normal"))
@@ -431,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.all:
         for name in COMMITTED_PRESETS:
-            print(json.dumps(make_model(name, HERE / "models" / name, seed=0)))
+            print(json.dumps(make_model(name, HERE / "models" / name, seed=committed_seed(name))))
         return 0
     if not args.preset or not args.out:
         ap.error("--preset and --out are required (or --all)")

@@ -103,14 +103,14 @@ def read_header(path: Path) -> dict:
 def fresh(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("models")
     for name in mtm.COMMITTED_PRESETS:
-        mtm.make_model(name, root / name, seed=0)
+        mtm.make_model(name, root / name, seed=mtm.committed_seed(name))
     return root
 
 
 @pytest.mark.parametrize("name", mtm.COMMITTED_PRESETS)
 def test_deterministic_and_committed_models_up_to_date(fresh: Path, tmp_path: Path, name: str) -> None:
     again = tmp_path / name
-    mtm.make_model(name, again, seed=0)
+    mtm.make_model(name, again, seed=mtm.committed_seed(name))
     for f in MODEL_FILES:
         assert filecmp.cmp(fresh / name / f, again / f, shallow=False), f"{f} not deterministic"
         assert filecmp.cmp(fresh / name / f, MODELS / name / f, shallow=False), (
@@ -135,7 +135,7 @@ def test_config_and_weights(name: str) -> None:
     assert cfg["num_key_value_heads"] < cfg["num_attention_heads"]  # GQA
     tok = Tokenizer.from_file(str(d / "tokenizer.json"))
     assert 512 <= tok.get_vocab_size() <= cfg["vocab_size"] <= 2048
-    assert cfg["architectures"] == [{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM"}[cfg["model_type"]]]
+    assert cfg["architectures"] == [mtm.ARCHITECTURES[cfg["model_type"]]]
 
     h, hd = cfg["hidden_size"], cfg["head_dim"]
     expected = {n: s for n, s, _ in mtm.param_shapes(cfg)}
@@ -160,8 +160,19 @@ def test_config_and_weights(name: str) -> None:
         assert cfg["rope_scaling"]["rope_type"] == "llama3" and not cfg["tie_word_embeddings"]
         assert cfg["hidden_size"] == 64 and cfg["num_hidden_layers"] == 2
         assert cfg["num_attention_heads"] == 4 and cfg["num_key_value_heads"] == 2
-    else:
+    elif name == "tiny-qwen2":
         assert cfg["tie_word_embeddings"] and "model.layers.0.self_attn.q_proj.bias" in expected
+    elif name == "tiny-qwen3":
+        assert cfg["tie_word_embeddings"] and not any(n.endswith(".bias") for n in expected)
+        assert hd * cfg["num_attention_heads"] != h  # head_dim decoupled from hidden_size / heads
+        for layer in range(cfg["num_hidden_layers"]):
+            for norm in ("q_norm", "k_norm"):
+                assert expected[f"model.layers.{layer}.self_attn.{norm}.weight"] == (hd,)
+        assert not cfg["use_sliding_window"]
+    else:
+        assert name == "tiny-mistral" and not cfg["tie_word_embeddings"]
+        assert not any(n.endswith(".bias") or "q_norm" in n for n in expected)
+        assert 0 < cfg["sliding_window"] < 7  # shorter than every sample of the parity golden (24; 9, 8, 7)
     gen = json.loads((d / "generation_config.json").read_text())
     assert cfg["eos_token_id"] in gen["eos_token_id"]
 

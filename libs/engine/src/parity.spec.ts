@@ -1,4 +1,6 @@
-// Golden parity against PyTorch/transformers/PEFT outputs from tools/parity (make_golden.py).
+// Golden parity against PyTorch/transformers/PEFT outputs from tools/parity (make_golden.py): Llama (llama3 rope
+// scaling), Qwen2 (q/k/v biases, tied embeddings), Qwen3 (per-head q/k RMSNorm, head_dim 32 on a 64-wide model) and
+// Mistral (sliding window 6, shorter than every sample: the golden used transformers' own sliding-window mask).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -64,7 +66,7 @@ function trainConfig(c: Case, mode: 'full' | 'lora'): TrainConfig {
   };
 }
 
-describe.each(['tiny-llama', 'tiny-qwen2'])('parity with PyTorch: %s', (name) => {
+describe.each(['tiny-llama', 'tiny-qwen2', 'tiny-qwen3', 'tiny-mistral'])('parity with PyTorch: %s', (name) => {
   const dir = join(GOLDEN, name);
   const c = readJson<Case>(join(dir, 'case.json'));
   const modelDir = join(REPO, c.model_dir);

@@ -11,19 +11,22 @@
 //   generate  model.generate in waves of `c` prompts, one batched call per wave (at c = 1, one request at a time:
 //             served/generate c=1 is the gain over a server that runs one request at a time); its time to first
 //             token is the same waves with maxNewTokens 1.
-// Each point runs --reps times (served, session, generate in turn); the tables show the median over the reps.
+// The peer (--llama-cpp): llama.cpp's OpenAI-compatible server (llama-cpp-python's, tools/ci/llama-venv.sh) on the
+// same model exported to GGUF at the same precision (F32, libs/model-import) with the same threads, driven by the
+// same streaming clients as `served`.
+// Each point runs --reps times (served, session, generate[, llama.cpp] in turn); the tables show the median over the reps.
 //
 //   node -r @swc-node/register tools/bench/serving.ts [--model DIR] [--threads 2] [--concurrency 1,4,8,16]
-//        [--requests 32] [--max-tokens 64] [--reps 3] [--via gateway|inference]
+//        [--requests 32] [--max-tokens 64] [--reps 3] [--via gateway|inference] [--llama-cpp]
 //
 // Without --model it serves tools/tiny-model/models/tiny-llama, whose steps cost so little that overhead dominates;
-// `make_tiny_model.py --preset small-llama --out DIR` (tools/tiny-model) writes a 24.5M-parameter Llama.
-// The issue's peer, llama.cpp's server, needs a GGUF of the same model, which cannot be exported yet.
+// the installed SmolLM2-135M-Instruct (~/.cache/tuneforge/models) is the real model to measure.
 import { MODEL_ARTIFACT_KIND, modelArtifactPrefix, SERVICE_NAMES, TENANT_HEADER } from '@tuneforge/contracts';
 import { endOfSequenceIds, loadModelTokenizer, renderChat } from '@tuneforge/datasets';
 import { Model } from '@tuneforge/engine';
 import { commitLocalDirectory, createArtifactStoreFromEnv } from '@tuneforge/storage';
-import { spawn } from 'node:child_process';
+import { exportGguf } from '@tuneforge/model-import';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,6 +51,7 @@ const opts = {
   maxTokens: num('max-tokens', 64),
   reps: num('reps', 3),
   via: arg('via', 'gateway') as 'gateway' | 'inference',
+  llamaCpp: process.argv.includes('--llama-cpp'),
 };
 const MODEL_NAME = basename(opts.model);
 
@@ -112,6 +116,36 @@ async function startServer(): Promise<{ gateway: string; inference: string; stop
   return { ...urls, stop };
 }
 
+/**
+ * llama.cpp's server on the model exported to GGUF at F32 (the engine's precision), `opts.threads` threads for
+ * prompt and generation, served under the model's name.
+ */
+async function startLlamaCpp(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-bench-llama-'));
+  const gguf = join(dir, 'model-f32.gguf');
+  await exportGguf(opts.model, gguf, 'f32', MODEL_NAME);
+  const python = execFileSync('bash', [join(REPO, 'tools/ci/llama-venv.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  let port = 31_000 + (process.pid % 1000);
+  while (!(await portFree(port))) port++;
+  const threads = String(opts.threads);
+  const child = spawn(python, ['-m', 'llama_cpp.server', '--model', gguf, '--model_alias', MODEL_NAME, '--n_threads', threads, '--n_threads_batch', threads, '--n_ctx', '4096', '--verbose', 'False', '--host', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  while (!(await fetch(`${url}/v1/models`).then((r) => r.ok, () => false))) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`llama.cpp's server exited with code ${child.exitCode}`);
+    }
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  return { url, stop };
+}
+
 interface Point {
   tokS: number;
   ttftP50: number;
@@ -143,11 +177,16 @@ async function served(client: OpenAI, c: number): Promise<Point> {
         stream_options: { include_usage: true },
       });
       let first: number | undefined;
+      let usage: number | undefined;
+      let textChunks = 0;
       for await (const chunk of stream) {
         // The first chunk (the role) goes out before any token; the first token is the first text or the end.
         if (first === undefined && chunk.choices.some((choice) => choice.delta.content || choice.finish_reason)) first = performance.now();
-        tokens += chunk.usage?.completion_tokens ?? 0;
+        if (chunk.usage) usage = chunk.usage.completion_tokens;
+        if (chunk.choices.some((choice) => choice.delta.content)) textChunks++;
       }
+      // A server that sends no usage in the stream (llama.cpp's sends one token per chunk) is counted by its chunks.
+      tokens += usage ?? textChunks;
       ttfts.push((first ?? performance.now()) - sent);
     }
   };
@@ -213,19 +252,22 @@ async function main(): Promise<void> {
       ? new OpenAI({ apiKey: API_KEY, baseURL: `${server.gateway}/v1`, maxRetries: 0 })
       : new OpenAI({ apiKey: 'unused', baseURL: `${server.inference}/v1`, maxRetries: 0, defaultHeaders: { [TENANT_HEADER]: TENANT } });
   let model: Model | undefined;
+  const llama = opts.llamaCpp ? await startLlamaCpp() : undefined;
   try {
     const tokenizer = await loadModelTokenizer(opts.model);
     const stop = (await endOfSequenceIds(opts.model, tokenizer)).map((id) => [id]);
     const prompts = PROMPTS.map((content) => tokenizer.encode(renderChat(tokenizer, [{ role: 'user', content }], undefined, { addGenerationPrompt: true })));
     const engine = (model = await Model.load(opts.model, { threads: opts.threads }));
+    const llamaClient = llama && new OpenAI({ apiKey: 'unused', baseURL: `${llama.url}/v1`, maxRetries: 0 });
     // Warm-up: the service loads the model on its first request.
     await served(client, 1).catch((error) => Promise.reject(new Error(`warm-up request failed: ${error}`)));
+    if (llamaClient) await served(llamaClient, 1);
     await engine.generate([prompts[0]], { maxNewTokens: 2, stop });
-    const runs = { served: (c: number) => served(client, c), session: (c: number) => session(engine, prompts, stop, c), generate: (c: number) => direct(engine, prompts, stop, c) };
-    type Way = keyof typeof runs;
-    const points = opts.concurrency.map((c) => ({ c, reps: { served: [], session: [], generate: [] } as Record<Way, Point[]> }));
+    const runs: Record<string, (c: number) => Promise<Point>> = { served: (c) => served(client, c), session: (c) => session(engine, prompts, stop, c), generate: (c) => direct(engine, prompts, stop, c) };
+    if (llamaClient) runs['llama.cpp'] = (c) => served(llamaClient, c);
+    const points = opts.concurrency.map((c) => ({ c, reps: Object.fromEntries(Object.keys(runs).map((way) => [way, [] as Point[]])) }));
     for (let rep = 0; rep < opts.reps; rep++)
-      for (const { c, reps } of points) for (const way of Object.keys(runs) as Way[]) reps[way].push(await runs[way](c));
+      for (const { c, reps } of points) for (const way of Object.keys(runs)) reps[way].push(await runs[way](c));
     const med = (ps: Point[], key: keyof Point) => median(ps.map((p) => p[key]));
     const generateAt1 = points.find((p) => p.c === 1)?.reps.generate;
     const throughput = points.map(({ c, reps }) => {
@@ -240,10 +282,11 @@ async function main(): Promise<void> {
         'served/session': +(servedTokS / sessionTokS).toFixed(2),
         'served/generate': +(servedTokS / generateTokS).toFixed(2),
         'served/generate c=1': generateAt1 ? +(servedTokS / med(generateAt1, 'tokS')).toFixed(2) : null,
+        ...(reps['llama.cpp'] ? { 'llama.cpp tok/s': +med(reps['llama.cpp'], 'tokS').toFixed(1), 'served/llama.cpp': +(servedTokS / med(reps['llama.cpp'], 'tokS')).toFixed(2) } : {}),
       };
     });
     const ms = (ps: Point[]) => `${med(ps, 'ttftP50').toFixed(1)} / ${med(ps, 'ttftP95').toFixed(1)}`;
-    const ttft = points.map(({ c, reps }) => ({ c, 'TTFT ms p50 / p95: served': ms(reps.served), session: ms(reps.session), 'generate (1 token)': ms(reps.generate) }));
+    const ttft = points.map(({ c, reps }) => ({ c, 'TTFT ms p50 / p95: served': ms(reps.served), session: ms(reps.session), 'generate (1 token)': ms(reps.generate), ...(reps['llama.cpp'] ? { 'llama.cpp': ms(reps['llama.cpp']) } : {}) }));
     console.log(`${MODEL_NAME}, ${opts.requests} requests × ${opts.maxTokens} tokens per point, via ${opts.via}, ${opts.threads} threads, median of ${opts.reps} reps`);
     console.table(throughput);
     console.table(ttft);
@@ -251,6 +294,7 @@ async function main(): Promise<void> {
   } finally {
     model?.dispose();
     await server.stop();
+    await llama?.stop();
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The GGUF export checked by llama.cpp: a Hugging Face model directory (default: the installed SmolLM2-135M-Instruct)
- * is exported at F32, F16 and Q8_0 (libs/model-import), llama.cpp (llama-cpp-python in ~/.cache/tuneforge/venv-llama)
+ * is exported at F32, F16 and Q8_0 (libs/model-import), llama.cpp (llama-cpp-python, tools/ci/llama-venv.sh)
  * loads each file and decodes greedily, and its tokens are compared with the engine's on the original directory.
  *
  *   node -r @swc-node/register tools/parity/check_gguf_export.ts [--model DIR] [--steps 48]
@@ -10,7 +10,7 @@
  */
 import { Model } from '@tuneforge/engine';
 import { loadModelTokenizer, renderChat } from '@tuneforge/datasets';
-import { exportGguf, GGUF_EXPORT_TYPES, installedDefaultModel, tuneforgeCacheDir } from '@tuneforge/model-import';
+import { exportGguf, GGUF_EXPORT_TYPES, installedDefaultModel } from '@tuneforge/model-import';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const dir = option('model', installedDefaultModel()?.dir ?? '');
   if (!dir) throw new Error('no --model and the default model is not installed (npm run install-default-model)');
   const steps = Number(option('steps', '48'));
-  const python = join(tuneforgeCacheDir(), 'venv-llama', 'bin', 'python');
+  const python = execFileSync('bash', [join(__dirname, '../ci/llama-venv.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const tokenizer = await loadModelTokenizer(dir);
   const prompts = PROMPTS.map((text) => tokenizer.encode(renderChat(tokenizer, [{ role: 'user', content: text }] as never, undefined, { addGenerationPrompt: true })));
   const model = await Model.load(dir, { threads: 2 });

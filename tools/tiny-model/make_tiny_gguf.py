@@ -24,7 +24,7 @@ from gguf import GGMLQuantizationType, GGUFWriter, quants
 from safetensors.numpy import load_file
 
 TYPES = {t.name: t for t in GGMLQuantizationType}
-ARCH = {"LlamaForCausalLM": "llama", "Qwen2ForCausalLM": "qwen2"}
+ARCH = {"LlamaForCausalLM": "llama", "Qwen2ForCausalLM": "qwen2", "Qwen3ForCausalLM": "qwen3"}
 
 
 def permute(w: np.ndarray, heads: int) -> np.ndarray:
@@ -39,6 +39,7 @@ def gguf_tensor_names(layers: int) -> dict[str, str]:
         "self_attn.q_proj.weight": "attn_q.weight", "self_attn.k_proj.weight": "attn_k.weight",
         "self_attn.v_proj.weight": "attn_v.weight", "self_attn.o_proj.weight": "attn_output.weight",
         "self_attn.q_proj.bias": "attn_q.bias", "self_attn.k_proj.bias": "attn_k.bias", "self_attn.v_proj.bias": "attn_v.bias",
+        "self_attn.q_norm.weight": "attn_q_norm.weight", "self_attn.k_norm.weight": "attn_k_norm.weight",
         "mlp.gate_proj.weight": "ffn_gate.weight", "mlp.up_proj.weight": "ffn_up.weight", "mlp.down_proj.weight": "ffn_down.weight",
     }
     for i in range(layers):
@@ -62,6 +63,9 @@ def write_model(model: Path, out: Path, qtype: str, architecture: str | None, dr
     w.add_head_count_kv(cfg["num_key_value_heads"])
     w.add_rope_freq_base(cfg["rope_theta"])
     w.add_layer_norm_rms_eps(cfg["rms_norm_eps"])
+    if "head_dim" in cfg:
+        w.add_key_length(cfg["head_dim"])
+        w.add_value_length(cfg["head_dim"])
 
     # Tokenizer: the vocabulary by id (added tokens included), merges as "a b", special tokens as control.
     vocab = dict(tok["model"]["vocab"])

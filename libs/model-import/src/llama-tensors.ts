@@ -13,6 +13,8 @@ export interface LlamaDimensions {
   vocab: number;
   /** Qwen2: q/k/v projections have biases. */
   qkvBias: boolean;
+  /** Qwen3: a per-head RMSNorm of q and k before RoPE (weights of head_dim). */
+  qkNorm?: boolean;
   /** The output projection is the embedding matrix (no lm_head / output.weight of its own). */
   tied: boolean;
 }
@@ -43,6 +45,11 @@ export function llamaTensors(d: LlamaDimensions): LlamaTensor[] {
         { name: `${h}.self_attn.q_proj.bias`, ggufName: `${b}.attn_q.bias`, shape: [q] },
         { name: `${h}.self_attn.k_proj.bias`, ggufName: `${b}.attn_k.bias`, shape: [kv] },
         { name: `${h}.self_attn.v_proj.bias`, ggufName: `${b}.attn_v.bias`, shape: [kv] },
+      );
+    if (d.qkNorm)
+      tensors.push(
+        { name: `${h}.self_attn.q_norm.weight`, ggufName: `${b}.attn_q_norm.weight`, shape: [d.headDim] },
+        { name: `${h}.self_attn.k_norm.weight`, ggufName: `${b}.attn_k_norm.weight`, shape: [d.headDim] },
       );
     tensors.push(
       { name: `${h}.self_attn.o_proj.weight`, ggufName: `${b}.attn_output.weight`, shape: [d.hidden, q] },

@@ -178,7 +178,7 @@ function modelsPaths() {
         operationId: 'addModel',
         summary: 'Register a base model (Tuneforge extension): one GGUF file, or a Hugging Face model directory\'s files',
         description:
-          'multipart/form-data: `name` and one or more `file` parts. A single `.gguf` part is imported (Llama and Qwen2 architectures; F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K); otherwise the parts are the files of a Hugging Face directory. Everything is checked before it is registered: config.json bounds, safetensors headers, the tokenizer loading, the chat template rendering.',
+          'multipart/form-data: `name` and one or more `file` parts. A single `.gguf` part is imported (Llama, Qwen2 and Qwen3 architectures; F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K); otherwise the parts are the files of a Hugging Face directory. Everything is checked before it is registered: config.json bounds, safetensors headers, the tokenizer loading, the chat template rendering.',
         requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['name', 'file'], properties: { name: { type: 'string' }, file: { type: 'array', items: { type: 'string', format: 'binary' } } } } } } },
         responses: {
           '200': { description: 'The registered model, with `tuneforge: { architecture, parameters, source, files }`.', content: json('Model') },

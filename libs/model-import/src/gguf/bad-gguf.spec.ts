@@ -56,7 +56,7 @@ describe('GGUF import of a bad file', () => {
 
   it('an unknown architecture', async () => {
     const error = await refusal(fixtures.gguf('arch', 'Q8_0', ['--architecture', 'gpt-neox']));
-    expect(error.message).toBe('model.gguf: metadata "general.architecture": architecture "gpt-neox" is not supported (supported: llama, qwen2)');
+    expect(error.message).toBe('model.gguf: metadata "general.architecture": architecture "gpt-neox" is not supported (supported: llama, qwen2, qwen3)');
   });
 
   it('an unsupported quantization type', async () => {

@@ -49,7 +49,7 @@ describe('GGUF export', () => {
     expect(b.eosToken).toBe(a.eosToken);
   });
 
-  it('writes Llama 3.1 rope scaling as rope_freqs, a Qwen2 model with its biases and padded vocabulary, and a Modelfile', async () => {
+  it('writes Llama 3.1 rope scaling as rope_freqs, Qwen2 (biases, padded vocabulary), Qwen3 (q/k norms), Mistral (window) and a Modelfile', async () => {
     const llama = join(fixtures.dir, 'tiny-llama.gguf');
     await exportGguf(join(MODELS, 'tiny-llama'), llama, 'f32', 'tiny-llama');
     expect(checkedByGgufPy(llama, join(MODELS, 'tiny-llama'), 'F32')).toBe('ok: 21 tensors as llama.cpp writes F32, 867 tokens, architecture llama');
@@ -59,6 +59,17 @@ describe('GGUF export', () => {
     const qwen = join(fixtures.dir, 'tiny-qwen2.gguf');
     await exportGguf(join(MODELS, 'tiny-qwen2'), qwen, 'f16', 'tiny-qwen2');
     expect(checkedByGgufPy(qwen, join(MODELS, 'tiny-qwen2'), 'F16')).toBe('ok: 26 tensors as llama.cpp writes F16, 896 tokens, architecture qwen2');
+
+    // Qwen3 (per-head q/k norms, head_dim apart from hidden/heads) and Mistral (its window caps the context).
+    const qwen3 = join(fixtures.dir, 'tiny-qwen3.gguf');
+    await exportGguf(join(MODELS, 'tiny-qwen3'), qwen3, 'f16', 'tiny-qwen3');
+    expect(checkedByGgufPy(qwen3, join(MODELS, 'tiny-qwen3'), 'F16')).toBe('ok: 24 tensors as llama.cpp writes F16, 896 tokens, architecture qwen3');
+    const back = join(fixtures.dir, 'tiny-qwen3-back');
+    await importGguf(qwen3, back);
+    expect(JSON.parse(readFileSync(join(back, 'config.json'), 'utf8'))).toMatchObject({ architectures: ['Qwen3ForCausalLM'], head_dim: 32, hidden_size: 64 });
+    const mistral = join(fixtures.dir, 'tiny-mistral.gguf');
+    await exportGguf(join(MODELS, 'tiny-mistral'), mistral, 'f32', 'tiny-mistral');
+    expect((await readGgufFile(mistral)).metadata.get('llama.context_length')).toBe(6);
 
     await writeModelfile(fixtures.model, 'model-f16.gguf', join(fixtures.dir, 'Modelfile'));
     expect(readFileSync(join(fixtures.dir, 'Modelfile'), 'utf8')).toMatch(/^FROM \.\/model-f16\.gguf\nPARAMETER stop "<\|im_end\|>"\n$/m);

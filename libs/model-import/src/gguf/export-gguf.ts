@@ -18,6 +18,7 @@ const ARCHITECTURES: Record<string, { arch: string; permuteQK: boolean }> = {
   LlamaForCausalLM: { arch: 'llama', permuteQK: true },
   MistralForCausalLM: { arch: 'llama', permuteQK: true },
   Qwen2ForCausalLM: { arch: 'qwen2', permuteQK: false },
+  Qwen3ForCausalLM: { arch: 'qwen3', permuteQK: false },
 };
 
 export interface GgufExportResult {
@@ -46,7 +47,10 @@ export async function exportGguf(dir: string, outFile: string, type: GgufExportT
   metadata.set('general.architecture', { type: 'string', value: arch });
   metadata.set('general.name', { type: 'string', value: name });
   u32('general.file_type', { f32: 0, f16: 1, q8_0: 7 }[type]);
-  u32(`${arch}.context_length`, numberOr(config.max_position_embeddings, 2048));
+  // llama.cpp's llama architecture has no sliding window: within a context no longer than the window, full
+  // attention is the window's attention, so the context is capped there (Mistral).
+  const window = typeof config.sliding_window === 'number' && config.sliding_window > 0 ? config.sliding_window : Infinity;
+  u32(`${arch}.context_length`, Math.min(numberOr(config.max_position_embeddings, 2048), window));
   u32(`${arch}.embedding_length`, d.hidden);
   u32(`${arch}.feed_forward_length`, d.intermediate);
   u32(`${arch}.block_count`, d.layers);

@@ -27,9 +27,11 @@ export interface ModelLayout {
 }
 
 /** GGUF architecture → transformers class; llama.cpp writes Mistral models as `llama` too. */
-const ARCHITECTURES: Record<string, { hf: string; modelType: string; qkvBias: boolean; permuteQK: boolean }> = {
-  llama: { hf: 'LlamaForCausalLM', modelType: 'llama', qkvBias: false, permuteQK: true },
-  qwen2: { hf: 'Qwen2ForCausalLM', modelType: 'qwen2', qkvBias: true, permuteQK: false },
+const ARCHITECTURES: Record<string, { hf: string; modelType: string; qkvBias: boolean; qkNorm: boolean; permuteQK: boolean }> = {
+  llama: { hf: 'LlamaForCausalLM', modelType: 'llama', qkvBias: false, qkNorm: false, permuteQK: true },
+  qwen2: { hf: 'Qwen2ForCausalLM', modelType: 'qwen2', qkvBias: true, qkNorm: false, permuteQK: false },
+  // llama.cpp converts Qwen3 with its Qwen2 converter: no q/k permutation; per-head q/k norms as attn_q_norm/attn_k_norm.
+  qwen3: { hf: 'Qwen3ForCausalLM', modelType: 'qwen3', qkvBias: false, qkNorm: true, permuteQK: false },
 };
 
 const LIMITS = { layers: 512, hidden: 65536, intermediate: 262144, heads: 1024, vocab: 1 << 20, context: 1 << 24 };
@@ -64,7 +66,7 @@ export function planLlamaLayout(file: GgufFile, vocabSize: number, bosTokenId?: 
 
   const byName = new Map(file.tensors.map((t) => [t.name, t]));
   const tied = !byName.has('output.weight');
-  const dimensions = { layers, hidden, intermediate, heads, kvHeads, headDim, vocab: vocabSize, qkvBias: family.qkvBias, tied };
+  const dimensions = { layers, hidden, intermediate, heads, kvHeads, headDim, vocab: vocabSize, qkvBias: family.qkvBias, qkNorm: family.qkNorm, tied };
   const plans: TensorPlan[] = [];
   for (const expected of llamaTensors(dimensions)) {
     const source = byName.get(expected.ggufName);

@@ -19,10 +19,11 @@ export interface HfDirectorySummary {
   files: string[];
 }
 
-const ARCHITECTURES: Record<string, { qkvBias: (config: Record<string, unknown>) => boolean }> = {
+const ARCHITECTURES: Record<string, { qkvBias: (config: Record<string, unknown>) => boolean; qkNorm?: true }> = {
   LlamaForCausalLM: { qkvBias: (c) => c.attention_bias === true },
   MistralForCausalLM: { qkvBias: () => false },
   Qwen2ForCausalLM: { qkvBias: () => true },
+  Qwen3ForCausalLM: { qkvBias: (c) => c.attention_bias === true, qkNorm: true },
 };
 const LIMITS = { vocab_size: 1 << 20, hidden_size: 65536, intermediate_size: 262144, num_hidden_layers: 512, num_attention_heads: 1024, max_position_embeddings: 1 << 24 };
 
@@ -89,6 +90,7 @@ export async function readLlamaDimensions(dir: string): Promise<LlamaDimensions>
     headDim,
     vocab: int('vocab_size', LIMITS.vocab_size),
     qkvBias: family.qkvBias(config),
+    qkNorm: family.qkNorm === true,
     tied: config.tie_word_embeddings === true,
   };
 }

@@ -102,6 +102,12 @@ describe.each<StoreKind>(['filesystem', 'minio'])('Files API over the %s store',
     await expect(gateway.client('not-a-known-key').files.list()).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
     // The probes and the API description stay open.
     for (const path of ['/healthz', '/readyz', '/metrics', '/v1/openapi.json']) expect((await fetch(`${gateway.url}${path}`)).status).toBe(200);
+    // A path that only names a probe once normalised is not one: backslashes and dot segments, raw or encoded,
+    // reach the protected route they are in and need a key there.
+    for (const path of ['/v1/files/..\\..\\healthz', '/v1/files/..%5C..%5Chealthz', '/v1/files/..\\..\\readyz'])
+      expect({ path, status: (await rawGet(gateway.url, path)).status }).toEqual({ path, status: 401 });
+    // Encoded dot segments are not resolved by the router either: no route, so a 404, never the probe's 200.
+    expect((await rawGet(gateway.url, '/v1/files/%2E%2E/%2E%2E/healthz')).status).toBe(404);
   });
 
   it('refuses an oversize upload with 413, from the SDK and from a chunked stream, without buffering it', async () => {
@@ -236,4 +242,17 @@ async function measurePeakRssGrowth<T>(operation: () => Promise<T>): Promise<{ r
   } finally {
     clearInterval(sampler);
   }
+}
+
+/** A GET with the path sent byte for byte (fetch would normalise `\\` and `..` before sending). */
+function rawGet(base: string, path: string): Promise<{ status: number }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const sent = request({ host: url.hostname, port: url.port, method: 'GET', path }, (response) => {
+      response.resume();
+      resolve({ status: response.statusCode ?? 0 });
+    });
+    sent.once('error', reject);
+    sent.end();
+  });
 }

@@ -48,7 +48,7 @@ describe('startEmbeddedPlatform on free ports', () => {
   });
 
   it('every service answers a ping through the gateway, the inference service too', async () => {
-    const response = await fetch(`${deployment.apps.get('gateway')!.url}/v1/ping`, { method: 'POST' });
+    const response = await fetch(`${deployment.apps.get('gateway')!.url}/v1/ping`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { services: Array<{ service: string }>; missing: string[] };
     expect(body.missing).toEqual([]);

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { startDeployment, type RunningDeployment } from './deployment';
 import { OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 
+/** The key the deployments below accept (TF_API_KEYS): the ping needs one. */
+const PING_AUTH = { authorization: 'Bearer ping-test-key' };
+
 /**
  * The foundation's end-to-end check, in both deployments: POST /v1/ping on the gateway reaches every
  * service over the bus, every service answers, and the whole exchange is one trace.
@@ -38,8 +41,9 @@ describe.each([
     expect(exitCodes).toEqual(exitCodes?.map(() => 0));
   });
 
-  it('every service answers a ping through the gateway, with its version', async () => {
-    const response = await fetch(`${deployment.gatewayUrl}/v1/ping`, { method: 'POST' });
+  it('every service answers a ping through the gateway, with its version; the ping needs a key and shows no host or pid', async () => {
+    expect((await fetch(`${deployment.gatewayUrl}/v1/ping`, { method: 'POST' })).status).toBe(401);
+    const response = await fetch(`${deployment.gatewayUrl}/v1/ping`, { method: 'POST', headers: PING_AUTH });
     expect(response.status).toBe(200);
     const body = (await response.json()) as PingResponse;
     expect(body.missing).toEqual([]);
@@ -47,11 +51,12 @@ describe.each([
     for (const answer of body.services) {
       expect(answer.version).toMatch(/^\d+\.\d+\.\d+/);
       expect(answer.mode).toBe(mode);
+      expect(Object.keys(answer).sort()).toEqual(['mode', 'service', 'version']);
     }
   });
 
   it('the ping is one trace: every service handled it in a span parented, across the bus, up to the gateway request', async () => {
-    const response = await fetch(`${deployment.gatewayUrl}/v1/ping`, { method: 'POST' });
+    const response = await fetch(`${deployment.gatewayUrl}/v1/ping`, { method: 'POST', headers: PING_AUTH });
     const { id: pingId } = (await response.json()) as PingResponse;
 
     const handled = (spans: ReceivedSpan[]) =>

@@ -25,7 +25,9 @@ export class ApiKeyGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (KIT_PROBE_PATHS.has(new URL(request.url ?? '/', 'http://gateway').pathname)) return true;
+    // The path exactly as Express routes it: URL parsing would turn `/v1/files/..\\..\\healthz` into `/healthz`
+    // and let a request to a protected route through as a probe.
+    if (KIT_PROBE_PATHS.has((request.url ?? '/').split('?')[0])) return true;
 
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
     if (!match) throw new MissingApiKeyError();

@@ -3,17 +3,17 @@ import { createMessage, pingRequestedV1, SERVICE_NAMES } from '@tuneforge/contra
 import type { MessageBus } from '@tuneforge/messaging';
 import { MESSAGE_BUS, SERVICE_CONFIG } from '@tuneforge/service-kit';
 import { randomUUID } from 'node:crypto';
-import { PublicRoute } from '../auth/public-route';
 import { PingRegistry } from './ping-registry';
 
 const SYSTEM_TENANT = 'system';
 
 /**
  * `POST /v1/ping`: asks every service over the bus who is there and reports who answered, with
- * versions, and who did not within the timeout. The end-to-end check of a deployment's wiring.
+ * versions, and who did not within the timeout. The end-to-end check of a deployment's wiring. It fans out to
+ * every service, so it needs an API key and counts against the key's rate limit like any call; the answers keep
+ * each service's name, version and mode, not where it runs (host names and process ids stay inside).
  */
 @Controller('v1/ping')
-@PublicRoute()
 export class PingController {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: { TF_PING_TIMEOUT_MS: number },
@@ -31,7 +31,7 @@ export class PingController {
     return {
       object: 'ping',
       id: pingId,
-      services: [...answers].sort((a, b) => a.service.localeCompare(b.service)),
+      services: [...answers].sort((a, b) => a.service.localeCompare(b.service)).map(({ service, version, mode }) => ({ service, version, mode })),
       missing: SERVICE_NAMES.filter((name) => !answered.has(name)),
     };
   }

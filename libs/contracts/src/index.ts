@@ -35,6 +35,7 @@ export * from './job/job-request-mapping';
 export * from './config/job-config.schema';
 export * from './config/approval-rule.schema';
 export * from './config/default-config';
+export * from './config/job-limits';
 export * from './message-factory';
 export * from './training-pod';
 export * from './openai';

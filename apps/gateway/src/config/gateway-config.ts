@@ -1,3 +1,4 @@
+import { DEFAULT_JOB_LIMITS, jobLimitsSchema } from '@tuneforge/contracts';
 import { z } from 'zod';
 import { parseApiKeys } from '../auth/api-keys';
 
@@ -34,6 +35,25 @@ export const gatewayEnvSchema = z.object({
     .string()
     .optional()
     .transform((value) => new Set((value ?? '').split(',').map((key) => key.trim()).filter(Boolean))),
+  /**
+   * What one job may ask of this deployment (JSON, keys of `jobLimitsSchema` in @tuneforge/contracts: batch size,
+   * sequence length, synthesis samples, evaluation size, ...; absent keys keep their defaults). A create request or
+   * an approval edit beyond them is a 400 naming the field.
+   */
+  TF_JOB_LIMITS: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value.trim() === '') return DEFAULT_JOB_LIMITS;
+      try {
+        const parsed = jobLimitsSchema.safeParse(JSON.parse(value));
+        if (parsed.success) return parsed.data;
+        context.addIssue({ code: 'custom', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: `not JSON: ${(error as Error).message}` });
+      }
+      return z.NEVER;
+    }),
   /** Largest accepted upload, in bytes (OpenAI's own cap is 512 MB). */
   TF_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(512 * MiB),
   /** Largest base model upload (`POST /v1/models`: a GGUF file or a model directory's files together), in bytes. */

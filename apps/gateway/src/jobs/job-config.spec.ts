@@ -1,4 +1,4 @@
-import { loadDefaultConfig } from '@tuneforge/contracts';
+import { DEFAULT_JOB_LIMITS, jobLimitsSchema, loadDefaultConfig } from '@tuneforge/contracts';
 import { InvalidRequestError } from '../errors/gateway-errors';
 import { resolveJobConfig } from './job-config';
 
@@ -51,5 +51,25 @@ describe('resolveJobConfig', () => {
     expect(bad).toThrow(expect.objectContaining({ param: 'tuneforge.config.training.checkpointEverySteps' }));
     const unknown = () => resolveJobConfig(defaults, { model: 'm', training_file: 'f', tuneforge: { config: { trainng: {} } } });
     expect(unknown).toThrow(InvalidRequestError);
+  });
+
+  it('refuses what the deployment does not allow, naming the request field: limits of TF_JOB_LIMITS over defaults', () => {
+    const refusal = (spec: Parameters<typeof resolveJobConfig>[1], limits = DEFAULT_JOB_LIMITS) => {
+      try {
+        resolveJobConfig(defaults, spec, limits);
+      } catch (error) {
+        return { param: (error as InvalidRequestError).param, message: (error as Error).message };
+      }
+      return undefined;
+    };
+    const base = { model: 'm', training_file: 'file-a' };
+    expect(refusal({ ...base, hyperparameters: { batch_size: 100_000 } })).toEqual({ param: 'hyperparameters.batch_size', message: expect.stringMatching(/100000 is over this deployment's limit of 256/) });
+    expect(refusal({ ...base, tuneforge: { synthesis: { enabled: true, samples: 1_000_000 } } })?.param).toBe('tuneforge.synthesis.samples');
+    expect(refusal({ ...base, tuneforge: { config: { evaluation: { maxNewTokens: 32_768 } } } })?.param).toBe('tuneforge.config.evaluation.maxNewTokens');
+    // An operator's own limits: checkpoints at least 50 steps apart, smaller batches.
+    const strict = jobLimitsSchema.parse({ minCheckpointEverySteps: 50, maxBatchSize: 4 });
+    expect(refusal({ ...base, hyperparameters: { batch_size: 4 }, tuneforge: { config: { training: { checkpointEverySteps: 1 } } } }, strict)).toEqual({ param: 'tuneforge.config.training.checkpointEverySteps', message: expect.stringMatching(/1 is under this deployment's limit of 50/) });
+    expect(refusal({ ...base, hyperparameters: { batch_size: 8 }, tuneforge: { config: { training: { checkpointEverySteps: 100 } } } }, strict)?.param).toBe('hyperparameters.batch_size');
+    expect(refusal({ ...base, hyperparameters: { batch_size: 4 }, tuneforge: { config: { training: { checkpointEverySteps: 100 } } } }, strict)).toBeUndefined();
   });
 });

@@ -22,7 +22,8 @@ import {
   type TuneforgeJobApproval,
 } from '@tuneforge/contracts';
 import type { MessageBus } from '@tuneforge/messaging';
-import { ARTIFACT_STORE, MESSAGE_BUS } from '@tuneforge/service-kit';
+import { ARTIFACT_STORE, MESSAGE_BUS, SERVICE_CONFIG } from '@tuneforge/service-kit';
+import type { GatewayConfig } from '../config/gateway-config';
 import { ArtifactExistsError, ArtifactNotFoundError, ModelRegistry, type ArtifactStore } from '@tuneforge/storage';
 import type { z } from 'zod';
 import { ConflictError, InvalidRequestError, ObjectNotFoundError } from '../errors/gateway-errors';
@@ -89,6 +90,7 @@ export class JobsService {
   constructor(
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(SERVICE_CONFIG) private readonly config: Pick<GatewayConfig, 'TF_JOB_LIMITS'>,
   ) {}
 
   async create(tenant: string, body: unknown): Promise<OpenAiFineTuningJob> {
@@ -103,7 +105,7 @@ export class JobsService {
     }
     const model = await this.requireModel(tenant, spec.model);
     this.defaults ??= loadDefaultConfig();
-    const config = resolveJobConfig(this.defaults, spec);
+    const config = resolveJobConfig(this.defaults, spec, this.config.TF_JOB_LIMITS);
     const id = newJobId();
     const record: JobRecord = {
       id,
@@ -227,7 +229,7 @@ export class JobsService {
     if (!request.options.includes(answer.decision)) {
       throw new InvalidRequestError(`Invalid value for 'decision': this question's options are ${request.options.join(', ')}.`, 'decision');
     }
-    if (answer.decision === 'edit') checkApprovalEdits(request.context, answer.edits, (await this.requireJob(store, id)).config);
+    if (answer.decision === 'edit') checkApprovalEdits(request.context, answer.edits, (await this.requireJob(store, id)).config, this.config.TF_JOB_LIMITS);
     const recorded: AnswerRecord = { decision: answer.decision, answered_by: 'human', answered_at: Math.floor(Date.now() / 1000), ...(answer.comment ? { comment: answer.comment } : {}), ...(answer.edits ? { edits: answer.edits } : {}) };
     let answered = recorded;
     try {

@@ -44,7 +44,6 @@ export { createRetrievalTool, type RetrievalToolOptions, type RetrievedPassage, 
 // Models
 export { type AgentModel, type ModelInput, type ModelGenerateOptions, type ModelGeneration, applyStopStrings } from './model/agent-model';
 export { ScriptedModel, type Script } from './model/scripted-model';
-export { EngineAgentModel, type EngineAgentModelOptions } from './model/engine-model';
 
 // Runner
 export {

@@ -71,6 +71,41 @@ describe('runEpisodes', () => {
     expect(aggregate.metrics).toEqual({ format_validity: 1, stopped_at_observation: 1, tool_selection_accuracy: 1, argument_accuracy: 1, final_answer_accuracy: 0.5 });
   });
 
+  it('runs episodes side by side up to the concurrency, with the same records in the same order as one by one', async () => {
+    // Each episode's outputs by its task and turn, so the script does not depend on the order the calls come in.
+    const outputs: Record<string, string[]> = {
+      'Weather in Paris?': ['<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>', 'It is 10 C in Paris.'],
+      'What is 12*7?': ['<tool_call>\n{"name": "calculator", "arguments": {"expression": "12*7"}}\n</tool_call>', '84'],
+    };
+    const scripted = () =>
+      new ScriptedModel((input, options) => {
+        const task = 'messages' in input ? (input.messages.find((m) => m.role === 'user')?.content ?? '') : '';
+        return outputs[task][(options.turn ?? 1) - 1];
+      });
+    const episodes = [
+      { example: 0, reference: parisEpisode, exampleTools: [] },
+      { example: 1, reference: mathEpisode, exampleTools: [] },
+      { example: 2, reference: parisEpisode, exampleTools: [] },
+    ];
+    let running = 0;
+    let most = 0;
+    const side = scripted();
+    const watched = {
+      generate: async (...args: Parameters<ScriptedModel['generate']>) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setImmediate(resolve));
+        running--;
+        return side.generate(...args);
+      },
+    };
+    const together = await runEpisodes(watched, episodes, settings('qwen', { concurrency: 2 }));
+    const alone = await runEpisodes(scripted(), episodes, settings('qwen'));
+    expect(together).toEqual(alone);
+    expect(together.map((record) => [record.example, record.finalAnswer])).toEqual([[0, 'It is 10 C in Paris.'], [1, '84'], [2, 'It is 10 C in Paris.']]);
+    expect(most).toBe(2);
+  });
+
   it('runs ReAct prompts with the job fixture for calls that are not the reference one, stopping at the observation', async () => {
     const model = new ScriptedModel([
       'Thought: Do I need to use a tool? Yes\nAction: get_weather\nAction Input: {"city": "Lyon"}\nObservation: made up',

@@ -14,6 +14,7 @@ import {
 } from '@tuneforge/agents';
 import type { FunctionTool } from '@tuneforge/contracts';
 import type { ToolDefinition } from '@tuneforge/datasets';
+import { mapConcurrently } from '../evaluation/concurrently';
 import { scoreEpisode, type EpisodeScore } from './episode-score';
 import type { ExpectedEpisode } from './expected-episode';
 
@@ -49,6 +50,8 @@ export interface AgentRunSettings {
   temperature: number;
   /** The job's retrieval index, searched by a `search` tool (the retrieval tool's name) that no fixture answers. */
   search?: SearchFunction;
+  /** Episodes run side by side, at most this many (default 1: one after another). */
+  concurrency?: number;
 }
 
 /** Job tools that really run when no fixture answers the call: the calculator, and search over the job's documents. */
@@ -60,17 +63,15 @@ export const SEARCH_TOOL = 'search';
  * (the reference observation of an example is the fixture of its own reference call, more specific than
  * the job's); a call no fixture answers gets an error observation, except for a `calculator` tool, which
  * computes, and a `search` tool, which searches the job's retrieval index when the request has one. Stops
- * and parsing of the detected agent format, the job's turn limit and decoding.
+ * and parsing of the detected agent format, the job's turn limit and decoding. Episodes share nothing but the
+ * model and are independent of each other's timing, so up to `settings.concurrency` run at once (the served model
+ * decodes their generations together); records come back in the episodes' order.
  */
 export async function runEpisodes(model: AgentModel, episodes: readonly EpisodeInput[], settings: AgentRunSettings): Promise<EpisodeRecord[]> {
   const parser = createParser(settings.format);
   const chatFormat = parser.inputMode === 'chat';
-  const out: EpisodeRecord[] = [];
-  for (const episode of episodes) {
-    if (episode.reactPrompt !== undefined) {
-      out.push(await runReactStep(model, episode, episode.reactPrompt, settings));
-      continue;
-    }
+  return mapConcurrently(episodes, settings.concurrency ?? 1, async (episode): Promise<EpisodeRecord> => {
+    if (episode.reactPrompt !== undefined) return runReactStep(model, episode, episode.reactPrompt, settings);
     const definitions = mergeDefinitions(settings.jobTools, episode.exampleTools);
     const own: ToolFixture[] = episode.reference.steps.flatMap((step) =>
       step.action.kind === 'tool_call' && step.observation !== undefined ? [{ tool: step.action.name, arguments: step.action.arguments, response: step.observation }] : [],
@@ -90,7 +91,7 @@ export async function runEpisodes(model: AgentModel, episodes: readonly EpisodeI
       generation: { maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, seed: 0 },
     });
     const run = trajectories[0];
-    out.push({
+    return {
       example: episode.example,
       end: run.end,
       ...(run.finalAnswer !== undefined ? { finalAnswer: run.finalAnswer } : {}),
@@ -103,9 +104,8 @@ export async function runEpisodes(model: AgentModel, episodes: readonly EpisodeI
         calls: turn.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments, observation: call.outcome.observation })),
       })),
       score: scoreEpisode(episode.reference, run.turns, run.finalAnswer, chatFormat),
-    });
-  }
-  return out;
+    };
+  });
 }
 
 async function runReactStep(model: AgentModel, episode: EpisodeInput, prompt: string, settings: AgentRunSettings): Promise<EpisodeRecord> {

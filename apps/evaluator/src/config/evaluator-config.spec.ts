@@ -6,6 +6,9 @@ describe('evaluator configuration', () => {
     const config = loadServiceConfig(evaluatorEnvSchema, {});
     expect(embeddingsEndpoint(config)).toBeUndefined();
     expect(config.TF_EVAL_THREADS).toBe(0);
+    // Models are served as the inference service serves them by default: 16 sequences decoded together, 4096 tokens each.
+    expect([config.TF_EVAL_MAX_SEQUENCES, config.TF_EVAL_MAX_CONTEXT]).toEqual([16, 4096]);
+    expect(() => loadServiceConfig(evaluatorEnvSchema, { TF_EVAL_MAX_SEQUENCES: '0' })).toThrow(/TF_EVAL_MAX_SEQUENCES/);
   });
 
   it('reads the embeddings endpoint and refuses a base URL without a model, naming the variable', () => {

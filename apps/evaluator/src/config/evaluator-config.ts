@@ -20,6 +20,13 @@ export const evaluatorEnvSchema = z
     TF_EVAL_EMBEDDINGS_API_KEY: z.string().min(1).optional(),
     /** Kernel threads per loaded model; 0 = all cores. */
     TF_EVAL_THREADS: z.coerce.number().int().min(0).max(1024).default(0),
+    /**
+     * Sequences a model decodes together while it is evaluated (its serving scheduler's slots, the inference
+     * service's TF_INFERENCE_MAX_SEQUENCES): examples and episodes run side by side up to this many.
+     */
+    TF_EVAL_MAX_SEQUENCES: z.coerce.number().int().min(1).max(256).default(16),
+    /** Prompt plus generated tokens per sequence, capped by the model's max_position_embeddings (as TF_INFERENCE_MAX_CONTEXT). */
+    TF_EVAL_MAX_CONTEXT: z.coerce.number().int().min(16).default(4096),
     /** How often an instance shows it still holds its tasks, and looks for tasks whose holder died. */
     TF_EVAL_HEARTBEAT_MS: z.coerce.number().int().min(50).max(600_000).default(15_000),
     /** A task with no sign of life for this long is taken over by another instance (or the next process). */

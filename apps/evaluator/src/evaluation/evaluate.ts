@@ -1,6 +1,7 @@
 import type { EvaluationMetricName, EvaluationSummary, ModelEvaluation, PayloadOf, evaluationRunRequestedV1 } from '@tuneforge/contracts';
 import type { SearchFunction } from '@tuneforge/agents';
 import { loadSearchFunction } from '@tuneforge/retrieval-kit';
+import type { ServingLimits } from '@tuneforge/serving';
 import { ArtifactNotCommittedError, ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,8 @@ export type EvaluationRequest = PayloadOf<typeof evaluationRunRequestedV1>;
 export interface EvaluateDeps {
   /** The tenant's store. */
   store: ArtifactStore;
-  threads: number;
+  /** How each model is loaded for serving: engine threads, sequences decoded together, context per sequence. */
+  serving: ServingLimits;
   embeddings?: EmbeddingsEndpoint;
   /** Progress lines for the log. */
   progress?: (step: string, detail?: Record<string, unknown>) => void;
@@ -35,8 +37,9 @@ const ROLES: readonly ModelRole[] = ['base', 'tuned'];
 /**
  * Compares the base and the fine-tuned model on the same evaluation set with the same decoding: text
  * metrics on their answers, loss on the references, and, when the job has tools, agent metrics from
- * real tool loops. Models are loaded one at a time (memory holds one). Throws EvaluationInputError for
- * what the request got wrong; the caller turns it into a failed result.
+ * real tool loops. Models are loaded one at a time (memory holds one), each for serving as the inference
+ * service loads it, and every answer is generated on the serving path (libs/serving). Throws
+ * EvaluationInputError for what the request got wrong; the caller turns it into a failed result.
  */
 export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): Promise<EvaluationReport> {
   const started = Date.now();
@@ -57,10 +60,10 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
   let agentFormat: string | undefined;
   try {
     for (const role of ROLES) {
-      const loaded = await loadModelFromStore(deps.store, role === 'base' ? request.baseModel : request.tunedModel, role, work, deps.threads);
+      const loaded = await loadModelFromStore(deps.store, role === 'base' ? request.baseModel : request.tunedModel, role, work, deps.serving);
       try {
         // The format is the data's and the base template's: both models are run in the same one.
-        if (episodes.length > 0 && agentFormat === undefined) agentFormat = detectAgentFormat(loaded.tokenizer, set.records);
+        if (episodes.length > 0 && agentFormat === undefined) agentFormat = detectAgentFormat(loaded.served.tokenizer, set.records);
         const options: ModelRunOptions = {
           settings: request.settings,
           maxSequenceLength: request.maxSequenceLength,
@@ -69,7 +72,7 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
         runs[role] = await runModel(loaded, set.records, options);
         progress('model evaluated', { role, prefix: loaded.prefix });
       } finally {
-        loaded.model.dispose();
+        await loaded.served.dispose();
       }
     }
   } finally {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { evaluationRunCompletedV1, evaluationRunRequestedV1, PayloadOf } from '@tuneforge/contracts';
 import { LOGGER, SERVICE_CONFIG, type BackgroundSettings, type ResultLogLine, type Task, type TaskWork, type WorkDone } from '@tuneforge/service-kit';
+import type { ServingLimits } from '@tuneforge/serving';
 import type { Logger } from '@tuneforge/telemetry';
 import { embeddingsEndpoint, type EmbeddingsEndpoint, type EvaluatorConfig } from '../config/evaluator-config';
 import { findCommittedSummary, reportPrefix, writeReport } from '../report/report-artifact';
@@ -33,14 +34,14 @@ export function evaluationBackground(config: Partial<EvaluatorConfig>): Backgrou
 @Injectable()
 export class EvaluationWork implements TaskWork<Requested, typeof evaluationRunCompletedV1, string, EvaluationReport> {
   private readonly embeddings?: EmbeddingsEndpoint;
-  private readonly threads: number;
+  private readonly serving: ServingLimits;
 
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) config: Partial<EvaluatorConfig>,
   ) {
     this.embeddings = embeddingsEndpoint(config);
-    this.threads = config.TF_EVAL_THREADS ?? 0;
+    this.serving = { threads: config.TF_EVAL_THREADS ?? 0, maxSequences: config.TF_EVAL_MAX_SEQUENCES ?? 16, maxContext: config.TF_EVAL_MAX_CONTEXT ?? 4096 };
     if (this.embeddings) this.logger.info({ baseURL: this.embeddings.baseURL, model: this.embeddings.model }, 'embeddings endpoint configured for semantic_similarity');
   }
 
@@ -57,7 +58,7 @@ export class EvaluationWork implements TaskWork<Requested, typeof evaluationRunC
     const { taskId } = request.payload;
     const report = await evaluate(request.payload, {
       store,
-      threads: this.threads,
+      serving: this.serving,
       ...(this.embeddings ? { embeddings: this.embeddings } : {}),
       progress: (step, detail) => this.logger.info({ taskId, ...detail }, step),
     });

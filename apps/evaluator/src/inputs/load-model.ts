@@ -1,25 +1,28 @@
 import { loadModelTokenizer, type ModelTokenizer } from '@tuneforge/datasets';
-import { Model } from '@tuneforge/engine';
+import { ServedModel, type ServingLimits } from '@tuneforge/serving';
 import { ArtifactNotCommittedError, ArtifactNotFoundError, downloadArtifact, type ArtifactStore } from '@tuneforge/storage';
 import { join } from 'node:path';
 import { EvaluationInputError } from '../evaluation/evaluation-input-error';
 
-/** A model directory from the store, loaded into the engine, with the tokenizer and chat template beside it. */
+/**
+ * A model directory from the store, loaded for serving (libs/serving's `ServedModel`: the engine, the tokenizer and
+ * chat template, the end-of-sequence ids, a decode session behind the continuous-batching scheduler) exactly as the
+ * inference service loads a model it serves, so that what the evaluator generates is what the endpoint answers.
+ */
 export interface LoadedModel {
   /** Which side of the comparison: `base` or `tuned`. */
   role: 'base' | 'tuned';
   /** The key prefix it was loaded from. */
   prefix: string;
-  model: Model;
-  tokenizer: ModelTokenizer;
+  served: ServedModel;
 }
 
 /**
  * Downloads the committed model directory at `prefix` (the layout the gateway registers and the training
- * pod exports: config.json, safetensors, tokenizer files) into `workDir/<role>` and loads it. A prefix
+ * pod exports: config.json, safetensors, tokenizer files) into `workDir/<role>` and loads it for serving. A prefix
  * with no committed model, or a directory the engine or tokenizer refuses, is the request's error.
  */
-export async function loadModelFromStore(store: ArtifactStore, prefix: string, role: 'base' | 'tuned', workDir: string, threads: number): Promise<LoadedModel> {
+export async function loadModelFromStore(store: ArtifactStore, prefix: string, role: 'base' | 'tuned', workDir: string, limits: ServingLimits): Promise<LoadedModel> {
   const field = role === 'base' ? 'baseModel' : 'tunedModel';
   const dir = join(workDir, role);
   try {
@@ -36,11 +39,11 @@ export async function loadModelFromStore(store: ArtifactStore, prefix: string, r
   } catch (error) {
     throw new EvaluationInputError(`${field}: the model at ${prefix} has no readable tokenizer (tokenizer.json, tokenizer_config.json): ${(error as Error).message.slice(0, 200)}`);
   }
-  let model: Model;
+  let served: ServedModel;
   try {
-    model = await Model.load(dir, { threads });
+    served = await ServedModel.load(dir, limits, { tokenizer });
   } catch (error) {
     throw new EvaluationInputError(`${field}: the engine cannot load the model at ${prefix}: ${(error as Error).message.slice(0, 300)}`);
   }
-  return { role, prefix, model, tokenizer };
+  return { role, prefix, served };
 }

@@ -31,7 +31,9 @@ describe('textTask', () => {
     const prompt = tokenizer.decode(task?.promptIds ?? []);
     expect(prompt.endsWith('<|im_start|>user\nSay hello to Ada.<|im_end|>\n<|im_start|>assistant\n')).toBe(true);
     expect(prompt).toContain('Hello!');
-    expect(task?.stop).toContain('<|im_end|>');
+    // A chat answer ends where the endpoint's does: at the model's end-of-sequence ids, with no stop string.
+    expect(task?.stop).toEqual([]);
+    expect(task?.promptIds).toEqual(tokenizer.encode(prompt));
   });
 
   it('expects a tool-call turn the way the template writes it, and has nothing to ask without an assistant turn', () => {
@@ -52,6 +54,8 @@ describe('textTask', () => {
       sample: { prompt: 'New Input: What is 2+2?', completion: '\nThought: Do I need to use a tool? Yes\nAction: calculator\nAction Input: 2+2\nObservation:' },
     });
     expect(task?.reference).toBe('Thought: Do I need to use a tool? Yes\nAction: calculator\nAction Input: 2+2');
-    expect(task?.stop[0]).toBe('\nObservation:');
+    // Prompted as /v1/completions encodes a prompt, stopped as LangChain's ReAct agent stops the endpoint.
+    expect(task?.stop).toEqual(['\nObservation:']);
+    expect(task?.promptIds).toEqual(tokenizer.encode('New Input: What is 2+2?', true));
   });
 });

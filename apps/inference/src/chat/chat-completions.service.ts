@@ -3,15 +3,13 @@ import { chatCompletionRequestSchema, type ChatCompletionRequest } from '@tunefo
 import { SERVICE_CONFIG } from '@tuneforge/service-kit';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { chatTokenLogprobs, choiceSeed, collectChoice, runChoice, type ChoiceRequest, type ServedModel, type TokenLogprob } from '@tuneforge/serving';
 import type { InferenceConfig } from '../config/inference-config';
-import type { TokenLogprob } from '../generation/choice-text';
 import { checkCaps, stopStrings, tokenBudget } from '../generation/request-limits';
-import { choiceSeed, collectChoice, runChoice, type ChoiceRequest } from '../generation/run-choice';
-import { chatTokenLogprobs } from '../generation/token-logprobs';
+import { servingMetrics } from '../generation/serving-metrics';
 import { clientGone, ServerSentEvents } from '../http/server-sent-events';
 import { validateRequest } from '../http/validate-request';
 import { LoadedModels } from '../models/loaded-models';
-import type { ServedModel } from '../models/served-model';
 import { buildChatPrompt, type ChatPrompt } from './chat-prompt';
 import { assistantMessage, chatFinishReason, ChatChunks, usageOf, type ChatCompletion } from './chat-responses';
 import { readAssistantOutput, showableContentLength } from './tool-call-output';
@@ -70,7 +68,7 @@ export class ChatCompletionsService {
   /** The whole completion; undefined when the client left before it was done. */
   private async complete(prepared: PreparedChat, signal: AbortSignal): Promise<ChatCompletion | undefined> {
     const { model, prompt } = prepared;
-    const ends = await Promise.all(prepared.choices.map((choice) => collectChoice(runChoice(model, prompt.tokens, choice, signal))));
+    const ends = await Promise.all(prepared.choices.map((choice) => collectChoice(runChoice(model, prompt.tokens, choice, { signal, observer: servingMetrics }))));
     if (signal.aborted) return undefined;
     const choices = ends.map((end, index) => {
       const output = readAssistantOutput(end.text, model.toolCallFormat, prompt, prepared.request.parallel_tool_calls ?? true);
@@ -99,7 +97,7 @@ export class ChatCompletionsService {
     await Promise.all(
       prepared.choices.map(async (choiceRequest, index) => {
         events.send(chunks.start(index));
-        const choice = runChoice(model, prompt.tokens, choiceRequest, signal);
+        const choice = runChoice(model, prompt.tokens, choiceRequest, { signal, observer: servingMetrics });
         let text = '';
         let shown = 0;
         let held: TokenLogprob[] = [];

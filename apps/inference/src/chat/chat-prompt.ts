@@ -1,5 +1,6 @@
 import { chatContentText, type ChatCompletionRequest, type ChatMessage } from '@tuneforge/contracts';
 import { renderChat, type Message, type ModelTokenizer, type ToolDefinition } from '@tuneforge/datasets';
+import { encodeRenderedChat, renderChatPrompt } from '@tuneforge/serving';
 
 /** How the request wants tools used: `none` removed them before rendering. */
 export type ToolUse = { kind: 'none' } | { kind: 'auto' } | { kind: 'required' } | { kind: 'named'; name: string };
@@ -23,15 +24,16 @@ const ARGUMENTS_PROBE_TEXT = '"tuneforge_arguments_probe"';
 /**
  * Renders a chat request with the model's own template through libs/datasets' `renderChat` — the function that
  * renders training data, so a tuned model sees its tools and history exactly as it was trained on them (templates
- * without tool support get the default Hermes format there). `tool_choice: "none"` removes the tools.
+ * without tool support get the default Hermes format there). `tool_choice: "none"` removes the tools. The prompt
+ * is libs/serving's (`renderChatPrompt`), which the evaluator's agent loop renders its chat turns with too.
  */
 export function buildChatPrompt(tokenizer: ModelTokenizer, request: ChatCompletionRequest): ChatPrompt {
   const messages = request.messages.map(toDatasetMessage);
   const toolUse = toolUseOf(request);
   const tools = toolUse.kind === 'none' ? [] : (request.tools ?? []).map(toToolDefinition);
-  const text = renderChat(tokenizer, messages, tools.length > 0 ? tools : undefined, { addGenerationPrompt: true });
+  const text = renderChatPrompt(tokenizer, messages, tools);
   const prefill = toolUse.kind === 'required' || toolUse.kind === 'named' ? callPrefill(tokenizer, messages, tools, text, toolUse) : '';
-  return { tokens: tokenizer.encode(text + prefill), prefill, tools, toolUse };
+  return { tokens: encodeRenderedChat(tokenizer, text + prefill), prefill, tools, toolUse };
 }
 
 function toolUseOf(request: ChatCompletionRequest): ToolUse {

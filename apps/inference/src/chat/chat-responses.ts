@@ -1,4 +1,4 @@
-import type { ChatTokenLogprob } from '../generation/token-logprobs';
+import type { ChatTokenLogprob } from '@tuneforge/serving';
 import type { AssistantOutput, OpenAiToolCall } from './tool-call-output';
 
 export type ChatFinishReason = 'stop' | 'length' | 'tool_calls';

@@ -1,11 +1,10 @@
 import { loadModelTokenizer, type ModelTokenizer } from '@tuneforge/datasets';
+import type { SequenceOptions, ServedModel } from '@tuneforge/serving';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { inferenceEnvSchema } from '../config/inference-config';
-import type { SequenceOptions } from '../generation/decode-scheduler';
 import type { LoadedModels } from '../models/loaded-models';
-import type { ServedModel } from '../models/served-model';
 import { ChatCompletionsService } from './chat-completions.service';
 import type { ChatCompletionChunk } from './chat-responses';
 

@@ -3,15 +3,14 @@ import { completionRequestSchema, DEFAULT_COMPLETION_MAX_TOKENS, type Completion
 import { SERVICE_CONFIG } from '@tuneforge/service-kit';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { choiceSeed, collectChoice, completionLogprobs, encodeTextPrompt, runChoice, type ChoiceRequest, type CompletionLogprobs, type ServedModel } from '@tuneforge/serving';
 import type { InferenceConfig } from '../config/inference-config';
 import { InvalidRequestError } from '../errors/inference-errors';
 import { checkCaps, stopStrings, tokenBudget } from '../generation/request-limits';
-import { choiceSeed, collectChoice, runChoice, type ChoiceRequest } from '../generation/run-choice';
-import { completionLogprobs, type CompletionLogprobs } from '../generation/token-logprobs';
+import { servingMetrics } from '../generation/serving-metrics';
 import { clientGone, ServerSentEvents } from '../http/server-sent-events';
 import { validateRequest } from '../http/validate-request';
 import { LoadedModels } from '../models/loaded-models';
-import type { ServedModel } from '../models/served-model';
 
 type FinishReason = 'stop' | 'length';
 
@@ -67,7 +66,7 @@ export class CompletionsService {
     const prompts = typeof completion.prompt === 'string' ? [completion.prompt] : completion.prompt;
     const n = completion.n ?? 1;
     return prompts.flatMap((text, promptIndex) => {
-      const tokens = model.tokenizer.encode(text, true);
+      const tokens = encodeTextPrompt(model.tokenizer, text);
       if (tokens.length === 0) throw new InvalidRequestError('The prompt encodes to no tokens.', 'prompt');
       const maxTokens = tokenBudget(tokens.length, completion.max_tokens ?? DEFAULT_COMPLETION_MAX_TOKENS, model.maxContext, this.config.TF_INFERENCE_MAX_TOKENS, 'prompt');
       // One object per prompt, shared by its choices: usage counts each prompt once.
@@ -81,7 +80,7 @@ export class CompletionsService {
   }
 
   private async completeChoice(model: ServedModel, completion: CompletionRequest, planned: PlannedChoice, signal: AbortSignal): Promise<{ choice: CompletionChoice; completionTokens: number }> {
-    const end = await collectChoice(runChoice(model, planned.prompt.tokens, planned.request, signal));
+    const end = await collectChoice(runChoice(model, planned.prompt.tokens, planned.request, { signal, observer: servingMetrics }));
     const echoed = completion.echo ? planned.prompt.text : '';
     let logprobs: CompletionLogprobs | null = null;
     if (completion.logprobs !== null && completion.logprobs !== undefined) {
@@ -111,7 +110,7 @@ export class CompletionsService {
     await Promise.all(
       planned.map(async (choice) => {
         if (completion.echo) send({ text: choice.prompt.text, index: choice.index, logprobs: null, finish_reason: null });
-        const generation = runChoice(model, choice.prompt.tokens, choice.request, signal);
+        const generation = runChoice(model, choice.prompt.tokens, choice.request, { signal, observer: servingMetrics });
         let offset = choice.prompt.text.length;
         for (;;) {
           const next = await generation.next();

@@ -1,11 +1,11 @@
+import type { ChoiceObserver } from '@tuneforge/serving';
 import { defineMeter } from '@tuneforge/telemetry';
-import type { SequenceEnd } from './token-queue';
 
 /**
  * What serving does, on the service's /metrics (Prometheus names: tuneforge_inference_generated_tokens_total,
  * tuneforge_inference_sequences_total by finish, tuneforge_inference_time_to_first_token_seconds): the numbers
  * a serving benchmark and an autoscaler on load read. The unit is in the histogram's name because the Prometheus
- * text does not add it.
+ * text does not add it. Recorded by watching every choice the endpoints run (libs/serving's `runChoice` observer).
  */
 const meter = defineMeter('@tuneforge/inference');
 const generatedTokens = meter.counter('tuneforge.inference.generated_tokens', { description: 'Tokens generated for every choice of every request.', unit: '{token}' });
@@ -16,11 +16,13 @@ const timeToFirstToken = meter.histogram('tuneforge.inference.time_to_first_toke
   boundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 });
 
-export function recordFirstToken(startedAt: number): void {
-  timeToFirstToken.record((performance.now() - startedAt) / 1000);
-}
-
-export function recordSequenceEnd(finish: SequenceEnd, tokens: number): void {
-  generatedTokens.add(tokens);
-  sequences.add(1, { finish });
-}
+/** The endpoints' choices, counted. */
+export const servingMetrics: ChoiceObserver = {
+  firstToken(seconds) {
+    timeToFirstToken.record(seconds);
+  },
+  end(finish, tokens) {
+    generatedTokens.add(tokens);
+    sequences.add(1, { finish });
+  },
+};

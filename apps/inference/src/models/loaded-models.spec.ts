@@ -1,10 +1,12 @@
+import { ServedModel } from '@tuneforge/serving';
 import { createLogger } from '@tuneforge/telemetry';
 import { OverloadedError } from '../errors/inference-errors';
 import { LoadedModels } from './loaded-models';
 import type { ModelFiles } from './model-files';
-import { estimateServingBytes, ServedModel } from './served-model';
+import { estimateServingBytes } from './serving-memory';
 
-jest.mock('./served-model', () => ({ estimateServingBytes: jest.fn(), ServedModel: { load: jest.fn() } }));
+jest.mock('./serving-memory', () => ({ estimateServingBytes: jest.fn() }));
+jest.mock('@tuneforge/serving', () => ({ ServedModel: { load: jest.fn() } }));
 
 /** Model sizes by directory, and what was loaded and disposed, in order. */
 const sizes: Record<string, number> = { '/m/a': 40, '/m/b': 40, '/m/c': 40, '/m/huge': 500 };

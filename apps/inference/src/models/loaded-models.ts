@@ -1,8 +1,8 @@
 import type { Logger } from '@tuneforge/telemetry';
+import { ServedModel, type SchedulerLoad, type ServingLimits } from '@tuneforge/serving';
 import { OverloadedError } from '../errors/inference-errors';
-import type { SchedulerLoad } from '../generation/decode-scheduler';
 import type { ModelFiles } from './model-files';
-import { estimateServingBytes, ServedModel, type ServingLimits } from './served-model';
+import { estimateServingBytes } from './serving-memory';
 
 /** A model in use by one request: released when the request has its answer (or has gone). */
 export interface ModelLease {

@@ -3,8 +3,8 @@ import { type AgentModel, type ModelGenerateOptions, type ModelGeneration, type 
 export type Script = readonly string[] | readonly (readonly string[])[] | ((input: ModelInput, options: ModelGenerateOptions, call: number) => string);
 
 /**
- * Replays given outputs as if a model wrote them, through the same stop-string handling the engine model
- * applies, so tests drive the real parser/executor path. A script is either one list consumed in call order,
+ * Replays given outputs as if a model wrote them, cut at the earliest stop string as a served model's text is
+ * (libs/serving's `ServedAgentModel`), so tests drive the real parser/executor path. A script is either one list consumed in call order,
  * one list per chain (indexed by `options.chain`, consumed by that chain's turns), or a function. A script
  * line that runs out (like a real model reaching its token limit) ends with `finishReason: 'length'` when it
  * ends in `…` (U+2026, removed); otherwise it ends as the model's end-of-sequence.

@@ -6,6 +6,8 @@ export interface SequenceOptions {
   /** 0 = greedy. */
   temperature: number;
   topP: number;
+  /** Only the k most likely tokens are sampled from (0 or absent: all). The HTTP endpoints never set it. */
+  topK?: number;
   seed: number;
   /** Token sequences that end the sequence: the model's end-of-sequence ids, one each. */
   stop: number[][];

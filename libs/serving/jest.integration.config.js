@@ -1,8 +1,8 @@
 module.exports = {
   ...require('../../jest.preset.js'),
-  displayName: 'agents-integration',
+  displayName: 'serving-integration',
   rootDir: __dirname,
   testMatch: ['<rootDir>/test/**/*.integration.spec.ts'],
-  // The agent loop runs the tiny model through the native engine.
+  // The served model and the agent loop run the tiny models through the native engine.
   testTimeout: 120000,
 };

@@ -136,4 +136,32 @@ describe('TrainingRuns', () => {
     await flush();
     expect(launcher.launches).toHaveLength(1);
   });
+
+  it('a failure report the bus cannot take yet is retried until it is published, and nothing is left unhandled', async () => {
+    jest.useFakeTimers();
+    try {
+      const launcher = new FakeLauncher();
+      const bus = fakeBus();
+      let outage = 2;
+      const publish = bus.publish.bind(bus);
+      bus.publish = async (topic, message) => {
+        if (outage-- > 0) throw new Error('the bus is away');
+        return publish(topic, message);
+      };
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      const runs = new TrainingRuns(launcher, bus, logger, { maxAttempts: 1 });
+      await runs.start(request());
+      launcher.launches[0].hooks.onExit({ code: 1, signal: null, outputTail: 'out of memory' });
+      for (let i = 0; i < 10 && bus.published.length === 0; i++) {
+        await jest.advanceTimersByTimeAsync(5000);
+      }
+      process.off('unhandledRejection', onUnhandled);
+      expect(bus.published.map((p) => [p.topic, (p.message.payload as { status: string }).status])).toEqual([['training.run.completed.v1', 'failed']]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

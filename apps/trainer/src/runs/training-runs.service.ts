@@ -87,7 +87,7 @@ export class TrainingRuns implements OnApplicationBootstrap, OnApplicationShutdo
         // An adopted run counts as launched once: if its pod dies, it is relaunched as any run is.
         const record: RunRecord = { spec, attempts: 1, controls: [], lastStep: 0, state: 'running' };
         this.runs.set(runKey(spec.tenant, spec.request.runId), record);
-        return { onPublish: (topic, message) => this.relay(record, topic, message), onExit: (exit) => void this.onExit(record, exit) };
+        return { onPublish: (topic, message) => this.relay(record, topic, message), onExit: (exit) => this.settle(record, exit) };
       });
       for (const { spec, pod } of adopted) this.runs.get(runKey(spec.tenant, spec.request.runId))!.pod = pod;
       if (adopted.length) this.logger.info({ runs: adopted.map(({ spec }) => spec.request.runId) }, 'following training pods an earlier trainer left running');
@@ -110,7 +110,7 @@ export class TrainingRuns implements OnApplicationBootstrap, OnApplicationShutdo
       const spec: PodRunSpec = { ...record.spec, controls: record.controls.map((control) => control.payload.action) };
       record.pod = await this.launcher.launch(spec, {
         onPublish: (topic, message) => this.relay(record, topic, message),
-        onExit: (exit) => void this.onExit(record, exit),
+        onExit: (exit) => this.settle(record, exit),
       });
       for (const control of record.controls) record.pod.control(control);
     } catch (error) {
@@ -124,6 +124,20 @@ export class TrainingRuns implements OnApplicationBootstrap, OnApplicationShutdo
     if (topic === trainingRunProgressedV1) record.lastStep = (message.payload as { step: number }).step;
     if (topic === trainingRunCompletedV1) record.state = 'concluded';
     await this.bus.publish(topic, message);
+  }
+
+  /**
+   * What a pod's exit leads to (relaunch, or the run's failure report), retried with backoff while the bus or the
+   * cluster is away: an outage must delay the report, not lose it or take the trainer down with an unhandled
+   * rejection. Stops retrying when the trainer shuts down (the run's pod is left to an adopting trainer).
+   */
+  private settle(record: RunRecord, exit: PodExit, attempt = 1): void {
+    this.onExit(record, exit).catch((error: unknown) => {
+      if (this.shuttingDown) return;
+      const delayMs = Math.min(60_000, 1000 * 2 ** (attempt - 1));
+      this.logger.warn({ err: error, runId: record.spec.request.runId, attempt, delayMs }, 'could not act on the training pod\'s exit; retrying');
+      setTimeout(() => this.settle(record, exit, attempt + 1), delayMs).unref();
+    });
   }
 
   private async onExit(record: RunRecord, exit: PodExit): Promise<void> {
@@ -143,9 +157,9 @@ export class TrainingRuns implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async fail(record: RunRecord, error: string): Promise<void> {
-    record.state = 'concluded';
     const { runId, jobId } = record.spec.request;
     this.logger.error({ runId, error }, 'training run failed');
+    // Concluded once the report is out: a report the bus refused is sent again (settle), not forgotten.
     await this.bus.publish(
       trainingRunCompletedV1,
       createMessage(
@@ -154,6 +168,7 @@ export class TrainingRuns implements OnApplicationBootstrap, OnApplicationShutdo
         { correlationId: jobId, tenant: record.spec.tenant, causedBy: { messageId: record.spec.requestMessageId } },
       ),
     );
+    record.state = 'concluded';
   }
 }
 

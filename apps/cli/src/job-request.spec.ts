@@ -52,6 +52,23 @@ describe('buildJobRequest', () => {
     expect(() => buildJobRequest({ config }, defaults, files)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('hyperparameters.learning_rate_multiplier') }));
   });
 
+  it('--method dpo --beta puts the hyperparameters under method.dpo; a DPO config file does the same', () => {
+    expect(buildJobRequest({ method: 'dpo', beta: 0.1, epochs: 2 }, defaults, files)).toEqual({
+      model: defaults.model.base,
+      training_file: 'file-abc',
+      method: { type: 'dpo', dpo: { hyperparameters: { n_epochs: 2, beta: 0.1 } } },
+    });
+    expect(buildJobRequest({ method: 'supervised', epochs: 2 }, defaults, files).method).toEqual({ type: 'supervised', supervised: { hyperparameters: { n_epochs: 2 } } });
+    const config = file('dpo.json', { training: { objective: 'dpo', dpo: { beta: 0.2, rpoAlpha: 0.5 }, epochs: 4 } });
+    expect(buildJobRequest({ config, beta: 0.3 }, defaults, files)).toEqual({
+      model: defaults.model.base,
+      training_file: 'file-abc',
+      method: { type: 'dpo', dpo: { hyperparameters: { n_epochs: 4, beta: 0.3 } } },
+      tuneforge: { config: { training: { dpo: { rpoAlpha: 0.5 } } } },
+    });
+    expect(() => buildJobRequest({ beta: 0.1 }, defaults, files)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('--method dpo') }));
+  });
+
   it('a missing --task file is a usage error', () => {
     expect(() => buildJobRequest({ task: `@${join(dir, 'nope.md')}` }, defaults, files)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('ENOENT') }));
   });

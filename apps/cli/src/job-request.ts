@@ -18,19 +18,29 @@ export interface JobRequestOptions {
   tools?: string;
   approvalPolicy?: string;
   dataFormat?: string;
+  /** OpenAI's `method.type`: `supervised` or `dpo` (default: the config file's `training.objective`, else the legacy form). */
+  method?: 'supervised' | 'dpo';
+  /** DPO's beta (`method.dpo.hyperparameters.beta`); only with `--method dpo` (or a DPO config file). */
+  beta?: number;
 }
 
 /**
  * The create request for a job: `configs/default_config.json` overlaid with `--config`, turned into the
  * request fields the gateway maps back onto the config, then the flags on top (a flag wins over the file).
+ * With `--method` (or a config file whose `training.objective` is `dpo`) the hyperparameters travel under OpenAI's
+ * `method.<type>.hyperparameters`, DPO's `--beta` among them; otherwise as the legacy top-level `hyperparameters`.
  * Validated with the contracts' job spec schema, so a wrong value is refused here, naming the field.
  */
 export function buildJobRequest(options: JobRequestOptions, defaults: JobConfig, files: { training: string; validation?: string }): JobSpec {
   const fromConfig = options.config ? requestFromConfig(mergeConfigFile(defaults, readConfigFile(options.config), options.config), defaults, options.config) : undefined;
-  const hyperparameters = { ...(fromConfig?.hyperparameters ?? {}) };
+  const configMethod = fromConfig?.method?.type === 'dpo' ? fromConfig.method : undefined;
+  const methodType = options.method ?? configMethod?.type;
+  if (options.beta !== undefined && methodType !== 'dpo') throw new UsageError('--beta is the DPO beta: add --method dpo (or set training.objective "dpo" in the --config file)');
+  const hyperparameters: Record<string, number | 'auto'> = { ...(fromConfig?.hyperparameters ?? {}), ...(methodType === 'dpo' ? (configMethod?.dpo?.hyperparameters ?? {}) : {}) };
   if (options.epochs !== undefined) hyperparameters.n_epochs = options.epochs;
   if (options.batchSize !== undefined) hyperparameters.batch_size = options.batchSize;
   if (options.learningRateMultiplier !== undefined) hyperparameters.learning_rate_multiplier = options.learningRateMultiplier;
+  if (options.beta !== undefined) hyperparameters.beta = options.beta;
   const tuneforge = { ...(fromConfig?.tuneforge ?? {}) };
   if (options.task !== undefined) tuneforge.task_description = readTextOrFile(options.task, '--task');
   if (options.tools !== undefined) tuneforge.tools = readToolsFile(options.tools);
@@ -40,7 +50,9 @@ export function buildJobRequest(options: JobRequestOptions, defaults: JobConfig,
   const seed = options.seed ?? fromConfig?.seed;
   const request: Record<string, unknown> = { model, training_file: files.training };
   if (files.validation) request.validation_file = files.validation;
-  if (Object.keys(hyperparameters).length > 0) request.hyperparameters = hyperparameters;
+  const given = Object.keys(hyperparameters).length > 0 ? { hyperparameters } : {};
+  if (methodType) request.method = { type: methodType, [methodType]: given };
+  else if (given.hyperparameters) request.hyperparameters = hyperparameters;
   if (options.suffix !== undefined) request.suffix = options.suffix;
   if (seed !== undefined && seed !== null) request.seed = seed;
   if (Object.keys(tuneforge).length > 0) request.tuneforge = tuneforge;

@@ -72,10 +72,16 @@ export const jobRecordSchema = z.object({
   model: z.string(),
   /** The method resolved from the config at create time (records written before it existed have none). */
   method: z
-    .object({
-      type: z.literal('supervised'),
-      supervised: z.object({ hyperparameters: z.object({ n_epochs: z.number(), batch_size: z.number(), learning_rate_multiplier: z.number() }) }),
-    })
+    .discriminatedUnion('type', [
+      z.object({
+        type: z.literal('supervised'),
+        supervised: z.object({ hyperparameters: z.object({ n_epochs: z.number(), batch_size: z.number(), learning_rate_multiplier: z.number() }) }),
+      }),
+      z.object({
+        type: z.literal('dpo'),
+        dpo: z.object({ hyperparameters: z.object({ n_epochs: z.number(), batch_size: z.number(), learning_rate_multiplier: z.number(), beta: z.number() }) }),
+      }),
+    ])
     .optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;

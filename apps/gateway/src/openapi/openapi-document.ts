@@ -59,7 +59,7 @@ function fineTuningPaths() {
         responses: {
           ...ok('The job, status `validating_files`.', 'FineTuningJob'),
           '400': errorResponse(
-            "A wrong, unknown or server-owned field, or an unknown training/validation file, named in `param`; `method.type` `dpo` or `reinforcement` (not available yet), contradicting `hyperparameters` and `method.supervised.hyperparameters`, or any `integrations` (W&B cannot be reached; use the job's OpenTelemetry trace).",
+            "A wrong, unknown or server-owned field, or an unknown training/validation file, named in `param`; `method.type` `reinforcement` (not available yet), a `method.type` that does not match its sub-object, `method.dpo.hyperparameters.beta` ≤ 0, contradicting `hyperparameters` and `method.<type>.hyperparameters`, or any `integrations` (W&B cannot be reached; use the job's OpenTelemetry trace).",
           ),
           '404': errorResponse('No registered model of that name (`param`: model).'),
           ...commonErrors,

@@ -14,6 +14,25 @@ export const loraConfigSchema = z
   })
   .strict();
 
+/** The training objectives: supervised fine-tuning on labeled tokens, or direct preference optimization on pairs. */
+export const TRAINING_OBJECTIVES = ['sft', 'dpo'] as const;
+export type TrainingObjective = (typeof TRAINING_OBJECTIVES)[number];
+
+/**
+ * DPO's settings (`training.dpo`): `beta` scales the implicit reward β·(log πθ − log πref) of the sigmoid loss;
+ * `rpoAlpha` adds α × the mean negative log-likelihood of the chosen tokens (RPO; 0: plain DPO).
+ */
+export const dpoConfigSchema = z
+  .object({
+    beta: z.number().positive('must be greater than 0').max(100),
+    rpoAlpha: z.number().min(0).max(100),
+  })
+  .strict();
+export type DpoConfig = z.infer<typeof dpoConfigSchema>;
+
+/** What a config without `training.dpo` (one written before DPO existed) trains DPO with. */
+export const DEFAULT_DPO_CONFIG: DpoConfig = { beta: 0.1, rpoAlpha: 0 };
+
 export const jobConfigSchema = z
   .object({
     schemaVersion: z.literal(1),
@@ -31,6 +50,13 @@ export const jobConfigSchema = z
       .strict(),
     training: z
       .object({
+        /**
+         * `sft` (supervised: OpenAI's method `supervised`) or `dpo` (preference pairs: method `dpo`). Absent (a config
+         * written before objectives existed) means `sft`.
+         */
+        objective: z.enum(TRAINING_OBJECTIVES).optional(),
+        /** DPO's beta and RPO alpha; read only when `objective` is `dpo` (absent: `DEFAULT_DPO_CONFIG`). */
+        dpo: dpoConfigSchema.optional(),
         method: z.enum(['full', 'lora']),
         epochs: z.number().int().min(1).max(100),
         batchSize: z.number().int().min(1),

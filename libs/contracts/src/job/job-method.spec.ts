@@ -36,16 +36,36 @@ describe("OpenAI's method object", () => {
     expect(conflict.message).toContain('hyperparameters.n_epochs (2)');
   });
 
-  it('dpo and reinforcement are refused with param method.type, saying they are not available yet', () => {
-    const dpo = refusal(() => configFromRequest(defaults, spec({ method: { type: 'dpo', dpo: { hyperparameters: { beta: 0.1 } } } })));
-    expect(dpo.param).toBe('method.type');
-    expect(dpo.message).toMatch(/not available yet.*preference training/);
+  it('reinforcement is refused with param method.type, saying it is not available yet', () => {
     const rl = refusal(() => configFromRequest(defaults, spec({ method: { type: 'reinforcement', reinforcement: { grader: {} } } })));
     expect(rl).toMatchObject({ param: 'method.type', message: expect.stringContaining('not available yet') });
   });
 
+  it('dpo sets the objective, beta and the shared hyperparameters; the job echoes them resolved', () => {
+    const config = configFromRequest(defaults, spec({ method: { type: 'dpo', dpo: { hyperparameters: { beta: 0.25, n_epochs: 2, batch_size: 'auto', learning_rate_multiplier: 0.5 } } } }));
+    expect(config.training).toMatchObject({ objective: 'dpo', dpo: { beta: 0.25, rpoAlpha: 0 }, epochs: 2, batchSize: defaults.training.batchSize });
+    expect(config.training.learningRate).toBeCloseTo(defaults.training.learningRate * 0.5);
+    expect(resolvedMethod(config, defaults)).toEqual({ type: 'dpo', dpo: { hyperparameters: { n_epochs: 2, batch_size: defaults.training.batchSize, learning_rate_multiplier: 0.5, beta: 0.25 } } });
+    // "auto" (or nothing) keeps the default beta; RPO's alpha comes through the config patch.
+    const auto = configFromRequest(defaults, spec({ method: { type: 'dpo', dpo: { hyperparameters: { beta: 'auto' } } }, tuneforge: { config: { training: { dpo: { rpoAlpha: 0.5 } } } } }));
+    expect(auto.training.dpo).toEqual({ beta: defaults.training.dpo!.beta, rpoAlpha: 0.5 });
+    expect(configFromRequest(defaults, spec({ method: { type: 'supervised' } })).training.objective).toBe('sft');
+    expect(configFromRequest(defaults, spec({})).training.objective).toBe('sft');
+  });
+
+  it('dpo hyperparameters meet the legacy ones as supervised ones do; a patch may not contradict method.type', () => {
+    const conflict = refusal(() => configFromRequest(defaults, spec({ hyperparameters: { n_epochs: 2 }, method: { type: 'dpo', dpo: { hyperparameters: { n_epochs: 3 } } } })));
+    expect(conflict.param).toBe('method.dpo.hyperparameters.n_epochs');
+    const patched = refusal(() => configFromRequest(defaults, spec({ method: { type: 'dpo' }, tuneforge: { config: { training: { objective: 'sft' } } } })));
+    expect(patched.param).toBe('tuneforge.config.training.objective');
+    const badEpochs = refusal(() => configFromRequest(defaults, { ...spec({}), method: { type: 'dpo', dpo: { hyperparameters: { n_epochs: 0 } } } } as JobSpec));
+    expect(badEpochs.param).toBe('method.dpo.hyperparameters.n_epochs');
+  });
+
   it('the schema names bad method fields: beta ≤ 0, a sub-object of another type, unknown fields', () => {
     expect(issuePath({ method: { type: 'dpo', dpo: { hyperparameters: { beta: 0 } } } })?.path).toBe('method.dpo.hyperparameters.beta');
+    expect(issuePath({ method: { type: 'dpo', dpo: { hyperparameters: { beta: -1 } } } })?.path).toBe('method.dpo.hyperparameters.beta');
+    expect(issuePath({ method: { type: 'dpo', supervised: { hyperparameters: { n_epochs: 1 } } } })?.path).toBe('method.type');
     expect(issuePath({ method: { type: 'supervised', dpo: { hyperparameters: { beta: 0.1 } } } })?.path).toBe('method.type');
     expect(issuePath({ method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 'many' } } } })?.path).toBe('method.supervised.hyperparameters.n_epochs');
     expect(issuePath({ method: { type: 'sft' } })?.path).toBe('method.type');

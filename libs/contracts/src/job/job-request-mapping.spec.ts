@@ -27,6 +27,19 @@ describe('the request ↔ config mapping', () => {
         c.iterations.max = 1;
         c.evaluation.enabled = true;
       }),
+      // DPO travels as method.dpo (beta and the hyperparameters there); RPO's alpha in the patch.
+      withChanges((c) => {
+        c.training.objective = 'dpo';
+        c.training.dpo = { beta: 0.3, rpoAlpha: 0.2 };
+        c.training.epochs = 2;
+      }),
+      withChanges((c) => {
+        c.training.objective = 'dpo';
+      }),
+      // A supervised config's beta has no request field: it travels in the patch.
+      withChanges((c) => {
+        c.training.dpo = { beta: 0.5, rpoAlpha: 0 };
+      }),
       // Fields without a request field of their own travel in the merge patch; so does an odd micro-batch.
       withChanges((c) => {
         c.training.lora.rank = 4;
@@ -40,6 +53,12 @@ describe('the request ↔ config mapping', () => {
       expect(problems).toEqual([]);
       expect(configFromRequest(defaults, { ...request, training_file: 'file-a' })).toEqual(config);
     }
+  });
+
+  it('a DPO config is sent as method.dpo', () => {
+    const { request } = requestFromConfig(withChanges((c) => ((c.training.objective = 'dpo'), (c.training.dpo = { beta: 0.3, rpoAlpha: 0 }), (c.training.epochs = 2))), defaults);
+    expect(request.method).toEqual({ type: 'dpo', dpo: { hyperparameters: { n_epochs: 2, beta: 0.3 } } });
+    expect(request.hyperparameters).toBeUndefined();
   });
 
   it('what a request cannot carry is named, and an invalid result names the request field', () => {

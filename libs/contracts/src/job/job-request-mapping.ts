@@ -1,5 +1,5 @@
 import type { ApprovalRule } from '../config/approval-rule.schema';
-import { jobConfigSchema, type JobConfig } from '../config/job-config.schema';
+import { DEFAULT_DPO_CONFIG, jobConfigSchema, type DpoConfig, type JobConfig, type TrainingObjective } from '../config/job-config.schema';
 import { mergePatch } from '../evaluation/apply-job-patch';
 import type { ApprovalRuleSpec, JobSpec, MethodSpec } from './job-spec';
 
@@ -11,9 +11,11 @@ import type { ApprovalRuleSpec, JobSpec, MethodSpec } from './job-spec';
  * | request | config |
  * | --- | --- |
  * | `model` | `model.base` |
- * | `hyperparameters.n_epochs` or `method.supervised.hyperparameters.n_epochs` | `training.epochs` |
- * | `hyperparameters.batch_size` | `training.batchSize` (`microBatchSize` becomes a divisor of it if it is not one) |
- * | `hyperparameters.learning_rate_multiplier` | `training.learningRate` = default × multiplier |
+ * | `method.type` (`supervised` / `dpo`) | `training.objective` (`sft` / `dpo`) |
+ * | `hyperparameters.n_epochs` or `method.<type>.hyperparameters.n_epochs` | `training.epochs` |
+ * | `hyperparameters.batch_size` or `method.<type>.hyperparameters.batch_size` | `training.batchSize` (`microBatchSize` becomes a divisor of it if it is not one; DPO: pairs per step) |
+ * | `hyperparameters.learning_rate_multiplier` or `method.<type>.…` | `training.learningRate` = default × multiplier |
+ * | `method.dpo.hyperparameters.beta` | `training.dpo.beta` |
  * | `seed` | `training.seed` and `data.seed` |
  * | `tuneforge.data_format` | `data.format` |
  * | `tuneforge.agent_tokens` | `data.agentTokens` |
@@ -21,17 +23,20 @@ import type { ApprovalRuleSpec, JobSpec, MethodSpec } from './job-spec';
  * | `tuneforge.approval_policy.*` | `approvals.trainingHalfway`, `afterEvaluation`, `applyDiagnosis`, `timeoutSeconds` |
  * | `tuneforge.iteration_budget` | `iterations.max` |
  * | `tuneforge.evaluation.enabled`, `.max_examples` | `evaluation.enabled`, `evaluation.maxExamples` |
- * | `tuneforge.config` | anything: a JSON merge patch on the result, applied last |
+ * | `tuneforge.config` | anything (e.g. `training.dpo.rpoAlpha`): a JSON merge patch on the result, applied last |
  *
- * `auto` (or an absent field) keeps the default. `method: { type: "supervised", supervised: { hyperparameters } }` is
- * the legacy top-level `hyperparameters` under OpenAI's newer name: both may be given, a field given a number in
- * both must agree (else `JobRequestError` naming the method's field; a number beats `"auto"`). `method.type` `dpo`
- * and `reinforcement` are refused (`param: "method.type"`) until the engine trains them: a job accepted now would
- * only fail later in the training pod. The job object echoes the method resolved from the config
+ * `auto` (or an absent field) keeps the default. `method: { type, <type>: { hyperparameters } }` is the legacy
+ * top-level `hyperparameters` under OpenAI's newer name, for `supervised` and `dpo` alike: both may be given, a
+ * field given a number in both must agree (else `JobRequestError` naming the method's field; a number beats
+ * `"auto"`). `method.type` `reinforcement` is refused (`param: "method.type"`) until the engine trains it: a job
+ * accepted now would only fail later in the training pod. A `tuneforge.config` patch may not set
+ * `training.objective` against `method.type`. The job object echoes the method resolved from the config
  * (`resolvedMethod`).
  */
 export const REQUEST_FIELD_OF_CONFIG: Readonly<Record<string, string>> = {
   'model.base': 'model',
+  'training.objective': 'method.type',
+  'training.dpo.beta': 'method.dpo.hyperparameters.beta',
   'training.epochs': 'hyperparameters.n_epochs',
   'training.batchSize': 'hyperparameters.batch_size',
   'training.microBatchSize': 'hyperparameters.batch_size',
@@ -67,19 +72,21 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 /** The micro-batch the mapping derives for a requested batch size: the default one, or the largest divisor of both. */
 export const derivedMicroBatch = (batchSize: number, defaults: JobConfig) => gcd(batchSize, defaults.training.microBatchSize);
 
-type Hyperparameters = NonNullable<JobSpec['hyperparameters']>;
+type Hyperparameters = NonNullable<JobSpec['hyperparameters']> & { beta?: number | 'auto' };
 const HYPERPARAMETER_KEYS = ['n_epochs', 'batch_size', 'learning_rate_multiplier'] as const;
 
 /** What each method type is refused with while the engine cannot train it. */
 const UNAVAILABLE_METHODS: Partial<Record<MethodSpec['type'], string>> = {
-  dpo: "method.type 'dpo' is not available yet: preference training (DPO) is not in Tuneforge's training engine, so such a job could only fail after it started. Use method.type 'supervised'.",
-  reinforcement: "method.type 'reinforcement' is not available yet: reinforcement fine-tuning (graders) is not in Tuneforge's training engine. Use method.type 'supervised'.",
+  reinforcement: "method.type 'reinforcement' is not available yet: reinforcement fine-tuning (graders) is not in Tuneforge's training engine. Use method.type 'supervised' or 'dpo'.",
 };
 
+/** The config's training objective of each trainable method type. */
+export const OBJECTIVE_OF_METHOD = { supervised: 'sft', dpo: 'dpo' } as const satisfies Partial<Record<MethodSpec['type'], TrainingObjective>>;
+
 /**
- * The supervised hyperparameters a request asks for: the legacy top-level `hyperparameters` and
- * `method.supervised.hyperparameters` together. Throws `JobRequestError` for a method the engine cannot train
- * (`param: "method.type"`) and for a field given two different numbers (naming the method's field).
+ * The hyperparameters a request asks for: the legacy top-level `hyperparameters` and
+ * `method.<type>.hyperparameters` together (DPO's `beta` too). Throws `JobRequestError` for a method the engine
+ * cannot train (`param: "method.type"`) and for a field given two different numbers (naming the method's field).
  */
 export function requestedHyperparameters(spec: Pick<JobSpec, 'hyperparameters' | 'method'>): Hyperparameters {
   const legacy = spec.hyperparameters ?? {};
@@ -87,33 +94,41 @@ export function requestedHyperparameters(spec: Pick<JobSpec, 'hyperparameters' |
   if (!method) return { ...legacy };
   const refusal = UNAVAILABLE_METHODS[method.type];
   if (refusal) throw new JobRequestError(refusal, 'method.type');
-  const supervised = method.supervised?.hyperparameters ?? {};
+  const type = method.type as keyof typeof OBJECTIVE_OF_METHOD;
+  const given: Hyperparameters = method[type]?.hyperparameters ?? {};
   const merged: Hyperparameters = { ...legacy };
   for (const key of HYPERPARAMETER_KEYS) {
     const a = legacy[key];
-    const b = supervised[key];
+    const b = given[key];
     if (b === undefined) continue;
     if (a !== undefined && a !== 'auto' && b !== 'auto' && a !== b) {
       throw new JobRequestError(
-        `method.supervised.hyperparameters.${key} (${b}) contradicts hyperparameters.${key} (${a}): give it once, preferably under method.`,
-        `method.supervised.hyperparameters.${key}`,
+        `method.${type}.hyperparameters.${key} (${b}) contradicts hyperparameters.${key} (${a}): give it once, preferably under method.`,
+        `method.${type}.hyperparameters.${key}`,
       );
     }
     if (a === undefined || a === 'auto') (merged as Record<string, unknown>)[key] = b;
   }
+  if (given.beta !== undefined) merged.beta = given.beta;
   return merged;
 }
 
 /** OpenAI's `method` object as the job object echoes it: what the job's configuration trains with, as numbers. */
-export interface ResolvedMethod {
-  type: 'supervised';
-  supervised: { hyperparameters: { n_epochs: number; batch_size: number; learning_rate_multiplier: number } };
-}
+export type ResolvedMethod =
+  | { type: 'supervised'; supervised: { hyperparameters: { n_epochs: number; batch_size: number; learning_rate_multiplier: number } } }
+  | { type: 'dpo'; dpo: { hyperparameters: { n_epochs: number; batch_size: number; learning_rate_multiplier: number; beta: number } } };
 
-/** The method a job runs with, read from its config: epochs, batch size, and learning rate ÷ the default one. */
+/** The method a job runs with, read from its config: epochs, batch size, learning rate ÷ the default one (and DPO's beta). */
 export function resolvedMethod(config: JobConfig, defaults: JobConfig): ResolvedMethod {
   const multiplier = Number((config.training.learningRate / defaults.training.learningRate).toPrecision(12));
-  return { type: 'supervised', supervised: { hyperparameters: { n_epochs: config.training.epochs, batch_size: config.training.batchSize, learning_rate_multiplier: multiplier } } };
+  const hyperparameters = { n_epochs: config.training.epochs, batch_size: config.training.batchSize, learning_rate_multiplier: multiplier };
+  if (config.training.objective === 'dpo') return { type: 'dpo', dpo: { hyperparameters: { ...hyperparameters, beta: dpoConfigOf(config.training).beta } } };
+  return { type: 'supervised', supervised: { hyperparameters } };
+}
+
+/** The DPO settings a training section runs with (the defaults when it has none). */
+export function dpoConfigOf(training: Pick<JobConfig['training'], 'dpo'>): DpoConfig {
+  return training.dpo ?? DEFAULT_DPO_CONFIG;
 }
 
 /** The configuration a job runs with: the defaults overlaid with the request. A result the schema refuses throws `JobRequestError`. */
@@ -128,6 +143,8 @@ export function configFromRequest(defaults: JobConfig, spec: JobSpec): JobConfig
   }
   if (typeof hp.learning_rate_multiplier === 'number') training.learningRate = defaults.training.learningRate * hp.learning_rate_multiplier;
   if (typeof spec.seed === 'number') training.seed = spec.seed;
+  if (spec.method && spec.method.type in OBJECTIVE_OF_METHOD) training.objective = OBJECTIVE_OF_METHOD[spec.method.type as keyof typeof OBJECTIVE_OF_METHOD];
+  if (typeof hp.beta === 'number') training.dpo = { ...dpoConfigOf(defaults.training), beta: hp.beta };
   const data = { ...defaults.data };
   if (typeof spec.seed === 'number') data.seed = spec.seed;
   if (ext.data_format !== undefined) data.format = ext.data_format as JobConfig['data']['format'];
@@ -160,13 +177,20 @@ export function configFromRequest(defaults: JobConfig, spec: JobSpec): JobConfig
     iterations: { max: ext.iteration_budget ?? defaults.iterations.max },
   };
   const result = jobConfigSchema.safeParse(ext.config ? mergePatch(config, ext.config) : config);
-  if (result.success) return result.data;
+  if (result.success) {
+    const objective = result.data.training.objective ?? 'sft';
+    if (spec.method && objective !== training.objective) {
+      throw new JobRequestError(`tuneforge.config sets training.objective '${objective}' but method.type is '${spec.method.type}': give the method once, as method.type.`, 'tuneforge.config.training.objective');
+    }
+    return result.data;
+  }
   const issue = result.error.issues[0];
   const path = issue.path.map(String).join('.');
   let param = REQUEST_FIELD_OF_CONFIG[path] ?? (ext.config && pathIsIn(ext.config, issue.path) ? `tuneforge.config.${path}` : null);
   // A hyperparameter given only under `method` is named there.
   const key = param?.startsWith('hyperparameters.') ? (param.slice('hyperparameters.'.length) as (typeof HYPERPARAMETER_KEYS)[number]) : undefined;
-  if (key && spec.hyperparameters?.[key] === undefined && spec.method?.supervised?.hyperparameters?.[key] !== undefined) param = `method.supervised.${param}`;
+  const methodType = spec.method?.type as keyof typeof OBJECTIVE_OF_METHOD | undefined;
+  if (key && methodType && spec.hyperparameters?.[key] === undefined && spec.method?.[methodType]?.hyperparameters?.[key] !== undefined) param = `method.${methodType}.${param}`;
   throw new JobRequestError(`Invalid job configuration${param ? ` from '${param}'` : ''}: ${issue.message}`, param);
 }
 
@@ -192,7 +216,7 @@ const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringi
 
 /** What a create request carries to arrive at a config, and what of the config it cannot carry (each named). */
 export interface RequestForConfig {
-  request: Pick<JobSpec, 'model' | 'hyperparameters' | 'seed' | 'tuneforge'>;
+  request: Pick<JobSpec, 'model' | 'hyperparameters' | 'method' | 'seed' | 'tuneforge'>;
   problems: string[];
 }
 
@@ -224,7 +248,16 @@ export function requestFromConfig(config: JobConfig, defaults: JobConfig): Reque
   const derived = changed('training.batchSize') ? derivedMicroBatch(config.training.batchSize, defaults) : defaults.training.microBatchSize;
   if (config.training.microBatchSize !== derived) setLeaf(configPatch, 'training.microBatchSize', config.training.microBatchSize);
   if (changed('training.learningRate')) hyperparameters.learning_rate_multiplier = config.training.learningRate / defaults.training.learningRate;
-  if (Object.keys(hyperparameters).length > 0) request.hyperparameters = hyperparameters;
+  if (config.training.objective === 'dpo') {
+    // A DPO job says so with OpenAI's method object; its hyperparameters travel there (beta among them).
+    const dpo: NonNullable<NonNullable<JobSpec['method']>['dpo']>['hyperparameters'] = { ...hyperparameters };
+    if (changed('training.dpo.beta')) dpo.beta = dpoConfigOf(config.training).beta;
+    request.method = { type: 'dpo', dpo: Object.keys(dpo).length > 0 ? { hyperparameters: dpo } : {} };
+  } else {
+    if (Object.keys(hyperparameters).length > 0) request.hyperparameters = hyperparameters;
+    // Only a DPO request has a beta field: a supervised config keeps its (unused) beta in the patch.
+    if (changed('training.dpo.beta')) setLeaf(configPatch, 'training.dpo.beta', dpoConfigOf(config.training).beta);
+  }
   if (changed('training.seed') || changed('data.seed')) {
     if (config.training.seed !== config.data.seed) problems.push(`training.seed, data.seed: the gateway sets both from one seed; they must be equal (${config.training.seed} ≠ ${config.data.seed})`);
     else request.seed = config.training.seed;

@@ -24,7 +24,7 @@ export type MethodType = (typeof METHOD_TYPES)[number];
 /**
  * OpenAI's `method` object: `type` and the sub-object of that name with its hyperparameters (each a number or
  * "auto"). DPO adds `beta` (> 0). Reinforcement's own fields (grader, ...) are not modelled: the mapping refuses
- * that type, and DPO, until the engine trains them (`job-request-mapping.ts`).
+ * that type until the engine trains it (`job-request-mapping.ts`).
  */
 export const methodSchema = z
   .object({

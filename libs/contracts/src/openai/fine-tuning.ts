@@ -17,7 +17,9 @@ export interface OpenAiFineTuningJob {
   /** As requested (legacy readers): numbers given, `auto` otherwise. */
   hyperparameters: { n_epochs: number | 'auto'; batch_size: number | 'auto'; learning_rate_multiplier: number | 'auto' };
   /** OpenAI's `method`, resolved: the numbers the job's configuration trains with (optional as in the SDK's type; the gateway always sets it). */
-  method?: { type: 'supervised'; supervised: { hyperparameters: { n_epochs: number | 'auto'; batch_size: number | 'auto'; learning_rate_multiplier: number | 'auto' } } };
+  method?:
+    | { type: 'supervised'; supervised: { hyperparameters: { n_epochs: number | 'auto'; batch_size: number | 'auto'; learning_rate_multiplier: number | 'auto' } } }
+    | { type: 'dpo'; dpo: { hyperparameters: { n_epochs: number; batch_size: number; learning_rate_multiplier: number; beta: number } } };
   /** File ids (`files.content` reads them): the step-metrics CSV of a succeeded job. */
   result_files: string[];
   trained_tokens: number | null;

@@ -15,5 +15,21 @@ export function isRetriable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
 }
 
+/** Node's codes for a peer that cannot be reached or went away. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE']);
+
+/**
+ * A dependency away (storage unavailable, the broker or a peer unreachable), as opposed to a retriable error of
+ * this message (a conflict): worth waiting out for minutes. Marked by the error (`outage: true`, as storage's
+ * StorageUnavailableError is) or by a network error code, on the error or its causes.
+ */
+export function isOutage(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const e = error as { outage?: unknown; code?: unknown; name?: unknown; cause?: unknown };
+  if (e.outage === true || (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code))) return true;
+  if (e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSBrokerNotFound' || e.name === 'KafkaJSNonRetriableError') return e.name !== 'KafkaJSNonRetriableError' || isOutage(e.cause, depth + 1);
+  return isOutage(e.cause, depth + 1);
+}
+
 /** Why a message ended in a dead-letter topic; part of the dead-letter record and of the metrics. */
 export type DeadLetterReason = 'malformed-json' | 'schema-validation' | 'handler-failed' | 'retries-exhausted';

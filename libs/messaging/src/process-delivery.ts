@@ -2,11 +2,11 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { formatZodIssues, type TopicSpec } from '@tuneforge/contracts';
 import { extractTraceContext, jobSpanAttributes, type Logger } from '@tuneforge/telemetry';
 import type { DeadLetterRecord } from './dead-letter';
-import { isRetriable, type DeadLetterReason } from './errors';
+import { isOutage, isRetriable, type DeadLetterReason } from './errors';
 import type { IdempotencyStore } from './idempotency';
 import type { MessageHandler, SubscribeOptions } from './message-bus';
-import { handlerDuration, messagesConsumed } from './messaging-metrics';
-import { backoffMs, type RetryPolicy } from './retry-policy';
+import { handlerDuration, messagesConsumed, messagesDeadLettered } from './messaging-metrics';
+import { backoffMs, DEFAULT_OUTAGE_MAX_BACKOFF_MS, DEFAULT_OUTAGE_WINDOW_MS, type RetryPolicy } from './retry-policy';
 
 /** A message as a transport hands it over, before anything is trusted about its content. */
 export interface RawDelivery {
@@ -24,6 +24,10 @@ export interface DeliveryDependencies {
   retry: RetryPolicy;
   logger: Logger;
   sleep?: (ms: number) => Promise<void>;
+  /** Milliseconds since some origin (tests give a fake clock with `sleep`). */
+  now?: () => number;
+  /** Keeps the consumer's group session alive while an outage is waited out (kafkajs `heartbeat`). */
+  heartbeat?: () => Promise<void>;
 }
 
 export type DeliveryOutcome = 'handled' | 'duplicate' | 'dead-lettered';
@@ -87,6 +91,7 @@ async function runPipeline<P>(
 ): Promise<DeliveryOutcome> {
   const deadLetter = async (reason: DeadLetterReason, error: string, attempts: number) => {
     deps.logger.warn({ topic: raw.topic, offset: raw.offset, reason, error, attempts }, 'message dead-lettered');
+    messagesDeadLettered.inc({ topic: raw.topic, group: subscription.group, reason });
     await deps.deadLetter({
       originalTopic: raw.topic,
       originalPartition: raw.partition,
@@ -140,18 +145,37 @@ async function runHandlerWithRetries<P>(
   deadLetter: (reason: DeadLetterReason, error: string, attempts: number) => Promise<'dead-lettered'>,
 ): Promise<DeliveryOutcome> {
   const sleep = deps.sleep ?? defaultSleep;
+  const now = deps.now ?? Date.now;
+  let firstOutageAt: number | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       await handler(message, { ...raw, attempt });
       return 'handled';
     } catch (error) {
       const description = errorDescription(error);
-      if (!isRetriable(error)) return deadLetter('handler-failed', description, attempt);
-      if (attempt >= deps.retry.maxAttempts) return deadLetter('retries-exhausted', description, attempt);
-      const wait = backoffMs(deps.retry, attempt);
-      deps.logger.info({ messageId: message.messageId, attempt, wait, error: description }, 'retriable failure; retrying');
-      await sleep(wait);
+      if (!isRetriable(error) && !isOutage(error)) return deadLetter('handler-failed', description, attempt);
+      let wait: number;
+      if (isOutage(error)) {
+        firstOutageAt ??= now();
+        const window = deps.retry.outageWindowMs ?? DEFAULT_OUTAGE_WINDOW_MS;
+        if (now() - firstOutageAt >= window) return deadLetter('retries-exhausted', `${description} (a dependency stayed unreachable for ${window / 1000} s)`, attempt);
+        wait = backoffMs(deps.retry, attempt, Math.random, deps.retry.outageMaxBackoffMs ?? DEFAULT_OUTAGE_MAX_BACKOFF_MS);
+        deps.logger.warn({ messageId: message.messageId, attempt, wait, error: description }, 'a dependency is unreachable; waiting the outage out');
+      } else {
+        if (attempt >= deps.retry.maxAttempts) return deadLetter('retries-exhausted', description, attempt);
+        wait = backoffMs(deps.retry, attempt);
+        deps.logger.info({ messageId: message.messageId, attempt, wait, error: description }, 'retriable failure; retrying');
+      }
+      await sleepWithHeartbeats(sleep, wait, deps.heartbeat);
     }
+  }
+}
+
+/** Sleeps `ms`, beating every 3 s so that a consumer waiting out an outage keeps its partitions. */
+async function sleepWithHeartbeats(sleep: (ms: number) => Promise<void>, ms: number, heartbeat?: () => Promise<void>): Promise<void> {
+  for (let left = ms; left > 0; left -= 3000) {
+    await sleep(Math.min(3000, left));
+    await heartbeat?.().catch(() => undefined);
   }
 }
 

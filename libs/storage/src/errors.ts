@@ -109,6 +109,8 @@ export class StorageUnavailableError extends StorageError {
   override readonly name = 'StorageUnavailableError';
   readonly code = 'STORAGE_UNAVAILABLE';
   readonly retriable = true;
+  /** The store is away, not this request wrong: consumers wait an outage out (libs/messaging `isOutage`). */
+  readonly outage = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

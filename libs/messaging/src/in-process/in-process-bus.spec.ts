@@ -110,6 +110,30 @@ describe('in-process bus', () => {
     expect(JSON.parse(letter.originalValue).payload).toEqual({ n: 1 });
   });
 
+  it('waits an outage out far past the retries of an ordinary retriable error, then dead-letters it once it lasts past the window', async () => {
+    // Storage away (StorageUnavailableError carries outage: true) or a refused connection: not the message's fault.
+    const outage = Object.assign(new Error('object storage at http://minio:9000 is not reachable'), { retriable: true, outage: true });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { code: 'ECONNREFUSED' });
+    bus = new InProcessMessageBus({ logger: silent, retry: { ...fastRetry, outageWindowMs: 400, outageMaxBackoffMs: 5 } });
+    const handled = collector<number>(1);
+    let calls = 0;
+    await bus.subscribe<{ n: number }>(workTopic, { group: 'g', service: 'test' }, async (m) => {
+      if (m.payload.n === 1 && ++calls <= 8) throw calls % 2 ? outage : refused;
+      if (m.payload.n === 2) throw outage;
+      handled.add(m.payload.n);
+    });
+    await bus.publish(workTopic, message(1));
+    await handled.finished;
+    // Eight failures, where an ordinary retriable error gets three tries: the message was handled, not dead-lettered.
+    expect(calls).toBe(9);
+    expect(bus.deadLettersOf(workTopic.name)).toHaveLength(0);
+    await bus.publish(workTopic, message(2));
+    await waitFor(() => bus.deadLettersOf(workTopic.name).length === 1, 5000);
+    const [letter] = bus.deadLettersOf(workTopic.name);
+    expect(letter).toMatchObject({ reason: 'retries-exhausted' });
+    expect(letter.error).toMatch(/not reachable \(a dependency stayed unreachable for 0.4 s\)/);
+  });
+
   it('dead-letters a permanent failure at once', async () => {
     bus = new InProcessMessageBus({ logger: silent, retry: fastRetry });
     let calls = 0;

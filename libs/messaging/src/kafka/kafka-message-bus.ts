@@ -89,7 +89,7 @@ export class KafkaMessageBus implements MessageBus, TopicReader {
     await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: (options.startFrom ?? 'earliest') === 'earliest' });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ topic: name, partition, message }) => {
+      eachMessage: async ({ topic: name, partition, message, heartbeat }) => {
         const route = byTopic.get(name);
         if (!route) throw new Error(`assigned topic ${name} has no handler in group ${options.group}`);
         const raw = toRawDelivery(name, partition, message);
@@ -97,6 +97,7 @@ export class KafkaMessageBus implements MessageBus, TopicReader {
           idempotency: this.options.idempotency,
           retry: this.retry,
           logger: this.options.logger,
+          heartbeat,
           deadLetter: (record) => this.sendDeadLetter(record.originalTopic, record.originalKey, record),
         });
         // If anything above threw, kafkajs seeks back and the message is delivered again.

@@ -132,8 +132,15 @@ Napi::Value SaveMerged(const Napi::CallbackInfo &info) {
 
 Napi::Value SaveAdapter(const Napi::CallbackInfo &info) {
   auto m = unwrap<ModelBox>(info[0], "model");
-  const std::string base = str(info[1], "baseModelName"), out = str(info[2], "outDir");
-  return Task::Start(info.Env(), [=] { return tf_model_save_adapter(m->model, base.c_str(), out.c_str()); }, nullptr);
+  const std::string base = str(info[1], "baseModelName"), out = str(info[3], "outDir");
+  const bool has_tokenizer = info[2].IsString();
+  const std::string tokenizer = has_tokenizer ? str(info[2], "tokenizerDir") : "";
+  return Task::Start(
+      info.Env(),
+      [=] {
+        return tf_model_save_adapter(m->model, base.c_str(), has_tokenizer ? tokenizer.c_str() : nullptr, out.c_str());
+      },
+      nullptr);
 }
 
 Napi::Value LoadPeftAdapter(const Napi::CallbackInfo &info) {

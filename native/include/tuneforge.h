@@ -175,9 +175,15 @@ tf_status tf_session_remove(tf_session *session, int32_t id, int *removed_out);
  * loaded dir). dtype: "float32", "bfloat16", "float16", or NULL for the source
  * config's torch_dtype. */
 tf_status tf_model_save_merged(tf_model *model, const char *source_dir, const char *out_dir, const char *dtype);
-/* Writes adapter_config.json + adapter_model.safetensors with PEFT key names. */
-tf_status tf_model_save_adapter(tf_model *model, const char *base_model_name, const char *out_dir);
-/* Attaches a saved PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors).
+/* Writes adapter_config.json + adapter_model.safetensors with PEFT key names. When the vocabulary grew
+ * (tf_model_add_tokens) or an attached adapter carried them, the embedding and LM head are saved whole as
+ * PEFT modules_to_save (embed_tokens, + lm_head when untied; tied: ensure_weight_tying) and the tokenizer
+ * files are copied from tokenizer_dir (NULL: the loaded dir), which should know the added tokens. */
+tf_status tf_model_save_adapter(tf_model *model, const char *base_model_name, const char *tokenizer_dir,
+                                const char *out_dir);
+/* Attaches a saved PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors). Its modules_to_save
+ * embed_tokens / lm_head (hidden size as the model's, at least the model's rows) replace the embedding and LM
+ * head, growing the vocabulary to their rows; other modules_to_save are refused (TF_ERR_UNSUPPORTED).
  * A LoRA trainer created afterwards with the same rank/alpha/targets continues training it. */
 tf_status tf_model_load_adapter(tf_model *model, const char *adapter_dir);
 /* Folds the adapter into the base weights and removes it. */

@@ -150,12 +150,14 @@ tf_status tf_model_save_merged(tf_model *model, const char *source_dir, const ch
   });
 }
 
-tf_status tf_model_save_adapter(tf_model *model, const char *base_model_name, const char *out_dir) {
+tf_status tf_model_save_adapter(tf_model *model, const char *base_model_name, const char *tokenizer_dir,
+                                const char *out_dir) {
   return guard([&] {
     need(model, "model");
     need(out_dir, "out_dir");
     Busy busy(*model->impl);
-    tf::save_adapter(*model->impl, base_model_name ? base_model_name : model->impl->dir, out_dir);
+    tf::save_adapter(*model->impl, base_model_name ? base_model_name : model->impl->dir,
+                     tokenizer_dir ? tokenizer_dir : model->impl->dir, out_dir);
   });
 }
 

@@ -71,29 +71,51 @@ void save_merged(Model &model, const std::string &source_dir, const std::string 
   });
 }
 
-void save_adapter(Model &model, const std::string &base_model_name, const std::string &out_dir) {
+// The tokenizer files among them: what an adapter that grew the vocabulary carries.
+static const char *const kTokenizerFiles[] = {"tokenizer.json",   "tokenizer_config.json", "special_tokens_map.json",
+                                              "vocab.json",       "merges.txt",            "tokenizer.model",
+                                              "added_tokens.json", "chat_template.jinja"};
+
+void save_adapter(Model &model, const std::string &base_model_name, const std::string &tokenizer_dir,
+                  const std::string &out_dir) {
   require(!model.lora_pairs.empty(), TF_ERR_STATE, "save_adapter: the model has no LoRA adapter");
   std::vector<TensorView> views;
   for (Tensor *t : model.lora_tensors()) views.push_back({t->name, t->shape, t->data.data()});
   json targets = json::array();
   for (int p = 0; p < kNumProj; ++p)
     if (model.lora.targets & (1 << p)) targets.push_back(kProjNames[p]);
-  const json config = {{"peft_type", "LORA"},
-                       {"task_type", "CAUSAL_LM"},
-                       {"base_model_name_or_path", base_model_name},
-                       {"r", model.lora.rank},
-                       {"lora_alpha", model.lora.alpha},
-                       {"lora_dropout", model.lora.dropout},
-                       {"target_modules", targets},
-                       {"bias", "none"},
-                       {"fan_in_fan_out", false},
-                       {"inference_mode", true},
-                       {"use_rslora", false},
-                       {"use_dora", false},
-                       {"modules_to_save", nullptr}};
+  json config = {{"peft_type", "LORA"},
+                 {"task_type", "CAUSAL_LM"},
+                 {"base_model_name_or_path", base_model_name},
+                 {"r", model.lora.rank},
+                 {"lora_alpha", model.lora.alpha},
+                 {"lora_dropout", model.lora.dropout},
+                 {"target_modules", targets},
+                 {"bias", "none"},
+                 {"fan_in_fan_out", false},
+                 {"inference_mode", true},
+                 {"use_rslora", false},
+                 {"use_dora", false},
+                 {"modules_to_save", nullptr}};
+  const bool tied = model.lm_head == model.embed;
+  if (model.adapter_embeddings) {
+    // The grown vocabulary as peft's modules_to_save: the whole modules, under the names peft's
+    // get_peft_model_state_dict gives them. With tied embeddings peft 0.21 ties its LM head to the saved
+    // embedding only with ensure_weight_tying, and then reads the head's key too (the same matrix).
+    views.push_back({kAdapterEmbedName, model.embed->shape, model.embed->data.data()});
+    views.push_back({kAdapterHeadName, model.lm_head->shape, model.lm_head->data.data()});
+    config["modules_to_save"] = tied ? json::array({"embed_tokens"}) : json::array({"embed_tokens", "lm_head"});
+    if (tied) config["ensure_weight_tying"] = true;
+  }
   commit_directory(out_dir, [&](const std::string &tmp) {
     write_safetensors(tmp + "/adapter_model.safetensors", views, {{"format", "pt"}});
     write_json_file(tmp + "/adapter_config.json", config);
+    // The tokenizer that knows the new rows (staged with the added tokens by libs/engine).
+    if (model.adapter_embeddings)
+      for (const char *name : kTokenizerFiles) {
+        const fs::path src = fs::path(tokenizer_dir) / name;
+        if (fs::exists(src)) fs::copy_file(src, fs::path(tmp) / name);
+      }
   });
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -17,6 +18,8 @@ using json = nlohmann::json;
 
 const char *const kProjNames[kNumProj] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
 const char *const kProjModules[kNumProj] = {"self_attn", "self_attn", "self_attn", "self_attn", "mlp", "mlp", "mlp"};
+const char *const kAdapterEmbedName = "base_model.model.model.embed_tokens.weight";
+const char *const kAdapterHeadName = "base_model.model.lm_head.weight";
 
 static std::string shape_str(const std::vector<int64_t> &s) {
   std::string out = "[";
@@ -170,6 +173,7 @@ void Model::add_tokens(int n) {
   if (lm_head != embed) grow(lm_head);
   config.vocab_size += n;
   config.raw["vocab_size"] = config.vocab_size;
+  adapter_embeddings = true;
 }
 
 void Model::attach_lora(const LoraConfig &cfg, uint64_t seed) {
@@ -225,15 +229,52 @@ void Model::load_peft_adapter(const std::string &adapter_dir) {
   const json c = read_json(cfg_path);
   const std::string where = cfg_path.string();
   require(c.value("peft_type", std::string()) == "LORA", TF_ERR_UNSUPPORTED, where + ": peft_type must be LORA");
-  for (const char *flag : {"use_dora", "use_rslora", "fan_in_fan_out", "lora_bias"})
-    require(!c.contains(flag) || c[flag].is_null() || !c[flag].get<bool>(), TF_ERR_UNSUPPORTED,
-            where + ": " + flag + " is not supported");
+  auto flag = [&](const char *name) {
+    if (!c.contains(name) || c[name].is_null()) return false;
+    require(c[name].is_boolean(), TF_ERR_FORMAT, where + ": " + name + " must be true or false");
+    return c[name].get<bool>();
+  };
+  for (const char *name : {"use_dora", "use_rslora", "fan_in_fan_out", "lora_bias"})
+    require(!flag(name), TF_ERR_UNSUPPORTED, where + ": " + name + " is not supported");
   require(c.value("bias", std::string("none")) == "none", TF_ERR_UNSUPPORTED, where + ": bias must be none");
-  for (const char *key : {"modules_to_save", "layers_to_transform", "trainable_token_indices", "target_parameters"})
+  for (const char *key : {"layers_to_transform", "trainable_token_indices", "target_parameters"})
     require(!c.contains(key) || c[key].is_null(), TF_ERR_UNSUPPORTED, where + ": " + key + " is not supported");
   for (const char *pattern : {"rank_pattern", "alpha_pattern"})
     require(!c.contains(pattern) || c[pattern].is_null() || c[pattern].empty(), TF_ERR_UNSUPPORTED,
             where + ": " + pattern + " is not supported");
+
+  // modules_to_save: peft keeps a whole trained copy of each module; the engine takes the embedding and the
+  // LM head (the vocabulary an adapter with added tokens grew), nothing else.
+  bool save_embed = false, save_head = false;
+  if (c.contains("modules_to_save") && !c["modules_to_save"].is_null()) {
+    require(c["modules_to_save"].is_array(), TF_ERR_FORMAT, where + ": modules_to_save must be a list of module names");
+    for (const auto &m : c["modules_to_save"]) {
+      require(m.is_string(), TF_ERR_FORMAT, where + ": modules_to_save must be a list of module names");
+      const std::string name = m.get<std::string>();
+      if (name == "embed_tokens" || name == "model.embed_tokens") {
+        save_embed = true;
+      } else if (name == "lm_head") {
+        save_head = true;
+      } else {
+        fail(TF_ERR_UNSUPPORTED, where + ": modules_to_save " + name + " is not supported (embed_tokens, lm_head)");
+      }
+    }
+  }
+  const bool tied = lm_head == embed;
+  // With tied embeddings peft makes the LM head follow the saved embedding only with ensure_weight_tying
+  // (LoraConfig, peft >= 0.18); otherwise its head stays the base's (tied) embedding while the input uses the
+  // saved copy, which a model with one tied matrix cannot represent. A saved lm_head equal to the embedding is
+  // the same function.
+  const bool weight_tying = flag("ensure_weight_tying");
+  if (tied && save_embed && !weight_tying)
+    require(save_head, TF_ERR_UNSUPPORTED,
+            where + ": modules_to_save embed_tokens on a model with tied embeddings needs ensure_weight_tying "
+                    "(or lm_head saved equal to it)");
+  if (tied && save_head && !save_embed)
+    require(weight_tying, TF_ERR_UNSUPPORTED,
+            where + ": modules_to_save lm_head on a model with tied embeddings needs ensure_weight_tying "
+                    "(or embed_tokens saved equal to it)");
+
   LoraConfig cfg;
   require(c.contains("r") && c["r"].is_number_integer(), TF_ERR_FORMAT, where + ": missing r");
   cfg.rank = c["r"].get<int>();
@@ -260,8 +301,58 @@ void Model::load_peft_adapter(const std::string &adapter_dir) {
                   shape_str(t->shape));
       weights.read_f32(*info, t->data.data());
     }
-    require(weights.tensors().size() == lora_tensors().size(), TF_ERR_MISMATCH,
+    // The saved modules, read aside: the model changes only once everything has been read and checked.
+    const int64_t D = config.hidden_size;
+    auto read_module = [&](const char *name, bool listed, bool optional) {
+      std::vector<float> out;
+      const TensorInfo *info = weights.find(name);
+      if (!listed || (!info && optional)) return std::make_pair(int64_t(0), out);
+      require(info != nullptr, TF_ERR_MISMATCH, weights.path() + ": missing tensor " + name + " (modules_to_save)");
+      require(info->shape.size() == 2 && info->shape[1] == D && info->shape[0] >= config.vocab_size &&
+                  info->shape[0] <= std::numeric_limits<int32_t>::max(),
+              TF_ERR_MISMATCH,
+              weights.path() + ": tensor " + name + " has shape " + shape_str(info->shape) + ", expected [rows, " +
+                  std::to_string(D) + "] with at least the model's " + std::to_string(config.vocab_size) + " rows");
+      out.resize(info->numel());
+      weights.read_f32(*info, out.data());
+      return std::make_pair(info->shape[0], std::move(out));
+    };
+    // A tied model's head is its embedding: either saved tensor stands for both.
+    auto [embed_rows, new_embed] = read_module(kAdapterEmbedName, save_embed || (tied && save_head), tied);
+    auto [head_rows, new_head] = read_module(kAdapterHeadName, save_head || (tied && save_embed), tied);
+    const size_t used = lora_tensors().size() + (embed_rows > 0) + (head_rows > 0);
+    require(weights.tensors().size() == used, TF_ERR_MISMATCH,
             weights.path() + ": holds tensors this adapter configuration does not use");
+    if (tied) {
+      require(embed_rows > 0 || head_rows > 0 || !(save_embed || save_head), TF_ERR_MISMATCH,
+              weights.path() + ": missing tensor " + kAdapterEmbedName + " (modules_to_save)");
+      if (embed_rows > 0 && head_rows > 0)
+        require(new_embed == new_head, TF_ERR_MISMATCH,
+                weights.path() + ": " + kAdapterEmbedName + " and " + kAdapterHeadName +
+                    " differ, but the model ties its embeddings");
+      if (embed_rows == 0) embed_rows = head_rows, new_embed = std::move(new_head);
+      head_rows = 0;
+    } else {
+      // One vocabulary for input and output: a grown embedding needs the head grown alike, and vice versa.
+      const int64_t rows_in = embed_rows ? embed_rows : config.vocab_size, rows_out = head_rows ? head_rows : config.vocab_size;
+      require(rows_in == rows_out, TF_ERR_MISMATCH,
+              weights.path() + ": the saved modules give the embedding " + std::to_string(rows_in) +
+                  " rows and the LM head " + std::to_string(rows_out) + " (one vocabulary needs both alike)");
+    }
+    if (embed_rows > 0) {
+      embed->data = std::move(new_embed);
+      embed->shape[0] = embed_rows;
+      config.vocab_size = (int)embed_rows;
+    }
+    if (head_rows > 0) {
+      lm_head->data = std::move(new_head);
+      lm_head->shape[0] = head_rows;
+      config.vocab_size = (int)head_rows;
+    }
+    if (save_embed || save_head) {
+      config.raw["vocab_size"] = config.vocab_size;
+      adapter_embeddings = true;
+    }
   } catch (...) {
     for (auto &L : layers)
       for (auto &p : L.lora) p = nullptr;

@@ -58,6 +58,9 @@ struct Model {
   std::vector<float> inv_freq;
   std::mutex busy;
   bool has_trainer = false;
+  // The embedding (and LM head) belong in a saved adapter as PEFT modules_to_save: the vocabulary grew
+  // (add_tokens) or an attached adapter carried them.
+  bool adapter_embeddings = false;
 
   static std::unique_ptr<Model> load(const std::string &dir, const std::string &backend_name, int threads);
   int64_t num_parameters() const;
@@ -65,10 +68,16 @@ struct Model {
   // Attaches a fresh adapter: A ~ U(-1/sqrt(in), 1/sqrt(in)) as PEFT's kaiming init, B = 0.
   void attach_lora(const LoraConfig &cfg, uint64_t seed);
   void merge_lora();
-  // Attaches a saved PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors).
+  // Attaches a saved PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors). Its
+  // modules_to_save (embed_tokens, lm_head: whole modules, as many rows as the base or more) replace the
+  // embedding and LM head, growing the vocabulary to their rows.
   void load_peft_adapter(const std::string &dir);
   // Named as in a saved PEFT adapter: base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight
   std::vector<Tensor *> lora_tensors();
 };
+
+// The names a saved PEFT adapter gives the embedding and LM head under modules_to_save.
+extern const char *const kAdapterEmbedName;  // base_model.model.model.embed_tokens.weight
+extern const char *const kAdapterHeadName;   // base_model.model.lm_head.weight
 
 }  // namespace tf

@@ -165,7 +165,7 @@ TEST(Lifecycle, MergedExportAndPeftAdapterReproduceTheAdaptedModel) {
 
   const std::string out = temp_dir("merged"), adapter = temp_dir("adapter");
   ASSERT_EQ(tf_model_save_merged(m, kQwen.c_str(), out.c_str(), nullptr), TF_OK) << tf_last_error();
-  ASSERT_EQ(tf_model_save_adapter(m, "tiny-qwen2", adapter.c_str()), TF_OK) << tf_last_error();
+  ASSERT_EQ(tf_model_save_adapter(m, "tiny-qwen2", nullptr, adapter.c_str()), TF_OK) << tf_last_error();
   for (const char *f : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "manifest.json"})
     EXPECT_TRUE(fs::exists(out + "/" + f)) << f;
   tf_model *reloaded = load(out);
@@ -242,7 +242,7 @@ TEST(Lifecycle, Qwen3QkNormsTrainFullyStayFrozenUnderLoraAndAreExported) {
     tf_model_free(again);
     if (mode == TF_MODE_LORA) {
       const std::string adapter = temp_dir("qwen3-adapter");
-      ASSERT_EQ(tf_model_save_adapter(m, "tiny-qwen3", adapter.c_str()), TF_OK) << tf_last_error();
+      ASSERT_EQ(tf_model_save_adapter(m, "tiny-qwen3", nullptr, adapter.c_str()), TF_OK) << tf_last_error();
       tf::SafetensorsFile st(adapter + "/adapter_model.safetensors");
       EXPECT_EQ(st.tensors().size(), 2u * 3u * 2u);  // A and B of q_proj, v_proj, down_proj in two layers
       for (const auto &ti : st.tensors()) EXPECT_EQ(ti.name.find("_norm"), std::string::npos) << ti.name;
@@ -356,7 +356,7 @@ TEST(Lifecycle, BadArgumentsReturnStatusesNotCrashes) {
   c.lora_rank = 0;
   tf_trainer *t = nullptr;
   EXPECT_EQ(tf_trainer_create(m, &c, &t), TF_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(tf_model_save_adapter(m, "x", "/tmp/never"), TF_ERR_STATE);
+  EXPECT_EQ(tf_model_save_adapter(m, "x", nullptr, "/tmp/never"), TF_ERR_STATE);
   tf_model_free(m);
 }
 
@@ -404,7 +404,7 @@ TEST(Lifecycle, UnsupportedAdapterConfigsAreNamed) {
   tf::write_json_file(dir + "/adapter_config.json",
                       {{"peft_type", "LORA"}, {"r", 4}, {"lora_alpha", 8}, {"target_modules", {"q_proj"}}});
   EXPECT_EQ(tf_model_load_adapter(m, dir.c_str()), TF_ERR_IO);  // no weights file: nothing stays attached
-  EXPECT_EQ(tf_model_save_adapter(m, "x", (dir + "/out").c_str()), TF_ERR_STATE);
+  EXPECT_EQ(tf_model_save_adapter(m, "x", nullptr, (dir + "/out").c_str()), TF_ERR_STATE);
   tf_model_free(m);
   fs::remove_all(dir);
 }

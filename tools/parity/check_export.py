@@ -27,6 +27,21 @@ Examples:
     # self test: the tiny model itself as the "export" (+ the golden initial adapter, + a peft merge)
     HF_HUB_OFFLINE=1 tools/parity/.venv/bin/python tools/parity/check_export.py --self-test
 
+Adapters with added tokens (--added-tokens OUT): OUT is what tools/parity/engine_added_tokens_adapter.ts
+wrote: per tiny model (tiny-llama untied, tiny-qwen3 tied), the engine grew the ReAct agent tokens, trained a few
+LoRA steps and saved its adapter (LoRA + modules_to_save embed_tokens/lm_head + tokenizer) and its own logits on a
+prompt that uses the new tokens. The check loads the adapter as a peft user would: the adapter's tokenizer,
+the unchanged base, `resize_token_embeddings(len(tokenizer))` (when the base pads its rows beyond its tokenizer, as
+Qwen does, len(tokenizer) is short of the rows: then the adapter's rows), `PeftModel.from_pretrained`; the
+tokenizer must give the engine's ids and the logits must be the engine's.
+
+    node -r @swc-node/register tools/parity/engine_added_tokens_adapter.ts /tmp/added-tokens
+    HF_HUB_OFFLINE=1 tools/parity/.venv/bin/python tools/parity/check_export.py --added-tokens /tmp/added-tokens
+
+--write-peft-layout writes golden/peft_added_tokens.json: the tensor names and shapes and the modules_to_save
+peft 0.21 itself saves for such adapters, which libs/engine/src/adapter-tokens.spec.ts checks the engine's
+adapters against in CI (no torch there).
+
 Exit status 0 when every comparison passes; the JSON report goes to stdout.
 """
 
@@ -89,13 +104,21 @@ def load_adapter(adapter: Path, base: Path | None):
     cfg = json.loads((adapter / "adapter_config.json").read_text())
     base_path = resolve(base or cfg["base_model_name_or_path"])
     model = PeftModel.from_pretrained(pc.load_model(base_path), str(adapter))
-    expected_keys = {n.replace(".default.", ".") for n, _ in model.named_parameters() if "lora_" in n}
     saved = set(load_file(str(adapter / "adapter_model.safetensors")).keys())
+    expected_keys = peft_saved_keys(model)
     problems = {}
     if saved != expected_keys:
         problems["missing_in_adapter"] = sorted(expected_keys - saved)
         problems["unexpected_in_adapter"] = sorted(saved - expected_keys)
     return model, problems, str(base_path)
+
+
+def peft_saved_keys(model) -> set[str]:
+    """The keys peft's own save_pretrained writes for this adapter: LoRA A/B and modules_to_save (without
+    save_embedding_layers, whose resized-vocabulary heuristic would add the base layers as well)."""
+    from peft import get_peft_model_state_dict
+
+    return set(get_peft_model_state_dict(model, save_embedding_layers=False).keys())
 
 
 def tokenizer_check(path: Path) -> dict:
@@ -161,6 +184,120 @@ def self_test(atol: float, rtol: float) -> dict:
     return {"ok": all(r["ok"] for r in reports.values()), "reports": reports}
 
 
+# ----------------------------------------------------------------------------- adapters with added tokens
+
+ADDED_TOKEN_MODELS = ["tiny-llama", "tiny-qwen3"]  # untied; tied with rows padded beyond its tokenizer
+AGENT_TOKENS = 6  # REACT_AGENT_TOKENS (libs/datasets)
+PEFT_LAYOUT = HERE / "golden" / "peft_added_tokens.json"
+EMBED_KEY = "base_model.model.model.embed_tokens.weight"
+
+
+def peft_added_tokens_layout(name: str, added: int = AGENT_TOKENS) -> dict:
+    """What peft saves for a LoRA adapter (r 4, the 7 projections) on `name` grown by `added` rows, with the
+    embeddings as modules_to_save: embed_tokens, + lm_head when untied; tied: ensure_weight_tying, without which
+    peft's LM head stays the base's embedding while the input uses the saved copy."""
+    from peft import LoraConfig, get_peft_model
+
+    model = pc.load_model(name)
+    tied = bool(model.config.tie_word_embeddings)
+    rows = model.config.vocab_size + added
+    model.resize_token_embeddings(rows)
+    config = LoraConfig(r=pc.LORA_R, lora_alpha=pc.LORA_ALPHA, lora_dropout=0.0, target_modules=list(pc.TARGET_MODULES),
+                        bias="none", task_type="CAUSAL_LM", ensure_weight_tying=tied,
+                        modules_to_save=["embed_tokens"] if tied else ["embed_tokens", "lm_head"])
+    peft_model = get_peft_model(model, config)
+    from peft import get_peft_model_state_dict
+
+    state = get_peft_model_state_dict(peft_model, save_embedding_layers=False)
+    saved = peft_model.peft_config["default"].to_dict()
+    return {
+        "base": name,
+        "tie_word_embeddings": tied,
+        "added_rows": added,
+        "rows": rows,
+        "lora": {"r": pc.LORA_R, "lora_alpha": pc.LORA_ALPHA, "target_modules": list(pc.TARGET_MODULES)},
+        "tensors": {k: list(v.shape) for k, v in sorted(state.items())},
+        "adapter_config": {"modules_to_save": sorted(saved["modules_to_save"]),
+                           "ensure_weight_tying": saved["ensure_weight_tying"]},
+    }
+
+
+def write_peft_layout() -> dict:
+    layout = {"generated_by": "tools/parity/check_export.py --write-peft-layout", "versions": pc.versions(),
+              "models": {name: peft_added_tokens_layout(name) for name in ADDED_TOKEN_MODELS}}
+    pc.dump_json(PEFT_LAYOUT, layout)
+    return {"ok": True, "written": str(PEFT_LAYOUT)}
+
+
+@torch.no_grad()
+def added_tokens_case(case_dir: Path, atol: float, rtol: float) -> dict:
+    """One model of engine_added_tokens_adapter.ts's output, loaded the way peft's docs say for added tokens."""
+    import warnings
+
+    from peft import PeftModel
+    from safetensors import safe_open
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    engine = json.loads((case_dir / "engine.json").read_text())
+    adapter = case_dir / "adapter"
+    checks: dict = {}
+    tokenizer = AutoTokenizer.from_pretrained(str(adapter))
+    ids = tokenizer(engine["prompt"], add_special_tokens=False)["input_ids"]
+    new_ids = sorted({i for i in ids if i >= engine["base_vocab_size"]})
+    checks["tokenizer_ids"] = {"ok": ids == engine["input_ids"] and len(new_ids) >= 3, "prompt_tokens": len(ids),
+                               "added_token_ids_in_prompt": new_ids}
+    with safe_open(str(adapter / "adapter_model.safetensors"), "pt") as f:
+        rows = f.get_slice(EMBED_KEY).get_shape()[0]
+    base = AutoModelForCausalLM.from_pretrained(engine["base"], attn_implementation="eager", dtype=torch.float32)
+    base_rows = base.config.vocab_size
+    resize = len(tokenizer) if len(tokenizer) == rows else rows
+    base.resize_token_embeddings(resize)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = PeftModel.from_pretrained(base, str(adapter))
+    model.eval()
+    noted = [str(w.message)[:200] for w in caught if "missing" in str(w.message).lower()
+             or "unexpected" in str(w.message).lower() or "tie" in str(w.message).lower()]
+    saved = set(load_file(str(adapter / "adapter_model.safetensors")).keys())
+    expected = peft_saved_keys(model)
+    checks["adapter_load"] = {
+        "ok": saved == expected and not noted, "base_rows": base_rows, "adapter_rows": rows,
+        "len_tokenizer": len(tokenizer), "resized_to": "len(tokenizer)" if resize == len(tokenizer) else "adapter rows",
+        "modules_to_save": sorted(model.peft_config["default"].modules_to_save or []),
+        "lm_head_tied_to_saved_embedding": model.get_output_embeddings().weight is model.get_input_embeddings().weight,
+        "missing_in_adapter": sorted(expected - saved), "unexpected_in_adapter": sorted(saved - expected),
+        "warnings": noted}
+    want = torch.tensor(engine["logits"], dtype=torch.float32).unsqueeze(0)
+    got = model(torch.tensor([ids])).logits
+    checks["adapter_logits"] = compare(got, want, atol, rtol)
+    with model.disable_adapter():
+        untrained = compare(model(torch.tensor([ids])).logits, want, atol, rtol)
+    checks["lora_trained"] = {"ok": not untrained["ok"], "max_abs_diff_without_adapter": untrained.get("max_abs_diff")}
+    added = [t["id"] for t in engine["added"]]
+    checks["adapter_logits"]["max_abs_diff_added_token_columns"] = (got[..., added] - want[..., added]).abs().max().item()
+    # Without the saved modules the new rows are whatever the resize initialised: with transformers' default
+    # (mean_resizing) close to the engine's mean rows, as LoRA leaves them; with a plain normal init far off,
+    # which the comparison must see.
+    for mean_resizing in (True, False):
+        plain = AutoModelForCausalLM.from_pretrained(engine["base"], attn_implementation="eager", dtype=torch.float32)
+        plain.resize_token_embeddings(rows, mean_resizing=mean_resizing)
+        lora_only = PeftModel.from_pretrained(plain, str(adapter))
+        for module in (lora_only.get_input_embeddings(), lora_only.get_output_embeddings()):
+            if hasattr(module, "enable_adapters"):
+                module.enable_adapters(False)
+        lost = compare(lora_only(torch.tensor([ids])).logits, want, atol, rtol)
+        key = "mean_resizing" if mean_resizing else "normal_init"
+        checks.setdefault("without_modules_to_save", {"ok": True})[f"{key}_max_abs_diff"] = lost.get("max_abs_diff")
+        if not mean_resizing:
+            checks["without_modules_to_save"]["ok"] = not lost["ok"]
+    return {"ok": all(c["ok"] for c in checks.values()), "checks": checks}
+
+
+def added_tokens(out: Path, atol: float, rtol: float) -> dict:
+    reports = {name: added_tokens_case(out / name, atol, rtol) for name in ADDED_TOKEN_MODELS}
+    return {"atol": atol, "rtol": rtol, "ok": all(r["ok"] for r in reports.values()), "reports": reports}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--golden", type=Path, help="golden dir, e.g. tools/parity/golden/tiny-llama")
@@ -172,10 +309,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--atol", type=float, default=1e-4)
     ap.add_argument("--rtol", type=float, default=1e-4, help="relative to max |expected logit|")
     ap.add_argument("--self-test", action="store_true")
+    ap.add_argument("--added-tokens", type=Path, metavar="OUT",
+                    help="check engine_added_tokens_adapter.ts's output (adapters that grew the vocabulary)")
+    ap.add_argument("--write-peft-layout", action="store_true", help=f"write {PEFT_LAYOUT.relative_to(pc.REPO)}")
     args = ap.parse_args(argv)
     pc.setup_determinism()
     if args.self_test:
         report = self_test(args.atol, args.rtol)
+    elif args.write_peft_layout:
+        report = write_peft_layout()
+    elif args.added_tokens:
+        report = added_tokens(resolve(args.added_tokens), args.atol, args.rtol)
     else:
         if not args.golden or not (args.merged or args.adapter):
             ap.error("--golden and at least one of --merged / --adapter are required")

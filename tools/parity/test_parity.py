@@ -156,6 +156,32 @@ def test_check_export_detects_missing_weight(tmp_path: Path) -> None:
 
 
 @pytest.mark.torch
+def test_peft_added_tokens_layout_is_what_peft_saves() -> None:
+    """golden/peft_added_tokens.json (what libs/engine's adapter-tokens.spec.ts checks in CI) is peft's own."""
+    _torch()
+    sys.path.insert(0, str(HERE))
+    import check_export
+
+    golden = json.loads(check_export.PEFT_LAYOUT.read_text())
+    for name in check_export.ADDED_TOKEN_MODELS:
+        assert check_export.peft_added_tokens_layout(name) == golden["models"][name], name
+
+
+@pytest.mark.torch
+def test_engine_adapter_with_added_tokens_loads_in_peft(tmp_path: Path) -> None:
+    """The engine trains LoRA after adding the agent tokens and saves its adapter (engine_added_tokens_adapter.ts,
+    needs node and the built addon); peft on the resized base gives the engine's logits."""
+    _torch()
+    sys.path.insert(0, str(HERE))
+    import check_export
+
+    subprocess.run(["node", "-r", "@swc-node/register", str(HERE / "engine_added_tokens_adapter.ts"), str(tmp_path)],
+                   cwd=REPO, check=True)
+    report = check_export.added_tokens(tmp_path, 1e-4, 1e-4)
+    assert report["ok"], json.dumps(report, indent=1)
+
+
+@pytest.mark.torch
 def test_bf16_sharded_tiny_model_loads_like_torch_cast(tmp_path: Path) -> None:
     torch, _, _ = _torch()
     sys.path.insert(0, str(REPO / "tools" / "tiny-model"))

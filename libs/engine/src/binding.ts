@@ -61,7 +61,7 @@ export interface NativeBinding {
   addTokens(model: ModelHandle, n: number): Promise<void>;
   generate(model: ModelHandle, tokens: Int32Array, offsets: Int32Array, o: NativeGenerateOptions): Promise<NativeGeneration>;
   saveMerged(model: ModelHandle, sourceDir: string | null, outDir: string, dtype: string | null): Promise<void>;
-  saveAdapter(model: ModelHandle, baseModelName: string, outDir: string): Promise<void>;
+  saveAdapter(model: ModelHandle, baseModelName: string, tokenizerDir: string | null, outDir: string): Promise<void>;
   mergeAdapter(model: ModelHandle): Promise<void>;
   loadPeftAdapter(model: ModelHandle, adapterDir: string): Promise<void>;
   freeModel(model: ModelHandle): void;

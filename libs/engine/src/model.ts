@@ -210,19 +210,67 @@ export class Model {
     });
   }
 
-  /** Writes a PEFT adapter directory (adapter_config.json + adapter_model.safetensors). */
+  /**
+   * Writes a PEFT adapter directory (adapter_config.json + adapter_model.safetensors). When the vocabulary grew
+   * (addTokens, or an attached adapter that carried it), the adapter stands alone: it holds the whole embedding
+   * (and an untied LM head) as `modules_to_save` and the tokenizer files with the added tokens, written as
+   * saveMerged writes them, so the ids agree. peft loads it on the unchanged base once the base's embeddings are
+   * resized to the adapter's rows (`resize_token_embeddings`; see native/README.md, PEFT adapters).
+   */
   async saveAdapter(outDir: string, baseModelName: string = this.dir): Promise<void> {
     if (typeof outDir !== 'string' || !outDir) throw invalid('outDir must be a non-empty string');
-    return this.run((h) => binding().saveAdapter(h, baseModelName, outDir));
+    if (typeof baseModelName !== 'string' || !baseModelName) throw invalid('baseModelName must be a non-empty string');
+    return this.run(async (h) => {
+      // The native export copies the tokenizer files only when it writes the embeddings; anonymous rows
+      // (addTokens(n)) leave the loaded dir's tokenizer as it is.
+      if (this.namedTokens.length === 0) return binding().saveAdapter(h, baseModelName, null, outDir);
+      const staged = await stageTokenizerFiles(this.dir, this.tokenBatches, this.namedTokens);
+      try {
+        await binding().saveAdapter(h, baseModelName, staged.dir, outDir);
+      } finally {
+        await staged.cleanup();
+      }
+    });
   }
 
   /**
    * Attaches a saved PEFT LoRA adapter directory for inference or further training (a LoRA trainer
-   * created afterwards with the same r, alpha and target modules continues it).
+   * created afterwards with the same r, alpha and target modules continues it). An adapter whose
+   * `modules_to_save` hold a grown embedding (and LM head) grows the vocabulary to their rows; the tokens its
+   * tokenizer.json names for those rows count as added by addTokens(contents), so exports write them and a later
+   * addTokens of the same tokens finds them.
    */
   async attachAdapter(adapterDir: string): Promise<void> {
     if (typeof adapterDir !== 'string' || !adapterDir) throw invalid('adapterDir must be a non-empty string');
-    return this.run((h) => binding().loadPeftAdapter(h, adapterDir));
+    return this.run(async (h) => {
+      const before = binding().modelInfo(h).vocabSize;
+      await binding().loadPeftAdapter(h, adapterDir);
+      const after = binding().modelInfo(h).vocabSize;
+      if (after > before) this.adoptAddedTokens(adapterDir, before, after);
+    });
+  }
+
+  /**
+   * Records the tokens an attached adapter's tokenizer.json gives the rows it grew, [before, after), as one
+   * addTokens batch, when replaying that batch on the loaded tokenizer (withAddedTokens) gives them the same
+   * ids: every row named, in id order, as the engine's own adapters are. Otherwise the rows stay anonymous, as
+   * after addTokens(n): exports then copy the loaded dir's tokenizer, which does not know them.
+   */
+  private adoptAddedTokens(adapterDir: string, before: number, after: number): void {
+    const grown = (readTokenizerJson(adapterDir)?.added_tokens ?? [])
+      .filter((t) => t.id >= before && t.id < after)
+      .sort((a, b) => a.id - b.id);
+    if (grown.length !== after - before) return;
+    const batches = [...this.tokenBatches, { contents: grown.map((t) => t.content), vocabSize: before }];
+    const named = [...this.namedTokens, ...grown.map((t) => ({ content: t.content, id: t.id }))];
+    try {
+      applyAddedTokens(readTokenizerJson(this.dir), batches, named);
+    } catch (err) {
+      if (err instanceof EngineError && err.code === 'MISMATCH') return;
+      throw err;
+    }
+    this.tokenBatches = batches;
+    this.namedTokens = named;
   }
 
   /** Folds the LoRA adapter into the base weights. */

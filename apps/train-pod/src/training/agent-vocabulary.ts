@@ -7,8 +7,9 @@ import { join } from 'node:path';
 /**
  * With `data.agentTokens` (reference 000), each ReAct step marker becomes one added token: the model grows one
  * embedding row per marker (`Model.addTokens`) and the tokenizer the training data goes through knows the
- * same markers under the same ids, so the samples train those rows and the merged export (which writes the
- * added tokens into tokenizer.json / tokenizer_config.json) carries them. Must run before the trainer is
+ * same markers under the same ids, so the samples train those rows and the exports carry them: the merged
+ * export writes the added tokens into tokenizer.json / tokenizer_config.json, and a LoRA run's adapter holds
+ * the grown embedding rows (peft modules_to_save) and the same tokenizer files. Must run before the trainer is
  * created, so that the optimizer sees the grown vocabulary. Returns the tokenizer to tokenize with and the
  * markers' ids.
  */

@@ -1,5 +1,6 @@
 // One training run through the pod with the real engine and the tiny Llama: a ReAct prompt-completion dataset
 // trained with agent tokens, without packing, exported as bf16; the merged export is what the evaluator loads.
+// With LoRA and agent tokens, the adapter export stands alone on the base.
 import { loadDefaultConfig, trainingRunProgressedV1, type PodRunSpec, type TopicSpec } from '@tuneforge/contracts';
 import { collectDataset, loadModelTokenizer, REACT_AGENT_TOKENS, tokenizeRecords } from '@tuneforge/datasets';
 import { Model } from '@tuneforge/engine';
@@ -71,7 +72,7 @@ describe('agent tokens', () => {
 });
 
 describe('runTraining', () => {
-  it('trains one sample per row with agent tokens and delivers a bf16 merged model whose tokenizer carries them', async () => {
+  it('trains one sample per row with agent tokens and delivers a bf16 merged model whose tokenizer carries them (and a LoRA run an adapter that stands alone)', async () => {
     const store = new FilesystemArtifactStore(join(tmp, 'store'));
     const baseModel = await commitLocalDirectory(store, 'models/tiny-llama', LLAMA, { kind: 'model' });
     const dataDir = join(tmp, 'dataset');
@@ -96,6 +97,25 @@ describe('runTraining', () => {
     // Packed, the three short samples share one row: one step with a batch of one row.
     const packed = await run('run-packed', { packing: true });
     expect(packed.result).toMatchObject({ status: 'succeeded', steps: 1 });
+
+    // LoRA with agent tokens: the adapter stands alone (the grown embedding and LM head as peft modules_to_save,
+    // the tokenizer with the markers), and the base plus the adapter is the merged model.
+    const loraReact = await run('run-lora-react', { packing: true, agentTokens: true });
+    expect(loraReact.result).toMatchObject({ status: 'succeeded', steps: 1 });
+    const loraArtifacts = (loraReact.result as { artifacts: { adapter: string; merged: string } }).artifacts;
+    const [adapterDir, loraMergedDir] = [join(tmp, 'lora-adapter'), join(tmp, 'lora-merged')];
+    await downloadArtifact(store, loraArtifacts.adapter, adapterDir);
+    await downloadArtifact(store, loraArtifacts.merged, loraMergedDir);
+    expect(readJson(join(adapterDir, 'adapter_config.json'))).toMatchObject({ modules_to_save: ['embed_tokens', 'lm_head'], base_model_name_or_path: baseModel });
+    expect(readJson(join(adapterDir, 'tokenizer.json'))).toEqual(readJson(join(loraMergedDir, 'tokenizer.json')));
+    const probe = [(await loadModelTokenizer(adapterDir)).encode(REACT_LINES[1].completion)];
+    const [attached, loraMerged] = [await Model.load(LLAMA, { threads: 1 }), await Model.load(loraMergedDir, { threads: 1 })];
+    await attached.attachAdapter(adapterDir);
+    expect(attached.info().vocabSize).toBe(loraMerged.info().vocabSize);
+    const [viaAdapter, viaMerged] = [await attached.forward(probe), await loraMerged.forward(probe)];
+    expect(Math.max(...viaAdapter.map((v, i) => Math.abs(v - viaMerged[i])))).toBeLessThan(1e-4);
+    attached.dispose();
+    loraMerged.dispose();
     // Unpacked, each sample is its own row: three steps an epoch. Full fine-tuning trains the new embedding rows
     // (LoRA leaves them at their initial mean), long enough that the model learns to open with the marker.
     const react = { ...training, method: 'full' as const, learningRate: 0.01, schedule: 'constant' as const, epochs: 20 };

@@ -128,8 +128,10 @@ async function tokenizedDatasets(store: TrainingRunDeps['store'], request: PodRu
 }
 
 /**
- * The run's results in the store, each a committed artifact: the PEFT adapter (LoRA runs), the merged model, and
- * the merged model as GGUF for llama.cpp and Ollama (when its architecture and tokenizer can be written as GGUF).
+ * The run's results in the store, each a committed artifact: the PEFT adapter (LoRA runs; with agent tokens it
+ * also holds the grown embedding rows as peft modules_to_save and the tokenizer with the markers, so it loads
+ * on the base alone), the merged model, and the merged model as GGUF for llama.cpp and Ollama (when its
+ * architecture and tokenizer can be written as GGUF).
  */
 async function exportModels(spec: PodRunSpec, model: Model, { store, logger }: TrainingRunDeps, exportDir: string, step: number): Promise<{ adapter?: string; merged: string; gguf?: string }> {
   const request = spec.request;

@@ -53,8 +53,11 @@ export function withAddedTokens<T extends TokenizerJsonShape>(
 ): { tokenizer: T; added: Array<{ content: string; id: number }> } {
   const copy = structuredClone(tokenizerJson);
   const addedTokens = copy.added_tokens ?? [];
-  const vocabIds = Array.isArray(copy.model.vocab) ? copy.model.vocab.map((_, i) => i) : Object.values(copy.model.vocab);
-  let nextId = Math.max(-1, ...vocabIds, ...addedTokens.map((t) => t.id), (options.vocabSize ?? 0) - 1) + 1;
+  // A loop, not Math.max(...ids): a 150k-token vocabulary (Qwen) is more arguments than a call takes.
+  let highest = Math.max(-1, (options.vocabSize ?? 0) - 1, Array.isArray(copy.model.vocab) ? copy.model.vocab.length - 1 : -1);
+  if (!Array.isArray(copy.model.vocab)) for (const id of Object.values(copy.model.vocab)) highest = Math.max(highest, id);
+  for (const t of addedTokens) highest = Math.max(highest, t.id);
+  let nextId = highest + 1;
   const present = new Set(addedTokens.map((t) => t.content));
   const added: Array<{ content: string; id: number }> = [];
   for (const content of contents) {

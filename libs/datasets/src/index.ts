@@ -50,6 +50,16 @@ export { endOfSequenceIds } from './tokenization/end-of-sequence';
 export { tokenizeConversation, ChatTemplateMismatchError, type TokenizedConversation, type LabeledSpan } from './tokenization/loss-mask';
 export { tokenizePromptCompletion, type PromptCompletionTokenizeOptions } from './tokenization/prompt-completion-tokenize';
 export { tokenizeRecords, type TokenizeRecordsOptions, type TokenizedRecords, type LocatedSample } from './tokenization/tokenize-records';
+export {
+  tokenizePreference,
+  tokenizePreferenceRecords,
+  truncatePreference,
+  PreferenceTokenizeError,
+  type TokenizedPreference,
+  type LocatedPreference,
+  type TokenizedPreferences,
+  type PreferenceTruncation,
+} from './tokenization/preference-tokenize';
 export { IGNORE_INDEX, actionMask, countLabeled, type TokenizedSample } from './tokenization/tokenized-sample';
 export {
   truncateSamples,

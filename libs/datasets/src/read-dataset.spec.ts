@@ -136,6 +136,9 @@ describe.each<[string, Array<{ line: number; row?: number; path: string; code: s
     [
       { line: 2, path: 'preferred_output[0].tool_calls[0].function.name', code: 'invalid_record' },
       { line: 3, path: 'preferred_output', code: 'invalid_record' },
+      // No preferred_output at all, and two assistant messages in one output.
+      { line: 4, path: 'preferred_output', code: 'invalid_record' },
+      { line: 5, path: 'preferred_output', code: 'invalid_record' },
     ],
   ],
   [

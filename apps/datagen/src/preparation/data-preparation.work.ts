@@ -48,7 +48,7 @@ export class DataPreparationWork implements TaskWork<Requested, typeof dataPrepa
   }
 
   async work({ request, store, key }: PreparationTask): Promise<WorkDone<Result, Prepared>> {
-    const { taskId, jobId, files, data, synthesis, tools, taskDescription } = request.payload;
+    const { taskId, jobId, files, data, synthesis, tools, taskDescription, objective } = request.payload;
     const failed = (errors: PreparationError[]) => ({ failed: { taskId, jobId, status: 'failed' as const, ...cappedErrors(errors) } });
     const training = await readUpload(store, files.training, data.format);
     const validation = files.validation === undefined ? undefined : await readUpload(store, files.validation, data.format);
@@ -66,7 +66,7 @@ export class DataPreparationWork implements TaskWork<Requested, typeof dataPrepa
     }
     // Completions are cached in the tenant's own store: a redelivered task pays for no request twice.
     const llm = this.llm && { settings: this.llm, cache: artifactStoreCache(store, 'cache/datagen/llm-completions') };
-    const prepared = await prepareDataset({ training, validation, trainingFile: files.training, data, synthesis, tools, taskDescription, llm, tokenizer, retrieval });
+    const prepared = await prepareDataset({ training, validation, trainingFile: files.training, data, synthesis, tools, taskDescription, llm, tokenizer, retrieval, objective });
     if (!prepared.ok) return failed(prepared.errors.map(toPreparationError));
     return { succeeded: { taskId, jobId, status: 'succeeded', artifacts: key, counts: prepared.counts }, output: prepared };
   }

@@ -73,6 +73,43 @@ describe('prepareDataset', () => {
     expect(result.report.truncation).toMatchObject({ samples: 9, truncated: 9, truncationRate: 1 });
   });
 
+  describe('the training objective', () => {
+    const preferenceFixture = join(__dirname, '..', '..', '..', '..', 'libs', 'datasets', 'src', 'formats', 'fixtures', 'openai-preference.jsonl');
+    const tinyQwen2 = join(__dirname, '..', '..', '..', '..', 'tools', 'tiny-model', 'models', 'tiny-qwen2');
+
+    it('a DPO job takes preference pairs, tokenized as the pod will (tools included); a chat file is refused at its first line', async () => {
+      const tokenizer = await loadModelTokenizer(tinyQwen2);
+      const pairs = await collectDataset(preferenceFixture, { file: 'pairs.jsonl' });
+      const ok = await prepareDataset(await input({ training: pairs, trainingFile: 'pairs.jsonl', validation: pairs, objective: 'dpo', tokenizer }));
+      if (!ok.ok) throw new Error(`expected success: ${ok.errors.map((e) => e.message).join('; ')}`);
+      expect(ok.kind).toBe('preference');
+      expect(ok.report.tokenLengths?.count).toBe(2);
+      const chat = await prepareDataset(await input({ objective: 'dpo' }));
+      expect(chat.ok ? [] : chat.errors.map(toPreparationError)).toEqual([
+        expect.objectContaining({ code: 'invalid_record', line: 1, expected: expect.stringContaining("DPO job (method.type 'dpo')"), received: 'a chat conversation' }),
+      ]);
+    });
+
+    it('a supervised job refuses preference pairs, naming method dpo', async () => {
+      const pairs = await collectDataset(preferenceFixture, { file: 'pairs.jsonl' });
+      for (const objective of ['sft', undefined] as const) {
+        const result = await prepareDataset(await input({ training: pairs, trainingFile: 'pairs.jsonl', objective }));
+        expect(result.ok ? [] : result.errors.map(toPreparationError)).toEqual([expect.objectContaining({ file: 'pairs.jsonl', line: 1, expected: expect.stringContaining("method.type 'dpo'") })]);
+      }
+    });
+
+    it('a pair the template cannot render for preference training is refused with its line', async () => {
+      const tokenizer = await loadModelTokenizer(tinyQwen2);
+      const line = (content: string) => ({ input: { messages: [{ role: 'user', content: 'Hi' }] }, preferred_output: [{ role: 'assistant', content }], non_preferred_output: [{ role: 'assistant', content }] });
+      const training = await collectDataset(Readable.from([[line('a'), line('b'), { ...line('c'), non_preferred_output: [{ role: 'assistant', content: 'd' }] }].map((l) => JSON.stringify(l)).join('\n') + '\n']), { file: 'same.jsonl' });
+      const result = await prepareDataset(await input({ training, trainingFile: 'same.jsonl', objective: 'dpo', tokenizer, data: { ...config.data, validationSplit: 0 } }));
+      expect(result.ok ? [] : result.errors.map((e) => [e.line, e.path])).toEqual([
+        [1, 'non_preferred_output'],
+        [2, 'non_preferred_output'],
+      ]);
+    });
+  });
+
   describe('ReAct data, whatever format was named or detected', () => {
     const tools = 'Tools available:\n> calculator: Evaluates an arithmetic expression.';
     const toolStep = { prompt: `${tools}\nNew Input: 12 * 7?`, completion: '\nThought: Do I need to use a tool? Yes.\nAction: calculator\nAction Input: 12 * 7\nObservation:' };

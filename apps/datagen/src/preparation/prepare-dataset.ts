@@ -1,10 +1,11 @@
-import type { JobConfig, PayloadOf, dataPreparationRequestedV1 } from '@tuneforge/contracts';
+import type { JobConfig, PayloadOf, TrainingObjective, dataPreparationRequestedV1 } from '@tuneforge/contracts';
 import {
   buildQualityReport,
   DatasetError,
   observationPredictionErrors,
   recordText,
   splitTrainValidation,
+  tokenizePreferenceRecords,
   tokenizeRecords,
   type CollectedDataset,
   type DatasetRecord,
@@ -31,6 +32,13 @@ export interface PreparationInput {
   tokenizer?: ModelTokenizer;
   /** Retrieval augmentation the task asked for: every train and validation sample gets its best passages. */
   retrieval?: RetrievalAugmentation;
+  /**
+   * The job's training objective (`training.objective`; absent: `sft`). DPO needs preference pairs and a
+   * supervised job cannot train on them: the other kind is refused here, at validation, not in the pod. With a
+   * tokenizer, DPO's pairs are also tokenized as the pod will (`tokenizePreferenceRecords`: the chat template
+   * with the input's tools) and any pair it cannot render is refused with its line.
+   */
+  objective?: TrainingObjective;
 }
 
 export interface PreparationCounts {
@@ -78,6 +86,8 @@ export async function prepareDataset(input: PreparationInput): Promise<Preparati
     return { ok: false, errors: [new DatasetError({ code: 'invalid_record', file: input.trainingFile, path: '', expected })] };
   }
   const kind = userRecords[0].kind;
+  const objectiveError = objectiveMismatch(input.objective ?? 'sft', userRecords[0], input.trainingFile);
+  if (objectiveError) return { ok: false, errors: [objectiveError] };
   // Both files together: a validation file is held to the rules its training file shows it follows.
   const reactErrors = observationPredictionErrors(userRecords.flatMap((r) => (r.kind === 'prompt_completion' ? [{ sample: r.sample, location: r.location }] : [])));
   if (reactErrors.length > 0) return { ok: false, errors: reactErrors };
@@ -113,7 +123,38 @@ export async function prepareDataset(input: PreparationInput): Promise<Preparati
     retrieval = { k: input.retrieval.k, augmentedRecords, unmatchedRecords: train.length + validation.length - augmentedRecords };
   }
   const counts = { inputRecords: userRecords.length, syntheticRecords: synthetic.length, trainRecords: train.length, validationRecords: validation.length };
+  if (kind === 'preference' && input.tokenizer) {
+    // Refused now rather than in the pod: every pair, train and validation, as preference training tokenizes it.
+    const options = { maxLength: input.data.maxSequenceLength };
+    const trainPairs = tokenizePreferenceRecords(input.tokenizer, train, options);
+    const validationPairs = tokenizePreferenceRecords(input.tokenizer, validation, options);
+    const errors = [...trainPairs.errors, ...validationPairs.errors];
+    if (errors.length > 0) return { ok: false, errors };
+    const tokenLengths = trainPairs.pairs.map((p) => p.prompt_ids.length + Math.max(p.chosen_ids.length, p.rejected_ids.length));
+    const report = buildQualityReport({ records: train, validation, tokenLengths });
+    return { ok: true, kind, train, validation, counts, report, skippedTools: summary?.skippedTools ?? [], ...(summary && { synthesis: summary }), ...(retrieval && { retrieval }) };
+  }
   const tokens = input.tokenizer ? tokenizeRecords(input.tokenizer, train, { maxLength: input.data.maxSequenceLength }) : undefined;
   const report = buildQualityReport({ records: train, validation, tokenLengths: tokens?.tokenLengths, truncation: tokens?.truncation, errors: tokens?.errors });
   return { ok: true, kind, train, validation, counts, report, skippedTools: summary?.skippedTools ?? [], ...(summary && { synthesis: summary }), ...(retrieval && { retrieval }) };
+}
+
+/** A file of the wrong kind for the job's objective: one error at the first record's line, saying what the method needs. */
+function objectiveMismatch(objective: TrainingObjective, first: DatasetRecord, trainingFile: string): DatasetError | undefined {
+  const at = { code: 'invalid_record' as const, file: first.location.file || trainingFile, line: first.location.line, row: first.location.row, path: '' };
+  if (objective === 'dpo' && first.kind !== 'preference') {
+    return new DatasetError({
+      ...at,
+      expected: "OpenAI preference lines ({input, preferred_output, non_preferred_output}) for a DPO job (method.type 'dpo')",
+      received: first.kind === 'conversation' ? 'a chat conversation' : 'a prompt/completion sample',
+    });
+  }
+  if (objective === 'sft' && first.kind === 'preference') {
+    return new DatasetError({
+      ...at,
+      expected: "chat conversations or prompt/completion samples for a supervised job; preference pairs train with method.type 'dpo'",
+      received: 'a preference pair',
+    });
+  }
+  return undefined;
 }

@@ -84,11 +84,17 @@ export const conversationSchema = z.strictObject({
   parallel_tool_calls: z.boolean().optional(),
 });
 
+/** One preference output: OpenAI's format holds exactly one assistant message (its text and/or tool calls). */
+const preferenceOutputSchema = z
+  .array(assistantMessageSchema)
+  .min(1, 'exactly one assistant message')
+  .max(1, 'exactly one assistant message (one assistant turn per output; put several tool calls in its tool_calls)');
+
 /** A DPO pair: one shared input, two candidate assistant continuations. */
 export const preferencePairSchema = z.strictObject({
   input: conversationSchema,
-  preferred_output: z.array(assistantMessageSchema).min(1),
-  non_preferred_output: z.array(assistantMessageSchema).min(1),
+  preferred_output: preferenceOutputSchema,
+  non_preferred_output: preferenceOutputSchema,
 });
 
 /** Legacy completion-style sample, trained on `completion` only (reference 000's ReAct format). */

@@ -24,6 +24,7 @@ export function preparationNodes({ publisher, status, event }: StageContext): { 
           files: { training: job.files.training, ...(job.files.validation ? { validation: job.files.validation } : {}) },
           data: config.data,
           synthesis: config.synthesis,
+          objective: config.training.objective ?? 'sft',
           tools: job.tools,
           taskDescription: job.taskDescription,
           tokenizer: job.model,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobConfigSchema } from '../../config/job-config.schema';
+import { jobConfigSchema, TRAINING_OBJECTIVES } from '../../config/job-config.schema';
 import { defineTopic } from '../../topic';
 import { functionToolSchema } from '../../tools/function-tool.schema';
 
@@ -24,6 +24,11 @@ export const dataPreparationRequestedV1 = defineTopic(
       files: z.object({ training: tenantKeySchema, validation: tenantKeySchema.optional() }).strict(),
       data: jobConfigSchema.shape.data,
       synthesis: jobConfigSchema.shape.synthesis,
+      /**
+       * The job's `training.objective`: `dpo` needs preference pairs (each tokenized here with the job's
+       * tokenizer as the pod will), `sft` refuses them. Absent: `sft`.
+       */
+      objective: z.enum(TRAINING_OBJECTIVES).optional(),
       tools: z.array(functionToolSchema).max(128).default([]),
       taskDescription: z.string().max(20_000).optional(),
       /**

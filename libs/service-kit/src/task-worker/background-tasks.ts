@@ -16,6 +16,16 @@ export interface BackgroundSettings {
 }
 
 /**
+ * Background settings with the usual intervals (a heartbeat every 15 s, taken over after 2 min of silence) for a
+ * service whose tasks may outlast a consumer callback: LLM synthesis, embeddings, LLM explanations. A Kafka
+ * consumer only heartbeats between messages, so work longer than its session inside the callback gets the group
+ * rebalanced under it and the task delivered again elsewhere.
+ */
+export function backgroundTasksUnder(recordsRoot: string, label: string): () => BackgroundSettings {
+  return () => ({ recordsRoot, heartbeatMs: 15_000, takeoverAfterMs: 120_000, label });
+}
+
+/**
  * Tasks too long for a consumer callback (an evaluation generates for minutes, far longer than a callback
  * may hold its partition): the handler records the delivered task in the store (TaskRecords, a create-only
  * claim) and queues it, then returns. Queued tasks run one at a time, each the way an inline task runs

@@ -11,6 +11,7 @@ import {
   KAFKA_CLUSTER,
   PART_OF,
   s3SecretName,
+  API_KEYS_SECRET,
   type DeployedService,
 } from './services';
 
@@ -194,7 +195,11 @@ function deployment(service: DeployedService): Manifest {
               image: `${imageName(service.name)}:latest`,
               imagePullPolicy: 'IfNotPresent',
               ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
-              envFrom: [{ configMapRef: { name: 'tuneforge-config' } }, { secretRef: { name: s3SecretName(service.name) } }],
+              envFrom: [
+                { configMapRef: { name: 'tuneforge-config' } },
+                { secretRef: { name: s3SecretName(service.name) } },
+                ...(service.name === 'gateway' ? [{ secretRef: { name: API_KEYS_SECRET } }] : []),
+              ],
               env: [
                 { name: 'TF_HTTP_HOST', value: '0.0.0.0' },
                 { name: 'TF_HTTP_PORT', value: String(HTTP_PORT) },

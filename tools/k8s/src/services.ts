@@ -82,6 +82,12 @@ export const DEPLOYED_SERVICES: readonly DeployedService[] = SERVICE_NAMES.filte
   return { name, role: 'worker', maxReplicas: name === 'orchestrator' ? ORCHESTRATOR_MAX_REPLICAS : WORKER_MAX_REPLICAS, tmpSize: '256Mi' };
 });
 
+/**
+ * Secret holding the gateway's API keys (TF_API_KEYS `key:tenant,...`, and TF_ADMIN_API_KEYS): without them a
+ * distributed gateway refuses to start (exit 78). dev generates one; prod expects the operator's (docs/deploy.md).
+ */
+export const API_KEYS_SECRET = 'tuneforge-api-keys';
+
 /** Secret holding a service's own MinIO credentials (TF_S3_ACCESS_KEY, TF_S3_SECRET_KEY). */
 export function s3SecretName(service: ServiceName): string {
   return `tuneforge-s3-${service}`;

@@ -15,6 +15,27 @@ export type AssistantOutput = { kind: 'text'; content: string } | { kind: 'tool_
 
 const TOOL_CALL_OPEN = '<tool_call>';
 const JSON_CALL_START = /^\s*(\{|\[|```|<\|python_tag\|>)/;
+/** Where a ReAct step's action starts: a line `Action:` (a model tuned on ReAct data answers a chat that way). */
+const REACT_ACTION = /(^|\n)Action:/;
+
+/** How much of `text` comes before a ReAct `Action:` line, or before what could still become one. */
+function beforeReactAction(text: string): number {
+  const action = REACT_ACTION.exec(text);
+  // The newline before `Action:` belongs to the call, not the content (readReactAction cuts the same way).
+  if (action) return action.index;
+  if ('Action:'.startsWith(text)) return 0;
+  return beforeMarker(text, '\nAction:', -1);
+}
+
+/**
+ * How much of `text` may be shown before a marker that could still start in it: up to the marker when it is there,
+ * else all but a tail that could be the marker's beginning.
+ */
+function beforeMarker(text: string, marker: string, at: number): number {
+  if (at >= 0) return at;
+  for (let length = Math.min(marker.length - 1, text.length); length > 0; length--) if (text.endsWith(marker.slice(0, length))) return text.length - length;
+  return text.length;
+}
 
 /**
  * How much of the text so far a stream may show as content while tools are offered: up to where a tool call could
@@ -25,16 +46,11 @@ const JSON_CALL_START = /^\s*(\{|\[|```|<\|python_tag\|>)/;
 export function showableContentLength(text: string, format: ChatToolCallFormat, prompt: ChatPrompt): number {
   if (prompt.tools.length === 0) return text.length;
   if (prompt.prefill) return 0;
-  if (format === 'qwen') {
-    const open = text.indexOf(TOOL_CALL_OPEN);
-    if (open >= 0) return open;
-    for (let length = Math.min(TOOL_CALL_OPEN.length - 1, text.length); length > 0; length--) {
-      if (text.endsWith(TOOL_CALL_OPEN.slice(0, length))) return text.length - length;
-    }
-    return text.length;
-  }
+  // A ReAct action line is a tool call in every format (readAssistantOutput): what comes from it waits for the end.
+  const upToAction = beforeReactAction(text);
+  if (format === 'qwen') return Math.min(beforeMarker(text, TOOL_CALL_OPEN, text.indexOf(TOOL_CALL_OPEN)), upToAction);
   if (text.trim().length === 0 || JSON_CALL_START.test(text)) return 0;
-  return text.length;
+  return upToAction;
 }
 
 /**
@@ -53,9 +69,16 @@ export function readAssistantOutput(generated: string, format: ChatToolCallForma
     if (forced) throw new InvalidToolCallError(`tool_choice asked for a tool call, and the model's output held no valid one: ${why}`);
     return { kind: 'text', content: generated };
   };
+  if (parsed.kind !== 'tool_calls' && REACT_ACTION.test(text)) return readReactAction(generated, prompt, refuse);
   if (parsed.kind === 'error') return refuse(describeParseError(parsed.error));
   if (parsed.kind === 'final_answer') return refuse('it answered without calling a tool');
-  const calls = parallelToolCalls ? parsed.calls : parsed.calls.slice(0, 1);
+  return checkedCalls(parallelToolCalls ? parsed.calls : parsed.calls.slice(0, 1), parsed.content, prompt, refuse);
+}
+
+type ParsedCall = { name: string; arguments: Record<string, unknown> };
+
+/** Calls that name an offered tool (the named one, for a named tool_choice) with arguments its JSON Schema accepts. */
+function checkedCalls(calls: readonly ParsedCall[], content: string | null, prompt: ChatPrompt, refuse: (why: string) => AssistantOutput): AssistantOutput {
   for (const call of calls) {
     const tool = prompt.tools.find((candidate) => candidate.function.name === call.name);
     if (!tool) return refuse(`it called ${call.name}, which is not one of the tools`);
@@ -65,8 +88,24 @@ export function readAssistantOutput(generated: string, format: ChatToolCallForma
   }
   return {
     kind: 'tool_calls',
-    content: parsed.content,
+    content,
     calls: calls.map((call) => ({ id: `call_${randomBytes(12).toString('hex')}`, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.arguments) } })),
   };
+}
+
+/**
+ * A ReAct step (`Thought: ...` / `Action: tool` / `Action Input: {...}`), read with the same parser the evaluator
+ * reads ReAct agents with: a model tuned on ReAct data answers a chat with tools that way, and it is the call it
+ * means. The text before the action (the Thought) is the message's content; the generation may run on past
+ * `Observation:`, which is cut first (the completion endpoints stop there; a chat request does not ask to).
+ */
+function readReactAction(generated: string, prompt: ChatPrompt, refuse: (why: string) => AssistantOutput): AssistantOutput {
+  const action = REACT_ACTION.exec(generated);
+  const observation = generated.indexOf('\nObservation:');
+  const step = observation >= 0 ? generated.slice(0, observation) : generated;
+  const parsed = createParser('react').parse(step);
+  if (parsed.kind !== 'tool_calls') return refuse(parsed.kind === 'error' ? describeParseError(parsed.error) : 'it answered without calling a tool');
+  const content = action && action.index > 0 ? generated.slice(0, action.index) : null;
+  return checkedCalls(parsed.calls, content, prompt, refuse);
 }
 

@@ -120,4 +120,25 @@ describe('what a tool-call output is checked for', () => {
     expect(showableContentLength('anything', 'qwen', buildChatPrompt(tokenizer, request({ tool_choice: 'required' })))).toBe(0);
     expect(showableContentLength('<tool_call>', 'qwen', buildChatPrompt(tokenizer, request({ tool_choice: 'none' })))).toBe('<tool_call>'.length);
   });
+
+  it('reads a ReAct step as the tool call it is, whatever the template format: a model tuned on ReAct data answers a chat that way', () => {
+    const prompt = buildChatPrompt(tokenizer, request());
+    const step = 'Thought: Do I need to use a tool? Yes.\nAction: get_weather\nAction Input: {"city": "Madrid"}\nObservation: sunny, 30 °C';
+    for (const format of ['qwen', 'openai-json'] as const) {
+      expect(readAssistantOutput(step, format, prompt, true)).toMatchObject({
+        kind: 'tool_calls',
+        content: 'Thought: Do I need to use a tool? Yes.',
+        calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Madrid"}' } }],
+      });
+    }
+    // Checked like any call: an unknown tool or arguments its schema refuses stay text under auto.
+    expect(readAssistantOutput('Thought: Yes.\nAction: get_weather\nAction Input: {"city": {"type": "string"}}', 'qwen', prompt, true).kind).toBe('text');
+    expect(readAssistantOutput('Thought: Yes.\nAction: launch_rocket\nAction Input: {}', 'qwen', prompt, true).kind).toBe('text');
+    expect(readAssistantOutput('Thought: Do I need to use a tool? No.\nFinal Answer: It is sunny.', 'qwen', prompt, true)).toMatchObject({ kind: 'text' });
+    // A stream shows the Thought, and holds back from the Action line (or what could become one) to the end.
+    expect(showableContentLength(step, 'qwen', prompt)).toBe('Thought: Do I need to use a tool? Yes.'.length);
+    expect(showableContentLength('Thought: Yes.\nAct', 'openai-json', prompt)).toBe('Thought: Yes.'.length);
+    expect(showableContentLength('Acti', 'qwen', prompt)).toBe(0);
+    expect(showableContentLength('Thought: Do I need to use a tool? No.\nFinal', 'qwen', prompt)).toBe('Thought: Do I need to use a tool? No.\nFinal'.length);
+  });
 });

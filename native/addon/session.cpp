@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "addon.h"
+#include "tuneforge_lora_slots.h"
 
 namespace tfnode {
 namespace {
@@ -37,12 +38,13 @@ Napi::Value SessionAdd(const Napi::CallbackInfo &info) {
   Napi::Object o = info[2].As<Napi::Object>();
   const GenerateArgs args = generate_args(o);
   const int top = (int)num(o, "topLogprobs");
+  const int32_t slot = o.Has("slot") ? (int32_t)num(o, "slot") : 0;
   auto id = std::make_shared<int32_t>(-1);
   return Task::Start(
       info.Env(),
       [=] {
         const tf_sequence_options so{args.get(), top};
-        return tf_session_add(s->session, prompt.data(), (int)prompt.size(), &so, id.get());
+        return tf_session_add_slot(s->session, prompt.data(), (int)prompt.size(), &so, slot, id.get());
       },
       [=](Napi::Env env) { return Napi::Number::New(env, *id); });
 }
@@ -94,6 +96,29 @@ Napi::Value SessionRemove(const Napi::CallbackInfo &info) {
       [=](Napi::Env env) { return Napi::Boolean::New(env, *removed != 0); });
 }
 
+// Multi-LoRA: loads a saved PEFT adapter into a new slot of the model; resolves to {slot, bytes}.
+Napi::Value AddLoraSlot(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  const std::string dir = str(info[1], "adapterDir");
+  struct Out {
+    int32_t slot = 0;
+    int64_t bytes = 0;
+  };
+  auto out = std::make_shared<Out>();
+  return Task::Start(
+      info.Env(),
+      [=] {
+        const tf_status st = tf_model_add_lora_slot(m->model, dir.c_str(), &out->slot);
+        return st != TF_OK ? st : tf_model_lora_slot_bytes(m->model, out->slot, &out->bytes);
+      },
+      [=](Napi::Env env) {
+        Napi::Object r = Napi::Object::New(env);
+        r.Set("slot", out->slot);
+        r.Set("bytes", Napi::Number::New(env, (double)out->bytes));
+        return r;
+      });
+}
+
 Napi::Value FreeSession(const Napi::CallbackInfo &info) {
   release<SessionBox>(info[0]);
   return info.Env().Undefined();
@@ -107,6 +132,7 @@ void init_session(Napi::Env env, Napi::Object exports) {
   exports.Set("sessionStep", Napi::Function::New(env, SessionStep));
   exports.Set("sessionRemove", Napi::Function::New(env, SessionRemove));
   exports.Set("freeSession", Napi::Function::New(env, FreeSession));
+  exports.Set("addLoraSlot", Napi::Function::New(env, AddLoraSlot));
 }
 
 }  // namespace tfnode

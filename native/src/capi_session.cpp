@@ -4,7 +4,9 @@
 #include <cstring>
 
 #include "capi_boundary.h"
+#include "lora_slots.h"
 #include "session.h"
+#include "tuneforge_lora_slots.h"
 
 struct tf_session {
   tf_model *model;
@@ -35,6 +37,33 @@ void tf_session_free(tf_session *session) { delete session; }
 
 tf_status tf_session_add(tf_session *session, const int32_t *prompt, int n_prompt, const tf_sequence_options *options,
                          int32_t *out_id) {
+  return tf_session_add_slot(session, prompt, n_prompt, options, 0, out_id);
+}
+
+tf_status tf_model_add_lora_slot(tf_model *model, const char *adapter_dir, int32_t *slot_out) {
+  return guard([&] {
+    need(model, "model");
+    need(adapter_dir, "adapter_dir");
+    need(slot_out, "slot_out");
+    Busy busy(*model->impl);
+    *slot_out = tf::add_lora_slot(*model->impl, adapter_dir);
+  });
+}
+
+tf_status tf_model_lora_slot_bytes(tf_model *model, int32_t slot, int64_t *bytes_out) {
+  return guard([&] {
+    need(model, "model");
+    need(bytes_out, "bytes_out");
+    Busy busy(*model->impl);
+    const auto &slots = model->impl->lora_slots;
+    tf::require(slot >= 1 && slot <= (int32_t)slots.size(), TF_ERR_INVALID_ARGUMENT,
+                "LoRA slot " + std::to_string(slot) + " does not exist");
+    *bytes_out = slots[slot - 1]->bytes();
+  });
+}
+
+tf_status tf_session_add_slot(tf_session *session, const int32_t *prompt, int n_prompt,
+                              const tf_sequence_options *options, int32_t slot, int32_t *out_id) {
   return guard([&] {
     need(session, "session");
     need(prompt, "prompt");
@@ -44,6 +73,7 @@ tf_status tf_session_add(tf_session *session, const int32_t *prompt, int n_promp
     Busy busy(*session->model->impl);
     tf::SequenceOptions o =
         tf::SequenceOptions::from(options->generate, options->top_logprobs, session->model->impl->config.vocab_size);
+    o.slot = slot;
     *out_id = session->impl->add(std::vector<int32_t>(prompt, prompt + n_prompt), std::move(o));
   });
 }

@@ -1,18 +1,30 @@
 #include "decode.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "error.h"
+#include "lora_slots.h"
 #include "transformer.h"
 
 namespace tf {
 
-void prefill(Model &model, KvCache &cache, const std::vector<int32_t> &prompt, std::vector<float> &logits) {
+static const LoraSlot *slot_of(const Model &model, int32_t slot) {
+  require(slot >= 0 && slot <= (int32_t)model.lora_slots.size(), TF_ERR_INVALID_ARGUMENT,
+          "LoRA slot " + std::to_string(slot) + " does not exist (the model has " +
+              std::to_string(model.lora_slots.size()) + ")");
+  return slot == 0 ? nullptr : model.lora_slots[slot - 1].get();
+}
+
+void prefill(Model &model, KvCache &cache, const std::vector<int32_t> &prompt, std::vector<float> &logits,
+             int32_t slot) {
+  const LoraSlot *lora = slot_of(model, slot);
   const int T = (int)prompt.size(), V = model.config.vocab_size;
   const size_t row = (size_t)model.config.num_kv_heads * model.config.head_dim;
   require(T > 0 && cache.length() == 0, TF_ERR_INTERNAL, "prefill needs a prompt and an empty cache");
   cache.extend(T);
   try {
+    ActiveSlot active(model, lora);
     Pass pass;
     prepare_pass(pass, prompt.data(), nullptr, 1, T);
     forward(model, pass, {T - 1}, [&](int l, const LayerActs &a) {
@@ -27,7 +39,8 @@ void prefill(Model &model, KvCache &cache, const std::vector<int32_t> &prompt, s
 }
 
 static void decode_layers(Model &model, const std::vector<KvCache *> &caches, const std::vector<int32_t> &tokens,
-                          const std::vector<int32_t> &pos, std::vector<float> &logits) {
+                          const std::vector<int32_t> &pos, const std::vector<int32_t> &slots,
+                          std::vector<float> &logits) {
   const Ops &ops = *model.ops;
   const ModelConfig &c = model.config;
   const int n = (int)tokens.size(), D = c.hidden_size, F = c.intermediate_size, hd = c.head_dim;
@@ -39,20 +52,34 @@ static void decode_layers(Model &model, const std::vector<KvCache *> &caches, co
   std::vector<int32_t> seen(n);
   for (int i = 0; i < n; ++i) seen[i] = pos[i] + 1;
   std::vector<const float *> k_rows(n), v_rows(n);
+  // Rows grouped by LoRA slot: one group covering every row needs no gathering.
+  std::vector<std::pair<const LoraSlot *, std::vector<int>>> groups;
+  for (int i = 0; i < (int)slots.size(); ++i) {
+    if (slots[i] == 0) continue;
+    const LoraSlot *ls = slot_of(model, slots[i]);
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto &e) { return e.first == ls; });
+    if (g == groups.end()) groups.push_back({ls, {i}});
+    else g->second.push_back(i);
+  }
+  auto linear = [&](int l, int proj, const float *in, float *out, bool accumulate) {
+    linear_forward(model, l, proj, in, n, out, accumulate, nullptr, false, 0);
+    for (const auto &[ls, rows] : groups)
+      add_slot_delta(model, *ls, l, proj, in, n, out, (int)rows.size() == n ? nullptr : &rows);
+  };
   ops.embedding_forward(model.embed->data.data(), tokens.data(), n, D, x.data());
   for (int l = 0; l < c.num_layers; ++l) {
     const Layer &L = model.layers[l];
     ops.rmsnorm_forward(x.data(), L.input_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
     if (c.qk_norm) {  // Qwen3's per-head q/k norms, before RoPE (as in the training forward)
-      linear_forward(model, l, kQ, h.data(), n, q_raw.data(), false, nullptr, false, 0);
-      linear_forward(model, l, kK, h.data(), n, k_raw.data(), false, nullptr, false, 0);
+      linear(l, kQ, h.data(), q_raw.data(), false);
+      linear(l, kK, h.data(), k_raw.data(), false);
       ops.rmsnorm_forward(q_raw.data(), L.q_norm->data.data(), n * H, hd, c.rms_norm_eps, q.data(), head_rstd.data());
       ops.rmsnorm_forward(k_raw.data(), L.k_norm->data.data(), n * KV, hd, c.rms_norm_eps, k.data(), head_rstd.data());
     } else {
-      linear_forward(model, l, kQ, h.data(), n, q.data(), false, nullptr, false, 0);
-      linear_forward(model, l, kK, h.data(), n, k.data(), false, nullptr, false, 0);
+      linear(l, kQ, h.data(), q.data(), false);
+      linear(l, kK, h.data(), k.data(), false);
     }
-    linear_forward(model, l, kV, h.data(), n, v.data(), false, nullptr, false, 0);
+    linear(l, kV, h.data(), v.data(), false);
     ops.rope_forward(q.data(), pos.data(), n, H, hd, model.inv_freq.data());
     ops.rope_forward(k.data(), pos.data(), n, KV, hd, model.inv_freq.data());
     for (int i = 0; i < n; ++i) {
@@ -63,12 +90,12 @@ static void decode_layers(Model &model, const std::vector<KvCache *> &caches, co
     }
     ops.attention_decode(q.data(), k_rows.data(), v_rows.data(), seen.data(), n, H, KV, hd, c.sliding_window,
                          attn.data());
-    linear_forward(model, l, kO, attn.data(), n, x.data(), true, nullptr, false, 0);
+    linear(l, kO, attn.data(), x.data(), true);
     ops.rmsnorm_forward(x.data(), L.post_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
-    linear_forward(model, l, kGate, h.data(), n, g.data(), false, nullptr, false, 0);
-    linear_forward(model, l, kUp, h.data(), n, u.data(), false, nullptr, false, 0);
+    linear(l, kGate, h.data(), g.data(), false);
+    linear(l, kUp, h.data(), u.data(), false);
     ops.swiglu_forward(g.data(), u.data(), (int64_t)n * F, a.data());
-    linear_forward(model, l, kDown, a.data(), n, x.data(), true, nullptr, false, 0);
+    linear(l, kDown, a.data(), x.data(), true);
   }
   ops.rmsnorm_forward(x.data(), model.final_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
   logits.resize((size_t)n * c.vocab_size);
@@ -77,9 +104,10 @@ static void decode_layers(Model &model, const std::vector<KvCache *> &caches, co
 }
 
 void decode_step(Model &model, const std::vector<KvCache *> &caches, const std::vector<int32_t> &tokens,
-                 std::vector<float> &logits) {
+                 std::vector<float> &logits, const std::vector<int32_t> &slots) {
   const int n = (int)tokens.size(), V = model.config.vocab_size;
   require(n > 0 && caches.size() == tokens.size(), TF_ERR_INTERNAL, "decode_step needs one cache per token");
+  require(slots.empty() || slots.size() == tokens.size(), TF_ERR_INTERNAL, "decode_step needs one slot per token");
   for (int32_t t : tokens)
     require(t >= 0 && t < V, TF_ERR_INVALID_ARGUMENT, "token " + std::to_string(t) + " is outside the vocabulary");
   std::vector<int32_t> pos(n);
@@ -89,7 +117,7 @@ void decode_step(Model &model, const std::vector<KvCache *> &caches, const std::
       pos[extended] = caches[extended]->length();
       caches[extended]->extend(1);
     }
-    decode_layers(model, caches, tokens, pos, logits);
+    decode_layers(model, caches, tokens, pos, slots, logits);
   } catch (...) {
     for (int i = 0; i < extended; ++i) caches[i]->truncate(pos[i]);
     throw;

@@ -38,6 +38,8 @@ struct Layer {
   LoraPair *lora[kNumProj] = {};
 };
 
+struct LoraSlot;  // lora_slots.h
+
 struct LoraConfig {
   int rank = 0;
   float alpha = 0, dropout = 0;
@@ -61,6 +63,10 @@ struct Model {
   // The embedding (and LM head) belong in a saved adapter as PEFT modules_to_save: the vocabulary grew
   // (add_tokens) or an attached adapter carried them.
   bool adapter_embeddings = false;
+  // Multi-LoRA serving (lora_slots.h): adapters kept beside the unmerged base, slot i + 1 at index i, and the
+  // slot linear_forward adds for every row while one is active (a slot's prefill).
+  std::vector<std::shared_ptr<LoraSlot>> lora_slots;
+  const LoraSlot *active_slot = nullptr;
 
   static std::unique_ptr<Model> load(const std::string &dir, const std::string &backend_name, int threads);
   int64_t num_parameters() const;

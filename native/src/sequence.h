@@ -19,6 +19,7 @@ struct SequenceOptions {
   int max_new_tokens = 0;
   std::vector<std::vector<int32_t>> stops;
   int top_logprobs = 0;
+  int32_t slot = 0;  // the LoRA slot it decodes with (lora_slots.h); 0: the base alone
 
   // Throws TF_ERR_INVALID_ARGUMENT naming the first bad field.
   static SequenceOptions from(const tf_generate_options &o, int top_logprobs, int vocab);
@@ -52,6 +53,7 @@ class Sequence {
   KvCache &cache() { return cache_; }
   const KvCache &cache() const { return cache_; }
   const std::vector<int32_t> &prompt() const { return prompt_; }
+  int32_t slot() const { return options_.slot; }
   // The next token's logits [vocab], from the prefill or the last decoding step.
   std::vector<float> &logits() { return logits_; }
 

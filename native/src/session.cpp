@@ -35,10 +35,15 @@ int32_t Session::add(const std::vector<int32_t> &prompt, SequenceOptions options
   for (int32_t t : prompt)
     require(t >= 0 && t < vocab_, TF_ERR_INVALID_ARGUMENT,
             "prompt token " + std::to_string(t) + " is outside the vocabulary");
+  require(options.slot >= 0 && options.slot <= (int32_t)model_.lora_slots.size(), TF_ERR_INVALID_ARGUMENT,
+          "LoRA slot " + std::to_string(options.slot) + " does not exist (the model has " +
+              std::to_string(model_.lora_slots.size()) + ")");
+  require(options.slot == 0 || model_.lora_pairs.empty(), TF_ERR_STATE,
+          "LoRA slots need the base without its own adapter");
   const ModelConfig &c = model_.config;
   auto seq = std::make_unique<Sequence>(next_id_, prompt, std::move(options), c.num_layers,
                                         c.num_kv_heads * c.head_dim, max_context_, shared_rng_);
-  prefill(model_, seq->cache(), seq->prompt(), seq->logits());
+  prefill(model_, seq->cache(), seq->prompt(), seq->logits(), seq->slot());
   const int32_t id = next_id_++;
   sequences_.emplace(id, std::move(seq));
   return id;
@@ -49,15 +54,18 @@ std::vector<StepOutput> Session::step() {
   // Sequences past their first token feed their last choice through the model, all in one pass.
   std::vector<Sequence *> rows;
   std::vector<KvCache *> caches;
-  std::vector<int32_t> tokens;
+  std::vector<int32_t> tokens, slots;
+  bool any_slot = false;
   for (auto &[id, s] : sequences_) {
     if (!s->needs_decode()) continue;
     rows.push_back(s.get());
     caches.push_back(&s->cache());
     tokens.push_back(s->last_token());
+    slots.push_back(s->slot());
+    any_slot = any_slot || s->slot() != 0;
   }
   if (!rows.empty()) {
-    decode_step(model_, caches, tokens, logits_);
+    decode_step(model_, caches, tokens, logits_, any_slot ? slots : std::vector<int32_t>{});
     for (size_t i = 0; i < rows.size(); ++i) {
       const float *row = logits_.data() + i * vocab_;
       rows[i]->logits().assign(row, row + vocab_);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "error.h"
+#include "lora_slots.h"
 #include "rng.h"
 
 namespace tf {
@@ -44,6 +45,7 @@ void linear_forward(Model &model, int layer, int proj, const float *x, int n, fl
   if (const Tensor *b = L.bias[proj]) {
     for (int i = 0; i < n; ++i) ops.add(y + (int64_t)i * out, b->data.data(), out);
   }
+  if (model.active_slot) add_slot_delta(model, *model.active_slot, layer, proj, x, n, y);
   const LoraPair *pair = L.lora[proj];
   if (!pair) return;
   const int r = model.lora.rank;

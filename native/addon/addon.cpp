@@ -207,6 +207,39 @@ Napi::Value Accumulate(const Napi::CallbackInfo &info) {
       [=](Napi::Env env) { return Napi::Number::New(env, *loss); });
 }
 
+// accumulateWeighted(trainer, ids, labels, weights: Float32Array, pos | null, batch, seq, units)
+//   -> { loss, tokenLogprobs: Float32Array [batch * seq] }
+Napi::Value AccumulateWeighted(const Napi::CallbackInfo &info) {
+  auto t = unwrap<TrainerBox>(info[0], "trainer");
+  auto ids = ints(info[1], "inputIds"), labels = ints(info[2], "labels");
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw invalid_arg(info.Env(), "weights must be a Float32Array");
+  auto wa = info[3].As<Napi::Float32Array>();
+  std::vector<float> weights(wa.Data(), wa.Data() + wa.ElementLength());
+  const bool has_pos = !info[4].IsNull() && !info[4].IsUndefined();
+  auto pos = has_pos ? ints(info[4], "positionIds") : std::vector<int32_t>();
+  const int batch = info[5].As<Napi::Number>().Int32Value(), seq = info[6].As<Napi::Number>().Int32Value();
+  const double units = info[7].As<Napi::Number>().DoubleValue();
+  if (batch <= 0 || seq <= 0 || ids.size() != (size_t)batch * seq || labels.size() != ids.size() ||
+      weights.size() != ids.size() || (has_pos && pos.size() != ids.size()))
+    throw invalid_arg(info.Env(), "inputIds, labels, weights and positionIds must hold batch * seq values");
+  auto loss = std::make_shared<float>(0.0f);
+  auto logprobs = std::make_shared<std::vector<float>>(ids.size());
+  return Task::Start(
+      info.Env(),
+      [=] {
+        return tf_trainer_accumulate_weighted(t->trainer, ids.data(), labels.data(), weights.data(),
+                                              has_pos ? pos.data() : nullptr, batch, seq, units, loss.get(),
+                                              logprobs->data());
+      },
+      [=](Napi::Env env) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("loss", *loss);
+        o.Set("tokenLogprobs", floats(env, logprobs->data(), logprobs->size()));
+        return o;
+      });
+}
+
 Napi::Value Step(const Napi::CallbackInfo &info) {
   auto t = unwrap<TrainerBox>(info[0], "trainer");
   auto r = std::make_shared<tf_step_result>();
@@ -321,6 +354,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("freeModel", Napi::Function::New(env, FreeModel));
   exports.Set("createTrainer", Napi::Function::New(env, CreateTrainer));
   exports.Set("accumulate", Napi::Function::New(env, Accumulate));
+  exports.Set("accumulateWeighted", Napi::Function::New(env, AccumulateWeighted));
   exports.Set("step", Napi::Function::New(env, Step));
   exports.Set("paramNames", Napi::Function::New(env, ParamNames));
   exports.Set("stepCount", Napi::Function::New(env, StepCount));

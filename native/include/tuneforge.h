@@ -227,11 +227,24 @@ void tf_trainer_free(tf_trainer *trainer);
 tf_status tf_trainer_accumulate(tf_trainer *trainer, const int32_t *input_ids, const int32_t *labels,
                                 const int32_t *position_ids, int batch, int seq, float *loss_out);
 
+/* tf_trainer_accumulate with a weight per label: the micro-batch adds the gradient of
+ * sum_t weights[t] * NLL(labels[t]) (weights laid out as labels, [batch][seq]; a weight may be
+ * negative; ignored labels' weights are not read) and adds `units` (> 0) to what the step divides
+ * by, in place of the micro-batch's labeled-token count. With weights 1 and units = its labeled tokens
+ * it is tf_trainer_accumulate. Preference training uses it: the DPO gradient is a per-token weighted
+ * NLL gradient (weights from a policy log-prob pass, units = pairs; see native/README.md).
+ * loss_out: sum w*NLL / units. token_logprobs_out (may be NULL): [batch][seq], log p(labels[t] | < t)
+ * from this forward pass at each labeled position, 0 elsewhere. Mixing with tf_trainer_accumulate
+ * in one step adds both normalisers. */
+tf_status tf_trainer_accumulate_weighted(tf_trainer *trainer, const int32_t *input_ids, const int32_t *labels,
+                                         const float *weights, const int32_t *position_ids, int batch, int seq,
+                                         double units, float *loss_out, float *token_logprobs_out);
+
 typedef struct tf_step_result {
   int step;        /* steps completed, this one included */
   float lr;        /* learning rate this update used */
   float grad_norm; /* global L2 norm before clipping */
-  float loss;      /* mean loss over every token accumulated for this step */
+  float loss;      /* loss accumulated for this step over its normaliser (tokens, or weighted calls' units) */
   int64_t tokens;  /* tokens that counted towards the loss */
 } tf_step_result;
 
@@ -242,7 +255,7 @@ int tf_trainer_num_params(const tf_trainer *trainer);
 /* Hugging Face names for full fine-tuning; for LoRA the names of a saved PEFT
  * adapter: "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight". */
 const char *tf_trainer_param_name(const tf_trainer *trainer, int index);
-/* Current accumulated gradient (normalised by the tokens counted so far). */
+/* Current accumulated gradient (normalised by the tokens, or units, counted so far). */
 tf_status tf_trainer_grad(tf_trainer *trainer, const char *name, float *out, int64_t capacity, int64_t *numel);
 int tf_trainer_step_count(const tf_trainer *trainer);
 

@@ -206,6 +206,21 @@ tf_status tf_trainer_accumulate(tf_trainer *trainer, const int32_t *input_ids, c
   });
 }
 
+tf_status tf_trainer_accumulate_weighted(tf_trainer *trainer, const int32_t *input_ids, const int32_t *labels,
+                                         const float *weights, const int32_t *position_ids, int batch, int seq,
+                                         double units, float *loss_out, float *token_logprobs_out) {
+  return guard([&] {
+    need(trainer, "trainer");
+    need(input_ids, "input_ids");
+    need(labels, "labels");
+    need(weights, "weights");
+    Busy busy(*trainer->model->impl);
+    const float loss = trainer->impl->accumulate_weighted(input_ids, labels, weights, position_ids, batch, seq, units,
+                                                          token_logprobs_out);
+    if (loss_out) *loss_out = loss;
+  });
+}
+
 tf_status tf_trainer_step(tf_trainer *trainer, tf_step_result *out) {
   return guard([&] {
     need(trainer, "trainer");

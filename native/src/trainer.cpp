@@ -6,6 +6,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "safetensors.h"
+#include "weighted_loss.h"
 
 namespace tf {
 
@@ -81,14 +82,9 @@ float Trainer::lr_at(int s) const {
   return (float)(c.lr * std::max(0.0, 0.5 * (1.0 + std::cos(M_PI * progress))));
 }
 
-float Trainer::accumulate(const int32_t *ids, const int32_t *labels, const int32_t *pos, int batch, int seq) {
-  require(batch > 0 && seq > 0, TF_ERR_INVALID_ARGUMENT, "batch and seq must be positive");
+int64_t Trainer::shifted_targets(const int32_t *labels, int batch, int seq, std::vector<int32_t> &targets) const {
   const int V = model_.config.vocab_size;
-  prepare_pass(pass_, ids, pos, batch, seq);
-  pass_.training = true;
-  pass_.recompute = config_.recompute != 0;
-  pass_.dropout_seed = config_.seed * 0x100000001b3ULL + micro_batches_;
-  std::vector<int32_t> targets(batch * seq);
+  targets.resize((size_t)batch * seq);
   int64_t count = 0;
   for (int b = 0; b < batch; ++b) {
     for (int t = 0; t < seq; ++t) {
@@ -99,25 +95,74 @@ float Trainer::accumulate(const int32_t *ids, const int32_t *labels, const int32
       count += label >= 0;
     }
   }
+  return count;
+}
+
+void Trainer::forward_for_training(const int32_t *ids, const int32_t *pos, int batch, int seq) {
+  prepare_pass(pass_, ids, pos, batch, seq);
+  pass_.training = true;
+  pass_.recompute = config_.recompute != 0;
+  pass_.dropout_seed = config_.seed * 0x100000001b3ULL + micro_batches_;
   forward(model_, pass_, {}, nullptr, /*logits=*/false);
+}
+
+float Trainer::accumulate(const int32_t *ids, const int32_t *labels, const int32_t *pos, int batch, int seq) {
+  require(batch > 0 && seq > 0, TF_ERR_INVALID_ARGUMENT, "batch and seq must be positive");
+  std::vector<int32_t> targets;
+  const int64_t count = shifted_targets(labels, batch, seq, targets);
+  forward_for_training(ids, pos, batch, seq);
   // Gradients are summed over tokens here and divided by all counted tokens at the step.
   const double loss_sum = head_loss_backward(model_, pass_, targets.data(), dhf_);
   backward_hidden(model_, pass_, dhf_.data());
   micro_batches_++;
   pending_tokens_ += count;
+  pending_units_ += (double)count;
   pending_loss_ += loss_sum;
   return count ? (float)(loss_sum / count) : 0.0f;
 }
 
+float Trainer::accumulate_weighted(const int32_t *ids, const int32_t *labels, const float *weights, const int32_t *pos,
+                                   int batch, int seq, double units, float *token_logprobs) {
+  require(batch > 0 && seq > 0, TF_ERR_INVALID_ARGUMENT, "batch and seq must be positive");
+  require(units > 0 && std::isfinite(units), TF_ERR_INVALID_ARGUMENT, "units must be a positive number");
+  std::vector<int32_t> targets;
+  const int64_t count = shifted_targets(labels, batch, seq, targets);
+  // Weights move with their labels: row t carries the weight of label t+1.
+  std::vector<float> shifted((size_t)batch * seq, 0.0f);
+  for (int b = 0; b < batch; ++b) {
+    for (int t = 0; t + 1 < seq; ++t) {
+      const float w = weights[b * seq + t + 1];
+      require(std::isfinite(w), TF_ERR_INVALID_ARGUMENT, "weights must be finite numbers");
+      shifted[b * seq + t] = w;
+    }
+  }
+  forward_for_training(ids, pos, batch, seq);
+  std::vector<float> row_logprob(token_logprobs ? (size_t)batch * seq : 0);
+  const double loss_sum = head_weighted_loss_backward(model_, pass_, targets.data(), shifted.data(), dhf_,
+                                                      token_logprobs ? row_logprob.data() : nullptr);
+  backward_hidden(model_, pass_, dhf_.data());
+  micro_batches_++;
+  pending_tokens_ += count;
+  pending_units_ += units;
+  pending_loss_ += loss_sum;
+  if (token_logprobs) {
+    for (int b = 0; b < batch; ++b) {
+      token_logprobs[b * seq] = 0.0f;
+      for (int t = 0; t + 1 < seq; ++t) token_logprobs[b * seq + t + 1] = row_logprob[b * seq + t];
+    }
+  }
+  return (float)(loss_sum / units);
+}
+
 void Trainer::grad(const Tensor &t, float *out) const {
-  const float s = pending_tokens_ ? 1.0f / (float)pending_tokens_ : 0.0f;
+  const float s = pending_units_ > 0 ? (float)(1.0 / pending_units_) : 0.0f;
   for (size_t i = 0; i < t.grad.size(); ++i) out[i] = t.grad[i] * s;
 }
 
 tf_step_result Trainer::step() {
-  require(pending_tokens_ > 0, TF_ERR_STATE, "step: no tokens with labels were accumulated since the last step");
+  require(pending_units_ > 0, TF_ERR_STATE, "step: no tokens with labels were accumulated since the last step");
   const Ops &ops = *model_.ops;
-  const float inv = 1.0f / (float)pending_tokens_;
+  const float inv = (float)(1.0 / pending_units_);
   double sq = 0.0;
   for (Tensor *p : params_) {
     ops.scale(p->grad.data(), p->numel(), inv);
@@ -141,8 +186,9 @@ tf_step_result Trainer::step() {
               config_.beta2, config_.eps, wd, bc1, bc2);
     std::fill(p->grad.begin(), p->grad.end(), 0.0f);
   }
-  tf_step_result r{step_, lr, norm, (float)(pending_loss_ / pending_tokens_), pending_tokens_};
+  tf_step_result r{step_, lr, norm, (float)(pending_loss_ / pending_units_), pending_tokens_};
   pending_tokens_ = 0;
+  pending_units_ = 0.0;
   pending_loss_ = 0.0;
   return r;
 }
@@ -159,7 +205,7 @@ void Trainer::load_adapter(const std::string &path, const std::string &prefix) {
 }
 
 void Trainer::save(const std::string &dir) const {
-  require(pending_tokens_ == 0, TF_ERR_STATE, "save: gradients are pending; call step first");
+  require(pending_units_ == 0, TF_ERR_STATE, "save: gradients are pending; call step first");
   commit_directory(dir, [&](const std::string &tmp) {
     std::vector<TensorView> weights, moments;
     for (size_t i = 0; i < params_.size(); ++i) {
@@ -181,7 +227,7 @@ void Trainer::save(const std::string &dir) const {
 }
 
 void Trainer::resume(const std::string &dir) {
-  require(pending_tokens_ == 0, TF_ERR_STATE, "resume: gradients are pending");
+  require(pending_units_ == 0, TF_ERR_STATE, "resume: gradients are pending");
   verify_manifest(dir);
   const json state = read_json_file(dir + "/trainer_state.json");
   const std::string mode = config_.mode == TF_MODE_LORA ? "lora" : "full";

@@ -16,6 +16,10 @@ class Trainer {
   ~Trainer();
 
   float accumulate(const int32_t *ids, const int32_t *labels, const int32_t *pos, int batch, int seq);
+  // Adds the gradient of sum_t w_t * NLL_t (weights aligned with labels) and `units` to the step's
+  // normaliser; returns sum w*NLL / units. token_logprobs (may be null): log p(label_t) per labeled position.
+  float accumulate_weighted(const int32_t *ids, const int32_t *labels, const float *weights, const int32_t *pos,
+                            int batch, int seq, double units, float *token_logprobs);
   tf_step_result step();
   float lr_at(int step) const;
 
@@ -35,8 +39,12 @@ class Trainer {
   std::vector<Tensor *> params_;
   std::vector<std::vector<float>> m_, v_;
   int step_ = 0;
-  int64_t pending_tokens_ = 0;
+  int64_t pending_tokens_ = 0;  // labeled tokens accumulated since the last step (reported)
+  double pending_units_ = 0.0;  // what the step divides gradients by: tokens, or the units weighted calls gave
   double pending_loss_ = 0.0;
+  // Targets shifted as in Hugging Face (row t predicts label t+1), checked; returns the labeled count.
+  int64_t shifted_targets(const int32_t *labels, int batch, int seq, std::vector<int32_t> &targets) const;
+  void forward_for_training(const int32_t *ids, const int32_t *pos, int batch, int seq);
   uint64_t micro_batches_ = 0;  // seeds dropout; part of the checkpointed RNG state
   Pass pass_;
   std::vector<float> dhf_;

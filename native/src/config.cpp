@@ -9,11 +9,28 @@ namespace tf {
 
 using json = nlohmann::json;
 
-static int get_int(const json &j, const char *key, const std::string &where) {
+// What the engine accepts from a config.json before it allocates anything: far above every released Llama-family
+// model, far below what would overflow an int or ask for terabytes.
+static constexpr int64_t kMaxVocab = 1 << 22, kMaxHidden = 1 << 16, kMaxIntermediate = 1 << 18, kMaxLayers = 1024,
+                         kMaxHeads = 1024, kMaxHeadDim = 1 << 12, kMaxPositions = 1 << 24;
+
+// A positive integer no larger than `max`: a bigger value is refused, never truncated to an int.
+static int get_int(const json &j, const char *key, const std::string &where, int64_t max) {
   require(j.contains(key), TF_ERR_FORMAT, where + ": missing \"" + key + "\"");
-  require(j[key].is_number_integer() && j[key].get<int64_t>() > 0, TF_ERR_FORMAT,
-          where + ": \"" + key + "\" must be a positive integer");
-  return j[key].get<int>();
+  const json &v = j[key];
+  const bool positive = v.is_number_unsigned() ? v.get<uint64_t>() > 0 : v.is_number_integer() && v.get<int64_t>() > 0;
+  require(positive, TF_ERR_FORMAT, where + ": \"" + key + "\" must be a positive integer, not " + v.dump());
+  require(v.get<uint64_t>() <= static_cast<uint64_t>(max), TF_ERR_FORMAT,
+          where + ": \"" + key + "\" is " + v.dump() + ", more than the most supported (" + std::to_string(max) + ")");
+  return static_cast<int>(v.get<int64_t>());
+}
+
+// A number (an integer counts), else a clear error instead of the JSON library's type error.
+static double get_number(const json &j, const char *key, const std::string &where) {
+  require(j[key].is_number(), TF_ERR_FORMAT, where + ": \"" + key + "\" must be a number, not " + j[key].dump());
+  const double v = j[key].get<double>();
+  require(std::isfinite(v), TF_ERR_FORMAT, where + ": \"" + key + "\" must be finite");
+  return v;
 }
 
 ModelConfig ModelConfig::parse(const json &j, const std::string &where) {
@@ -32,16 +49,16 @@ ModelConfig ModelConfig::parse(const json &j, const std::string &where) {
           where + ": architecture " + c.architecture +
               " is not supported (supported: LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
               "MistralForCausalLM)");
-  c.vocab_size = get_int(j, "vocab_size", where);
-  c.hidden_size = get_int(j, "hidden_size", where);
-  c.intermediate_size = get_int(j, "intermediate_size", where);
-  c.num_layers = get_int(j, "num_hidden_layers", where);
-  c.num_heads = get_int(j, "num_attention_heads", where);
+  c.vocab_size = get_int(j, "vocab_size", where, kMaxVocab);
+  c.hidden_size = get_int(j, "hidden_size", where, kMaxHidden);
+  c.intermediate_size = get_int(j, "intermediate_size", where, kMaxIntermediate);
+  c.num_layers = get_int(j, "num_hidden_layers", where, kMaxLayers);
+  c.num_heads = get_int(j, "num_attention_heads", where, kMaxHeads);
   c.num_kv_heads = j.contains("num_key_value_heads") && !j["num_key_value_heads"].is_null()
-                       ? get_int(j, "num_key_value_heads", where)
+                       ? get_int(j, "num_key_value_heads", where, kMaxHeads)
                        : c.num_heads;
   if (j.contains("head_dim") && !j["head_dim"].is_null()) {
-    c.head_dim = get_int(j, "head_dim", where);
+    c.head_dim = get_int(j, "head_dim", where, kMaxHeadDim);
   } else if (qwen3) {
     c.head_dim = 128;  // Qwen3Config's default: head_dim is independent of hidden_size / num_attention_heads
   } else {
@@ -52,8 +69,10 @@ ModelConfig ModelConfig::parse(const json &j, const std::string &where) {
   require(c.head_dim % 2 == 0, TF_ERR_FORMAT, where + ": head_dim must be even for rotary embeddings");
   require(c.num_heads % c.num_kv_heads == 0, TF_ERR_FORMAT,
           where + ": num_attention_heads must be a multiple of num_key_value_heads");
-  if (j.contains("rms_norm_eps")) c.rms_norm_eps = j["rms_norm_eps"].get<float>();
-  if (j.contains("rope_theta")) c.rope_theta = j["rope_theta"].get<double>();
+  if (j.contains("rms_norm_eps")) c.rms_norm_eps = static_cast<float>(get_number(j, "rms_norm_eps", where));
+  require(c.rms_norm_eps > 0 && c.rms_norm_eps < 1, TF_ERR_FORMAT, where + ": \"rms_norm_eps\" must be between 0 and 1");
+  if (j.contains("rope_theta")) c.rope_theta = get_number(j, "rope_theta", where);
+  require(c.rope_theta > 0, TF_ERR_FORMAT, where + ": \"rope_theta\" must be positive");
   c.tie_word_embeddings = j.value("tie_word_embeddings", false);
   if (qwen2) {
     c.attention_bias = true;
@@ -66,7 +85,7 @@ ModelConfig ModelConfig::parse(const json &j, const std::string &where) {
   const std::string act = j.value("hidden_act", std::string("silu"));
   require(act == "silu", TF_ERR_UNSUPPORTED, where + ": hidden_act " + act + " is not supported (silu only)");
   if (mistral && j.contains("sliding_window") && j["sliding_window"].is_number_integer())
-    c.sliding_window = j["sliding_window"].get<int>();
+    c.sliding_window = get_int(j, "sliding_window", where, kMaxPositions);
   if ((qwen2 || qwen3) && j.value("use_sliding_window", false) && j.contains("sliding_window") &&
       j["sliding_window"].is_number_integer()) {
     // Qwen2/Qwen3 window the layers from max_window_layers on (or those layer_types names): all or none here.
@@ -75,22 +94,35 @@ ModelConfig ModelConfig::parse(const json &j, const std::string &where) {
       for (const auto &t : j["layer_types"]) sliding += t == "sliding_attention";
     } else {
       const bool given = j.contains("max_window_layers") && j["max_window_layers"].is_number_integer();
-      sliding = std::max(0, c.num_layers - (given ? j["max_window_layers"].get<int>() : 28));
+      sliding = std::max(0, c.num_layers - (given ? (int)std::clamp<int64_t>(j["max_window_layers"].get<int64_t>(), 0, kMaxLayers) : 28));
     }
     require(sliding == 0 || sliding == c.num_layers, TF_ERR_UNSUPPORTED,
             where + ": a sliding window on some layers only is not supported");
-    if (sliding) c.sliding_window = j["sliding_window"].get<int>();
+    if (sliding) c.sliding_window = get_int(j, "sliding_window", where, kMaxPositions);
   }
+  // Absent or null: no scaling. Anything else must say which: silently ignoring it would run the wrong rotary embedding.
+  require(!j.contains("rope_scaling") || j["rope_scaling"].is_null() || j["rope_scaling"].is_object(), TF_ERR_FORMAT,
+          where + ": \"rope_scaling\" must be an object or null, not " + j["rope_scaling"].dump());
   if (j.contains("rope_scaling") && j["rope_scaling"].is_object()) {
     const json &s = j["rope_scaling"];
-    c.rope_type = s.contains("rope_type") ? s["rope_type"].get<std::string>() : s.value("type", std::string("default"));
+    const std::string rs = where + ": rope_scaling";
+    const json &type = s.contains("rope_type") ? s["rope_type"] : s.contains("type") ? s["type"] : json("default");
+    require(type.is_string(), TF_ERR_FORMAT, rs + ": rope_type must be a string");
+    c.rope_type = type.get<std::string>();
+    auto factor = [&](const char *key) {
+      require(s.contains(key), TF_ERR_FORMAT, rs + ": missing \"" + key + "\"");
+      const double v = get_number(s, key, rs);
+      require(v > 0, TF_ERR_FORMAT, rs + ": \"" + key + "\" must be positive");
+      return v;
+    };
     if (c.rope_type == "llama3") {
-      c.rope_factor = s.at("factor").get<double>();
-      c.low_freq_factor = s.at("low_freq_factor").get<double>();
-      c.high_freq_factor = s.at("high_freq_factor").get<double>();
-      c.original_max_position = s.at("original_max_position_embeddings").get<int>();
+      c.rope_factor = factor("factor");
+      c.low_freq_factor = factor("low_freq_factor");
+      c.high_freq_factor = factor("high_freq_factor");
+      require(c.high_freq_factor > c.low_freq_factor, TF_ERR_FORMAT, rs + ": high_freq_factor must be above low_freq_factor");
+      c.original_max_position = get_int(s, "original_max_position_embeddings", rs, kMaxPositions);
     } else if (c.rope_type == "linear") {
-      c.rope_factor = s.at("factor").get<double>();
+      c.rope_factor = factor("factor");
     } else {
       require(c.rope_type == "default", TF_ERR_UNSUPPORTED,
               where + ": rope_scaling type " + c.rope_type + " is not supported (default, linear, llama3)");

@@ -16,6 +16,9 @@ namespace tf {
 
 using json = nlohmann::json;
 
+/** Headers are a few hundred kilobytes for the largest released models; a bigger one is not a real file. */
+static constexpr uint64_t kMaxHeaderBytes = 100ull << 20;
+
 int64_t TensorInfo::numel() const {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
@@ -71,6 +74,17 @@ SafetensorsFile::SafetensorsFile(const std::string &path) : path_(path) {
     map_ = nullptr;
     fail(TF_ERR_IO, path + ": cannot map file");
   }
+  // The constructor throws on a bad file: the destructor then never runs, so the mapping is released here.
+  try {
+    parse_header(path, size);
+  } catch (...) {
+    ::munmap(map_, map_size_);
+    map_ = nullptr;
+    throw;
+  }
+}
+
+void SafetensorsFile::parse_header(const std::string &path, uint64_t size) {
   const auto *bytes = static_cast<const uint8_t *>(map_);
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | bytes[i];
@@ -78,6 +92,9 @@ SafetensorsFile::SafetensorsFile(const std::string &path) : path_(path) {
     fail(TF_ERR_FORMAT, path + ": header length " + std::to_string(header_len) + " runs past the end of the file (" +
                             std::to_string(size) + " bytes)");
   }
+  require(header_len <= kMaxHeaderBytes, TF_ERR_FORMAT,
+          path + ": header length " + std::to_string(header_len) + " is more than the most accepted (" +
+              std::to_string(kMaxHeaderBytes) + " bytes)");
   json header;
   try {
     header = json::parse(bytes + 8, bytes + 8 + header_len);
@@ -105,10 +122,18 @@ SafetensorsFile::SafetensorsFile(const std::string &path) : path_(path) {
       info.dtype = DType::BF16;
     else
       fail(TF_ERR_UNSUPPORTED, where + " has dtype " + dt + "; supported: F32, F16, BF16");
-    require(e["shape"].is_array(), TF_ERR_FORMAT, where + ": shape is not an array");
+    require(e["shape"].is_array() && e["shape"].size() <= 8, TF_ERR_FORMAT, where + ": shape is not an array of at most 8 dimensions");
+    // Every element takes at least 2 bytes of the data section: a product past that cannot be real (and would
+    // overflow int64 well before), so it is refused while multiplying.
+    uint64_t elements = 1;
     for (const auto &d : e["shape"]) {
-      require(d.is_number_integer() && d.get<int64_t>() >= 0, TF_ERR_FORMAT, where + ": shape has a bad dimension");
-      info.shape.push_back(d.get<int64_t>());
+      require(d.is_number_unsigned() || (d.is_number_integer() && d.get<int64_t>() >= 0), TF_ERR_FORMAT,
+              where + ": shape has a bad dimension " + d.dump());
+      const uint64_t dim = d.get<uint64_t>();
+      require(dim == 0 || elements <= (size - 8 - header_len) / 2 / dim, TF_ERR_FORMAT,
+              where + ": shape " + e["shape"].dump() + " has more elements than the file could hold");
+      elements *= dim;
+      info.shape.push_back(static_cast<int64_t>(dim));
     }
     const json &off = e["data_offsets"];
     require(off.is_array() && off.size() == 2 && off[0].is_number_unsigned() && off[1].is_number_unsigned(),

@@ -33,6 +33,7 @@ class SafetensorsFile {
   void read_f32(const TensorInfo &info, float *out) const;
 
  private:
+  void parse_header(const std::string &path, uint64_t size);
   std::string path_;
   std::vector<TensorInfo> tensors_;
   std::map<std::string, size_t> index_;

@@ -88,6 +88,8 @@ export interface NativeBinding {
   sessionStep(session: SessionHandle): Promise<NativeStepOutput[]>;
   sessionRemove(session: SessionHandle, id: number): Promise<boolean>;
   freeSession(session: SessionHandle): void;
+  /** Multi-LoRA: a saved PEFT adapter loaded into a new slot beside the unmerged base. */
+  addLoraSlot(model: ModelHandle, adapterDir: string): Promise<{ slot: number; bytes: number }>;
 }
 
 /** Where `npm run build:native` (cmake-js) puts the addon; TUNEFORGE_ENGINE_ADDON overrides it. */

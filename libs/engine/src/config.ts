@@ -183,10 +183,13 @@ export const MAX_TOP_LOGPROBS = 20;
 export interface SequenceOptions extends GenerateOptions {
   /** 0 or absent = none; at most MAX_TOP_LOGPROBS. */
   topLogprobs?: number;
+  /** The LoRA slot (Model.addLoraSlot) the sequence decodes with; 0 or absent = the base alone. */
+  loraSlot?: number;
 }
 
 export interface NativeSequenceOptions extends NativeGenerateOptions {
   topLogprobs: number;
+  slot: number;
 }
 
 export function resolveSessionOptions(o: SessionOptions): SessionOptions {
@@ -201,7 +204,8 @@ export function resolveSequenceOptions(o: SequenceOptions, vocabSize: number): N
   if (typeof o !== 'object' || o === null) throw invalid('sequence options must be an object');
   const topLogprobs = integer(o.topLogprobs ?? 0, 'topLogprobs', 0);
   if (topLogprobs > MAX_TOP_LOGPROBS) throw invalid(`topLogprobs must be <= ${MAX_TOP_LOGPROBS}`);
-  return { ...resolveGenerateOptions(o, vocabSize), topLogprobs };
+  const slot = integer(o.loraSlot ?? 0, 'loraSlot', 0);
+  return { ...resolveGenerateOptions(o, vocabSize), topLogprobs, slot };
 }
 
 export function checkToken(t: unknown, where: string, vocabSize: number): void {

@@ -234,6 +234,27 @@ export class Model {
   }
 
   /**
+   * Multi-LoRA serving: loads a saved PEFT LoRA adapter into a new slot beside the unmerged base weights
+   * (slots 1, 2, ...; 0 is the base). A session sequence added with `loraSlot` decodes with that adapter:
+   * its projections add (alpha / r) x A^T B^T for its rows only, so sequences of several adapters batch
+   * together over one base. Gives the merged model's greedy tokens (log-probs within float rounding).
+   * Refused: adapters with modules_to_save (a grown vocabulary: UNSUPPORTED, serve those merged), a model
+   * with its own adapter or a trainer (STATE). `bytes` is the slot's resident size (its A/B tensors, f32).
+   */
+  async addLoraSlot(adapterDir: string): Promise<{ slot: number; bytes: number }> {
+    if (typeof adapterDir !== 'string' || !adapterDir) throw invalid('adapterDir must be a non-empty string');
+    const slot = await this.run((h) => binding().addLoraSlot(h, adapterDir));
+    this.loraSlotCount = slot.slot;
+    return slot;
+  }
+
+  /** How many LoRA slots addLoraSlot has added. */
+  get loraSlots(): number {
+    return this.loraSlotCount;
+  }
+  private loraSlotCount = 0;
+
+  /**
    * Attaches a saved PEFT LoRA adapter directory for inference or further training (a LoRA trainer
    * created afterwards with the same r, alpha and target modules continues it). An adapter whose
    * `modules_to_save` hold a grown embedding (and LM head) grows the vocabulary to their rows; the tokens its

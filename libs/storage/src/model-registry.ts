@@ -37,6 +37,8 @@ export interface KnownModel {
   kind: 'base' | ModelRecord['kind'];
   artifact: string;
   adapter: string | null;
+  /** The base model's artifact a fine-tuned model started from (its adapter applies over it); null for a base. */
+  baseArtifact: string | null;
   jobId: string | null;
 }
 
@@ -201,11 +203,11 @@ export class ModelRegistry {
   }
 
   private base(name: string, created: number, operatorWide = false): KnownModel {
-    return { id: name, object: 'model', created, owned_by: operatorWide ? OPERATOR_SCOPE : this.owner, kind: 'base', artifact: modelArtifactPrefix(name), adapter: null, jobId: null };
+    return { id: name, object: 'model', created, owned_by: operatorWide ? OPERATOR_SCOPE : this.owner, kind: 'base', artifact: modelArtifactPrefix(name), adapter: null, baseArtifact: null, jobId: null };
   }
 
   private known(record: ModelRecord): KnownModel {
-    return { id: record.id, object: 'model', created: record.created, owned_by: this.owner, kind: record.kind, artifact: record.artifact, adapter: record.adapter, jobId: record.jobId };
+    return { id: record.id, object: 'model', created: record.created, owned_by: this.owner, kind: record.kind, artifact: record.artifact, adapter: record.adapter, baseArtifact: record.baseArtifact, jobId: record.jobId };
   }
 }
 

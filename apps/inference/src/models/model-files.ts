@@ -15,6 +15,11 @@ export interface ResolvedModel {
    */
   contentKey: string;
   dir: string;
+  /**
+   * Set when the name is served as a LoRA adapter over a shared base (multi-LoRA): `contentKey` and `dir` are then the
+   * adapter's, and this is the base model's artifact, loaded once for every tuned model over it.
+   */
+  base?: { contentKey: string; dir: string };
 }
 
 /**
@@ -34,12 +39,22 @@ export class ModelFiles {
     const tenantStore = this.store.forTenant(tenant);
     const known = await ModelRegistry.forTenant(this.store, tenant).resolve(name);
     if (!known) throw new ModelNotFoundError(name);
-    // A fine-tuned model is served from its merged artifact; adapters over a shared base come later.
-    const manifest = await tenantStore.getJson(`${known.artifact}/${MANIFEST_FILE_NAME}`, artifactManifestSchema);
+    // A fine-tuned model with a LoRA adapter is served as that adapter over its base, unmerged, so that every tuned
+    // model of one base shares the base's weights and batches; one without (full fine-tuning), or whose adapter
+    // grew the vocabulary (modules_to_save), is served from its merged artifact.
+    if (known.adapter && known.baseArtifact) {
+      const adapter = await this.fetch(tenantStore, known.adapter);
+      if (await sharesBase(adapter.dir)) return { name, ...adapter, base: await this.fetch(tenantStore, known.baseArtifact) };
+    }
+    return { name, ...(await this.fetch(tenantStore, known.artifact)) };
+  }
+
+  private async fetch(tenantStore: ArtifactStore, artifact: string): Promise<{ contentKey: string; dir: string }> {
+    const manifest = await tenantStore.getJson(`${artifact}/${MANIFEST_FILE_NAME}`, artifactManifestSchema);
     const contentKey = contentKeyOf(manifest);
     const dir = join(this.cacheDir, contentKey);
-    await this.download(contentKey, dir, tenantStore, known.artifact);
-    return { name, contentKey, dir };
+    await this.download(contentKey, dir, tenantStore, artifact);
+    return { contentKey, dir };
   }
 
   /** The directory exists only once complete: files go to a partial directory first, renamed into place. */
@@ -62,6 +77,16 @@ export class ModelFiles {
     }
     await running;
   }
+}
+
+/**
+ * Whether a PEFT adapter directory can be a slot over its base: a LoRA adapter without modules_to_save (an adapter
+ * saved after the vocabulary grew holds the embedding and LM head whole, which a shared base cannot take).
+ */
+export async function sharesBase(adapterDir: string): Promise<boolean> {
+  const config = await readJsonFile<{ peft_type?: string; modules_to_save?: unknown[] | null }>(join(adapterDir, 'adapter_config.json')).catch(() => undefined);
+  if (!config || config.peft_type !== 'LORA') return false;
+  return !config.modules_to_save || config.modules_to_save.length === 0;
 }
 
 function contentKeyOf(manifest: ArtifactManifest): string {

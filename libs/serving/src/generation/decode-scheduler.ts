@@ -13,6 +13,8 @@ export interface SequenceOptions {
   stop: number[][];
   /** Alternatives to report with each token (0: none). */
   topLogprobs: number;
+  /** The engine's LoRA slot to decode with (a tuned model served as an adapter over the base); absent: the base. */
+  loraSlot?: number;
 }
 
 /** One decoded token with the model's log-probability of it (raw logits, before temperature and filters). */

@@ -56,6 +56,7 @@ export async function* runChoice(model: ServedModel, prompt: readonly number[], 
     seed: request.seed,
     stop: model.endOfSequenceIds.map((id) => [id]),
     topLogprobs: request.topLogprobs,
+    ...(model.loraSlot ? { loraSlot: model.loraSlot } : {}),
   };
   const { signal, observer } = options;
   const tokens = model.scheduler.generate(prompt, sequence, signal);

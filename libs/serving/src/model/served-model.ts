@@ -34,6 +34,11 @@ export class ServedModel {
     /** Prompt plus generated tokens one sequence may hold. */
     readonly maxContext: number,
     readonly scheduler: DecodeScheduler,
+    /**
+     * The LoRA slot of the engine this model decodes with (Model.addLoraSlot): 0 for the model itself, n > 0 for a
+     * tuned model served as an adapter over this base (addAdapter), sharing its weights, session and batches.
+     */
+    readonly loraSlot = 0,
   ) {}
 
   /** Loads a Hugging Face model directory; `tokenizer` reuses one already loaded from it. */
@@ -52,13 +57,27 @@ export class ServedModel {
     }
   }
 
+  /**
+   * Serves a saved PEFT LoRA adapter of this base without merging it: the adapter's A/B tensors go into a new slot of
+   * the engine, and the model returned decodes in this model's session (batched with every other request on the
+   * base) with that slot. It shares the base's tokenizer and chat template. `bytes` is what the slot holds in memory.
+   * The engine refuses adapters that carry a grown vocabulary (modules_to_save): serve those merged.
+   */
+  async addAdapter(adapterDir: string): Promise<{ model: ServedModel; bytes: number }> {
+    if (this.loraSlot !== 0) throw new Error('adapters are added to the base model, not to an adapter of it');
+    const { slot, bytes } = await this.engine.addLoraSlot(adapterDir);
+    return { model: new ServedModel(this.engine, this.tokenizer, this.endOfSequenceIds, this.toolCallFormat, this.maxContext, this.scheduler, slot), bytes };
+  }
+
   /** Whether any request is decoding on it or waiting to. */
   get busy(): boolean {
     const { running, waiting } = this.scheduler.load;
     return running + waiting > 0;
   }
 
+  /** Frees the engine and its session; an adapter's model (addAdapter) frees nothing: it goes with its base. */
   async dispose(): Promise<void> {
+    if (this.loraSlot !== 0) return;
     await this.scheduler.dispose();
     this.engine.dispose();
   }

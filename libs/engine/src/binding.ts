@@ -74,6 +74,16 @@ export interface NativeBinding {
     batch: number,
     seq: number,
   ): Promise<number>;
+  accumulateWeighted(
+    trainer: TrainerHandle,
+    ids: Int32Array,
+    labels: Int32Array,
+    weights: Float32Array,
+    pos: Int32Array | null,
+    batch: number,
+    seq: number,
+    units: number,
+  ): Promise<{ loss: number; tokenLogprobs: Float32Array }>;
   step(trainer: TrainerHandle): Promise<NativeStepResult>;
   paramNames(trainer: TrainerHandle): string[];
   stepCount(trainer: TrainerHandle): number;

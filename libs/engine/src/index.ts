@@ -10,8 +10,19 @@ export {
   type ModelInfo,
   type SaveMergedOptions,
   type StepResult,
+  type WeightedTokenBatch,
 } from './model';
 export { DecodeSession, type SessionStepResult, type TokenLogprob } from './session';
 export { readSafetensors, type Tensor } from './safetensors';
 export { addonPath } from './binding';
 export { cgroupCpuQuota, defaultThreadCount } from './cpu-budget';
+export {
+  dpoAccumulate,
+  dpoMetrics,
+  pairLogprobs,
+  type DpoAccumulateOptions,
+  type DpoMetrics,
+  type DpoOptions,
+  type PairLogprobs,
+  type PreferenceIds,
+} from './dpo';

@@ -39,7 +39,7 @@ export interface StepResult {
   step: number;
   lr: number;
   gradNorm: number;
-  /** Mean loss over every token accumulated for this step. */
+  /** Loss accumulated for this step over its normaliser: the mean over its tokens, or over accumulateWeighted's units. */
   loss: number;
   tokens: number;
 }
@@ -311,6 +311,11 @@ export class Model {
   }
 }
 
+/** A micro-batch with a loss weight per label (Trainer.accumulateWeighted). */
+export interface WeightedTokenBatch extends TokenBatch {
+  weights: readonly (readonly number[])[];
+}
+
 export class Trainer {
   private handle: TrainerHandle | undefined;
 
@@ -337,6 +342,36 @@ export class Trainer {
     const pos = batch.positionIds ? flattenPositions(batch.positionIds, ids.batch, ids.seq) : null;
     const t = this.native;
     return this.model.run(() => binding().accumulate(t, ids.data, labels.data, pos, ids.batch, ids.seq));
+  }
+
+  /**
+   * accumulate() with a weight per label (`weights` shaped as `labels`; may be negative): adds the gradient of
+   * Σ w·NLL and `units` (> 0) to what step() divides by, in place of the micro-batch's labeled-token count.
+   * Preference training (dpo.ts) uses it with units = pairs. Returns Σ w·NLL / units and, per row, log p(label t)
+   * from this pass at each labeled position (0 elsewhere).
+   */
+  async accumulateWeighted(batch: WeightedTokenBatch, units: number): Promise<{ loss: number; tokenLogprobs: number[][] }> {
+    const vocab = this.model.info().vocabSize;
+    const ids = flattenRows(batch.inputIds, 'inputIds', (v, w) => checkToken(v, w, vocab));
+    const labels = flattenRows(batch.labels, 'labels', (v, w) => {
+      if (v !== -100) checkToken(v, w, vocab);
+    });
+    if (labels.batch !== ids.batch || labels.seq !== ids.seq) throw invalid('labels must have the shape of inputIds');
+    if (!Array.isArray(batch.weights) || batch.weights.length !== ids.batch) throw invalid('weights must have the shape of inputIds');
+    const weights = new Float32Array(ids.batch * ids.seq);
+    batch.weights.forEach((row, b) => {
+      if (!Array.isArray(row) || row.length !== ids.seq) throw invalid('weights must have the shape of inputIds');
+      row.forEach((w, t) => {
+        if (typeof w !== 'number' || !Number.isFinite(w)) throw invalid(`weights[${b}][${t}] must be a finite number`);
+        weights[b * ids.seq + t] = w;
+      });
+    });
+    if (typeof units !== 'number' || !Number.isFinite(units) || units <= 0) throw invalid('units must be a number greater than 0');
+    const pos = batch.positionIds ? flattenPositions(batch.positionIds, ids.batch, ids.seq) : null;
+    const t = this.native;
+    const out = await this.model.run(() => binding().accumulateWeighted(t, ids.data, labels.data, weights, pos, ids.batch, ids.seq, units));
+    const rows = Array.from({ length: ids.batch }, (_, b) => Array.from(out.tokenLogprobs.subarray(b * ids.seq, (b + 1) * ids.seq)));
+    return { loss: out.loss, tokenLogprobs: rows };
   }
 
   /** Clips, applies AdamW at the scheduled learning rate, clears gradients. */

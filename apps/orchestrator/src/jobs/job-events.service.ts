@@ -3,6 +3,7 @@ import {
   jobLifecycleEventV1,
   trainingRunControlV1,
   type MessageOf,
+  type PayloadOf,
   type dataPreparationCompletedV1,
   type diagnosisRunCompletedV1,
   type evaluationRunCompletedV1,
@@ -122,6 +123,8 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
           // At a checkpoint step the pod measured the whole validation split: OpenAI's valid_loss and full_valid_loss.
           ...(p.validLoss !== undefined ? { valid_loss: p.validLoss, full_valid_loss: p.validLoss } : {}),
           learning_rate: p.learningRate,
+          // A DPO run's step metrics (OpenAI names none; ours follow TRL's rewards/* and logps/*).
+          ...(p.preference ? preferenceMetrics(p.preference) : {}),
           tokens_per_second: p.tokensPerSecond,
           eta_seconds: p.etaSeconds,
           run_id: p.runId,
@@ -207,4 +210,18 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
   private warn(tenant: string, jobId: string, id: string, message: string): Promise<void> {
     return this.publisher.publish({ jobId, tenant }, jobLifecycleEventV1, { jobId, id: `${jobId}-${id}`, level: 'warn', message, type: 'message', data: null, created_at: nowSeconds() }, `event/${id}`);
   }
+}
+
+/** A DPO step's metrics as the metrics event's `data` fields (snake_case, train_/valid_ as OpenAI's losses). */
+export function preferenceMetrics(p: NonNullable<PayloadOf<typeof trainingRunProgressedV1>['preference']>): Record<string, number> {
+  return {
+    train_rewards_chosen: p.rewardsChosen,
+    train_rewards_rejected: p.rewardsRejected,
+    train_reward_margin: p.rewardMargin,
+    train_reward_accuracy: p.rewardAccuracy,
+    train_logps_chosen: p.logpsChosen,
+    train_logps_rejected: p.logpsRejected,
+    ...(p.validRewardAccuracy !== undefined ? { valid_reward_accuracy: p.validRewardAccuracy } : {}),
+    ...(p.validRewardMargin !== undefined ? { valid_reward_margin: p.validRewardMargin } : {}),
+  };
 }

@@ -6,8 +6,8 @@ import {
   type PayloadOf,
   type PodRunSpec,
 } from '@tuneforge/contracts';
-import { collectDataset, IGNORE_INDEX, loadModelTokenizer, tokenizeRecords, type TokenizedSample } from '@tuneforge/datasets';
-import { Model, type ExportDtype, type LoraTargetModule, type Trainer, type TrainConfig } from '@tuneforge/engine';
+import { collectDataset, IGNORE_INDEX, loadModelTokenizer, tokenizeRecords, type DatasetRecord, type TokenizedSample } from '@tuneforge/datasets';
+import { Model, type DpoMetrics, type ExportDtype, type LoraTargetModule, type PreferenceIds, type Trainer, type TrainConfig } from '@tuneforge/engine';
 import { exportGguf, ModelImportError, writeModelfile } from '@tuneforge/model-import';
 import { ArtifactExistsError, listCommittedArtifacts, type ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
@@ -22,6 +22,15 @@ import { RunControl } from './run-control';
 import { checkpointPrefix, runPrefix, stepOfCheckpoint } from './run-keys';
 import { downloadArtifact, uploadDirectory } from './store-files';
 import { trainingRows } from './training-rows';
+import {
+  accumulatePreferenceStep,
+  preferenceEpochTokens,
+  preferenceProgress,
+  preferenceValidation,
+  tokenizePreferenceFile,
+  withReference,
+  type PreferenceSet,
+} from './preference-training';
 
 type Completed = PayloadOf<typeof trainingRunCompletedV1>;
 
@@ -107,24 +116,45 @@ async function validationLoss(model: Model, samples: readonly TokenizedSample[])
   return count ? sum / count : undefined;
 }
 
-/** Every dataset of the run, read and tokenized with the model's tokenizer: its training and validation samples. */
-async function tokenizedDatasets(store: TrainingRunDeps['store'], request: PodRunSpec['request'], tokenizer: Awaited<ReturnType<typeof loadModelTokenizer>>, work: string) {
-  const train: TokenizedSample[] = [];
-  const validation: TokenizedSample[] = [];
+/** Each file of the run's datasets, read: the records of every `train.jsonl` and every `validation.jsonl`. */
+async function readDatasets(store: TrainingRunDeps['store'], request: PodRunSpec['request'], work: string) {
+  const files: { train: DatasetFile[]; validation: DatasetFile[] } = { train: [], validation: [] };
   for (const [i, prefix] of request.datasets.entries()) {
     const dir = join(work, `dataset-${i}`);
     const manifest = await downloadArtifact(store, prefix, dir);
-    for (const [file, into] of [['train.jsonl', train], ['validation.jsonl', validation]] as const) {
+    for (const [file, into] of [['train.jsonl', files.train], ['validation.jsonl', files.validation]] as const) {
       // Absent, or empty (a job with no validation split): nothing to read.
       if (!manifest.files.some((f) => f.path === file && f.size > 0)) continue;
-      const { records, errors } = await collectDataset(join(dir, file), { file: `${prefix}/${file}` });
-      if (errors.length) throw new Error(`${prefix}/${file}: ${errors.length} unreadable record(s), first: ${errors[0].message}`);
-      const tokenized = tokenizeRecords(tokenizer, records, { maxLength: request.maxSequenceLength });
-      if (tokenized.errors.length) throw new Error(`${prefix}/${file}: ${tokenized.errors.length} record(s) cannot be tokenized, first: ${tokenized.errors[0].message}`);
-      into.push(...tokenized.samples);
+      const name = `${prefix}/${file}`;
+      const { records, errors } = await collectDataset(join(dir, file), { file: name });
+      if (errors.length) throw new Error(`${name}: ${errors.length} unreadable record(s), first: ${errors[0].message}`);
+      into.push({ name, records });
     }
   }
-  return { train, validation };
+  return files;
+}
+
+interface DatasetFile {
+  name: string;
+  records: DatasetRecord[];
+}
+
+/** Every dataset of the run, read and tokenized with the model's tokenizer: its training and validation samples. */
+async function tokenizedDatasets(store: TrainingRunDeps['store'], request: PodRunSpec['request'], tokenizer: Awaited<ReturnType<typeof loadModelTokenizer>>, work: string) {
+  const files = await readDatasets(store, request, work);
+  const tokenize = (file: DatasetFile): TokenizedSample[] => {
+    const tokenized = tokenizeRecords(tokenizer, file.records, { maxLength: request.maxSequenceLength });
+    if (tokenized.errors.length) throw new Error(`${file.name}: ${tokenized.errors.length} record(s) cannot be tokenized, first: ${tokenized.errors[0].message}`);
+    return tokenized.samples;
+  };
+  return { train: files.train.flatMap(tokenize), validation: files.validation.flatMap(tokenize) };
+}
+
+/** A DPO run's datasets as preference pairs (prompt, chosen and rejected ids), tokenized as datagen validated them. */
+async function preferenceDatasets(store: TrainingRunDeps['store'], request: PodRunSpec['request'], tokenizer: Awaited<ReturnType<typeof loadModelTokenizer>>, work: string) {
+  const files = await readDatasets(store, request, work);
+  const tokenize = (file: DatasetFile): PreferenceIds[] => tokenizePreferenceFile(tokenizer, file.records, request.maxSequenceLength, file.name);
+  return { train: files.train.flatMap(tokenize), validation: files.validation.flatMap(tokenize) };
 }
 
 /**
@@ -201,16 +231,39 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       // marker, so the model cannot tell the markers apart. Said in the log because the run still succeeds.
       logger.warn({ runId: request.runId }, 'agent tokens with LoRA: the new embedding rows are not trained (all markers share one row); full fine-tuning trains them');
     }
-    const { train, validation } = await tokenizedDatasets(store, request, tokenizer, work);
     const padTokenId = tokenizer.tokenId(tokenizer.padToken) ?? tokenizer.eosTokenId ?? 0;
-    const packing = request.packing ?? true;
-    const { rows: sequences, packingEfficiency } = trainingRows(train, { packing, maxLength: request.maxSequenceLength, padTokenId });
     const t = request.training;
-    const plan = new StepPlan({ sequences: sequences.length, epochs: t.epochs, batchSize: t.batchSize, microBatchSize: t.microBatchSize, seed: t.seed });
+    const dpo = t.objective === 'dpo';
+    // SFT trains packed (or one-sample) rows of labeled tokens; DPO trains preference pairs, each a chosen and a
+    // rejected row, against reference log-probs taken now, from the model as loaded (before a LoRA adapter or a
+    // resumed checkpoint changes it: see preference-training.ts).
+    let train: TokenizedSample[] = [];
+    let validation: TokenizedSample[] = [];
+    let sequences: ReturnType<typeof trainingRows>['rows'] = [];
+    let preference: { train: PreferenceSet; validation: PreferenceSet } | undefined;
+    if (dpo) {
+      const pairs = await preferenceDatasets(store, request, tokenizer, work);
+      preference = { train: await withReference(model, pairs.train), validation: await withReference(model, pairs.validation) };
+    } else {
+      ({ train, validation } = await tokenizedDatasets(store, request, tokenizer, work));
+    }
+    const packing = request.packing ?? true;
+    let packingEfficiency: number | undefined;
+    if (!dpo) ({ rows: sequences, packingEfficiency } = trainingRows(train, { packing, maxLength: request.maxSequenceLength, padTokenId }));
+    const units = preference ? preference.train.pairs.length : sequences.length;
+    const plan = new StepPlan({ sequences: units, epochs: t.epochs, batchSize: t.batchSize, microBatchSize: t.microBatchSize, seed: t.seed });
     logger.info(
-      { runId: request.runId, samples: train.length, sequences: sequences.length, packing, packingEfficiency, agentTokens: request.agentTokens ?? false, totalSteps: plan.totalSteps },
+      preference
+        ? { runId: request.runId, objective: 'dpo', pairs: units, validationPairs: preference.validation.pairs.length, totalSteps: plan.totalSteps }
+        : { runId: request.runId, samples: train.length, sequences: sequences.length, packing, packingEfficiency, agentTokens: request.agentTokens ?? false, totalSteps: plan.totalSteps },
       'data ready',
     );
+    /** Validation at a checkpoint: SFT's mean token loss, or the validation pairs' DPO loss (and their metrics). */
+    const validate = async (): Promise<{ loss?: number; preference?: DpoMetrics }> => {
+      if (!preference) return { loss: await validationLoss(model!, validation) };
+      const metrics = await preferenceValidation(model!, preference.validation, spec);
+      return { loss: metrics?.loss, preference: metrics };
+    };
 
     // Engine, resumed from the last committed checkpoint when there is one.
     trainer = await model.createTrainer(engineTrainConfig(spec, plan.totalSteps));
@@ -241,11 +294,20 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       const next = step + 1;
       const stepStarted = Date.now();
       let tokens = 0;
-      for (const micro of plan.microBatches(next, sequences, padTokenId)) {
-        tokens += micro.tokens;
-        await trainer.accumulate(micro);
+      let stepPreference: DpoMetrics | undefined;
+      if (preference) {
+        const accumulated = await accumulatePreferenceStep(trainer, plan, next, preference.train, spec, padTokenId);
+        tokens = accumulated.tokens;
+        stepPreference = accumulated.metrics;
+      } else {
+        for (const micro of plan.microBatches(next, sequences, padTokenId)) {
+          tokens += micro.tokens;
+          await trainer.accumulate(micro);
+        }
       }
-      const result = await trainer.step();
+      const stepResult = await trainer.step();
+      // DPO: the engine's step loss is its weighted-NLL surrogate; the DPO loss is the one the policy passes measured.
+      const result = stepPreference ? { ...stepResult, loss: stepPreference.loss } : stepResult;
       if (result.step !== next) throw new Error(`the engine reports step ${result.step} where ${next} was expected`);
       // Nothing after a non-finite loss is worth training or exporting: the run ends, saying it diverged.
       if (!Number.isFinite(result.loss)) {
@@ -256,7 +318,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       const elapsed = (Date.now() - started) / 1000;
       const checkpointHere = step % t.checkpointEverySteps === 0 || step === plan.totalSteps;
       // Measured before the step's progress, which then carries it (the step's metrics event shows valid_loss).
-      const stepValidLoss = checkpointHere ? await validationLoss(model, validation) : undefined;
+      const stepValidation = checkpointHere ? await validate() : undefined;
+      const stepValidLoss = stepValidation?.loss;
       if (step > published && (step % progressEvery === 0 || step === plan.totalSteps)) {
         const perStep = elapsed / (step - firstStep);
         await channel.publish(trainingRunProgressedV1, {
@@ -272,6 +335,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
           etaSeconds: perStep * (plan.totalSteps - step),
           ...(stepValidLoss !== undefined ? { validLoss: stepValidLoss } : {}),
           ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
+          ...(stepPreference ? { preference: preferenceProgress(stepPreference, stepValidation?.preference) } : {}),
         }, `progress/${step}`);
         resumedFromStep = undefined;
         await store.put(progressMarker(spec, step), '').catch((error: unknown) => {
@@ -286,7 +350,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     if (lastCheckpointStep !== step && step > 0) await saveCheckpoint(step, lastLoss);
 
     const artifacts = await exportModels(spec, model, deps, join(work, 'export'), step);
-    const trainedTokens = sequences.reduce((sum, sequence) => sum + sequence.input_ids.length, 0) * t.epochs;
+    const epochTokens = preference ? preferenceEpochTokens(preference.train) : sequences.reduce((sum, sequence) => sum + sequence.input_ids.length, 0);
+    const trainedTokens = epochTokens * t.epochs;
     return await complete({ ...ids, status: 'succeeded', steps: step, finalLoss: Number.isFinite(lastLoss) ? lastLoss : 0, trainedTokens, artifacts });
 
     /** `measured`: the validation loss already measured at this step (null: none to measure); undefined: measure it. */
@@ -295,7 +360,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       const dir = join(work, 'checkpoints', `step-${at}`);
       await trainer!.save(dir);
       const metrics: CheckpointMetrics = { step: at, train_loss: trainLoss };
-      const valid = measured === undefined ? await validationLoss(model!, validation) : (measured ?? undefined);
+      const valid = measured === undefined ? (await validate()).loss : (measured ?? undefined);
       // Measured over the whole validation split: OpenAI's valid_loss and full_valid_loss at once.
       if (valid !== undefined) metrics.valid_loss = metrics.full_valid_loss = valid;
       await uploadDirectory(store, prefix, dir, 'checkpoint', { runId: request.runId, step: at, metrics });

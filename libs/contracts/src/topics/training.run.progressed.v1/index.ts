@@ -15,7 +15,7 @@ export const trainingRunProgressedV1 = defineTopic(
       step: z.number().int().positive(),
       totalSteps: z.number().int().positive(),
       epoch: z.number().nonnegative(),
-      /** Mean loss over the step's labeled tokens. */
+      /** Mean loss over the step's labeled tokens (a DPO run: the DPO loss of the step's pairs, RPO term included). */
       loss: z.number(),
       learningRate: z.number().nonnegative(),
       gradNorm: z.number().nonnegative().optional(),
@@ -28,6 +28,26 @@ export const trainingRunProgressedV1 = defineTopic(
       validLoss: z.number().optional(),
       /** On the first step a restarted pod publishes: the checkpoint step it resumed from. */
       resumedFromStep: z.number().int().nonnegative().optional(),
+      /**
+       * A DPO run's step metrics (TRL's rewards/* and logps/*; rewards are β × the policy/reference log-ratio),
+       * measured by the step's policy passes: means over its pairs of the chosen and rejected rewards, the reward
+       * margin (chosen − rejected), the reward accuracy (share of pairs whose chosen reward is higher), the summed
+       * policy log-probs of the chosen and rejected outputs; at checkpoint steps also the validation pairs'
+       * reward accuracy and margin (`loss` and `validLoss` are then the DPO loss).
+       */
+      preference: z
+        .object({
+          rewardsChosen: z.number(),
+          rewardsRejected: z.number(),
+          rewardMargin: z.number(),
+          rewardAccuracy: z.number().min(0).max(1),
+          logpsChosen: z.number(),
+          logpsRejected: z.number(),
+          validRewardAccuracy: z.number().min(0).max(1).optional(),
+          validRewardMargin: z.number().optional(),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
   { partitions: 6, retentionMs: 3 * 24 * 60 * 60 * 1000 },

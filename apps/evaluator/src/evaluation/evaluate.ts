@@ -13,6 +13,7 @@ import type { EpisodeInput } from '../agent/run-episodes';
 import type { EmbeddingsEndpoint } from '../config/evaluator-config';
 import { loadModelFromStore } from '../inputs/load-model';
 import { readEvaluationSet, type EvaluationRecord } from '../inputs/read-evaluation-set';
+import { DEFAULT_PREFERENCE_BETA, preferenceReport, scorePairs, type PairScores } from '../text/preference-metrics';
 import { semanticSimilarities } from '../text/semantic-similarity';
 import { scoreTexts } from '../text/text-metrics';
 import { EvaluationInputError } from './evaluation-input-error';
@@ -36,8 +37,9 @@ const ROLES: readonly ModelRole[] = ['base', 'tuned'];
 
 /**
  * Compares the base and the fine-tuned model on the same evaluation set with the same decoding: text
- * metrics on their answers, loss on the references, and, when the job has tools, agent metrics from
- * real tool loops. Models are loaded one at a time (memory holds one), each for serving as the inference
+ * metrics on their answers, loss on the references, when the job has tools, agent metrics from
+ * real tool loops, and for preference pairs (a DPO job's held-out pairs) whether each model gives the chosen
+ * output the higher log-probability, and TRL's implicit-reward accuracy and margin against the base. Models are loaded one at a time (memory holds one), each for serving as the inference
  * service loads it, and every answer is generated on the serving path (libs/serving). Throws
  * EvaluationInputError for what the request got wrong; the caller turns it into a failed result.
  */
@@ -57,6 +59,7 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
   const search = episodes.length > 0 && request.retrievalIndex !== undefined ? await loadRetrieval(deps.store, request.retrievalIndex) : undefined;
   const work = await mkdtemp(join(tmpdir(), `evaluator-${request.taskId}-`));
   const runs = {} as Record<ModelRole, ModelRun>;
+  const pairScores = {} as Record<ModelRole, PairScores>;
   let agentFormat: string | undefined;
   try {
     for (const role of ROLES) {
@@ -69,8 +72,11 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
           maxSequenceLength: request.maxSequenceLength,
           ...(agentFormat !== undefined ? { agent: { format: agentFormat as NonNullable<ModelRunOptions['agent']>['format'], episodes, tools: request.tools, fixtures: request.toolFixtures, ...(search ? { search } : {}) } } : {}),
         };
-        runs[role] = await runModel(loaded, set.records, options);
-        progress('model evaluated', { role, prefix: loaded.prefix });
+        runs[role] = set.records.length > 0 ? await runModel(loaded, set.records, options) : { answers: [], episodes: [] };
+        if (set.pairs.length > 0) {
+          pairScores[role] = await scorePairs(loaded.served.engine, loaded.served.tokenizer, set.pairs, request.maxSequenceLength, role === 'base' ? 'baseModel' : 'tunedModel');
+        }
+        progress('model evaluated', { role, prefix: loaded.prefix, pairs: set.pairs.length });
       } finally {
         await loaded.served.dispose();
       }
@@ -79,6 +85,8 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
     await rm(work, { recursive: true, force: true });
   }
 
+  // A DPO job's held-out pairs: does each model prefer the chosen output (and by how much, against the base)?
+  const preference = set.pairs.length > 0 ? preferenceReport(set.pairs, pairScores.base, pairScores.tuned, request.preference?.beta ?? DEFAULT_PREFERENCE_BETA) : undefined;
   const notComputed: EvaluationReport['notComputed'] = [];
   const examples: ExampleReport[] = set.records.map((record, index) => ({ index, source: { file: record.location.file, line: record.location.line }, prompt: promptExcerpt(record) }));
   const evaluations = {} as Record<ModelRole, ModelEvaluation>;
@@ -88,8 +96,8 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
     const answered = run.answers.flatMap((answer, i) => (answer ? [{ i, answer }] : []));
     const hypotheses = answered.map(({ answer }) => answer.generated.text);
     const references = answered.map(({ answer }) => answer.reference);
-    const text = scoreTexts(hypotheses, references, request.settings.metrics);
-    const metrics: ModelEvaluation['metrics'] = { ...text.corpus };
+    const text = hypotheses.length > 0 ? scoreTexts(hypotheses, references, request.settings.metrics) : { corpus: {}, perExample: [] };
+    const metrics: ModelEvaluation['metrics'] = { ...text.corpus, ...(preference ? preference[role] : {}) };
     if (request.settings.metrics.includes('semantic_similarity') && hypotheses.length > 0) {
       if (deps.embeddings) {
         // An embeddings service that is down costs this one metric (said in the report), not the evaluation.
@@ -108,7 +116,7 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
     if (run.loss) {
       metrics.validation_loss = run.loss.validationLoss;
       metrics.perplexity = run.loss.perplexity;
-    } else if (request.settings.metrics.includes('validation_loss') && role === 'base') {
+    } else if (request.settings.metrics.includes('validation_loss') && role === 'base' && set.records.length > 0) {
       notComputed.push({ metric: 'validation_loss', reason: 'no example has a reference assistant token within maxSequenceLength' });
     }
     answered.forEach(({ i, answer }, j) => {
@@ -132,7 +140,7 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
     evaluations[role] = { metrics: roundMetrics(metrics), per_tool: perTool };
   }
 
-  const summary: EvaluationSummary = { examples: set.records.length, agent_episodes: episodes.length, base: evaluations.base, tuned: evaluations.tuned };
+  const summary: EvaluationSummary = { examples: set.records.length + set.pairs.length, agent_episodes: episodes.length, base: evaluations.base, tuned: evaluations.tuned };
   return {
     kind: 'evaluation-report',
     version: 1,
@@ -146,6 +154,7 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
       evaluated: set.records.length,
       skippedPreferencePairs: set.skippedPreferencePairs,
       withoutReference: runs.base.answers.filter((answer) => answer === undefined).length,
+      preferencePairs: set.pairs.length,
     },
     settings: { ...request.settings, maxExamples: request.maxExamples, maxSequenceLength: request.maxSequenceLength },
     notComputed,
@@ -154,6 +163,7 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
     ...(agentFormat !== undefined && agentReports.base && agentReports.tuned
       ? { agent: { format: agentFormat, episodes: episodes.length, base: agentReports.base, tuned: agentReports.tuned } }
       : {}),
+    ...(preference ? { preference } : {}),
     worstExamples: worstExamples(examples, 5),
     trainingCurve: request.curve,
     durationMs: Date.now() - started,

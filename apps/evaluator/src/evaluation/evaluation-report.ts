@@ -1,6 +1,7 @@
 import type { CurvePoint, EvaluationMetricName, EvaluationSummary, JobConfig } from '@tuneforge/contracts';
 import type { ConfusionMatrix } from '../agent/agent-metrics';
 import type { EpisodeRecord } from '../agent/run-episodes';
+import type { PreferenceReport } from '../text/preference-metrics';
 
 export type ModelRole = 'base' | 'tuned';
 export type PerExampleMetrics = Partial<Record<EvaluationMetricName, number>>;
@@ -51,13 +52,16 @@ export interface EvaluationReport {
   taskId: string;
   iteration: number;
   models: Record<ModelRole, string>;
-  evaluationSet: { source: string; available: number; evaluated: number; skippedPreferencePairs: number; withoutReference: number };
+  /** `available`/`evaluated`: conversations and prompt/completion samples; `preferencePairs`: pairs scored. */
+  evaluationSet: { source: string; available: number; evaluated: number; skippedPreferencePairs: number; withoutReference: number; preferencePairs?: number };
   settings: JobConfig['evaluation'] & { maxExamples: number; maxSequenceLength: number };
   /** Metrics asked for that could not be computed, and why (e.g. no embeddings endpoint configured). */
   notComputed: Array<{ metric: string; reason: string }>;
   summary: EvaluationSummary;
   examples: ExampleReport[];
   agent?: { format: string; episodes: number; base: AgentModelReport; tuned: AgentModelReport };
+  /** Preference pairs in the set (a DPO job's held-out pairs): both models' metrics and each pair's log-probs. */
+  preference?: PreferenceReport;
   worstExamples: WorstExample[];
   /** The fine-tuned model's training curve, as the request carried it (empty when it carried none). */
   trainingCurve: CurvePoint[];

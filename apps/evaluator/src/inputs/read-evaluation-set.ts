@@ -4,6 +4,8 @@ import { EvaluationInputError } from '../evaluation/evaluation-input-error';
 
 /** An evaluated record: a conversation or a prompt/completion sample, with where it came from. */
 export type EvaluationRecord = Exclude<DatasetRecord, { kind: 'preference' }>;
+/** A preference pair of the set (a DPO job's held-out pairs): scored by log-probability, not generated. */
+export type PreferenceRecord = Extract<DatasetRecord, { kind: 'preference' }>;
 
 export interface EvaluationSet {
   /** The records evaluated: the first `maxExamples` usable ones, in file order. */
@@ -12,8 +14,10 @@ export interface EvaluationSet {
   source: string;
   /** Usable records in the file before the cap. */
   available: number;
-  /** Preference pairs in the file, which have no single reference to compare with and are left out. */
+  /** Preference pairs in the file that are not scored (beyond `maxExamples`). */
   skippedPreferencePairs: number;
+  /** The preference pairs scored: the first `maxExamples`, in file order (see preference-metrics.ts). */
+  pairs: PreferenceRecord[];
 }
 
 const VALIDATION_FILE = 'validation.jsonl';
@@ -23,7 +27,7 @@ const QUOTED_ERRORS = 3;
 /**
  * Reads the evaluation set: the uploaded evaluation file when the request names one (any format the
  * training readers accept, auto-detected), else the prepared dataset's `validation.jsonl` (OpenAI chat
- * JSONL, written by datagen). A file with unreadable records fails the task naming line and field:
+ * JSONL, or a DPO job's preference pairs, written by datagen). A file with unreadable records fails the task naming line and field:
  * scoring on the readable part would quietly evaluate something else than what was asked.
  */
 export async function readEvaluationSet(store: ArtifactStore, request: { dataset: string; evaluationFile?: string; maxExamples: number }): Promise<EvaluationSet> {
@@ -35,10 +39,12 @@ export async function readEvaluationSet(store: ArtifactStore, request: { dataset
     throw new EvaluationInputError(`the evaluation set ${source} has ${errors.length} unreadable record(s)${more}: ${quoted.join('; ')}`);
   }
   const usable = records.filter((record): record is EvaluationRecord => record.kind !== 'preference');
-  if (usable.length === 0) {
-    throw new EvaluationInputError(`the evaluation set ${source} has no conversation or prompt/completion record to evaluate (${records.length} record(s) read)`);
+  const pairs = records.filter((record): record is PreferenceRecord => record.kind === 'preference');
+  if (usable.length === 0 && pairs.length === 0) {
+    throw new EvaluationInputError(`the evaluation set ${source} has no conversation, prompt/completion record or preference pair to evaluate (${records.length} record(s) read)`);
   }
-  return { records: usable.slice(0, request.maxExamples), source, available: usable.length, skippedPreferencePairs: records.length - usable.length };
+  const scoredPairs = pairs.slice(0, request.maxExamples);
+  return { records: usable.slice(0, request.maxExamples), source, available: usable.length, skippedPreferencePairs: pairs.length - scoredPairs.length, pairs: scoredPairs };
 }
 
 async function openUpload(store: ArtifactStore, key: string) {

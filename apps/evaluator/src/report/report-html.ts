@@ -9,7 +9,7 @@ table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px soli
 th{background:#f3f5f9}.num{text-align:right;font-variant-numeric:tabular-nums}.better{color:#137333}.worse{color:#b3261e}
 pre{white-space:pre-wrap;margin:0;font-size:12px;max-width:420px}.muted{color:#666;font-size:12px}`;
 
-/** Losses and perplexity improve downwards; every other metric upwards. */
+/** Losses and perplexity improve downwards; every other metric (the preference margins too) upwards. */
 const LOWER_IS_BETTER = new Set(['validation_loss', 'perplexity']);
 
 function metricsTable(base: ModelEvaluation, tuned: ModelEvaluation): string {
@@ -37,6 +37,26 @@ function perToolTable(base: ModelEvaluation, tuned: ModelEvaluation): string {
       `<td class="num">${b?.predicted ?? 0}</td><td class="num">${t?.predicted ?? 0}</td></tr>`;
   });
   return `<table class="per-tool"><tr><th>tool</th><th>expected</th><th>selection base</th><th>selection tuned</th><th>arguments base</th><th>arguments tuned</th><th>chosen base</th><th>chosen tuned</th></tr>${rows.join('')}</table>`;
+}
+
+/** Preference pairs: the two models' metrics are in the metrics table; here each pair's log-probs, base and tuned. */
+function preferenceSection(report: EvaluationReport): string {
+  const p = report.preference;
+  if (!p) return '';
+  const shown = p.perPair.slice(0, 50);
+  const prefers = (s: { chosen: number; rejected: number }) => (s.chosen > s.rejected ? '<span class="better">chosen</span>' : '<span class="worse">rejected</span>');
+  const rows = shown.map(
+    (pair) =>
+      `<tr><td class="num">${pair.source.line}</td><td><pre>${escapeHtml(pair.prompt)}</pre></td><td><pre>${escapeHtml(pair.chosen)}</pre></td><td><pre>${escapeHtml(pair.rejected)}</pre></td>` +
+      `<td class="num">${formatValue(pair.base.chosen - pair.base.rejected)}</td><td>${prefers(pair.base)}</td>` +
+      `<td class="num">${formatValue(pair.tuned.chosen - pair.tuned.rejected)}</td><td>${prefers(pair.tuned)}</td><td class="num">${formatValue(pair.rewardMargin)}</td></tr>`,
+  );
+  const metric = (name: keyof typeof p.definitions) => `<li><b>${name}</b>: ${escapeHtml(p.definitions[name])}</li>`;
+  return `<h2>Preference pairs (${p.pairs}, β = ${formatValue(p.beta)})</h2>
+<p>Preference accuracy: base ${formatValue(p.base.preference_accuracy)}, tuned ${formatValue(p.tuned.preference_accuracy)} · reward margin (tuned against base): ${formatValue(p.tuned.reward_margin)} · reward accuracy: ${formatValue(p.tuned.reward_accuracy)}</p>
+<ul class="muted">${metric('preference_accuracy')}${metric('logprob_margin')}${metric('reward_accuracy')}${metric('reward_margin')}</ul>
+<table class="preference"><tr><th>line</th><th>prompt</th><th>chosen</th><th>rejected</th><th>base log p(chosen) − log p(rejected)</th><th>base prefers</th><th>tuned log p(chosen) − log p(rejected)</th><th>tuned prefers</th><th>reward margin</th></tr>${rows.join('')}</table>
+${p.perPair.length > shown.length ? `<p class="muted">The first ${shown.length} of ${p.perPair.length} pairs; report.json has them all.</p>` : ''}`;
 }
 
 function worstTable(report: EvaluationReport): string {
@@ -75,8 +95,8 @@ ${metricBarsSvg(summary.base.metrics, summary.tuned.metrics, EVALUATION_METRIC_N
 ${metricsTable(summary.base, summary.tuned)}
 ${notComputed}
 ${agent}
-<h2>Worst examples (tuned model)</h2>
-${worstTable(report)}
+${preferenceSection(report)}
+${report.examples.length || !report.preference ? `<h2>Worst examples (tuned model)</h2>\n${worstTable(report)}` : ''}
 </body></html>
 `;
 }

@@ -8,11 +8,13 @@ export const TUNED_COLOR = '#2f6fde';
 /** BLEU and chrF are on sacrebleu's 0–100 scale; loss and perplexity have no upper bound; the rest are rates. */
 const PERCENT_SCALE = new Set<string>(['bleu', 'chrf']);
 const UNBOUNDED = new Set<string>(['validation_loss', 'perplexity']);
+/** The preference margins (nats) have no bound either way and improve upwards; a negative one draws as an empty bar. */
+const MARGINS = new Set<string>(['logprob_margin', 'reward_margin']);
 
 /** Where a metric's bar ends: its scale's maximum, or the larger of the two values for unbounded ones. */
 function scaleMax(name: string, base: number | undefined, tuned: number | undefined): number {
   if (PERCENT_SCALE.has(name)) return 100;
-  if (UNBOUNDED.has(name)) return Math.max(base ?? 0, tuned ?? 0, 1e-9);
+  if (UNBOUNDED.has(name) || MARGINS.has(name)) return Math.max(base ?? 0, tuned ?? 0, 1e-9);
   return 1;
 }
 
@@ -35,7 +37,7 @@ export function metricBarsSvg(base: MetricValues, tuned: MetricValues, order: re
       return `<rect class="bar ${who}" x="${labelWidth}" y="${y + dy}" width="${w.toFixed(1)}" height="14" fill="${color}"><title>${who} ${escapeHtml(name)}: ${formatValue(value)}</title></rect>` +
         `<text x="${labelWidth + w + 4}" y="${y + dy + 11}" font-size="11">${formatValue(value)}</text>`;
     };
-    const scale = UNBOUNDED.has(name) ? 'lower is better' : PERCENT_SCALE.has(name) ? '0–100' : '0–1';
+    const scale = UNBOUNDED.has(name) ? 'lower is better' : MARGINS.has(name) ? 'nats, higher is better' : PERCENT_SCALE.has(name) ? '0–100' : '0–1';
     return `<g class="metric" data-metric="${escapeHtml(name)}"><text x="0" y="${y + 17}" font-size="12">${escapeHtml(name)}</text>` +
       bar(base[name], 0, BASE_COLOR, 'base') + bar(tuned[name], 16, TUNED_COLOR, 'tuned') +
       `<text x="${width - 4}" y="${y + 17}" font-size="10" text-anchor="end" fill="#666">${scale}</text></g>`;

@@ -2,8 +2,14 @@ import { z } from 'zod';
 
 /**
  * Metric names in evaluation summaries (snake_case, all in [0, 1] except losses, perplexity, BLEU and chrF
- * which keep their usual scales: BLEU and chrF 0–100 as sacrebleu prints them). Approval thresholds and
- * the debugger refer to metrics by these names.
+ * which keep their usual scales: BLEU and chrF 0–100 as sacrebleu prints them; and the preference margins, in
+ * nats). Approval thresholds and the debugger refer to metrics by these names.
+ *
+ * Preference pairs (a DPO job's held-out pairs) give four: `preference_accuracy`, the share of pairs whose chosen
+ * output has the higher summed log-probability; `logprob_margin`, the mean of log p(chosen) − log p(rejected);
+ * `reward_accuracy` and `reward_margin`, TRL's DPO reward metrics with the base model as the reference (reward =
+ * β × (log p_model − log p_base)): the share of pairs whose chosen reward is strictly higher, and the mean chosen −
+ * rejected reward. For the base model itself every reward is 0, so its reward accuracy and margin are 0.
  */
 export const EVALUATION_METRIC_NAMES = [
   'bleu',
@@ -21,6 +27,10 @@ export const EVALUATION_METRIC_NAMES = [
   'tool_selection_accuracy',
   'argument_accuracy',
   'final_answer_accuracy',
+  'preference_accuracy',
+  'logprob_margin',
+  'reward_accuracy',
+  'reward_margin',
 ] as const;
 
 export type EvaluationMetricName = (typeof EVALUATION_METRIC_NAMES)[number];

@@ -1,5 +1,5 @@
 /** Evaluation: the evaluator compares the base and the fine-tuned model, then "satisfactory?" keeps the model or diagnoses. */
-import { decideApproval, evaluationRunCompletedV1, evaluationRunRequestedV1, type PayloadOf } from '@tuneforge/contracts';
+import { decideApproval, dpoConfigOf, evaluationRunCompletedV1, evaluationRunRequestedV1, type PayloadOf } from '@tuneforge/contracts';
 import { describeMetrics, metricContext } from '../evaluation-context';
 import { cancelled, failed, keep, keeping } from '../job-outcomes';
 import { answeredBy, answerOrTimeout, unanswered } from '../job-questions';
@@ -37,6 +37,7 @@ export function evaluationNodes({ publisher, records, event, record, ask, answer
           settings: config.evaluation,
           maxSequenceLength: config.data.maxSequenceLength,
           maxExamples: config.evaluation.maxExamples,
+          ...(config.training.objective === 'dpo' ? { preference: { beta: dpoConfigOf(config.training).beta } } : {}),
           curve,
         },
         `task/evaluation/${iteration}`,

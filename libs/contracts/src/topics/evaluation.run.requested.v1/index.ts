@@ -45,6 +45,11 @@ export const evaluationRunRequestedV1 = defineTopic(
       maxSequenceLength: z.number().int().min(16),
       /** The fine-tuned model's training curve (loss per step, validation losses at checkpoints), charted in the report. */
       curve: z.array(curvePointSchema).max(20_000).default([]),
+      /**
+       * A DPO job: its evaluation set's preference pairs are scored with this beta (the job's
+       * `training.dpo.beta`; pairs in a set of another job are scored with 0.1).
+       */
+      preference: z.object({ beta: z.number().positive() }).strict().optional(),
       /** Cap on evaluated examples (the first ones, in file order). */
       maxExamples: z.number().int().min(1).max(100_000).default(200),
     })

@@ -111,6 +111,13 @@ describe('tuneforge argument parsing and exit codes', () => {
     expect(result.out).toBe('ftjob-abc');
   });
 
+  it('submit --method dpo --beta sends the method object', async () => {
+    const result = await run(['submit', '--training-file', 'file-xyz', '--method', 'dpo', '--beta', '0.1', '--epochs', '3']);
+    expect(result.code).toBe(0);
+    expect(result.calls[0][1]).toMatchObject({ training_file: 'file-xyz', method: { type: 'dpo', dpo: { hyperparameters: { beta: 0.1, n_epochs: 3 } } } });
+    expect(result.calls[0][1]).not.toHaveProperty('hyperparameters');
+  });
+
   it('a file id is used as it is', async () => {
     const result = await run(['submit', '--training-file', 'file-xyz']);
     expect(result.calls.map(([name]) => name)).toEqual(['createJob']);
@@ -125,6 +132,9 @@ describe('tuneforge argument parsing and exit codes', () => {
       ['submit', '--training-file', dataset, '--config', badConfig],
       ['submit', '--training-file', dataset, '--epochs', 'abc'],
       ['submit', '--training-file', dataset, '--learning-rate-multiplier', '-1'],
+      ['submit', '--training-file', dataset, '--method', 'dpo', '--beta', '0'],
+      ['submit', '--training-file', dataset, '--method', 'reinforcement'],
+      ['submit', '--training-file', dataset, '--beta', '0.1'],
       ['submit'],
       ['frobnicate'],
       ['approve', 'ftjob-abc', '--reject', '--edit', '{"a":1}'],

@@ -34,7 +34,9 @@ export class PreferenceTokenizeError extends Error {
 /** The input's turns kept as context only (weight 0), then the output as the one trained turn. */
 function continued(pair: PreferencePair, output: AssistantMessage): Conversation {
   const context = pair.input.messages.map((m) => (m.role === 'assistant' ? { ...m, weight: 0 as const } : m));
-  const { weight: _weight, ...turn } = output;
+  // The output is the trained turn whatever weight its line gave it.
+  const turn: AssistantMessage = { ...output };
+  delete turn.weight;
   return { ...pair.input, messages: [...context, turn] };
 }
 

@@ -315,12 +315,13 @@ export async function runFineTuningScenario(target: ScenarioTarget): Promise<voi
     expect(Number.isFinite(checkpoint.metrics.valid_loss)).toBe(true);
   }
 
-  // Artifacts: the merged model and the adapter, downloadable by their owner only.
+  // Artifacts: the merged model, the adapter and the GGUF export, downloadable by their owner only.
   const listed = await api(target, `/fine_tuning/jobs/${created.id}/artifacts`);
   expect(listed.status).toBe(200);
   const artifacts = ((await listed.json()) as { data: JobArtifact[] }).data;
   expect(artifacts.map((artifact) => [artifact.name, artifact.kind]).sort()).toEqual([
     ['adapter', 'peft-adapter'],
+    ['gguf', 'gguf'],
     ['merged', 'model'],
   ]);
   expect((await api(target, `/fine_tuning/jobs/${created.id}/artifacts`, {}, target.otherApiKey)).status).toBe(404);

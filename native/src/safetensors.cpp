@@ -123,15 +123,15 @@ void SafetensorsFile::parse_header(const std::string &path, uint64_t size) {
     else
       fail(TF_ERR_UNSUPPORTED, where + " has dtype " + dt + "; supported: F32, F16, BF16");
     require(e["shape"].is_array() && e["shape"].size() <= 8, TF_ERR_FORMAT, where + ": shape is not an array of at most 8 dimensions");
-    // Every element takes at least 2 bytes of the data section: a product past that cannot be real (and would
-    // overflow int64 well before), so it is refused while multiplying.
+    // The element count is refused while multiplying once it could overflow the byte count (int64 numel, times
+    // 4 bytes); a count that fits is then checked exactly against the tensor's byte range below.
     uint64_t elements = 1;
     for (const auto &d : e["shape"]) {
       require(d.is_number_unsigned() || (d.is_number_integer() && d.get<int64_t>() >= 0), TF_ERR_FORMAT,
               where + ": shape has a bad dimension " + d.dump());
       const uint64_t dim = d.get<uint64_t>();
-      require(dim == 0 || elements <= (size - 8 - header_len) / 2 / dim, TF_ERR_FORMAT,
-              where + ": shape " + e["shape"].dump() + " has more elements than the file could hold");
+      require(dim == 0 || elements <= (1ull << 60) / dim, TF_ERR_FORMAT,
+              where + ": shape " + e["shape"].dump() + " has more elements than any file could hold");
       elements *= dim;
       info.shape.push_back(static_cast<int64_t>(dim));
     }

@@ -43,7 +43,7 @@ typedef struct tf_trainer tf_trainer;
 
 typedef struct tf_load_options {
   const char *backend; /* "cpu" (NULL = "cpu"); "cuda" is not built yet */
-  int threads;         /* 0 = all cores */
+  int threads;         /* 0 = the CPUs this process may use, capped by its cgroup's CPU quota */
 } tf_load_options;
 
 typedef struct tf_model_info {

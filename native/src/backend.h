@@ -12,6 +12,13 @@ struct AttentionShape {
   int window;  // 0: unlimited; else a query sees at most `window` keys
 };
 
+// One trained tensor as the optimizer sees it (multi-tensor passes).
+struct OptimTensor {
+  float *param, *grad, *m, *v;
+  int64_t n;
+  float weight_decay;
+};
+
 struct Ops {
   const char *name;
   void (*set_threads)(int threads);
@@ -22,7 +29,7 @@ struct Ops {
   void (*embedding_backward)(const float *dout, const int32_t *ids, int n, int dim, float *dtable);  // accumulate
   // y = x * rstd * w; rstd saved for backward
   void (*rmsnorm_forward)(const float *x, const float *w, int n, int dim, float eps, float *y, float *rstd);
-  // dx, dw accumulate
+  // dx, dw accumulate; dw may be null (a frozen weight)
   void (*rmsnorm_backward)(const float *dy, const float *x, const float *w, const float *rstd, int n, int dim,
                            float *dx, float *dw);
   // In-place rotation of [n][heads][head_dim] by angle pos*inv_freq (rotate_half layout).
@@ -54,6 +61,19 @@ struct Ops {
   void (*scale)(float *x, int64_t n, float s);               // x *= s
   double (*sum_squares)(const float *x, int64_t n);          // fixed-order reduction
   void (*bias_backward)(const float *dy, int n, int dim, float *db);  // db += sum over rows, accumulate
+  // GEMMs with a narrow side r (LoRA ranks) where narrow_ok(r): C[m][r] = alpha X[m][k] W[k][r] + beta C (beta 0
+  // or 1), and C[r][N] += alpha Z[n][r]^T Y[n][N].
+  bool (*narrow_ok)(int r);
+  void (*gemm_xw_narrow)(int m, int r, int k, float alpha, const float *x, int ldx, const float *w, int ldw, float beta,
+                         float *c, int ldc);
+  void (*gemm_zty_narrow)(int r, int N, int n, float alpha, const float *z, int ldz, const float *y, int ldy, float *c,
+                          int ldc);
+  // The optimizer step over all trained tensors, each pass one fork/join for all of them.
+  // Sum of squares of grad * s in a fixed order (any thread count); grads unchanged.
+  double (*grad_sum_squares)(const OptimTensor *t, int count, float s);
+  // adamw with grad (grad * s) * coef on each tensor (its own weight decay), then grad = 0.
+  void (*adamw_multi)(const OptimTensor *t, int count, float s, float coef, float lr, float beta1, float beta2,
+                      float eps, float bias_correction1, float bias_correction2);
 };
 
 // Returns the named backend's table or throws TF_ERR_UNSUPPORTED.

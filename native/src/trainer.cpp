@@ -163,29 +163,23 @@ tf_step_result Trainer::step() {
   require(pending_units_ > 0, TF_ERR_STATE, "step: no tokens with labels were accumulated since the last step");
   const Ops &ops = *model_.ops;
   const float inv = (float)(1.0 / pending_units_);
-  double sq = 0.0;
-  for (Tensor *p : params_) {
-    ops.scale(p->grad.data(), p->numel(), inv);
-    sq += ops.sum_squares(p->grad.data(), p->numel());
+  // Decay matrices only, as Hugging Face does: biases and norm weights are exempt.
+  std::vector<OptimTensor> ts;
+  ts.reserve(params_.size());
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor *p = params_[i];
+    ts.push_back({p->data.data(), p->grad.data(), m_[i].data(), v_[i].data(), p->numel(),
+                  p->shape.size() >= 2 ? config_.weight_decay : 0.0f});
   }
-  const float norm = (float)std::sqrt(sq);
-  if (config_.max_grad_norm > 0) {
-    // torch.nn.utils.clip_grad_norm_: always multiplies by the clamped coefficient.
-    const float coef = std::min(1.0f, config_.max_grad_norm / (norm + 1e-6f));
-    for (Tensor *p : params_) ops.scale(p->grad.data(), p->numel(), coef);
-  }
+  // Two passes over the gradients (norm, then update + clear), each one fork/join for every tensor.
+  const float norm = (float)std::sqrt(ops.grad_sum_squares(ts.data(), (int)ts.size(), inv));
+  // torch.nn.utils.clip_grad_norm_: always multiplies by the clamped coefficient.
+  const float coef = config_.max_grad_norm > 0 ? std::min(1.0f, config_.max_grad_norm / (norm + 1e-6f)) : 1.0f;
   const float lr = lr_at(step_);
   step_++;
   const float bc1 = (float)(1.0 - std::pow((double)config_.beta1, step_));
   const float bc2 = (float)(1.0 - std::pow((double)config_.beta2, step_));
-  for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor *p = params_[i];
-    // Decay matrices only, as Hugging Face does: biases and norm weights are exempt.
-    const float wd = p->shape.size() >= 2 ? config_.weight_decay : 0.0f;
-    ops.adamw(p->data.data(), p->grad.data(), m_[i].data(), v_[i].data(), p->numel(), lr, config_.beta1,
-              config_.beta2, config_.eps, wd, bc1, bc2);
-    std::fill(p->grad.begin(), p->grad.end(), 0.0f);
-  }
+  ops.adamw_multi(ts.data(), (int)ts.size(), inv, coef, lr, config_.beta1, config_.beta2, config_.eps, bc1, bc2);
   tf_step_result r{step_, lr, norm, (float)(pending_loss_ / pending_units_), pending_tokens_};
   pending_tokens_ = 0;
   pending_units_ = 0.0;

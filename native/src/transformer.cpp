@@ -69,20 +69,30 @@ void linear_forward(Model &model, int layer, int proj, const float *x, int n, fl
   } else if (acts) {
     acts->lora_mask[proj].clear();
   }
-  ops.gemm(false, true, n, r, in, 1.0f, xin, in, pair->a.data.data(), in, 0.0f, xa.data(), r);
+  if (ops.narrow_ok(r) && n > 1) {
+    // x A^T through the narrow kernel, which wants A^T [in][r]: a copy of r x in floats.
+    std::vector<float> at((size_t)in * r);
+    const float *a = pair->a.data.data();
+    for (int j = 0; j < r; ++j)
+      for (int k = 0; k < in; ++k) at[(size_t)k * r + j] = a[(size_t)j * in + k];
+    ops.gemm_xw_narrow(n, r, in, 1.0f, xin, in, at.data(), r, 0.0f, xa.data(), r);
+  } else {
+    ops.gemm(false, true, n, r, in, 1.0f, xin, in, pair->a.data.data(), in, 0.0f, xa.data(), r);
+  }
   ops.gemm(false, true, n, out, r, model.lora.scale(), xa.data(), r, pair->b.data.data(), r, 1.0f, y, out);
 }
 
-// dx (if non-null) accumulates dy W (+ the LoRA path); weight grads accumulate where allocated.
+// dx (if non-null) receives dy W (+ the LoRA path): added to it when accumulate, else overwriting it; weight
+// grads accumulate where allocated.
 static void linear_backward(Model &model, int layer, int proj, const float *dy, const float *x, int n, float *dx,
-                            LayerActs &acts) {
+                            LayerActs &acts, bool accumulate) {
   const Ops &ops = *model.ops;
   Layer &L = model.layers[layer];
   Tensor *w = L.weight[proj];
   const int out = (int)w->shape[0], in = (int)w->shape[1];
   if (!w->grad.empty()) ops.gemm(true, false, out, in, n, 1.0f, dy, out, x, in, 1.0f, w->grad.data(), in);
   if (Tensor *b = L.bias[proj]; b && !b->grad.empty()) ops.bias_backward(dy, n, out, b->grad.data());
-  if (dx) ops.gemm(false, false, n, in, out, 1.0f, dy, out, w->data.data(), in, 1.0f, dx, in);
+  if (dx) ops.gemm(false, false, n, in, out, 1.0f, dy, out, w->data.data(), in, accumulate ? 1.0f : 0.0f, dx, in);
   LoraPair *pair = L.lora[proj];
   if (!pair) return;
   const int r = model.lora.rank;
@@ -96,12 +106,25 @@ static void linear_backward(Model &model, int layer, int proj, const float *dy, 
     for (size_t i = 0; i < dropped.size(); ++i) dropped[i] = x[i] * mask[i];
     xin = dropped.data();
   }
-  if (!pair->b.grad.empty())
-    ops.gemm(true, false, out, r, n, s, dy, out, xa.data(), r, 1.0f, pair->b.grad.data(), r);
   std::vector<float> dxa((size_t)n * r);
-  ops.gemm(false, false, n, r, out, s, dy, out, pair->b.data.data(), r, 0.0f, dxa.data(), r);
-  if (!pair->a.grad.empty())
-    ops.gemm(true, false, r, in, n, 1.0f, dxa.data(), r, xin, in, 1.0f, pair->a.grad.data(), in);
+  if (ops.narrow_ok(r)) {
+    // The long operands (dy, x) are read once each by kernels that keep the rank-wide side in registers.
+    if (!pair->b.grad.empty()) {
+      std::vector<float> dbt((size_t)r * out, 0.0f);  // dB^T = s xa^T dy
+      ops.gemm_zty_narrow(r, out, n, s, xa.data(), r, dy, out, dbt.data(), out);
+      float *db = pair->b.grad.data();
+      for (int o = 0; o < out; ++o)
+        for (int j = 0; j < r; ++j) db[(size_t)o * r + j] += dbt[(size_t)j * out + o];
+    }
+    ops.gemm_xw_narrow(n, r, out, s, dy, out, pair->b.data.data(), r, 0.0f, dxa.data(), r);
+    if (!pair->a.grad.empty()) ops.gemm_zty_narrow(r, in, n, 1.0f, dxa.data(), r, xin, in, pair->a.grad.data(), in);
+  } else {
+    if (!pair->b.grad.empty())
+      ops.gemm(true, false, out, r, n, s, dy, out, xa.data(), r, 1.0f, pair->b.grad.data(), r);
+    ops.gemm(false, false, n, r, out, s, dy, out, pair->b.data.data(), r, 0.0f, dxa.data(), r);
+    if (!pair->a.grad.empty())
+      ops.gemm(true, false, r, in, n, 1.0f, dxa.data(), r, xin, in, 1.0f, pair->a.grad.data(), in);
+  }
   if (!dx) return;
   if (mask.empty()) {
     ops.gemm(false, false, n, in, r, 1.0f, dxa.data(), r, pair->a.data.data(), in, 1.0f, dx, in);
@@ -207,29 +230,33 @@ void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows, const
   }
 }
 
+static float *grad_or_null(Tensor *t) { return t->grad.empty() ? nullptr : t->grad.data(); }
+
 struct Scratch {
-  std::vector<float> dh, dattn, dq, dk, dv, da, dg, du, dnorm, dq_raw, dk_raw;
+  std::vector<float> dh, dattn, dq, dk, dv, da, dg, du, dq_raw, dk_raw;
 };
 
-static void layer_backward(Model &model, int l, Pass &pass, const float *x_in, LayerActs &a, float *dx, Scratch &s) {
+// dx: the gradient at the layer's output in, at its input out (input_grad false: nobody reads it afterwards).
+static void layer_backward(Model &model, int l, Pass &pass, const float *x_in, LayerActs &a, float *dx, Scratch &s,
+                           bool input_grad) {
   const Ops &ops = *model.ops;
   const ModelConfig &c = model.config;
   Layer &L = model.layers[l];
   const int n = pass.tokens(), D = c.hidden_size, F = c.intermediate_size;
   const int QD = c.num_heads * c.head_dim, KD = c.num_kv_heads * c.head_dim;
-  s.da.assign((size_t)n * F, 0.0f);
+  ensure(s.da, (size_t)n * F);
   ensure(s.dg, (size_t)n * F);
   ensure(s.du, (size_t)n * F);
-  linear_backward(model, l, kDown, dx, a.a.data(), n, s.da.data(), a);
+  linear_backward(model, l, kDown, dx, a.a.data(), n, s.da.data(), a, false);
   ops.swiglu_backward(s.da.data(), a.g.data(), a.u.data(), (int64_t)n * F, s.dg.data(), s.du.data());
-  s.dh.assign((size_t)n * D, 0.0f);
-  linear_backward(model, l, kGate, s.dg.data(), a.h2.data(), n, s.dh.data(), a);
-  linear_backward(model, l, kUp, s.du.data(), a.h2.data(), n, s.dh.data(), a);
-  float *dw_post = L.post_norm->grad.empty() ? (s.dnorm.assign(D, 0.0f), s.dnorm.data()) : L.post_norm->grad.data();
+  ensure(s.dh, (size_t)n * D);
+  linear_backward(model, l, kGate, s.dg.data(), a.h2.data(), n, s.dh.data(), a, false);
+  linear_backward(model, l, kUp, s.du.data(), a.h2.data(), n, s.dh.data(), a, true);
+  float *dw_post = grad_or_null(L.post_norm);
   ops.rmsnorm_backward(s.dh.data(), a.x_mid.data(), L.post_norm->data.data(), a.rstd2.data(), n, D, dx, dw_post);
 
-  s.dattn.assign((size_t)n * QD, 0.0f);
-  linear_backward(model, l, kO, dx, a.attn.data(), n, s.dattn.data(), a);
+  ensure(s.dattn, (size_t)n * QD);
+  linear_backward(model, l, kO, dx, a.attn.data(), n, s.dattn.data(), a, false);
   ensure(s.dq, (size_t)n * QD);
   ensure(s.dk, (size_t)n * KD);
   ensure(s.dv, (size_t)n * KD);
@@ -241,21 +268,23 @@ static void layer_backward(Model &model, int l, Pass &pass, const float *x_in, L
   if (c.qk_norm) {  // through the per-head norms; their weights' gradients sum over tokens and heads
     s.dq_raw.assign((size_t)n * QD, 0.0f);
     s.dk_raw.assign((size_t)n * KD, 0.0f);
-    float *dw_q = L.q_norm->grad.empty() ? (s.dnorm.assign(c.head_dim, 0.0f), s.dnorm.data()) : L.q_norm->grad.data();
+    float *dw_q = grad_or_null(L.q_norm);
     ops.rmsnorm_backward(s.dq.data(), a.q_raw.data(), L.q_norm->data.data(), a.rstd_q.data(), n * c.num_heads,
                          c.head_dim, s.dq_raw.data(), dw_q);
-    float *dw_k = L.k_norm->grad.empty() ? (s.dnorm.assign(c.head_dim, 0.0f), s.dnorm.data()) : L.k_norm->grad.data();
+    float *dw_k = grad_or_null(L.k_norm);
     ops.rmsnorm_backward(s.dk.data(), a.k_raw.data(), L.k_norm->data.data(), a.rstd_k.data(), n * c.num_kv_heads,
                          c.head_dim, s.dk_raw.data(), dw_k);
     dq = s.dq_raw.data();
     dk = s.dk_raw.data();
   }
-  s.dh.assign((size_t)n * D, 0.0f);
-  linear_backward(model, l, kQ, dq, a.h1.data(), n, s.dh.data(), a);
-  linear_backward(model, l, kK, dk, a.h1.data(), n, s.dh.data(), a);
-  linear_backward(model, l, kV, s.dv.data(), a.h1.data(), n, s.dh.data(), a);
-  float *dw_in = L.input_norm->grad.empty() ? (s.dnorm.assign(D, 0.0f), s.dnorm.data()) : L.input_norm->grad.data();
-  ops.rmsnorm_backward(s.dh.data(), x_in, L.input_norm->data.data(), a.rstd1.data(), n, D, dx, dw_in);
+  // The path through the input norm: for the gradient at the layer's input and the norm's weight; neither is
+  // wanted in the first layer of a model whose embeddings and norms are frozen (LoRA).
+  float *dw_in = grad_or_null(L.input_norm);
+  float *dh = input_grad || dw_in ? s.dh.data() : nullptr;
+  linear_backward(model, l, kQ, dq, a.h1.data(), n, dh, a, false);
+  linear_backward(model, l, kK, dk, a.h1.data(), n, dh, a, true);
+  linear_backward(model, l, kV, s.dv.data(), a.h1.data(), n, dh, a, true);
+  if (dh) ops.rmsnorm_backward(dh, x_in, L.input_norm->data.data(), a.rstd1.data(), n, D, dx, dw_in);
 }
 
 void backward_hidden(Model &model, Pass &pass, const float *dhf) {
@@ -266,8 +295,7 @@ void backward_hidden(Model &model, Pass &pass, const float *dhf) {
           "backward needs the activations of a training forward pass");
   std::vector<float> dx((size_t)n * D, 0.0f);
   Scratch s;
-  float *dw_final = model.final_norm->grad.empty() ? (s.dnorm.assign(D, 0.0f), s.dnorm.data())
-                                                   : model.final_norm->grad.data();
+  float *dw_final = grad_or_null(model.final_norm);
   ops.rmsnorm_backward(dhf, pass.xs[L].data(), model.final_norm->data.data(), pass.rstdf.data(), n, D, dx.data(),
                        dw_final);
   // Recomputation rewrites the layer's output into a scratch copy: the LoRA path of
@@ -276,7 +304,7 @@ void backward_hidden(Model &model, Pass &pass, const float *dhf) {
   for (int l = L - 1; l >= 0; --l) {
     LayerActs &a = pass.acts[pass.recompute ? 0 : l];
     if (pass.recompute) layer_forward(model, l, pass, pass.xs[l].data(), x_scratch.data(), a);
-    layer_backward(model, l, pass, pass.xs[l].data(), a, dx.data(), s);
+    layer_backward(model, l, pass, pass.xs[l].data(), a, dx.data(), s, l > 0 || !model.embed->grad.empty());
   }
   if (!model.embed->grad.empty()) ops.embedding_backward(dx.data(), pass.ids.data(), n, D, model.embed->grad.data());
 }

@@ -2,8 +2,12 @@
 // against finite differences of its forward kernel.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include "backend.h"
 #include "cpu/kernels.h"
@@ -13,6 +17,30 @@ namespace {
 
 using tft::randn;
 const tf::Ops &ops = tf::cpu_ops();
+
+// threads = 0: the cgroup's CPU quota caps the default (v2 cpu.max, else v1 cfs quota/period), rounded up.
+TEST(CpuBudget, ReadsTheCgroupQuota) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("tf-cgroup-" + std::to_string(::getpid()));
+  auto write = [&](const std::string &rel, const std::string &text) {
+    fs::create_directories((root / rel).parent_path());
+    std::ofstream(root / rel) << text;
+  };
+  EXPECT_EQ(tf::cpu::cgroup_cpu_quota(root.string()), 0);  // nothing there: unknown
+  write("cpu/cpu.cfs_quota_us", "-1\n");
+  write("cpu/cpu.cfs_period_us", "100000\n");
+  EXPECT_EQ(tf::cpu::cgroup_cpu_quota(root.string()), 0);  // v1 unlimited
+  write("cpu/cpu.cfs_quota_us", "150000\n");
+  EXPECT_EQ(tf::cpu::cgroup_cpu_quota(root.string()), 2);  // v1 1.5 CPUs
+  write("cpu.max", "max 100000\n");
+  EXPECT_EQ(tf::cpu::cgroup_cpu_quota(root.string()), 0);  // v2 wins; unlimited
+  write("cpu.max", "50000 100000\n");
+  EXPECT_EQ(tf::cpu::cgroup_cpu_quota(root.string()), 1);
+  write("cpu.max", "400000 100000\n");
+  EXPECT_EQ(tf::cpu::cgroup_cpu_quota(root.string()), 4);
+  fs::remove_all(root);
+  EXPECT_GE(tf::cpu::default_threads(), 1);
+}
 
 TEST(Gemm, MatchesNaiveForAllTransposes) {
   const int m = 7, n = 5, k = 9;
@@ -29,6 +57,55 @@ TEST(Gemm, MatchesNaiveForAllTransposes) {
       ops.gemm(ta, tb, m, n, k, 0.5f, a.data(), ta ? m : k, b.data(), tb ? k : n, 2.0f, c.data(), n);
       tft::expect_close(c, want, 1e-5, 1e-5, "gemm");
     }
+}
+
+// The LoRA-rank kernels: every supported rank, row counts and widths that are not multiples of the blocking,
+// strided operands, beta 0 and 1; and results identical for 1 and 2 threads.
+TEST(Gemm, NarrowKernelsMatchNaive) {
+  EXPECT_FALSE(ops.narrow_ok(5));
+  EXPECT_FALSE(ops.narrow_ok(0));
+  for (int r : {4, 8, 16, 32}) {
+    ASSERT_TRUE(ops.narrow_ok(r));
+    for (int m : {1, 7, 70}) {
+      const int k = 37, ldx = k + 3, ldw = r + 2;
+      auto x = randn(m * ldx, 1), w = randn(k * ldw, 2), c0 = randn(m * r, 3);
+      for (float beta : {0.0f, 1.0f}) {
+        auto want = c0;
+        for (int i = 0; i < m; ++i)
+          for (int j = 0; j < r; ++j) {
+            double s = 0;
+            for (int p = 0; p < k; ++p) s += (double)x[i * ldx + p] * w[p * ldw + j];
+            want[i * r + j] = (float)(0.5 * s + beta * c0[i * r + j]);
+          }
+        auto c = c0;
+        ops.gemm_xw_narrow(m, r, k, 0.5f, x.data(), ldx, w.data(), ldw, beta, c.data(), r);
+        tft::expect_close(c, want, 1e-5, 1e-5, "gemm_xw_narrow");
+      }
+      // C[r][N] += alpha Z^T Y with n = m rows, N = 83 columns (a partial 16-column tail).
+      const int N = 83, ldz = r + 1, ldy = N + 5, ldc = N + 2;
+      auto z = randn(m * ldz, 4), y = randn(m * ldy, 5), c = randn(r * ldc, 6);
+      auto want = c;
+      for (int j = 0; j < r; ++j)
+        for (int q = 0; q < N; ++q) {
+          double s = 0;
+          for (int i = 0; i < m; ++i) s += (double)z[i * ldz + j] * y[i * ldy + q];
+          want[j * ldc + q] = (float)(c[j * ldc + q] + 1.5 * s);
+        }
+      ops.gemm_zty_narrow(r, N, m, 1.5f, z.data(), ldz, y.data(), ldy, c.data(), ldc);
+      tft::expect_close(c, want, 1e-5, 1e-5, "gemm_zty_narrow");
+    }
+  }
+  const int m = 4000, k = 64, r = 16;
+  auto x = randn(m * k, 7), w = randn(k * r, 8);
+  std::vector<float> c1(m * r), c2(m * r), t1(r * k, 0.0f), t2(r * k, 0.0f);
+  tf::cpu::set_threads(1);
+  ops.gemm_xw_narrow(m, r, k, 1.0f, x.data(), k, w.data(), r, 0.0f, c1.data(), r);
+  ops.gemm_zty_narrow(r, k, m, 1.0f, c1.data(), r, x.data(), k, t1.data(), k);
+  tf::cpu::set_threads(2);
+  ops.gemm_xw_narrow(m, r, k, 1.0f, x.data(), k, w.data(), r, 0.0f, c2.data(), r);
+  ops.gemm_zty_narrow(r, k, m, 1.0f, c2.data(), r, x.data(), k, t2.data(), k);
+  EXPECT_EQ(c1, c2);
+  EXPECT_EQ(t1, t2);
 }
 
 TEST(Gemm, SingleRowTakesTheGemvPathWithTheSameResult) {
@@ -378,6 +455,45 @@ TEST(Elementwise, SumSquaresIsExactAcrossChunksAndBiasBackward) {
     double s = 1.0;
     for (int i = 0; i < n; ++i) s += dy[i * D + c];
     ASSERT_NEAR(db[c], s, 1e-5);
+  }
+}
+
+// The optimizer's multi-tensor passes equal the per-tensor kernels: grad * s * coef into adamw (each tensor its
+// own weight decay), grads cleared; the norm is the sum of squares of the scaled grads, the same for 1 and 2
+// threads.
+TEST(AdamW, MultiTensorPassesMatchPerTensorKernels) {
+  const std::vector<int64_t> sizes = {5, 40000, 16384, 3};
+  std::vector<std::vector<float>> p, g, m, v;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    p.push_back(randn(sizes[i], 10 + i));
+    g.push_back(randn(sizes[i], 20 + i));
+    m.push_back(randn(sizes[i], 30 + i));
+    v.push_back(randn(sizes[i], 40 + i));
+    for (float &x : v.back()) x = x * x;
+  }
+  auto p2 = p, g2 = g, m2 = m, v2 = v;
+  std::vector<tf::OptimTensor> ts;
+  for (size_t i = 0; i < sizes.size(); ++i)
+    ts.push_back({p2[i].data(), g2[i].data(), m2[i].data(), v2[i].data(), sizes[i], i % 2 ? 0.1f : 0.0f});
+  const float s = 0.25f, coef = 0.5f;
+  double want = 0;
+  for (auto &gi : g)
+    for (float x : gi) want += (double)(x * s) * (x * s);
+  tf::cpu::set_threads(1);
+  const double one = ops.grad_sum_squares(ts.data(), (int)ts.size(), s);
+  tf::cpu::set_threads(2);
+  EXPECT_EQ(ops.grad_sum_squares(ts.data(), (int)ts.size(), s), one);
+  EXPECT_NEAR(one, want, 1e-6 * want);
+  ops.adamw_multi(ts.data(), (int)ts.size(), s, coef, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.05f);
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    ops.scale(g[i].data(), sizes[i], s);
+    ops.scale(g[i].data(), sizes[i], coef);
+    ops.adamw(p[i].data(), g[i].data(), m[i].data(), v[i].data(), sizes[i], 1e-2f, 0.9f, 0.95f, 1e-8f,
+              i % 2 ? 0.1f : 0.0f, 0.1f, 0.05f);
+    EXPECT_EQ(p2[i], p[i]);
+    EXPECT_EQ(m2[i], m[i]);
+    EXPECT_EQ(v2[i], v[i]);
+    EXPECT_EQ(g2[i], std::vector<float>(sizes[i], 0.0f));
   }
 }
 

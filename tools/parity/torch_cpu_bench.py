@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""PyTorch CPU benchmark peer for the native engine: training and greedy-generation throughput.
+"""PyTorch CPU benchmark peer for the native engine: training and greedy-generation throughput, peak RSS.
 
-Training: full fine-tuning, AdamW (same hyperparameters as the golden case), grad clipping 1.0,
-random token batches [batch, seq_len] (seeded), labels = inputs (HF shift-by-one loss).
+Training: full fine-tuning (--mode full) or PEFT LoRA (--mode lora: --lora-rank/--lora-alpha on all seven
+projections, no dropout, as the quick start), AdamW (same hyperparameters as the golden case), grad clipping
+1.0, random token batches [batch, seq_len] (seeded), labels = inputs (HF shift-by-one loss).
     train_tokens_per_s = batch * seq_len * measured_steps / seconds (forward + backward + clip + step)
 Generation: model.generate(do_sample=False, use_cache=True), `gen_batch` random prompts of
 `prompt_len` tokens, exactly `gen_tokens` new tokens (eos disabled via min_new_tokens).
     gen_tokens_per_s    = gen_batch * gen_tokens / seconds of the whole generate() call
     prefill_tokens_per_s = gen_batch * prompt_len / seconds of one forward over the prompt
     decode_tokens_per_s  = gen_batch * (gen_tokens - 1) / (generate seconds - prefill seconds)
+max_rss_mb: this process's peak resident set (getrusage ru_maxrss), torch and the model included; cpu_s: its
+user + system CPU seconds. tools/bench/engine-cpu.ts runs one process per figure (full, lora, gen).
 
 Prints one JSON object. Example:
     python tools/tiny-model/make_tiny_model.py --preset small-llama --out /tmp/small-llama
@@ -22,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -97,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--dtype", choices=sorted(DTYPES), default="f32")
     ap.add_argument("--attn", choices=["eager", "sdpa"], default="sdpa")
+    ap.add_argument("--mode", choices=["full", "lora"], default="full", help="what training trains")
+    ap.add_argument("--lora-rank", type=int, default=16)
+    ap.add_argument("--lora-alpha", type=float, default=32.0)
     ap.add_argument("--train-steps", type=int, default=5)
     ap.add_argument("--warmup-steps", type=int, default=1)
     ap.add_argument("--gen-batch", type=int, default=1)
@@ -116,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     model = AutoModelForCausalLM.from_pretrained(str(path), attn_implementation=args.attn, dtype=DTYPES[args.dtype])
     cfg = model.config
     vocab = cfg.vocab_size
+    if args.mode == "lora" and not args.skip_train:
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(r=args.lora_rank, lora_alpha=args.lora_alpha, lora_dropout=0.0,
+                                                 target_modules=pc.TARGET_MODULES, bias="none"))
     result = {
         "model": str(path),
         "model_type": cfg.model_type,
@@ -125,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         "threads": torch.get_num_threads(),
         "dtype": args.dtype,
         "attn_implementation": args.attn,
+        "mode": args.mode,
         "torch": torch.__version__,
         "cpu": platform.processor() or platform.machine(),
     }
@@ -136,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         result.update(bench_generate(model, vocab, args.gen_batch, args.prompt_len, args.gen_tokens,
                                      args.gen_reps, args.seed))
         result.update({"gen_batch": args.gen_batch, "prompt_len": args.prompt_len, "gen_tokens": args.gen_tokens})
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    result["max_rss_mb"] = ru.ru_maxrss / 1024  # KiB on Linux
+    result["cpu_s"] = ru.ru_utime + ru.ru_stime
     print(json.dumps(result, indent=1))
     return 0
 

@@ -1,16 +1,17 @@
 #include <vector>
 
 #include "kernels.h"
+#include "vec.h"
 
 namespace tf::cpu {
 
 void add(float *y, const float *x, int64_t n) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
   for (int64_t i = 0; i < n; ++i) y[i] += x[i];
 }
 
 void scale(float *x, int64_t n, float s) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
   for (int64_t i = 0; i < n; ++i) x[i] *= s;
 }
 
@@ -19,7 +20,7 @@ double sum_squares(const float *x, int64_t n) {
   constexpr int64_t kChunk = 1 << 14;
   const int64_t chunks = (n + kChunk - 1) / kChunk;
   std::vector<double> part(chunks, 0.0);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t end = (c + 1) * kChunk < n ? (c + 1) * kChunk : n;
     double acc = 0.0;
@@ -32,7 +33,7 @@ double sum_squares(const float *x, int64_t n) {
 }
 
 void bias_backward(const float *dy, int n, int dim, float *db) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((int64_t)n * dim >= kParallelMin)
   for (int c = 0; c < dim; ++c) {
     double acc = 0.0;
     for (int i = 0; i < n; ++i) acc += dy[(int64_t)i * dim + c];

@@ -13,7 +13,7 @@ namespace tf::cpu {
 // so this runs before every engine call; OpenBLAS's is process-wide and only
 // changed when it differs, because changing it resizes its pool.
 void set_threads(int threads) {
-  if (threads <= 0) threads = omp_get_num_procs();
+  if (threads <= 0) threads = default_threads();
   static std::atomic<int> blas_threads{0};
   if (blas_threads.exchange(threads) != threads) openblas_set_num_threads(threads);
   omp_set_num_threads(threads);

@@ -2,11 +2,17 @@
 // output element is reduced by one thread in a fixed order: results do not
 // depend on the thread count or scheduling.
 #pragma once
+#include <string>
+
 #include "../backend.h"
 
 namespace tf::cpu {
 
-void set_threads(int threads);
+void set_threads(int threads);  // <= 0: default_threads()
+// The CPUs this process may run on (affinity) capped by its cgroup's CPU quota (v2 cpu.max, else v1 cfs quota).
+int default_threads();
+// CPUs allowed by the quota under a cgroup root, rounded up; 0 when unlimited or unknown.
+int cgroup_cpu_quota(const std::string &root);
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
           int ldb, float beta, float *c, int ldc);
 void embedding_forward(const float *table, const int32_t *ids, int n, int dim, float *out);
@@ -45,5 +51,13 @@ void add(float *y, const float *x, int64_t n);
 void scale(float *x, int64_t n, float s);
 double sum_squares(const float *x, int64_t n);
 void bias_backward(const float *dy, int n, int dim, float *db);
+bool narrow_supported(int r);
+void gemm_xw_narrow(int m, int r, int k, float alpha, const float *x, int ldx, const float *w, int ldw, float beta,
+                    float *c, int ldc);
+void gemm_zty_narrow(int r, int N, int n, float alpha, const float *z, int ldz, const float *y, int ldy, float *c,
+                     int ldc);
+double grad_sum_squares(const OptimTensor *t, int count, float s);
+void adamw_multi(const OptimTensor *t, int count, float s, float coef, float lr, float beta1, float beta2, float eps,
+                 float bias_correction1, float bias_correction2);
 
 }  // namespace tf::cpu

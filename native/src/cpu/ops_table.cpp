@@ -27,6 +27,11 @@ const Ops &cpu_ops() {
       cpu::scale,
       cpu::sum_squares,
       cpu::bias_backward,
+      cpu::narrow_supported,
+      cpu::gemm_xw_narrow,
+      cpu::gemm_zty_narrow,
+      cpu::grad_sum_squares,
+      cpu::adamw_multi,
   };
   return ops;
 }

@@ -4,12 +4,13 @@
 #include <cmath>
 
 #include "kernels.h"
+#include "vec.h"
 
 namespace tf::cpu {
 
 static void rotate(float *x, const int32_t *pos, int n, int heads, int head_dim, const float *inv_freq, float sign) {
   const int half = head_dim / 2;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((int64_t)n * heads * head_dim >= kParallelMin)
   for (int i = 0; i < n; ++i) {
     float cs[512], sn[512];  // head_dim/2 <= 512 is checked at load
     for (int f = 0; f < half; ++f) {

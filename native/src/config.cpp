@@ -101,8 +101,8 @@ ModelConfig ModelConfig::parse(const json &j, const std::string &where) {
     if (sliding) c.sliding_window = get_int(j, "sliding_window", where, kMaxPositions);
   }
   // Absent or null: no scaling. Anything else must say which: silently ignoring it would run the wrong rotary embedding.
-  require(!j.contains("rope_scaling") || j["rope_scaling"].is_null() || j["rope_scaling"].is_object(), TF_ERR_FORMAT,
-          where + ": \"rope_scaling\" must be an object or null, not " + j["rope_scaling"].dump());
+  if (j.contains("rope_scaling") && !j["rope_scaling"].is_null() && !j["rope_scaling"].is_object())
+    fail(TF_ERR_FORMAT, where + ": \"rope_scaling\" must be an object or null, not " + j["rope_scaling"].dump());
   if (j.contains("rope_scaling") && j["rope_scaling"].is_object()) {
     const json &s = j["rope_scaling"];
     const std::string rs = where + ": rope_scaling";

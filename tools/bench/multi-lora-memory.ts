@@ -27,6 +27,17 @@ function python(): string {
   return process.env['TORCH_PYTHON'] ?? venvs.find((p) => existsSync(p)) ?? 'python3';
 }
 
+/** What a child process reports (the `result` it prints as JSON). */
+interface ChildResult {
+  weightBytes: number;
+  slotBytes: number[];
+  rss0: number;
+  rssBase: number;
+  rssAfter: number;
+  tokens: number[][];
+  plain: number[];
+}
+
 async function greedy(model: Model, loraSlot = 0): Promise<number[]> {
   const session = await model.createSession({ maxSequences: 1, maxContext: 128 });
   await session.add(PROMPT, { maxNewTokens: tokens, temperature: 0, loraSlot });
@@ -87,7 +98,7 @@ async function main(): Promise<void> {
       model.dispose();
     }
     const run = (mode: string) =>
-      JSON.parse(execFileSync(process.execPath, [...process.execArgv, __filename, '--child', mode, base, work], { encoding: 'utf8', env: process.env })) as Record<string, any>;
+      JSON.parse(execFileSync(process.execPath, [...process.execArgv, __filename, '--child', mode, base, work], { encoding: 'utf8', env: process.env })) as ChildResult;
     const slots = run('slots');
     const merged = run('merged');
     const same = [0, 1].map((k) => JSON.stringify(slots['tokens'][k]) === JSON.stringify(merged['tokens'][k]));

@@ -77,7 +77,7 @@ tf::Ops profiled(const tf::Ops &base) {
   WRAP(embedding_forward) WRAP(embedding_backward) WRAP(rmsnorm_forward) WRAP(rmsnorm_backward) WRAP(rope_forward)
   WRAP(rope_backward) WRAP(attention_forward) WRAP(attention_backward) WRAP(attention_decode) WRAP(swiglu_forward)
   WRAP(swiglu_backward) WRAP(cross_entropy) WRAP(adamw) WRAP(add) WRAP(scale) WRAP(sum_squares) WRAP(bias_backward)
-  WRAP(grad_sum_squares) WRAP(adamw_multi) WRAP(gemm_xw_narrow) WRAP(gemm_zty_narrow)
+  WRAP(grad_sum_squares) WRAP(adamw_multi) WRAP(gemm_xw_narrow) WRAP(gemm_zty_narrow) WRAP(gemv_multi)
   return ops;
 }
 

@@ -61,25 +61,49 @@ static void decode_layers(Model &model, const std::vector<KvCache *> &caches, co
     if (g == groups.end()) groups.push_back({ls, {i}});
     else g->second.push_back(i);
   }
-  auto linear = [&](int l, int proj, const float *in, float *out, bool accumulate) {
-    linear_forward(model, l, proj, in, n, out, accumulate, nullptr, false, 0);
+  auto slot_deltas = [&](int l, int proj, const float *in, float *out) {
     for (const auto &[ls, rows] : groups)
       add_slot_delta(model, *ls, l, proj, in, n, out, (int)rows.size() == n ? nullptr : &rows);
+  };
+  auto linear = [&](int l, int proj, const float *in, float *out, bool accumulate) {
+    linear_forward(model, l, proj, in, n, out, accumulate, nullptr, false, 0);
+    slot_deltas(l, proj, in, out);
+  };
+  // Projections that read the same input (q, k, v; gate, up): for one sequence their GEMVs run in one fork/join
+  // (each is a fraction of a millisecond, and a fork/join wakes the other threads), then each its extras.
+  auto project = [&](int l, std::initializer_list<std::pair<int, float *>> outs, const float *in, bool accumulate) {
+    if (n != 1) {
+      for (const auto &[proj, out] : outs) linear(l, proj, in, out, accumulate);
+      return;
+    }
+    const float *w[kNumProj];
+    int rows[kNumProj];
+    float *y[kNumProj];
+    int count = 0, k = 0;
+    for (const auto &[proj, out] : outs) {
+      const Tensor *t = model.layers[l].weight[proj];
+      w[count] = t->data.data();
+      rows[count] = (int)t->shape[0];
+      k = (int)t->shape[1];
+      y[count++] = out;
+    }
+    ops.gemv_multi(count, w, rows, k, in, accumulate ? 1.0f : 0.0f, y);
+    for (const auto &[proj, out] : outs) {
+      linear_extras(model, l, proj, in, n, out, nullptr, false, 0);
+      slot_deltas(l, proj, in, out);
+    }
   };
   ops.embedding_forward(model.embed->data.data(), tokens.data(), n, D, x.data());
   for (int l = 0; l < c.num_layers; ++l) {
     const Layer &L = model.layers[l];
     ops.rmsnorm_forward(x.data(), L.input_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
     if (c.qk_norm) {  // Qwen3's per-head q/k norms, before RoPE (as in the training forward)
-      linear(l, kQ, h.data(), q_raw.data(), false);
-      linear(l, kK, h.data(), k_raw.data(), false);
+      project(l, {{kQ, q_raw.data()}, {kK, k_raw.data()}, {kV, v.data()}}, h.data(), false);
       ops.rmsnorm_forward(q_raw.data(), L.q_norm->data.data(), n * H, hd, c.rms_norm_eps, q.data(), head_rstd.data());
       ops.rmsnorm_forward(k_raw.data(), L.k_norm->data.data(), n * KV, hd, c.rms_norm_eps, k.data(), head_rstd.data());
     } else {
-      linear(l, kQ, h.data(), q.data(), false);
-      linear(l, kK, h.data(), k.data(), false);
+      project(l, {{kQ, q.data()}, {kK, k.data()}, {kV, v.data()}}, h.data(), false);
     }
-    linear(l, kV, h.data(), v.data(), false);
     ops.rope_forward(q.data(), pos.data(), n, H, hd, model.inv_freq.data());
     ops.rope_forward(k.data(), pos.data(), n, KV, hd, model.inv_freq.data());
     for (int i = 0; i < n; ++i) {
@@ -90,17 +114,22 @@ static void decode_layers(Model &model, const std::vector<KvCache *> &caches, co
     }
     ops.attention_decode(q.data(), k_rows.data(), v_rows.data(), seen.data(), n, H, KV, hd, c.sliding_window,
                          attn.data());
-    linear(l, kO, attn.data(), x.data(), true);
+    project(l, {{kO, x.data()}}, attn.data(), true);
     ops.rmsnorm_forward(x.data(), L.post_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
-    linear(l, kGate, h.data(), g.data(), false);
-    linear(l, kUp, h.data(), u.data(), false);
+    project(l, {{kGate, g.data()}, {kUp, u.data()}}, h.data(), false);
     ops.swiglu_forward(g.data(), u.data(), (int64_t)n * F, a.data());
-    linear(l, kDown, a.data(), x.data(), true);
+    project(l, {{kDown, x.data()}}, a.data(), true);
   }
   ops.rmsnorm_forward(x.data(), model.final_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
   logits.resize((size_t)n * c.vocab_size);
-  ops.gemm(false, true, n, c.vocab_size, D, 1.0f, h.data(), D, model.lm_head->data.data(), D, 0.0f, logits.data(),
-           c.vocab_size);
+  if (n == 1) {
+    const float *w = model.lm_head->data.data();
+    float *y = logits.data();
+    ops.gemv_multi(1, &w, &c.vocab_size, D, h.data(), 0.0f, &y);
+  } else {
+    ops.gemm(false, true, n, c.vocab_size, D, 1.0f, h.data(), D, model.lm_head->data.data(), D, 0.0f, logits.data(),
+             c.vocab_size);
+  }
 }
 
 void decode_step(Model &model, const std::vector<KvCache *> &caches, const std::vector<int32_t> &tokens,

@@ -37,11 +37,18 @@ static uint64_t mix(uint64_t a, uint64_t b) {
 
 void linear_forward(Model &model, int layer, int proj, const float *x, int n, float *y, bool accumulate,
                     LayerActs *acts, bool training, uint64_t dropout_seed) {
+  const Tensor *w = model.layers[layer].weight[proj];
+  const int out = (int)w->shape[0], in = (int)w->shape[1];
+  model.ops->gemm(false, true, n, out, in, 1.0f, x, in, w->data.data(), in, accumulate ? 1.0f : 0.0f, y, out);
+  linear_extras(model, layer, proj, x, n, y, acts, training, dropout_seed);
+}
+
+void linear_extras(Model &model, int layer, int proj, const float *x, int n, float *y, LayerActs *acts, bool training,
+                   uint64_t dropout_seed) {
   const Ops &ops = *model.ops;
   const Layer &L = model.layers[layer];
   const Tensor *w = L.weight[proj];
   const int out = (int)w->shape[0], in = (int)w->shape[1];
-  ops.gemm(false, true, n, out, in, 1.0f, x, in, w->data.data(), in, accumulate ? 1.0f : 0.0f, y, out);
   if (const Tensor *b = L.bias[proj]) {
     for (int i = 0; i < n; ++i) ops.add(y + (int64_t)i * out, b->data.data(), out);
   }

@@ -54,5 +54,9 @@ void backward(Model &model, Pass &pass, float *dlogits);
 // y (+)= x W^T + b + scale * drop(x) A^T B^T. Used by the decoder and by generation.
 void linear_forward(Model &model, int layer, int proj, const float *x, int n, float *y, bool accumulate,
                     LayerActs *acts, bool training, uint64_t dropout_seed);
+// linear_forward after its x W^T: adds the bias, the LoRA path and the active slot's delta to y (generation
+// computes the x W^T of several projections together).
+void linear_extras(Model &model, int layer, int proj, const float *x, int n, float *y, LayerActs *acts, bool training,
+                   uint64_t dropout_seed);
 
 }  // namespace tf

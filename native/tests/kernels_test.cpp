@@ -59,6 +59,33 @@ TEST(Gemm, MatchesNaiveForAllTransposes) {
     }
 }
 
+// One sequence's projections in one call: each output equals its own GEMV (beta 0 and 1), also when the rows
+// are split between threads (sizes above the parallel threshold, row counts not multiples of the 16-row split).
+TEST(Gemm, GemvMultiMatchesSeparateGemvs) {
+  const int k = 300;
+  const std::vector<int> rows = {500, 37, 260};
+  std::vector<std::vector<float>> w, y0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    w.push_back(randn(rows[i] * k, 1 + i));
+    y0.push_back(randn(rows[i], 5 + i));
+  }
+  auto x = randn(k, 9);
+  for (int threads : {1, 2}) {
+    tf::cpu::set_threads(threads);
+    for (float beta : {0.0f, 1.0f}) {
+      auto y = y0;
+      const float *wp[3] = {w[0].data(), w[1].data(), w[2].data()};
+      float *yp[3] = {y[0].data(), y[1].data(), y[2].data()};
+      ops.gemv_multi(3, wp, rows.data(), k, x.data(), beta, yp);
+      for (size_t i = 0; i < rows.size(); ++i) {
+        auto want = y0[i];
+        ops.gemm(false, true, 1, rows[i], k, 1.0f, x.data(), k, w[i].data(), k, beta, want.data(), rows[i]);
+        tft::expect_close(y[i], want, 1e-5, 1e-5, "gemv_multi");
+      }
+    }
+  }
+}
+
 // The LoRA-rank kernels: every supported rank, row counts and widths that are not multiples of the blocking,
 // strided operands, beta 0 and 1; and results identical for 1 and 2 threads.
 TEST(Gemm, NarrowKernelsMatchNaive) {

@@ -3,12 +3,13 @@
 //   full  full fine-tuning tokens/s (forward + backward + clip + AdamW step)
 //   lora  LoRA tokens/s (rank 16, alpha 32, no dropout, all seven projections: the quick start's adapter)
 //   gen   greedy generation tokens/s (prompt-len prompt, gen-tokens new tokens, best of gen-reps)
-// and prints the medians over --runs side by side with engine/PyTorch ratios.
+// and prints the medians over --runs side by side with engine/PyTorch ratios: of each run's mean throughput, and of
+// its fastest step ("best step": what a moment without other work on the machine allows).
 //
 //   node -r @swc-node/register tools/bench/engine-cpu.ts [--model DIR] [--threads 2] [--batch 4] [--seq-len 256]
 //        [--train-steps 3] [--warmup-steps 1] [--lora-rank 16] [--lora-alpha 32] [--gen-batch 1] [--prompt-len 32]
 //        [--gen-tokens 64] [--gen-reps 2] [--runs 3] [--load 0,1,2] [--load-attached] [--figures full,lora,gen]
-//        [--skip-torch] [--json FILE]
+//        [--wait-quiet 0.3 [--wait-timeout 900]] [--skip-torch] [--json FILE]
 //
 // Without --model it builds the small-llama preset (24.5M parameters) with tools/tiny-model.
 // --load N (or a list, N1,N2,...) runs each measurement beside N busy processes (`node -e 'for(;;){}'`), started
@@ -16,7 +17,8 @@
 // (quiet tokens/s over loaded tokens/s). Runs interleave: for every run, load level and figure, the engine and
 // PyTorch run back to back (alternating which goes first), so both see the same machine. Each measurement
 // records the other CPU work on the machine while it ran (`others`: cores busy outside the measured process,
-// from /proc/stat, our load processes included) and the 1-minute load average at its start.
+// from /proc/stat, our load processes included) and the 1-minute load average at its start. On a shared machine,
+// --wait-quiet C holds each pair until the others keep fewer than C cores busy.
 // The PyTorch peer is tools/parity/torch_cpu_bench.py run by TORCH_PYTHON (default: the parity venv); the engine is
 // the addon @tuneforge/engine resolves (TUNEFORGE_ENGINE_ADDON overrides it; the path is printed).
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -139,6 +141,7 @@ async function engineChild(figure: Figure) {
 
 interface Measurement {
   tokens_per_s: number;
+  best_tokens_per_s: number; // the fastest training step (generation: the fastest repetition)
   max_rss_mb: number;
   wall_s: number;
   others: number; // cores busy outside the measured process while it ran
@@ -189,6 +192,7 @@ async function measure(side: Side, figure: Figure, dir: string): Promise<Measure
   const r = JSON.parse(out.trim().split('\n').filter((l) => l.trim()).join('\n').replace(/^[^{]*/, '')) as Record<string, number>;
   return {
     tokens_per_s: figure === 'gen' ? r['gen_tokens_per_s'] : r['train_tokens_per_s'],
+    best_tokens_per_s: figure === 'gen' ? r['gen_tokens_per_s'] : (opts.batch * opts.seqLen) / r['train_step_s_min'],
     max_rss_mb: r['max_rss_mb'],
     wall_s: wall,
     others: Math.max(0, (busy - r['cpu_s']) / wall),
@@ -199,6 +203,36 @@ async function measure(side: Side, figure: Figure, dir: string): Promise<Measure
 // Each busy process gets its own session (detached: setsid), as a job started from another shell would: with
 // autogroup scheduling (most desktop kernels) it then competes with the benchmark as a separate group instead of
 // as one more thread of the benchmark's own group. --load-attached keeps them in the benchmark's session.
+// CPU seconds a process has used (utime + stime, /proc/PID/stat fields 14 and 15).
+function procCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / HZ;
+  } catch {
+    return 0;
+  }
+}
+
+// Cores busy over `ms`, not counting the given processes (our busy load).
+async function othersNow(exclude: ChildProcess[], ms = 2000): Promise<number> {
+  const own = () => exclude.reduce((sum, p) => sum + procCpuSeconds(p.pid), 0);
+  const b0 = busyCpuSeconds(), o0 = own(), t0 = performance.now();
+  await sleep(ms);
+  return Math.max(0, (busyCpuSeconds() - b0 - (own() - o0)) / ((performance.now() - t0) / 1000));
+}
+
+// --wait-quiet C: before each engine/PyTorch pair, wait (at most --wait-timeout seconds, default 900) until the
+// rest of the machine keeps fewer than C cores busy (our load processes not counted).
+async function waitQuiet(exclude: ChildProcess[]): Promise<void> {
+  const limit = Number(arg('wait-quiet', 'NaN'));
+  if (!Number.isFinite(limit)) return;
+  const deadline = performance.now() + num('wait-timeout', 900) * 1000;
+  let others = await othersNow(exclude);
+  while (others > limit && performance.now() < deadline) others = await othersNow(exclude, 5000);
+  if (others > limit) console.error(`  (still ${others.toFixed(2)} other cores busy after --wait-timeout; measuring anyway)`);
+}
+
 function startLoad(n: number): ChildProcess[] {
   const detached = !process.argv.includes('--load-attached');
   return Array.from({ length: n }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore', detached }));
@@ -242,6 +276,7 @@ async function main() {
       try {
         for (const [fi, figure] of figures.entries()) {
           const order = (run + fi) % 2 ? [...sides].reverse() : sides;
+          await waitQuiet(procs);
           for (const side of order) {
             const m = await measure(side, figure, dir);
             all.push({ run, load, figure, side, m });
@@ -262,8 +297,8 @@ async function main() {
   const summary: Record<string, unknown>[] = [];
   const lines = [
     `engine vs PyTorch ${opts.threads} threads, medians of ${runs} runs; model ${dir}`,
-    '| load | figure | engine tok/s | torch tok/s | ratio | engine RSS MB | torch RSS MB | engine slowdown | torch slowdown | others (cores) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| load | figure | engine tok/s | torch tok/s | ratio | best step: engine | torch | ratio | engine RSS MB | torch RSS MB | engine slowdown | torch slowdown | others (cores) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const load of loads) {
     for (const figure of figures) {
@@ -275,11 +310,16 @@ async function main() {
       }
       row['others'] = median(all.filter((x) => x.load === load && x.figure === figure).map((x) => x.m.others));
       row['loadavg1'] = median(all.filter((x) => x.load === load && x.figure === figure).map((x) => x.m.loadavg1));
-      if (sides.length === 2) row['ratio'] = (row['engine_tokens_per_s'] as number) / (row['torch_tokens_per_s'] as number);
+      for (const side of sides) row[`${side}_best_tokens_per_s`] = med(load, figure, side, 'best_tokens_per_s');
+      if (sides.length === 2) {
+        row['ratio'] = (row['engine_tokens_per_s'] as number) / (row['torch_tokens_per_s'] as number);
+        row['best_ratio'] = (row['engine_best_tokens_per_s'] as number) / (row['torch_best_tokens_per_s'] as number);
+      }
       summary.push(row);
       const f = (k: string, d = 1) => (typeof row[k] === 'number' ? (row[k] as number).toFixed(d) : '—');
       lines.push(
         `| ${load} | ${figure} | ${f('engine_tokens_per_s')} | ${f('torch_tokens_per_s')} | ${f('ratio', 2)}× | ` +
+          `${f('engine_best_tokens_per_s')} | ${f('torch_best_tokens_per_s')} | ${f('best_ratio', 2)}× | ` +
           `${f('engine_max_rss_mb', 0)} | ${f('torch_max_rss_mb', 0)} | ${f('engine_slowdown', 2)}× | ${f('torch_slowdown', 2)}× | ${f('others', 2)} |`,
       );
     }

@@ -220,11 +220,9 @@ TF_CLONES static void block_probs(float *sc, int r0, int rows, int k0, int width
       const float lse = lse_in[t];
       for (int j = j0; j <= j1; ++j) p[j] = vexp(p[j] * scale - lse);
     } else {
-      float mx = -INFINITY;
-      for (int j = j0; j <= j1; ++j) mx = std::max(mx, p[j] * scale);
+      const float mx = lanes_max(p + j0, j1 - j0 + 1) * scale;  // scale > 0: max(p) * scale = max(p * scale)
       for (int j = j0; j <= j1; ++j) p[j] = vexp(p[j] * scale - mx);
-      float sum = 0.0f;
-      for (int j = j0; j <= j1; ++j) sum += p[j];
+      const float sum = lanes_sum(p + j0, j1 - j0 + 1);
       const float inv = 1.0f / sum;
       for (int j = j0; j <= j1; ++j) p[j] *= inv;
       lse_out[t] = mx + std::log(sum);
@@ -239,8 +237,7 @@ TF_CLONES static void block_dscores(float *ds, const float *p, int rows, int wid
   for (int i = 0; i < rows; ++i) {
     float *row = ds + (int64_t)i * width;
     const float *pr = p + (int64_t)i * width;
-    float rowsum = 0.0f;
-    for (int j = 0; j < width; ++j) rowsum += pr[j] * row[j];
+    const float rowsum = lanes_dot(pr, row, width);
     for (int j = 0; j < width; ++j) row[j] = pr[j] * (row[j] - rowsum) * scale;
   }
 }
@@ -369,7 +366,7 @@ void attention_decode(const float *q, const float *const *k_rows, const float *c
   const int64_t stride = (int64_t)kv_heads * head_dim;  // one cached position: [kv_heads][head_dim]
   int64_t work = 0;
   for (int b = 0; b < batch; ++b) work += (int64_t)lengths[b] * heads * head_dim;
-#pragma omp parallel for collapse(2) schedule(static) if (work >= kParallelMin)
+#pragma omp parallel for collapse(2) schedule(static) if (work >= 4 * kParallelMin)
   for (int b = 0; b < batch; ++b) {
     for (int h = 0; h < heads; ++h) {
       const int kvh = h / group;

@@ -10,20 +10,11 @@ namespace tf::cpu {
 
 namespace {
 
-constexpr int kLanes = 16;
-
 // One row: its max and sum of exp(x - max); when dx is non-null (it may be x) it receives exp(x - max).
-// The max goes lane-wise over 16 lanes; the sum over blocks of 1024 (16 float lanes each, added to a double in
-// order): vectorized, and the same order whichever clone runs.
+// The sum goes over blocks of 1024 (16 float lanes each, added to a double in order): vectorized, and the same
+// order whichever clone runs.
 TF_CLONES double row_sum_exp(const float *x, int vocab, float *dx, float &max_out) {
-  float lane_max[kLanes];
-  for (int l = 0; l < kLanes; ++l) lane_max[l] = -INFINITY;
-  int c = 0;
-  for (; c + kLanes <= vocab; c += kLanes)
-    for (int l = 0; l < kLanes; ++l) lane_max[l] = x[c + l] > lane_max[l] ? x[c + l] : lane_max[l];
-  float mx = -INFINITY;
-  for (int l = 0; l < kLanes; ++l) mx = lane_max[l] > mx ? lane_max[l] : mx;
-  for (; c < vocab; ++c) mx = x[c] > mx ? x[c] : mx;
+  const float mx = lanes_max(x, vocab);
   constexpr int kBlock = 1024;
   float e[kBlock];
   double sum = 0.0;

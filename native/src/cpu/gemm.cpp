@@ -3,9 +3,11 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "kernels.h"
+#include "vec.h"
 
 namespace tf::cpu {
 
@@ -35,6 +37,29 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
   }
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha,
               a, lda, b, ldb, beta, c, ldc);
+}
+
+// The threads split the matrices' rows, concatenated, into equal contiguous ranges (multiples of 16 rows) and run
+// single-threaded GEMVs (OpenBLAS does not fork inside a parallel region) on the parts of each matrix in their
+// range: one fork/join for the group instead of one per matrix, each row's dot product as one GEMV computes it.
+void gemv_multi(int count, const float *const *w, const int *rows, int k, const float *x, float beta, float *const *y) {
+  int64_t total = 0;
+  for (int i = 0; i < count; ++i) total += rows[i];
+  const bool parallel = total * k >= 4 * kParallelMin;
+#pragma omp parallel if (parallel)
+  {
+    const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t blocks = (total + 15) / 16;
+    const int64_t r0 = std::min(total, blocks * t / nt * 16), r1 = std::min(total, blocks * (t + 1) / nt * 16);
+    int64_t base = 0;
+    for (int i = 0; i < count; ++i) {
+      const int64_t a = std::max(r0, base), b = std::min(r1, base + rows[i]);
+      if (a < b)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)(b - a), k, 1.0f, w[i] + (a - base) * k, k, x, 1, beta,
+                    y[i] + (a - base), 1);
+      base += rows[i];
+    }
+  }
 }
 
 }  // namespace tf::cpu

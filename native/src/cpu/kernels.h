@@ -51,6 +51,7 @@ void add(float *y, const float *x, int64_t n);
 void scale(float *x, int64_t n, float s);
 double sum_squares(const float *x, int64_t n);
 void bias_backward(const float *dy, int n, int dim, float *db);
+void gemv_multi(int count, const float *const *w, const int *rows, int k, const float *x, float beta, float *const *y);
 bool narrow_supported(int r);
 void gemm_xw_narrow(int m, int r, int k, float alpha, const float *x, int ldx, const float *w, int ldw, float beta,
                     float *c, int ldc);

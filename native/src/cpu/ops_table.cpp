@@ -27,6 +27,7 @@ const Ops &cpu_ops() {
       cpu::scale,
       cpu::sum_squares,
       cpu::bias_backward,
+      cpu::gemv_multi,
       cpu::narrow_supported,
       cpu::gemm_xw_narrow,
       cpu::gemm_zty_narrow,

@@ -8,8 +8,6 @@ namespace tf::cpu {
 
 namespace {
 
-constexpr int kLanes = 16;
-
 // Sum of a[c] * b[c] (b may be a): 16 float lanes over blocks of 256, each block added to a double in order.
 // Vectorizes, and sums in the same order whichever clone runs.
 inline double lane_dot(const float *a, const float *b, int n) {

@@ -40,4 +40,43 @@ __attribute__((always_inline)) inline float vexp(float x) {
   return x < -87.3f ? 0.0f : (x > 88.3f ? INFINITY : (x != x ? x : y));
 }
 
+// Max and sum over 16 fixed lanes, then across the lanes in order: the loop-carried dependency of a running
+// max or sum limits a loop to one element per add latency; lanes let it vectorize. The order is fixed by the
+// code (not the vector width), so every clone gives the same result.
+constexpr int kLanes = 16;
+
+__attribute__((always_inline)) inline float lanes_max(const float *x, int n) {
+  float lane[kLanes];
+  for (int l = 0; l < kLanes; ++l) lane[l] = -INFINITY;
+  int i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) lane[l] = x[i + l] > lane[l] ? x[i + l] : lane[l];
+  float m = -INFINITY;
+  for (int l = 0; l < kLanes; ++l) m = lane[l] > m ? lane[l] : m;
+  for (; i < n; ++i) m = x[i] > m ? x[i] : m;
+  return m;
+}
+
+__attribute__((always_inline)) inline float lanes_sum(const float *x, int n) {
+  float lane[kLanes] = {};
+  int i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) lane[l] += x[i + l];
+  float s = 0.0f;
+  for (int l = 0; l < kLanes; ++l) s += lane[l];
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+__attribute__((always_inline)) inline float lanes_dot(const float *a, const float *b, int n) {
+  float lane[kLanes] = {};
+  int i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) lane[l] += a[i + l] * b[i + l];
+  float s = 0.0f;
+  for (int l = 0; l < kLanes; ++l) s += lane[l];
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
 }  // namespace tf::cpu

@@ -1,5 +1,6 @@
 import './instrument-embedded';
 import { closeOnSignals } from '@tuneforge/service-kit';
+import { openDatabase, redact } from '@tuneforge/database';
 import { createArtifactStoreFromEnv } from '@tuneforge/storage';
 import { createLogger, startTelemetry } from '@tuneforge/telemetry';
 import { resolve } from 'node:path';
@@ -23,19 +24,23 @@ async function main(): Promise<void> {
     TF_INFERENCE_MODEL_DIR: process.env.TF_INFERENCE_MODEL_DIR ?? resolve('.tuneforge/inference-models'),
   };
   const store = createArtifactStoreFromEnv(env);
+  // Metadata in PGlite (Postgres in this process) under TF_DATABASE_URL, default ./.tuneforge/metadata.
+  const databaseUrl = process.env.TF_DATABASE_URL ?? `pglite:${resolve('.tuneforge/metadata')}`;
+  const database = await openDatabase(databaseUrl, { onError: (error) => logger.warn({ err: error }, 'database connection error') });
   await registerBaseModelsForEveryTenant(store, env.TF_ARTIFACT_DIR, env, logger);
   // The gateway routes chat completions to the inference service (TF_INFERENCE_URL), on TF_HTTP_PORT + 8 or, with port 0, wherever it listens.
   const deployment = await startEmbeddedPlatform({
     store,
+    database,
     logger,
     host,
     basePort,
     env,
   });
   const gateway = deployment.apps.get('gateway');
-  logger.info({ gateway: gateway?.url, artifacts: env.TF_ARTIFACT_DIR }, 'Tuneforge embedded deployment ready');
+  logger.info({ gateway: gateway?.url, artifacts: env.TF_ARTIFACT_DIR, database: redact(databaseUrl) }, 'Tuneforge embedded deployment ready');
   const telemetry = startTelemetry({ serviceName: 'tuneforge-embedded', serviceVersion: '0.1.0', instanceId: 'embedded' });
-  closeOnSignals([() => deployment.close(), () => telemetry.shutdown()], 25_000, logger);
+  closeOnSignals([() => deployment.close(), () => database.close(), () => telemetry.shutdown()], 25_000, logger);
 }
 
 main().catch((error) => {

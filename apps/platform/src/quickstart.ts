@@ -1,5 +1,6 @@
 import './instrument-embedded';
 import { DEFAULT_BASE_MODEL, installDefaultModel } from '@tuneforge/model-import';
+import { openDatabase } from '@tuneforge/database';
 import { createArtifactStoreFromEnv, ModelRegistry } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { execFileSync, spawn } from 'node:child_process';
@@ -48,8 +49,11 @@ async function main(): Promise<void> {
   say(`registering ${model.dir} as base model ${DEFAULT_BASE_MODEL.name}`);
   await new ModelRegistry(store.forTenant(TENANT), TENANT).addBaseModel(DEFAULT_BASE_MODEL.name, model.dir);
 
+  // The metadata (jobs, files, events) in PGlite beside the artifacts: Postgres in this process, nothing to run.
+  const database = await openDatabase(process.env.TF_DATABASE_URL ?? `pglite:${join(artifactDir, 'metadata')}`);
   const deployment = await startEmbeddedPlatform({
     store,
+    database,
     logger: createLogger('quickstart', { level: process.env.TF_LOG_LEVEL ?? 'warn' }),
     host: '127.0.0.1',
     basePort: Number(process.env.TF_HTTP_PORT ?? 0),
@@ -109,6 +113,7 @@ async function main(): Promise<void> {
     await callTunedModel(client, current.fine_tuned_model!, say);
   } finally {
     await deployment.close();
+    await database.close();
   }
 }
 

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './retry-policy';
 export * from './dead-letter';
 export * from './idempotency';
+export * from './database-idempotency';
 export * from './outgoing-message';
 export * from './process-delivery';
 export * from './partition-for-key';

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { ALL_TOPICS } from '@tuneforge/contracts';
 import { InProcessMessageBus } from '@tuneforge/messaging';
+import { openDatabase, type Database } from '@tuneforge/database';
 import type { ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 import { createServiceApp } from './create-service-app';
@@ -9,6 +10,11 @@ import type { ServiceDefinition } from './service-definition';
 
 export interface EmbeddedOptions {
   store: ArtifactStore;
+  /**
+   * The metadata database all the services share (PGlite in a directory, or a server); its opener closes it.
+   * Without one, a deployment with a service that needs one opens PGlite in memory and closes it with itself.
+   */
+  database?: Database;
   logger: Logger;
   host: string;
   /** Port of the first service (the gateway); the others take the next ones. 0: any free ports. */
@@ -35,12 +41,15 @@ export async function startEmbeddedDeployment(definitions: readonly ServiceDefin
   const ownBus = options.bus === undefined;
   const bus = options.bus ?? new InProcessMessageBus({ logger: options.logger });
   if (ownBus) await bus.ensureTopics(ALL_TOPICS);
+  const ownDatabase = !options.database && definitions.some((definition) => definition.needsDatabase);
+  const database = options.database ?? (ownDatabase ? await openDatabase('pglite:memory') : undefined);
   const apps = new Map<string, { app: INestApplication; url: string }>();
   for (const [index, definition] of definitions.entries()) {
     const app = await createServiceApp(definition, {
       identity: { name: definition.name, version: definition.version, instanceId: `embedded-${process.pid}`, mode: 'embedded' },
       bus,
       store: options.store,
+      database,
       logger: options.logger.child({ service: definition.name }),
       config: definition.envSchema ? loadServiceConfig(definition.envSchema, options.env ?? process.env) : {},
     });
@@ -53,6 +62,7 @@ export async function startEmbeddedDeployment(definitions: readonly ServiceDefin
     close: async () => {
       for (const { app } of apps.values()) await app.close();
       if (ownBus) await bus.close();
+      if (ownDatabase) await database?.close();
     },
   };
 }

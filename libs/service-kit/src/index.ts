@@ -2,6 +2,7 @@ export * from './service-config';
 export * from './service-definition';
 export * from './service-runtime';
 export * from './tokens';
+export * from './require-database';
 export * from './service-kit.module';
 export * from './create-service-app';
 export * from './run-service';

@@ -11,6 +11,7 @@ export const LOCAL_INFRA_DEFAULTS: Readonly<Record<string, string>> = {
   TF_S3_ACCESS_KEY: 'tuneforge',
   TF_S3_SECRET_KEY: 'tuneforge-dev-secret',
   TF_S3_BUCKET: 'tuneforge',
+  TF_DATABASE_URL: 'postgres://tuneforge:tuneforge-dev-secret@127.0.0.1:5432/tuneforge',
   // The development key, as in embedded mode; a real deployment sets its own keys.
   TF_API_KEYS: 'tf-dev-key:default',
 };

@@ -1,5 +1,6 @@
 import { ALL_TOPICS } from '@tuneforge/contracts';
-import { KafkaMessageBus, StoreIdempotencyStore } from '@tuneforge/messaging';
+import { DatabaseConfigError, openDatabase, redact } from '@tuneforge/database';
+import { DatabaseIdempotencyStore, KafkaMessageBus, StoreIdempotencyStore } from '@tuneforge/messaging';
 import { createArtifactStoreFromEnv, StorageConfigError } from '@tuneforge/storage';
 import { createLogger, startTelemetry, type Logger } from '@tuneforge/telemetry';
 import { createServiceApp } from './create-service-app';
@@ -17,7 +18,7 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
   try {
     await start(definition, logger);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StorageConfigError) {
+    if (error instanceof ConfigError || error instanceof StorageConfigError || error instanceof DatabaseConfigError) {
       process.stderr.write(`${definition.name}: ${error.message}\n`);
       process.exit(78);
     }
@@ -31,11 +32,17 @@ async function start(definition: ServiceDefinition, logger: Logger): Promise<voi
   const ownConfig = definition.envSchema ? loadServiceConfig(definition.envSchema, process.env) : {};
   const brokers = requireKafkaBrokers(config);
   const store = createArtifactStoreFromEnv(process.env);
+  // Metadata (and the consumers' idempotency keys) in the database TF_DATABASE_URL names; without one, a service
+  // that keeps no metadata still runs (its idempotency markers then in the artifact store).
+  const database = config.TF_DATABASE_URL
+    ? await openDatabase(config.TF_DATABASE_URL, { onError: (error) => logger.warn({ err: error, database: redact(config.TF_DATABASE_URL!) }, 'database connection error') })
+    : undefined;
+  if (definition.needsDatabase && !database) throw new ConfigError('invalid configuration:\n  TF_DATABASE_URL: required by this service, e.g. postgres://tuneforge:...@127.0.0.1:5432/tuneforge (not set)');
   const bus = new KafkaMessageBus({
     brokers,
     clientId: `${definition.name}-${config.TF_INSTANCE_ID}`,
     logger,
-    idempotency: new StoreIdempotencyStore(store),
+    idempotency: database ? new DatabaseIdempotencyStore(database) : new StoreIdempotencyStore(store),
     replicationFactor: config.TF_KAFKA_REPLICATION_FACTOR,
   });
   await bus.ensureTopics(ALL_TOPICS);
@@ -43,11 +50,12 @@ async function start(definition: ServiceDefinition, logger: Logger): Promise<voi
     identity: { name: definition.name, version: definition.version, instanceId: config.TF_INSTANCE_ID, mode: 'distributed' },
     bus,
     store,
+    database,
     logger,
     config: ownConfig,
   });
   await app.listen(config.TF_HTTP_PORT, config.TF_HTTP_HOST);
   logger.info({ url: await app.getUrl(), instanceId: config.TF_INSTANCE_ID }, 'service started');
   const telemetry = startTelemetry({ serviceName: `tuneforge-${definition.name}`, serviceVersion: definition.version, instanceId: config.TF_INSTANCE_ID });
-  closeOnSignals([() => app.close(), () => bus.close(), () => telemetry.shutdown()], config.TF_SHUTDOWN_TIMEOUT_MS, logger);
+  closeOnSignals([() => app.close(), () => bus.close(), async () => database?.close(), () => telemetry.shutdown()], config.TF_SHUTDOWN_TIMEOUT_MS, logger);
 }

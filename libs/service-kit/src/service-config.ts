@@ -25,6 +25,8 @@ export const baseServiceEnvSchema = z.object({
     .default(() => serviceInstanceId({})),
   TF_KAFKA_BROKERS: brokerList.optional(),
   TF_KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(5).default(1),
+  /** The metadata database: postgres://user:password@host:port/db, or pglite:<directory> (PGlite in process). */
+  TF_DATABASE_URL: z.string().min(1).optional(),
   /** After SIGTERM, how long in-flight work may take before the process gives up and exits. */
   TF_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(25_000),
 });

@@ -12,4 +12,6 @@ export interface ServiceDefinition {
   version: string;
   module?: Type<unknown>;
   envSchema?: z.ZodObject;
+  /** It keeps metadata (jobs, files, checkpoints): it does not start without a database. */
+  needsDatabase?: boolean;
 }

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { HealthController } from './health.controller';
 import { PingHandler } from './ping.handler';
 import type { ServiceRuntime } from './service-runtime';
-import { ARTIFACT_STORE, LOGGER, MESSAGE_BUS, SERVICE_CONFIG, SERVICE_IDENTITY } from './tokens';
+import { ARTIFACT_STORE, DATABASE, LOGGER, MESSAGE_BUS, SERVICE_CONFIG, SERVICE_IDENTITY } from './tokens';
 
 /** Gives every service its runtime (bus, store, identity, logger) and the endpoints all services share. */
 @Module({})
@@ -11,6 +11,7 @@ export class ServiceKitModule {
     const providers = [
       { provide: MESSAGE_BUS, useValue: runtime.bus },
       { provide: ARTIFACT_STORE, useValue: runtime.store },
+      { provide: DATABASE, useValue: runtime.database ?? null },
       { provide: SERVICE_IDENTITY, useValue: runtime.identity },
       { provide: LOGGER, useValue: runtime.logger },
       { provide: SERVICE_CONFIG, useValue: runtime.config },

@@ -1,5 +1,6 @@
 import type { ServiceName } from '@tuneforge/contracts';
 import type { MessageBus } from '@tuneforge/messaging';
+import type { Database } from '@tuneforge/database';
 import type { ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 
@@ -15,6 +16,11 @@ export interface ServiceRuntime {
   identity: ServiceIdentity;
   bus: MessageBus;
   store: ArtifactStore;
+  /**
+   * The metadata database it shares with its deployment (Postgres, or PGlite in embedded mode): jobs, files,
+   * events, keys, the workflow's checkpoints. Absent for a service under test that keeps no metadata.
+   */
+  database?: Database;
   logger: Logger;
   /** The validated values of the service's own environment variables (its definition's envSchema). */
   config: Readonly<Record<string, unknown>>;

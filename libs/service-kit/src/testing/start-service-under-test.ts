@@ -1,16 +1,32 @@
 import type { INestApplication } from '@nestjs/common';
+import { dropTestDatabase, openTestDatabase } from '@tuneforge/database/src/testing';
 import { createServiceApp } from '../create-service-app';
+import { localInfraEnv } from '../local-infra-env';
 import type { ServiceDefinition } from '../service-definition';
 import type { ServiceRuntime } from '../service-runtime';
 
 /**
  * One service as a Nest app on a test's own bus and store. Its instance id names the test run, so its consumer
  * groups, logs and spans cannot be mistaken for another deployment's; its mode follows the bus it is given.
+ * A service that keeps metadata and is given no database gets one of its own, dropped when the app closes: a
+ * fresh schema on the local Postgres server with the Kafka bus (distributed mode), else PGlite in memory.
  */
-export function startServiceUnderTest(definition: ServiceDefinition, runtime: Omit<ServiceRuntime, 'identity'> & { runId: string }): Promise<INestApplication> {
+export async function startServiceUnderTest(definition: ServiceDefinition, runtime: Omit<ServiceRuntime, 'identity'> & { runId: string }): Promise<INestApplication> {
   const { runId, ...shared } = runtime;
-  return createServiceApp(definition, {
+  const distributed = shared.bus.transport === 'kafka';
+  const ownDatabase = !shared.database && definition.needsDatabase;
+  const database = ownDatabase ? await openTestDatabase(distributed ? localInfraEnv().TF_DATABASE_URL : undefined) : shared.database;
+  const app = await createServiceApp(definition, {
     ...shared,
-    identity: { name: definition.name, version: '0.0.0-test', instanceId: `${definition.name}-test-${runId}`, mode: shared.bus.transport === 'kafka' ? 'distributed' : 'embedded' },
+    database,
+    identity: { name: definition.name, version: '0.0.0-test', instanceId: `${definition.name}-test-${runId}`, mode: distributed ? 'distributed' : 'embedded' },
   });
+  if (ownDatabase && database) {
+    const close = app.close.bind(app);
+    app.close = async () => {
+      await close();
+      await dropTestDatabase(database);
+    };
+  }
+  return app;
 }

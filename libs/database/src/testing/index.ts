@@ -1,0 +1,1 @@
+export { dropTestDatabase, openTestDatabase } from './test-database';

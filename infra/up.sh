@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Starts Kafka (127.0.0.1:9092), MinIO (127.0.0.1:9000) and Jaeger (OTLP 127.0.0.1:4318, UI/API
-# 127.0.0.1:16686) without Docker, installing them first if needed, and waits until all serve requests. Idempotent: services already running are left alone.
+# Starts Kafka (127.0.0.1:9092), MinIO (127.0.0.1:9000), Jaeger (OTLP 127.0.0.1:4318, UI/API
+# 127.0.0.1:16686) and Postgres (127.0.0.1:5432) without Docker, installing them first if needed, and waits until
+# all serve requests. Idempotent: services already running are left alone.
 # Prints the environment for the services and tests on stdout (`eval "$(infra/up.sh)"` works).
-# Usage: infra/up.sh [--fresh] [kafka] [minio] [jaeger]
+# Usage: infra/up.sh [--fresh] [kafka] [minio] [jaeger] [postgres]
 #   --fresh (or TF_INFRA_FRESH=1)  stop and wipe the data before starting: a clean slate, e.g. for CI
 #   TF_INFRA_WAIT_S=90             how long to wait for readiness before failing
 set -euo pipefail
@@ -11,6 +12,7 @@ source "$INFRA/lib/common.sh"
 source "$INFRA/kafka/kafka.sh"
 source "$INFRA/minio/minio.sh"
 source "$INFRA/jaeger/jaeger.sh"
+source "$INFRA/postgres/postgres.sh"
 
 parse_args "$@"
 take_lock

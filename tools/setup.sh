@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run setup`: everything a fresh clone needs before `npm run quickstart` and `npm test` (README, "On a
 # fresh machine"). Runs before node_modules exists (`npm run` needs only package.json).
-#   1. the Debian packages of the native engine and the Python tools (tools/ci/install-system-packages.sh:
+#   1. the Debian packages of the native engine, the Python tools and infra/'s Postgres (tools/ci/install-system-packages.sh:
 #      apt-get as root, through sudo when you are not root, which may ask for your password)
 #   2. the Python tools' venv (tools/ci/python-venv.sh, cached in ~/.cache/tuneforge)
 #   3. the workspace: `npm install` of the locked versions, whose postinstall builds the native engine's
@@ -21,7 +21,7 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-step "Debian packages (native engine: C++ toolchain, CMake, Ninja, OpenBLAS, nlohmann-json, GoogleTest; python3-venv)"
+step "Debian packages (native engine: C++ toolchain, CMake, Ninja, OpenBLAS, nlohmann-json, GoogleTest; python3-venv; postgresql)"
 bash tools/ci/install-system-packages.sh
 done_step
 

@@ -29,10 +29,17 @@ JAEGER_OTLP_GRPC_PORT="${TF_JAEGER_OTLP_GRPC_PORT:-4317}"
 JAEGER_QUERY_PORT="${TF_JAEGER_QUERY_PORT:-16686}"
 JAEGER_QUERY_GRPC_PORT="${TF_JAEGER_QUERY_GRPC_PORT:-16685}"
 JAEGER_PROMETHEUS_PORT="${TF_JAEGER_PROMETHEUS_PORT:-8889}"
+POSTGRES_HOST="127.0.0.1"
+POSTGRES_PORT="${TF_POSTGRES_PORT:-5432}"
 
 TF_S3_ACCESS_KEY="${TF_S3_ACCESS_KEY:-tuneforge}"
 TF_S3_SECRET_KEY="${TF_S3_SECRET_KEY:-tuneforge-dev-secret}"
 TF_S3_BUCKET="${TF_S3_BUCKET:-tuneforge}"
+
+# The Postgres role, password and database up.sh creates (the metadata store, TF_DATABASE_URL).
+TF_POSTGRES_USER="${TF_POSTGRES_USER:-tuneforge}"
+TF_POSTGRES_PASSWORD="${TF_POSTGRES_PASSWORD:-tuneforge-dev-secret}"
+TF_POSTGRES_DB="${TF_POSTGRES_DB:-tuneforge}"
 
 # How long up.sh waits for a service to become ready before giving up (seconds).
 TF_INFRA_WAIT_S="${TF_INFRA_WAIT_S:-90}"
@@ -184,7 +191,7 @@ wait_ready() {
 }
 
 # Parses the options shared by up/down/status/install: --fresh and component names.
-# Sets FRESH (0/1) and COMPONENTS (array, default all three).
+# Sets FRESH (0/1) and COMPONENTS (array, default all four).
 parse_args() {
   FRESH="${TF_INFRA_FRESH:-0}"
   COMPONENTS=()
@@ -192,19 +199,33 @@ parse_args() {
   for arg in "$@"; do
     case "$arg" in
       --fresh) FRESH=1 ;;
-      kafka | minio | jaeger) COMPONENTS+=("$arg") ;;
+      kafka | minio | jaeger | postgres) COMPONENTS+=("$arg") ;;
       -h | --help)
         # The usage is the script's header comment.
         awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
         exit 0
         ;;
-      *) die "unknown argument '$arg' (expected --fresh, kafka, minio, jaeger)" ;;
+      *) die "unknown argument '$arg' (expected --fresh, kafka, minio, jaeger, postgres)" ;;
     esac
   done
-  ((${#COMPONENTS[@]})) || COMPONENTS=(kafka minio jaeger)
+  # Postgres last: its first start runs initdb in the foreground, while the others boot in the background.
+  ((${#COMPONENTS[@]})) || COMPONENTS=(kafka minio jaeger postgres)
 }
 
-# The environment the services and tests read (see libs/messaging and libs/storage). The Jaeger addresses
+# Percent-encodes a URL's user or password part (RFC 3986 unreserved characters stay as they are).
+url_encode() {
+  local LC_ALL=C value="$1" i char out=""
+  for ((i = 0; i < ${#value}; i++)); do
+    char="${value:i:1}"
+    case "$char" in
+      [A-Za-z0-9._~-]) out+="$char" ;;
+      *) out+="$(printf '%%%02X' "'$char")" ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
+# The environment the services and tests read (see libs/messaging, libs/storage and libs/database). The Jaeger addresses
 # are not OTEL_* variables on purpose: exporting traces is the user's choice
 # (`export OTEL_EXPORTER_OTLP_ENDPOINT=$TF_JAEGER_OTLP_ENDPOINT`, see docs/deploy.md).
 print_env() {
@@ -217,5 +238,6 @@ export TF_S3_BUCKET=$TF_S3_BUCKET
 export TF_JAEGER_OTLP_ENDPOINT=http://$JAEGER_HOST:$JAEGER_OTLP_HTTP_PORT
 export TF_JAEGER_QUERY_URL=http://$JAEGER_HOST:$JAEGER_QUERY_PORT
 export TF_JAEGER_PROMETHEUS_URL=http://$JAEGER_HOST:$JAEGER_PROMETHEUS_PORT/metrics
+export TF_DATABASE_URL=postgres://$(url_encode "$TF_POSTGRES_USER"):$(url_encode "$TF_POSTGRES_PASSWORD")@$POSTGRES_HOST:$POSTGRES_PORT/$(url_encode "$TF_POSTGRES_DB")
 EOF
 }

@@ -10,6 +10,7 @@ import {
   KAFKA_BOOTSTRAP,
   KAFKA_CLUSTER,
   PART_OF,
+  POSTGRES,
   s3SecretName,
   API_KEYS_SECRET,
   type DeployedService,
@@ -89,6 +90,23 @@ export const TRAINING_JOB_TEMPLATE_PATH = '/etc/tuneforge/training/job.yaml';
 
 /** Where the gateway routes chat completions and completions: the inference Service, by its DNS name. */
 export const INFERENCE_URL = `http://${INFERENCE_SERVICE}:${HTTP_PORT}`;
+
+/** The variable TF_DATABASE_URL takes its password from (defined before it: Kubernetes expands only those). */
+export const DATABASE_PASSWORD_ENV = 'TF_DATABASE_PASSWORD';
+
+/**
+ * The metadata store every service uses in distributed mode (libs/service-kit reads TF_DATABASE_URL): the Postgres
+ * Service, with the password of Secret tuneforge-postgres put in by Kubernetes when the container starts. The
+ * password must therefore be URL-safe as it is (openssl rand -hex, as docs/deploy.md creates it).
+ */
+export const DATABASE_URL = `postgres://${POSTGRES.user}:$(${DATABASE_PASSWORD_ENV})@${POSTGRES.service}:${POSTGRES.port}/${POSTGRES.database}`;
+
+function databaseEnv(): Manifest[] {
+  return [
+    { name: DATABASE_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: POSTGRES.secret, key: POSTGRES.passwordKey } } },
+    { name: 'TF_DATABASE_URL', value: DATABASE_URL },
+  ];
+}
 
 const NO_EXTRAS = { env: [] as Manifest[], volumeMounts: [] as Manifest[], volumes: [] as Manifest[] };
 
@@ -211,6 +229,8 @@ function deployment(service: DeployedService): Manifest {
                   name: 'OTEL_RESOURCE_ATTRIBUTES',
                   value: 'k8s.pod.name=$(TF_INSTANCE_ID),k8s.namespace.name=$(K8S_NAMESPACE)',
                 },
+                // Metadata in Postgres; the password from its Secret, not from tuneforge-config.
+                ...databaseEnv(),
                 ...extra.env,
               ],
               // Boot compiles TypeScript on the fly (@swc-node/register): allow a slow first start.

@@ -88,6 +88,21 @@ export const DEPLOYED_SERVICES: readonly DeployedService[] = SERVICE_NAMES.filte
  */
 export const API_KEYS_SECRET = 'tuneforge-api-keys';
 
+/**
+ * The metadata store (k8s/base/postgres): the Service, the role and the database every service connects to, and the
+ * Secret whose POSTGRES_PASSWORD is both the server's (the postgres image reads that key) and the services' (it
+ * fills the password of TF_DATABASE_URL). The StatefulSet is written by hand; tools/k8s/test/postgres.spec.ts keeps
+ * it in step with these.
+ */
+export const POSTGRES = {
+  service: 'postgres',
+  port: 5432,
+  user: 'tuneforge',
+  database: 'tuneforge',
+  secret: 'tuneforge-postgres',
+  passwordKey: 'POSTGRES_PASSWORD',
+} as const;
+
 /** Secret holding a service's own MinIO credentials (TF_S3_ACCESS_KEY, TF_S3_SECRET_KEY). */
 export function s3SecretName(service: ServiceName): string {
   return `tuneforge-s3-${service}`;

@@ -75,6 +75,30 @@ Napi::Value TokenLogprobs(const Napi::CallbackInfo &info) {
       [=](Napi::Env env) { return floats(env, out->data(), out->size()); });
 }
 
+// (model, tokens, offsets) -> { logprobs: Float32Array, greedy: Uint8Array } (1 where the token is the argmax)
+Napi::Value TokenScores(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  auto tokens = ints(info[1], "tokens"), offsets = ints(info[2], "offsets");
+  if (offsets.size() < 2 || offsets[0] != 0 || (size_t)offsets.back() != tokens.size())
+    throw invalid_arg(info.Env(), "offsets must start at 0 and end at the number of tokens");
+  auto out = std::make_shared<std::vector<float>>(tokens.size());
+  auto greedy = std::make_shared<std::vector<uint8_t>>(tokens.size());
+  return Task::Start(
+      info.Env(),
+      [=] {
+        return tf_model_token_scores(m->model, tokens.data(), offsets.data(), (int)offsets.size() - 1, out->data(),
+                                     greedy->data());
+      },
+      [=](Napi::Env env) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("logprobs", floats(env, out->data(), out->size()));
+        auto flags = Napi::Uint8Array::New(env, greedy->size());
+        std::copy(greedy->begin(), greedy->end(), flags.Data());
+        o.Set("greedy", flags);
+        return o;
+      });
+}
+
 Napi::Value AddTokens(const Napi::CallbackInfo &info) {
   auto m = unwrap<ModelBox>(info[0], "model");
   const int n = info[1].As<Napi::Number>().Int32Value();
@@ -252,6 +276,7 @@ Napi::Value Step(const Napi::CallbackInfo &info) {
         o.Set("gradNorm", r->grad_norm);
         o.Set("loss", r->loss);
         o.Set("tokens", (double)r->tokens);
+        o.Set("correctTokens", (double)r->correct_tokens);
         return o;
       });
 }
@@ -345,6 +370,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("modelInfo", Napi::Function::New(env, ModelInfo));
   exports.Set("forward", Napi::Function::New(env, Forward));
   exports.Set("tokenLogprobs", Napi::Function::New(env, TokenLogprobs));
+  exports.Set("tokenScores", Napi::Function::New(env, TokenScores));
   exports.Set("addTokens", Napi::Function::New(env, AddTokens));
   exports.Set("generate", Napi::Function::New(env, Generate));
   exports.Set("saveMerged", Napi::Function::New(env, SaveMerged));

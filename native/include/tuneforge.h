@@ -70,6 +70,10 @@ tf_status tf_model_forward(tf_model *model, const int32_t *input_ids, const int3
  * offsets[n+1]: out[offsets[i]+t] = log p(token t | tokens < t), out at t=0 is 0. */
 tf_status tf_model_token_logprobs(tf_model *model, const int32_t *tokens, const int32_t *offsets, int n,
                                   float *out);
+/* tf_model_token_logprobs plus, in greedy_out (laid out as out; may be NULL), 1 where token t is the
+ * model's greedy prediction from tokens < t (the argmax, ties to the lowest id), else 0 (and 0 at t=0). */
+tf_status tf_model_token_scores(tf_model *model, const int32_t *tokens, const int32_t *offsets, int n, float *out,
+                                uint8_t *greedy_out);
 
 /* Appends n rows to the embedding (and an untied LM head); each new row is the
  * mean of the existing rows. Not allowed while a trainer exists. */
@@ -246,6 +250,8 @@ typedef struct tf_step_result {
   float grad_norm; /* global L2 norm before clipping */
   float loss;      /* loss accumulated for this step over its normaliser (tokens, or weighted calls' units) */
   int64_t tokens;  /* tokens that counted towards the loss */
+  int64_t correct_tokens; /* of those, the ones the model's greedy prediction got right (token accuracy =
+                             correct_tokens / tokens); counted by tf_trainer_accumulate only, 0 after weighted calls */
 } tf_step_result;
 
 /* Clips, applies AdamW with the scheduled learning rate and clears gradients. */

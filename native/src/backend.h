@@ -52,8 +52,10 @@ struct Ops {
   void (*swiglu_backward)(const float *dout, const float *gate, const float *up, int64_t n, float *dgate, float *dup);
   // Sum over rows of -log softmax(logits)[target] for targets >= 0. When dlogits is
   // non-null it receives grad_scale * d(sum)/d(logits) (rows with ignored targets get 0).
+  // When hits is non-null it gains the rows whose target is the greedy prediction (the argmax,
+  // ties to the lowest id as torch.argmax): the token accuracy OpenAI reports.
   double (*cross_entropy)(const float *logits, const int32_t *targets, int n, int vocab, float *dlogits,
-                          float grad_scale);
+                          float grad_scale, int64_t *hits);
   // torch.optim.AdamW update for one tensor; bias corrections precomputed.
   void (*adamw)(float *param, const float *grad, float *m, float *v, int64_t n, float lr, float beta1, float beta2,
                 float eps, float weight_decay, float bias_correction1, float bias_correction2);

@@ -89,6 +89,11 @@ tf_status tf_model_forward(tf_model *model, const int32_t *input_ids, const int3
 }
 
 tf_status tf_model_token_logprobs(tf_model *model, const int32_t *tokens, const int32_t *offsets, int n, float *out) {
+  return tf_model_token_scores(model, tokens, offsets, n, out, nullptr);
+}
+
+tf_status tf_model_token_scores(tf_model *model, const int32_t *tokens, const int32_t *offsets, int n, float *out,
+                                uint8_t *greedy_out) {
   return guard([&] {
     need(model, "model");
     need(tokens, "tokens");
@@ -98,8 +103,10 @@ tf_status tf_model_token_logprobs(tf_model *model, const int32_t *tokens, const 
     for (int i = 0; i < n; ++i) {
       tf::require(offsets[i + 1] >= offsets[i], TF_ERR_INVALID_ARGUMENT, "offsets must not decrease");
       std::vector<int32_t> seq(tokens + offsets[i], tokens + offsets[i + 1]);
-      const std::vector<float> lp = tf::token_logprobs(*model->impl, seq);
+      std::vector<uint8_t> greedy;
+      const std::vector<float> lp = tf::token_logprobs(*model->impl, seq, greedy_out ? &greedy : nullptr);
       std::memcpy(out + offsets[i], lp.data(), sizeof(float) * lp.size());
+      if (greedy_out) std::memcpy(greedy_out + offsets[i], greedy.data(), greedy.size());
     }
   });
 }

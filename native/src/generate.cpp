@@ -39,14 +39,19 @@ std::vector<Generation> generate(Model &model, const std::vector<std::vector<int
   return out;
 }
 
-std::vector<float> token_logprobs(Model &model, const std::vector<int32_t> &seq) {
+std::vector<float> token_logprobs(Model &model, const std::vector<int32_t> &seq, std::vector<uint8_t> *greedy) {
   const int T = (int)seq.size(), V = model.config.vocab_size;
   std::vector<float> out(T, 0.0f);
+  if (greedy) greedy->assign(T, 0);
   if (T < 2) return out;
   Pass pass;
   prepare_pass(pass, seq.data(), nullptr, 1, T);
   forward(model, pass);
-  for (int t = 1; t < T; ++t) out[t] = LogSoftmax(pass.logits.data() + (size_t)(t - 1) * V, V).at(seq[t]);
+  for (int t = 1; t < T; ++t) {
+    const float *row = pass.logits.data() + (size_t)(t - 1) * V;
+    out[t] = LogSoftmax(row, V).at(seq[t]);
+    if (greedy) (*greedy)[t] = std::max_element(row, row + V) - row == seq[t];
+  }
   return out;
 }
 

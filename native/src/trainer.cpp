@@ -112,10 +112,12 @@ float Trainer::accumulate(const int32_t *ids, const int32_t *labels, const int32
   const int64_t count = shifted_targets(labels, batch, seq, targets);
   forward_for_training(ids, pos, batch, seq);
   // Gradients are summed over tokens here and divided by all counted tokens at the step.
-  const double loss_sum = head_loss_backward(model_, pass_, targets.data(), dhf_);
+  int64_t hits = 0;
+  const double loss_sum = head_loss_backward(model_, pass_, targets.data(), dhf_, kMaxLogits, &hits);
   backward_hidden(model_, pass_, dhf_.data());
   micro_batches_++;
   pending_tokens_ += count;
+  pending_correct_ += hits;
   pending_units_ += (double)count;
   pending_loss_ += loss_sum;
   return count ? (float)(loss_sum / count) : 0.0f;
@@ -180,8 +182,9 @@ tf_step_result Trainer::step() {
   const float bc1 = (float)(1.0 - std::pow((double)config_.beta1, step_));
   const float bc2 = (float)(1.0 - std::pow((double)config_.beta2, step_));
   ops.adamw_multi(ts.data(), (int)ts.size(), inv, coef, lr, config_.beta1, config_.beta2, config_.eps, bc1, bc2);
-  tf_step_result r{step_, lr, norm, (float)(pending_loss_ / pending_units_), pending_tokens_};
+  tf_step_result r{step_, lr, norm, (float)(pending_loss_ / pending_units_), pending_tokens_, pending_correct_};
   pending_tokens_ = 0;
+  pending_correct_ = 0;
   pending_units_ = 0.0;
   pending_loss_ = 0.0;
   return r;

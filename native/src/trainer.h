@@ -40,6 +40,7 @@ class Trainer {
   std::vector<std::vector<float>> m_, v_;
   int step_ = 0;
   int64_t pending_tokens_ = 0;  // labeled tokens accumulated since the last step (reported)
+  int64_t pending_correct_ = 0;  // of those, the greedy predictions that were right (plain accumulate only)
   double pending_units_ = 0.0;  // what the step divides gradients by: tokens, or the units weighted calls gave
   double pending_loss_ = 0.0;
   // Targets shifted as in Hugging Face (row t predicts label t+1), checked; returns the labeled count.

@@ -327,7 +327,7 @@ void backward(Model &model, Pass &pass, float *dlogits) {
 }
 
 double head_loss_backward(Model &model, Pass &pass, const int32_t *targets, std::vector<float> &dhf,
-                          size_t max_logits) {
+                          size_t max_logits, int64_t *hits) {
   const Ops &ops = *model.ops;
   const int n = pass.tokens(), D = model.config.hidden_size, V = model.config.vocab_size;
   const float *w = model.lm_head->data.data();
@@ -340,7 +340,7 @@ double head_loss_backward(Model &model, Pass &pass, const int32_t *targets, std:
     const int m = std::min(rows, n - r0);
     const float *h = pass.hf.data() + (size_t)r0 * D;
     ops.gemm(false, true, m, V, D, 1.0f, h, D, w, D, 0.0f, logits.data(), V);
-    loss += ops.cross_entropy(logits.data(), targets + r0, m, V, logits.data(), 1.0f);
+    loss += ops.cross_entropy(logits.data(), targets + r0, m, V, logits.data(), 1.0f, hits);
     ops.gemm(false, false, m, D, V, 1.0f, logits.data(), V, w, D, 0.0f, dhf.data() + (size_t)r0 * D, D);
     if (!model.lm_head->grad.empty())
       ops.gemm(true, false, V, D, m, 1.0f, logits.data(), V, h, D, 1.0f, model.lm_head->grad.data(), D);

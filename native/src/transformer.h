@@ -41,8 +41,10 @@ void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows = {}, 
 
 // Summed cross-entropy of the LM head over row chunks, never holding all [tokens][vocab]
 // logits; fills dhf (gradient at the final norm's output) and adds the head's gradient.
+// hits (may be null) gains the rows whose target is the greedy prediction (token accuracy).
+constexpr size_t kMaxLogits = 16u << 20;
 double head_loss_backward(Model &model, Pass &pass, const int32_t *targets, std::vector<float> &dhf,
-                          size_t max_logits = 16u << 20);
+                          size_t max_logits = kMaxLogits, int64_t *hits = nullptr);
 
 // Backward from the final norm's output gradient. Gradients are added into Tensor::grad
 // of every tensor whose grad is allocated.

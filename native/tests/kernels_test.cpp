@@ -441,12 +441,27 @@ TEST(CrossEntropy, LossAndGradientWithIgnoredRows) {
     for (int c = 0; c < V; ++c) sum += std::exp(logits[i * V + c] - mx);
     want += mx + std::log(sum) - logits[i * V + targets[i]];
   }
-  EXPECT_NEAR(ops.cross_entropy(logits.data(), targets.data(), n, V, nullptr, 1.0f), want, 1e-5);
+  EXPECT_NEAR(ops.cross_entropy(logits.data(), targets.data(), n, V, nullptr, 1.0f, nullptr), want, 1e-5);
   std::vector<float> dl(n * V);
-  ops.cross_entropy(logits.data(), targets.data(), n, V, dl.data(), 1.0f);
+  ops.cross_entropy(logits.data(), targets.data(), n, V, dl.data(), 1.0f, nullptr);
   for (int c = 0; c < V; ++c) ASSERT_EQ(dl[1 * V + c], 0.0f);
-  auto f = [&] { return ops.cross_entropy(logits.data(), targets.data(), n, V, nullptr, 1.0f); };
+  auto f = [&] { return ops.cross_entropy(logits.data(), targets.data(), n, V, nullptr, 1.0f, nullptr); };
   tft::check_gradient(logits, dl, f, "cross entropy", 1e-2f, 2e-2);
+}
+
+TEST(CrossEntropy, CountsGreedyHitsWithTorchArgmaxTies) {
+  const int V = 5;
+  // Row 0: target 3 is the unique max. Row 1: target 1 is not the max. Row 2: ignored. Row 3: ids 0 and 2 tie
+  // for the max and the target is 2 (torch.argmax picks 0: a miss). Row 4: the tie's lowest id is the target.
+  std::vector<float> logits = {0, 1, 2, 5, 1,  3, 1, 0, 0, 0,  9, 0, 0, 0, 0,  4, 0, 4, 1, 1,  4, 0, 4, 1, 1};
+  std::vector<int32_t> targets = {3, 1, -100, 2, 0};
+  int64_t hits = 0;
+  ops.cross_entropy(logits.data(), targets.data(), 5, V, nullptr, 1.0f, &hits);
+  EXPECT_EQ(hits, 2);
+  // Counted before the gradient overwrites the logits in place (the chunked head passes dlogits = logits).
+  hits = 0;
+  ops.cross_entropy(logits.data(), targets.data(), 5, V, logits.data(), 1.0f, &hits);
+  EXPECT_EQ(hits, 2);
 }
 
 TEST(AdamW, MatchesTorchFormula) {

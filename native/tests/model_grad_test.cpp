@@ -40,13 +40,13 @@ struct Fixture {
   double loss() {
     tf::forward(*model, pass);
     return model->ops->cross_entropy(pass.logits.data(), targets.data(), pass.tokens(), model->config.vocab_size,
-                                     nullptr, 1.0f);
+                                     nullptr, 1.0f, nullptr);
   }
 
   void gradients() {
     tf::forward(*model, pass);
     model->ops->cross_entropy(pass.logits.data(), targets.data(), pass.tokens(), model->config.vocab_size,
-                              pass.logits.data(), 1.0f);
+                              pass.logits.data(), 1.0f, nullptr);
     tf::backward(*model, pass, pass.logits.data());
   }
 };
@@ -122,7 +122,7 @@ TEST(ChunkedHead, EqualsTheFullLogitsPath) {
   for (auto *t : b) t->grad.assign(t->data.size(), 0.0f);
   const double loss_full = full.loss();
   full.model->ops->cross_entropy(full.pass.logits.data(), full.targets.data(), full.pass.tokens(),
-                                 full.model->config.vocab_size, full.pass.logits.data(), 1.0f);
+                                 full.model->config.vocab_size, full.pass.logits.data(), 1.0f, nullptr);
   tf::backward(*full.model, full.pass, full.pass.logits.data());
 
   tf::forward(*chunked.model, chunked.pass, {}, nullptr, false);

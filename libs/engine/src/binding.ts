@@ -28,6 +28,8 @@ export interface NativeStepResult {
   gradNorm: number;
   loss: number;
   tokens: number;
+  /** Of `tokens`, those the greedy prediction got right (plain accumulate only; 0 after weighted ones). */
+  correctTokens: number;
 }
 
 export interface NativeGeneration {
@@ -58,6 +60,7 @@ export interface NativeBinding {
   modelInfo(model: ModelHandle): NativeModelInfo;
   forward(model: ModelHandle, ids: Int32Array, pos: Int32Array | null, batch: number, seq: number): Promise<Float32Array>;
   tokenLogprobs(model: ModelHandle, tokens: Int32Array, offsets: Int32Array): Promise<Float32Array>;
+  tokenScores(model: ModelHandle, tokens: Int32Array, offsets: Int32Array): Promise<{ logprobs: Float32Array; greedy: Uint8Array }>;
   addTokens(model: ModelHandle, n: number): Promise<void>;
   generate(model: ModelHandle, tokens: Int32Array, offsets: Int32Array, o: NativeGenerateOptions): Promise<NativeGeneration>;
   saveMerged(model: ModelHandle, sourceDir: string | null, outDir: string, dtype: string | null): Promise<void>;

@@ -42,6 +42,11 @@ export interface StepResult {
   /** Loss accumulated for this step over its normaliser: the mean over its tokens, or over accumulateWeighted's units. */
   loss: number;
   tokens: number;
+  /**
+   * Of `tokens`, those whose greedy prediction (argmax, ties to the lowest id) was right: the step's token
+   * accuracy is correctTokens / tokens. Counted by accumulate() only (0 after accumulateWeighted).
+   */
+  correctTokens: number;
 }
 
 /** A loaded Hugging Face model directory. Dispose it when done; calls on one model run one at a time. */
@@ -107,6 +112,19 @@ export class Model {
     const { tokens, offsets } = flattenRagged(sequences, 'sequences', this.tokenCheck());
     const out = await this.run((h) => binding().tokenLogprobs(h, tokens, offsets));
     return sequences.map((_, i) => Array.from(out.subarray(offsets[i], offsets[i + 1])));
+  }
+
+  /**
+   * tokenLogprobs() plus, per token, whether it is the model's greedy prediction from the tokens before it
+   * (argmax, ties to the lowest id; false at index 0): what token accuracy counts.
+   */
+  async tokenScores(sequences: readonly (readonly number[])[]): Promise<{ logprobs: number[][]; greedy: boolean[][] }> {
+    const { tokens, offsets } = flattenRagged(sequences, 'sequences', this.tokenCheck());
+    const out = await this.run((h) => binding().tokenScores(h, tokens, offsets));
+    return {
+      logprobs: sequences.map((_, i) => Array.from(out.logprobs.subarray(offsets[i], offsets[i + 1]))),
+      greedy: sequences.map((_, i) => Array.from(out.greedy.subarray(offsets[i], offsets[i + 1]), (flag) => flag === 1)),
+    };
   }
 
   /** Log-probabilities of each continuation token given its prompt. */

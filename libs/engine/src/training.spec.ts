@@ -162,3 +162,61 @@ describe('training lifecycle', () => {
     model.dispose();
   });
 });
+
+describe('token accuracy (OpenAI train_mean_token_accuracy / valid_mean_token_accuracy)', () => {
+  /** Greedy hits counted from the full logits: label t+1 against the argmax at t (ties to the lowest id). */
+  async function hitsFromLogits(model: Model): Promise<{ hits: number; tokens: number }> {
+    const logits = await model.forward(batch.inputIds, batch.positionIds);
+    const V = model.info().vocabSize;
+    const seq = batch.inputIds[0].length;
+    let hits = 0;
+    let tokens = 0;
+    batch.labels.forEach((row, b) => {
+      for (let t = 0; t + 1 < seq; t++) {
+        const label = row[t + 1];
+        if (label === -100) continue;
+        const start = (b * seq + t) * V;
+        let best = 0;
+        for (let v = 1; v < V; v++) if (logits[start + v] > logits[start + best]) best = v;
+        tokens++;
+        if (best === label) hits++;
+      }
+    });
+    return { hits, tokens };
+  }
+
+  it('a step counts the labeled tokens its greedy prediction got right, and tokenScores flags the same tokens', async () => {
+    const model = await Model.load(LLAMA);
+    try {
+      // No dropout: the training pass then computes the logits model.forward() does.
+      const trainer = await model.createTrainer({ ...lora, lora: { ...lora.lora!, dropout: 0 }, lr: 5e-2 });
+      // Train a few steps first so that some predictions are right (a random model gets almost none).
+      for (let s = 0; s < 4; s++) {
+        await trainer.accumulate(batch);
+        await trainer.step();
+      }
+      const expected = await hitsFromLogits(model);
+      await trainer.accumulate(batch);
+      const result = await trainer.step();
+      expect(result.tokens).toBe(expected.tokens);
+      expect(result.correctTokens).toBe(expected.hits);
+      expect(result.correctTokens).toBeGreaterThan(0);
+      trainer.dispose();
+
+      // Row 0 is one sample (positions 0..11): tokenScores over it must flag what the logits' argmax says.
+      const scores = await model.tokenScores([batch.inputIds[0]]);
+      const logits = await model.forward([batch.inputIds[0]]);
+      const V = model.info().vocabSize;
+      const greedy0 = batch.inputIds[0].map((token, t) => {
+        if (t === 0) return false;
+        let best = 0;
+        for (let v = 1; v < V; v++) if (logits[(t - 1) * V + v] > logits[(t - 1) * V + best]) best = v;
+        return best === token;
+      });
+      expect(scores.greedy[0]).toEqual(greedy0);
+      expect(scores.logprobs[0]).toEqual(await model.tokenLogprobs([batch.inputIds[0]]).then((rows) => rows[0]));
+    } finally {
+      model.dispose();
+    }
+  });
+});

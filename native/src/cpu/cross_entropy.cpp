@@ -41,9 +41,19 @@ TF_CLONES void scale_row(float *dx, int vocab, float s) {
 
 }  // namespace
 
+// Whether `target` is the row's argmax (ties to the lowest id): its logit is the max, and no lower id has it.
+static bool is_greedy(const float *x, int target, float mx) {
+  if (x[target] < mx) return false;
+  for (int j = 0; j < target; ++j)
+    if (x[j] >= mx) return false;
+  return true;
+}
+
 // Per-row losses are summed serially afterwards so the total is independent of threads.
-double cross_entropy(const float *logits, const int32_t *targets, int n, int vocab, float *dlogits, float grad_scale) {
+double cross_entropy(const float *logits, const int32_t *targets, int n, int vocab, float *dlogits, float grad_scale,
+                     int64_t *hits) {
   std::vector<double> row_loss(n, 0.0);
+  std::vector<uint8_t> row_hit(hits ? n : 0, 0);
 #pragma omp parallel for schedule(static) if ((int64_t)n * vocab >= kParallelMin)
   for (int i = 0; i < n; ++i) {
     const float *x = logits + (int64_t)i * vocab;
@@ -53,6 +63,8 @@ double cross_entropy(const float *logits, const int32_t *targets, int n, int voc
       continue;
     }
     const float target_logit = x[targets[i]];  // dx may alias x
+    // Before row_sum_exp: it overwrites x when dx aliases it.
+    if (hits) row_hit[i] = is_greedy(x, targets[i], lanes_max(x, vocab));
     float mx;
     const double sum = row_sum_exp(x, vocab, dx, mx);
     row_loss[i] = (double)mx + std::log(sum) - target_logit;
@@ -63,6 +75,8 @@ double cross_entropy(const float *logits, const int32_t *targets, int n, int voc
   }
   double total = 0.0;
   for (int i = 0; i < n; ++i) total += row_loss[i];
+  if (hits)
+    for (int i = 0; i < n; ++i) *hits += row_hit[i];
   return total;
 }
 

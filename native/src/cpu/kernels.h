@@ -44,7 +44,8 @@ void attention_decode(const float *q, const float *const *k_rows, const float *c
                       int batch, int heads, int kv_heads, int head_dim, int window, float *out);
 void swiglu_forward(const float *gate, const float *up, int64_t n, float *out);
 void swiglu_backward(const float *dout, const float *gate, const float *up, int64_t n, float *dgate, float *dup);
-double cross_entropy(const float *logits, const int32_t *targets, int n, int vocab, float *dlogits, float grad_scale);
+double cross_entropy(const float *logits, const int32_t *targets, int n, int vocab, float *dlogits, float grad_scale,
+                     int64_t *hits);
 void adamw(float *param, const float *grad, float *m, float *v, int64_t n, float lr, float beta1, float beta2,
            float eps, float weight_decay, float bias_correction1, float bias_correction2);
 void add(float *y, const float *x, int64_t n);

@@ -112,8 +112,8 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
         level: 'info',
         message: `Step ${p.step}/${p.totalSteps}: training loss=${p.loss.toFixed(4)}`,
         type: 'metrics',
-        // OpenAI's metrics names (step, train_loss, valid_loss, full_valid_loss; the engine measures no token
-        // accuracy, so there is no train_mean_token_accuracy) beside Tuneforge's own (total_steps, tokens_per_second, eta_seconds, ...);
+        // OpenAI's metrics names (step, train_loss, train_mean_token_accuracy, valid_loss, valid_mean_token_accuracy,
+        // full_valid_*) beside Tuneforge's own (total_steps, tokens_per_second, eta_seconds, ...);
         // run_id tells the runs of a job's iterations apart (the result CSV keeps the model's run).
         data: {
           step: p.step,
@@ -121,7 +121,9 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
           epoch: p.epoch,
           train_loss: p.loss,
           // At a checkpoint step the pod measured the whole validation split: OpenAI's valid_loss and full_valid_loss.
+          ...(p.tokenAccuracy !== undefined ? { train_mean_token_accuracy: p.tokenAccuracy } : {}),
           ...(p.validLoss !== undefined ? { valid_loss: p.validLoss, full_valid_loss: p.validLoss } : {}),
+          ...(p.validTokenAccuracy !== undefined ? { valid_mean_token_accuracy: p.validTokenAccuracy, full_valid_mean_token_accuracy: p.validTokenAccuracy } : {}),
           learning_rate: p.learningRate,
           // A DPO run's step metrics (OpenAI names none; ours follow TRL's rewards/* and logps/*).
           ...(p.preference ? preferenceMetrics(p.preference) : {}),

@@ -100,20 +100,25 @@ export function engineTrainConfig(spec: PodRunSpec, totalSteps: number): TrainCo
   };
 }
 
-/** Mean negative log-likelihood of the labeled tokens of held-out samples under the model as it is now. */
-async function validationLoss(model: Model, samples: readonly TokenizedSample[]): Promise<number | undefined> {
-  if (samples.length === 0) return undefined;
-  const logprobs = await model.tokenLogprobs(samples.map((s) => s.input_ids));
+/**
+ * Mean negative log-likelihood of the labeled tokens of held-out samples under the model as it is now, and the
+ * share of them the model's greedy prediction gets right (token accuracy).
+ */
+async function validationScores(model: Model, samples: readonly TokenizedSample[]): Promise<{ loss?: number; accuracy?: number }> {
+  if (samples.length === 0) return {};
+  const { logprobs, greedy } = await model.tokenScores(samples.map((s) => s.input_ids));
   let sum = 0;
+  let hits = 0;
   let count = 0;
   samples.forEach((s, i) => {
     for (let t = 1; t < s.labels.length; t++) {
       if (s.labels[t] === IGNORE_INDEX) continue;
       sum -= logprobs[i][t];
+      if (greedy[i][t]) hits++;
       count++;
     }
   });
-  return count ? sum / count : undefined;
+  return count ? { loss: sum / count, accuracy: hits / count } : {};
 }
 
 /** Each file of the run's datasets, read: the records of every `train.jsonl` and every `validation.jsonl`. */
@@ -259,8 +264,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       'data ready',
     );
     /** Validation at a checkpoint: SFT's mean token loss, or the validation pairs' DPO loss (and their metrics). */
-    const validate = async (): Promise<{ loss?: number; preference?: DpoMetrics }> => {
-      if (!preference) return { loss: await validationLoss(model!, validation) };
+    const validate = async (): Promise<{ loss?: number; accuracy?: number; preference?: DpoMetrics }> => {
+      if (!preference) return validationScores(model!, validation);
       const metrics = await preferenceValidation(model!, preference.validation, spec);
       return { loss: metrics?.loss, preference: metrics };
     };
@@ -320,6 +325,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       // Measured before the step's progress, which then carries it (the step's metrics event shows valid_loss).
       const stepValidation = checkpointHere ? await validate() : undefined;
       const stepValidLoss = stepValidation?.loss;
+      // Token accuracy of a supervised step (the engine counts greedy hits in plain accumulate calls only).
+      const tokenAccuracy = !preference && result.tokens > 0 ? result.correctTokens / result.tokens : undefined;
       if (step > published && (step % progressEvery === 0 || step === plan.totalSteps)) {
         const perStep = elapsed / (step - firstStep);
         await channel.publish(trainingRunProgressedV1, {
@@ -334,6 +341,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
           tokensPerSecond: tokens / Math.max((Date.now() - stepStarted) / 1000, 1e-6),
           etaSeconds: perStep * (plan.totalSteps - step),
           ...(stepValidLoss !== undefined ? { validLoss: stepValidLoss } : {}),
+          ...(tokenAccuracy !== undefined ? { tokenAccuracy } : {}),
+          ...(stepValidation?.accuracy !== undefined ? { validTokenAccuracy: stepValidation.accuracy } : {}),
           ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
           ...(stepPreference ? { preference: preferenceProgress(stepPreference, stepValidation?.preference) } : {}),
         }, `progress/${step}`);
@@ -343,7 +352,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
         });
       }
       if (checkpointHere) {
-        await saveCheckpoint(step, result.loss, stepValidLoss ?? null);
+        await saveCheckpoint(step, result.loss, stepValidation ?? null, tokenAccuracy);
         lastCheckpointStep = step;
       }
     }
@@ -354,15 +363,17 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     const trainedTokens = epochTokens * t.epochs;
     return await complete({ ...ids, status: 'succeeded', steps: step, finalLoss: Number.isFinite(lastLoss) ? lastLoss : 0, trainedTokens, artifacts });
 
-    /** `measured`: the validation loss already measured at this step (null: none to measure); undefined: measure it. */
-    async function saveCheckpoint(at: number, trainLoss: number, measured?: number | null): Promise<void> {
+    /** `measured`: the validation already measured at this step (null: none to measure); undefined: measure it. */
+    async function saveCheckpoint(at: number, trainLoss: number, measured?: { loss?: number; accuracy?: number } | null, trainAccuracy?: number): Promise<void> {
       const prefix = checkpointPrefix(request, at);
       const dir = join(work, 'checkpoints', `step-${at}`);
       await trainer!.save(dir);
       const metrics: CheckpointMetrics = { step: at, train_loss: trainLoss };
-      const valid = measured === undefined ? (await validate()).loss : (measured ?? undefined);
-      // Measured over the whole validation split: OpenAI's valid_loss and full_valid_loss at once.
-      if (valid !== undefined) metrics.valid_loss = metrics.full_valid_loss = valid;
+      if (trainAccuracy !== undefined) metrics.train_mean_token_accuracy = trainAccuracy;
+      const valid = measured === undefined ? await validate() : (measured ?? {});
+      // Measured over the whole validation split: OpenAI's valid_* and full_valid_* at once.
+      if (valid.loss !== undefined) metrics.valid_loss = metrics.full_valid_loss = valid.loss;
+      if (valid.accuracy !== undefined) metrics.valid_mean_token_accuracy = metrics.full_valid_mean_token_accuracy = valid.accuracy;
       await uploadDirectory(store, prefix, dir, 'checkpoint', { runId: request.runId, step: at, metrics });
       await rm(dir, { recursive: true, force: true });
       await channel.publish(trainingCheckpointSavedV1, { ...ids, step: at, artifact: prefix, metrics }, `checkpoint/${at}`);

@@ -26,6 +26,13 @@ export const trainingRunProgressedV1 = defineTopic(
       etaSeconds: z.number().nonnegative(),
       /** Mean loss over the whole validation split, at the steps that save a checkpoint (absent without validation data). */
       validLoss: z.number().optional(),
+      /**
+       * Share of the step's labeled tokens the model's greedy prediction got right, measured by the step's own
+       * forward passes (OpenAI's train_mean_token_accuracy; supervised runs only).
+       */
+      tokenAccuracy: z.number().min(0).max(1).optional(),
+      /** The same over the whole validation split, at the steps that measure validLoss (supervised runs only). */
+      validTokenAccuracy: z.number().min(0).max(1).optional(),
       /** On the first step a restarted pod publishes: the checkpoint step it resumed from. */
       resumedFromStep: z.number().int().nonnegative().optional(),
       /**

@@ -204,10 +204,19 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     const totalSteps = metrics[0].total_steps;
     expect(metrics.map((m) => m.step).sort((x, y) => x - y)).toEqual(Array.from({ length: totalSteps }, (_, i) => i + 1));
     expect(metrics.every((m) => Number.isFinite(m.train_loss) && Number.isFinite(m.tokens_per_second) && Number.isFinite(m.eta_seconds))).toBe(true);
+    // Token accuracy: a share of the step's labeled tokens, measured by the engine (not a constant).
+    expect(metrics.every((m) => m.train_mean_token_accuracy >= 0 && m.train_mean_token_accuracy <= 1)).toBe(true);
     const validated = metrics.filter((m) => typeof m.valid_loss === 'number');
     expect(validated.map((m) => m.step)).toContain(totalSteps);
-    expect(validated.every((m) => m.full_valid_loss === m.valid_loss)).toBe(true);
-    expect(checkpoints[0].metrics).toMatchObject({ step: totalSteps, valid_loss: expect.any(Number), full_valid_loss: expect.any(Number) });
+    expect(validated.every((m) => m.full_valid_loss === m.valid_loss && m.full_valid_mean_token_accuracy === m.valid_mean_token_accuracy)).toBe(true);
+    expect(validated.every((m) => m.valid_mean_token_accuracy >= 0 && m.valid_mean_token_accuracy <= 1)).toBe(true);
+    expect(checkpoints[0].metrics).toMatchObject({
+      step: totalSteps,
+      valid_loss: expect.any(Number),
+      full_valid_loss: expect.any(Number),
+      train_mean_token_accuracy: expect.any(Number),
+      valid_mean_token_accuracy: expect.any(Number),
+    });
 
     // result_files: one file id, the step-metrics CSV, listed and readable with the Files API, one row per step.
     expect(done.result_files).toHaveLength(1);
@@ -219,7 +228,9 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     expect(csv.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(Array.from({ length: totalSteps }, (_, i) => i + 1));
     const last = csv.at(-1)!.split(',');
     expect(Number(last[1])).toBeCloseTo(metrics.find((m) => m.step === totalSteps)!.train_loss, 6);
+    expect(Number(last[2])).toBeCloseTo(metrics.find((m) => m.step === totalSteps)!.train_mean_token_accuracy, 6);
     expect(Number(last[3])).toBeCloseTo(metrics.find((m) => m.step === totalSteps)!.valid_loss, 6);
+    expect(Number(last[4])).toBeCloseTo(metrics.find((m) => m.step === totalSteps)!.valid_mean_token_accuracy, 6);
     await expect(b.files.content(resultFile.id)).rejects.toMatchObject({ status: 404 });
     expect(all.filter((e) => e.message.startsWith('Continuing was approved'))).toHaveLength(1);
 

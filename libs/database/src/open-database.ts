@@ -66,10 +66,13 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   return database;
 }
 
+// Any fixed number: held while a schema is created (CREATE SCHEMA IF NOT EXISTS races with itself otherwise).
+const SCHEMA_LOCK = 7_318_400_118;
+
 async function createSchema(config: PoolConfig, schema: string): Promise<void> {
   const pool = new Pool({ ...config, options: undefined, max: 1 });
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    await pool.query(`BEGIN; SELECT pg_advisory_xact_lock(${SCHEMA_LOCK}); CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}; COMMIT`);
   } finally {
     await pool.end();
   }

@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from '@tuneforge/service-kit';
+import type { Database } from '@tuneforge/database';
+import { DATABASE, LOGGER, requireDatabase, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from '@tuneforge/service-kit';
+import type { Logger } from '@tuneforge/telemetry';
+import { AdminController } from './admin/admin.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyService } from './auth/api-key.service';
 import { ApiKeyRegistry } from './auth/api-keys';
 import { RateLimiter } from './auth/rate-limiter';
 import type { GatewayConfig } from './config/gateway-config';
@@ -23,9 +27,10 @@ import { OpenApiController } from './openapi/openapi.controller';
 import { PingAnswersHandler } from './ping/ping-answers.handler';
 import { PingController } from './ping/ping.controller';
 import { PingRegistry } from './ping/ping-registry';
+import { QuotaService } from './quotas/quota.service';
 
 @Module({
-  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobProjectionsHandler, ModelsController, InferenceController, OpenApiController],
+  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobProjectionsHandler, ModelsController, InferenceController, OpenApiController, AdminController],
   providers: [
     PingRegistry,
     FilesService,
@@ -35,9 +40,20 @@ import { PingRegistry } from './ping/ping-registry';
     ModelsService,
     InferenceProxyService,
     {
-      provide: ApiKeyRegistry,
-      inject: [SERVICE_CONFIG, SERVICE_IDENTITY],
-      useFactory: (config: GatewayConfig, identity: ServiceIdentity) => ApiKeyRegistry.fromConfig(config.TF_API_KEYS, identity.mode, config.TF_ADMIN_API_KEYS),
+      // API keys live in the database; the environment's keys are written into it (hashed) before the gateway serves.
+      provide: ApiKeyService,
+      inject: [DATABASE, SERVICE_CONFIG, SERVICE_IDENTITY, LOGGER],
+      useFactory: async (database: Database | null, config: GatewayConfig, identity: ServiceIdentity, logger: Logger) => {
+        const keys = new ApiKeyService(requireDatabase(database, 'gateway'));
+        const added = await keys.seed(ApiKeyRegistry.fromConfig(config.TF_API_KEYS, identity.mode, config.TF_ADMIN_API_KEYS), identity.mode);
+        if (added > 0) logger.info({ added }, 'API keys from the environment written into the database');
+        return keys;
+      },
+    },
+    {
+      provide: QuotaService,
+      inject: [DATABASE, SERVICE_CONFIG],
+      useFactory: (database: Database | null, config: GatewayConfig) => new QuotaService(requireDatabase(database, 'gateway'), config.TF_DEFAULT_QUOTAS),
     },
     { provide: RateLimiter, inject: [SERVICE_CONFIG], useFactory: (config: GatewayConfig) => new RateLimiter(config.TF_RATE_LIMIT_PER_MINUTE) },
     { provide: APP_GUARD, useClass: ApiKeyGuard },

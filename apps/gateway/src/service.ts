@@ -9,4 +9,5 @@ export const service: ServiceDefinition = {
   version,
   module: GatewayModule,
   envSchema: gatewayEnvSchema,
+  needsDatabase: true,
 };

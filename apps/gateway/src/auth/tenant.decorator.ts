@@ -16,5 +16,5 @@ export const Tenant = createParamDecorator((_: unknown, context: ExecutionContex
   return tenant;
 });
 
-/** Whether the request came with an admin key (TF_ADMIN_API_KEYS). */
+/** Whether the request came with an admin key (TF_ADMIN_API_KEYS, or one created with `admin: true`). */
 export const IsAdmin = createParamDecorator((_: unknown, context: ExecutionContext): boolean => context.switchToHttp().getRequest<AuthenticatedRequest>()[ADMIN_REQUEST] === true);

@@ -1,6 +1,7 @@
 import { DEFAULT_JOB_LIMITS, jobLimitsSchema } from '@tuneforge/contracts';
 import { z } from 'zod';
 import { parseApiKeys } from '../auth/api-keys';
+import { parseDefaultQuotas } from '../quotas/quota-limits';
 
 const MiB = 1024 * 1024;
 
@@ -12,8 +13,9 @@ export const gatewayEnvSchema = z.object({
   /** How long POST /v1/ping waits for the services that have not answered yet. */
   TF_PING_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /**
-   * `key:tenant` pairs separated by commas. Required in distributed mode; embedded mode falls back to
-   * the development key (see api-keys.ts) when it is not set.
+   * `key:tenant` pairs separated by commas: keys written (hashed) into the database at start when not there yet —
+   * the first keys; an admin creates and revokes the others (`/v1/admin/api_keys`). Required in distributed mode
+   * while the database holds no active key; embedded mode falls back to the development key (see api-keys.ts).
    */
   TF_API_KEYS: z
     .string()
@@ -28,8 +30,9 @@ export const gatewayEnvSchema = z.object({
       }
     }),
   /**
-   * API keys (each also in TF_API_KEYS) of the deployment's operators: they may register base models for every
-   * tenant (`POST /v1/models` with `scope=operator`). Comma-separated. Embedded mode's development key is one.
+   * API keys (each also in TF_API_KEYS) of the deployment's operators, seeded as admin keys: they manage API keys and
+   * quotas (`/v1/admin/...`) and may register base models for every tenant (`POST /v1/models` with `scope=operator`).
+   * Comma-separated. Embedded mode's development key is one.
    */
   TF_ADMIN_API_KEYS: z
     .string()
@@ -53,6 +56,21 @@ export const gatewayEnvSchema = z.object({
         context.addIssue({ code: 'custom', message: `not JSON: ${(error as Error).message}` });
       }
       return z.NEVER;
+    }),
+  /**
+   * Every tenant's quotas unless it has its own (`PUT /v1/admin/quotas/{tenant}`):
+   * `concurrent_jobs=4,stored_bytes=10737418240,trained_tokens_per_day=50000000`; a quota left out is unlimited.
+   */
+  TF_DEFAULT_QUOTAS: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      try {
+        return parseDefaultQuotas(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
     }),
   /** Largest accepted upload, in bytes (OpenAI's own cap is 512 MB). */
   TF_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(512 * MiB),

@@ -2,7 +2,7 @@
  * Failures the gateway reports on purpose. Each carries a code, so the exception filter maps them to
  * HTTP exhaustively, without matching on messages.
  */
-export type GatewayErrorCode = 'INVALID_REQUEST' | 'MISSING_API_KEY' | 'INVALID_API_KEY' | 'PERMISSION_DENIED' | 'NOT_FOUND' | 'UPLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'CONFLICT' | 'UPSTREAM_UNAVAILABLE';
+export type GatewayErrorCode = 'INVALID_REQUEST' | 'MISSING_API_KEY' | 'INVALID_API_KEY' | 'PERMISSION_DENIED' | 'NOT_FOUND' | 'UPLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'QUOTA_EXCEEDED' | 'CONFLICT' | 'UPSTREAM_UNAVAILABLE';
 
 export abstract class GatewayError extends Error {
   abstract readonly code: GatewayErrorCode;
@@ -77,6 +77,21 @@ export class RateLimitedError extends GatewayError {
     readonly retryAfterSeconds: number,
   ) {
     super(`Rate limit reached: ${limitPerMinute} requests per minute for this API key. Try again in ${retryAfterSeconds} s.`);
+  }
+}
+
+/** A tenant's quota (concurrent jobs, stored bytes, trained tokens per day) would be exceeded; the message names it, its limit and the usage. */
+export class QuotaExceededError extends GatewayError {
+  override readonly name = 'QuotaExceededError';
+  readonly code = 'QUOTA_EXCEEDED';
+  constructor(
+    readonly quota: string,
+    readonly limit: number,
+    readonly usage: number,
+    message: string,
+    readonly param: string | null = null,
+  ) {
+    super(message);
   }
 }
 

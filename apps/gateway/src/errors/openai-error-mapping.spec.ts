@@ -1,6 +1,6 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { ArtifactIntegrityError, ArtifactNotFoundError, StorageUnavailableError } from '@tuneforge/storage';
-import { InvalidApiKeyError, InvalidRequestError, MissingApiKeyError, ObjectNotFoundError, RateLimitedError, UploadTooLargeError } from './gateway-errors';
+import { InvalidApiKeyError, InvalidRequestError, MissingApiKeyError, ObjectNotFoundError, QuotaExceededError, RateLimitedError, UploadTooLargeError } from './gateway-errors';
 import { toOpenAiError } from './openai-error-mapping';
 
 describe('toOpenAiError', () => {
@@ -11,6 +11,7 @@ describe('toOpenAiError', () => {
     [new ObjectNotFoundError('File', 'file-x'), 404, 'invalid_request_error', 'id', null],
     [new UploadTooLargeError(10), 413, 'invalid_request_error', 'file', 'file_too_large'],
     [new RateLimitedError(3, 20), 429, 'rate_limit_error', null, 'rate_limit_exceeded'],
+    [new QuotaExceededError('concurrent_jobs', 2, 2, 'Quota exceeded: concurrent_jobs'), 429, 'rate_limit_error', null, 'quota_exceeded'],
     [new ArtifactNotFoundError('tenants/a/files/x'), 404, 'invalid_request_error', null, null],
     [new StorageUnavailableError('down'), 503, 'server_error', null, 'storage_unavailable'],
     [new ArtifactIntegrityError('k', 'digest'), 500, 'server_error', null, 'artifact_integrity'],
@@ -25,6 +26,10 @@ describe('toOpenAiError', () => {
 
   it('tells a rate-limited client when to retry', () => {
     expect(toOpenAiError(new RateLimitedError(3, 20)).headers).toEqual({ 'retry-after': '20' });
+  });
+
+  it('tells a client over quota not to retry', () => {
+    expect(toOpenAiError(new QuotaExceededError('stored_bytes', 10, 9, 'over', 'file')).headers).toEqual({ 'x-should-retry': 'false' });
   });
 
   it('never reveals storage keys or internal messages', () => {

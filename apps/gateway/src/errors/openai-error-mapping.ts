@@ -19,6 +19,9 @@ function fromGatewayError(error: GatewayError): HttpErrorResponse {
       return envelope(413, 'invalid_request_error', error.message, 'file', 'file_too_large');
     case 'CONFLICT':
       return envelope(409, 'invalid_request_error', error.message, (error as GatewayError & { param: string | null }).param, 'conflict');
+    case 'QUOTA_EXCEEDED':
+      // Not a rate: waiting a moment changes nothing, so OpenAI's SDKs are told not to retry (they retry other 429s).
+      return envelope(429, 'rate_limit_error', error.message, (error as GatewayError & { param: string | null }).param, 'quota_exceeded', { 'x-should-retry': 'false' });
     case 'UPSTREAM_UNAVAILABLE':
       return envelope(503, 'server_error', error.message, null, 'service_unavailable', { 'retry-after': '5' }, true);
     case 'RATE_LIMITED': {

@@ -3,6 +3,7 @@ import { listFilesQuerySchema } from '@tuneforge/contracts';
 import type { IncomingMessage } from 'node:http';
 import { Tenant } from '../auth/tenant.decorator';
 import { validateRequest } from '../http/validate';
+import { EnforceQuota } from '../quotas/enforce-quota';
 import { FilesService } from './files.service';
 
 /** OpenAI's Files API: `/v1/files`. */
@@ -13,6 +14,7 @@ export class FilesController {
   /** The multipart body is read here, as a stream: no body parser buffers it first. */
   @Post()
   @HttpCode(200)
+  @EnforceQuota('file_upload')
   upload(@Tenant() tenant: string, @Req() request: IncomingMessage) {
     return this.files.upload(tenant, request);
   }

@@ -3,6 +3,7 @@ import { foldBracketedQuery, listFineTuningCheckpointsQuerySchema, listFineTunin
 import type { ServerResponse } from 'node:http';
 import { Tenant } from '../auth/tenant.decorator';
 import { validateRequest } from '../http/validate';
+import { EnforceQuota } from '../quotas/enforce-quota';
 import { streamJobEvents } from './event-stream';
 import { JobsService } from './jobs.service';
 
@@ -13,6 +14,7 @@ export class JobsController {
 
   @Post()
   @HttpCode(200)
+  @EnforceQuota('job_create')
   create(@Tenant() tenant: string, @Body() body: unknown) {
     return this.jobs.create(tenant, body);
   }

@@ -14,7 +14,7 @@ export const deadLetterRecordSchema = z.object({
   originalHeaders: z.record(z.string(), z.string()),
   group: z.string(),
   service: z.string(),
-  reason: z.enum(['malformed-json', 'schema-validation', 'handler-failed', 'retries-exhausted']),
+  reason: z.enum(['malformed-json', 'schema-validation', 'handler-failed', 'retries-exhausted', 'poison']),
   error: z.string(),
   attempts: z.number().int().nonnegative(),
   failedAt: z.string(),

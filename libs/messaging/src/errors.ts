@@ -32,4 +32,5 @@ export function isOutage(error: unknown, depth = 0): boolean {
 }
 
 /** Why a message ended in a dead-letter topic; part of the dead-letter record and of the metrics. */
-export type DeadLetterReason = 'malformed-json' | 'schema-validation' | 'handler-failed' | 'retries-exhausted';
+/** `poison`: its handler was started several times and never finished (each time the worker died with it). */
+export type DeadLetterReason = 'malformed-json' | 'schema-validation' | 'handler-failed' | 'retries-exhausted' | 'poison';

@@ -4,6 +4,7 @@ export * from './retry-policy';
 export * from './dead-letter';
 export * from './idempotency';
 export * from './database-idempotency';
+export * from './delivery-attempts';
 export * from './outgoing-message';
 export * from './process-delivery';
 export * from './partition-for-key';

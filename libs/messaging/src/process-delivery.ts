@@ -2,6 +2,7 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { formatZodIssues, type TopicSpec } from '@tuneforge/contracts';
 import { extractTraceContext, jobSpanAttributes, type Logger } from '@tuneforge/telemetry';
 import type { DeadLetterRecord } from './dead-letter';
+import { DEFAULT_MAX_HANDLER_STARTS, type DeliveryAttempts } from './delivery-attempts';
 import { isOutage, isRetriable, type DeadLetterReason } from './errors';
 import type { IdempotencyStore } from './idempotency';
 import type { MessageHandler, SubscribeOptions } from './message-bus';
@@ -20,6 +21,12 @@ export interface RawDelivery {
 
 export interface DeliveryDependencies {
   idempotency: IdempotencyStore;
+  /**
+   * Durable handler-start counts (distributed mode): a message whose handler was started `maxHandlerStarts` times
+   * without an outcome killed its worker each time, and is dead-lettered as poison instead of run again.
+   */
+  attempts?: DeliveryAttempts;
+  maxHandlerStarts?: number;
   deadLetter(record: DeadLetterRecord): Promise<void>;
   retry: RetryPolicy;
   logger: Logger;
@@ -131,9 +138,15 @@ async function runPipeline<P>(
     return 'duplicate';
   }
 
-  const outcome = await runHandlerWithRetries(message, raw, handler, deps, deadLetter);
+  const maxStarts = deps.maxHandlerStarts ?? DEFAULT_MAX_HANDLER_STARTS;
+  const starts = (await deps.attempts?.start(subscription.group, message.messageId)) ?? 1;
+  const outcome =
+    starts > maxStarts
+      ? await deadLetter('poison', `its handler was started ${starts - 1} times and never finished: the worker died each time (out of memory, killed, a native crash)`, starts - 1)
+      : await runHandlerWithRetries(message, raw, handler, deps, deadLetter);
   // A dead-lettered message is finished too: a redelivery must not dead-letter it a second time.
   await deps.idempotency.markCompleted(subscription.group, message.messageId);
+  await deps.attempts?.clear(subscription.group, message.messageId);
   return outcome;
 }
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka } from 'kafkajs';
 import { deadLetterRecordSchema, InMemoryIdempotencyStore, KafkaMessageBus, RetriableError, StoreIdempotencyStore } from '../src';
+import { dropTestDatabase, openTestDatabase } from '@tuneforge/database/src/testing';
 import { KAFKA_BROKERS, quietLogger, S3_ENV, uniqueWorkTopic } from './kafka-test-env';
 
 const fastRetry = { maxAttempts: 4, initialBackoffMs: 20, maxBackoffMs: 100 };
@@ -199,6 +200,62 @@ describe('a consumer killed with SIGKILL after its work and before its commit', 
     expect(readFileSync(env.SIDE_EFFECT_FILE, 'utf8')).toBe('1\n2\n');
   });
 });
+
+describe('a message that kills every consumer that handles it (issue #18)', () => {
+  const fixture = resolve(__dirname, 'fixtures/side-effect-consumer.ts');
+  const databaseUrl = process.env.TF_DATABASE_URL ?? 'postgres://tuneforge:tuneforge-dev-secret@127.0.0.1:5432/tuneforge';
+
+  it('is dead-lettered as poison after the allowed handler starts, and the partition moves on', async () => {
+    const topic = uniqueWorkTopic('poison');
+    const dir = mkdtempSync(join(tmpdir(), 'tf-poison-'));
+    const database = await openTestDatabase(databaseUrl);
+    const env = {
+      TOPIC: topic.name,
+      GROUP: 'poison-kill-group',
+      SIDE_EFFECT_FILE: join(dir, 'side-effects'),
+      DELIVERY_FILE: join(dir, 'deliveries'),
+      KILL_IN_HANDLER: '1',
+      DATABASE_URL: databaseUrl,
+      DATABASE_SCHEMA: database.schema!,
+      MAX_HANDLER_STARTS: '2',
+    };
+    const publisher = new KafkaMessageBus({ brokers: KAFKA_BROKERS, clientId: 'poison-publisher', logger: quietLogger, idempotency: new InMemoryIdempotencyStore() });
+    try {
+      await publisher.ensureTopics([topic]);
+      await publisher.publish(topic, message(topic, 1));
+      await publisher.publish(topic, message(topic, 2));
+      // Each replica that picks the message up dies in its handler (SIGKILL, as the kernel's OOM killer does).
+      for (let replica = 0; replica < 2; replica++) {
+        const { child } = spawnConsumer(fixture, env);
+        const [, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolveExit) => child.once('exit', (code, sig) => resolveExit([code, sig])));
+        expect(signal).toBe('SIGKILL');
+      }
+      // The next one finds two starts without an outcome: it dead-letters the message without running it, and
+      // handles the one behind it.
+      const survivor = spawnConsumer(fixture, env);
+      await waitFor(() => existsSync(env.SIDE_EFFECT_FILE) && readFileSync(env.SIDE_EFFECT_FILE, 'utf8').includes('2\n'), 120_000);
+      survivor.child.kill('SIGTERM');
+      await new Promise((resolveExit) => survivor.child.once('exit', resolveExit));
+      const [letter] = await readDeadLetters(topic.name, 1);
+      expect(letter).toMatchObject({ reason: 'poison', attempts: 2, group: 'poison-kill-group' });
+      expect(JSON.parse(letter.originalValue).payload).toEqual({ n: 1 });
+      expect(readFileSync(env.SIDE_EFFECT_FILE, 'utf8')).toBe('2\n');
+      expect(await database.query('SELECT * FROM delivery_attempts')).toEqual([]);
+    } finally {
+      await publisher.close();
+      await dropTestDatabase(database);
+    }
+  }, 240_000);
+});
+
+function spawnConsumer(fixture: string, env: Record<string, string>): { child: ChildProcess } {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', fixture], {
+    cwd: resolve(__dirname, '../../..'),
+    env: { ...process.env, ...S3_ENV, TF_KAFKA_BROKERS: KAFKA_BROKERS.join(','), TF_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { child };
+}
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

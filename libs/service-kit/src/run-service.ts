@@ -1,6 +1,6 @@
 import { ALL_TOPICS } from '@tuneforge/contracts';
 import { DatabaseConfigError, openDatabase, redact } from '@tuneforge/database';
-import { DatabaseIdempotencyStore, KafkaMessageBus, StoreIdempotencyStore } from '@tuneforge/messaging';
+import { DatabaseDeliveryAttempts, DatabaseIdempotencyStore, KafkaMessageBus, StoreIdempotencyStore } from '@tuneforge/messaging';
 import { createArtifactStoreFromEnv, StorageConfigError } from '@tuneforge/storage';
 import { createLogger, startTelemetry, type Logger } from '@tuneforge/telemetry';
 import { createServiceApp } from './create-service-app';
@@ -43,6 +43,8 @@ async function start(definition: ServiceDefinition, logger: Logger): Promise<voi
     clientId: `${definition.name}-${config.TF_INSTANCE_ID}`,
     logger,
     idempotency: database ? new DatabaseIdempotencyStore(database) : new StoreIdempotencyStore(store),
+    // A message that kills its worker is dead-lettered after a few starts, not crash-looped on every replica.
+    attempts: database ? new DatabaseDeliveryAttempts(database) : undefined,
     replicationFactor: config.TF_KAFKA_REPLICATION_FACTOR,
   });
   await bus.ensureTopics(ALL_TOPICS);

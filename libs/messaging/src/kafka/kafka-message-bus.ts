@@ -1,6 +1,7 @@
 import { deadLetterTopicName, type Envelope, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
 import type { Logger } from '@tuneforge/telemetry';
 import { Kafka, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
+import type { DeliveryAttempts } from '../delivery-attempts';
 import type { IdempotencyStore } from '../idempotency';
 import type {
   MessageBus,
@@ -25,6 +26,9 @@ export interface KafkaBusOptions {
   clientId: string;
   logger: Logger;
   idempotency: IdempotencyStore;
+  /** Durable handler-start counts: a message that kills its worker is dead-lettered after `maxHandlerStarts`. */
+  attempts?: DeliveryAttempts;
+  maxHandlerStarts?: number;
   retry?: RetryPolicy;
   replicationFactor?: number;
   /** How long a consumer may be silent before the group hands its partitions to another member. */
@@ -95,6 +99,8 @@ export class KafkaMessageBus implements MessageBus, TopicReader {
         const raw = toRawDelivery(name, partition, message);
         await processDelivery(raw, route.topic, options, route.handler, {
           idempotency: this.options.idempotency,
+          attempts: this.options.attempts,
+          maxHandlerStarts: this.options.maxHandlerStarts,
           retry: this.retry,
           logger: this.options.logger,
           heartbeat,

@@ -20,4 +20,14 @@ describe('readStoredDocuments', () => {
     ]);
     expect(read.errors.map((e) => e.toJSON())).toEqual([{ code: 'not_found', source: 'files/file-missing/content', field: '', expected: 'an uploaded file at this key', received: 'no such file' }]);
   });
+
+  it('stops pulling once the byte budget of the task is spent, naming each document it refused', async () => {
+    const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'retrieval-budget-'))).forTenant('t1');
+    for (const name of ['a', 'b', 'c']) await store.put(`files/file-${name}/content`, 'x'.repeat(40));
+    const read = await readStoredDocuments(store, ['a', 'b', 'c'].map((name) => ({ key: `files/file-${name}/content` })), 100);
+    expect(read.inputs.map((input) => input.key)).toEqual(['files/file-a/content', 'files/file-b/content']);
+    expect(read.errors.map((e) => e.toJSON())).toEqual([
+      { code: 'too_large', source: 'files/file-c/content', field: '', expected: 'documents of at most 100 bytes in all for one task', received: '120 bytes with this one' },
+    ]);
+  });
 });

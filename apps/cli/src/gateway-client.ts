@@ -37,6 +37,34 @@ export interface AddedModel extends ModelEntry {
 /** What `chat` asks of the model: OpenAI's chat completion request without `stream` (always streamed). */
 export type ChatRequest = Omit<OpenAI.Chat.ChatCompletionCreateParamsStreaming, 'stream'>;
 
+/** An API key as the admin endpoints show it (`GET /v1/admin/api_keys`): never the key, only its first characters. */
+export interface ApiKeyEntry {
+  id: string;
+  tenant: string;
+  name: string | null;
+  admin: boolean;
+  key_hint: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** What `POST /v1/admin/api_keys` answers: the key itself, shown this once. */
+export interface CreatedApiKey extends ApiKeyEntry {
+  key: string;
+}
+
+/** The quotas a tenant has and what it uses of them (`GET /v1/admin/quotas/{tenant}`); a null limit is unlimited. */
+export interface QuotaState {
+  limit: number | null;
+  override: number | null;
+  default: number | null;
+  usage: number;
+}
+
+export const QUOTA_NAMES = ['concurrent_jobs', 'stored_bytes', 'trained_tokens_per_day'] as const;
+export type QuotaName = (typeof QUOTA_NAMES)[number];
+export type TenantQuotas = { tenant: string } & Record<QuotaName, QuotaState>;
+
 export interface ApprovalAnswer {
   decision: 'approve' | 'reject' | 'edit';
   comment?: string;
@@ -132,6 +160,28 @@ export class GatewayClient {
     for (const path of files) form.append('file', await openAsBlob(path), basename(path));
     const response = await this.fetchOk('/models', 'application/json', { method: 'POST', body: form });
     return (await response.json()) as AddedModel;
+  }
+
+  /** Admin (an admin key): a new API key for `tenant`; the answer is the only time the key is shown. */
+  async createApiKey(request: { tenant: string; name?: string; admin?: boolean }): Promise<CreatedApiKey> {
+    return this.openai.post<CreatedApiKey>('/admin/api_keys', { body: request });
+  }
+
+  async listApiKeys(tenant?: string): Promise<ApiKeyEntry[]> {
+    return (await this.openai.get<OpenAiList<ApiKeyEntry>>('/admin/api_keys', { query: tenant ? { tenant } : {} })).data;
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKeyEntry> {
+    return this.openai.delete<ApiKeyEntry>(`/admin/api_keys/${encodeURIComponent(id)}`);
+  }
+
+  async getQuotas(tenant: string): Promise<TenantQuotas> {
+    return this.openai.get<TenantQuotas>(`/admin/quotas/${encodeURIComponent(tenant)}`);
+  }
+
+  /** A number sets the tenant's own limit, null returns it to the deployment's default; quotas left out stay as they are. */
+  async setQuotas(tenant: string, limits: Partial<Record<QuotaName, number | null>>): Promise<TenantQuotas> {
+    return this.openai.put<TenantQuotas>(`/admin/quotas/${encodeURIComponent(tenant)}`, { body: limits });
   }
 
   /** A request the SDK cannot do (streams, multipart of several files): connection failures and error envelopes become the CLI's errors. */

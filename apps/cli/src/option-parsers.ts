@@ -35,3 +35,11 @@ export function jsonObject(value: string): Record<string, unknown> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError('expected a JSON object, e.g. {"key": "value"}');
   return parsed as Record<string, unknown>;
 }
+
+/** A quota limit for `admin quotas set`: a whole number, or `default` (the deployment's default applies again). */
+export function quotaLimit(value: string): number | 'default' {
+  // Not null for `default`: commander turns an option's null into ''.
+  if (value.trim() === 'default') return 'default';
+  if (!/^\d{1,15}$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number of at least 0, or "default"');
+  return Number(value);
+}

@@ -224,3 +224,70 @@ describe('tuneforge argument parsing and exit codes', () => {
     expect(JSON.parse((await run(['models', '--json'])).out)).toEqual([expect.objectContaining({ id: 'tiny-llama' }), expect.objectContaining({ id: 'ft:tiny-llama:acme::abcd1234' })]);
   });
 });
+
+describe('tuneforge admin (keys and quotas)', () => {
+  const key = { id: 'key-1', tenant: 'acme', name: 'ci', admin: false, key_hint: 'tf-AbCdE', created_at: 1_700_000_000, revoked_at: null };
+  const quotaSet = {
+    object: 'tenant.quotas',
+    tenant: 'acme',
+    concurrent_jobs: { limit: 2, override: 2, default: 4, usage: 1 },
+    stored_bytes: { limit: 1000, override: null, default: 1000, usage: 10 },
+    trained_tokens_per_day: { limit: null, override: null, default: null, usage: 0 },
+  };
+  const admin = () =>
+    fakeClient({
+      createApiKey: async (request: unknown) => ({ ...key, ...(request as object), key: 'tf-AbCdEsecret' }),
+      listApiKeys: async () => [key, { ...key, id: 'key-2', admin: true, name: null, revoked_at: 1_700_000_100 }],
+      revokeApiKey: async (id: string) => ({ ...key, id, revoked_at: 1_700_000_100 }),
+      getQuotas: async () => quotaSet,
+      setQuotas: async () => quotaSet,
+    });
+
+  it('keys create prints only the key on stdout; --admin and --name are sent', async () => {
+    const calls: unknown[] = [];
+    const client = admin();
+    const created = await run(['admin', 'keys', 'create', '--tenant', 'acme', '--name', 'ci', '--admin'], {
+      ...client,
+      client: { ...client.client, createApiKey: async (request: unknown) => (calls.push(request), { ...key, admin: true, key: 'tf-AbCdEsecret' }) } as unknown as GatewayClient,
+    });
+    expect(created.code).toBe(0);
+    expect(calls).toEqual([{ tenant: 'acme', name: 'ci', admin: true }]);
+    expect(created.out).toBe('tf-AbCdEsecret');
+    expect(created.err).toContain('shown only this once');
+  });
+
+  it('keys list prints one line per key, never a key; keys revoke says when', async () => {
+    const listed = await run(['admin', 'keys', 'list', '--tenant', 'acme'], admin());
+    expect(listed.out.split('\n')).toEqual(['key-1\tacme\ttf-AbCdE…\t-\tactive\t2023-11-14T22:13:20Z\tci', 'key-2\tacme\ttf-AbCdE…\tadmin\trevoked 2023-11-14T22:15:00Z\t2023-11-14T22:13:20Z\t-']);
+    const revoked = await run(['admin', 'keys', 'revoke', 'key-9'], admin());
+    expect(revoked.out).toBe('key-9 revoked 2023-11-14T22:15:00Z (tenant acme, tf-AbCdE…)');
+  });
+
+  it('quotas set sends numbers and `default` (null); get prints usage, limit and source', async () => {
+    const sent: unknown[] = [];
+    const client = admin();
+    const set = await run(['admin', 'quotas', 'set', 'acme', '--concurrent-jobs', '2', '--stored-bytes', 'default'], {
+      ...client,
+      client: { ...client.client, setQuotas: async (tenant: string, limits: unknown) => (sent.push([tenant, limits]), quotaSet) } as unknown as GatewayClient,
+    });
+    expect(set.code).toBe(0);
+    expect(sent).toEqual([['acme', { concurrent_jobs: 2, stored_bytes: null }]]);
+    const got = await run(['admin', 'quotas', 'get', 'acme'], admin());
+    expect(got.out.split('\n')).toEqual(['concurrent_jobs\t1\t2\ttenant', 'stored_bytes\t10\t1000\tdefault', 'trained_tokens_per_day\t0\tunlimited\t-']);
+  });
+
+  it('usage errors exit 2 without calling the gateway', async () => {
+    for (const argv of [['admin', 'keys', 'create'], ['admin', 'keys', 'revoke'], ['admin', 'quotas', 'set', 'acme'], ['admin', 'quotas', 'set', 'acme', '--stored-bytes', '-1'], ['admin', 'quotas', 'get']]) {
+      const result = await run(argv, admin());
+      expect({ argv, code: result.code }).toEqual({ argv, code: 2 });
+      expect(result.calls).toEqual([]);
+    }
+  });
+
+  it('a tenant key gets the gateway\'s 403 as exit 4 with its message', async () => {
+    const denied = APIError.generate(403, { error: { message: 'This endpoint needs an admin key', type: 'permission_error', param: null, code: 'permission_denied' } }, undefined, new Headers());
+    const result = await run(['admin', 'keys', 'list'], fakeClient({ listApiKeys: async () => Promise.reject(denied) }));
+    expect(result.code).toBe(4);
+    expect(result.err).toBe('tuneforge: HTTP 403: This endpoint needs an admin key');
+  });
+});

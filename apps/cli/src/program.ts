@@ -1,6 +1,7 @@
 import { loadDefaultConfig, type JobConfig } from '@tuneforge/contracts';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { toCliError } from './cli-error';
+import { createKeyCommand, getQuotasCommand, listKeysCommand, QUOTA_OPTIONS, revokeKeyCommand, setQuotasCommand, type SetQuotasOptions } from './commands/admin';
 import { approveCommand, type ApproveOptions } from './commands/approve';
 import { chatCommand, type ChatOptions } from './commands/chat';
 import type { CommandContext } from './commands/command-context';
@@ -13,7 +14,7 @@ import { EXIT, EXIT_CODE_HELP, type ExitCode } from './exit-codes';
 import { followJob } from './follow-job';
 import { GatewayClient } from './gateway-client';
 import type { Io } from './io';
-import { jsonObject, nonNegativeInteger, positiveInteger, positiveNumber, temperature } from './option-parsers';
+import { jsonObject, nonNegativeInteger, positiveInteger, positiveNumber, quotaLimit, temperature } from './option-parsers';
 
 export interface CliEnvironment {
   io: Io;
@@ -175,5 +176,42 @@ export function buildProgram(action: ActionFactory, io: Io): Command {
     .option('--gguf', 'the merged model as GGUF (F16) with an Ollama Modelfile: `ollama create NAME -f DIR/Modelfile`')
     .requiredOption('--out <dir>', 'directory to write the files into')
     .action(action((ctx, job: string, options: DownloadOptions) => downloadCommand(ctx, job, options)));
+
+  const admin = program.command('admin').description("the deployment's operators' commands (an admin key): API keys and tenant quotas");
+  const keys = admin.command('keys').description('create, list and revoke API keys (the gateway keeps only their hashes)');
+  keys
+    .command('create')
+    .description('create an API key for a tenant and print it: it is shown only this once')
+    .requiredOption('--tenant <tenant>', 'the tenant the key acts for (created if new)')
+    .option('--name <name>', 'a name to tell the key apart in lists')
+    .option('--admin', 'an admin key: it may also manage keys and quotas and register base models for every tenant')
+    .option('--json', 'print the API object (key included) as JSON')
+    .action(action((ctx, options: { tenant: string; name?: string; admin?: boolean; json?: boolean }) => createKeyCommand(ctx, options)));
+  keys
+    .command('list')
+    .description("list API keys (id, tenant, the key's first characters, admin, active or revoked, created, name); never the keys")
+    .option('--tenant <tenant>', "only this tenant's keys")
+    .option('--json', 'print the API objects as JSON')
+    .action(action((ctx, options: { tenant?: string; json?: boolean }) => listKeysCommand(ctx, options)));
+  keys
+    .command('revoke')
+    .description('revoke an API key: it stops working (within 30 s on every gateway instance)')
+    .argument('<id>', 'key id (key-...), as `admin keys list` shows it')
+    .action(action((ctx, id: string) => revokeKeyCommand(ctx, id)));
+
+  const quotas = admin.command('quotas').description("a tenant's quotas: concurrent jobs, stored bytes, trained tokens per day (last 24 h)");
+  quotas
+    .command('get')
+    .description("show a tenant's quotas: name, usage, limit (or unlimited) and where the limit comes from (tenant or default)")
+    .argument('<tenant>', 'tenant id')
+    .option('--json', 'print the API object as JSON')
+    .action(action((ctx, tenant: string, options: { json?: boolean }) => getQuotasCommand(ctx, tenant, options)));
+  const set = quotas
+    .command('set')
+    .description("set a tenant's own limits (a number), or return them to the deployment's default (`default`); quotas not named stay as they are")
+    .argument('<tenant>', 'tenant id')
+    .option('--json', 'print the API object as JSON');
+  for (const { flag } of QUOTA_OPTIONS) set.option(`${flag} <n|default>`, `limit of ${flag.slice(2).replaceAll('-', '_')}`, quotaLimit);
+  set.action(action((ctx, tenant: string, options: SetQuotasOptions) => setQuotasCommand(ctx, tenant, options)));
   return program;
 }

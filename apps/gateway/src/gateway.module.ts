@@ -10,20 +10,24 @@ import { ApiKeyRegistry } from './auth/api-keys';
 import { RateLimiter } from './auth/rate-limiter';
 import type { GatewayConfig } from './config/gateway-config';
 import { OpenAiExceptionFilter } from './errors/openai-exception.filter';
+import { FileRepository } from './files/file-repository';
 import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
 import { InferenceController } from './inference/inference.controller';
 import { InferenceProxyService } from './inference/inference-proxy.service';
 import { JobArtifactsController } from './jobs/job-artifacts.controller';
 import { JobArtifactsService } from './jobs/job-artifacts.service';
+import { JobEventNotifier } from './jobs/job-event-notifier';
 import { JobIterationsController } from './jobs/job-iterations.controller';
 import { JobIterationsService } from './jobs/job-iterations.service';
 import { JobProjectionsHandler } from './jobs/job-projections.handler';
+import { JobRepository } from './jobs/job-repository';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
 import { ModelsController } from './models/models.controller';
 import { ModelsService } from './models/models.service';
 import { OpenApiController } from './openapi/openapi.controller';
+import { OutboxRelay } from './outbox/outbox-relay';
 import { PingAnswersHandler } from './ping/ping-answers.handler';
 import { PingController } from './ping/ping.controller';
 import { PingRegistry } from './ping/ping-registry';
@@ -33,6 +37,10 @@ import { QuotaService } from './quotas/quota.service';
   controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobProjectionsHandler, ModelsController, InferenceController, OpenApiController, AdminController],
   providers: [
     PingRegistry,
+    FileRepository,
+    JobRepository,
+    JobEventNotifier,
+    OutboxRelay,
     FilesService,
     JobsService,
     JobArtifactsService,

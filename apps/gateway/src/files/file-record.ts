@@ -2,9 +2,9 @@ import { filePurposeSchema, fileIdSchema, type OpenAiFile } from '@tuneforge/con
 import { z } from 'zod';
 
 /**
- * What the gateway records about an uploaded file, in the tenant's store at `files/<id>/meta.json`
- * next to the bytes at `files/<id>/content`. Written after the content: a file without its record
- * does not exist as far as the API is concerned.
+ * What the gateway records about an uploaded file, in the metadata database (`files`, `file-repository.ts`); the
+ * bytes are in the tenant's part of the artifact store at `files/<id>/content`. Written after the content: a file
+ * without its record does not exist as far as the API is concerned.
  */
 export const fileRecordSchema = z.object({
   id: fileIdSchema,
@@ -20,7 +20,6 @@ export type FileRecord = z.infer<typeof fileRecordSchema>;
 
 export const FILES_PREFIX = 'files/';
 export const fileContentKey = (id: string) => `${FILES_PREFIX}${id}/content`;
-export const fileRecordKey = (id: string) => `${FILES_PREFIX}${id}/meta.json`;
 
 /** The record as OpenAI's file object. */
 export function toOpenAiFile(record: FileRecord): OpenAiFile {

@@ -15,18 +15,20 @@ import type { GatewayConfig } from '../config/gateway-config';
 import { InvalidRequestError, ObjectNotFoundError } from '../errors/gateway-errors';
 import { validateRequest } from '../http/validate';
 import { newFileId } from './file-id';
-import { FILES_PREFIX, fileContentKey, fileRecordKey, fileRecordSchema, toOpenAiFile, type FileRecord } from './file-record';
+import { fileContentKey, toOpenAiFile, type FileRecord } from './file-record';
+import { FileRepository } from './file-repository';
 import { receiveMultipartUpload } from './multipart-upload';
 
 /** Fields of a file object the server sets; a client sending them is told so. */
 const SERVER_OWNED_FILE_FIELDS = ['id', 'object', 'bytes', 'created_at', 'filename', 'status', 'status_details', 'expires_at'] as const;
 
-/** The Files API over each tenant's own part of the artifact store. */
+/** The Files API: records in the metadata database, bytes in each tenant's own part of the artifact store. */
 @Injectable()
 export class FilesService {
   constructor(
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Inject(SERVICE_CONFIG) private readonly config: Pick<GatewayConfig, 'TF_MAX_UPLOAD_BYTES'>,
+    @Inject(FileRepository) private readonly files: FileRepository,
   ) {}
 
   async upload(tenant: string, request: IncomingMessage): Promise<OpenAiFile> {
@@ -51,7 +53,8 @@ export class FilesService {
         created_at: Math.floor(Date.now() / 1000),
         status: 'processed',
       };
-      await store.put(fileRecordKey(id), JSON.stringify(record), { contentType: 'application/json' });
+      // The bytes first, then the record: a file without its record does not exist as far as the API is concerned.
+      await this.files.insert(tenant, record);
       return toOpenAiFile(record);
     } catch (error) {
       await store.delete(fileContentKey(id));
@@ -60,28 +63,8 @@ export class FilesService {
   }
 
   async list(tenant: string, query: ListFilesQuery): Promise<OpenAiList<OpenAiFile>> {
-    const store = this.store.forTenant(tenant);
-    const ids: string[] = [];
-    for await (const { key } of store.list(FILES_PREFIX)) {
-      const id = /^files\/([^/]+)\/meta\.json$/.exec(key)?.[1];
-      if (id) ids.push(id);
-    }
-    // Ids sort by creation time, so the cursor is a comparison and only the page's records are read.
-    ids.sort();
-    if (query.order === 'desc') ids.reverse();
-    const after = query.after;
-    const candidates = after ? ids.filter((id) => (query.order === 'desc' ? id < after : id > after)) : ids;
-    const page: OpenAiFile[] = [];
-    let hasMore = false;
-    for (const id of candidates) {
-      const record = await this.readRecord(store, id);
-      if (!record || (query.purpose && record.purpose !== query.purpose)) continue;
-      if (page.length === query.limit) {
-        hasMore = true;
-        break;
-      }
-      page.push(toOpenAiFile(record));
-    }
+    const { records, hasMore } = await this.files.list(tenant, query);
+    const page = records.map(toOpenAiFile);
     return { object: 'list', data: page, has_more: hasMore, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null };
   }
 
@@ -101,26 +84,15 @@ export class FilesService {
 
   /** The record goes first: from then on the file is gone for readers, whatever happens to the bytes. */
   async delete(tenant: string, id: string): Promise<OpenAiFileDeleted> {
-    await this.requireRecord(tenant, id);
-    const store = this.store.forTenant(tenant);
-    await store.delete(fileRecordKey(id));
-    await store.delete(fileContentKey(id));
+    if (!fileIdSchema.safeParse(id).success || !(await this.files.delete(tenant, id))) throw new ObjectNotFoundError('File', id);
+    await this.store.forTenant(tenant).delete(fileContentKey(id));
     return { id, object: 'file', deleted: true };
   }
 
   /** Ids that are not file ids are as unknown as ids of another tenant's files. */
   private async requireRecord(tenant: string, id: string): Promise<FileRecord> {
-    const record = fileIdSchema.safeParse(id).success ? await this.readRecord(this.store.forTenant(tenant), id) : undefined;
+    const record = fileIdSchema.safeParse(id).success ? await this.files.get(tenant, id) : undefined;
     if (!record) throw new ObjectNotFoundError('File', id);
     return record;
-  }
-
-  private async readRecord(store: ArtifactStore, id: string): Promise<FileRecord | undefined> {
-    try {
-      return await store.getJson(fileRecordKey(id), fileRecordSchema);
-    } catch (error) {
-      if (error instanceof ArtifactNotFoundError) return undefined;
-      throw error;
-    }
   }
 }

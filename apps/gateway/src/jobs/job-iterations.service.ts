@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { jobIterationRecordedV1, type OpenAiList, type PayloadOf } from '@tuneforge/contracts';
+import type { jobIterationRecordedV1, OpenAiList, PayloadOf } from '@tuneforge/contracts';
 import { ARTIFACT_STORE } from '@tuneforge/service-kit';
 import { openArtifact, type ArtifactStore } from '@tuneforge/storage';
 import type { Readable } from 'node:stream';
 import { InvalidRequestError, ObjectNotFoundError } from '../errors/gateway-errors';
-import { iterationsPrefix } from './job-record';
+import { JobRepository } from './job-repository';
 import { JobsService } from './jobs.service';
 
 type IterationMessage = PayloadOf<typeof jobIterationRecordedV1>;
@@ -29,14 +29,13 @@ export class JobIterationsService {
   constructor(
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Inject(JobsService) private readonly jobs: JobsService,
+    @Inject(JobRepository) private readonly repository: JobRepository,
   ) {}
 
   async list(tenant: string, jobId: string): Promise<OpenAiList<JobIteration>> {
     await this.jobs.retrieve(tenant, jobId);
-    const store = this.store.forTenant(tenant);
     const byIteration = new Map<number, JobIteration>();
-    for await (const entry of store.list(iterationsPrefix(jobId))) {
-      const message = jobIterationRecordedV1.payload.parse(await store.getJson(entry.key));
+    for (const message of await this.repository.iterations(tenant, jobId)) {
       const iteration = byIteration.get(message.iteration) ?? emptyIteration(jobId, message.iteration);
       if (message.stage === 'trained') iteration.trained = message.record;
       else if (message.stage === 'evaluated') iteration.evaluation = message.record;

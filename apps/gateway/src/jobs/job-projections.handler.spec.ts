@@ -1,58 +1,98 @@
-import { createMessage, jobApprovalAnsweredV1, jobApprovalRequestedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1 } from '@tuneforge/contracts';
+import { createMessage, jobApprovalAnsweredV1, jobApprovalRequestedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1, type JobStatus } from '@tuneforge/contracts';
 import { FilesystemArtifactStore } from '@tuneforge/storage';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { capturingLogger, insertJob, openMetadata, type Metadata } from '../testing/metadata-fixtures';
 import { JobProjectionsHandler } from './job-projections.handler';
-import { answerKey, approvalKey, eventKey, eventRecordSchema, statusKey } from './job-record';
 
 describe('JobProjectionsHandler', () => {
   const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'tf-gateway-projections-')));
-  const handler = new JobProjectionsHandler(store);
+  const { logger, lines } = capturingLogger();
+  let metadata: Metadata;
+  let handler: JobProjectionsHandler;
   const tenant = 'tenant-p';
-  const jobId = 'ftjob-p1';
-  const opts = { correlationId: jobId, tenant };
+  let jobId: string;
+  const opts = () => ({ correlationId: jobId, tenant });
+  const status = (s: JobStatus, changed_at: number, trained_tokens: number | null = null) =>
+    createMessage(jobLifecycleStatusChangedV1, { jobId, status: s, fine_tuned_model: null, result_files: [], trained_tokens, error: null, changed_at }, opts());
+
+  beforeAll(async () => {
+    metadata = await openMetadata();
+    handler = new JobProjectionsHandler(store, metadata.jobs, metadata.files, logger);
+    jobId = (await insertJob(metadata.jobs, tenant)).id;
+  });
+  afterAll(() => metadata.db.close());
 
   it('records each status, event and approval once: a redelivery changes nothing', async () => {
-    const status = createMessage(jobLifecycleStatusChangedV1, { jobId, status: 'running', fine_tuned_model: null, result_files: [], trained_tokens: null, error: null, changed_at: 5 }, opts);
-    await handler.onStatus(status);
-    await handler.onStatus(status);
-    expect(await store.forTenant(tenant).exists(statusKey(jobId, 'running'))).toBe(true);
+    await handler.onStatus(status('running', 5));
+    await handler.onStatus(status('running', 5));
+    expect((await metadata.jobs.currentStatus(tenant, jobId))?.status).toBe('running');
+    expect(await metadata.db.query('SELECT status FROM job_statuses WHERE job_id = $1', [jobId])).toEqual([{ status: 'running' }]);
 
-    const event = createMessage(jobLifecycleEventV1, { jobId, id: 'e/1 odd id', level: 'info', message: 'hello', type: 'message', data: null, created_at: 5 }, opts);
+    const event = createMessage(jobLifecycleEventV1, { jobId, id: 'e/1 odd id', level: 'info', message: 'hello', type: 'message', data: null, created_at: 5 }, opts());
     await handler.onEvent(event);
-    const first = await store.forTenant(tenant).getJson(eventKey(jobId, 'e/1 odd id'), eventRecordSchema);
+    const first = await metadata.jobs.eventsPage(tenant, jobId, undefined, 10);
     await new Promise((r) => setTimeout(r, 5));
     await handler.onEvent(event);
-    expect(await store.forTenant(tenant).getJson(eventKey(jobId, 'e/1 odd id'), eventRecordSchema)).toEqual(first);
+    expect(await metadata.jobs.eventsPage(tenant, jobId, undefined, 10)).toEqual(first);
+    expect(first.events.map((e) => e.id)).toEqual(['e/1 odd id']);
+  });
+
+  it('a status raises the job only when it is further than the furthest so far, with its finish time and trained tokens', async () => {
+    const other = (await insertJob(metadata.jobs, tenant)).id;
+    const jobRow = () => metadata.db.query('SELECT status, status_rank, finished_at, trained_tokens FROM jobs WHERE tenant = $1 AND id = $2', [tenant, other]);
+    const send = (s: JobStatus, at: number, tokens: number | null = null) =>
+      handler.onStatus(createMessage(jobLifecycleStatusChangedV1, { jobId: other, status: s, fine_tuned_model: null, result_files: [], trained_tokens: tokens, error: null, changed_at: at }, { correlationId: other, tenant }));
+    await send('running', 10);
+    expect(await jobRow()).toEqual([{ status: 'running', status_rank: 2, finished_at: null, trained_tokens: null }]);
+    await send('failed', 20, 1234);
+    // A change that arrives late (queued after failed) is kept as a record but does not move the job back.
+    await send('queued', 5);
+    expect(await jobRow()).toEqual([{ status: 'failed', status_rank: 4, finished_at: 20, trained_tokens: 1234 }]);
+    expect((await metadata.db.query('SELECT status FROM job_statuses WHERE job_id = $1 ORDER BY status', [other])).map((r) => r.status)).toEqual(['failed', 'queued', 'running']);
   });
 
   it('a question the policy answered is recorded answered by the policy', async () => {
     const request = createMessage(
       jobApprovalRequestedV1,
       { approvalId: 'ap-1', jobId, stage: 'training_halfway', question: 'Continue?', options: ['approve', 'reject'], context: {}, autoAnswer: 'approve', decideAt: null, decisionOnTimeout: null, created_at: 7 },
-      opts,
+      opts(),
     );
     await handler.onApprovalRequested(request);
     await handler.onApprovalRequested(request);
-    const s = store.forTenant(tenant);
-    expect(await s.exists(approvalKey(jobId, 'ap-1'))).toBe(true);
-    expect(await s.getJson(answerKey(jobId, 'ap-1'))).toEqual({ decision: 'approve', answered_by: 'policy', answered_at: 7 });
-    // Another tenant's store holds nothing of it.
-    expect(await store.forTenant('tenant-q').exists(approvalKey(jobId, 'ap-1'))).toBe(false);
+    const approvals = await metadata.jobs.approvals(tenant, jobId);
+    expect(approvals).toHaveLength(1);
+    expect(approvals[0]).toMatchObject({ id: 'ap-1', status: 'answered', decision: 'approve', answered_by: 'policy', answered_at: 7 });
+    // Another tenant sees nothing of it.
+    expect(await metadata.jobs.approvals('tenant-q', jobId)).toEqual([]);
   });
 
   it("a question nobody answered in time gets the policy's answer, with why; a human's answer is the gateway's own", async () => {
     const asked = { jobId, stage: 'training_halfway' as const, question: 'Continue?', options: ['approve' as const, 'reject' as const], context: {}, autoAnswer: null, decideAt: 60, decisionOnTimeout: 'approve' as const, created_at: 0 };
-    await handler.onApprovalRequested(createMessage(jobApprovalRequestedV1, { ...asked, approvalId: 'ap-2' }, opts));
-    const s = store.forTenant(tenant);
-    expect(await s.exists(answerKey(jobId, 'ap-2'))).toBe(false);
+    await handler.onApprovalRequested(createMessage(jobApprovalRequestedV1, { ...asked, approvalId: 'ap-2' }, opts()));
+    const approval = async (id: string) => (await metadata.jobs.approvals(tenant, jobId)).find((a) => a.id === id);
+    expect(await approval('ap-2')).toMatchObject({ status: 'pending' });
     const timedOut = { approvalId: 'ap-2', jobId, decision: 'approve' as const, answeredBy: 'policy' as const, comment: 'no answer before the question timed out' };
-    await handler.onApprovalAnswered(createMessage(jobApprovalAnsweredV1, timedOut, opts));
-    expect(await s.getJson(answerKey(jobId, 'ap-2'))).toMatchObject({ decision: 'approve', answered_by: 'policy', comment: 'no answer before the question timed out' });
+    await handler.onApprovalAnswered(createMessage(jobApprovalAnsweredV1, timedOut, opts()));
+    expect(await approval('ap-2')).toMatchObject({ status: 'answered', decision: 'approve', answered_by: 'policy', comment: 'no answer before the question timed out' });
 
-    await handler.onApprovalRequested(createMessage(jobApprovalRequestedV1, { ...asked, approvalId: 'ap-3' }, opts));
-    await handler.onApprovalAnswered(createMessage(jobApprovalAnsweredV1, { approvalId: 'ap-3', jobId, decision: 'reject', answeredBy: 'human' }, opts));
-    expect(await s.exists(answerKey(jobId, 'ap-3'))).toBe(false);
+    await handler.onApprovalRequested(createMessage(jobApprovalRequestedV1, { ...asked, approvalId: 'ap-3' }, opts()));
+    await handler.onApprovalAnswered(createMessage(jobApprovalAnsweredV1, { approvalId: 'ap-3', jobId, decision: 'reject', answeredBy: 'human' }, opts()));
+    expect(await approval('ap-3')).toMatchObject({ status: 'pending' });
+  });
+
+  it('skips, with a log line, a message about a job the database does not know', async () => {
+    const unknown = 'ftjob-0000000000elsewhere';
+    const o = { correlationId: unknown, tenant };
+    await handler.onEvent(createMessage(jobLifecycleEventV1, { jobId: unknown, id: 'e1', level: 'info', message: 'x', type: 'message', data: null, created_at: 1 }, o));
+    await handler.onStatus(createMessage(jobLifecycleStatusChangedV1, { jobId: unknown, status: 'succeeded', fine_tuned_model: 'ft:x', result_files: [], trained_tokens: 1, error: null, changed_at: 2 }, o));
+    await handler.onApprovalRequested(
+      createMessage(jobApprovalRequestedV1, { approvalId: 'ap-x', jobId: unknown, stage: 'training_halfway', question: '?', options: ['approve'], context: {}, autoAnswer: 'approve', decideAt: null, decisionOnTimeout: null, created_at: 1 }, o),
+    );
+    const skipped = lines.filter((line) => line.jobId === unknown);
+    expect(skipped.map((line) => line.topic)).toEqual(['job.lifecycle.event.v1', 'job.lifecycle.status-changed.v1', 'job.approval.requested.v1']);
+    expect(skipped.every((line) => line.level === 'warn' && String(line.msg).includes('not in the metadata database'))).toBe(true);
+    expect(await metadata.db.query('SELECT count(*)::int AS n FROM files')).toEqual([{ n: 0 }]);
   });
 });

@@ -19,36 +19,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /**
- * Where the gateway keeps jobs, in each tenant's part of the store (all create-only):
- *
- * - `gateway/jobs/<jobId>/job.json`: the accepted request, resolved config and keys (written before the
- *   job is announced);
- * - `gateway/jobs/<jobId>/status/<status>.json`: one object per status the job reached (a job reaches each
- *   status at most once, so a redelivered change finds its object there and changes nothing);
- * - `gateway/jobs/<jobId>/events/<sha256(event id)>.json`: one object per event id;
- * - `gateway/jobs/<jobId>/approvals/<approvalId>.json`: each question asked;
- * - `gateway/jobs/<jobId>/checkpoints/<runId>-<step>.json`: each checkpoint the run saved;
- * - `gateway/jobs/<jobId>/answers/<approvalId>.json`: the first answer given (by a human through the API,
- *   or the policy's automatic answer);
- * - `gateway/jobs/<jobId>/iterations/<iteration>-<stage>.json`: what each iteration of the loop recorded;
- * - `gateway/jobs/<jobId>/result_files.json`: the ids of the files the gateway made of a succeeded job's results
- *   (the step-metrics CSV, `job-result-files.ts`), written before the `succeeded` status.
+ * A job's records, as the gateway keeps them in the metadata database (`job-repository.ts`; the tables are in
+ * libs/database/migrations): the accepted request and resolved config (`jobs.record`, written in the same transaction
+ * as the outbox message that announces it), each status it reached, its events, checkpoints, questions and their
+ * first answers, its iterations and its result files. The records are the validated objects below, kept as jsonb.
  */
-export const JOBS_PREFIX = 'gateway/jobs/';
-export const jobKey = (jobId: string) => `${JOBS_PREFIX}${jobId}/job.json`;
-export const statusPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/status/`;
-export const statusKey = (jobId: string, status: JobStatus) => `${statusPrefix(jobId)}${status}.json`;
-export const eventsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/events/`;
-export const eventKey = (jobId: string, eventId: string) => `${eventsPrefix(jobId)}${createHash('sha256').update(eventId).digest('hex')}.json`;
-export const approvalsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/approvals/`;
-export const approvalKey = (jobId: string, approvalId: string) => `${approvalsPrefix(jobId)}${approvalId}.json`;
-export const checkpointsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/checkpoints/`;
-/** Keyed by run and step: a redelivered (or re-sent after a restart) checkpoint of a step changes nothing. */
-export const checkpointKey = (jobId: string, runId: string, step: number) => `${checkpointsPrefix(jobId)}${runId}-${String(step).padStart(10, '0')}.json`;
-export const iterationsPrefix = (jobId: string) => `${JOBS_PREFIX}${jobId}/iterations/`;
-export const iterationKey = (jobId: string, iteration: number, stage: string) => `${iterationsPrefix(jobId)}${String(iteration).padStart(4, '0')}-${stage}.json`;
-export const answerKey = (jobId: string, approvalId: string) => `${JOBS_PREFIX}${jobId}/answers/${approvalId}.json`;
-export const resultFilesKey = (jobId: string) => `${JOBS_PREFIX}${jobId}/result_files.json`;
 export const resultFilesRecordSchema = z.object({ file_ids: z.array(z.string()) });
 export type ResultFilesRecord = z.infer<typeof resultFilesRecordSchema>;
 
@@ -119,14 +94,16 @@ export const answerRecordSchema = z.object({
 });
 export type AnswerRecord = z.infer<typeof answerRecordSchema>;
 
-const rank = (status: JobStatus) => JOB_STATUSES.indexOf(status);
+/** A status's place in the order statuses move in (`jobs.status_rank`). */
+export const statusRank = (status: JobStatus) => JOB_STATUSES.indexOf(status);
 
 /** The latest status: statuses only move forward, so the furthest one reached is the current one. */
 export function currentStatus(statuses: StatusRecord[]): StatusRecord | undefined {
-  return [...statuses].sort((a, b) => rank(a.status) - rank(b.status)).at(-1);
+  return [...statuses].sort((a, b) => statusRank(a.status) - statusRank(b.status)).at(-1);
 }
 
-const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+const TERMINAL = TERMINAL_STATUSES;
 
 /** What else the job object shows beyond its records: its result file ids, and the latest metrics event while it runs. */
 export interface JobExtras {

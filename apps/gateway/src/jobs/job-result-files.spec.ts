@@ -4,10 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
-import { fileContentKey, fileRecordKey, fileRecordSchema } from '../files/file-record';
+import { fileContentKey } from '../files/file-record';
+import { capturingLogger, insertJob, openMetadata, type Metadata } from '../testing/metadata-fixtures';
 import { JobProjectionsHandler } from './job-projections.handler';
-import { estimatedFinish, latestStepMetrics, statusKey, toOpenAiJob, type EventRecord, type JobRecord, type StatusRecord } from './job-record';
-import { readResultFiles, runOfResults, stepMetricsCsv } from './job-result-files';
+import { estimatedFinish, latestStepMetrics, toOpenAiJob, type EventRecord, type JobRecord, type StatusRecord } from './job-record';
+import { runOfResults, stepMetricsCsv } from './job-result-files';
 
 const metrics = (id: string, data: Record<string, unknown>, created_at = 10, received_at = 0): EventRecord => ({ jobId: 'j', id, level: 'info', message: id, type: 'metrics', data, created_at, received_at });
 
@@ -27,32 +28,64 @@ describe('the step-metrics CSV of a succeeded job', () => {
     expect(runOfResults(['jobs/j/training/run-b/merged', 'jobs/j/training/run-b/adapter'])).toBe('run-b');
   });
 
-  it('is written as a fine-tune-results file once, before the succeeded status, whatever the redeliveries', async () => {
-    const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'tf-gateway-results-')));
-    const handler = new JobProjectionsHandler(store);
+  describe('as a file of the tenant', () => {
+    let metadata: Metadata;
+    beforeAll(async () => {
+      metadata = await openMetadata();
+    });
+    afterAll(() => metadata.db.close());
+
     const tenant = 'tenant-r';
-    const jobId = 'ftjob-r1';
-    const opts = { correlationId: jobId, tenant };
-    for (const step of [1, 2]) {
-      await handler.onEvent(createMessage(jobLifecycleEventV1, { jobId, id: `s${step}`, level: 'info', message: 'step', type: 'metrics', data: { step, total_steps: 2, train_loss: 3 - step, run_id: 'run-1' }, created_at: step }, opts));
+    async function succeededJob(handler: JobProjectionsHandler) {
+      const jobId = (await insertJob(metadata.jobs, tenant)).id;
+      const opts = { correlationId: jobId, tenant };
+      for (const step of [1, 2]) {
+        await handler.onEvent(createMessage(jobLifecycleEventV1, { jobId, id: `s${step}`, level: 'info', message: 'step', type: 'metrics', data: { step, total_steps: 2, train_loss: 3 - step, run_id: 'run-1' }, created_at: step }, opts));
+      }
+      const succeeded = createMessage(
+        jobLifecycleStatusChangedV1,
+        { jobId, status: 'succeeded', fine_tuned_model: 'ft:x', result_files: [`jobs/${jobId}/training/run-1/merged`], trained_tokens: 5, error: null, changed_at: 9 },
+        opts,
+      );
+      return { jobId, succeeded };
     }
-    const succeeded = createMessage(
-      jobLifecycleStatusChangedV1,
-      { jobId, status: 'succeeded', fine_tuned_model: 'ft:x', result_files: ['jobs/ftjob-r1/training/run-1/merged'], trained_tokens: 5, error: null, changed_at: 9 },
-      opts,
-    );
-    await handler.onStatus(succeeded);
-    await handler.onStatus(succeeded);
-    const tenantStore = store.forTenant(tenant);
-    expect(await tenantStore.exists(statusKey(jobId, 'succeeded'))).toBe(true);
-    const record = await readResultFiles(tenantStore, jobId);
-    expect(record?.file_ids).toHaveLength(1);
-    const id = record!.file_ids[0];
-    expect(await tenantStore.getJson(fileRecordKey(id), fileRecordSchema)).toMatchObject({ purpose: 'fine-tune-results', filename: 'step_metrics.csv', content_type: 'text/csv' });
-    expect(await text(await tenantStore.get(fileContentKey(id)))).toBe('step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n1,2,,,\n2,1,,,\n');
-    let files = 0;
-    for await (const { key } of tenantStore.list('files/')) if (key.endsWith('meta.json')) files++;
-    expect(files).toBe(1);
+    const storedCsvs = async (store: FilesystemArtifactStore) => {
+      let n = 0;
+      for await (const { key } of store.forTenant(tenant).list('files/')) if (key.endsWith('/content')) n++;
+      return n;
+    };
+
+    it('is written as a fine-tune-results file once, before the succeeded status, whatever the redeliveries', async () => {
+      const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'tf-gateway-results-')));
+      const handler = new JobProjectionsHandler(store, metadata.jobs, metadata.files, capturingLogger().logger);
+      const { jobId, succeeded } = await succeededJob(handler);
+      await handler.onStatus(succeeded);
+      await handler.onStatus(succeeded);
+      expect((await metadata.jobs.currentStatus(tenant, jobId))?.status).toBe('succeeded');
+      const record = await metadata.jobs.resultFiles(tenant, jobId);
+      expect(record?.file_ids).toHaveLength(1);
+      const id = record!.file_ids[0];
+      expect(await metadata.files.get(tenant, id)).toMatchObject({ purpose: 'fine-tune-results', filename: 'step_metrics.csv', content_type: 'text/csv' });
+      expect(await text(await store.forTenant(tenant).get(fileContentKey(id)))).toBe('step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n1,2,,,\n2,1,,,\n');
+      expect((await metadata.files.list(tenant, { limit: 100, order: 'desc', purpose: 'fine-tune-results' })).records.map((f) => f.id)).toEqual([id]);
+      expect(await storedCsvs(store)).toBe(1);
+      // The job object names it.
+      expect((await metadata.jobs.view(tenant, jobId))?.extras.resultFiles).toEqual([id]);
+    });
+
+    it('two instances handling the same succeeded status at once keep exactly one file (the primary key decides)', async () => {
+      const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'tf-gateway-results-race-')));
+      const handlers = [0, 1].map(() => new JobProjectionsHandler(store, metadata.jobs, metadata.files, capturingLogger().logger));
+      const { jobId, succeeded } = await succeededJob(handlers[0]);
+      const before = (await metadata.files.list(tenant, { limit: 1000, order: 'desc', purpose: 'fine-tune-results' })).records.length;
+      await Promise.all(handlers.map((handler) => handler.onStatus(succeeded)));
+      const record = await metadata.jobs.resultFiles(tenant, jobId);
+      expect(record?.file_ids).toHaveLength(1);
+      const after = (await metadata.files.list(tenant, { limit: 1000, order: 'desc', purpose: 'fine-tune-results' })).records;
+      expect(after).toHaveLength(before + 1);
+      expect(after.map((f) => f.id)).toContain(record!.file_ids[0]);
+      expect(await storedCsvs(store)).toBe(1);
+    });
   });
 });
 

@@ -1,8 +1,10 @@
-import { ArtifactExistsError, ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
+import type { ArtifactStore } from '@tuneforge/storage';
 import { createHash } from 'node:crypto';
 import { newFileId } from '../files/file-id';
-import { fileContentKey, fileRecordKey, type FileRecord } from '../files/file-record';
-import { eventRecordSchema, eventsPrefix, resultFilesKey, resultFilesRecordSchema, type EventRecord, type ResultFilesRecord, type StatusRecord } from './job-record';
+import { fileContentKey, type FileRecord } from '../files/file-record';
+import type { FileRepository } from '../files/file-repository';
+import type { EventRecord, ResultFilesRecord, StatusRecord } from './job-record';
+import type { JobRepository } from './job-repository';
 
 /** OpenAI's step-metrics CSV columns, in its order; a value the run did not measure is an empty cell. */
 export const STEP_METRICS_COLUMNS = ['step', 'train_loss', 'train_accuracy', 'valid_loss', 'valid_mean_token_accuracy'] as const;
@@ -53,28 +55,21 @@ export function stepMetricsCsv(events: readonly EventRecord[], runId?: string): 
 
 /**
  * Makes a succeeded job's result files: its step-metrics CSV stored as a file of the tenant (purpose
- * `fine-tune-results`, listed by `GET /v1/files`, read with `GET /v1/files/{id}/content`), its id recorded at
- * `result_files.json`. The gateway owns this (not the orchestrator): the files API and its records are the
- * gateway's, and the job's metrics events are already projected in its store when the status arrives (the
- * orchestrator publishes every step's event before the run completes). Called before the `succeeded` status is
- * recorded, so a job shown succeeded has its file. A redelivered status finds `result_files.json` and does
- * nothing; two instances racing keep the first record and the loser deletes its copy.
+ * `fine-tune-results`, listed by `GET /v1/files`, read with `GET /v1/files/{id}/content`), its id recorded in
+ * `job_result_files`. The gateway owns this (not the orchestrator): the files API and its records are the
+ * gateway's, and the job's metrics events are already projected when the status arrives (the orchestrator
+ * publishes every step's event before the run completes). Called before the `succeeded` status is recorded, so a
+ * job shown succeeded has its file. A redelivered status finds the job's row in `job_result_files` and does nothing;
+ * of two instances racing, the one whose insert the primary key lets in keeps its file (its record is inserted in the
+ * same transaction), and the other deletes its bytes.
  */
-export async function writeResultFiles(store: ArtifactStore, status: StatusRecord): Promise<ResultFilesRecord> {
-  const existing = await readResultFiles(store, status.jobId);
+export async function writeResultFiles(store: ArtifactStore, jobs: JobRepository, files: FileRepository, tenant: string, status: StatusRecord): Promise<ResultFilesRecord> {
+  const existing = await jobs.resultFiles(tenant, status.jobId);
   if (existing) return existing;
-  const events: EventRecord[] = [];
-  for await (const { key } of store.list(eventsPrefix(status.jobId))) {
-    if (!key.endsWith('.json')) continue;
-    try {
-      events.push(await store.getJson(key, eventRecordSchema));
-    } catch (error) {
-      if (!(error instanceof ArtifactNotFoundError)) throw error;
-    }
-  }
-  const csv = Buffer.from(stepMetricsCsv(events, runOfResults(status.result_files)));
+  const csv = Buffer.from(stepMetricsCsv(await jobs.metricsEvents(tenant, status.jobId), runOfResults(status.result_files)));
   const id = newFileId();
-  await store.put(fileContentKey(id), csv, { contentType: 'text/csv' });
+  const tenantStore = store.forTenant(tenant);
+  await tenantStore.put(fileContentKey(id), csv, { contentType: 'text/csv' });
   const file: FileRecord = {
     id,
     bytes: csv.length,
@@ -85,24 +80,13 @@ export async function writeResultFiles(store: ArtifactStore, status: StatusRecor
     created_at: status.changed_at,
     status: 'processed',
   };
-  await store.put(fileRecordKey(id), JSON.stringify(file), { contentType: 'application/json' });
   const record: ResultFilesRecord = { file_ids: [id] };
-  try {
-    await store.put(resultFilesKey(status.jobId), JSON.stringify(record), { contentType: 'application/json' });
-    return record;
-  } catch (error) {
-    if (!(error instanceof ArtifactExistsError)) throw error;
-    await store.delete(fileRecordKey(id));
-    await store.delete(fileContentKey(id));
-    return (await readResultFiles(store, status.jobId)) ?? { file_ids: [] };
-  }
-}
-
-export async function readResultFiles(store: ArtifactStore, jobId: string): Promise<ResultFilesRecord | undefined> {
-  try {
-    return await store.getJson(resultFilesKey(jobId), resultFilesRecordSchema);
-  } catch (error) {
-    if (error instanceof ArtifactNotFoundError) return undefined;
-    throw error;
-  }
+  const won = await jobs.db.transaction(async (tx) => {
+    if (!(await jobs.claimResultFiles(tenant, status.jobId, record, tx))) return false;
+    await files.insert(tenant, file, tx);
+    return true;
+  });
+  if (won) return record;
+  await tenantStore.delete(fileContentKey(id));
+  return (await jobs.resultFiles(tenant, status.jobId)) ?? { file_ids: [] };
 }

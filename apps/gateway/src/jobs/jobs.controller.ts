@@ -4,7 +4,6 @@ import type { ServerResponse } from 'node:http';
 import { Tenant } from '../auth/tenant.decorator';
 import { validateRequest } from '../http/validate';
 import { EnforceQuota } from '../quotas/enforce-quota';
-import { streamJobEvents } from './event-stream';
 import { JobsService } from './jobs.service';
 
 /** OpenAI's fine-tuning jobs API, `/v1/fine_tuning/jobs`, plus Tuneforge's approvals endpoints. */
@@ -35,8 +34,7 @@ export class JobsController {
   async events(@Tenant() tenant: string, @Param('id') id: string, @Query() query: Record<string, unknown>, @Res() response: ServerResponse): Promise<void> {
     const parsed = validateRequest(listFineTuningEventsQuerySchema, query);
     if (parsed.stream === 'true') {
-      await this.jobs.retrieve(tenant, id);
-      await streamJobEvents(this.jobs, tenant, id, response);
+      await this.jobs.streamEvents(tenant, id, response);
       return;
     }
     const body = JSON.stringify(await this.jobs.events(tenant, id, parsed));

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import type { Database } from '@tuneforge/database';
 import type { MessageBus } from '@tuneforge/messaging';
-import { ARTIFACT_STORE, LOGGER, MESSAGE_BUS } from '@tuneforge/service-kit';
+import { ARTIFACT_STORE, DATABASE, LOGGER, MESSAGE_BUS, requireDatabase } from '@tuneforge/service-kit';
 import type { ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 import { JobEvents, WORKFLOW_PUBLISHER } from './jobs/job-events.service';
@@ -15,8 +16,9 @@ import { BusWorkflowPublisher, JobRunner } from './workflow/job-runner';
     { provide: WORKFLOW_PUBLISHER, inject: [MESSAGE_BUS], useFactory: (bus: MessageBus) => new BusWorkflowPublisher(bus) },
     {
       provide: JobRunner,
-      inject: [ARTIFACT_STORE, WORKFLOW_PUBLISHER, LOGGER],
-      useFactory: (store: ArtifactStore, publisher: WorkflowPublisher, logger: Logger) => new JobRunner(store, publisher, logger),
+      inject: [ARTIFACT_STORE, DATABASE, WORKFLOW_PUBLISHER, LOGGER],
+      // Checkpoints, inbox, started jobs and training curves in the metadata database (LangGraph's saver sets its tables up here).
+      useFactory: (store: ArtifactStore, database: Database | null, publisher: WorkflowPublisher, logger: Logger) => JobRunner.open(store, requireDatabase(database, 'orchestrator'), publisher, logger),
     },
   ],
 })

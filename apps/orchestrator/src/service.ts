@@ -4,6 +4,6 @@ import { OrchestratorModule } from './orchestrator.module';
 
 /**
  * The orchestrator service: runs each job's workflow graph (prepare data → train with the halfway approval →
- * finalize) on a checkpointer in the artifact store, and resumes unfinished jobs when it starts.
+ * finalize) on LangGraph's Postgres checkpointer in the metadata database, and resumes unfinished jobs when it starts.
  */
-export const service: ServiceDefinition = { name: 'orchestrator', version, module: OrchestratorModule };
+export const service: ServiceDefinition = { name: 'orchestrator', version, module: OrchestratorModule, needsDatabase: true };

@@ -16,6 +16,8 @@ import {
   type PayloadOf,
   type TopicSpec,
 } from '@tuneforge/contracts';
+import type { Database } from '@tuneforge/database';
+import { dropTestDatabase } from '@tuneforge/database/src/testing';
 import type { MessageBus, Subscription } from '@tuneforge/messaging';
 import { createServiceApp, loadServiceConfig, type ServiceDefinition } from '@tuneforge/service-kit';
 import { commitLocalDirectory, ModelRegistry, openArtifact, type ArtifactStore } from '@tuneforge/storage';
@@ -51,7 +53,7 @@ interface Seen {
   controls: Control[];
 }
 
-/** Orchestrator, datagen and trainer on one bus and store, with listeners a test can await. */
+/** Orchestrator, datagen and trainer on one bus, store and metadata database, with listeners a test can await. */
 export class JobHarness {
   readonly tag = `${Date.now().toString(36)}${randomUUID().slice(0, 6)}`;
   readonly tenant = 'orchestrator-it';
@@ -66,7 +68,19 @@ export class JobHarness {
     readonly bus: MessageBus,
     readonly store: ArtifactStore,
     private readonly podEnv: Record<string, string>,
+    /** A test database of the harness's own (openTestDatabase), dropped when it stops. */
+    readonly database: Database,
   ) {}
+
+  /**
+   * The URL an orchestrator process opens to share this harness's database: `serverUrl` with the test schema as
+   * its connections' search_path.
+   */
+  databaseUrl(serverUrl: string): string {
+    if (!this.database.schema) return serverUrl;
+    const options = encodeURIComponent(`-c search_path=${this.database.schema}`);
+    return `${serverUrl}${serverUrl.includes('?') ? '&' : '?'}options=${options}`;
+  }
 
   get tenantStore(): ArtifactStore {
     return this.store.forTenant(this.tenant);
@@ -124,6 +138,7 @@ export class JobHarness {
     for (const app of this.apps.reverse()) await app.close();
     for (const l of this.listeners) await l.close();
     await this.bus.close();
+    await dropTestDatabase(this.database);
   }
 
   of(jobId: string): Seen {
@@ -199,6 +214,7 @@ export class JobHarness {
       identity: { name, version: '0.0.0-test', instanceId: `${name}-test-${this.tag}-${this.instances++}`, mode: this.bus.transport === 'kafka' ? 'distributed' : 'embedded' },
       bus: this.bus,
       store: this.store,
+      database: this.database,
       logger: quietLogger,
       config,
     });
@@ -251,7 +267,7 @@ export function describeJobScenario(makeHarness: () => Promise<JobHarness>): voi
     expect(done.events.some((e) => e.message.startsWith('Data prepared'))).toBe(true);
   });
 
-  it('a new orchestrator instance over the same store resumes a job that was waiting for its approval', async () => {
+  it('a new orchestrator instance over the same database resumes a job that was waiting for its approval', async () => {
     const jobId = await harness.createJob();
     const asked = await harness.until(jobId, 'the halfway approval', (s) => (s.approvals.length > 0 && s.controls.length > 0) || terminal(s));
     const [approval] = asked.approvals;

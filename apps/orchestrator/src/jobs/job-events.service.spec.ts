@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inboxKeys, workflowIds, type WorkflowPublisher } from '../workflow/job-graph';
 import { JobRunner } from '../workflow/job-runner';
+import { orchestratorTestDatabase } from '../workflow/workflow-spec-fixtures';
 import { JobEvents } from './job-events.service';
 
 class RecordingPublisher implements WorkflowPublisher {
@@ -22,6 +23,7 @@ const tenant = 't1';
 const msg = <T extends TopicSpec>(topic: T, payload: PayloadOf<T>) => createMessage(topic as TopicSpec, payload, { correlationId: 'x', tenant }) as MessageOf<T>;
 
 describe('JobEvents', () => {
+  const database = orchestratorTestDatabase();
   let dir: string;
   let publisher: RecordingPublisher;
   let runner: JobRunner;
@@ -32,7 +34,7 @@ describe('JobEvents', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'orchestrator-handlers-'));
     publisher = new RecordingPublisher();
-    runner = new JobRunner(new FilesystemArtifactStore(dir), publisher, silent);
+    runner = await JobRunner.open(new FilesystemArtifactStore(dir), database(), publisher, silent);
     events = new JobEvents(runner, publisher, silent);
     const defaults = loadDefaultConfig();
     // A human is asked at halfway (the default lets the policy answer).
@@ -87,6 +89,38 @@ describe('JobEvents', () => {
     expect(publisher.of('training.run.control.v1').map((c) => c.action)).toEqual(['pause']);
     await events.approvalAnswered(msg(jobApprovalAnsweredV1, { approvalId, jobId, decision: 'approve', answeredBy: 'human' }));
     expect(publisher.of('training.run.control.v1').map((c) => c.action)).toEqual(['pause', 'resume']);
+  });
+
+  it('handles a progress message of a job it knows with one statement, the INSERT of its curve point; past halfway one inbox query more until the report is recorded', async () => {
+    const at = (step: number) => msg(trainingRunProgressedV1, { runId, jobId, step, totalSteps: 10, epoch: 0, loss: 2, learningRate: 0.1, tokens: 10, tokensPerSecond: 5, etaSeconds: 1 });
+    const pool = database().pool;
+    // The job's first progress message reads its state once (the job is then known).
+    await events.trainingProgressed(at(1));
+    const query = jest.spyOn(pool, 'query');
+    // Transactions (the checkpointer's writes) take a connection of their own: no checkpoint is read or written either.
+    const checkpoints = [jest.spyOn(runner.checkpointer, 'getTuple'), jest.spyOn(runner.checkpointer, 'put'), jest.spyOn(runner.checkpointer, 'putWrites')];
+    const statements = () => query.mock.calls.map(([sql]) => String(sql).split(' (')[0]);
+    try {
+      await events.trainingProgressed(at(2));
+      expect(statements()).toEqual(['INSERT INTO curve_points']);
+      query.mockClear();
+      // The halfway step: the curve point and whether the report is in the inbox; then the report is delivered.
+      await events.trainingProgressed(at(5));
+      expect(statements().slice(0, 2).sort()).toEqual(['INSERT INTO curve_points', 'SELECT key FROM orchestrator_inbox WHERE job_id = $1 AND key = ANY($2::text[])']);
+      expect(publisher.of('job.approval.requested.v1')).toHaveLength(1);
+      query.mockClear();
+      for (const spy of checkpoints) spy.mockClear();
+      await events.trainingProgressed(at(6));
+      await events.trainingProgressed(at(6));
+      expect(statements()).toEqual(['INSERT INTO curve_points', 'INSERT INTO curve_points']);
+      for (const spy of checkpoints) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      query.mockRestore();
+      for (const spy of checkpoints) spy.mockRestore();
+    }
+    expect(await database().query('SELECT step FROM curve_points WHERE job_id = $1 AND run_id = $2 ORDER BY step', [jobId, runId])).toEqual([{ step: 1 }, { step: 2 }, { step: 5 }, { step: 6 }]);
+    expect(publisher.of('job.lifecycle.event.v1').filter((e) => e.type === 'metrics').map((e) => (e.data as { step: number }).step)).toEqual([1, 2, 5, 6, 6]);
+    expect(publisher.of('job.approval.requested.v1')).toHaveLength(1);
   });
 
   it('hands pause and resume to the running stage, and ignores jobs it never started', async () => {

@@ -81,11 +81,24 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
     if (await this.known(jobId)) await this.runner.deliver(jobId, inboxKeys.diagnosis(taskId), message.payload);
   }
 
+  /**
+   * Per progress message, once the job is known (remembered after its first message): one INSERT of the curve
+   * point, sent alongside the metrics event's publish (both are idempotent, so a message handled again after a
+   * failure of either changes nothing); past halfway, one inbox query until the halfway report is recorded, none after.
+   */
   async trainingProgressed(message: MessageOf<typeof trainingRunProgressedV1>): Promise<void> {
     const p = message.payload;
     if (!(await this.known(p.jobId))) return;
-    await this.runner.recordCurvePoint(p.jobId, p.runId, { step: p.step, loss: Number.isFinite(p.loss) ? p.loss : null, learningRate: p.learningRate, gradNorm: p.gradNorm ?? null });
     const job = { jobId: p.jobId, tenant: message.tenant };
+    const halfway = inboxKeys.trainingHalfway(p.runId);
+    // Progress read late (after a restart) for a run that has already ended asks nothing.
+    const asked = p.step * 2 >= p.totalSteps ? this.runner.hasAny(p.jobId, [halfway, inboxKeys.trainingCompleted(p.runId)]) : Promise.resolve(true);
+    const point = this.runner.recordCurvePoint(p.jobId, p.runId, { step: p.step, loss: Number.isFinite(p.loss) ? p.loss : null, learningRate: p.learningRate, gradNorm: p.gradNorm ?? null });
+    await Promise.all([point, asked, this.publishProgress(job, p)]);
+    if (!(await asked)) await this.runner.deliver(p.jobId, halfway, { step: p.step, totalSteps: p.totalSteps, loss: p.loss });
+  }
+
+  private async publishProgress(job: { jobId: string; tenant: string }, p: PayloadOf<typeof trainingRunProgressedV1>): Promise<void> {
     // Said before the step's metrics: the events then read in the order things happened.
     if (p.resumedFromStep !== undefined) {
       await this.publisher.publish(
@@ -135,20 +148,15 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
       },
       `metrics/${p.runId}/${p.step}`,
     );
-    const halfway = inboxKeys.trainingHalfway(p.runId);
-    // Progress read late (after a restart) for a run that has already ended asks nothing.
-    const ended = () => this.runner.has(p.jobId, inboxKeys.trainingCompleted(p.runId));
-    if (p.step * 2 >= p.totalSteps && !(await this.runner.has(p.jobId, halfway)) && !(await ended())) {
-      await this.runner.deliver(p.jobId, halfway, { step: p.step, totalSteps: p.totalSteps, loss: p.loss });
-    }
   }
 
   async checkpointSaved(message: MessageOf<typeof trainingCheckpointSavedV1>): Promise<void> {
     const c = message.payload;
-    if (!(await this.known(c.jobId))) return;
+    const job = await this.runner.job(c.jobId);
+    if (!job) return;
     if (typeof c.metrics.valid_loss === 'number') await this.runner.recordValidationLoss(c.jobId, c.runId, c.step, c.metrics.valid_loss);
     // Each checkpoint is a model of its own name (`ft:...:ckpt-step-<n>`), registered create-only.
-    await this.runner.nameCheckpoint((await this.runner.state(c.jobId)).job!, c.artifact, c.step);
+    await this.runner.nameCheckpoint(job, c.artifact, c.step);
     await this.publisher.publish(
       { jobId: c.jobId, tenant: message.tenant },
       jobLifecycleEventV1,
@@ -204,9 +212,12 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  /** Results for jobs this orchestrator never started (another deployment's, or a test's own runs) are not ours. */
+  /**
+   * Results for jobs this orchestrator never started (another deployment's, or a test's own runs) are not ours.
+   * A job once seen is remembered by the runner: its later messages read no state.
+   */
   private async known(jobId: string): Promise<boolean> {
-    return Boolean((await this.runner.state(jobId)).job);
+    return (await this.runner.job(jobId)) !== undefined;
   }
 
   private warn(tenant: string, jobId: string, id: string, message: string): Promise<void> {

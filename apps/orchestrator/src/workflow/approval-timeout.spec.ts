@@ -3,14 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobRunner } from './job-runner';
-import { inboxKeys, job, prepared, RecordingPublisher, silent, workflowIds } from './workflow-spec-fixtures';
+import { inboxKeys, job, orchestratorTestDatabase, prepared, RecordingPublisher, silent, workflowIds } from './workflow-spec-fixtures';
 
 describe('a question nobody answers', () => {
+  const database = orchestratorTestDatabase();
   let dir: string;
   let publisher: RecordingPublisher;
   const runners: JobRunner[] = [];
-  const newRunner = (into = publisher) => {
-    const runner = new JobRunner(new FilesystemArtifactStore(dir), into, silent);
+  const newRunner = async (into = publisher) => {
+    const runner = await JobRunner.open(new FilesystemArtifactStore(dir), database(), into, silent);
     runners.push(runner);
     return runner;
   };
@@ -32,7 +33,7 @@ describe('a question nobody answers', () => {
   }
 
   it('is decided by the policy when its time is up: the run resumes and the answer says why', async () => {
-    const runner = newRunner();
+    const runner = await newRunner();
     const id = 'ftjob-timeout';
     await askedAtHalfway(runner, id, 1);
     const [asked] = publisher.of('job.approval.requested.v1');
@@ -50,7 +51,7 @@ describe('a question nobody answers', () => {
   });
 
   it('answered in time keeps the human answer; the timeout changes nothing', async () => {
-    const runner = newRunner();
+    const runner = await newRunner();
     const id = 'ftjob-answered';
     await askedAtHalfway(runner, id, 1);
     const [asked] = publisher.of('job.approval.requested.v1');
@@ -62,19 +63,19 @@ describe('a question nobody answers', () => {
 
   it('is decided after a restart when its time passed while the orchestrator was down', async () => {
     const id = 'ftjob-timeout-restart';
-    const first = newRunner();
+    const first = await newRunner();
     await askedAtHalfway(first, id, 1);
     first.close();
     await sleep(1100);
     const restartedPublisher = new RecordingPublisher();
-    const restarted = newRunner(restartedPublisher);
+    const restarted = await newRunner(restartedPublisher);
     await restarted.resumeAll();
     for (let i = 0; i < 20 && restartedPublisher.of('training.run.control.v1').length === 0; i++) await sleep(100);
     expect(restartedPublisher.of('training.run.control.v1').map((c) => c.action)).toEqual(['resume']);
   });
 
   it('waits for a human as long as it takes when the timeout is 0', async () => {
-    const runner = newRunner();
+    const runner = await newRunner();
     await askedAtHalfway(runner, 'ftjob-forever', 0);
     const [asked] = publisher.of('job.approval.requested.v1');
     expect(asked).toMatchObject({ decideAt: null, decisionOnTimeout: null });

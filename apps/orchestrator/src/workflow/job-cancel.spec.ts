@@ -4,16 +4,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobRunner } from './job-runner';
-import { evaluated, inboxKeys, job, prepared, RecordingPublisher, silent, workflowIds } from './workflow-spec-fixtures';
+import { evaluated, inboxKeys, job, orchestratorTestDatabase, prepared, RecordingPublisher, silent, workflowIds } from './workflow-spec-fixtures';
 
 describe('a cancel wins at every stage, once', () => {
+  const database = orchestratorTestDatabase();
   let dir: string;
   let publisher: RecordingPublisher;
   let runner: JobRunner;
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'orchestrator-cancel-'));
     publisher = new RecordingPublisher();
-    runner = new JobRunner(new FilesystemArtifactStore(dir), publisher, silent);
+    runner = await JobRunner.open(new FilesystemArtifactStore(dir), database(), publisher, silent);
   });
   afterEach(() => {
     runner.close();

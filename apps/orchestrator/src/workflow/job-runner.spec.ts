@@ -3,16 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobRunner } from './job-runner';
-import { evaluated, inboxKeys, job, prepared, RecordingPublisher, silent, tunedName, workflowIds } from './workflow-spec-fixtures';
+import { evaluated, inboxKeys, job, orchestratorTestDatabase, prepared, RecordingPublisher, silent, tunedName, workflowIds } from './workflow-spec-fixtures';
 
 describe('the job workflow with fake task answers', () => {
+  const database = orchestratorTestDatabase();
   let dir: string;
   let publisher: RecordingPublisher;
   let runner: JobRunner;
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'orchestrator-graph-'));
     publisher = new RecordingPublisher();
-    runner = new JobRunner(new FilesystemArtifactStore(dir), publisher, silent);
+    runner = await JobRunner.open(new FilesystemArtifactStore(dir), database(), publisher, silent);
   });
   afterEach(() => {
     runner.close();
@@ -228,12 +229,12 @@ describe('the job workflow with fake task answers', () => {
     expect(publisher.of('training.run.requested.v1')).toEqual([]);
   });
 
-  it('a new runner over the same store resumes a waiting job with what arrived while it was down', async () => {
+  it('a new runner over the same database resumes a waiting job with what arrived while it was down', async () => {
     const id = 'ftjob-d';
     await runner.start(job(id));
     const taskKey = inboxKeys.preparation(workflowIds.preparationTask(id));
     const restartedPublisher = new RecordingPublisher();
-    const restarted = new JobRunner(new FilesystemArtifactStore(dir), restartedPublisher, silent);
+    const restarted = await JobRunner.open(new FilesystemArtifactStore(dir), database(), restartedPublisher, silent);
     expect(await restarted.resumeAll()).toEqual([id]);
     expect(restartedPublisher.sent).toEqual([]);
     await restarted.deliver(id, taskKey, prepared(id));

@@ -1,10 +1,12 @@
-import { Command } from '@langchain/langgraph';
-import { createMessage, curvePointSchema, deterministicUuid, type CurvePoint, type Envelope, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
+import { Command, type BaseCheckpointSaver } from '@langchain/langgraph';
+import { createMessage, deterministicUuid, type CurvePoint, type Envelope, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
+import type { Database } from '@tuneforge/database';
 import type { MessageBus } from '@tuneforge/messaging';
-import { ArtifactExistsError, ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
+import type { ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
-import { ArtifactStoreCheckpointer } from './artifact-store-checkpointer';
+import { JobRecords } from './job-records';
 import { RegistryModelNamer } from './model-namer';
+import { openCheckpointer } from './postgres-checkpointer';
 import { buildJobGraph, type CurveSource, type Delivery, type JobGraph, type JobInput, type JobStateValue, type ModelNamer, type Waiting, type WorkflowPublisher } from './job-graph';
 
 /** Publishes on the bus with message ids derived from job, topic and dedup key. */
@@ -23,28 +25,38 @@ export class BusWorkflowPublisher implements WorkflowPublisher {
 export type RecordOutcome = 'recorded' | 'duplicate' | 'refused';
 
 /**
- * Runs every job's graph (thread id = job id) on a durable checkpointer, and the job's inbox: results
- * that bus handlers record (create-only, so the first copy of a result or answer is the one that counts)
- * and that the graph consumes when it waits for them. Work on one job is serialized in this process.
+ * Runs every job's graph (thread id = job id) on a durable checkpointer (LangGraph's Postgres saver on the
+ * metadata database), and the job's inbox: results that bus handlers record (create-only, so the first copy of
+ * a result or answer is the one that counts) and that the graph consumes when it waits for them. Work on one
+ * job is serialized in this process.
+ *
+ * What never changes once written is remembered in memory, so that the per-progress-message path reads nothing
+ * back: a started job's input (its graph's `job`), and which inbox keys hold a value (inbox rows are never
+ * deleted). Both are forgotten when the job finishes.
  */
-/** At most this many curve points travel in a diagnosis request (evenly spaced, the last one always kept). */
-export const MAX_CURVE_POINTS = 2000;
-
 export class JobRunner implements CurveSource, ModelNamer {
-  readonly checkpointer: ArtifactStoreCheckpointer;
   readonly graph: JobGraph;
   private readonly chains = new Map<string, Promise<void>>();
   private readonly namer: RegistryModelNamer;
   /** One timer per job whose node waits with a deadline (a question asked to a human). */
   private readonly deadlines = new Map<string, NodeJS.Timeout>();
+  /** Started jobs' inputs, as their graphs hold them. */
+  private readonly inputs = new Map<string, JobInput>();
+  /** Inbox keys known to hold a value, per job. */
+  private readonly inboxed = new Map<string, Set<string>>();
+
+  /** A runner on the database's checkpointer (its tables set up) and records, the model registry in `store`. */
+  static async open(store: ArtifactStore, database: Database, publisher: WorkflowPublisher, logger: Pick<Logger, 'info' | 'warn' | 'error'>): Promise<JobRunner> {
+    return new JobRunner(store, new JobRecords(database), await openCheckpointer(database), publisher, logger);
+  }
 
   constructor(
-    private readonly store: ArtifactStore,
+    store: ArtifactStore,
+    private readonly records: JobRecords,
+    readonly checkpointer: BaseCheckpointSaver,
     publisher: WorkflowPublisher,
     private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>,
-    private readonly root = 'orchestrator',
   ) {
-    this.checkpointer = new ArtifactStoreCheckpointer(store, `${root}/checkpoints`);
     this.namer = new RegistryModelNamer(store);
     this.graph = buildJobGraph(publisher, this.checkpointer, this);
   }
@@ -55,7 +67,7 @@ export class JobRunner implements CurveSource, ModelNamer {
       const config = threadConfig(job.jobId);
       const state = await this.graph.getState(config);
       if (!state.values?.job) {
-        await this.putOnce(this.activeKey(job.jobId), job.jobId);
+        await this.records.started(job.jobId, job.tenant);
         await this.graph.invoke({ job }, config);
       }
       await this.advanceNow(job.jobId);
@@ -82,44 +94,48 @@ export class JobRunner implements CurveSource, ModelNamer {
     return this.namer.nameCheckpoint(job, artifact, step);
   }
 
-  /** Keeps one point of a run's training curve (create-only: a redelivered progress message changes nothing). */
-  async recordCurvePoint(jobId: string, runId: string, point: CurvePoint): Promise<void> {
-    await this.putOnce(`${this.curvePrefix(jobId, runId)}${String(point.step).padStart(10, '0')}.json`, JSON.stringify(point));
+  /** Keeps one point of a run's training curve (one INSERT, create-only: a redelivered progress message changes nothing). */
+  recordCurvePoint(jobId: string, runId: string, point: CurvePoint): Promise<void> {
+    return this.records.addCurvePoint(jobId, runId, point);
   }
 
   /** Keeps a validation loss the run measured at a checkpoint (create-only, like the curve's points). */
-  async recordValidationLoss(jobId: string, runId: string, step: number, loss: number): Promise<void> {
-    await this.putOnce(`${this.curvePrefix(jobId, runId)}validation/${String(step).padStart(10, '0')}.json`, JSON.stringify({ step, loss }));
+  recordValidationLoss(jobId: string, runId: string, step: number, loss: number): Promise<void> {
+    return this.records.addValidationLoss(jobId, runId, step, loss);
   }
 
   /**
    * The run's recorded curve in step order, thinned to at most MAX_CURVE_POINTS training points; every
    * validation loss is kept, on the point of its step (a point of its own when that step sent no progress).
    */
-  async read(job: { jobId: string }, runId: string): Promise<CurvePoint[]> {
-    const prefix = this.curvePrefix(job.jobId, runId);
-    const keys: string[] = [];
-    const validationKeys: string[] = [];
-    for await (const entry of this.store.list(prefix)) (entry.key.startsWith(`${prefix}validation/`) ? validationKeys : keys).push(entry.key);
-    keys.sort();
-    const stride = Math.max(1, Math.ceil(keys.length / MAX_CURVE_POINTS));
-    const chosen = keys.filter((_key, index) => index % stride === 0 || index === keys.length - 1);
-    const byStep = new Map<number, CurvePoint>();
-    for (const key of chosen) {
-      const point = curvePointSchema.parse(await this.store.getJson(key));
-      byStep.set(point.step, point);
-    }
-    for (const key of validationKeys) {
-      const { step, loss } = (await this.store.getJson(key)) as { step: number; loss: number };
-      const point = byStep.get(step) ?? { step, loss: null, learningRate: 0 };
-      byStep.set(step, { ...point, validationLoss: loss });
-    }
-    return [...byStep.values()].sort((a, b) => a.step - b.step);
+  read(job: { jobId: string }, runId: string): Promise<CurvePoint[]> {
+    return this.records.curve(job.jobId, runId);
   }
 
   /** Whether a result under this key was already recorded. */
-  has(jobId: string, key: string): Promise<boolean> {
-    return this.store.exists(this.inboxKey(jobId, key));
+  async has(jobId: string, key: string): Promise<boolean> {
+    return this.hasAny(jobId, [key]);
+  }
+
+  /** Whether a result under any of these keys was already recorded (one query at most; none once one is known). */
+  async hasAny(jobId: string, keys: readonly string[]): Promise<boolean> {
+    const known = this.inboxed.get(jobId);
+    if (keys.some((key) => known?.has(key))) return true;
+    const present = await this.records.present(jobId, keys);
+    for (const key of present) this.remember(jobId, key);
+    return present.size > 0;
+  }
+
+  /**
+   * The job's input when this orchestrator started it (undefined for a job it never started: another
+   * deployment's, or one whose creation has not arrived yet). Read from its graph once, then remembered.
+   */
+  async job(jobId: string): Promise<JobInput | undefined> {
+    const cached = this.inputs.get(jobId);
+    if (cached) return cached;
+    const job = (await this.state(jobId)).job;
+    if (job) this.inputs.set(jobId, job);
+    return job;
   }
 
   /** What the job waits for now (null when it is finished, unknown or running). */
@@ -136,16 +152,10 @@ export class JobRunner implements CurveSource, ModelNamer {
     return this.serialized(jobId, () => this.advanceNow(jobId));
   }
 
-  /**
-   * After a restart: every job marked active (started, not yet at its end) goes on from its checkpoint.
-   * The markers keep this to the unfinished jobs instead of every checkpoint ever written.
-   */
+  /** After a restart: every job started and not yet at its end goes on from its checkpoint. */
   async resumeAll(): Promise<string[]> {
     const resumed: string[] = [];
-    const prefix = `${this.root}/active/`;
-    const jobIds: string[] = [];
-    for await (const entry of this.store.list(prefix)) jobIds.push(Buffer.from(entry.key.slice(prefix.length), 'hex').toString('utf8'));
-    for (const jobId of jobIds.sort()) {
+    for (const jobId of await this.records.unfinished()) {
       resumed.push(jobId);
       await this.advance(jobId);
     }
@@ -159,7 +169,11 @@ export class JobRunner implements CurveSource, ModelNamer {
       const state = await this.graph.getState(config);
       if (!state.next.length) {
         this.clearDeadline(jobId);
-        if (state.values?.job) await this.store.delete(this.activeKey(jobId));
+        if (state.values?.job) {
+          await this.records.finished(jobId);
+          this.inputs.delete(jobId);
+          this.inboxed.delete(jobId);
+        }
         return;
       }
       const waiting = pendingWait(state.tasks);
@@ -205,42 +219,24 @@ export class JobRunner implements CurveSource, ModelNamer {
     this.deadlines.delete(jobId);
   }
 
+  /** The first of the awaited keys, in the node's order of preference, that holds a value (one query). */
   private async firstDelivery(jobId: string, waiting: Waiting): Promise<Delivery | null> {
-    for (const key of waiting.waitFor) {
-      try {
-        return { key, value: await this.store.getJson(this.inboxKey(jobId, key)) };
-      } catch (error) {
-        if (!(error instanceof ArtifactNotFoundError)) throw error;
-      }
-    }
-    return null;
+    const found = await this.records.find(jobId, waiting.waitFor);
+    for (const key of found.keys()) this.remember(jobId, key);
+    const key = waiting.waitFor.find((k) => found.has(k));
+    return key === undefined ? null : { key, value: found.get(key) };
   }
 
   private async record(jobId: string, key: string, value: unknown): Promise<RecordOutcome> {
-    return (await this.putOnce(this.inboxKey(jobId, key), JSON.stringify(value))) ? 'recorded' : 'duplicate';
+    const recorded = await this.records.record(jobId, key, value);
+    this.remember(jobId, key);
+    return recorded ? 'recorded' : 'duplicate';
   }
 
-  /** Create-only; false when the key was already written. */
-  private async putOnce(key: string, body: string): Promise<boolean> {
-    try {
-      await this.store.put(key, body, { contentType: 'application/json' });
-      return true;
-    } catch (error) {
-      if (error instanceof ArtifactExistsError) return false;
-      throw error;
-    }
-  }
-
-  private curvePrefix(jobId: string, runId: string): string {
-    return `${this.root}/curves/${Buffer.from(jobId, 'utf8').toString('hex')}/${runId}/`;
-  }
-
-  private activeKey(jobId: string): string {
-    return `${this.root}/active/${Buffer.from(jobId, 'utf8').toString('hex')}`;
-  }
-
-  private inboxKey(jobId: string, key: string): string {
-    return `${this.root}/inbox/${Buffer.from(jobId, 'utf8').toString('hex')}/${key}.json`;
+  private remember(jobId: string, key: string): void {
+    let keys = this.inboxed.get(jobId);
+    if (!keys) this.inboxed.set(jobId, (keys = new Set()));
+    keys.add(key);
   }
 
   private serialized(jobId: string, work: () => Promise<void>): Promise<void> {

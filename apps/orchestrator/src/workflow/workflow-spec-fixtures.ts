@@ -1,6 +1,9 @@
 /** What the workflow specs share: a publisher that records what the graph sends, and a job's fake inputs and results. */
 import { fineTunedModelName, loadDefaultConfig, type JobConfig, type TopicSpec } from '@tuneforge/contracts';
+import type { Database } from '@tuneforge/database';
+import { dropTestDatabase, openTestDatabase } from '@tuneforge/database/src/testing';
 import { inboxKeys, workflowIds, type JobInput, type WorkflowPublisher } from './job-graph';
+import { openCheckpointer } from './postgres-checkpointer';
 
 export { inboxKeys, workflowIds };
 
@@ -59,3 +62,25 @@ export const prepared = (jobId: string) => ({
   artifacts: { dataset: `jobs/${jobId}/dataset`, report: `jobs/${jobId}/report` },
   counts: { inputRecords: 10, syntheticRecords: 0, trainRecords: 9, validationRecords: 1 },
 });
+
+/** The orchestrator's tables, LangGraph's saver's included: what a test empties to start from nothing. */
+const ORCHESTRATOR_TABLES = ['orchestrator_inbox', 'orchestrator_jobs', 'curve_points', 'checkpoints', 'checkpoint_blobs', 'checkpoint_writes'];
+
+/**
+ * The metadata database of a spec file: PGlite in memory, opened once (it takes seconds) with the checkpointer's
+ * tables set up, and emptied of the orchestrator's rows before each test. Call at the top of a `describe`.
+ */
+export function orchestratorTestDatabase(): () => Database {
+  let database: Database | undefined;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    await openCheckpointer(database);
+  }, 120_000);
+  afterAll(async () => {
+    if (database) await dropTestDatabase(database);
+  });
+  beforeEach(async () => {
+    await database!.query(`TRUNCATE ${ORCHESTRATOR_TABLES.join(', ')}`);
+  });
+  return () => database!;
+}

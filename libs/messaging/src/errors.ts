@@ -15,8 +15,14 @@ export function isRetriable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
 }
 
-/** Node's codes for a peer that cannot be reached or went away. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE']);
+/**
+ * Node's codes for a peer that cannot be reached or went away, and Postgres's SQLSTATEs for a server that went away
+ * or is not serving yet: connection exceptions (08xxx) and operator intervention (57P01 admin shutdown, 57P02 crash
+ * shutdown, 57P03 cannot connect now: starting up or recovering).
+ */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03']);
+/** node-postgres reports a connection lost mid-query with these messages and no code. */
+const PG_CONNECTION_LOST = /^Connection terminated( unexpectedly| due to connection timeout)?$|^Client has encountered a connection error and is not queryable$|^timeout exceeded when trying to connect$/;
 
 /**
  * A dependency away (storage unavailable, the broker or a peer unreachable), as opposed to a retriable error of
@@ -27,6 +33,7 @@ export function isOutage(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 5) return false;
   const e = error as { outage?: unknown; code?: unknown; name?: unknown; cause?: unknown };
   if (e.outage === true || (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code))) return true;
+  if (error instanceof Error && e.code === undefined && PG_CONNECTION_LOST.test(error.message)) return true;
   if (e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSBrokerNotFound' || e.name === 'KafkaJSNonRetriableError') return e.name !== 'KafkaJSNonRetriableError' || isOutage(e.cause, depth + 1);
   return isOutage(e.cause, depth + 1);
 }

@@ -1,22 +1,27 @@
 /**
  * How many `training.run.progressed.v1` messages per second one orchestrator turns into
- * `job.lifecycle.event.v1` metrics events, next to a plain kafkajs consumer doing the bare minimum of the
- * same I/O (one MinIO put and one Kafka produce per message), as a ratio. Not a test.
+ * `job.lifecycle.event.v1` metrics events, next to plain kafkajs consumers doing the bare minimum of one
+ * write and one Kafka produce per message, as ratios. Two peers: the write as the orchestrator makes it now (one
+ * INSERT of the curve point into the metadata database), and as it made it before issue #17 (one MinIO put).
+ * Not a test.
  *
  *   node -r @swc-node/register tools/bench/orchestrator-progress.ts [messages=2000]
  *
  * Why: the orchestrator runs as one replica (docs/loop.md, "One orchestrator per deployment") and handles
  * every progress message of every run — one per optimizer step unless the trainer's
  * TF_TRAIN_POD_PROGRESS_EVERY thins them — so its rate bounds how many runs one deployment can follow
- * (docs/deploy.md, "Paper plan"). Per message it writes a curve point, publishes a job event and checks the
- * halfway inbox, with the Kafka transport's idempotency ledger in the store.
+ * (docs/deploy.md, "Paper plan"). Per message it writes a curve point and publishes a job event (past halfway it
+ * also checks the halfway inbox until the report is recorded); the Kafka transport around its handler keeps its
+ * idempotency ledger and handler-start counts in the database.
  *
- * Against infra/up.sh's Kafka and MinIO. The orchestrator runs as its own process, as in distributed mode
- * (apps/orchestrator/src/main.ts; tools may not import apps), over a bucket of its own so that it resumes no
- * earlier job at start; its mean handling time is read from its /metrics. Its consumer group is the
- * deployment's (`orchestrator`): run this when no other orchestrator runs against the same broker. One job
- * is created as the gateway creates it (evaluation off; no datagen runs, so it stays in data preparation)
- * so that its progress is accepted; a few warm-up messages go through first.
+ * Against infra/up.sh's Kafka, MinIO and Postgres (TF_DATABASE_URL; a `pglite:` URL runs the orchestrator on PGlite
+ * in a directory of its own instead). The orchestrator runs as its own process, as in distributed mode
+ * (apps/orchestrator/src/main.ts; tools may not import apps), over a bucket and a database schema of its own so
+ * that it resumes no earlier job at start (the schema is dropped at the end); its mean handling time is read
+ * from its /metrics. Its consumer group is the deployment's (`orchestrator`): run this when no other
+ * orchestrator runs against the same broker (an integration test's would take some of the partitions, and the
+ * messages on them). One job is created as the gateway creates it (evaluation off; no datagen runs, so it stays
+ * in data preparation) so that its progress is accepted; a few warm-up messages go through first.
  */
 import {
   ALL_TOPICS,
@@ -30,15 +35,17 @@ import {
   trainingRunProgressedV1,
   type PayloadOf,
 } from '@tuneforge/contracts';
+import { openDatabase, redact, type Database } from '@tuneforge/database';
 import { KafkaMessageBus, StoreIdempotencyStore } from '@tuneforge/messaging';
 import { localInfraEnv } from '@tuneforge/service-kit';
 import { commitLocalDirectory, createArtifactStoreFromEnv } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client as MinioClient } from 'minio';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -51,6 +58,7 @@ const TRAINER_FIXTURES = join(WORKSPACE_ROOT, 'apps/trainer/test/fixtures');
 const TAG = `${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
 const TENANT = 'bench';
 const env: Record<string, string> = { ...localInfraEnv(), TF_S3_BUCKET: `tuneforge-bench-${TAG}` };
+const SCHEMA = `bench_${TAG.replace(/[^a-z0-9]/g, '')}`;
 const ORCHESTRATOR_PORT = 18_000 + Math.floor(Math.random() * 1000);
 const BROKERS = env.TF_KAFKA_BROKERS.split(',');
 const quiet = createLogger('bench', { destination: new Writable({ write: (_c, _e, done) => done() }) });
@@ -100,20 +108,53 @@ async function handlerSeconds(topic: string): Promise<{ sum: number; count: numb
   return { sum: read('sum'), count: read('count') };
 }
 
+/** Resolves once the orchestrator's /healthz answers; fails if the process exits first or `timeoutMs` passes. */
+async function listening(child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the orchestrator process exited with code ${child.exitCode}`);
+    if (await fetch(`http://127.0.0.1:${ORCHESTRATOR_PORT}/healthz`).then((r) => r.ok, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`the orchestrator did not answer on port ${ORCHESTRATOR_PORT} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 interface Result {
   rate: number;
   publishRate: number;
   meanHandlingMs: number;
 }
 
-async function throughOrchestrator(): Promise<Result> {
+/**
+ * The orchestrator's database: a schema of its own on the server (created and migrated here, named in the URL as
+ * its connections' search_path), or PGlite in a new directory.
+ */
+async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (env.TF_DATABASE_URL.startsWith('pglite:')) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-orchestrator-pglite-'));
+    return { url: `pglite:${dir}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const database = await openDatabase(env.TF_DATABASE_URL, { schema: SCHEMA });
+  await database.close();
+  const options = encodeURIComponent(`-c search_path=${SCHEMA}`);
+  return {
+    url: `${env.TF_DATABASE_URL}${env.TF_DATABASE_URL.includes('?') ? '&' : '?'}options=${options}`,
+    drop: async () => {
+      const admin = await openDatabase(env.TF_DATABASE_URL, { migrate: false });
+      await admin.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
+      await admin.close();
+    },
+  };
+}
+
+async function throughOrchestrator(databaseUrl: string): Promise<Result> {
   const store = createArtifactStoreFromEnv(env);
   const bus = new KafkaMessageBus({ brokers: BROKERS, clientId: `bench-orchestrator-${TAG}`, logger: quiet, idempotency: new StoreIdempotencyStore(store) });
   await bus.ensureTopics(ALL_TOPICS);
   const subscriptions = [];
   const child = spawn(process.execPath, ['-r', '@swc-node/register', join(WORKSPACE_ROOT, 'apps/orchestrator/src/main.ts')], {
     cwd: WORKSPACE_ROOT,
-    env: { ...process.env, ...env, TF_HTTP_PORT: String(ORCHESTRATOR_PORT), TF_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, TF_DATABASE_URL: databaseUrl, TF_HTTP_PORT: String(ORCHESTRATOR_PORT), TF_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
@@ -141,6 +182,8 @@ async function throughOrchestrator(): Promise<Result> {
     );
     await bus.publish(jobLifecycleCreatedV1, createMessage(jobLifecycleCreatedV1, { jobId, spec: { model: 'tiny-llama', training_file: 'file-train', validation_file: 'file-validation' }, config, files, model }, { correlationId: jobId, tenant: TENANT }));
     await known.reached(1, 'status events of the created job', 120_000);
+    // Its consumers may take messages before its HTTP server listens: /metrics is read once it answers.
+    await listening(child, 120_000);
 
     // Steps are 1-based; the run's second half also asks the store whether the halfway inbox was delivered.
     const totalSteps = WARM_UP + MESSAGES;
@@ -172,22 +215,44 @@ async function throughOrchestrator(): Promise<Result> {
   }
 }
 
-/** The peer: per message one MinIO put and one Kafka produce, auto-commit, no validation, no ledger. */
-async function plainPeer(): Promise<Result> {
-  const input = `bench.progress-plain-${TAG}.reported.v1`;
-  const output = `bench.events-plain-${TAG}.reported.v1`;
-  const kafka = new Kafka({ clientId: `bench-plain-${TAG}`, brokers: BROKERS, logLevel: logLevel.NOTHING });
+/** The peer's one write per message: a MinIO put, or an INSERT of the curve point. */
+type PeerWrite = (p: Progress) => Promise<void>;
+
+function minioWrite(): PeerWrite {
+  const endpoint = new URL(env.TF_S3_ENDPOINT);
+  const minio = new MinioClient({ endPoint: endpoint.hostname, port: Number(endpoint.port), useSSL: endpoint.protocol === 'https:', accessKey: env.TF_S3_ACCESS_KEY, secretKey: env.TF_S3_SECRET_KEY });
+  const bucket = env.TF_S3_BUCKET;
+  let ready: Promise<void> | undefined;
+  return async (p) => {
+    ready ??= minio.bucketExists(bucket).then(async (exists) => (exists ? undefined : minio.makeBucket(bucket)));
+    await ready;
+    await minio.putObject(bucket, `plain/${p.jobId}/curve/${p.runId}/${String(p.step).padStart(10, '0')}.json`, JSON.stringify({ step: p.step, loss: p.loss, learningRate: p.learningRate }));
+  };
+}
+
+function databaseWrite(database: Database): PeerWrite {
+  return async (p) => {
+    await database.query("INSERT INTO curve_points (job_id, run_id, kind, step, point) VALUES ($1, $2, 'train', $3, $4::jsonb) ON CONFLICT DO NOTHING", [
+      p.jobId,
+      p.runId,
+      p.step,
+      JSON.stringify({ step: p.step, loss: p.loss, learningRate: p.learningRate, gradNorm: p.gradNorm ?? null }),
+    ]);
+  };
+}
+
+/** A peer: per message one write and one Kafka produce, auto-commit, no validation, no ledger. */
+async function plainPeer(name: string, write: PeerWrite): Promise<Result> {
+  const input = `bench.progress-${name}-${TAG}.reported.v1`;
+  const output = `bench.events-${name}-${TAG}.reported.v1`;
+  const kafka = new Kafka({ clientId: `bench-${name}-${TAG}`, brokers: BROKERS, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: input, numPartitions: trainingRunProgressedV1.partitions ?? 6 }, { topic: output, numPartitions: 3 }], waitForLeaders: true });
   await admin.disconnect();
-  const endpoint = new URL(env.TF_S3_ENDPOINT);
-  const minio = new MinioClient({ endPoint: endpoint.hostname, port: Number(endpoint.port), useSSL: endpoint.protocol === 'https:', accessKey: env.TF_S3_ACCESS_KEY, secretKey: env.TF_S3_SECRET_KEY });
-  const bucket = env.TF_S3_BUCKET;
-  if (!(await minio.bucketExists(bucket))) await minio.makeBucket(bucket);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const handler = kafka.consumer({ groupId: `bench-plain-handler-${TAG}` });
-  const counter = kafka.consumer({ groupId: `bench-plain-counter-${TAG}` });
+  const handler = kafka.consumer({ groupId: `bench-${name}-handler-${TAG}` });
+  const counter = kafka.consumer({ groupId: `bench-${name}-counter-${TAG}` });
   await Promise.all([producer.connect(), handler.connect(), counter.connect()]);
   const outputs = new Tally();
   let handlingSeconds = 0;
@@ -202,7 +267,7 @@ async function plainPeer(): Promise<Result> {
         const started = process.hrtime.bigint();
         const envelope = JSON.parse(message.value!.toString('utf8')) as { payload: Progress; correlationId: string };
         const p = envelope.payload;
-        await minio.putObject(bucket, `plain/${p.jobId}/curve/${p.runId}/${String(p.step).padStart(10, '0')}.json`, JSON.stringify({ step: p.step, loss: p.loss, learningRate: p.learningRate }));
+        await write(p);
         await producer.send({ topic: output, acks: -1, messages: [{ key: p.jobId, value: JSON.stringify({ jobId: p.jobId, type: 'metrics', step: p.step, train_loss: p.loss }) }] });
         handlingSeconds += seconds(started);
         handled++;
@@ -210,15 +275,15 @@ async function plainPeer(): Promise<Result> {
     });
     await counter.run({ eachMessage: async () => outputs.add() });
     await Promise.all(joins);
-    const jobId = `ftjob-plain-${TAG}`;
-    const runId = `run-plain-${TAG}`;
+    const jobId = `ftjob-${name}-${TAG}`;
+    const runId = `run-${name}-${TAG}`;
     const started = process.hrtime.bigint();
     await publishAll(0, MESSAGES, async (i) => {
       const message = createMessage(trainingRunProgressedV1, progress(jobId, runId, i + 1, MESSAGES), { correlationId: jobId, tenant: TENANT });
       await producer.send({ topic: input, acks: -1, messages: [{ key: jobId, value: JSON.stringify(message) }] });
     });
     const published = seconds(started);
-    await outputs.reached(MESSAGES, 'plain outputs');
+    await outputs.reached(MESSAGES, `${name} outputs`);
     const elapsed = seconds(started);
     return { rate: MESSAGES / elapsed, publishRate: MESSAGES / published, meanHandlingMs: (handlingSeconds / handled) * 1000 };
   } finally {
@@ -227,13 +292,23 @@ async function plainPeer(): Promise<Result> {
 }
 
 async function main() {
-  const plain = await plainPeer();
-  const ours = await throughOrchestrator();
-  const row = (label: string, r: Result) => console.log(`${label}: ${r.rate.toFixed(0)} messages/s handled, mean handling ${r.meanHandlingMs.toFixed(2)} ms (published at ${r.publishRate.toFixed(0)}/s)`);
-  console.log(`messages: ${MESSAGES} progress messages of one run (after ${WARM_UP} warm-up), brokers: ${BROKERS.join(',')}, bucket: ${env.TF_S3_BUCKET}`);
-  row('plain kafkajs + minio (1 put + 1 produce, auto-commit)', plain);
-  row('orchestrator (curve point, job event, halfway check, ledger, per-message commit)', ours);
-  console.log(`ratio orchestrator/plain: ${(ours.rate / plain.rate).toFixed(2)}`);
+  const database = await benchDatabase();
+  try {
+    // The database peer writes into the orchestrator's own schema (or a PGlite of its own in memory), into a job of its own.
+    const peerDatabase = await openDatabase(env.TF_DATABASE_URL.startsWith('pglite:') ? 'pglite:memory' : database.url);
+    const plainDatabase = await plainPeer('plain-db', databaseWrite(peerDatabase)).finally(() => peerDatabase.close());
+    const plainMinio = await plainPeer('plain-minio', minioWrite());
+    const ours = await throughOrchestrator(database.url);
+    const row = (label: string, r: Result) => console.log(`${label}: ${r.rate.toFixed(0)} messages/s handled, mean handling ${r.meanHandlingMs.toFixed(2)} ms (published at ${r.publishRate.toFixed(0)}/s)`);
+    console.log(`messages: ${MESSAGES} progress messages of one run (after ${WARM_UP} warm-up), brokers: ${BROKERS.join(',')}, bucket: ${env.TF_S3_BUCKET}, database: ${redact(database.url)}`);
+    row('plain kafkajs + database (1 INSERT + 1 produce, auto-commit)', plainDatabase);
+    row('plain kafkajs + minio (1 put + 1 produce, auto-commit)', plainMinio);
+    row('orchestrator (curve point, job event, halfway check, ledger, per-message commit)', ours);
+    console.log(`ratio orchestrator/plain (database peer): ${(ours.rate / plainDatabase.rate).toFixed(2)}`);
+    console.log(`ratio orchestrator/plain (minio peer, as before #17): ${(ours.rate / plainMinio.rate).toFixed(2)}`);
+  } finally {
+    await database.drop();
+  }
 }
 
 main().then(

@@ -303,7 +303,7 @@ async function main() {
     console.log(`messages: ${MESSAGES} progress messages of one run (after ${WARM_UP} warm-up), brokers: ${BROKERS.join(',')}, bucket: ${env.TF_S3_BUCKET}, database: ${redact(database.url)}`);
     row('plain kafkajs + database (1 INSERT + 1 produce, auto-commit)', plainDatabase);
     row('plain kafkajs + minio (1 put + 1 produce, auto-commit)', plainMinio);
-    row('orchestrator (curve point, job event, halfway check, ledger, per-message commit)', ours);
+    row('orchestrator (curve point, job event, halfway check, delivery ledger, offsets committed in groups)', ours);
     console.log(`ratio orchestrator/plain (database peer): ${(ours.rate / plainDatabase.rate).toFixed(2)}`);
     console.log(`ratio orchestrator/plain (minio peer, as before #17): ${(ours.rate / plainMinio.rate).toFixed(2)}`);
   } finally {

@@ -39,10 +39,15 @@ export interface KafkaBusOptions {
 
 /**
  * The distributed-mode bus on Kafka through kafkajs. The producer is idempotent and every send awaits
- * the acknowledgement of all in-sync replicas. Consumers never auto-commit: an offset is committed only
- * after the shared pipeline has recorded the message's outcome, so a crash in between redelivers it
- * and the idempotency record keeps the second delivery from doing anything.
+ * the acknowledgement of all in-sync replicas. A message's offset is resolved only once the shared pipeline
+ * has recorded its outcome (kafkajs resolves it when `eachMessage` returns; a throw resolves nothing and seeks
+ * back), and resolved offsets are committed in groups (every COMMIT_EVERY messages or COMMIT_INTERVAL_MS, and on
+ * rebalance and shutdown) rather than one round trip per message: a crash redelivers at most the messages since
+ * the last commit, and the idempotency record keeps each second delivery from doing anything.
  */
+const COMMIT_EVERY = 100;
+const COMMIT_INTERVAL_MS = 1000;
+
 export class KafkaMessageBus implements MessageBus, TopicReader {
   readonly transport = 'kafka' as const;
   private readonly kafka: Kafka;
@@ -92,7 +97,9 @@ export class KafkaMessageBus implements MessageBus, TopicReader {
     await consumer.connect();
     await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: (options.startFrom ?? 'earliest') === 'earliest' });
     await consumer.run({
-      autoCommit: false,
+      autoCommit: true,
+      autoCommitThreshold: COMMIT_EVERY,
+      autoCommitInterval: COMMIT_INTERVAL_MS,
       eachMessage: async ({ topic: name, partition, message, heartbeat }) => {
         const route = byTopic.get(name);
         if (!route) throw new Error(`assigned topic ${name} has no handler in group ${options.group}`);
@@ -106,8 +113,8 @@ export class KafkaMessageBus implements MessageBus, TopicReader {
           heartbeat,
           deadLetter: (record) => this.sendDeadLetter(record.originalTopic, record.originalKey, record),
         });
-        // If anything above threw, kafkajs seeks back and the message is delivered again.
-        await consumer.commitOffsets([{ topic: name, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        // Returning resolves the offset for the next group commit; had anything above thrown, kafkajs would seek back
+        // and deliver the message again.
       },
     });
     await joined;

@@ -5,7 +5,7 @@ import { service as inference } from '@tuneforge/inference';
 import { service as orchestrator } from '@tuneforge/orchestrator';
 import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/service-kit';
 import { TinyGgufFixtures } from '@tuneforge/model-import/src/testing/tiny-gguf-fixtures';
-import { commitLocalDirectory, FilesystemArtifactStore, ModelRegistry, openArtifact } from '@tuneforge/storage';
+import { commitLocalDirectory, DatabaseModelRecords, FilesystemArtifactStore, ModelRegistry, openArtifact } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { service as trainer } from '@tuneforge/trainer';
 import { createHash } from 'node:crypto';
@@ -49,8 +49,10 @@ describe('tuneforge CLI against an embedded deployment', () => {
       basePort: 0,
       env: { TF_INFERENCE_MODEL_DIR: mkdtempSync(join(tmpdir(), 'tf-cli-models-')), TF_INFERENCE_THREADS: '1' },
     });
+    // One metadata database for both (the inference service resolves the models the orchestrator names).
     deployment = await startEmbeddedDeployment([gateway, orchestrator, datagen, trainer], {
       store,
+      database: serving.database,
       logger,
       host: '127.0.0.1',
       basePort: 0,
@@ -109,7 +111,7 @@ describe('tuneforge CLI against an embedded deployment', () => {
     expect(lines).toContain(`job ${jobId} succeeded`);
     const model = /^fine-tuned model: (ft:\S+)$/m.exec(done.stdout)?.[1];
     expect(model).toBe(fineTunedModelName({ base: 'tiny-llama', owner: TENANT, jobId }));
-    const named = await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant(TENANT), TENANT).resolve(model!);
+    const named = await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant(TENANT), TENANT, new DatabaseModelRecords(deployment.database!)).resolve(model!);
     expect(named?.artifact).toMatch(new RegExp(`^jobs/${jobId}/training/run-[0-9a-f]+/merged$`));
     expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT), named!.artifact)).manifest.kind).toBe('model');
     // Progress: step/total with live loss, tokens/s and ETA (stderr is not a terminal here: one line per step).

@@ -2,7 +2,7 @@ import { fineTunedModelName, MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@t
 import { service as datagen } from '@tuneforge/datagen';
 import { service as orchestrator } from '@tuneforge/orchestrator';
 import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/service-kit';
-import { commitLocalDirectory, FilesystemArtifactStore, ModelRegistry, openArtifact } from '@tuneforge/storage';
+import { commitLocalDirectory, DatabaseModelRecords, FilesystemArtifactStore, ModelRegistry, openArtifact } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { service as trainer } from '@tuneforge/trainer';
 import { createHash } from 'node:crypto';
@@ -151,7 +151,7 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     expect(done.estimated_finish).toBeNull();
     // The legacy hyperparameters are echoed as requested, and under OpenAI's method with the values resolved.
     expect(done.method).toEqual({ type: 'supervised', supervised: { hyperparameters: { n_epochs: 6, batch_size: 1, learning_rate_multiplier: 10 } } });
-    const named = await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant(TENANT_A), TENANT_A).resolve(done.fine_tuned_model!);
+    const named = await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant(TENANT_A), TENANT_A, new DatabaseModelRecords(deployment.database!)).resolve(done.fine_tuned_model!);
     expect(named?.artifact).toMatch(new RegExp(`^jobs/${created.id}/training/run-[0-9a-f]+/merged$`));
     expect((await openArtifact(new FilesystemArtifactStore(dir).forTenant(TENANT_A), named!.artifact)).manifest.kind).toBe('model');
 

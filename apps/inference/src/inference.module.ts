@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ARTIFACT_STORE, LOGGER, SERVICE_CONFIG } from '@tuneforge/service-kit';
-import type { ArtifactStore } from '@tuneforge/storage';
+import type { Database } from '@tuneforge/database';
+import { ARTIFACT_STORE, DATABASE, LOGGER, requireDatabase, SERVICE_CONFIG } from '@tuneforge/service-kit';
+import { DatabaseModelRecords, type ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 import { ChatCompletionsController } from './chat/chat-completions.controller';
 import { ChatCompletionsService } from './chat/chat-completions.service';
@@ -20,9 +21,9 @@ import { ModelFiles } from './models/model-files';
     CompletionsService,
     {
       provide: LoadedModels,
-      inject: [ARTIFACT_STORE, SERVICE_CONFIG, LOGGER],
-      useFactory: (store: ArtifactStore, config: InferenceConfig, logger: Logger) =>
-        new LoadedModels(new ModelFiles(store, config.TF_INFERENCE_MODEL_DIR), config.TF_INFERENCE_MEMORY_BUDGET_BYTES, {
+      inject: [ARTIFACT_STORE, DATABASE, SERVICE_CONFIG, LOGGER],
+      useFactory: (store: ArtifactStore, database: Database | null, config: InferenceConfig, logger: Logger) =>
+        new LoadedModels(new ModelFiles(store, new DatabaseModelRecords(requireDatabase(database, 'inference')), config.TF_INFERENCE_MODEL_DIR), config.TF_INFERENCE_MEMORY_BUDGET_BYTES, {
           maxSequences: config.TF_INFERENCE_MAX_SEQUENCES,
           maxContext: config.TF_INFERENCE_MAX_CONTEXT,
           threads: config.TF_INFERENCE_THREADS,

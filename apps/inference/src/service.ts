@@ -9,4 +9,5 @@ export const service: ServiceDefinition = {
   version,
   module: InferenceModule,
   envSchema: inferenceEnvSchema,
+  needsDatabase: true,
 };

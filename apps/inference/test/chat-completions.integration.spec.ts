@@ -1,6 +1,6 @@
 import { loadModelTokenizer, type ModelTokenizer } from '@tuneforge/datasets';
 import { Model } from '@tuneforge/engine';
-import { ModelRegistry } from '@tuneforge/storage';
+import { DatabaseModelRecords, ModelRegistry } from '@tuneforge/storage';
 import OpenAI from 'openai';
 import { buildChatPrompt } from '../src/chat/chat-prompt';
 import { KEY_A, KEY_B, startServing, TINY_LLAMA_DIR, TINY_MODEL, type Serving } from './serving-harness';
@@ -91,7 +91,7 @@ describe('chat completions through the gateway and the inference service (offici
   it('answers an unknown model and another tenant\'s fine-tuned model with 404 naming model', async () => {
     expect(await apiError(client.chat.completions.create({ model: 'no-such-model', messages: question }))).toMatchObject({ status: 404, param: 'model' });
     const tuned = 'ft:tiny-llama:tenant-b:mine:abcd1234';
-    await new ModelRegistry(serving.store.forTenant('tenant-b'), 'tenant-b').register({ id: tuned, kind: 'fine-tuned', artifact: 'models/tiny-llama', adapter: null, baseArtifact: 'models/tiny-llama', jobId: 'ftjob-abcd1234', created: 1 });
+    await new ModelRegistry(serving.store.forTenant('tenant-b'), 'tenant-b', new DatabaseModelRecords(serving.database)).register({ id: tuned, kind: 'fine-tuned', artifact: 'models/tiny-llama', adapter: null, baseArtifact: 'models/tiny-llama', jobId: 'ftjob-abcd1234', created: 1 });
     const own = await serving.client(KEY_B).chat.completions.create({ model: tuned, messages: question, max_tokens: 2 });
     expect(own.model).toBe(tuned);
     expect(await apiError(client.chat.completions.create({ model: tuned, messages: question }))).toMatchObject({ status: 404, param: 'model' });

@@ -1,6 +1,6 @@
 import { Model, type TrainConfig } from '@tuneforge/engine';
 import { MODEL_ARTIFACT_KIND } from '@tuneforge/contracts';
-import { commitLocalDirectory, ModelRegistry } from '@tuneforge/storage';
+import { commitLocalDirectory, DatabaseModelRecords, ModelRegistry } from '@tuneforge/storage';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +41,7 @@ describe('multi-LoRA: tuned models served as adapters over one shared base', () 
       { mode: 'lora', lora: { r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj', 'v_proj', 'down_proj'] }, lr: 5e-2, totalSteps: 10, seed: 1, maxGradNorm: 1 },
       { mode: 'lora', lora: { r: 8, alpha: 16, dropout: 0, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] }, lr: 5e-2, totalSteps: 10, seed: 2, maxGradNorm: 1 },
     ];
-    const registry = new ModelRegistry(serving.store.forTenant(TENANT), TENANT);
+    const registry = new ModelRegistry(serving.store.forTenant(TENANT), TENANT, new DatabaseModelRecords(serving.database));
     const store = serving.store.forTenant(TENANT);
     for (const [index, config] of configs.entries()) {
       const dir = join(tmp, `job${index}`);

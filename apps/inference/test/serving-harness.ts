@@ -1,5 +1,6 @@
 import { service as gateway } from '@tuneforge/gateway';
 import { MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
+import type { Database } from '@tuneforge/database';
 import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/service-kit';
 import { commitLocalDirectory, FilesystemArtifactStore, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
@@ -17,6 +18,8 @@ export const KEY_B = 'serving-key-tenant-b';
 
 export interface Serving {
   store: ArtifactStore;
+  /** The metadata database both services share (model records among them). */
+  database: Database;
   gatewayUrl: string;
   inferenceUrl: string;
   client(apiKey: string): OpenAI;
@@ -31,7 +34,8 @@ export async function registerTinyModel(store: ArtifactStore, tenant: string): P
 
 /**
  * The inference service and the gateway as embedded mode runs them, over one filesystem store: the inference
- * service starts first so the gateway can be given its URL (TF_INFERENCE_URL), as the launchers do.
+ * service starts first so the gateway can be given its URL (TF_INFERENCE_URL), as the launchers do; the gateway
+ * shares the metadata database the inference deployment opened.
  */
 export async function startServing(env: NodeJS.ProcessEnv = {}): Promise<Serving> {
   const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'tf-serving-')));
@@ -42,13 +46,16 @@ export async function startServing(env: NodeJS.ProcessEnv = {}): Promise<Serving
   const inferenceEnv = { TF_INFERENCE_MODEL_DIR: mkdtempSync(join(tmpdir(), 'tf-serving-models-')), TF_INFERENCE_THREADS: '1', ...env };
   const serving: EmbeddedDeployment = await startEmbeddedDeployment([inference], { ...common, env: inferenceEnv });
   const inferenceUrl = serving.apps.get('inference')!.url;
+  const database = serving.database!;
   const edge: EmbeddedDeployment = await startEmbeddedDeployment([gateway], {
     ...common,
+    database,
     env: { TF_API_KEYS: `${KEY_A}:tenant-a,${KEY_B}:tenant-b`, TF_INFERENCE_URL: inferenceUrl },
   });
   const gatewayUrl = edge.apps.get('gateway')!.url;
   return {
     store,
+    database,
     gatewayUrl,
     inferenceUrl,
     client: (apiKey) => new OpenAI({ apiKey, baseURL: `${gatewayUrl}/v1`, maxRetries: 0 }),

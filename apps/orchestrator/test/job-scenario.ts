@@ -20,7 +20,7 @@ import type { Database } from '@tuneforge/database';
 import { dropTestDatabase } from '@tuneforge/database/src/testing';
 import type { MessageBus, Subscription } from '@tuneforge/messaging';
 import { createServiceApp, loadServiceConfig, type ServiceDefinition } from '@tuneforge/service-kit';
-import { commitLocalDirectory, ModelRegistry, openArtifact, type ArtifactStore } from '@tuneforge/storage';
+import { commitLocalDirectory, DatabaseModelRecords, ModelRegistry, openArtifact, type ArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -253,7 +253,7 @@ export function describeJobScenario(makeHarness: () => Promise<JobHarness>): voi
     expect(done.statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'succeeded']);
     // The job's spec names the base `tiny-llama` and no suffix: the model's name is OpenAI's ft: shape, registered.
     expect(final.fine_tuned_model).toBe(fineTunedModelName({ base: 'tiny-llama', owner: harness.tenant, jobId }));
-    const named = await new ModelRegistry(harness.tenantStore, harness.tenant).resolve(final.fine_tuned_model!);
+    const named = await new ModelRegistry(harness.tenantStore, harness.tenant, new DatabaseModelRecords(harness.database)).resolve(final.fine_tuned_model!);
     expect(named).toMatchObject({ kind: 'fine-tuned', artifact: expect.stringMatching(new RegExp(`^jobs/${jobId}/training/run-[0-9a-f]+/merged$`)) });
     expect(await harness.modelKind(named!.artifact)).toBe('model');
     expect(done.controls.map((c) => c.action)).toEqual(['pause', 'resume']);

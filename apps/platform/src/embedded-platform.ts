@@ -33,7 +33,8 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     );
     rest = await startEmbeddedDeployment(
       ALL_SERVICES.filter((service) => service.name !== 'inference'),
-      { ...options, env: { ...env, TF_INFERENCE_URL: serving.apps.get('inference')!.url }, bus },
+      // The same metadata database (the one given, or the one opened for the inference service).
+      { ...options, database: serving.database, env: { ...env, TF_INFERENCE_URL: serving.apps.get('inference')!.url }, bus },
     );
   } catch (error) {
     await serving?.close();
@@ -45,6 +46,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     bus,
     // In ALL_SERVICES' order: the gateway first, the inference service last.
     apps: new Map([...rest.apps, ...started.apps]),
+    database: started.database,
     close: async () => {
       try {
         await rest.close();

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const python = execFileSync('bash', [join(WORKSPACE_ROOT, 'tools/ci/python-venv.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const model = await installDefaultModel(python, say);
   say(`registering ${model.dir} as base model ${DEFAULT_BASE_MODEL.name}`);
-  await new ModelRegistry(store.forTenant(TENANT), TENANT).addBaseModel(DEFAULT_BASE_MODEL.name, model.dir);
+  await new ModelRegistry(store.forTenant(TENANT), TENANT, undefined).addBaseModel(DEFAULT_BASE_MODEL.name, model.dir);
 
   // The metadata (jobs, files, events) in PGlite beside the artifacts: Postgres in this process, nothing to run.
   const database = await openDatabase(process.env.TF_DATABASE_URL ?? `pglite:${join(artifactDir, 'metadata')}`);

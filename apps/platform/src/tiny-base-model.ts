@@ -31,5 +31,6 @@ export function makeTinyModel(dir: string): void {
 
 /** Registers the model files in `dir` as the tenant's base model `tiny-llama` (ModelRegistry.addBaseModel). */
 export function registerTinyModel(store: ArtifactStore, tenant: string, dir: string): Promise<'registered' | 'already registered'> {
-  return new ModelRegistry(store.forTenant(tenant), tenant).addBaseModel(TINY_MODEL_NAME, dir);
+  // Base models only: no model records needed.
+  return new ModelRegistry(store.forTenant(tenant), tenant, undefined).addBaseModel(TINY_MODEL_NAME, dir);
 }

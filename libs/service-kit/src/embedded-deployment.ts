@@ -30,6 +30,8 @@ export interface EmbeddedOptions {
 export interface EmbeddedDeployment {
   bus: InProcessMessageBus;
   apps: ReadonlyMap<string, { app: INestApplication; url: string }>;
+  /** The metadata database the services share (the one given, or the one opened for them); undefined when none needs one. */
+  database: Database | undefined;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startEmbeddedDeployment(definitions: readonly ServiceDefin
   return {
     bus,
     apps,
+    database,
     close: async () => {
       for (const { app } of apps.values()) await app.close();
       if (ownBus) await bus.close();

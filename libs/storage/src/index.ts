@@ -36,5 +36,6 @@ export { commitLocalDirectory } from './commit-local-directory';
 export { downloadArtifact } from './download-artifact';
 export { CommittedArtifact, openArtifact } from './committed-artifact';
 export { listCommittedArtifacts, type CommittedArtifactRef } from './list-committed-artifacts';
-export { ModelNameTakenError, ModelRegistry, modelRecordSchema, type KnownModel, type ModelRecord } from './model-registry';
+export { DatabaseModelRecords, ModelNameTakenError, modelRecordSchema, type ModelRecord, type ModelRecords } from './model-records';
+export { ModelRegistry, type KnownModel } from './model-registry';
 export { OPERATOR_SCOPE, operatorScope } from './tenant-scoped-artifact-store';

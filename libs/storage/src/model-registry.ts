@@ -1,6 +1,4 @@
 import { BASE_MODEL_NAME, MODEL_ARTIFACT_KIND, modelArtifactPrefix, parseFineTunedModelName } from '@tuneforge/contracts';
-import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { artifactManifestSchema, manifestKey } from './artifact-manifest';
 import type { ArtifactStore } from './artifact-store';
 import { ArtifactWriter } from './artifact-writer';
@@ -8,25 +6,8 @@ import { commitLocalDirectory } from './commit-local-directory';
 import { openArtifact } from './committed-artifact';
 import { ArtifactExistsError, ArtifactNotFoundError } from './errors';
 import { listCommittedArtifacts } from './list-committed-artifacts';
+import type { ModelRecord, ModelRecords } from './model-records';
 import { OPERATOR_SCOPE, operatorScope } from './tenant-scoped-artifact-store';
-
-/** What a fine-tuned model's (or checkpoint's) name stands for, as the registry keeps it. */
-export const modelRecordSchema = z
-  .object({
-    id: z.string().min(1),
-    kind: z.enum(['fine-tuned', 'checkpoint']),
-    /** The committed model artifact (a Hugging Face directory) the name serves. */
-    artifact: z.string().min(1),
-    /** The LoRA adapter beside it, when the run trained one (served over the base without merging). */
-    adapter: z.string().min(1).nullable(),
-    /** The artifact of the base model the job started from. */
-    baseArtifact: z.string().min(1),
-    jobId: z.string().min(1),
-    /** Unix seconds. */
-    created: z.number().int().nonnegative(),
-  })
-  .strict();
-export type ModelRecord = z.infer<typeof modelRecordSchema>;
 
 /** A model as the API lists it (OpenAI's `model` object) with the artifact behind it. */
 export interface KnownModel {
@@ -42,14 +23,6 @@ export interface KnownModel {
   jobId: string | null;
 }
 
-export class ModelNameTakenError extends Error {
-  override readonly name = 'ModelNameTakenError';
-  constructor(readonly modelName: string) {
-    super(`the model name ${modelName} is already registered for another artifact`);
-  }
-}
-
-const REGISTRY_PREFIX = 'registry/models/';
 /** Operator models being copied into a tenant by this process, by `<tenant>/<name>`. */
 const COPIES_IN_FLIGHT = new Map<string, Promise<void>>();
 /** How long a first use waits for another process's copy of the same model to commit. */
@@ -59,8 +32,10 @@ const BASE_PREFIX = `${modelArtifactPrefix('')}`;
 
 /**
  * The one answer to "what is this model name" for a tenant: a base model's name is its committed model
- * artifact at `models/<name>`; an `ft:` name is a record written when its job (or checkpoint) produced it.
- * Records are create-only (a name once given keeps its artifact), keyed by the name's sha256.
+ * artifact at `models/<name>`; an `ft:` name is a record written when its job (or checkpoint) produced it,
+ * kept in `records` (the metadata database's `models` table). Records are create-only (a name once given keeps its
+ * artifact). A registry without records (the operator's, or a setup tool's) handles base models only: its
+ * fine-tuned operations throw.
  *
  * Operator-wide base models live in the operator's scope (`operatorScope`) and are listed for every tenant,
  * owned by `system`. A tenant's own base model of the same name wins. The first time a tenant resolves one
@@ -71,29 +46,23 @@ export class ModelRegistry {
   constructor(
     private readonly store: ArtifactStore,
     private readonly owner: string,
+    private readonly records: ModelRecords | undefined,
     private readonly operator?: ArtifactStore,
   ) {}
 
-  /** A tenant's registry over a deployment's root store, operator-wide models included. */
-  static forTenant(root: ArtifactStore, tenant: string): ModelRegistry {
-    return new ModelRegistry(root.forTenant(tenant), tenant, operatorScope(root));
+  /** A tenant's registry over a deployment's root store and model records, operator-wide models included. */
+  static forTenant(root: ArtifactStore, tenant: string, records: ModelRecords): ModelRegistry {
+    return new ModelRegistry(root.forTenant(tenant), tenant, records, operatorScope(root));
   }
 
-  /** The operator's registry: `addBaseModel` here registers a base model for every tenant. */
+  /** The operator's registry (base models only): `addBaseModel` here registers a base model for every tenant. */
   static forOperator(root: ArtifactStore): ModelRegistry {
-    return new ModelRegistry(operatorScope(root), OPERATOR_SCOPE);
+    return new ModelRegistry(operatorScope(root), OPERATOR_SCOPE, undefined);
   }
 
   /** Registers a fine-tuned model's name; the same record again is a no-op, another artifact under the name is refused. */
   async register(record: ModelRecord): Promise<void> {
-    const value = modelRecordSchema.parse(record);
-    try {
-      await this.store.put(recordKey(value.id), JSON.stringify(value), { contentType: 'application/json' });
-    } catch (error) {
-      if (!(error instanceof ArtifactExistsError)) throw error;
-      const existing = await this.record(value.id);
-      if (existing?.artifact !== value.artifact) throw new ModelNameTakenError(value.id);
-    }
+    await this.requireRecords().put(this.owner, record);
   }
 
   /**
@@ -137,29 +106,23 @@ export class ModelRegistry {
           bases.set(name, this.base(name, created, owner === OPERATOR_SCOPE));
       }
     }
-    const tuned: KnownModel[] = [];
-    for await (const entry of this.store.list(REGISTRY_PREFIX)) {
-      const record = modelRecordSchema.safeParse(await this.store.getJson(entry.key).catch(() => undefined));
-      if (record.success) tuned.push(this.known(record.data));
-    }
+    const tuned = this.records ? (await this.records.list(this.owner)).map((record) => this.known(record)) : [];
     const byTime = (a: KnownModel, b: KnownModel) => a.created - b.created || (a.id < b.id ? -1 : 1);
-    return [...[...bases.values()].sort(byTime), ...tuned.sort(byTime)];
+    return [...[...bases.values()].sort(byTime), ...tuned];
   }
 
   /** Forgets a fine-tuned model's name (its artifacts stay with the job); false when there was none. Base models are not deleted here. */
   async delete(name: string): Promise<boolean> {
-    if (!parseFineTunedModelName(name) || !(await this.record(name))) return false;
-    await this.store.delete(recordKey(name));
-    return true;
+    return parseFineTunedModelName(name) ? this.requireRecords().delete(this.owner, name) : false;
   }
 
-  private async record(name: string): Promise<ModelRecord | undefined> {
-    try {
-      return await this.store.getJson(recordKey(name), modelRecordSchema);
-    } catch (error) {
-      if (error instanceof ArtifactNotFoundError) return undefined;
-      throw error;
-    }
+  private record(name: string): Promise<ModelRecord | undefined> {
+    return this.requireRecords().get(this.owner, name);
+  }
+
+  private requireRecords(): ModelRecords {
+    if (!this.records) throw new Error(`the model registry of ${this.owner} has no model records: it handles base models only`);
+    return this.records;
   }
 
   /** Whether the tenant's base model `name` is a copy of an operator-wide model (its manifest says so). */
@@ -220,8 +183,4 @@ async function committedModelTime(store: ArtifactStore, prefix: string): Promise
     if (error instanceof ArtifactNotFoundError) return undefined;
     throw error;
   }
-}
-
-function recordKey(name: string): string {
-  return `${REGISTRY_PREFIX}${createHash('sha256').update(name).digest('hex')}.json`;
 }

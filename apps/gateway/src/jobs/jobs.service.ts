@@ -23,7 +23,7 @@ import {
 } from '@tuneforge/contracts';
 import type { MessageBus } from '@tuneforge/messaging';
 import { ARTIFACT_STORE, MESSAGE_BUS, SERVICE_CONFIG } from '@tuneforge/service-kit';
-import { ModelRegistry, type ArtifactStore } from '@tuneforge/storage';
+import { DatabaseModelRecords, ModelRegistry, type ArtifactStore } from '@tuneforge/storage';
 import type { ServerResponse } from 'node:http';
 import type { GatewayConfig } from '../config/gateway-config';
 import { ConflictError, InvalidRequestError, ObjectNotFoundError } from '../errors/gateway-errors';
@@ -216,7 +216,7 @@ export class JobsService {
    * `ft:` name; another tenant's model, or none, is a 404 naming `model`.
    */
   private async requireModel(tenant: string, name: string): Promise<string> {
-    const model = await ModelRegistry.forTenant(this.store, tenant).resolve(name);
+    const model = await ModelRegistry.forTenant(this.store, tenant, new DatabaseModelRecords(this.jobs.db)).resolve(name);
     if (!model) throw new ObjectNotFoundError('model', name, 'model');
     if (model.kind === 'checkpoint') throw new InvalidRequestError(`Invalid model: ${name} is a training checkpoint; start from a base or fine-tuned model.`, 'model');
     return model.artifact;

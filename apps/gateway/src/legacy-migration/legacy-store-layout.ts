@@ -5,10 +5,12 @@
  * - `files/<id>/meta.json`: a file's record (its bytes, at `files/<id>/content`, stay where they are);
  * - `gateway/jobs/<jobId>/job.json`: the accepted request and resolved config;
  * - `gateway/jobs/<jobId>/status/<status>.json`, `events/<sha256(id)>.json`, `approvals/<id>.json`,
- *   `answers/<id>.json`, `checkpoints/<run>-<step>.json`, `iterations/<n>-<stage>.json`, `result_files.json`.
+ *   `answers/<id>.json`, `checkpoints/<run>-<step>.json`, `iterations/<n>-<stage>.json`, `result_files.json`;
+ * - `registry/models/<sha256(name)>.json`: a fine-tuned or checkpoint model's name (the model registry's record).
  */
 export const LEGACY_FILES_PREFIX = 'files/';
 export const LEGACY_JOBS_PREFIX = 'gateway/jobs/';
+export const LEGACY_MODELS_PREFIX = 'registry/models/';
 
 export const legacyFileRecordId = (key: string) => /^files\/([^/]+)\/meta\.json$/.exec(key)?.[1];
 export const legacyJobId = (key: string) => /^gateway\/jobs\/([^/]+)\/job\.json$/.exec(key)?.[1];

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     process.stdout.write(`into ${redact(url)}:\n`);
     for (const r of results) {
       process.stdout.write(
-        `  ${r.tenant}: ${r.files} files, ${r.jobs} jobs, ${r.statuses} statuses, ${r.events} events, ${r.checkpoints} checkpoints, ${r.approvals} questions, ${r.answers} answers, ${r.iterations} iterations written\n`,
+        `  ${r.tenant}: ${r.files} files, ${r.jobs} jobs, ${r.statuses} statuses, ${r.events} events, ${r.checkpoints} checkpoints, ${r.approvals} questions, ${r.answers} answers, ${r.iterations} iterations, ${r.models} model names written\n`,
       );
       for (const skipped of r.skipped) process.stdout.write(`    skipped ${skipped}\n`);
     }

@@ -1,4 +1,4 @@
-import { FilesystemArtifactStore } from '@tuneforge/storage';
+import { DatabaseModelRecords, FilesystemArtifactStore } from '@tuneforge/storage';
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,9 +37,11 @@ describe('migrating the artifact store records into the database (npm run migrat
     await put(store, `gateway/jobs/${job.id}/checkpoints/run-1-0000000002.json`, { runId: 'run-1', jobId: job.id, step: 2, artifact: `jobs/${job.id}/training/run-1/checkpoints/step-2`, metrics: { step: 2, train_loss: 1.5 }, created_at: 1_765_000_080 });
     await put(store, `gateway/jobs/${job.id}/result_files.json`, { file_ids: ['file-abc'] });
     await store.put(`gateway/jobs/${job.id}/events/broken.json`, '{"not": "an event"}');
+    const model = { id: 'ft:tiny-llama:acme::abc', kind: 'fine-tuned', artifact: `jobs/${job.id}/training/run-1/merged`, adapter: null, baseArtifact: 'models/tiny-llama', jobId: job.id, created: 1_765_000_100 };
+    await put(store, `registry/models/${createHash('sha256').update(model.id).digest('hex')}.json`, model);
 
     const [result] = await migrateStoreMetadata(root, metadata.db);
-    expect(result).toMatchObject({ tenant: 'acme', files: 1, jobs: 1, statuses: 3, events: 2, approvals: 1, answers: 1, checkpoints: 1 });
+    expect(result).toMatchObject({ tenant: 'acme', files: 1, jobs: 1, statuses: 3, events: 2, approvals: 1, answers: 1, checkpoints: 1, models: 1 });
     expect(result.skipped).toEqual([expect.stringContaining(`gateway/jobs/${job.id}/events/broken.json`)]);
 
     const view = await metadata.jobs.view('acme', job.id);
@@ -50,11 +52,12 @@ describe('migrating the artifact store records into the database (npm run migrat
     expect(page.events.map((event) => event.id)).toEqual(['e-second', 'e-first']);
     expect(await metadata.jobs.checkpoints('acme', job.id)).toHaveLength(1);
     expect(await metadata.files.get('acme', 'file-abc')).toEqual(file);
+    expect(await new DatabaseModelRecords(metadata.db).get('acme', model.id)).toEqual(model);
     expect((await metadata.jobs.list('acme', { limit: 10, metadata: { team: 'search' } })).views.map((v) => v.record.id)).toEqual([job.id]);
 
     // Run again (after an interruption, say): nothing is written twice.
     const [again] = await migrateStoreMetadata(root, metadata.db);
-    expect(again).toMatchObject({ files: 0, jobs: 0, statuses: 0, events: 0, approvals: 0, answers: 0, checkpoints: 0 });
+    expect(again).toMatchObject({ files: 0, jobs: 0, statuses: 0, events: 0, approvals: 0, answers: 0, checkpoints: 0, models: 0 });
     expect((await metadata.jobs.eventsPage('acme', job.id, undefined, 10)).events).toHaveLength(2);
   });
 });

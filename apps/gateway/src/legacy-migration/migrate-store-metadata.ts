@@ -1,12 +1,12 @@
 import { jobIterationRecordedV1 } from '@tuneforge/contracts';
 import type { Database } from '@tuneforge/database';
-import { ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
+import { ArtifactNotFoundError, DatabaseModelRecords, modelRecordSchema, type ArtifactStore } from '@tuneforge/storage';
 import type { z } from 'zod';
 import { fileRecordSchema } from '../files/file-record';
 import { FileRepository } from '../files/file-repository';
 import { answerRecordSchema, approvalRecordSchema, checkpointRecordSchema, eventRecordSchema, jobRecordSchema, resultFilesRecordSchema, statusRecordSchema, type EventRecord } from '../jobs/job-record';
 import { JobRepository } from '../jobs/job-repository';
-import { LEGACY_FILES_PREFIX, LEGACY_JOBS_PREFIX, legacyAnswerKey, legacyFileRecordId, legacyJobId, legacyJobKey, legacyJobPart, legacyResultFilesKey } from './legacy-store-layout';
+import { LEGACY_FILES_PREFIX, LEGACY_JOBS_PREFIX, LEGACY_MODELS_PREFIX, legacyAnswerKey, legacyFileRecordId, legacyJobId, legacyJobKey, legacyJobPart, legacyResultFilesKey } from './legacy-store-layout';
 
 /** What one tenant's migration found and wrote (a second run writes nothing: every insert is keyed). */
 export interface TenantMigration {
@@ -19,6 +19,8 @@ export interface TenantMigration {
   answers: number;
   checkpoints: number;
   iterations: number;
+  /** Fine-tuned and checkpoint model names (the model registry's records). */
+  models: number;
   /** Records that no longer parse (written by an older version, or damaged): named, skipped. */
   skipped: string[];
 }
@@ -28,17 +30,18 @@ const UNIQUE_VIOLATION = '23505';
 /**
  * Copies the gateway's records of every tenant from their JSON objects in the artifact store (the layout before
  * issue #17, `legacy-store-layout.ts`) into the metadata database, through the same repositories the gateway writes
- * with. Idempotent: rows already there are kept, so it can be run again after an interruption. The objects are left
+ * with, and the model registry's fine-tuned model names into `models`. Idempotent: rows already there are kept, so it can be run again after an interruption. The objects are left
  * in the store (remove them once the gateway serves from the database). The orchestrator's workflow checkpoints are not
  * carried over: let running jobs finish before migrating (docs/metadata.md).
  */
 export async function migrateStoreMetadata(root: ArtifactStore, database: Database, tenants?: readonly string[]): Promise<TenantMigration[]> {
   const jobs = new JobRepository(database);
   const files = new FileRepository(database);
+  const models = new DatabaseModelRecords(database);
   const results: TenantMigration[] = [];
   for (const tenant of tenants ?? (await tenantsOf(root))) {
     const store = root.forTenant(tenant);
-    const result: TenantMigration = { tenant, files: 0, jobs: 0, statuses: 0, events: 0, approvals: 0, answers: 0, checkpoints: 0, iterations: 0, skipped: [] };
+    const result: TenantMigration = { tenant, files: 0, jobs: 0, statuses: 0, events: 0, approvals: 0, answers: 0, checkpoints: 0, iterations: 0, models: 0, skipped: [] };
     const read = <T>(key: string, schema: z.ZodType<T>) => readRecord(store, key, schema, result.skipped);
     await database.query('INSERT INTO tenants (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [tenant, Math.floor(Date.now() / 1000)]);
 
@@ -76,6 +79,12 @@ export async function migrateStoreMetadata(root: ArtifactStore, database: Databa
       }
       const resultFiles = await read(legacyResultFilesKey(jobId), resultFilesRecordSchema);
       if (resultFiles) await jobs.claimResultFiles(tenant, jobId, resultFiles);
+    }
+
+    for (const model of await readAll(store, LEGACY_MODELS_PREFIX, modelRecordSchema, result.skipped)) {
+      if (await models.get(tenant, model.id)) continue;
+      await models.put(tenant, model);
+      result.models++;
     }
     results.push(result);
   }

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BASE_MODEL_NAME, parseFineTunedModelName, type OpenAiList } from '@tuneforge/contracts';
 import { importGguf, ModelImportError, validateHfDirectory } from '@tuneforge/model-import';
-import { ARTIFACT_STORE, SERVICE_CONFIG } from '@tuneforge/service-kit';
-import { ModelRegistry, type ArtifactStore, type KnownModel } from '@tuneforge/storage';
+import type { Database } from '@tuneforge/database';
+import { ARTIFACT_STORE, DATABASE, requireDatabase, SERVICE_CONFIG } from '@tuneforge/service-kit';
+import { DatabaseModelRecords, ModelRegistry, type ArtifactStore, type KnownModel, type ModelRecords } from '@tuneforge/storage';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -29,13 +30,19 @@ export interface AddedModel extends OpenAiModel {
 /** OpenAI's models API over the tenant's model registry: base models, fine-tuned models and their checkpoints. */
 @Injectable()
 export class ModelsService {
+  /** Fine-tuned and checkpoint model names, in the metadata database. */
+  private readonly records: ModelRecords;
+
   constructor(
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Inject(SERVICE_CONFIG) private readonly config: Pick<GatewayConfig, 'TF_MAX_MODEL_UPLOAD_BYTES' | 'TF_MODEL_UPLOAD_DIR'>,
-  ) {}
+    @Inject(DATABASE) database: Database | null,
+  ) {
+    this.records = new DatabaseModelRecords(requireDatabase(database, 'gateway'));
+  }
 
   registry(tenant: string): ModelRegistry {
-    return ModelRegistry.forTenant(this.store, tenant);
+    return ModelRegistry.forTenant(this.store, tenant, this.records);
   }
 
   async list(tenant: string): Promise<OpenAiList<OpenAiModel>> {

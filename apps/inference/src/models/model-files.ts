@@ -1,4 +1,4 @@
-import { artifactManifestSchema, downloadArtifact, MANIFEST_FILE_NAME, ModelRegistry, type ArtifactManifest, type ArtifactStore } from '@tuneforge/storage';
+import { artifactManifestSchema, downloadArtifact, MANIFEST_FILE_NAME, ModelRegistry, type ArtifactManifest, type ArtifactStore, type ModelRecords } from '@tuneforge/storage';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
@@ -32,12 +32,14 @@ export class ModelFiles {
 
   constructor(
     private readonly store: ArtifactStore,
+    /** Fine-tuned and checkpoint model names (the metadata database's `models`). */
+    private readonly records: ModelRecords,
     private readonly cacheDir: string,
   ) {}
 
   async resolve(tenant: string, name: string): Promise<ResolvedModel> {
     const tenantStore = this.store.forTenant(tenant);
-    const known = await ModelRegistry.forTenant(this.store, tenant).resolve(name);
+    const known = await ModelRegistry.forTenant(this.store, tenant, this.records).resolve(name);
     if (!known) throw new ModelNotFoundError(name);
     // A fine-tuned model with a LoRA adapter is served as that adapter over its base, unmerged, so that every tuned
     // model of one base shares the base's weights and batches; one without (full fine-tuning), or whose adapter

@@ -1,4 +1,4 @@
-import { FilesystemArtifactStore, ModelRegistry } from '@tuneforge/storage';
+import { DatabaseModelRecords, FilesystemArtifactStore, ModelRegistry } from '@tuneforge/storage';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +53,7 @@ describe('the job workflow with fake task answers', () => {
     expect(statuses.map((s) => s.status)).toEqual(['validating_files', 'queued', 'running', 'succeeded']);
     expect(statuses.at(-1)).toMatchObject({ fine_tuned_model: tunedName(id), result_files: ['m', 'a'], error: null });
     // The name is registered: it resolves to the merged model and its adapter.
-    expect(await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant('t1'), 't1').resolve(tunedName(id))).toMatchObject({ kind: 'fine-tuned', artifact: 'm', adapter: 'a', jobId: id });
+    expect(await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant('t1'), 't1', new DatabaseModelRecords(database())).resolve(tunedName(id))).toMatchObject({ kind: 'fine-tuned', artifact: 'm', adapter: 'a', jobId: id });
     expect(await runner.waiting(id)).toBeNull();
     expect(await runner.resumeAll()).toEqual([]);
     // Evaluation is off for this job: no task goes to the evaluator or the debugger.
@@ -102,7 +102,7 @@ describe('the job workflow with fake task answers', () => {
 
     expect(publisher.of('job.lifecycle.status-changed.v1').at(-1)).toMatchObject({ status: 'succeeded', fine_tuned_model: tunedName(id), result_files: ['m2', `jobs/${id}/eval-2`], trained_tokens: 6000 });
     // The job's name stands for the last iteration's model.
-    expect(await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant('t1'), 't1').resolve(tunedName(id))).toMatchObject({ artifact: 'm2' });
+    expect(await new ModelRegistry(new FilesystemArtifactStore(dir).forTenant('t1'), 't1', new DatabaseModelRecords(database())).resolve(tunedName(id))).toMatchObject({ artifact: 'm2' });
     const iterations = publisher.of('job.iteration.recorded.v1').map((r) => `${r.iteration}:${r.stage}`);
     expect(iterations).toEqual(['1:trained', '1:evaluated', '1:diagnosed', '1:concluded', '2:trained', '2:evaluated', '2:concluded']);
     expect(publisher.of('job.iteration.recorded.v1')[3]).toMatchObject({ record: { decision: 'patched', patch } });

@@ -2,7 +2,7 @@ import { Command, type BaseCheckpointSaver } from '@langchain/langgraph';
 import { createMessage, deterministicUuid, type CurvePoint, type Envelope, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
 import type { Database } from '@tuneforge/database';
 import type { MessageBus } from '@tuneforge/messaging';
-import type { ArtifactStore } from '@tuneforge/storage';
+import { DatabaseModelRecords, type ArtifactStore, type ModelRecords } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 import { JobRecords } from './job-records';
 import { RegistryModelNamer } from './model-namer';
@@ -45,19 +45,20 @@ export class JobRunner implements CurveSource, ModelNamer {
   /** Inbox keys known to hold a value, per job. */
   private readonly inboxed = new Map<string, Set<string>>();
 
-  /** A runner on the database's checkpointer (its tables set up) and records, the model registry in `store`. */
+  /** A runner on the database's checkpointer (its tables set up), records and model records; model artifacts in `store`. */
   static async open(store: ArtifactStore, database: Database, publisher: WorkflowPublisher, logger: Pick<Logger, 'info' | 'warn' | 'error'>): Promise<JobRunner> {
-    return new JobRunner(store, new JobRecords(database), await openCheckpointer(database), publisher, logger);
+    return new JobRunner(store, new JobRecords(database), new DatabaseModelRecords(database), await openCheckpointer(database), publisher, logger);
   }
 
   constructor(
     store: ArtifactStore,
     private readonly records: JobRecords,
+    models: ModelRecords,
     readonly checkpointer: BaseCheckpointSaver,
     publisher: WorkflowPublisher,
     private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>,
   ) {
-    this.namer = new RegistryModelNamer(store);
+    this.namer = new RegistryModelNamer(store, models);
     this.graph = buildJobGraph(publisher, this.checkpointer, this);
   }
 

@@ -1,5 +1,5 @@
 import { fineTunedModelName, modelArtifactPrefix } from '@tuneforge/contracts';
-import { ModelRegistry, type ArtifactStore } from '@tuneforge/storage';
+import { ModelRegistry, type ArtifactStore, type ModelRecords } from '@tuneforge/storage';
 import type { JobInput, ModelNamer } from './job-state';
 
 /**
@@ -7,7 +7,10 @@ import type { JobInput, ModelNamer } from './job-state';
  * model registry (create-only: naming the same model again after a restart changes nothing).
  */
 export class RegistryModelNamer implements ModelNamer {
-  constructor(private readonly store: ArtifactStore) {}
+  constructor(
+    private readonly store: ArtifactStore,
+    private readonly records: ModelRecords,
+  ) {}
 
   nameModel(job: JobInput, model: { artifact: string; adapter: string | null }): Promise<string> {
     return this.register(job, 'fine-tuned', model.artifact, model.adapter);
@@ -20,7 +23,7 @@ export class RegistryModelNamer implements ModelNamer {
 
   private async register(job: JobInput, kind: 'fine-tuned' | 'checkpoint', artifact: string, adapter: string | null, checkpointStep?: number): Promise<string> {
     const name = fineTunedModelName({ base: job.modelName ?? baseNameOf(job.model), owner: job.tenant, suffix: job.suffix, jobId: job.jobId, checkpointStep });
-    const registry = ModelRegistry.forTenant(this.store, job.tenant);
+    const registry = ModelRegistry.forTenant(this.store, job.tenant, this.records);
     await registry.register({ id: name, kind, artifact, adapter, baseArtifact: job.model, jobId: job.jobId, created: Math.floor(Date.now() / 1000) });
     return name;
   }

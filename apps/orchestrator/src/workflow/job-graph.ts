@@ -1,6 +1,7 @@
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { END, START, StateGraph } from '@langchain/langgraph';
 import { JobState, type WorkflowPublisher, type WorkflowRecords } from './job-state';
+import { DEFAULT_STAGE_DEADLINES, type StageDeadlines } from './stage-deadlines';
 import { diagnosisNodes } from './stages/diagnosis';
 import { evaluationNodes } from './stages/evaluation';
 import { finishNodes } from './stages/finish';
@@ -43,8 +44,8 @@ export * from './job-state';
  *          ▼ reject, no findings                               changes the data)
  *          finish
  */
-export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCheckpointSaver, records: WorkflowRecords) {
-  const context = createStageContext(publisher, records);
+export function buildJobGraph(publisher: WorkflowPublisher, checkpointer: BaseCheckpointSaver, records: WorkflowRecords, deadlines: StageDeadlines = DEFAULT_STAGE_DEADLINES) {
+  const context = createStageContext(publisher, records, deadlines);
   const { start } = startNodes(context);
   const { requestRetrieval, awaitRetrieval } = retrievalNodes(context);
   const { requestPreparation, awaitPreparation } = preparationNodes(context);

@@ -5,6 +5,7 @@ import type { MessageBus } from '@tuneforge/messaging';
 import { DatabaseModelRecords, type ArtifactStore, type ModelRecords } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
 import { JobRecords } from './job-records';
+import { DEFAULT_STAGE_DEADLINES, type StageDeadlines } from './stage-deadlines';
 import { RegistryModelNamer } from './model-namer';
 import { openCheckpointer } from './postgres-checkpointer';
 import { buildJobGraph, type CurveSource, type Delivery, type JobGraph, type JobInput, type JobStateValue, type ModelNamer, type Waiting, type WorkflowPublisher } from './job-graph';
@@ -46,8 +47,8 @@ export class JobRunner implements CurveSource, ModelNamer {
   private readonly inboxed = new Map<string, Set<string>>();
 
   /** A runner on the database's checkpointer (its tables set up), records and model records; model artifacts in `store`. */
-  static async open(store: ArtifactStore, database: Database, publisher: WorkflowPublisher, logger: Pick<Logger, 'info' | 'warn' | 'error'>): Promise<JobRunner> {
-    return new JobRunner(store, new JobRecords(database), new DatabaseModelRecords(database), await openCheckpointer(database), publisher, logger);
+  static async open(store: ArtifactStore, database: Database, publisher: WorkflowPublisher, logger: Pick<Logger, 'info' | 'warn' | 'error'>, deadlines: StageDeadlines = DEFAULT_STAGE_DEADLINES): Promise<JobRunner> {
+    return new JobRunner(store, new JobRecords(database), new DatabaseModelRecords(database), await openCheckpointer(database), publisher, logger, deadlines);
   }
 
   constructor(
@@ -57,9 +58,10 @@ export class JobRunner implements CurveSource, ModelNamer {
     readonly checkpointer: BaseCheckpointSaver,
     publisher: WorkflowPublisher,
     private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>,
+    deadlines: StageDeadlines = DEFAULT_STAGE_DEADLINES,
   ) {
     this.namer = new RegistryModelNamer(store, models);
-    this.graph = buildJobGraph(publisher, this.checkpointer, this);
+    this.graph = buildJobGraph(publisher, this.checkpointer, this, deadlines);
   }
 
   /** Starts a job's workflow; a job that already has a thread is only advanced. */

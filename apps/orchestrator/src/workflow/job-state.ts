@@ -56,6 +56,8 @@ export const inboxKeys = {
   retrieval: (taskId: string) => `retrieval/${taskId}`,
   diagnosis: (taskId: string) => `diagnosis/${taskId}`,
   approval: (approvalId: string) => `approval/${approvalId}`,
+  /** Delivered by the runner when a task's result is overdue (the key of the result it gives up on). */
+  stageDeadline: (resultKey: string) => `deadline/${resultKey}`,
   cancel: 'control/cancel',
 } as const;
 
@@ -64,7 +66,10 @@ export interface Waiting {
   waitFor: string[];
   /** Decisions an awaited approval accepts (other answers are refused, not recorded). */
   approvalOptions?: Record<string, ApprovalDecision[]>;
-  /** Delivered by the runner at `at` (Unix ms) unless something it waits for came first: an unanswered question's timeout. */
+  /**
+   * Delivered by the runner at `at` (Unix ms) unless something it waits for came first: an unanswered question's
+   * timeout, or a task's stage deadline.
+   */
   deadline?: { at: number; key: string; value: unknown };
 }
 
@@ -123,6 +128,8 @@ export const JobState = Annotation.Root({
   dataset: last<string | null>(null),
   report: last<string | null>(null),
   runId: last<string | null>(null),
+  /** When the task the job waits for was sent (Unix ms): its stage deadline counts from here (null: none). */
+  taskRequestedAt: last<number | null>(null),
   halfwayAsked: last(false),
   halfway: last<HalfwayReport | null>(null),
   approvalId: last<string | null>(null),

@@ -3,11 +3,12 @@ import { applyJobPatch, decideApproval, diagnosisRunCompletedV1, diagnosisRunReq
 import { cancelled, keep, keeping } from '../job-outcomes';
 import { answeredBy, answerOrTimeout, unanswered } from '../job-questions';
 import { inboxKeys, workflowIds } from '../job-state';
+import { overdue, taskWait } from '../stage-deadlines';
 import { configOf, wait, type JobNode, type StageContext } from './stage-context';
 
 type DiagnosisResult = PayloadOf<typeof diagnosisRunCompletedV1>;
 
-export function diagnosisNodes({ publisher, records, event, record, ask, answerOf }: StageContext): {
+export function diagnosisNodes({ publisher, records, event, record, ask, answerOf, deadlines }: StageContext): {
   requestDiagnosis: JobNode;
   awaitDiagnosis: JobNode;
   askApply: JobNode;
@@ -37,13 +38,16 @@ export function diagnosisNodes({ publisher, records, event, record, ask, answerO
         `task/diagnosis/${iteration}`,
       );
       await event(job, `diagnosis-started-${iteration}`, `Diagnosing iteration ${iteration}`);
-      return {};
+      return { taskRequestedAt: Date.now() };
     },
     awaitDiagnosis: async (state) => {
       const { job, iteration } = state;
-      const delivery = wait({ waitFor: [inboxKeys.cancel, inboxKeys.diagnosis(workflowIds.diagnosisTask(job.jobId, iteration))] });
+      const resultKey = inboxKeys.diagnosis(workflowIds.diagnosisTask(job.jobId, iteration));
+      const delivery = wait(taskWait(deadlines, state, 'diagnosis', resultKey));
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
-      const result = delivery.value as DiagnosisResult;
+      // A diagnosis that never came is a failed one: the job keeps the model it has.
+      const late = overdue(delivery, 'diagnosis', resultKey);
+      const result = late ? ({ status: 'failed', error: late.error!.message } as DiagnosisResult) : (delivery.value as DiagnosisResult);
       if (result.status === 'failed') {
         await event(job, `diagnosis-failed-${iteration}`, `Diagnosis failed (${result.error}); ${keeping(state, iteration)}`, 'error');
         await record(job, { jobId: job.jobId, iteration, stage: 'concluded', record: { decision: 'diagnosis_failed', patch: null } });

@@ -4,11 +4,12 @@ import { describeMetrics, metricContext } from '../evaluation-context';
 import { cancelled, failed, keep, keeping } from '../job-outcomes';
 import { answeredBy, answerOrTimeout, unanswered } from '../job-questions';
 import { inboxKeys, workflowIds } from '../job-state';
+import { overdue, taskWait } from '../stage-deadlines';
 import { configOf, wait, type JobNode, type StageContext } from './stage-context';
 
 type EvaluationResult = PayloadOf<typeof evaluationRunCompletedV1>;
 
-export function evaluationNodes({ publisher, records, event, record, ask, answerOf }: StageContext): {
+export function evaluationNodes({ publisher, records, event, record, ask, answerOf, deadlines }: StageContext): {
   requestEvaluation: JobNode;
   awaitEvaluation: JobNode;
   askSatisfied: JobNode;
@@ -43,11 +44,15 @@ export function evaluationNodes({ publisher, records, event, record, ask, answer
         `task/evaluation/${iteration}`,
       );
       await event(job, `evaluation-started-${iteration}`, `Evaluating the base and the fine-tuned model (iteration ${iteration})`);
-      return {};
+      return { taskRequestedAt: Date.now() };
     },
-    awaitEvaluation: async ({ job, iteration, trained }) => {
-      const delivery = wait({ waitFor: [inboxKeys.cancel, inboxKeys.evaluation(workflowIds.evaluationTask(job.jobId, iteration))] });
+    awaitEvaluation: async (state) => {
+      const { job, iteration, trained } = state;
+      const resultKey = inboxKeys.evaluation(workflowIds.evaluationTask(job.jobId, iteration));
+      const delivery = wait(taskWait(deadlines, state, 'evaluation', resultKey));
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
+      const late = overdue(delivery, 'evaluation', resultKey);
+      if (late) return { outcome: late, route: 'finish' };
       const result = delivery.value as EvaluationResult;
       if (result.status === 'failed') return { outcome: failed('evaluation_failed', `Evaluation failed: ${result.error}`, null), route: 'finish' };
       const evaluation = { summary: result.summary, report: result.report };

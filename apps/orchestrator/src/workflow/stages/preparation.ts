@@ -2,6 +2,7 @@
 import { dataPreparationCompletedV1, dataPreparationRequestedV1, type PayloadOf } from '@tuneforge/contracts';
 import { cancelled, failed } from '../job-outcomes';
 import { inboxKeys, workflowIds } from '../job-state';
+import { overdue, taskWait } from '../stage-deadlines';
 import { configOf, tag, wait, type JobNode, type StageContext } from './stage-context';
 
 type PreparationResult = PayloadOf<typeof dataPreparationCompletedV1>;
@@ -9,7 +10,7 @@ type PreparationResult = PayloadOf<typeof dataPreparationCompletedV1>;
 /** Passages added to each training sample when the job has knowledge documents. */
 const RETRIEVED_PASSAGES_PER_SAMPLE = 3;
 
-export function preparationNodes({ publisher, status, event }: StageContext): { requestPreparation: JobNode; awaitPreparation: JobNode } {
+export function preparationNodes({ publisher, status, event, deadlines }: StageContext): { requestPreparation: JobNode; awaitPreparation: JobNode } {
   return {
     requestPreparation: async (state) => {
       const { job, iteration } = state;
@@ -32,11 +33,15 @@ export function preparationNodes({ publisher, status, event }: StageContext): { 
         },
         `task/preparation${tag(iteration)}`,
       );
-      return {};
+      return { taskRequestedAt: Date.now() };
     },
-    awaitPreparation: async ({ job, iteration }) => {
-      const delivery = wait({ waitFor: [inboxKeys.cancel, inboxKeys.preparation(workflowIds.preparationTask(job.jobId, iteration))] });
+    awaitPreparation: async (state) => {
+      const { job, iteration } = state;
+      const resultKey = inboxKeys.preparation(workflowIds.preparationTask(job.jobId, iteration));
+      const delivery = wait(taskWait(deadlines, state, 'preparation', resultKey));
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
+      const late = overdue(delivery, 'preparation', resultKey);
+      if (late) return { outcome: late, route: 'finish' };
       const result = delivery.value as PreparationResult;
       if (result.status === 'failed') {
         const first = result.errors[0];

@@ -2,11 +2,12 @@
 import { retrievalIndexCompletedV1, retrievalIndexRequestedV1, type PayloadOf } from '@tuneforge/contracts';
 import { cancelled, failed } from '../job-outcomes';
 import { inboxKeys, workflowIds } from '../job-state';
+import { overdue, taskWait } from '../stage-deadlines';
 import { wait, type JobNode, type StageContext } from './stage-context';
 
 type RetrievalResult = PayloadOf<typeof retrievalIndexCompletedV1>;
 
-export function retrievalNodes({ publisher, status, event }: StageContext): { requestRetrieval: JobNode; awaitRetrieval: JobNode } {
+export function retrievalNodes({ publisher, status, event, deadlines }: StageContext): { requestRetrieval: JobNode; awaitRetrieval: JobNode } {
   return {
     requestRetrieval: async ({ job }) => {
       await status(job, 'validating_files');
@@ -16,11 +17,15 @@ export function retrievalNodes({ publisher, status, event }: StageContext): { re
         { taskId: workflowIds.retrievalTask(job.jobId), jobId: job.jobId, documents: job.files.documents!.map((key) => ({ key })), chunking: { size: 200, overlap: 40 }, bm25: { k1: 1.2, b: 0.75 } },
         'task/retrieval',
       );
-      return {};
+      return { taskRequestedAt: Date.now() };
     },
-    awaitRetrieval: async ({ job }) => {
-      const delivery = wait({ waitFor: [inboxKeys.cancel, inboxKeys.retrieval(workflowIds.retrievalTask(job.jobId))] });
+    awaitRetrieval: async (state) => {
+      const { job } = state;
+      const resultKey = inboxKeys.retrieval(workflowIds.retrievalTask(job.jobId));
+      const delivery = wait(taskWait(deadlines, state, 'retrieval', resultKey));
       if (delivery.key === inboxKeys.cancel) return { outcome: cancelled(), route: 'finish' };
+      const late = overdue(delivery, 'retrieval', resultKey);
+      if (late) return { outcome: late, route: 'finish' };
       const result = delivery.value as RetrievalResult;
       const firstError = result.errors[0] ? `${result.errors[0].code} in ${result.errors[0].document}${result.errors[0].line ? `, line ${result.errors[0].line}` : ''}: expected ${result.errors[0].expected}` : '';
       if (result.status === 'failed') {

@@ -4,6 +4,7 @@ import type { JobConfig } from '@tuneforge/contracts';
 import { jobMessages, type JobMessages } from '../job-messages';
 import { jobQuestions, type JobQuestions } from '../job-questions';
 import type { Delivery, JobInput, JobState, JobStateValue, Waiting, WorkflowPublisher, WorkflowRecords } from '../job-state';
+import { DEFAULT_STAGE_DEADLINES, type StageDeadlines } from '../stage-deadlines';
 
 /** What a node hands back: the state fields it changes, and `route` where the graph branches after it. */
 export type JobUpdate = typeof JobState.Update;
@@ -14,11 +15,13 @@ export interface StageContext extends JobMessages, JobQuestions {
   publisher: WorkflowPublisher;
   /** The training curves the orchestrator recorded, and the job's inbox. */
   records: WorkflowRecords;
+  /** How long each stage's task may go unanswered. */
+  deadlines: StageDeadlines;
 }
 
-export function createStageContext(publisher: WorkflowPublisher, records: WorkflowRecords): StageContext {
+export function createStageContext(publisher: WorkflowPublisher, records: WorkflowRecords, deadlines: StageDeadlines = DEFAULT_STAGE_DEADLINES): StageContext {
   const messages = jobMessages(publisher);
-  return { ...messages, ...jobQuestions(publisher, messages.event), publisher, records };
+  return { ...messages, ...jobQuestions(publisher, messages.event), publisher, records, deadlines };
 }
 
 /** The config the current iteration runs with: the job's, with the patches applied so far. */

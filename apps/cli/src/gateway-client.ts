@@ -61,6 +61,23 @@ export interface QuotaState {
   usage: number;
 }
 
+/** A message a consumer group gave up on, as `GET /v1/admin/dead_letters` shows it. */
+export interface DeadLetterEntry {
+  id: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  group: string;
+  service: string;
+  reason: string;
+  error: string;
+  attempts: number;
+  failed_at: number;
+  replayed_at: number | null;
+  value: string;
+}
+
 export const QUOTA_NAMES = ['concurrent_jobs', 'stored_bytes', 'trained_tokens_per_day'] as const;
 export type QuotaName = (typeof QUOTA_NAMES)[number];
 export type TenantQuotas = { tenant: string } & Record<QuotaName, QuotaState>;
@@ -173,6 +190,16 @@ export class GatewayClient {
 
   async revokeApiKey(id: string): Promise<ApiKeyEntry> {
     return this.openai.delete<ApiKeyEntry>(`/admin/api_keys/${encodeURIComponent(id)}`);
+  }
+
+  /** Admin: dead letters, newest first (pending unless `status` says otherwise). */
+  async listDeadLetters(query: { topic?: string; group?: string; status?: 'pending' | 'replayed' | 'all'; limit?: number }): Promise<DeadLetterEntry[]> {
+    return (await this.openai.get<OpenAiList<DeadLetterEntry>>('/admin/dead_letters', { query })).data;
+  }
+
+  /** Admin: sends a dead letter's message again to the group that failed it. */
+  async replayDeadLetter(id: string): Promise<DeadLetterEntry> {
+    return this.openai.post<DeadLetterEntry>(`/admin/dead_letters/${encodeURIComponent(id)}/replay`);
   }
 
   async getQuotas(tenant: string): Promise<TenantQuotas> {

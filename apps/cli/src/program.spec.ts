@@ -225,6 +225,22 @@ describe('tuneforge argument parsing and exit codes', () => {
   });
 });
 
+describe('tuneforge admin dlq', () => {
+  const letter = { id: 'dl-7', topic: 'training.run.requested.v1', partition: 3, offset: '41', key: 'ftjob-1', group: 'trainer', service: 'trainer', reason: 'poison', error: 'its handler was started 3 times\nand never finished', attempts: 3, failed_at: 1_700_000_000, replayed_at: null, value: '{}' };
+
+  it('list sends its filters and prints one line per dead letter; replay says where the message went', async () => {
+    const queries: unknown[] = [];
+    const listed = await run(['admin', 'dlq', 'list', '--topic', 'training.run.requested.v1', '--group', 'trainer', '--all', '--limit', '5'], fakeClient({ listDeadLetters: async (query: unknown) => (queries.push(query), [letter]) }));
+    expect(listed.code).toBe(0);
+    expect(queries).toEqual([{ topic: 'training.run.requested.v1', group: 'trainer', status: 'all', limit: 5 }]);
+    expect(listed.out).toBe('dl-7\t2023-11-14T22:13:20Z\ttraining.run.requested.v1\t3/41\ttrainer\tpoison\t3\tpending\tits handler was started 3 times');
+    const replayed = await run(['admin', 'dlq', 'replay', 'dl-7'], fakeClient({ replayDeadLetter: async (id: string) => ({ ...letter, id, replayed_at: 1_700_000_100 }) }));
+    expect(replayed.out).toBe('dl-7 replayed 2023-11-14T22:15:00Z: training.run.requested.v1 3/41 sent again to trainer');
+    const usage = await run(['admin', 'dlq', 'replay'], fakeClient({}));
+    expect({ code: usage.code, calls: usage.calls }).toEqual({ code: 2, calls: [] });
+  });
+});
+
 describe('tuneforge admin (keys and quotas)', () => {
   const key = { id: 'key-1', tenant: 'acme', name: 'ci', admin: false, key_hint: 'tf-AbCdE', created_at: 1_700_000_000, revoked_at: null };
   const quotaSet = {

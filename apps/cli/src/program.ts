@@ -1,7 +1,7 @@
 import { loadDefaultConfig, type JobConfig } from '@tuneforge/contracts';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { toCliError } from './cli-error';
-import { createKeyCommand, getQuotasCommand, listKeysCommand, QUOTA_OPTIONS, revokeKeyCommand, setQuotasCommand, type SetQuotasOptions } from './commands/admin';
+import { createKeyCommand, getQuotasCommand, listDeadLettersCommand, listKeysCommand, QUOTA_OPTIONS, replayDeadLetterCommand, revokeKeyCommand, setQuotasCommand, type SetQuotasOptions } from './commands/admin';
 import { approveCommand, type ApproveOptions } from './commands/approve';
 import { chatCommand, type ChatOptions } from './commands/chat';
 import type { CommandContext } from './commands/command-context';
@@ -213,5 +213,21 @@ export function buildProgram(action: ActionFactory, io: Io): Command {
     .option('--json', 'print the API object as JSON');
   for (const { flag } of QUOTA_OPTIONS) set.option(`${flag} <n|default>`, `limit of ${flag.slice(2).replaceAll('-', '_')}`, quotaLimit);
   set.action(action((ctx, tenant: string, options: SetQuotasOptions) => setQuotasCommand(ctx, tenant, options)));
+
+  const dlq = admin.command('dlq').description('messages consumers gave up on (dead letters): list them, send one again');
+  dlq
+    .command('list')
+    .description('list dead letters, newest first: id, failed, topic, partition/offset, group, reason, attempts, replayed, error')
+    .option('--topic <topic>', 'only those of this topic')
+    .option('--group <group>', 'only those of this consumer group')
+    .option('--all', 'replayed ones too')
+    .option('--limit <n>', 'at most this many (1-100, default 20)', positiveInteger)
+    .option('--json', 'print the API objects as JSON')
+    .action(action((ctx, options: { topic?: string; group?: string; all?: boolean; limit?: number; json?: boolean }) => listDeadLettersCommand(ctx, options)));
+  dlq
+    .command('replay')
+    .description('send a dead letter\'s message again to the consumer group that failed it (after fixing the cause)')
+    .argument('<id>', 'dead letter id (dl-...), as `admin dlq list` shows it')
+    .action(action((ctx, id: string) => replayDeadLetterCommand(ctx, id)));
   return program;
 }

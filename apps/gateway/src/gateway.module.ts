@@ -4,6 +4,7 @@ import type { Database } from '@tuneforge/database';
 import { DATABASE, LOGGER, requireDatabase, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from '@tuneforge/service-kit';
 import type { Logger } from '@tuneforge/telemetry';
 import { AdminController } from './admin/admin.controller';
+import { DeadLettersService } from './admin/dead-letters.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyService } from './auth/api-key.service';
 import { ApiKeyRegistry } from './auth/api-keys';
@@ -47,6 +48,7 @@ import { QuotaService } from './quotas/quota.service';
     JobIterationsService,
     ModelsService,
     InferenceProxyService,
+    DeadLettersService,
     {
       // API keys live in the database; the environment's keys are written into it (hashed) before the gateway serves.
       provide: ApiKeyService,

@@ -5,6 +5,7 @@ export * from './dead-letter';
 export * from './idempotency';
 export * from './database-idempotency';
 export * from './delivery-attempts';
+export * from './dead-letter-log';
 export * from './outgoing-message';
 export * from './process-delivery';
 export * from './partition-for-key';

@@ -241,6 +241,10 @@ describe('a message that kills every consumer that handles it (issue #18)', () =
       expect(JSON.parse(letter.originalValue).payload).toEqual({ n: 1 });
       expect(readFileSync(env.SIDE_EFFECT_FILE, 'utf8')).toBe('2\n');
       expect(await database.query('SELECT * FROM delivery_attempts')).toEqual([]);
+      // Recorded for operators too (tuneforge admin dlq list / replay).
+      expect(await database.query('SELECT original_topic, consumer, reason, attempts, replayed_at FROM dead_letters')).toEqual([
+        { original_topic: topic.name, consumer: 'poison-kill-group', reason: 'poison', attempts: 2, replayed_at: null },
+      ]);
     } finally {
       await publisher.close();
       await dropTestDatabase(database);

@@ -1,6 +1,6 @@
 import { ALL_TOPICS } from '@tuneforge/contracts';
 import { DatabaseConfigError, openDatabase, redact } from '@tuneforge/database';
-import { DatabaseDeliveryAttempts, DatabaseIdempotencyStore, KafkaMessageBus, StoreIdempotencyStore } from '@tuneforge/messaging';
+import { DatabaseDeadLetterLog, DatabaseDeliveryAttempts, DatabaseIdempotencyStore, KafkaMessageBus, StoreIdempotencyStore } from '@tuneforge/messaging';
 import { createArtifactStoreFromEnv, StorageConfigError } from '@tuneforge/storage';
 import { createLogger, startTelemetry, type Logger } from '@tuneforge/telemetry';
 import { createServiceApp } from './create-service-app';
@@ -45,6 +45,8 @@ async function start(definition: ServiceDefinition, logger: Logger): Promise<voi
     idempotency: database ? new DatabaseIdempotencyStore(database) : new StoreIdempotencyStore(store),
     // A message that kills its worker is dead-lettered after a few starts, not crash-looped on every replica.
     attempts: database ? new DatabaseDeliveryAttempts(database) : undefined,
+    // Dead letters listed and replayed by operators (tuneforge admin dlq).
+    deadLetterLog: database ? new DatabaseDeadLetterLog(database) : undefined,
     replicationFactor: config.TF_KAFKA_REPLICATION_FACTOR,
   });
   await bus.ensureTopics(ALL_TOPICS);

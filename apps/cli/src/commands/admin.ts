@@ -1,6 +1,6 @@
 import { UsageError } from '../cli-error';
 import { EXIT } from '../exit-codes';
-import { QUOTA_NAMES, type ApiKeyEntry, type QuotaName, type TenantQuotas } from '../gateway-client';
+import { QUOTA_NAMES, type ApiKeyEntry, type DeadLetterEntry, type QuotaName, type TenantQuotas } from '../gateway-client';
 import type { CommandContext, CommandResult } from './command-context';
 
 const time = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : '-');
@@ -79,5 +79,33 @@ export async function setQuotasCommand(ctx: CommandContext, tenant: string, opti
   const quotas = await ctx.client.setQuotas(tenant, limits);
   if (options.json) ctx.io.out(JSON.stringify(quotas, null, 2));
   else for (const line of describeQuotas(quotas)) ctx.io.out(line);
+  return EXIT.ok;
+}
+
+/**
+ * `tuneforge admin dlq list [--topic T] [--group G] [--all] [--limit N]`: one line per dead letter (id, failed, topic,
+ * partition/offset, group, reason, attempts, replayed, error), newest first; pending ones unless --all.
+ */
+export async function listDeadLettersCommand(ctx: CommandContext, options: { topic?: string; group?: string; all?: boolean; limit?: number; json?: boolean }): CommandResult {
+  const letters = await ctx.client.listDeadLetters({
+    ...(options.topic ? { topic: options.topic } : {}),
+    ...(options.group ? { group: options.group } : {}),
+    status: options.all ? 'all' : 'pending',
+    ...(options.limit ? { limit: options.limit } : {}),
+  });
+  if (options.json) ctx.io.out(JSON.stringify(letters, null, 2));
+  else for (const letter of letters) ctx.io.out(describeDeadLetter(letter));
+  return EXIT.ok;
+}
+
+export function describeDeadLetter(letter: DeadLetterEntry): string {
+  const replayed = letter.replayed_at ? `replayed ${time(letter.replayed_at)}` : 'pending';
+  return [letter.id, time(letter.failed_at), letter.topic, `${letter.partition}/${letter.offset}`, letter.group, letter.reason, `${letter.attempts}`, replayed, letter.error.split('\n')[0]].join('\t');
+}
+
+/** `tuneforge admin dlq replay ID`: the message goes again to the group that failed it (groups that handled it skip it). */
+export async function replayDeadLetterCommand(ctx: CommandContext, id: string): CommandResult {
+  const letter = await ctx.client.replayDeadLetter(id);
+  ctx.io.out(`${letter.id} replayed ${time(letter.replayed_at)}: ${letter.topic} ${letter.partition}/${letter.offset} sent again to ${letter.group}`);
   return EXIT.ok;
 }

@@ -4,6 +4,7 @@ import { AdminRoute } from '../auth/admin-route';
 import { ApiKeyService } from '../auth/api-key.service';
 import { validateRequest } from '../http/validate';
 import { QuotaService } from '../quotas/quota.service';
+import { DeadLettersService } from './dead-letters.service';
 
 const tenantSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a tenant is 1-63 lower-case letters, digits, - and _, starting with a letter or digit');
 
@@ -15,6 +16,14 @@ const createApiKeyBodySchema = z.strictObject({
 
 const listApiKeysQuerySchema = z.strictObject({ tenant: tenantSchema.optional() });
 
+const listDeadLettersQuerySchema = z.strictObject({
+  topic: z.string().min(1).max(249).optional(),
+  group: z.string().min(1).max(249).optional(),
+  status: z.enum(['pending', 'replayed', 'all']).default('pending'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: z.string().min(1).optional(),
+});
+
 const limit = (max: number) => z.number().int().min(0).max(max).nullable().optional();
 const setQuotasBodySchema = z.strictObject({
   concurrent_jobs: limit(2_147_483_647),
@@ -24,7 +33,7 @@ const setQuotasBodySchema = z.strictObject({
 
 /**
  * Tuneforge's operator endpoints, admin keys only (a tenant's key gets 403): API keys — created (the key shown
- * once), listed (never a hash or a key), revoked — and each tenant's quotas with its usage.
+ * once), listed (never a hash or a key), revoked —, each tenant's quotas with its usage, and the dead letters.
  */
 @Controller('v1/admin')
 @AdminRoute()
@@ -32,6 +41,7 @@ export class AdminController {
   constructor(
     private readonly keys: ApiKeyService,
     private readonly quotas: QuotaService,
+    private readonly deadLetters: DeadLettersService,
   ) {}
 
   @Post('api_keys')
@@ -60,5 +70,19 @@ export class AdminController {
   @Put('quotas/:tenant')
   setQuotas(@Param('tenant') tenant: string, @Body() body: unknown) {
     return this.quotas.set(tenant, validateRequest(setQuotasBodySchema, body ?? {}));
+  }
+
+  /** The dead letters consumers recorded, newest first (pending ones unless `status` says otherwise). */
+  @Get('dead_letters')
+  async listDeadLetters(@Query() query: Record<string, unknown>) {
+    const { data, hasMore } = await this.deadLetters.list(validateRequest(listDeadLettersQuerySchema, query));
+    return { object: 'list', data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+  }
+
+  /** Sends a dead letter's message again, to the group that failed it. */
+  @Post('dead_letters/:id/replay')
+  @HttpCode(200)
+  replayDeadLetter(@Param('id') id: string) {
+    return this.deadLetters.replay(id);
   }
 }

@@ -1,6 +1,7 @@
 import { deadLetterTopicName, type Envelope, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
 import type { Logger } from '@tuneforge/telemetry';
 import { Kafka, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
+import type { DeadLetterLog } from '../dead-letter-log';
 import type { DeliveryAttempts } from '../delivery-attempts';
 import type { IdempotencyStore } from '../idempotency';
 import type {
@@ -26,6 +27,8 @@ export interface KafkaBusOptions {
   clientId: string;
   logger: Logger;
   idempotency: IdempotencyStore;
+  /** Where dead letters are also recorded for operators (`tuneforge admin dlq`): the metadata database. */
+  deadLetterLog?: DeadLetterLog;
   /** Durable handler-start counts: a message that kills its worker is dead-lettered after `maxHandlerStarts`. */
   attempts?: DeliveryAttempts;
   maxHandlerStarts?: number;
@@ -111,7 +114,10 @@ export class KafkaMessageBus implements MessageBus, TopicReader {
           retry: this.retry,
           logger: this.options.logger,
           heartbeat,
-          deadLetter: (record) => this.sendDeadLetter(record.originalTopic, record.originalKey, record),
+          deadLetter: async (record) => {
+            await this.sendDeadLetter(record.originalTopic, record.originalKey, record);
+            await this.options.deadLetterLog?.record(record);
+          },
         });
         // Returning resolves the offset for the next group commit; had anything above thrown, kafkajs would seek back
         // and deliver the message again.

@@ -184,6 +184,21 @@ export async function eventsByPages(target: ScenarioTarget, jobId: string, limit
 }
 
 /**
+ * The job once it ended, polled every second; a failed request (a service or the database coming back after a fault)
+ * is retried on the next round. `describe` adds context (the deployment's output) to the error past the deadline.
+ */
+export async function untilTerminal(target: ScenarioTarget, jobId: string, timeoutMs: number, describe: () => string = () => ''): Promise<FineTuningJob> {
+  const client = clientOf(target);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await client.fineTuning.jobs.retrieve(jobId).catch(() => undefined);
+    if (job && TERMINAL.includes(job.status)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} did not end within ${timeoutMs} ms (status ${job?.status})\n${describe()}`);
+    await sleep(1000);
+  }
+}
+
+/**
  * Every event, once the job's final event (`The job ...`) and a metrics event for every training step are
  * among them. The orchestrator reports the end status before that final event, and progress, completion
  * and status travel on different topics: a job can read `succeeded` a moment before its last events are

@@ -4,17 +4,15 @@ import { createArtifactStoreFromEnv } from '@tuneforge/storage';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
 import { startDeployment, type RunningDeployment } from './deployment';
 import { WORKSPACE_ROOT } from '../src/spawn-service';
-import { clientOf, registerTinyModel, type ScenarioTarget } from './fine-tuning-scenario';
+import { clientOf, registerTinyModel, untilTerminal, type ScenarioTarget } from './fine-tuning-scenario';
 
 const TAG = `${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
 const TENANT = `e2e-gw-crash-${TAG}`;
 const KEY = `e2e-gw-crash-key-${TAG}`;
 const FIXTURES = join(WORKSPACE_ROOT, 'apps/trainer/test/fixtures');
 const CREATES = 6;
-const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
 /**
@@ -74,18 +72,7 @@ describe('kill -9 of the gateway while it creates jobs (distributed mode)', () =
     for (const id of acknowledged) expect(listed).toContain(id);
     expect(listed.length).toBeGreaterThan(0);
     // Every job that exists runs: none stays in validating_files for want of its announcement.
-    const ended = await Promise.all(listed.map((id) => untilTerminal(id, 480_000)));
+    const ended = await Promise.all(listed.map((id) => untilTerminal(target, id, 480_000, () => deployment.output().slice(-6000))));
     expect(ended.map((job) => ({ id: job.id, status: job.status }))).toEqual(listed.map((id) => ({ id, status: 'succeeded' })));
   }, 720_000);
-
-  async function untilTerminal(jobId: string, timeoutMs: number): Promise<FineTuningJob> {
-    const client = clientOf(target);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const job = await client.fineTuning.jobs.retrieve(jobId).catch(() => undefined);
-      if (job && TERMINAL.includes(job.status)) return job;
-      if (Date.now() > deadline) throw new Error(`job ${jobId} did not end within ${timeoutMs} ms (status ${job?.status})\n${deployment.output().slice(-6000)}`);
-      await sleep(1000);
-    }
-  }
 });

@@ -5,16 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
 import { startDeployment, type RunningDeployment } from './deployment';
-import { clientOf, countMessages, createJob, eventsAfterTheEnd, metricSteps, registerTinyModel, repeatedTrainingFile, type ScenarioTarget } from './fine-tuning-scenario';
+import { clientOf, countMessages, createJob, eventsAfterTheEnd, metricSteps, registerTinyModel, repeatedTrainingFile, untilTerminal, type ScenarioTarget } from './fine-tuning-scenario';
 
 const TAG = `${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
 const TENANT = `e2e-pg-outage-${TAG}`;
 const KEY = `e2e-pg-outage-key-${TAG}`;
 const INFRA = resolve(__dirname, '../../../infra');
 const OUTAGE_MS = 30_000;
-const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
 /**
@@ -74,7 +72,7 @@ describe('a Postgres outage of 30 s while a job runs (distributed mode)', () => 
       await sleep(OUTAGE_MS - (Date.now() - downAt));
       postgres('up.sh');
 
-      const done = await untilTerminal(job.id, 480_000);
+      const done = await untilTerminal(target, job.id, 480_000);
       expect(done.status).toBe('succeeded');
       expect(duringOutage).toMatch(/^error/);
       const events = await eventsAfterTheEnd(target, job.id, 120_000);
@@ -89,16 +87,4 @@ describe('a Postgres outage of 30 s while a job runs (distributed mode)', () => 
       throw new Error(`${(error as Error).stack}\n--- deployment output ---\n${deployment.output().slice(-8000)}`);
     }
   }, 720_000);
-
-  /** The job once it ended; errors while the database comes back are retried on the next round. */
-  async function untilTerminal(jobId: string, timeoutMs: number): Promise<FineTuningJob> {
-    const client = clientOf(target);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const job = await client.fineTuning.jobs.retrieve(jobId).catch(() => undefined);
-      if (job && TERMINAL.includes(job.status)) return job;
-      if (Date.now() > deadline) throw new Error(`job ${jobId} did not end within ${timeoutMs} ms (status ${job?.status})`);
-      await sleep(1000);
-    }
-  }
 });

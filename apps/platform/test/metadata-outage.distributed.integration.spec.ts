@@ -23,7 +23,8 @@ const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSl
 describe('a Postgres outage of 30 s while a job runs (distributed mode)', () => {
   const run = mkdtempSync(join(tmpdir(), 'tf-pg-drill-'));
   const port = 5440 + Math.floor(Math.random() * 30);
-  const infraEnv = { ...process.env, TUNEFORGE_RUN: run, TF_POSTGRES_PORT: String(port), TF_INFRA_WAIT_S: '90' };
+  // TF_INFRA_FRESH off: CI runs the tests under TF_INFRA_FRESH=1, which would wipe the data when Postgres comes back.
+  const infraEnv = { ...process.env, TUNEFORGE_RUN: run, TF_POSTGRES_PORT: String(port), TF_INFRA_WAIT_S: '90', TF_INFRA_FRESH: '0' };
   const postgres = (script: 'up.sh' | 'down.sh') => execFileSync('bash', [join(INFRA, script), 'postgres'], { env: infraEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let deployment: RunningDeployment;
   let target: ScenarioTarget;

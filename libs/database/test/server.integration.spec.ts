@@ -43,7 +43,8 @@ describe('metadata database on the Postgres server', () => {
 describe('a Postgres server that is killed and comes back', () => {
   const run = mkdtempSync(join(tmpdir(), 'tf-pg-outage-'));
   const port = 5400 + Math.floor(Math.random() * 30);
-  const env = { ...process.env, TUNEFORGE_RUN: run, TF_POSTGRES_PORT: String(port), TF_INFRA_WAIT_S: '90' };
+  // TF_INFRA_FRESH off: CI runs the tests under TF_INFRA_FRESH=1, which would wipe the data at the restart.
+  const env = { ...process.env, TUNEFORGE_RUN: run, TF_POSTGRES_PORT: String(port), TF_INFRA_WAIT_S: '90', TF_INFRA_FRESH: '0' };
   const infra = (script: string) => execFileSync('bash', [join(INFRA, script), 'postgres'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = `postgres://tuneforge:tuneforge-dev-secret@127.0.0.1:${port}/tuneforge`;
   let db: Database;

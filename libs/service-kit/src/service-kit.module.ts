@@ -1,8 +1,20 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthController } from './health.controller';
 import { PingHandler } from './ping.handler';
 import type { ServiceRuntime } from './service-runtime';
 import { ARTIFACT_STORE, DATABASE, LOGGER, MESSAGE_BUS, SERVICE_CONFIG, SERVICE_IDENTITY } from './tokens';
+
+const AFTER_CLOSE = Symbol('AFTER_CLOSE');
+
+/** Runs the runtime's `afterClose` when the app closes (Nest's last lifecycle hook, after every module's own). */
+@Injectable()
+class RuntimeCleanup implements OnApplicationShutdown {
+  constructor(@Inject(AFTER_CLOSE) private readonly afterClose: (() => Promise<void>) | null) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.afterClose?.();
+  }
+}
 
 /** Gives every service its runtime (bus, store, identity, logger) and the endpoints all services share. */
 @Module({})
@@ -19,7 +31,7 @@ export class ServiceKitModule {
     return {
       module: ServiceKitModule,
       global: true,
-      providers,
+      providers: [...providers, { provide: AFTER_CLOSE, useValue: runtime.afterClose ?? null }, RuntimeCleanup],
       exports: providers.map((provider) => provider.provide),
       controllers: [HealthController, PingHandler],
     };

@@ -21,6 +21,8 @@ export interface ServiceRuntime {
    * events, keys, the workflow's checkpoints. Absent for a service under test that keeps no metadata.
    */
   database?: Database;
+  /** Run once the app has closed (its modules' hooks done): what the runtime's owner opened for this app alone. */
+  afterClose?: () => Promise<void>;
   logger: Logger;
   /** The validated values of the service's own environment variables (its definition's envSchema). */
   config: Readonly<Record<string, unknown>>;

@@ -16,17 +16,11 @@ export async function startServiceUnderTest(definition: ServiceDefinition, runti
   const distributed = shared.bus.transport === 'kafka';
   const ownDatabase = !shared.database && definition.needsDatabase;
   const database = ownDatabase ? await openTestDatabase(distributed ? localInfraEnv().TF_DATABASE_URL : undefined) : shared.database;
-  const app = await createServiceApp(definition, {
+  // Dropped by the app's own shutdown: Nest hands out its app behind a proxy, whose methods cannot be replaced.
+  return createServiceApp(definition, {
     ...shared,
     database,
+    ...(ownDatabase && database ? { afterClose: () => dropTestDatabase(database) } : {}),
     identity: { name: definition.name, version: '0.0.0-test', instanceId: `${definition.name}-test-${runId}`, mode: distributed ? 'distributed' : 'embedded' },
   });
-  if (ownDatabase && database) {
-    const close = app.close.bind(app);
-    app.close = async () => {
-      await close();
-      await dropTestDatabase(database);
-    };
-  }
-  return app;
 }

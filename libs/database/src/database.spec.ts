@@ -58,10 +58,11 @@ describe('metadata database on PGlite (embedded mode and unit tests)', () => {
   it('keeps its rows in a directory across restarts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-pglite-'));
     try {
-      const first = await openDatabase(`pglite:${dir}`);
+      // A directory whose parents do not exist yet (./.tuneforge/metadata in a fresh checkout).
+      const first = await openDatabase(`pglite:${join(dir, 'not', 'yet')}`);
       await first.query("INSERT INTO tenants (id, created_at) VALUES ('kept', 1)");
       await first.close();
-      const second = await openDatabase(`pglite:${dir}`);
+      const second = await openDatabase(`pglite:${join(dir, 'not', 'yet')}`);
       expect(await second.query('SELECT id FROM tenants')).toEqual([{ id: 'kept' }]);
       await second.close();
     } finally {

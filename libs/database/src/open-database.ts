@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { mkdirSync } from 'node:fs';
 import { Pool, type PoolConfig } from 'pg';
 import { Database, quoteIdentifier, ServerNotifications, typeParsers, type NotificationSource } from './database';
 import { migrate } from './migrate';
@@ -45,6 +46,8 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   } else if (url.startsWith('pglite:')) {
     const location = url.slice('pglite:'.length);
     if (!location) throw new DatabaseConfigError(`Invalid database URL '${url}': expected pglite:memory or pglite:<directory>`);
+    // PGlite creates only the last directory of the path: a fresh checkout has no ./.tuneforge yet.
+    if (location !== 'memory') mkdirSync(location, { recursive: true });
     const pglite = new PGlite(location === 'memory' ? undefined : location);
     await pglite.waitReady;
     if (schema) await pglite.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}; SET search_path TO ${quoteIdentifier(schema)}`);

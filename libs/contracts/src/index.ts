@@ -30,6 +30,7 @@ export * from './evaluation/diagnosis.schema';
 export * from './tools/function-tool.schema';
 export * from './models/model-registry';
 export * from './models/model-names';
+export * from './graders/grader.schema';
 export * from './job/job-spec';
 export * from './job/job-request-mapping';
 export * from './config/job-config.schema';

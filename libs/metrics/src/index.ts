@@ -17,6 +17,9 @@ export {
 export { rougeTokenize } from './rouge/rouge-tokenize';
 export { porterStem } from './rouge/porter-stemmer';
 
+// GLEU (nltk's sentence_gleu)
+export { sentenceGleu, type GleuOptions } from './gleu/gleu';
+
 // SQuAD-style exact match and token F1
 export { normalizeAnswer, answerTokens } from './squad/squad-normalize';
 export { exactMatch, corpusExactMatch, type ExactMatchOptions, type CorpusExactMatchResult } from './squad/exact-match';

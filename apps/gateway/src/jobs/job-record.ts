@@ -1,12 +1,14 @@
 import {
   APPROVAL_DECISIONS,
   fineTunedModelName,
+  graderSchema,
   JOB_STATUSES,
   jobApprovalRequestedV1,
   jobConfigSchema,
   jobLifecycleEventV1,
   jobLifecycleStatusChangedV1,
   jobSpecSchema,
+  REASONING_EFFORTS,
   requestedHyperparameters,
   trainingCheckpointSavedV1,
   type JobStatus,
@@ -55,6 +57,21 @@ export const jobRecordSchema = z.object({
       z.object({
         type: z.literal('dpo'),
         dpo: z.object({ hyperparameters: z.object({ n_epochs: z.number(), batch_size: z.number(), learning_rate_multiplier: z.number(), beta: z.number() }) }),
+      }),
+      z.object({
+        type: z.literal('reinforcement'),
+        reinforcement: z.object({
+          grader: graderSchema,
+          hyperparameters: z.object({
+            n_epochs: z.number(),
+            batch_size: z.number(),
+            learning_rate_multiplier: z.number(),
+            compute_multiplier: z.number(),
+            eval_interval: z.number(),
+            eval_samples: z.number(),
+            reasoning_effort: z.enum(REASONING_EFFORTS),
+          }),
+        }),
       }),
     ])
     .optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { graderSchema } from '../graders/grader.schema';
 import { approvalRuleSchema, MAX_APPROVAL_TIMEOUT_SECONDS } from './approval-rule.schema';
 
 /**
@@ -14,8 +15,11 @@ export const loraConfigSchema = z
   })
   .strict();
 
-/** The training objectives: supervised fine-tuning on labeled tokens, or direct preference optimization on pairs. */
-export const TRAINING_OBJECTIVES = ['sft', 'dpo'] as const;
+/**
+ * The training objectives: supervised fine-tuning on labeled tokens, direct preference optimization on pairs, or
+ * reinforcement (GRPO over rollouts scored by a grader: OpenAI's method `reinforcement`).
+ */
+export const TRAINING_OBJECTIVES = ['sft', 'dpo', 'reinforcement'] as const;
 export type TrainingObjective = (typeof TRAINING_OBJECTIVES)[number];
 
 /**
@@ -32,6 +36,27 @@ export type DpoConfig = z.infer<typeof dpoConfigSchema>;
 
 /** What a config without `training.dpo` (one written before DPO existed) trains DPO with. */
 export const DEFAULT_DPO_CONFIG: DpoConfig = { beta: 0.1, rpoAlpha: 0 };
+
+/**
+ * Reinforcement's settings (`training.reinforcement`), from OpenAI's `method.reinforcement`: the grader that scores each
+ * rollout (the `@tuneforge/graders` shapes) and the hyperparameters beyond epochs, batch size and learning rate.
+ * `computeMultiplier` scales the rollouts generated per prompt (exploration); `evalInterval` is the number of training
+ * steps between evaluations on the validation set, `evalSamples` the validation prompts each evaluation grades;
+ * `reasoningEffort` is recorded only (Tuneforge's models do not reason).
+ */
+export const reinforcementConfigSchema = z
+  .object({
+    grader: graderSchema,
+    computeMultiplier: z.number().positive().max(10),
+    evalInterval: z.number().int().min(1).max(100_000),
+    evalSamples: z.number().int().min(1).max(10_000),
+    reasoningEffort: z.enum(['default', 'low', 'medium', 'high']),
+  })
+  .strict();
+export type ReinforcementConfig = z.infer<typeof reinforcementConfigSchema>;
+
+/** What `auto` (or an absent hyperparameter) means for reinforcement. */
+export const DEFAULT_REINFORCEMENT_SETTINGS: Omit<ReinforcementConfig, 'grader'> = { computeMultiplier: 1, evalInterval: 10, evalSamples: 16, reasoningEffort: 'default' };
 
 export const jobConfigSchema = z
   .object({
@@ -51,12 +76,14 @@ export const jobConfigSchema = z
     training: z
       .object({
         /**
-         * `sft` (supervised: OpenAI's method `supervised`) or `dpo` (preference pairs: method `dpo`). Absent (a config
-         * written before objectives existed) means `sft`.
+         * `sft` (supervised: OpenAI's method `supervised`), `dpo` (preference pairs: method `dpo`) or `reinforcement`
+         * (method `reinforcement`). Absent (a config written before objectives existed) means `sft`.
          */
         objective: z.enum(TRAINING_OBJECTIVES).optional(),
         /** DPO's beta and RPO alpha; read only when `objective` is `dpo` (absent: `DEFAULT_DPO_CONFIG`). */
         dpo: dpoConfigSchema.optional(),
+        /** The grader and reinforcement hyperparameters; required when `objective` is `reinforcement`. */
+        reinforcement: reinforcementConfigSchema.optional(),
         method: z.enum(['full', 'lora']),
         epochs: z.number().int().min(1).max(100),
         batchSize: z.number().int().min(1),
@@ -75,6 +102,10 @@ export const jobConfigSchema = z
       .refine((t) => t.batchSize % t.microBatchSize === 0, {
         message: 'batchSize must be a multiple of microBatchSize (the rest is gradient accumulation)',
         path: ['batchSize'],
+      })
+      .refine((t) => t.objective !== 'reinforcement' || t.reinforcement !== undefined, {
+        message: "objective 'reinforcement' needs training.reinforcement (its grader)",
+        path: ['reinforcement'],
       }),
     synthesis: z
       .object({

@@ -36,11 +36,6 @@ describe("OpenAI's method object", () => {
     expect(conflict.message).toContain('hyperparameters.n_epochs (2)');
   });
 
-  it('reinforcement is refused with param method.type, saying it is not available yet', () => {
-    const rl = refusal(() => configFromRequest(defaults, spec({ method: { type: 'reinforcement', reinforcement: { grader: {} } } })));
-    expect(rl).toMatchObject({ param: 'method.type', message: expect.stringContaining('not available yet') });
-  });
-
   it('dpo sets the objective, beta and the shared hyperparameters; the job echoes them resolved', () => {
     const config = configFromRequest(defaults, spec({ method: { type: 'dpo', dpo: { hyperparameters: { beta: 0.25, n_epochs: 2, batch_size: 'auto', learning_rate_multiplier: 0.5 } } } }));
     expect(config.training).toMatchObject({ objective: 'dpo', dpo: { beta: 0.25, rpoAlpha: 0 }, epochs: 2, batchSize: defaults.training.batchSize });

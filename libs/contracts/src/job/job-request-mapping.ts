@@ -1,5 +1,14 @@
 import type { ApprovalRule } from '../config/approval-rule.schema';
-import { DEFAULT_DPO_CONFIG, jobConfigSchema, type DpoConfig, type JobConfig, type TrainingObjective } from '../config/job-config.schema';
+import {
+  DEFAULT_DPO_CONFIG,
+  DEFAULT_REINFORCEMENT_SETTINGS,
+  jobConfigSchema,
+  type DpoConfig,
+  type JobConfig,
+  type ReinforcementConfig,
+  type TrainingObjective,
+} from '../config/job-config.schema';
+import type { Grader } from '../graders/grader.schema';
 import { mergePatch } from '../evaluation/apply-job-patch';
 import type { ApprovalRuleSpec, JobSpec, MethodSpec } from './job-spec';
 
@@ -11,11 +20,13 @@ import type { ApprovalRuleSpec, JobSpec, MethodSpec } from './job-spec';
  * | request | config |
  * | --- | --- |
  * | `model` | `model.base` |
- * | `method.type` (`supervised` / `dpo`) | `training.objective` (`sft` / `dpo`) |
+ * | `method.type` (`supervised` / `dpo` / `reinforcement`) | `training.objective` (`sft` / `dpo` / `reinforcement`) |
  * | `hyperparameters.n_epochs` or `method.<type>.hyperparameters.n_epochs` | `training.epochs` |
  * | `hyperparameters.batch_size` or `method.<type>.hyperparameters.batch_size` | `training.batchSize` (`microBatchSize` becomes a divisor of it if it is not one; DPO: pairs per step) |
  * | `hyperparameters.learning_rate_multiplier` or `method.<type>.…` | `training.learningRate` = default × multiplier |
  * | `method.dpo.hyperparameters.beta` | `training.dpo.beta` |
+ * | `method.reinforcement.grader` | `training.reinforcement.grader` |
+ * | `method.reinforcement.hyperparameters.compute_multiplier`, `eval_interval`, `eval_samples`, `reasoning_effort` | `training.reinforcement.computeMultiplier`, `evalInterval`, `evalSamples`, `reasoningEffort` |
  * | `seed` | `training.seed` and `data.seed` |
  * | `tuneforge.data_format` | `data.format` |
  * | `tuneforge.agent_tokens` | `data.agentTokens` |
@@ -26,17 +37,20 @@ import type { ApprovalRuleSpec, JobSpec, MethodSpec } from './job-spec';
  * | `tuneforge.config` | anything (e.g. `training.dpo.rpoAlpha`): a JSON merge patch on the result, applied last |
  *
  * `auto` (or an absent field) keeps the default. `method: { type, <type>: { hyperparameters } }` is the legacy
- * top-level `hyperparameters` under OpenAI's newer name, for `supervised` and `dpo` alike: both may be given, a
+ * top-level `hyperparameters` under OpenAI's newer name, for every method alike: both may be given, a
  * field given a number in both must agree (else `JobRequestError` naming the method's field; a number beats
- * `"auto"`). `method.type` `reinforcement` is refused (`param: "method.type"`) until the engine trains it: a job
- * accepted now would only fail later in the training pod. A `tuneforge.config` patch may not set
- * `training.objective` against `method.type`. The job object echoes the method resolved from the config
+ * `"auto"`). A `tuneforge.config` patch may not set `training.objective` against `method.type`. The job object echoes the method resolved from the config
  * (`resolvedMethod`).
  */
 export const REQUEST_FIELD_OF_CONFIG: Readonly<Record<string, string>> = {
   'model.base': 'model',
   'training.objective': 'method.type',
   'training.dpo.beta': 'method.dpo.hyperparameters.beta',
+  'training.reinforcement.grader': 'method.reinforcement.grader',
+  'training.reinforcement.computeMultiplier': 'method.reinforcement.hyperparameters.compute_multiplier',
+  'training.reinforcement.evalInterval': 'method.reinforcement.hyperparameters.eval_interval',
+  'training.reinforcement.evalSamples': 'method.reinforcement.hyperparameters.eval_samples',
+  'training.reinforcement.reasoningEffort': 'method.reinforcement.hyperparameters.reasoning_effort',
   'training.epochs': 'hyperparameters.n_epochs',
   'training.batchSize': 'hyperparameters.batch_size',
   'training.microBatchSize': 'hyperparameters.batch_size',
@@ -75,26 +89,19 @@ export const derivedMicroBatch = (batchSize: number, defaults: JobConfig) => gcd
 type Hyperparameters = NonNullable<JobSpec['hyperparameters']> & { beta?: number | 'auto' };
 const HYPERPARAMETER_KEYS = ['n_epochs', 'batch_size', 'learning_rate_multiplier'] as const;
 
-/** What each method type is refused with while the engine cannot train it. */
-const UNAVAILABLE_METHODS: Partial<Record<MethodSpec['type'], string>> = {
-  reinforcement: "method.type 'reinforcement' is not available yet: reinforcement fine-tuning (graders) is not in Tuneforge's training engine. Use method.type 'supervised' or 'dpo'.",
-};
-
-/** The config's training objective of each trainable method type. */
-export const OBJECTIVE_OF_METHOD = { supervised: 'sft', dpo: 'dpo' } as const satisfies Partial<Record<MethodSpec['type'], TrainingObjective>>;
+/** The config's training objective of each method type. */
+export const OBJECTIVE_OF_METHOD = { supervised: 'sft', dpo: 'dpo', reinforcement: 'reinforcement' } as const satisfies Record<MethodSpec['type'], TrainingObjective>;
 
 /**
  * The hyperparameters a request asks for: the legacy top-level `hyperparameters` and
- * `method.<type>.hyperparameters` together (DPO's `beta` too). Throws `JobRequestError` for a method the engine
- * cannot train (`param: "method.type"`) and for a field given two different numbers (naming the method's field).
+ * `method.<type>.hyperparameters` together (DPO's `beta` too; reinforcement's own ones are read by
+ * `reinforcementConfigOf`). Throws `JobRequestError` for a field given two different numbers (naming the method's field).
  */
 export function requestedHyperparameters(spec: Pick<JobSpec, 'hyperparameters' | 'method'>): Hyperparameters {
   const legacy = spec.hyperparameters ?? {};
   const method = spec.method;
   if (!method) return { ...legacy };
-  const refusal = UNAVAILABLE_METHODS[method.type];
-  if (refusal) throw new JobRequestError(refusal, 'method.type');
-  const type = method.type as keyof typeof OBJECTIVE_OF_METHOD;
+  const type = method.type;
   const given: Hyperparameters = method[type]?.hyperparameters ?? {};
   const merged: Hyperparameters = { ...legacy };
   for (const key of HYPERPARAMETER_KEYS) {
@@ -116,14 +123,51 @@ export function requestedHyperparameters(spec: Pick<JobSpec, 'hyperparameters' |
 /** OpenAI's `method` object as the job object echoes it: what the job's configuration trains with, as numbers. */
 export type ResolvedMethod =
   | { type: 'supervised'; supervised: { hyperparameters: { n_epochs: number; batch_size: number; learning_rate_multiplier: number } } }
-  | { type: 'dpo'; dpo: { hyperparameters: { n_epochs: number; batch_size: number; learning_rate_multiplier: number; beta: number } } };
+  | { type: 'dpo'; dpo: { hyperparameters: { n_epochs: number; batch_size: number; learning_rate_multiplier: number; beta: number } } }
+  | { type: 'reinforcement'; reinforcement: { grader: Grader; hyperparameters: ResolvedReinforcementHyperparameters } };
+
+/** Reinforcement's hyperparameters as the job object echoes them: numbers, and the effort as given. */
+export interface ResolvedReinforcementHyperparameters {
+  n_epochs: number;
+  batch_size: number;
+  learning_rate_multiplier: number;
+  compute_multiplier: number;
+  eval_interval: number;
+  eval_samples: number;
+  reasoning_effort: ReinforcementConfig['reasoningEffort'];
+}
 
 /** The method a job runs with, read from its config: epochs, batch size, learning rate ÷ the default one (and DPO's beta). */
 export function resolvedMethod(config: JobConfig, defaults: JobConfig): ResolvedMethod {
   const multiplier = Number((config.training.learningRate / defaults.training.learningRate).toPrecision(12));
   const hyperparameters = { n_epochs: config.training.epochs, batch_size: config.training.batchSize, learning_rate_multiplier: multiplier };
   if (config.training.objective === 'dpo') return { type: 'dpo', dpo: { hyperparameters: { ...hyperparameters, beta: dpoConfigOf(config.training).beta } } };
+  const reinforcement = config.training.objective === 'reinforcement' ? config.training.reinforcement : undefined;
+  if (reinforcement) {
+    const { grader, computeMultiplier, evalInterval, evalSamples, reasoningEffort } = reinforcement;
+    return {
+      type: 'reinforcement',
+      reinforcement: {
+        grader,
+        hyperparameters: { ...hyperparameters, compute_multiplier: computeMultiplier, eval_interval: evalInterval, eval_samples: evalSamples, reasoning_effort: reasoningEffort },
+      },
+    };
+  }
   return { type: 'supervised', supervised: { hyperparameters } };
+}
+
+/** `training.reinforcement` from a request's `method.reinforcement`: its grader, and each hyperparameter given as a number (else the default). */
+export function reinforcementConfigOf(method: NonNullable<NonNullable<JobSpec['method']>['reinforcement']>): ReinforcementConfig {
+  const hp = method.hyperparameters ?? {};
+  const pick = <T>(value: T | 'auto' | undefined, fallback: T): T => (value === undefined || value === 'auto' ? fallback : value);
+  const defaults = DEFAULT_REINFORCEMENT_SETTINGS;
+  return {
+    grader: method.grader,
+    computeMultiplier: pick(hp.compute_multiplier, defaults.computeMultiplier),
+    evalInterval: pick(hp.eval_interval, defaults.evalInterval),
+    evalSamples: pick(hp.eval_samples, defaults.evalSamples),
+    reasoningEffort: hp.reasoning_effort ?? defaults.reasoningEffort,
+  };
 }
 
 /** The DPO settings a training section runs with (the defaults when it has none). */
@@ -143,8 +187,9 @@ export function configFromRequest(defaults: JobConfig, spec: JobSpec): JobConfig
   }
   if (typeof hp.learning_rate_multiplier === 'number') training.learningRate = defaults.training.learningRate * hp.learning_rate_multiplier;
   if (typeof spec.seed === 'number') training.seed = spec.seed;
-  if (spec.method && spec.method.type in OBJECTIVE_OF_METHOD) training.objective = OBJECTIVE_OF_METHOD[spec.method.type as keyof typeof OBJECTIVE_OF_METHOD];
+  if (spec.method) training.objective = OBJECTIVE_OF_METHOD[spec.method.type];
   if (typeof hp.beta === 'number') training.dpo = { ...dpoConfigOf(defaults.training), beta: hp.beta };
+  if (spec.method?.type === 'reinforcement' && spec.method.reinforcement) training.reinforcement = reinforcementConfigOf(spec.method.reinforcement);
   const data = { ...defaults.data };
   if (typeof spec.seed === 'number') data.seed = spec.seed;
   if (ext.data_format !== undefined) data.format = ext.data_format as JobConfig['data']['format'];
@@ -189,7 +234,7 @@ export function configFromRequest(defaults: JobConfig, spec: JobSpec): JobConfig
   let param = REQUEST_FIELD_OF_CONFIG[path] ?? (ext.config && pathIsIn(ext.config, issue.path) ? `tuneforge.config.${path}` : null);
   // A hyperparameter given only under `method` is named there.
   const key = param?.startsWith('hyperparameters.') ? (param.slice('hyperparameters.'.length) as (typeof HYPERPARAMETER_KEYS)[number]) : undefined;
-  const methodType = spec.method?.type as keyof typeof OBJECTIVE_OF_METHOD | undefined;
+  const methodType = spec.method?.type;
   if (key && methodType && spec.hyperparameters?.[key] === undefined && spec.method?.[methodType]?.hyperparameters?.[key] !== undefined) param = `method.${methodType}.${param}`;
   throw new JobRequestError(`Invalid job configuration${param ? ` from '${param}'` : ''}: ${issue.message}`, param);
 }
@@ -253,6 +298,9 @@ export function requestFromConfig(config: JobConfig, defaults: JobConfig): Reque
     const dpo: NonNullable<NonNullable<JobSpec['method']>['dpo']>['hyperparameters'] = { ...hyperparameters };
     if (changed('training.dpo.beta')) dpo.beta = dpoConfigOf(config.training).beta;
     request.method = { type: 'dpo', dpo: Object.keys(dpo).length > 0 ? { hyperparameters: dpo } : {} };
+  } else if (config.training.objective === 'reinforcement' && config.training.reinforcement) {
+    // A reinforcement job says so with OpenAI's method object: the grader and every hyperparameter travel there.
+    request.method = { type: 'reinforcement', reinforcement: reinforcementRequestOf(config.training.reinforcement, hyperparameters) };
   } else {
     if (Object.keys(hyperparameters).length > 0) request.hyperparameters = hyperparameters;
     // Only a DPO request has a beta field: a supervised config keeps its (unused) beta in the patch.
@@ -280,6 +328,17 @@ export function requestFromConfig(config: JobConfig, defaults: JobConfig): Reque
   if (Object.keys(configPatch).length > 0) tuneforge.config = configPatch;
   if (Object.keys(tuneforge).length > 0) request.tuneforge = tuneforge;
   return { request, problems };
+}
+
+/** `method.reinforcement` for a config's reinforcement section: settings left at their defaults are not sent. */
+function reinforcementRequestOf(settings: ReinforcementConfig, hyperparameters: NonNullable<JobSpec['hyperparameters']>): NonNullable<NonNullable<JobSpec['method']>['reinforcement']> {
+  const defaults = DEFAULT_REINFORCEMENT_SETTINGS;
+  const hp: NonNullable<NonNullable<NonNullable<JobSpec['method']>['reinforcement']>['hyperparameters']> = { ...hyperparameters };
+  if (settings.computeMultiplier !== defaults.computeMultiplier) hp.compute_multiplier = settings.computeMultiplier;
+  if (settings.evalInterval !== defaults.evalInterval) hp.eval_interval = settings.evalInterval;
+  if (settings.evalSamples !== defaults.evalSamples) hp.eval_samples = settings.evalSamples;
+  if (settings.reasoningEffort !== defaults.reasoningEffort) hp.reasoning_effort = settings.reasoningEffort;
+  return { grader: settings.grader, ...(Object.keys(hp).length > 0 ? { hyperparameters: hp } : {}) };
 }
 
 /** Sets `a.b.c` in a merge patch, creating the objects on the way. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { functionToolSchema } from '../tools/function-tool.schema';
 import { toolFixtureSchema } from '../topics/evaluation.run.requested.v1';
 import { MAX_APPROVAL_TIMEOUT_SECONDS } from '../config/approval-rule.schema';
+import { graderSchema } from '../graders/grader.schema';
 
 /**
  * What a user asks for when creating a fine-tuning job: OpenAI's create-job fields, plus Tuneforge's
@@ -21,10 +22,31 @@ const openAiHyperparameters = z.object(hyperparameterFields).strict();
 export const METHOD_TYPES = ['supervised', 'dpo', 'reinforcement'] as const;
 export type MethodType = (typeof METHOD_TYPES)[number];
 
+export const REASONING_EFFORTS = ['default', 'low', 'medium', 'high'] as const;
+
+/**
+ * Reinforcement's hyperparameters (OpenAI's names): the three of every method, plus `compute_multiplier` (how much
+ * exploration: the trainer scales its rollouts per prompt by it), `eval_interval` (training steps between evaluations
+ * on the validation file), `eval_samples` (validation prompts per evaluation) and `reasoning_effort` (accepted, and
+ * recorded; Tuneforge's models do not reason, so no value changes training).
+ */
+export const reinforcementHyperparametersSchema = z
+  .object({
+    ...hyperparameterFields,
+    compute_multiplier: z.union([auto, z.number().positive('must be greater than 0').max(10)]).optional(),
+    eval_interval: z.union([auto, z.number().int().min(1).max(100_000)]).optional(),
+    eval_samples: z.union([auto, z.number().int().min(1).max(10_000)]).optional(),
+    reasoning_effort: z.enum(REASONING_EFFORTS).optional(),
+  })
+  .strict();
+export type ReinforcementHyperparameters = z.infer<typeof reinforcementHyperparametersSchema>;
+
+/** OpenAI's `method.reinforcement`: the grader (checked in shape here; `validateGrader` in `@tuneforge/graders` checks the rest) and hyperparameters. */
+export const reinforcementMethodSchema = z.object({ grader: graderSchema, hyperparameters: reinforcementHyperparametersSchema.optional() }).strict();
+
 /**
  * OpenAI's `method` object: `type` and the sub-object of that name with its hyperparameters (each a number or
- * "auto"). DPO adds `beta` (> 0). Reinforcement's own fields (grader, ...) are not modelled: the mapping refuses
- * that type until the engine trains it (`job-request-mapping.ts`).
+ * "auto"). DPO adds `beta` (> 0); reinforcement carries its grader and more hyperparameters.
  */
 export const methodSchema = z
   .object({
@@ -39,13 +61,17 @@ export const methodSchema = z
       })
       .strict()
       .optional(),
-    reinforcement: z.record(z.string(), z.unknown()).optional(),
+    reinforcement: reinforcementMethodSchema.optional(),
   })
   .strict()
   .superRefine((method, ctx) => {
     // A sub-object of another method than `type` says the request is confused: name the type.
     const other = METHOD_TYPES.find((type) => type !== method.type && method[type] !== undefined);
     if (other) ctx.addIssue({ code: 'custom', path: ['type'], message: `method.type is '${method.type}' but the request carries method.${other}; they must match` });
+    // The grader is what reinforcement learns from: there is no default one.
+    else if (method.type === 'reinforcement' && !method.reinforcement) {
+      ctx.addIssue({ code: 'custom', path: ['reinforcement', 'grader'], message: "method.type 'reinforcement' needs method.reinforcement.grader" });
+    }
   });
 export type MethodSpec = z.infer<typeof methodSchema>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { APPROVAL_DECISIONS, type ApprovalDecision } from '../topics/job.approval.requested.v1';
+import type { ResolvedMethod } from '../job/job-request-mapping';
 import type { JobStatus } from '../topics/job.lifecycle.status-changed.v1';
 
 /** OpenAI's `fine_tuning.job` object (the fields the official SDK reads), as the gateway answers it. */
@@ -19,7 +20,8 @@ export interface OpenAiFineTuningJob {
   /** OpenAI's `method`, resolved: the numbers the job's configuration trains with (optional as in the SDK's type; the gateway always sets it). */
   method?:
     | { type: 'supervised'; supervised: { hyperparameters: { n_epochs: number | 'auto'; batch_size: number | 'auto'; learning_rate_multiplier: number | 'auto' } } }
-    | { type: 'dpo'; dpo: { hyperparameters: { n_epochs: number; batch_size: number; learning_rate_multiplier: number; beta: number } } };
+    | { type: 'dpo'; dpo: { hyperparameters: { n_epochs: number; batch_size: number; learning_rate_multiplier: number; beta: number } } }
+    | Extract<ResolvedMethod, { type: 'reinforcement' }>;
   /** File ids (`files.content` reads them): the step-metrics CSV of a succeeded job. */
   result_files: string[];
   trained_tokens: number | null;

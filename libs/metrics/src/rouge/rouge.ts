@@ -6,9 +6,10 @@ import { rougeTokenize } from './rouge-tokenize';
 // like RougeScorer.score_multi, per ROUGE type the reference with the highest F-measure (the first on ties) is kept.
 // Corpus level: the mean over examples of precision, recall and F-measure separately.
 
-export type RougeType = 'rouge1' | 'rouge2' | 'rougeL' | 'rougeLsum';
+// rouge3..rouge5 are rouge-score's rougeN for N = 3..5 (OpenAI's text_similarity grader offers rouge_1..rouge_5).
+export type RougeType = 'rouge1' | 'rouge2' | 'rouge3' | 'rouge4' | 'rouge5' | 'rougeL' | 'rougeLsum';
 
-export const ROUGE_TYPES: readonly RougeType[] = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'];
+export const ROUGE_TYPES: readonly RougeType[] = ['rouge1', 'rouge2', 'rouge3', 'rouge4', 'rouge5', 'rougeL', 'rougeLsum'];
 
 /** Precision, recall and F-measure on a 0–1 scale (rouge-score's Score tuple). */
 export interface RougePrf {
@@ -92,7 +93,7 @@ function scorePair(target: string, prediction: string, types: readonly RougeType
   for (const type of types) {
     if (type === 'rougeL') scores[type] = lcsScore(targetTokens, predictionTokens);
     else if (type === 'rougeLsum') scores[type] = summaryLevelLcsScore(sentences(target, useStemmer), sentences(prediction, useStemmer));
-    else scores[type] = ngramScore(targetTokens, predictionTokens, type === 'rouge1' ? 1 : 2);
+    else scores[type] = ngramScore(targetTokens, predictionTokens, Number(type.slice('rouge'.length)));
   }
   return scores;
 }

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # What the build needs beyond the base image: Debian packages for the native engine (BLAS, JSON,
-# GoogleTest, Ninja), python3-venv for the Python tools' venv, and postgresql: the server infra/up.sh runs for
-# distributed mode's metadata (infra/postgres would install it too, but setup asks for root once, up front).
+# GoogleTest, Ninja), python3-venv for the Python tools' venv, postgresql: the server infra/up.sh runs for
+# distributed mode's metadata (infra/postgres would install it too, but setup asks for root once, up front), and
+# chromium: the headless browser the dashboard's tests drive (apps/dashboard/test; puppeteer-core downloads none).
 # A no-op when all are there. Installing needs root: run as root, apt-get runs directly; otherwise through
 # sudo (which may ask for a password).
 # Part of `npm run setup` (tools/setup.sh), which also makes the venv and installs the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-packages=(curl unzip cmake ninja-build g++ libopenblas-openmp-dev nlohmann-json3-dev googletest libgtest-dev python3-venv postgresql)
+packages=(curl unzip cmake ninja-build g++ libopenblas-openmp-dev nlohmann-json3-dev googletest libgtest-dev python3-venv postgresql chromium)
 
 if ! command -v dpkg >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "setup: this is not a Debian or Ubuntu system (no dpkg/apt-get). Install the equivalents of these" \

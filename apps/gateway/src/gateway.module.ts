@@ -10,6 +10,8 @@ import { ApiKeyService } from './auth/api-key.service';
 import { ApiKeyRegistry } from './auth/api-keys';
 import { RateLimiter } from './auth/rate-limiter';
 import type { GatewayConfig } from './config/gateway-config';
+import { DashboardModule } from './dashboard/dashboard.module';
+import { defaultDashboardBundleDir } from './dashboard/dashboard-bundle';
 import { OpenAiExceptionFilter } from './errors/openai-exception.filter';
 import { FileRepository } from './files/file-repository';
 import { FilesController } from './files/files.controller';
@@ -18,6 +20,8 @@ import { InferenceController } from './inference/inference.controller';
 import { InferenceProxyService } from './inference/inference-proxy.service';
 import { JobArtifactsController } from './jobs/job-artifacts.controller';
 import { JobArtifactsService } from './jobs/job-artifacts.service';
+import { JobDataReportController } from './jobs/job-data-report.controller';
+import { JobDataReportService } from './jobs/job-data-report.service';
 import { JobEventNotifier } from './jobs/job-event-notifier';
 import { JobIterationsController } from './jobs/job-iterations.controller';
 import { JobIterationsService } from './jobs/job-iterations.service';
@@ -35,7 +39,9 @@ import { PingRegistry } from './ping/ping-registry';
 import { QuotaService } from './quotas/quota.service';
 
 @Module({
-  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobProjectionsHandler, ModelsController, InferenceController, OpenApiController, AdminController],
+  // The web dashboard's static build at `/` (apps/dashboard); it calls the API below like any client.
+  imports: [DashboardModule.forBundle(defaultDashboardBundleDir())],
+  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobDataReportController, JobProjectionsHandler, ModelsController, InferenceController, OpenApiController, AdminController],
   providers: [
     PingRegistry,
     FileRepository,
@@ -46,6 +52,7 @@ import { QuotaService } from './quotas/quota.service';
     JobsService,
     JobArtifactsService,
     JobIterationsService,
+    JobDataReportService,
     ModelsService,
     InferenceProxyService,
     DeadLettersService,

@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   });
   const gateway = deployment.apps.get('gateway');
   logger.info({ gateway: gateway?.url, artifacts: env.TF_ARTIFACT_DIR, database: redact(databaseUrl) }, 'Tuneforge embedded deployment ready');
+  // The dashboard is served by the gateway at `/`; said in plain words too, for a person reading the terminal.
+  process.stdout.write(`dashboard: ${gateway?.url}/ (sign in with an API key: tf-dev-key unless TF_API_KEYS names others)\n`);
   const telemetry = startTelemetry({ serviceName: 'tuneforge-embedded', serviceVersion: '0.1.0', instanceId: 'embedded' });
   closeOnSignals([() => deployment.close(), () => database.close(), () => telemetry.shutdown()], 25_000, logger);
 }

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   try {
     const gatewayUrl = deployment.apps.get('gateway')!.url;
     say(`Tuneforge is running in embedded mode; gateway at ${gatewayUrl}`);
+    say(`dashboard: ${gatewayUrl}/ (sign in with the API key ${API_KEY}; the job below shows up there live)`);
     const client = new OpenAI({ apiKey: API_KEY, baseURL: `${gatewayUrl}/v1` });
 
     const file = await client.files.create({ file: createReadStream(DATASET), purpose: 'fine-tune' });

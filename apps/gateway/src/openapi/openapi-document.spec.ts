@@ -20,6 +20,7 @@ describe('buildOpenApiDocument', () => {
       '/v1/fine_tuning/jobs/{id}/artifacts/{name}/files/{path}',
       '/v1/fine_tuning/jobs/{id}/cancel',
       '/v1/fine_tuning/jobs/{id}/checkpoints',
+      '/v1/fine_tuning/jobs/{id}/data_report',
       '/v1/fine_tuning/jobs/{id}/events',
       '/v1/fine_tuning/jobs/{id}/iterations',
       '/v1/fine_tuning/jobs/{id}/pause',

@@ -132,6 +132,23 @@ function fineTuningPaths() {
         },
       },
     },
+    '/v1/fine_tuning/jobs/{id}/data_report': {
+      get: {
+        operationId: 'retrieveFineTuningDataReport',
+        summary: 'The quality report of the data an iteration trained on (Tuneforge extension): duplicates, train/validation leakage, tool balance, token lengths, ReAct rule violations',
+        parameters: [
+          jobIdParameter,
+          { name: 'iteration', in: 'query', required: false, schema: { type: 'integer', minimum: 1 }, description: 'Default: the latest trained iteration.' },
+          { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json', 'html'], default: 'json' } },
+        ],
+        responses: {
+          '200': { description: 'The report.', content: { 'application/json': { schema: { type: 'object' } }, 'text/html': { schema: { type: 'string' } } } },
+          '400': errorResponse('A format or iteration that is not valid (`param` names it).'),
+          '404': errorResponse('No such job (or not yours), or no trained iteration yet.'),
+          ...commonErrors,
+        },
+      },
+    },
     '/v1/fine_tuning/jobs/{id}/cancel': jobControl('cancelFineTuningJob', 'Cancel the job: whatever stage it is in (even right after create), it ends `cancelled`, once; a run that finished meanwhile keeps no model'),
     '/v1/fine_tuning/jobs/{id}/pause': jobControl('pauseFineTuningJob', 'Pause the job at the next step boundary'),
     '/v1/fine_tuning/jobs/{id}/resume': jobControl('resumeFineTuningJob', 'Resume a paused job'),

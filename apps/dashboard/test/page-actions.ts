@@ -1,0 +1,37 @@
+import type { Page } from 'puppeteer-core';
+
+/** Signs in on the sign-in form with the key. */
+export async function signIn(page: Page, apiKey: string): Promise<void> {
+  await page.waitForSelector('#api-key');
+  await page.type('#api-key', apiKey);
+  await page.click('form button[type="submit"]');
+  await page.waitForSelector('nav[aria-label="Main"]');
+}
+
+/** Waits until an element matching the selector contains the text. */
+export async function waitForText(page: Page, selector: string, text: string, timeout = 60_000): Promise<void> {
+  await page.waitForFunction((s, t) => [...document.querySelectorAll(s)].some((element) => element.textContent?.includes(t)), { timeout }, selector, text);
+}
+
+export async function textOf(page: Page, selector: string): Promise<string> {
+  return page.$eval(selector, (element) => element.textContent ?? '');
+}
+
+/** Follows a link by its text, as a user clicks it (the app routes it without a page load). */
+export async function clickLink(page: Page, text: string, within = 'body'): Promise<void> {
+  const clicked = await page.evaluate(
+    (scope, label) => {
+      const link = [...document.querySelectorAll<HTMLAnchorElement>(`${scope} a`)].find((a) => a.textContent?.trim() === label);
+      link?.click();
+      return Boolean(link);
+    },
+    within,
+    text,
+  );
+  if (!clicked) throw new Error(`no link "${text}" in ${within}`);
+}
+
+/** How many steps the chart with this title shows. */
+export async function chartPoints(page: Page, title: string): Promise<number> {
+  return page.$$eval('figure.chart', (figures, t) => Number(figures.find((f) => f.querySelector('figcaption strong')?.textContent === t)?.getAttribute('data-points') ?? 0), title);
+}

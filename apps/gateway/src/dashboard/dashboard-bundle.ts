@@ -1,0 +1,63 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+
+/** The built dashboard (apps/dashboard's `vite build` output): index.html and its hashed assets. */
+export const DASHBOARD_BUNDLE_DIR = Symbol('DASHBOARD_BUNDLE_DIR');
+
+/** What a visitor reads at `/` when the bundle has not been built: how to build it. */
+export const BUNDLE_MISSING_MESSAGE =
+  'The Tuneforge dashboard has not been built on this machine. Build it with `npx nx run dashboard:build` ' +
+  '(`npm install` at the repository root does it too), then reload this page. The API itself is unaffected: /v1/...';
+
+/**
+ * Where the workspace package @tuneforge/dashboard keeps its build (`dist/`), found through module resolution so
+ * that the gateway finds it wherever it runs from; null when the package is not installed (an image built without it).
+ */
+export function defaultDashboardBundleDir(): string | null {
+  try {
+    return join(dirname(require.resolve('@tuneforge/dashboard/package.json')), 'dist');
+  } catch {
+    return null;
+  }
+}
+
+/** Paths the dashboard never answers: the API and the service kit's probes keep their own 404s and answers. */
+export function isReservedPath(path: string): boolean {
+  return path === '/v1' || path.startsWith('/v1/') || path === '/healthz' || path === '/readyz' || path === '/metrics';
+}
+
+export type BundleLookup = { kind: 'file'; path: string; immutable: boolean } | { kind: 'missing-bundle' } | { kind: 'not-found' };
+
+/**
+ * The file that answers a URL path: an existing file of the bundle (never outside it), index.html for a client-side
+ * route (a path without a file extension: the app routes it), not-found for a missing asset.
+ */
+export function lookUp(bundleDir: string | null, urlPath: string): BundleLookup {
+  if (!bundleDir || !existsSync(join(bundleDir, 'index.html'))) return { kind: 'missing-bundle' };
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return { kind: 'not-found' };
+  }
+  if (decoded.includes('\0')) return { kind: 'not-found' };
+  const root = resolve(bundleDir);
+  const candidate = resolve(root, `.${decoded.startsWith('/') ? decoded : `/${decoded}`}`);
+  if (candidate !== root && !candidate.startsWith(root + sep)) return { kind: 'not-found' };
+  // Vite names every asset after its content: those can be cached for good; index.html must be asked for each time.
+  if (candidate !== root && isFile(candidate)) {
+    const relative = candidate.slice(root.length + 1);
+    return { kind: 'file', path: candidate, immutable: relative.startsWith(`assets${sep}`) };
+  }
+  const lastSegment = decoded.slice(decoded.lastIndexOf('/') + 1);
+  if (lastSegment.includes('.')) return { kind: 'not-found' };
+  return { kind: 'file', path: join(root, 'index.html'), immutable: false };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -75,6 +75,22 @@ Napi::Value TokenLogprobs(const Napi::CallbackInfo &info) {
       [=](Napi::Env env) { return floats(env, out->data(), out->size()); });
 }
 
+// (model, tokens, offsets) -> Float32Array: TokenLogprobs with the model's LoRA adapter left out (GRPO's reference).
+Napi::Value TokenLogprobsBase(const Napi::CallbackInfo &info) {
+  auto m = unwrap<ModelBox>(info[0], "model");
+  auto tokens = ints(info[1], "tokens"), offsets = ints(info[2], "offsets");
+  if (offsets.size() < 2 || offsets[0] != 0 || (size_t)offsets.back() != tokens.size())
+    throw invalid_arg(info.Env(), "offsets must start at 0 and end at the number of tokens");
+  auto out = std::make_shared<std::vector<float>>(tokens.size());
+  return Task::Start(
+      info.Env(),
+      [=] {
+        return tf_model_token_logprobs_base(m->model, tokens.data(), offsets.data(), (int)offsets.size() - 1,
+                                            out->data());
+      },
+      [=](Napi::Env env) { return floats(env, out->data(), out->size()); });
+}
+
 // (model, tokens, offsets) -> { logprobs: Float32Array, greedy: Uint8Array } (1 where the token is the argmax)
 Napi::Value TokenScores(const Napi::CallbackInfo &info) {
   auto m = unwrap<ModelBox>(info[0], "model");
@@ -371,6 +387,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("forward", Napi::Function::New(env, Forward));
   exports.Set("tokenLogprobs", Napi::Function::New(env, TokenLogprobs));
   exports.Set("tokenScores", Napi::Function::New(env, TokenScores));
+  exports.Set("tokenLogprobsBase", Napi::Function::New(env, TokenLogprobsBase));
   exports.Set("addTokens", Napi::Function::New(env, AddTokens));
   exports.Set("generate", Napi::Function::New(env, Generate));
   exports.Set("saveMerged", Napi::Function::New(env, SaveMerged));

@@ -74,6 +74,12 @@ tf_status tf_model_token_logprobs(tf_model *model, const int32_t *tokens, const 
  * model's greedy prediction from tokens < t (the argmax, ties to the lowest id), else 0 (and 0 at t=0). */
 tf_status tf_model_token_scores(tf_model *model, const int32_t *tokens, const int32_t *offsets, int n, float *out,
                                 uint8_t *greedy_out);
+/* tf_model_token_logprobs with the model's own LoRA adapter (a LoRA trainer's, or one attached with
+ * tf_model_load_adapter and not merged) left out for this call: the base weights alone, as PEFT's
+ * disable_adapter(). Without an adapter it is tf_model_token_logprobs. GRPO's reference policy of a LoRA run:
+ * the frozen base, with no second copy of the weights. */
+tf_status tf_model_token_logprobs_base(tf_model *model, const int32_t *tokens, const int32_t *offsets, int n,
+                                       float *out);
 
 /* Appends n rows to the embedding (and an untied LM head); each new row is the
  * mean of the existing rows. Not allowed while a trainer exists. */

@@ -111,6 +111,30 @@ tf_status tf_model_token_scores(tf_model *model, const int32_t *tokens, const in
   });
 }
 
+tf_status tf_model_token_logprobs_base(tf_model *model, const int32_t *tokens, const int32_t *offsets, int n,
+                                       float *out) {
+  return guard([&] {
+    need(model, "model");
+    need(tokens, "tokens");
+    need(offsets, "offsets");
+    need(out, "out");
+    Busy busy(*model->impl);
+    tf::Model &m = *model->impl;
+    // Restored however the pass ends (an exception included), so no later call runs without the adapter.
+    struct AdapterOff {
+      tf::Model &m;
+      explicit AdapterOff(tf::Model &model) : m(model) { m.lora_off = true; }
+      ~AdapterOff() { m.lora_off = false; }
+    } off(m);
+    for (int i = 0; i < n; ++i) {
+      tf::require(offsets[i + 1] >= offsets[i], TF_ERR_INVALID_ARGUMENT, "offsets must not decrease");
+      std::vector<int32_t> seq(tokens + offsets[i], tokens + offsets[i + 1]);
+      const std::vector<float> lp = tf::token_logprobs(m, seq, nullptr);
+      std::memcpy(out + offsets[i], lp.data(), sizeof(float) * lp.size());
+    }
+  });
+}
+
 tf_status tf_model_add_tokens(tf_model *model, int n) {
   return guard([&] {
     need(model, "model");

@@ -67,6 +67,9 @@ struct Model {
   // slot linear_forward adds for every row while one is active (a slot's prefill).
   std::vector<std::shared_ptr<LoraSlot>> lora_slots;
   const LoraSlot *active_slot = nullptr;
+  // While set, linear_forward leaves the model's own LoRA adapter out: the base weights alone (the reference
+  // policy of a LoRA run in GRPO). Set only for the length of one call under the model's busy lock (capi.cpp).
+  bool lora_off = false;
 
   static std::unique_ptr<Model> load(const std::string &dir, const std::string &backend_name, int threads);
   int64_t num_parameters() const;

@@ -54,7 +54,7 @@ void linear_extras(Model &model, int layer, int proj, const float *x, int n, flo
   }
   if (model.active_slot) add_slot_delta(model, *model.active_slot, layer, proj, x, n, y);
   const LoraPair *pair = L.lora[proj];
-  if (!pair) return;
+  if (!pair || model.lora_off) return;
   const int r = model.lora.rank;
   std::vector<float> local_xa;
   std::vector<float> &xa = acts ? acts->lora_xa[proj] : local_xa;

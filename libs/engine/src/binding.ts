@@ -61,6 +61,7 @@ export interface NativeBinding {
   forward(model: ModelHandle, ids: Int32Array, pos: Int32Array | null, batch: number, seq: number): Promise<Float32Array>;
   tokenLogprobs(model: ModelHandle, tokens: Int32Array, offsets: Int32Array): Promise<Float32Array>;
   tokenScores(model: ModelHandle, tokens: Int32Array, offsets: Int32Array): Promise<{ logprobs: Float32Array; greedy: Uint8Array }>;
+  tokenLogprobsBase(model: ModelHandle, tokens: Int32Array, offsets: Int32Array): Promise<Float32Array>;
   addTokens(model: ModelHandle, n: number): Promise<void>;
   generate(model: ModelHandle, tokens: Int32Array, offsets: Int32Array, o: NativeGenerateOptions): Promise<NativeGeneration>;
   saveMerged(model: ModelHandle, sourceDir: string | null, outDir: string, dtype: string | null): Promise<void>;

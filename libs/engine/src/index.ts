@@ -26,3 +26,28 @@ export {
   type PairLogprobs,
   type PreferenceIds,
 } from './dpo';
+export {
+  checkSamples,
+  grpoAccumulate,
+  grpoMetrics,
+  lossTokensOf,
+  sampleLogprobs,
+  type GrpoAccumulateOptions,
+  type GrpoMetrics,
+  type GrpoSample,
+  type GrpoSegment,
+  type SampleLogprobs,
+} from './grpo';
+export {
+  ADVANTAGE_EPS,
+  GRPO_AGGREGATIONS,
+  REWARD_SCALINGS,
+  checkGrpoOptions,
+  groupAdvantages,
+  tokenTerm,
+  type Advantages,
+  type GrpoAggregation,
+  type GrpoOptions,
+  type RewardScaling,
+  type TokenTerm,
+} from './grpo-loss';

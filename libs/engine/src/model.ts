@@ -115,6 +115,17 @@ export class Model {
   }
 
   /**
+   * tokenLogprobs() with the model's own LoRA adapter (a LoRA trainer's, or one attached and not merged) left
+   * out: the base weights alone, as PEFT's `disable_adapter()`. GRPO's reference policy of a LoRA run, with no
+   * second copy of the weights. Without an adapter it equals tokenLogprobs().
+   */
+  async baseTokenLogprobs(sequences: readonly (readonly number[])[]): Promise<number[][]> {
+    const { tokens, offsets } = flattenRagged(sequences, 'sequences', this.tokenCheck());
+    const out = await this.run((h) => binding().tokenLogprobsBase(h, tokens, offsets));
+    return sequences.map((_, i) => Array.from(out.subarray(offsets[i], offsets[i + 1])));
+  }
+
+  /**
    * tokenLogprobs() plus, per token, whether it is the model's greedy prediction from the tokens before it
    * (argmax, ties to the lowest id; false at index 0): what token accuracy counts.
    */

@@ -69,6 +69,24 @@ describe('buildJobRequest', () => {
     expect(() => buildJobRequest({ beta: 0.1 }, defaults, files)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('--method dpo') }));
   });
 
+  it('--method reinforcement --grader puts the grader file under method.reinforcement; --grader needs that method', () => {
+    const grader = { type: 'string_check', name: 'exact', input: '{{sample.output_text}}', reference: '{{item.answer}}', operation: 'eq' };
+    const graderFile = file('grader.json', grader);
+    expect(buildJobRequest({ method: 'reinforcement', grader: graderFile, epochs: 2 }, defaults, { training: 'file-abc', validation: 'file-def' })).toEqual({
+      model: defaults.model.base,
+      training_file: 'file-abc',
+      validation_file: 'file-def',
+      method: { type: 'reinforcement', reinforcement: { grader, hyperparameters: { n_epochs: 2 } } },
+    });
+    // The graders API's body shape ({ "grader": ... }) is read too.
+    const wrapped = file('wrapped.json', { grader });
+    expect(buildJobRequest({ method: 'reinforcement', grader: wrapped }, defaults, files).method).toEqual({ type: 'reinforcement', reinforcement: { grader } });
+    expect(() => buildJobRequest({ grader: graderFile }, defaults, files)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('--method reinforcement') }));
+    expect(() => buildJobRequest({ method: 'reinforcement' }, defaults, files)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('--grader grader.json') }));
+    const badGrader = file('bad-grader.json', { ...grader, operation: 'contains' });
+    expect(() => buildJobRequest({ method: 'reinforcement', grader: badGrader }, defaults, files)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('method.reinforcement.grader.operation') }));
+  });
+
   it('a missing --task file is a usage error', () => {
     expect(() => buildJobRequest({ task: `@${join(dir, 'nope.md')}` }, defaults, files)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('ENOENT') }));
   });

@@ -18,25 +18,30 @@ export interface JobRequestOptions {
   tools?: string;
   approvalPolicy?: string;
   dataFormat?: string;
-  /** OpenAI's `method.type`: `supervised` or `dpo` (default: the config file's `training.objective`, else the legacy form). */
-  method?: 'supervised' | 'dpo';
+  /** OpenAI's `method.type`: `supervised`, `dpo` or `reinforcement` (default: the config file's `training.objective`, else the legacy form). */
+  method?: 'supervised' | 'dpo' | 'reinforcement';
   /** DPO's beta (`method.dpo.hyperparameters.beta`); only with `--method dpo` (or a DPO config file). */
   beta?: number;
+  /** A JSON file holding the reinforcement grader (`method.reinforcement.grader`); only with `--method reinforcement`. */
+  grader?: string;
 }
 
 /**
  * The create request for a job: `configs/default_config.json` overlaid with `--config`, turned into the
  * request fields the gateway maps back onto the config, then the flags on top (a flag wins over the file).
  * With `--method` (or a config file whose `training.objective` is `dpo`) the hyperparameters travel under OpenAI's
- * `method.<type>.hyperparameters`, DPO's `--beta` among them; otherwise as the legacy top-level `hyperparameters`.
+ * `method.<type>.hyperparameters`, DPO's `--beta` among them, reinforcement's `--grader` file as its grader; otherwise as
+ * the legacy top-level `hyperparameters`.
  * Validated with the contracts' job spec schema, so a wrong value is refused here, naming the field.
  */
 export function buildJobRequest(options: JobRequestOptions, defaults: JobConfig, files: { training: string; validation?: string }): JobSpec {
   const fromConfig = options.config ? requestFromConfig(mergeConfigFile(defaults, readConfigFile(options.config), options.config), defaults, options.config) : undefined;
-  const configMethod = fromConfig?.method?.type === 'dpo' ? fromConfig.method : undefined;
+  const configMethod = fromConfig?.method?.type === 'dpo' || fromConfig?.method?.type === 'reinforcement' ? fromConfig.method : undefined;
   const methodType = options.method ?? configMethod?.type;
   if (options.beta !== undefined && methodType !== 'dpo') throw new UsageError('--beta is the DPO beta: add --method dpo (or set training.objective "dpo" in the --config file)');
-  const hyperparameters: Record<string, number | 'auto'> = { ...(fromConfig?.hyperparameters ?? {}), ...(methodType === 'dpo' ? (configMethod?.dpo?.hyperparameters ?? {}) : {}) };
+  if (options.grader !== undefined && methodType !== 'reinforcement') throw new UsageError('--grader is the reinforcement grader: add --method reinforcement');
+  const configHyperparameters = methodType === 'dpo' ? configMethod?.dpo?.hyperparameters : methodType === 'reinforcement' ? configMethod?.reinforcement?.hyperparameters : undefined;
+  const hyperparameters: Record<string, number | string> = { ...(fromConfig?.hyperparameters ?? {}), ...(configHyperparameters ?? {}) };
   if (options.epochs !== undefined) hyperparameters.n_epochs = options.epochs;
   if (options.batchSize !== undefined) hyperparameters.batch_size = options.batchSize;
   if (options.learningRateMultiplier !== undefined) hyperparameters.learning_rate_multiplier = options.learningRateMultiplier;
@@ -51,7 +56,11 @@ export function buildJobRequest(options: JobRequestOptions, defaults: JobConfig,
   const request: Record<string, unknown> = { model, training_file: files.training };
   if (files.validation) request.validation_file = files.validation;
   const given = Object.keys(hyperparameters).length > 0 ? { hyperparameters } : {};
-  if (methodType) request.method = { type: methodType, [methodType]: given };
+  if (methodType === 'reinforcement') {
+    const grader = options.grader !== undefined ? readGraderFile(options.grader) : configMethod?.reinforcement?.grader;
+    if (grader === undefined) throw new UsageError('--method reinforcement needs --grader grader.json (the grader that scores each sample)');
+    request.method = { type: 'reinforcement', reinforcement: { grader, ...given } };
+  } else if (methodType) request.method = { type: methodType, [methodType]: given };
   else if (given.hyperparameters) request.hyperparameters = hyperparameters;
   if (options.suffix !== undefined) request.suffix = options.suffix;
   if (seed !== undefined && seed !== null) request.seed = seed;
@@ -59,6 +68,19 @@ export function buildJobRequest(options: JobRequestOptions, defaults: JobConfig,
   const parsed = jobSpecSchema.safeParse(request);
   if (!parsed.success) throw new UsageError(`the job request is not valid:\n${formatZodIssues(parsed.error.issues)}`);
   return parsed.data;
+}
+
+/** `--grader grader.json`: the grader object (or `{ "grader": {...} }`, the graders API's body); the gateway validates it. */
+function readGraderFile(path: string): unknown {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--grader ${path}: ${code ? `cannot read it (${code})` : `not valid JSON: ${(error as Error).message}`}`);
+  }
+  const wrapped = typeof raw === 'object' && raw !== null && 'grader' in raw && !('type' in raw);
+  return wrapped ? (raw as { grader: unknown }).grader : raw;
 }
 
 /** `--task "text"` or `--task @file.md`. */

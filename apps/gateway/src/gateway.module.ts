@@ -16,6 +16,8 @@ import { OpenAiExceptionFilter } from './errors/openai-exception.filter';
 import { FileRepository } from './files/file-repository';
 import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
+import { GradersController } from './graders/graders.controller';
+import { GradersService } from './graders/graders.service';
 import { InferenceController } from './inference/inference.controller';
 import { InferenceProxyService } from './inference/inference-proxy.service';
 import { JobArtifactsController } from './jobs/job-artifacts.controller';
@@ -41,7 +43,7 @@ import { QuotaService } from './quotas/quota.service';
 @Module({
   // The web dashboard's static build at `/` (apps/dashboard); it calls the API below like any client.
   imports: [DashboardModule.forBundle(defaultDashboardBundleDir())],
-  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobDataReportController, JobProjectionsHandler, ModelsController, InferenceController, OpenApiController, AdminController],
+  controllers: [PingController, PingAnswersHandler, FilesController, JobsController, JobArtifactsController, JobIterationsController, JobDataReportController, JobProjectionsHandler, ModelsController, InferenceController, GradersController, OpenApiController, AdminController],
   providers: [
     PingRegistry,
     FileRepository,
@@ -55,6 +57,7 @@ import { QuotaService } from './quotas/quota.service';
     JobDataReportService,
     ModelsService,
     InferenceProxyService,
+    GradersService,
     DeadLettersService,
     {
       // API keys live in the database; the environment's keys are written into it (hashed) before the gateway serves.

@@ -95,3 +95,7 @@ export { splitTrainValidation, type SplitOptions, type SplitResult } from './ded
 // Quality report
 export { buildQualityReport, lengthStats, type QualityReport, type QualityReportInput } from './quality/quality-report';
 export { renderQualityReportHtml } from './quality/quality-report-html';
+
+// Reinforcement fine-tuning lines (OpenAI's format: the prompt ends with a user message; extra fields go to the grader)
+export { readReinforcementLine, type ReinforcementLine, type ReinforcementLineResult } from './reinforcement/reinforcement-line';
+export { readReinforcementLines, type ReinforcementReadEvent } from './reinforcement/read-reinforcement-lines';

@@ -33,6 +33,7 @@ export {
 } from './artifact-manifest';
 export { ArtifactWriter, type BeginArtifactOptions } from './artifact-writer';
 export { commitLocalDirectory } from './commit-local-directory';
+export { deleteArtifact } from './delete-artifact';
 export { downloadArtifact } from './download-artifact';
 export { CommittedArtifact, openArtifact } from './committed-artifact';
 export { listCommittedArtifacts, type CommittedArtifactRef } from './list-committed-artifacts';

@@ -9,7 +9,8 @@ import { loadTokenizerFromStore } from './load-tokenizer';
 import { cappedErrors, toPreparationError } from './preparation-errors';
 import { prepareDataset, type Preparation } from './prepare-dataset';
 import { artifactPrefixes, findCommitted, writePrepared, type PreparedArtifacts } from './prepared-artifacts';
-import { readUpload } from './read-upload';
+import { prepareReinforcement } from './prepare-reinforcement';
+import { readUpload, reinforcementUploads } from './read-upload';
 
 type Requested = typeof dataPreparationRequestedV1;
 type Result = PayloadOf<typeof dataPreparationCompletedV1>;
@@ -50,6 +51,14 @@ export class DataPreparationWork implements TaskWork<Requested, typeof dataPrepa
   async work({ request, store, key }: PreparationTask): Promise<WorkDone<Result, Prepared>> {
     const { taskId, jobId, files, data, synthesis, tools, taskDescription, objective } = request.payload;
     const failed = (errors: PreparationError[]) => ({ failed: { taskId, jobId, status: 'failed' as const, ...cappedErrors(errors) } });
+    if (objective === 'reinforcement') {
+      // OpenAI's reinforcement lines (prompts ending with a user message, extra fields for the grader) have a reader of their own.
+      const uploads = await reinforcementUploads(store, files);
+      if ('error' in uploads) return failed([toPreparationError(uploads.error)]);
+      const prepared = await prepareReinforcement({ ...uploads, synthesisEnabled: synthesis.enabled });
+      if (!prepared.ok) return failed(prepared.errors.map(toPreparationError));
+      return { succeeded: { taskId, jobId, status: 'succeeded', artifacts: key, counts: prepared.counts }, output: prepared };
+    }
     const training = await readUpload(store, files.training, data.format);
     const validation = files.validation === undefined ? undefined : await readUpload(store, files.validation, data.format);
     let tokenizer;

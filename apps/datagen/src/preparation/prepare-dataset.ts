@@ -60,6 +60,8 @@ export type Preparation =
       skippedTools: Array<{ name: string; reason: string }>;
       synthesis?: SynthesisSummary;
       retrieval?: AugmentationSummary;
+      /** A reinforcement job's lines as written, extra fields included (prepare-reinforcement.ts): what the dataset files hold. */
+      rawLines?: { train: Array<Record<string, unknown>>; validation: Array<Record<string, unknown>> };
     };
 
 /**

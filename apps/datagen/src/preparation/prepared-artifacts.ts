@@ -47,10 +47,12 @@ function jsonLine(record: DatasetRecord): string {
   return `${JSON.stringify(json)}\n`;
 }
 
-function jsonl(records: DatasetRecord[]): Readable {
+function jsonl(records: DatasetRecord[], rawLines?: Array<Record<string, unknown>>): Readable {
   return Readable.from(
     (function* () {
-      for (const record of records) yield jsonLine(record);
+      // A reinforcement line is written as it came: its extra fields are the grader's.
+      if (rawLines) for (const line of rawLines) yield `${JSON.stringify(line)}\n`;
+      else for (const record of records) yield jsonLine(record);
     })(),
   );
 }
@@ -67,8 +69,8 @@ export async function writePrepared(
   const common = { ...metadata, recordKind: prepared.kind, counts: prepared.counts };
   if (!(await isCommitted(store, prefixes.dataset))) {
     const dataset = await ArtifactWriter.begin(store, prefixes.dataset, { kind: DATASET_ARTIFACT_KIND, metadata: common, replaceUncommitted: true });
-    await dataset.addFile('train.jsonl', jsonl(prepared.train), JSONL);
-    await dataset.addFile('validation.jsonl', jsonl(prepared.validation), JSONL);
+    await dataset.addFile('train.jsonl', jsonl(prepared.train, prepared.rawLines?.train), JSONL);
+    await dataset.addFile('validation.jsonl', jsonl(prepared.validation, prepared.rawLines?.validation), JSONL);
     await dataset.commit();
   }
   const report = await ArtifactWriter.begin(store, prefixes.report, { kind: REPORT_ARTIFACT_KIND, metadata: common, replaceUncommitted: true });

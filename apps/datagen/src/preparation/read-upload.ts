@@ -1,5 +1,5 @@
 import type { JobConfig } from '@tuneforge/contracts';
-import { collectDataset, DatasetError, type CollectedDataset, type DatasetEncoding, type DatasetFormat } from '@tuneforge/datasets';
+import { collectDataset, DatasetError, type ByteSource, type CollectedDataset, type DatasetEncoding, type DatasetFormat } from '@tuneforge/datasets';
 import { ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
 
 type ConfiguredFormat = JobConfig['data']['format'];
@@ -34,4 +34,25 @@ export async function readUpload(store: ArtifactStore, key: string, format: Conf
     return { records: [], errors: [new DatasetError({ code: 'read_failed', file: key, path: '', expected: 'an uploaded file at this key', received: 'no such file' })] };
   }
   return collectDataset(body, { file: key, ...READ_OPTIONS[format] });
+}
+
+/** A reinforcement job's uploads, opened for `readReinforcementLines`; a missing file is the user's error. */
+export async function reinforcementUploads(
+  store: ArtifactStore,
+  files: { training: string; validation?: string },
+): Promise<{ training: { key: string; body: ByteSource }; validation?: { key: string; body: ByteSource } } | { error: DatasetError }> {
+  type Opened = { key: string; body: ByteSource } | { error: DatasetError };
+  const open = async (key: string): Promise<Opened> => {
+    try {
+      return { key, body: await store.get(key) };
+    } catch (error) {
+      if (!(error instanceof ArtifactNotFoundError)) throw error;
+      return { error: new DatasetError({ code: 'read_failed', file: key, path: '', expected: 'an uploaded file at this key', received: 'no such file' }) };
+    }
+  };
+  const training = await open(files.training);
+  if ('error' in training) return training;
+  if (files.validation === undefined) return { training };
+  const validation = await open(files.validation);
+  return 'error' in validation ? validation : { training, validation };
 }

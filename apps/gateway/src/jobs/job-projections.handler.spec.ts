@@ -1,4 +1,4 @@
-import { createMessage, jobApprovalAnsweredV1, jobApprovalRequestedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1, type JobStatus } from '@tuneforge/contracts';
+import { createMessage, jobApprovalAnsweredV1, jobApprovalRequestedV1, jobLifecycleEventV1, jobLifecycleStatusChangedV1, trainingCheckpointSavedV1, type JobStatus } from '@tuneforge/contracts';
 import { FilesystemArtifactStore } from '@tuneforge/storage';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,6 +80,20 @@ describe('JobProjectionsHandler', () => {
     await handler.onApprovalRequested(createMessage(jobApprovalRequestedV1, { ...asked, approvalId: 'ap-3' }, opts()));
     await handler.onApprovalAnswered(createMessage(jobApprovalAnsweredV1, { approvalId: 'ap-3', jobId, decision: 'reject', answeredBy: 'human' }, opts()));
     expect(await approval('ap-3')).toMatchObject({ status: 'pending' });
+  });
+
+  it("a checkpoint's retirement (retention, announced on a later checkpoint) takes the retired rows out of the job's checkpoints", async () => {
+    const saved = (step: number, retiredSteps?: number[]) =>
+      createMessage(trainingCheckpointSavedV1, { runId: 'run-r', jobId, step, artifact: `jobs/${jobId}/training/run-r/checkpoints/step-${step}`, metrics: { step, train_loss: 1 / step }, ...(retiredSteps ? { retiredSteps } : {}) }, opts());
+    const steps = async () => (await metadata.jobs.checkpoints(tenant, jobId)).map((c) => c.step).sort((a, b) => a - b);
+    await handler.onCheckpoint(saved(1));
+    await handler.onCheckpoint(saved(2));
+    await handler.onCheckpoint(saved(3, [1]));
+    expect(await steps()).toEqual([2, 3]);
+    // A repeated message changes nothing; a later one may retire several at once (steps already gone included).
+    await handler.onCheckpoint(saved(3, [1]));
+    await handler.onCheckpoint(saved(4, [1, 2]));
+    expect(await steps()).toEqual([3, 4]);
   });
 
   it('skips, with a log line, a message about a job the database does not know', async () => {

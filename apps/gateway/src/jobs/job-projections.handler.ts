@@ -48,6 +48,7 @@ export class JobProjectionsHandler {
   async onCheckpoint(@Payload() message: MessageOf<typeof trainingCheckpointSavedV1>): Promise<void> {
     const record: CheckpointRecord = { ...message.payload, created_at: Math.floor(Date.parse(message.createdAt) / 1000) || Math.floor(Date.now() / 1000) };
     this.check(await this.jobs.recordCheckpoint(message.tenant, record), message.tenant, record.jobId, trainingCheckpointSavedV1.name);
+    if (record.retiredSteps?.length) await this.jobs.retireCheckpoints(message.tenant, record.jobId, record.runId, record.retiredSteps);
   }
 
   @EventPattern(jobIterationRecordedV1.name)

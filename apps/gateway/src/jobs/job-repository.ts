@@ -302,6 +302,11 @@ export class JobRepository {
     );
   }
 
+  /** Drops the rows of checkpoints the run's retention deleted (a repeated message deletes nothing more). */
+  async retireCheckpoints(tenant: string, jobId: string, runId: string, steps: readonly number[]): Promise<void> {
+    await this.db.query('DELETE FROM job_checkpoints WHERE tenant = $1 AND job_id = $2 AND run_id = $3 AND step = ANY($4::int[])', [tenant, jobId, runId, steps]);
+  }
+
   async recordIteration(tenant: string, payload: IterationPayload): Promise<RecordOutcome> {
     return this.insertOnce(
       'INSERT INTO job_iterations (tenant, job_id, iteration, stage, record) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING RETURNING stage',

@@ -35,6 +35,7 @@ import { checkApprovalEdits } from './approval-edits';
 import { streamJobEvents } from './event-stream';
 import { JobEventNotifier } from './job-event-notifier';
 import { resolveJobConfig } from './job-config';
+import { checkReinforcementRequest } from './reinforcement-request';
 import { jobIdSchema, newJobId, page, toApproval, toOpenAiCheckpoints, toOpenAiEvent, toOpenAiJob, type AnswerRecord, type JobRecord } from './job-record';
 import { JobRepository, type JobView } from './job-repository';
 
@@ -79,6 +80,7 @@ export class JobsService {
    */
   async create(tenant: string, body: unknown): Promise<OpenAiFineTuningJob> {
     const spec = validateRequest(jobSpecSchema, body, { serverOwned: SERVER_OWNED_JOB_FIELDS });
+    checkReinforcementRequest(spec);
     const training = await this.requireFile(tenant, spec.training_file, 'training_file');
     const validation = spec.validation_file ? await this.requireFile(tenant, spec.validation_file, 'validation_file') : undefined;
     const evaluation = spec.tuneforge?.evaluation_file ? await this.requireFile(tenant, spec.tuneforge.evaluation_file, 'tuneforge.evaluation_file') : undefined;

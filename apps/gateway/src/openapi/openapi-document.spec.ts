@@ -11,6 +11,8 @@ describe('buildOpenApiDocument', () => {
 
   it('describes every fine-tuning endpoint', () => {
     expect(Object.keys(document.paths).filter((path) => path.startsWith('/v1/fine_tuning')).sort()).toEqual([
+      '/v1/fine_tuning/alpha/graders/run',
+      '/v1/fine_tuning/alpha/graders/validate',
       '/v1/fine_tuning/jobs',
       '/v1/fine_tuning/jobs/{id}',
       '/v1/fine_tuning/jobs/{id}/approvals',

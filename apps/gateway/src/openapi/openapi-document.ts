@@ -14,6 +14,7 @@ import {
   listFineTuningJobsQuerySchema,
 } from '@tuneforge/contracts';
 import { z } from 'zod';
+import { graderPaths } from './grader-paths';
 
 const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'output', unrepresentable: 'any' });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -59,7 +60,7 @@ function fineTuningPaths() {
         responses: {
           ...ok('The job, status `validating_files`.', 'FineTuningJob'),
           '400': errorResponse(
-            "A wrong, unknown or server-owned field, or an unknown training/validation file, named in `param`; `method.type` `reinforcement` (not available yet), a `method.type` that does not match its sub-object, `method.dpo.hyperparameters.beta` ≤ 0, contradicting `hyperparameters` and `method.<type>.hyperparameters`, or any `integrations` (W&B cannot be reached; use the job's OpenTelemetry trace).",
+            "A wrong, unknown or server-owned field, or an unknown training/validation file, named in `param`; a reinforcement grader that does not validate (`param` `method.reinforcement.grader.<field>`), a reinforcement job without `validation_file`, a `method.type` that does not match its sub-object, `method.dpo.hyperparameters.beta` ≤ 0, contradicting `hyperparameters` and `method.<type>.hyperparameters`, or any `integrations` (W&B cannot be reached; use the job's OpenTelemetry trace).",
           ),
           '404': errorResponse('No registered model of that name (`param`: model).'),
           ...commonErrors,
@@ -318,6 +319,7 @@ export function buildOpenApiDocument(version: string) {
         },
       },
       ...fineTuningPaths(),
+      ...graderPaths(),
       ...modelsPaths(),
       ...inferencePaths(),
     },

@@ -157,6 +157,8 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
     if (typeof c.metrics.valid_loss === 'number') await this.runner.recordValidationLoss(c.jobId, c.runId, c.step, c.metrics.valid_loss);
     // Each checkpoint is a model of its own name (`ft:...:ckpt-step-<n>`), registered create-only.
     await this.runner.nameCheckpoint(job, c.artifact, c.step);
+    // Retention deleted these with this checkpoint's commit; their names go (read after their own saved messages).
+    if (c.retiredSteps) await this.runner.forgetCheckpoints(job, c.retiredSteps);
     await this.publisher.publish(
       { jobId: c.jobId, tenant: message.tenant },
       jobLifecycleEventV1,

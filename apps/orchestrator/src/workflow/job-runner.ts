@@ -97,6 +97,11 @@ export class JobRunner implements CurveSource, ModelNamer {
     return this.namer.nameCheckpoint(job, artifact, step);
   }
 
+  /** Forgets the names of checkpoints the run's retention deleted. */
+  async forgetCheckpoints(job: JobInput, steps: readonly number[]): Promise<void> {
+    for (const step of steps) await this.namer.forgetCheckpoint(job, step);
+  }
+
   /** Keeps one point of a run's training curve (one INSERT, create-only: a redelivered progress message changes nothing). */
   recordCurvePoint(jobId: string, runId: string, point: CurvePoint): Promise<void> {
     return this.records.addCurvePoint(jobId, runId, point);

@@ -21,6 +21,12 @@ export class RegistryModelNamer implements ModelNamer {
     return this.register(job, 'checkpoint', artifact, null, step);
   }
 
+  /** Forgets a retired checkpoint's name (retention deleted its files); false when it had none. */
+  forgetCheckpoint(job: JobInput, step: number): Promise<boolean> {
+    const name = fineTunedModelName({ base: job.modelName ?? baseNameOf(job.model), owner: job.tenant, suffix: job.suffix, jobId: job.jobId, checkpointStep: step });
+    return ModelRegistry.forTenant(this.store, job.tenant, this.records).delete(name);
+  }
+
   private async register(job: JobInput, kind: 'fine-tuned' | 'checkpoint', artifact: string, adapter: string | null, checkpointStep?: number): Promise<string> {
     const name = fineTunedModelName({ base: job.modelName ?? baseNameOf(job.model), owner: job.tenant, suffix: job.suffix, jobId: job.jobId, checkpointStep });
     const registry = ModelRegistry.forTenant(this.store, job.tenant, this.records);

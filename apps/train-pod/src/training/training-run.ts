@@ -19,6 +19,7 @@ import type { PodChannel } from './pod-channel';
 import { addAgentTokens } from './agent-vocabulary';
 import { StepPlan } from './plan';
 import { RunControl } from './run-control';
+import { checkpointsToRetire, committedCheckpoints, deleteCheckpoints } from './checkpoint-retention';
 import { checkpointPrefix, runPrefix, stepOfCheckpoint } from './run-keys';
 import { downloadArtifact, uploadDirectory } from './store-files';
 import { trainingRows } from './training-rows';
@@ -376,8 +377,12 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       if (valid.accuracy !== undefined) metrics.valid_mean_token_accuracy = metrics.full_valid_mean_token_accuracy = valid.accuracy;
       await uploadDirectory(store, prefix, dir, 'checkpoint', { runId: request.runId, step: at, metrics });
       await rm(dir, { recursive: true, force: true });
-      await channel.publish(trainingCheckpointSavedV1, { ...ids, step: at, artifact: prefix, metrics }, `checkpoint/${at}`);
-      logger.info({ runId: request.runId, step: at, checkpoint: prefix }, 'checkpoint committed');
+      // Retention: announced with this checkpoint, deleted after (see checkpoint-retention.ts).
+      const retired = checkpointsToRetire(await committedCheckpoints(store, `${runPrefix(request)}/checkpoints/`), t.keepCheckpoints);
+      const retiredSteps = retired.length > 0 ? { retiredSteps: retired.map((c) => c.step) } : {};
+      await channel.publish(trainingCheckpointSavedV1, { ...ids, step: at, artifact: prefix, metrics, ...retiredSteps }, `checkpoint/${at}`);
+      await deleteCheckpoints(store, retired);
+      logger.info({ runId: request.runId, step: at, checkpoint: prefix, retired: retiredSteps.retiredSteps }, 'checkpoint committed');
     }
   } catch (error) {
     logger.error({ err: error, runId: request.runId, step }, 'training failed');

@@ -95,6 +95,12 @@ export const jobConfigSchema = z
         maxGradNorm: z.number().positive(),
         activationRecomputation: z.boolean(),
         checkpointEverySteps: z.number().int().min(1),
+        /**
+         * How many of a run's checkpoints stay: the newest `keepCheckpoints`, plus the best (lowest validation loss,
+         * else training loss) when it is older. The rest are deleted as newer ones commit, with their model names.
+         * Absent (a config written before retention): 3, as many as OpenAI keeps.
+         */
+        keepCheckpoints: z.number().int().min(1).max(1000).default(3),
         seed: z.number().int().nonnegative(),
         lora: loraConfigSchema,
       })

@@ -15,6 +15,8 @@ export const jobLimitsSchema = z
     maxEpochs: z.number().int().min(1).default(50),
     /** Checkpoints are written every `checkpointEverySteps` steps: at least this many steps apart. */
     minCheckpointEverySteps: z.number().int().min(1).default(1),
+    /** A run keeps at most this many checkpoints (plus its best): what one job may hold in the store. */
+    maxKeptCheckpoints: z.number().int().min(1).default(10),
     maxLoraRank: z.number().int().min(1).default(256),
     maxSynthesisSamples: z.number().int().min(0).default(5000),
     maxEvaluationExamples: z.number().int().min(1).default(1000),
@@ -42,6 +44,7 @@ export function exceededJobLimit(config: JobConfig, limits: JobLimits): JobLimit
     ['data.maxSequenceLength', config.data.maxSequenceLength, limits.maxSequenceLength, 'max'],
     ['training.epochs', config.training.epochs, limits.maxEpochs, 'max'],
     ['training.checkpointEverySteps', config.training.checkpointEverySteps, limits.minCheckpointEverySteps, 'min'],
+    ['training.keepCheckpoints', config.training.keepCheckpoints, limits.maxKeptCheckpoints, 'max'],
     ['training.lora.rank', config.training.lora.rank, limits.maxLoraRank, 'max'],
     ['synthesis.samples', config.synthesis.enabled ? config.synthesis.samples : 0, limits.maxSynthesisSamples, 'max'],
     ['evaluation.maxExamples', config.evaluation.maxExamples, limits.maxEvaluationExamples, 'max'],

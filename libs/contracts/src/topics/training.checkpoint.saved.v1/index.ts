@@ -26,6 +26,12 @@ export const trainingCheckpointSavedV1 = defineTopic(
       /** Prefix of the multi-file checkpoint artifact. */
       artifact: z.string().min(1).max(1024),
       metrics: checkpointMetricsSchema,
+      /**
+       * Earlier checkpoints of this run that retention deleted when this one committed (the run's
+       * `keepCheckpoints`): consumers forget their rows and model names. Carried here rather than on a topic of
+       * its own so that it is read after the saved messages of those steps (same topic, same key).
+       */
+      retiredSteps: z.array(z.number().int().positive()).max(10_000).optional(),
     })
     .strict(),
   { partitions: 6 },

@@ -118,7 +118,9 @@ async function startServer(): Promise<{ gateway: string; inference: string; stop
 
 /**
  * llama.cpp's server on the model exported to GGUF at F32 (the engine's precision), `opts.threads` threads for
- * prompt and generation, served under the model's name.
+ * prompt and generation, served under the model's name. `--interrupt_requests False`: by default its server drops the
+ * request it is generating for each new one, so concurrent clients would measure that; without it they queue, one
+ * sequence at a time (llama-cpp-python's server does not batch sequences).
  */
 async function startLlamaCpp(): Promise<{ url: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'tf-bench-llama-'));
@@ -128,7 +130,7 @@ async function startLlamaCpp(): Promise<{ url: string; stop: () => Promise<void>
   let port = 31_000 + (process.pid % 1000);
   while (!(await portFree(port))) port++;
   const threads = String(opts.threads);
-  const child = spawn(python, ['-m', 'llama_cpp.server', '--model', gguf, '--model_alias', MODEL_NAME, '--n_threads', threads, '--n_threads_batch', threads, '--n_ctx', '4096', '--verbose', 'False', '--host', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(python, ['-m', 'llama_cpp.server', '--model', gguf, '--model_alias', MODEL_NAME, '--n_threads', threads, '--n_threads_batch', threads, '--n_ctx', '4096', '--verbose', 'False', '--interrupt_requests', 'False', '--host', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {

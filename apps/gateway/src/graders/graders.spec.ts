@@ -129,6 +129,18 @@ describe('graders API and reinforcement jobs through the gateway', () => {
       });
     });
 
+    it('takes a multi grader, echoed whole', async () => {
+      const multi = {
+        type: 'multi',
+        name: 'answer',
+        graders: { exact: stringCheck, loose: { ...stringCheck, name: 'loose', operation: 'ilike' } },
+        calculate_output: 'max(exact, 0.5 * loose)',
+      };
+      const job = await create({ type: 'reinforcement', reinforcement: { grader: multi } });
+      expect(job.method?.type).toBe('reinforcement');
+      expect(job.method?.reinforcement?.grader).toEqual(multi);
+    });
+
     it('a grader that does not validate is a 400 naming method.reinforcement.grader.<field>', async () => {
       expect((await badRequest(() => create({ type: 'reinforcement', reinforcement: { grader: { ...stringCheck, operation: 'contains' } } }))).param).toBe('method.reinforcement.grader.operation');
       const multi = { type: 'multi', name: 'm', graders: { a: { ...stringCheck, reference: '{{answer}}' } }, calculate_output: 'a' };

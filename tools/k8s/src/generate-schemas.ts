@@ -8,7 +8,7 @@
 // definitions it uses are embedded) and strict (no property a schema does not declare).
 // Run: node -r @swc-node/register tools/k8s/src/generate-schemas.ts
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -31,6 +31,9 @@ const KUBERNETES_KINDS: ReadonlyArray<[string, string, string]> = [
   ['networking.k8s.io', 'v1', 'NetworkPolicy'],
   ['autoscaling', 'v2', 'HorizontalPodAutoscaler'],
   ['policy', 'v1', 'PodDisruptionBudget'],
+  // The admission policy that holds the trainer to its training Job template (k8s/base/training/admission-policy.yaml).
+  ['admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicy'],
+  ['admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicyBinding'],
 ];
 
 type Schema = Record<string, unknown>;
@@ -171,8 +174,9 @@ function strimziSchemas(): Map<string, Schema> {
 }
 
 function main(): void {
-  rmSync(outDir, { recursive: true, force: true });
+  // Every schema is written again; README.md, written by hand, stays.
   mkdirSync(outDir, { recursive: true });
+  for (const file of readdirSync(outDir).filter((name) => name.endsWith('.json'))) rmSync(join(outDir, file));
   const all = new Map([...kubernetesSchemas(), ...kedaSchemas(), ...strimziSchemas()]);
   for (const [file, schema] of all) {
     writeFileSync(join(outDir, file), `${JSON.stringify(schema)}\n`);

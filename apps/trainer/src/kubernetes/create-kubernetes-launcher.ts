@@ -2,7 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '@tuneforge/telemetry';
 import type { TrainerConfig } from '../trainer-config';
 import { KubernetesJobLauncher } from './kubernetes-job-launcher';
-import { TRAIN_POD_COMMAND } from './training-job';
+import { trainingJobOptions } from './training-job-options';
 import { loadTrainingJobTemplate } from './training-job-template';
 
 /**
@@ -28,16 +28,7 @@ export function createKubernetesLauncher(config: TrainerConfig, podEnv: Record<s
     kubeConfig: kubeConfig ?? loadKubeConfig(),
     namespace: config.TF_TRAINING_NAMESPACE,
     template,
-    job: {
-      image: config.TF_TRAIN_POD_IMAGE,
-      gpus: config.TF_TRAIN_POD_GPUS,
-      nodeSelector: config.TF_TRAIN_JOB_NODE_SELECTOR,
-      serviceAccountName: config.TF_TRAIN_JOB_SERVICE_ACCOUNT,
-      activeDeadlineSeconds: config.TF_TRAIN_JOB_DEADLINE_SECONDS,
-      ttlSecondsAfterFinished: config.TF_TRAIN_JOB_TTL_SECONDS,
-      command: TRAIN_POD_COMMAND,
-      env: podEnv,
-    },
+    job: trainingJobOptions(config, podEnv),
     pollIntervalMs: config.TF_TRAIN_JOB_POLL_MS,
     startTimeoutMs: config.TF_TRAIN_JOB_START_TIMEOUT_SECONDS * 1000,
     logger,

@@ -11,6 +11,12 @@ export const podEnvSchema = z.object({
   /** Engine worker threads; 0 = all cores. */
   TF_POD_THREADS: z.coerce.number().int().min(0).default(0),
   TF_POD_INSTANCE_ID: z.string().optional(),
+  /**
+   * Reinforcement runs: the OpenAI-compatible endpoint model graders (score_model, logit, cosine similarity) call, and
+   * its key. Without it those graders fail the run; string_check, text_similarity, multi, tool_call and task_success need none.
+   */
+  TF_GRADER_BASE_URL: z.string().url().optional(),
+  TF_GRADER_API_KEY: z.string().optional(),
 });
 
 export type PodEnv = z.infer<typeof podEnvSchema>;

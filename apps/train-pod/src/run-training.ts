@@ -15,6 +15,7 @@ import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
 import { podEnvSchema } from './pod-env';
 import { IpcPodChannel, KafkaPodChannel, type PodChannel } from './training/pod-channel';
+import { graderContextOf, graderRuntime } from './reinforcement/grader-runtime';
 import { runTraining } from './training/training-run';
 import { withTrainingMetrics } from './training/training-metrics';
 
@@ -52,7 +53,7 @@ async function main(): Promise<number> {
   channel = withTrainingMetrics(channel);
   const tenantStore = store.forTenant(spec.tenant);
   logger.info({ runId: spec.request.runId, jobId: spec.request.jobId, bus: env.TF_POD_BUS, pid: process.pid }, 'training pod started');
-  const result = await runTraining(spec, { store: tenantStore, channel, logger, threads: env.TF_POD_THREADS, progressEvery: env.TF_POD_PROGRESS_EVERY });
+  const result = await runTraining(spec, { store: tenantStore, channel, logger, threads: env.TF_POD_THREADS, progressEvery: env.TF_POD_PROGRESS_EVERY, graderFor: graderRuntime(graderContextOf(env)) });
   logger.info({ runId: spec.request.runId, status: result.status }, 'training pod finished');
   await channel.close();
   return 0;

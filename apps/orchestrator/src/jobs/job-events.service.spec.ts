@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { inboxKeys, workflowIds, type WorkflowPublisher } from '../workflow/job-graph';
 import { JobRunner } from '../workflow/job-runner';
 import { orchestratorTestDatabase } from '../workflow/workflow-spec-fixtures';
-import { JobEvents } from './job-events.service';
+import { JobEvents, reinforcementMetrics } from './job-events.service';
 
 class RecordingPublisher implements WorkflowPublisher {
   readonly sent: Array<{ topic: string; payload: Record<string, unknown> }> = [];
@@ -134,5 +134,22 @@ describe('JobEvents', () => {
     await events.trainingProgressed(msg(trainingRunProgressedV1, { runId: 'r', jobId: 'ftjob-other', step: 2, totalSteps: 2, epoch: 0, loss: 1, learningRate: 0.1, tokens: 1, tokensPerSecond: 1, etaSeconds: 0 }));
     await events.controlRequested(msg(jobControlRequestedV1, { jobId: 'ftjob-other', action: 'cancel' }));
     expect(publisher.sent.length).toBe(before);
+  });
+});
+
+describe('reinforcementMetrics', () => {
+  it("names a GRPO step's metrics as the metrics event carries them, validation only when measured", () => {
+    const step = { rewardMean: 0.5, rewardStd: 0.25, kl: 0.01, clipRatio: 0.02, zeroStdGroups: 1, groups: 4, meanGeneratedTokens: 30, truncatedShare: 0 };
+    expect(reinforcementMetrics(step)).toEqual({
+      train_reward_mean: 0.5,
+      train_reward_std: 0.25,
+      train_kl: 0.01,
+      train_clip_ratio: 0.02,
+      train_zero_std_groups: 1,
+      train_groups: 4,
+      train_generated_tokens_mean: 30,
+      train_truncated_share: 0,
+    });
+    expect(reinforcementMetrics({ ...step, validRewardMean: 0.75, validPassRate: 0.5 })).toMatchObject({ valid_reward_mean: 0.75, valid_pass_rate: 0.5 });
   });
 });

@@ -140,6 +140,8 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
           learning_rate: p.learningRate,
           // A DPO run's step metrics (OpenAI names none; ours follow TRL's rewards/* and logps/*).
           ...(p.preference ? preferenceMetrics(p.preference) : {}),
+          // A reinforcement run's (OpenAI's train_reward_mean / valid_reward_mean, and GRPO's own).
+          ...(p.reinforcement ? reinforcementMetrics(p.reinforcement) : {}),
           tokens_per_second: p.tokensPerSecond,
           eta_seconds: p.etaSeconds,
           run_id: p.runId,
@@ -238,5 +240,21 @@ export function preferenceMetrics(p: NonNullable<PayloadOf<typeof trainingRunPro
     train_logps_rejected: p.logpsRejected,
     ...(p.validRewardAccuracy !== undefined ? { valid_reward_accuracy: p.validRewardAccuracy } : {}),
     ...(p.validRewardMargin !== undefined ? { valid_reward_margin: p.validRewardMargin } : {}),
+  };
+}
+
+/** A reinforcement step's metrics as the metrics event's `data` fields: OpenAI's reward names, TRL's kl and clip_ratio. */
+export function reinforcementMetrics(p: NonNullable<PayloadOf<typeof trainingRunProgressedV1>['reinforcement']>): Record<string, number> {
+  return {
+    train_reward_mean: p.rewardMean,
+    train_reward_std: p.rewardStd,
+    train_kl: p.kl,
+    train_clip_ratio: p.clipRatio,
+    train_zero_std_groups: p.zeroStdGroups,
+    train_groups: p.groups,
+    train_generated_tokens_mean: p.meanGeneratedTokens,
+    train_truncated_share: p.truncatedShare,
+    ...(p.validRewardMean !== undefined ? { valid_reward_mean: p.validRewardMean } : {}),
+    ...(p.validPassRate !== undefined ? { valid_pass_rate: p.validPassRate } : {}),
   };
 }

@@ -7,12 +7,10 @@ import {
   type PodRunSpec,
 } from '@tuneforge/contracts';
 import { collectDataset, IGNORE_INDEX, loadModelTokenizer, tokenizeRecords, type DatasetRecord, type TokenizedSample } from '@tuneforge/datasets';
-import { Model, type DpoMetrics, type ExportDtype, type LoraTargetModule, type PreferenceIds, type Trainer, type TrainConfig } from '@tuneforge/engine';
-import { exportGguf, ModelImportError, writeModelfile } from '@tuneforge/model-import';
+import { Model, type DpoMetrics, type LoraTargetModule, type PreferenceIds, type Trainer, type TrainConfig } from '@tuneforge/engine';
 import { ArtifactExistsError, listCommittedArtifacts, type ArtifactStore } from '@tuneforge/storage';
 import type { Logger } from '@tuneforge/telemetry';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PodChannel } from './pod-channel';
@@ -23,6 +21,9 @@ import { checkpointsToRetire, committedCheckpoints, deleteCheckpoints } from './
 import { checkpointPrefix, runPrefix, stepOfCheckpoint } from './run-keys';
 import { downloadArtifact, uploadDirectory } from './store-files';
 import { trainingRows } from './training-rows';
+import { exportModels } from './export-models';
+import { ReinforcementRun, readReinforcementFile } from '../reinforcement/reinforcement-run';
+import type { GradeFunction, ReinforcementStepResult, ReinforcementTask } from '../reinforcement/reinforcement-step';
 import {
   accumulatePreferenceStep,
   preferenceEpochTokens,
@@ -35,9 +36,6 @@ import {
 
 type Completed = PayloadOf<typeof trainingRunCompletedV1>;
 
-/** The GGUF file in a job's `gguf` artifact (beside its Modelfile). */
-const GGUF_FILE = 'model-f16.gguf';
-
 export interface TrainingRunDeps {
   /** The tenant's store (keys in the request are tenant-relative). */
   store: ArtifactStore;
@@ -47,6 +45,11 @@ export interface TrainingRunDeps {
   progressEvery?: number;
   /** Local scratch space; a fresh temporary directory by default, removed at the end. */
   workDir?: string;
+  /**
+   * A reinforcement run's scoring: the job's grader (`training.reinforcement.grader`) as a function of an episode
+   * (libs/graders' runGrader in the service). A reinforcement run without it fails at once.
+   */
+  graderFor?: (grader: unknown) => GradeFunction;
 }
 
 /**
@@ -73,16 +76,6 @@ async function latestCheckpoint(store: ArtifactStore, spec: PodRunSpec): Promise
     if (step !== undefined && (!best || step > best.step)) best = { prefix: ref.prefix, step };
   }
   return best;
-}
-
-/**
- * The job config's `model.dtype` as the merged export's weight dtype. The engine computes (and checkpoints) in
- * f32 whatever is asked; the dtype a user picks is the one the fine-tuned model is delivered in.
- */
-const EXPORT_DTYPE_OF = { f32: 'float32', bf16: 'bfloat16', f16: 'float16' } as const satisfies Record<string, ExportDtype>;
-
-export function mergedExportDtype(spec: PodRunSpec): ExportDtype | undefined {
-  return spec.request.dtype === undefined ? undefined : EXPORT_DTYPE_OF[spec.request.dtype];
 }
 
 export function engineTrainConfig(spec: PodRunSpec, totalSteps: number): TrainConfig {
@@ -156,55 +149,24 @@ async function tokenizedDatasets(store: TrainingRunDeps['store'], request: PodRu
   return { train: files.train.flatMap(tokenize), validation: files.validation.flatMap(tokenize) };
 }
 
+/** A reinforcement run's prompts: every line of each `train.jsonl` and `validation.jsonl`, extra fields kept for the grader. */
+async function reinforcementDatasets(store: TrainingRunDeps['store'], request: PodRunSpec['request'], work: string) {
+  const files = { train: [] as ReinforcementTask[], validation: [] as ReinforcementTask[] };
+  for (const [i, prefix] of request.datasets.entries()) {
+    const dir = join(work, `dataset-${i}`);
+    const manifest = await downloadArtifact(store, prefix, dir);
+    for (const [file, into] of [['train.jsonl', files.train], ['validation.jsonl', files.validation]] as const) {
+      if (manifest.files.some((f) => f.path === file && f.size > 0)) into.push(...(await readReinforcementFile(join(dir, file), `${prefix}/${file}`)));
+    }
+  }
+  return files;
+}
+
 /** A DPO run's datasets as preference pairs (prompt, chosen and rejected ids), tokenized as datagen validated them. */
 async function preferenceDatasets(store: TrainingRunDeps['store'], request: PodRunSpec['request'], tokenizer: Awaited<ReturnType<typeof loadModelTokenizer>>, work: string) {
   const files = await readDatasets(store, request, work);
   const tokenize = (file: DatasetFile): PreferenceIds[] => tokenizePreferenceFile(tokenizer, file.records, request.maxSequenceLength, file.name);
   return { train: files.train.flatMap(tokenize), validation: files.validation.flatMap(tokenize) };
-}
-
-/**
- * The run's results in the store, each a committed artifact: the PEFT adapter (LoRA runs; with agent tokens it
- * also holds the grown embedding rows as peft modules_to_save and the tokenizer with the markers, so it loads
- * on the base alone), the merged model, and the merged model as GGUF for llama.cpp and Ollama (when its
- * architecture and tokenizer can be written as GGUF).
- */
-async function exportModels(spec: PodRunSpec, model: Model, { store, logger }: TrainingRunDeps, exportDir: string, step: number): Promise<{ adapter?: string; merged: string; gguf?: string }> {
-  const request = spec.request;
-  const artifacts: { adapter?: string; merged: string; gguf?: string } = { merged: `${runPrefix(request)}/merged` };
-  if (request.training.method === 'lora') {
-    artifacts.adapter = `${runPrefix(request)}/adapter`;
-    const dir = join(exportDir, 'adapter');
-    if (!existsSync(dir)) await model.saveAdapter(dir, request.baseModel);
-    await uploadDirectory(store, artifacts.adapter, dir, 'peft-adapter', { runId: request.runId, baseModel: request.baseModel, step });
-  }
-  const mergedDir = join(exportDir, 'merged');
-  const dtype = mergedExportDtype(spec);
-  await model.saveMerged(mergedDir, dtype ? { dtype } : {});
-  await uploadDirectory(store, artifacts.merged, mergedDir, 'model', { runId: request.runId, baseModel: request.baseModel, step });
-  const ggufDir = join(exportDir, 'gguf');
-  if (await writeGgufExport(mergedDir, ggufDir, request.runId, logger)) {
-    artifacts.gguf = `${runPrefix(request)}/gguf`;
-    await uploadDirectory(store, artifacts.gguf, ggufDir, 'gguf', { runId: request.runId, baseModel: request.baseModel, step });
-  }
-  return artifacts;
-}
-
-/**
- * `model-f16.gguf` and its Ollama `Modelfile` in `dir`. A model GGUF cannot hold (an architecture or tokenizer
- * llama.cpp does not know) leaves the job's other results as they are: false, and the reason logged.
- */
-async function writeGgufExport(mergedDir: string, dir: string, name: string, logger: Logger): Promise<boolean> {
-  await mkdir(dir, { recursive: true });
-  try {
-    await exportGguf(mergedDir, join(dir, GGUF_FILE), 'f16', name);
-  } catch (error) {
-    if (!(error instanceof ModelImportError)) throw error;
-    logger.warn({ reason: error.message }, 'the fine-tuned model has no GGUF export');
-    return false;
-  }
-  await writeModelfile(mergedDir, GGUF_FILE, join(dir, 'Modelfile'));
-  return true;
 }
 
 /**
@@ -224,6 +186,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
   await channel.onControl((message) => control.apply(message.payload.action));
   let model: Model | undefined;
   let trainer: Trainer | undefined;
+  let reinforcement: ReinforcementRun | undefined;
   let step = 0;
   try {
     // Inputs.
@@ -240,6 +203,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     const padTokenId = tokenizer.tokenId(tokenizer.padToken) ?? tokenizer.eosTokenId ?? 0;
     const t = request.training;
     const dpo = t.objective === 'dpo';
+    const rl = t.objective === 'reinforcement';
     // SFT trains packed (or one-sample) rows of labeled tokens; DPO trains preference pairs, each a chosen and a
     // rejected row, against reference log-probs taken now, from the model as loaded (before a LoRA adapter or a
     // resumed checkpoint changes it: see preference-training.ts).
@@ -247,19 +211,24 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     let validation: TokenizedSample[] = [];
     let sequences: ReturnType<typeof trainingRows>['rows'] = [];
     let preference: { train: PreferenceSet; validation: PreferenceSet } | undefined;
+    let tasks: { train: ReinforcementTask[]; validation: ReinforcementTask[] } | undefined;
     if (dpo) {
       const pairs = await preferenceDatasets(store, request, tokenizer, work);
       preference = { train: await withReference(model, pairs.train), validation: await withReference(model, pairs.validation) };
+    } else if (rl) {
+      tasks = await reinforcementDatasets(store, request, work);
     } else {
       ({ train, validation } = await tokenizedDatasets(store, request, tokenizer, work));
     }
     const packing = request.packing ?? true;
     let packingEfficiency: number | undefined;
-    if (!dpo) ({ rows: sequences, packingEfficiency } = trainingRows(train, { packing, maxLength: request.maxSequenceLength, padTokenId }));
-    const units = preference ? preference.train.pairs.length : sequences.length;
+    if (!dpo && !rl) ({ rows: sequences, packingEfficiency } = trainingRows(train, { packing, maxLength: request.maxSequenceLength, padTokenId }));
+    const units = preference ? preference.train.pairs.length : tasks ? tasks.train.length : sequences.length;
     const plan = new StepPlan({ sequences: units, epochs: t.epochs, batchSize: t.batchSize, microBatchSize: t.microBatchSize, seed: t.seed });
     logger.info(
-      preference
+      tasks
+        ? { runId: request.runId, objective: 'reinforcement', prompts: units, validationPrompts: tasks.validation.length, totalSteps: plan.totalSteps }
+        : preference
         ? { runId: request.runId, objective: 'dpo', pairs: units, validationPairs: preference.validation.pairs.length, totalSteps: plan.totalSteps }
         : { runId: request.runId, samples: train.length, sequences: sequences.length, packing, packingEfficiency, agentTokens: request.agentTokens ?? false, totalSteps: plan.totalSteps },
       'data ready',
@@ -281,7 +250,13 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       await trainer.resume(dir);
       logger.info({ runId: request.runId, checkpoint: resumeFrom, step: trainer.stepCount }, 'resumed');
     }
+    if (tasks) {
+      const grader = (t as { reinforcement?: { grader?: unknown } }).reinforcement?.grader;
+      if (!deps.graderFor || grader === undefined) throw new Error('a reinforcement run needs its grader (training.reinforcement.grader) and the pod a grader runtime');
+      reinforcement = await ReinforcementRun.start({ spec, model, modelDir, tokenizer, trainer, train: tasks.train, validation: tasks.validation, grade: deps.graderFor(grader), padTokenId });
+    }
     step = trainer.stepCount;
+    let reinforcementTokens = 0;
     const published = await lastPublishedStep(store, spec);
     const progressEvery = deps.progressEvery ?? 1;
     const started = Date.now();
@@ -301,7 +276,12 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       const stepStarted = Date.now();
       let tokens = 0;
       let stepPreference: DpoMetrics | undefined;
-      if (preference) {
+      let stepReinforcement: ReinforcementStepResult | undefined;
+      if (reinforcement) {
+        stepReinforcement = await reinforcement.step(plan.rowsOf(next), next);
+        tokens = stepReinforcement.tokens;
+        reinforcementTokens += tokens;
+      } else if (preference) {
         const accumulated = await accumulatePreferenceStep(trainer, plan, next, preference.train, spec, padTokenId);
         tokens = accumulated.tokens;
         stepPreference = accumulated.metrics;
@@ -313,7 +293,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       }
       const stepResult = await trainer.step();
       // DPO: the engine's step loss is its weighted-NLL surrogate; the DPO loss is the one the policy passes measured.
-      const result = stepPreference ? { ...stepResult, loss: stepPreference.loss } : stepResult;
+      // GRPO likewise: the loss is the clipped surrogate + KL the step's rollouts measured.
+      const result = stepPreference ? { ...stepResult, loss: stepPreference.loss } : stepReinforcement ? { ...stepResult, loss: stepReinforcement.metrics.loss } : stepResult;
       if (result.step !== next) throw new Error(`the engine reports step ${result.step} where ${next} was expected`);
       // Nothing after a non-finite loss is worth training or exporting: the run ends, saying it diverged.
       if (!Number.isFinite(result.loss)) {
@@ -326,8 +307,10 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       // Measured before the step's progress, which then carries it (the step's metrics event shows valid_loss).
       const stepValidation = checkpointHere ? await validate() : undefined;
       const stepValidLoss = stepValidation?.loss;
+      // A reinforcement run's held-out pass rate, every evalInterval steps.
+      const stepEvaluation = reinforcement?.evaluatesAt(step, plan.totalSteps) ? await reinforcement.evaluate() : undefined;
       // Token accuracy of a supervised step (the engine counts greedy hits in plain accumulate calls only).
-      const tokenAccuracy = !preference && result.tokens > 0 ? result.correctTokens / result.tokens : undefined;
+      const tokenAccuracy = !preference && !reinforcement && result.tokens > 0 ? result.correctTokens / result.tokens : undefined;
       if (step > published && (step % progressEvery === 0 || step === plan.totalSteps)) {
         const perStep = elapsed / (step - firstStep);
         await channel.publish(trainingRunProgressedV1, {
@@ -346,6 +329,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
           ...(stepValidation?.accuracy !== undefined ? { validTokenAccuracy: stepValidation.accuracy } : {}),
           ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
           ...(stepPreference ? { preference: preferenceProgress(stepPreference, stepValidation?.preference) } : {}),
+          ...(stepReinforcement && reinforcement ? { reinforcement: reinforcement.progress(stepReinforcement, stepEvaluation) } : {}),
         }, `progress/${step}`);
         resumedFromStep = undefined;
         await store.put(progressMarker(spec, step), '').catch((error: unknown) => {
@@ -360,8 +344,9 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     if (lastCheckpointStep !== step && step > 0) await saveCheckpoint(step, lastLoss);
 
     const artifacts = await exportModels(spec, model, deps, join(work, 'export'), step);
+    // Rollouts differ every epoch: a reinforcement run counts the tokens this pod's steps trained on.
     const epochTokens = preference ? preferenceEpochTokens(preference.train) : sequences.reduce((sum, sequence) => sum + sequence.input_ids.length, 0);
-    const trainedTokens = epochTokens * t.epochs;
+    const trainedTokens = reinforcement ? reinforcementTokens : epochTokens * t.epochs;
     return await complete({ ...ids, status: 'succeeded', steps: step, finalLoss: Number.isFinite(lastLoss) ? lastLoss : 0, trainedTokens, artifacts });
 
     /** `measured`: the validation already measured at this step (null: none to measure); undefined: measure it. */
@@ -388,6 +373,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     logger.error({ err: error, runId: request.runId, step }, 'training failed');
     return await complete({ ...ids, status: 'failed', step, error: (error instanceof Error ? error.message : String(error)).slice(0, 4000) || 'unknown error' });
   } finally {
+    await reinforcement?.dispose();
     trainer?.dispose();
     model?.dispose();
     if (!deps.workDir) await rm(work, { recursive: true, force: true });

@@ -33,7 +33,8 @@ describe('ServedAgentModel', () => {
   it('continues a prompt encoded as /v1/completions encodes it, stopping at the model end-of-sequence ids', async () => {
     const { served, sequences } = replaying(tokenizer, 'Thought: yes');
     const out = await new ServedAgentModel(served).generate({ prompt: 'New Input: hi' }, { maxNewTokens: 40, temperature: 0.5, topP: 0.9, seed: 7 });
-    expect(out).toEqual({ text: 'Thought: yes', finishReason: 'eos' });
+    // The ids read and generated come with the text (reinforcement trains on exactly these).
+    expect(out).toEqual({ text: 'Thought: yes', finishReason: 'eos', promptTokens: tokenizer.encode('New Input: hi', true), tokens: tokenizer.encode('Thought: yes') });
     expect(sequences[0].prompt).toEqual(tokenizer.encode('New Input: hi', true));
     expect(sequences[0].options).toEqual({ maxNewTokens: 40, temperature: 0.5, topP: 0.9, seed: 7, stop: [[2], [0]], topLogprobs: 0 });
   });
@@ -52,7 +53,10 @@ describe('ServedAgentModel', () => {
 
   it('cuts the text before the stop string that ended it and says which; empty stop strings are ignored', async () => {
     const { served } = replaying(tokenizer, 'Action: calculator\nObservation: 4 and on');
-    expect(await new ServedAgentModel(served).generate({ prompt: 'p' }, { stop: ['', '\nObservation:'] })).toEqual({ text: 'Action: calculator', finishReason: 'stop', stop: '\nObservation:' });
+    const out = await new ServedAgentModel(served).generate({ prompt: 'p' }, { stop: ['', '\nObservation:'] });
+    expect(out).toMatchObject({ text: 'Action: calculator', finishReason: 'stop', stop: '\nObservation:' });
+    // The tokens of the text that was kept; those of the stop string and after it are not.
+    expect(tokenizer.decode(out.tokens)).toBe('Action: calculator');
   });
 
   it('reports a generation that ran out of budget as length, and cuts the budget to the context left', async () => {

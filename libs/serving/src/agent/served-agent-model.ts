@@ -33,7 +33,12 @@ export class ServedAgentModel implements AgentModel {
     return encodeRenderedChat(tokenizer, renderChatPrompt(tokenizer, input.messages, input.tools));
   }
 
-  async generate(input: ModelInput, options: ModelGenerateOptions = {}): Promise<ModelGeneration> {
+  /**
+   * A generation with its tokens: `promptTokens` as encoded, `tokens` the ids the engine generated for the text
+   * returned (one straddling the stop string included; the stop string's own are not, and an end-of-sequence id is
+   * not among them: `finishReason` `eos` says it came). Reinforcement trains on exactly these ids.
+   */
+  async generate(input: ModelInput, options: ModelGenerateOptions = {}): Promise<ModelGeneration & { promptTokens: number[]; tokens: number[] }> {
     const prompt = this.encode(input);
     if (prompt.length === 0) throw new Error('served agent model: the prompt encodes to no tokens');
     const room = this.served.maxContext - prompt.length;
@@ -53,8 +58,9 @@ export class ServedAgentModel implements AgentModel {
       }),
     );
     if (end.finish === 'cancelled') throw new Error('served agent model: the generation was cancelled (the model is being disposed)');
-    if (end.stop !== undefined) return { text: end.text, finishReason: 'stop', stop: end.stop };
-    return { text: end.text, finishReason: end.finish === 'length' ? 'length' : 'eos' };
+    const ids = { promptTokens: prompt, tokens: end.tokens.map((t) => t.token) };
+    if (end.stop !== undefined) return { text: end.text, finishReason: 'stop', stop: end.stop, ...ids };
+    return { text: end.text, finishReason: end.finish === 'length' ? 'length' : 'eos', ...ids };
   }
 }
 

@@ -39,7 +39,24 @@ export class ServedModel {
      * tuned model served as an adapter over this base (addAdapter), sharing its weights, session and batches.
      */
     readonly loraSlot = 0,
+    /** False for a model served over an engine loaded elsewhere (overEngine): dispose leaves that engine alone. */
+    private readonly ownsEngine = true,
   ) {}
+
+  /**
+   * Serves a model already loaded by someone else: a training run's policy (reinforcement rollouts), whose trainer
+   * keeps changing its weights. Each sequence decodes with the weights as they are while it runs (a sequence started
+   * after an optimizer step sees that step). `dir` is where its tokenizer and config were read from. Disposing it
+   * frees its session and scheduler, not the engine.
+   */
+  static async overEngine(engine: Model, dir: string, limits: Omit<ServingLimits, 'threads'>, loaded: { tokenizer?: ModelTokenizer } = {}): Promise<ServedModel> {
+    const tokenizer = loaded.tokenizer ?? (await loadModelTokenizer(dir));
+    const endIds = await endOfSequenceIds(dir, tokenizer);
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { max_position_embeddings?: number };
+    const maxContext = servingContext(config.max_position_embeddings, limits);
+    const session = await engine.createSession({ maxSequences: limits.maxSequences, maxContext });
+    return new ServedModel(engine, tokenizer, endIds, detectToolCallFormat(tokenizer), maxContext, new DecodeScheduler(session, limits.maxSequences), 0, false);
+  }
 
   /** Loads a Hugging Face model directory; `tokenizer` reuses one already loaded from it. */
   static async load(dir: string, limits: ServingLimits, loaded: { tokenizer?: ModelTokenizer } = {}): Promise<ServedModel> {
@@ -79,6 +96,6 @@ export class ServedModel {
   async dispose(): Promise<void> {
     if (this.loraSlot !== 0) return;
     await this.scheduler.dispose();
-    this.engine.dispose();
+    if (this.ownsEngine) this.engine.dispose();
   }
 }

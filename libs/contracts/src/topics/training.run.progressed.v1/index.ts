@@ -55,6 +55,28 @@ export const trainingRunProgressedV1 = defineTopic(
         })
         .strict()
         .optional(),
+      /**
+       * A reinforcement (GRPO) run's step metrics, measured on the step's rollouts: the mean and std of the episodes'
+       * rewards, the mean k3 KL to the starting model over the generated tokens (0 when beta is 0 and nothing measured
+       * it), the share of generated tokens whose importance ratio was clipped, the groups whose episodes all scored the
+       * same (no signal), the mean generated tokens per episode and the share cut by the token budget; at every
+       * `evalInterval` steps also the validation episodes' mean reward and pass rate (`loss` is the GRPO loss).
+       */
+      reinforcement: z
+        .object({
+          rewardMean: z.number(),
+          rewardStd: z.number().nonnegative(),
+          kl: z.number(),
+          clipRatio: z.number().min(0).max(1),
+          zeroStdGroups: z.number().int().nonnegative(),
+          groups: z.number().int().positive(),
+          meanGeneratedTokens: z.number().nonnegative(),
+          truncatedShare: z.number().min(0).max(1),
+          validRewardMean: z.number().optional(),
+          validPassRate: z.number().min(0).max(1).optional(),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
   { partitions: 6, retentionMs: 3 * 24 * 60 * 60 * 1000 },

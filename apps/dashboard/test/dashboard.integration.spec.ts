@@ -36,11 +36,14 @@ describe('the dashboard, in a browser, on an embedded platform', () => {
     expect({ page: name, violations: await seriousViolations(page, name) }).toEqual({ page: name, violations: [] });
   }
 
+  /** A failure says where the browser was (a screenshot of each open page) and what the platform logged. */
   async function withOutput(scenario: () => Promise<void>): Promise<void> {
     try {
       await scenario();
     } catch (error) {
-      throw new Error(`${(error as Error).stack}\n--- platform output ---\n${platform.output().slice(-4000)}`);
+      const pages = await browser.pages();
+      const shots = await Promise.all(pages.map((open, index) => screenshot(open, `failure-${index}`).catch(() => null)));
+      throw new Error(`${(error as Error).stack}\nscreenshots: ${shots.filter(Boolean).join(', ')}\n--- platform output ---\n${platform.output().slice(-4000)}`);
     }
   }
 
@@ -64,6 +67,7 @@ describe('the dashboard, in a browser, on an embedded platform', () => {
       await page.click('button[aria-controls="new-job"]');
       await page.waitForSelector('form.new-job');
       // Controls are found by their accessible names: the labels a screen reader reads.
+      await page.waitForSelector('form.new-job option[value="tiny-llama"]');
       await page.select('::-p-aria(Base model)', 'tiny-llama');
       const files = writeReactDatasets();
       const training = await page.$('input[type="file"][required]');
@@ -165,9 +169,10 @@ describe('the dashboard, in a browser, on an embedded platform', () => {
     await waitForText(page, '[role="status"]', 'Nothing is waiting for an answer.');
     await context.close();
 
-    // And tenant A's list, in A's own session, holds A's job and not B's.
+    // And tenant A's list, in a new tab signed in with A's key, holds A's job and not B's.
     const own = await openPage(browser);
     await own.goto(`${platform.gatewayUrl}/jobs`);
+    await signIn(own, KEY_A);
     await own.waitForSelector(`tr[data-job-id="${jobId}"]`);
     expect(await own.$(`tr[data-job-id="${jobB}"]`)).toBeNull();
     await own.close();

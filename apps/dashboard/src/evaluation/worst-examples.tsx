@@ -16,11 +16,11 @@ export function WorstExamples({ examples }: { examples: WorstExample[] }) {
           </p>
           <div className="side-by-side">
             <div>
-              <h4>Reference</h4>
+              <h3>Reference</h3>
               <pre className="code">{example.reference}</pre>
             </div>
             <div>
-              <h4>Tuned model</h4>
+              <h3>Tuned model</h3>
               <pre className="code">{example.output}</pre>
             </div>
           </div>

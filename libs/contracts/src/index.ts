@@ -34,6 +34,7 @@ export * from './graders/grader.schema';
 export * from './job/job-spec';
 export * from './job/job-request-mapping';
 export * from './config/job-config.schema';
+export * from './config/grpo-config.schema';
 export * from './config/approval-rule.schema';
 export * from './config/default-config';
 export * from './config/job-limits';

@@ -41,7 +41,7 @@ export async function readReinforcementFile(path: string, name: string): Promise
 
 /** The run's GRPO settings: `training.grpo` when the config carries it, over the defaults and the job's compute multiplier. */
 export function grpoSettingsOf(spec: PodRunSpec): ResolvedGrpoConfig {
-  const training = spec.request.training as PodRunSpec['request']['training'] & { grpo?: GrpoConfig; reinforcement?: { computeMultiplier?: number } };
+  const training = spec.request.training;
   return resolveGrpoConfig(training.grpo, training.reinforcement?.computeMultiplier ?? 1);
 }
 
@@ -123,7 +123,7 @@ export class ReinforcementRun {
 
   /** Whether `step` measures the validation pass rate: every evalInterval steps, and at the last. */
   evaluatesAt(step: number, totalSteps: number): boolean {
-    const interval = (this.options.spec.request.training as { reinforcement?: { evalInterval?: number } }).reinforcement?.evalInterval ?? 10;
+    const interval = this.options.spec.request.training.reinforcement?.evalInterval ?? 10;
     return this.options.validation.length > 0 && (step % interval === 0 || step === totalSteps);
   }
 
@@ -134,7 +134,7 @@ export class ReinforcementRun {
   }
 
   private validationTasks(): ReinforcementTask[] {
-    const samples = (this.options.spec.request.training as { reinforcement?: { evalSamples?: number } }).reinforcement?.evalSamples ?? 16;
+    const samples = this.options.spec.request.training.reinforcement?.evalSamples ?? 16;
     return this.options.validation.slice(0, samples);
   }
 

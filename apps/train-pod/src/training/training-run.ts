@@ -251,7 +251,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       logger.info({ runId: request.runId, checkpoint: resumeFrom, step: trainer.stepCount }, 'resumed');
     }
     if (tasks) {
-      const grader = (t as { reinforcement?: { grader?: unknown } }).reinforcement?.grader;
+      const grader = t.reinforcement?.grader;
       if (!deps.graderFor || grader === undefined) throw new Error('a reinforcement run needs its grader (training.reinforcement.grader) and the pod a grader runtime');
       reinforcement = await ReinforcementRun.start({ spec, model, modelDir, tokenizer, trainer, train: tasks.train, validation: tasks.validation, grade: deps.graderFor(grader), padTokenId });
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { grpoConfigSchema } from './grpo-config.schema';
 import { graderSchema } from '../graders/grader.schema';
 import { approvalRuleSchema, MAX_APPROVAL_TIMEOUT_SECONDS } from './approval-rule.schema';
 
@@ -84,6 +85,8 @@ export const jobConfigSchema = z
         dpo: dpoConfigSchema.optional(),
         /** The grader and reinforcement hyperparameters; required when `objective` is `reinforcement`. */
         reinforcement: reinforcementConfigSchema.optional(),
+        /** How a reinforcement run trains (chains, turns, KL, clipping, loss aggregation); read only when `objective` is `reinforcement`. */
+        grpo: grpoConfigSchema.optional(),
         method: z.enum(['full', 'lora']),
         epochs: z.number().int().min(1).max(100),
         batchSize: z.number().int().min(1),

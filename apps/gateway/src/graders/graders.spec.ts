@@ -73,6 +73,12 @@ describe('graders API and reinforcement jobs through the gateway', () => {
     await new Promise<void>((done) => inference.close(() => done()));
   });
 
+  it('both endpoints need an API key, as every route', async () => {
+    const anonymous = new OpenAI({ apiKey: 'not-a-key', baseURL: client.baseURL, maxRetries: 0 });
+    await expect(anonymous.fineTuning.alpha.graders.validate({ grader: stringCheck })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(anonymous.fineTuning.alpha.graders.run({ grader: stringCheck, model_sample: '4' })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
   it('validate echoes a good grader and names the field of a bad one', async () => {
     expect(await client.fineTuning.alpha.graders.validate({ grader: stringCheck })).toEqual({ grader: stringCheck });
     const bad = await badRequest(() => client.fineTuning.alpha.graders.validate({ grader: { ...stringCheck, operation: 'contains' as 'eq' } }));

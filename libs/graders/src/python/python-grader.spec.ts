@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { runGrader, validateGrader, type Grader } from '../index';
 import { forgetPythonSandboxProbe, pythonSandboxProblem } from './sandbox-probe';
 
@@ -30,17 +31,27 @@ describe('python grader', () => {
     expect(result).toMatchObject({ score: 0 });
   });
 
-  it('has no network: a connection attempt fails inside the grader', async () => {
+  it('has no network: neither the internet nor a service listening on the host\'s loopback can be reached', async () => {
+    const listening = createServer((socket) => socket.end('hello'));
+    await new Promise<void>((done) => listening.listen(0, '127.0.0.1', done));
+    const port = (listening.address() as AddressInfo).port;
     const source = [
       'import socket',
       'def grade(sample, item):',
-      '    try:',
-      "        socket.create_connection(('1.1.1.1', 80), timeout=2)",
-      '        return 1',
-      '    except OSError:',
-      '        return 0.125',
+      '    reached = 0',
+      "    for host, port in (('1.1.1.1', 80), ('127.0.0.1', item['port'])):",
+      '        try:',
+      '            socket.create_connection((host, port), timeout=2)',
+      '            reached += 1',
+      '        except OSError:',
+      '            pass',
+      '    return 0.125 + reached',
     ].join('\n');
-    expect(await runGrader(python(source), input, limits)).toEqual({ score: 0.125 });
+    try {
+      expect(await runGrader(python(source), { ...input, item: { port } }, limits)).toEqual({ score: 0.125 });
+    } finally {
+      listening.close();
+    }
   });
 
   it('runs with an empty environment, unprivileged, and cannot start processes or raise its memory limit', async () => {

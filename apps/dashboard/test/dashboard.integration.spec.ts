@@ -3,7 +3,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium, openPage, screenshot, seriousViolations } from './browser';
 import { startEmbeddedPlatform, type RunningPlatform } from './embedded-platform';
 import { JOB_OPTIONS, writeReactDatasets } from './react-dataset';
-import { chartPoints, clickLink, signIn, textOf, waitForText } from './page-actions';
+import { chartPoints, clickLink, downloadByButton, signIn, textOf, waitForText } from './page-actions';
 
 const KEY_A = 'dashboard-key-a';
 const KEY_B = 'dashboard-key-b';
@@ -103,6 +103,9 @@ describe('the dashboard, in a browser, on an embedded platform', () => {
       await waitForText(page, '.facts .badge', 'Succeeded', 600_000);
       expect(await chartPoints(page, 'Loss')).toBeGreaterThan(atHalfway);
       await waitForText(page, '.iterations', 'Iteration 1');
+      // The trace link searches Jaeger for the job's spans by their tuneforge.job_id attribute.
+      const trace = new URL((await page.$eval('.jaeger a', (a) => a.getAttribute('href')))!);
+      expect({ service: trace.searchParams.get('service'), tags: JSON.parse(trace.searchParams.get('tags')!) }).toEqual({ service: 'tuneforge-gateway', tags: { 'tuneforge.job_id': jobId } });
       await record(page, '05-job-detail-succeeded');
 
       // The evaluation report, and one agent episode opened step by step.
@@ -126,6 +129,9 @@ describe('the dashboard, in a browser, on an embedded platform', () => {
       await page.click('article.card details summary');
       await waitForText(page, 'article.card details[open]', 'Download');
       await record(page, '08-models');
+      // A download goes through the browser with the key: the merged model's config.json lands on disk.
+      const downloaded = await downloadByButton(page, 'Download config.json', `${jobId}-merged-config.json`);
+      expect(JSON.parse(downloaded)).toMatchObject({ vocab_size: expect.any(Number) });
 
       // The playground: a streamed chat with the tuned model.
       await page.goto(`${platform.gatewayUrl}/playground?model=${encodeURIComponent(tuned)}`);

@@ -2,28 +2,33 @@
  * @jest-environment jsdom
  */
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { loadDefaultConfig } from '@tuneforge/contracts';
 import type { ApiClient } from '../api/client';
 import type { Approval } from '../api/types';
 import { SessionContext } from '../auth/session';
 import { ApprovalCard } from './approval-card';
 
-const diagnosis: Approval = {
-  id: 'appr-1',
-  job_id: 'ftjob-1',
-  stage: 'apply_diagnosis',
-  question: 'Apply "train for 2 epochs"?',
-  options: ['approve', 'reject', 'edit'],
-  context: { iteration: 1, top_finding: 'underfitting', patch: { description: 'train for 2 epochs', config: { training: { epochs: 2 } } }, config: loadDefaultConfig() },
-  created_at: 1,
-  status: 'pending',
-  decision: null,
-  answered_by: null,
-  answered_at: null,
-  decide_at: null,
-  decision_on_timeout: null,
-  comment: null,
-};
+let diagnosis: Approval;
+
+beforeAll(async () => {
+  // The configuration the question is about; the contracts are loaded on demand, as the app loads them.
+  const config = (await import('@tuneforge/contracts')).loadDefaultConfig();
+  diagnosis = {
+    id: 'appr-1',
+    job_id: 'ftjob-1',
+    stage: 'apply_diagnosis',
+    question: 'Apply "train for 2 epochs"?',
+    options: ['approve', 'reject', 'edit'],
+    context: { iteration: 1, top_finding: 'underfitting', patch: { description: 'train for 2 epochs', config: { training: { epochs: 2 } } }, config },
+    created_at: 1,
+    status: 'pending',
+    decision: null,
+    answered_by: null,
+    answered_at: null,
+    decide_at: null,
+    decision_on_timeout: null,
+    comment: null,
+  };
+});
 
 function renderCard(approval: Approval, answer: jest.Mock) {
   const onAnswered = jest.fn();

@@ -1,4 +1,3 @@
-import { loadDefaultConfig } from '@tuneforge/contracts';
 import { checkPatch, parsePatch } from './patch-validation';
 
 describe('parsePatch', () => {
@@ -20,7 +19,12 @@ describe('parsePatch', () => {
 });
 
 describe('checkPatch against the configuration the question is about', () => {
-  const config = loadDefaultConfig();
+  let config: unknown;
+
+  // Loaded the way the app loads the contracts: on demand.
+  beforeAll(async () => {
+    config = (await import('@tuneforge/contracts')).loadDefaultConfig();
+  });
 
   it('passes a patch that keeps the configuration valid', async () => {
     expect(await checkPatch('{"training": {"epochs": 6, "learningRate": 0.0001}}', config)).toEqual({ ok: true, patch: { training: { epochs: 6, learningRate: 0.0001 } } });

@@ -102,19 +102,14 @@ function Shell({ onSignOut }: { onSignOut(): void }) {
 
 export function App() {
   const [apiKey, setApiKey] = useState<string | null>(() => storedApiKey());
-  const session = useMemo(
-    () =>
-      apiKey
-        ? {
-            client: new ApiClient(apiKey),
-            signOut: () => {
-              forgetApiKey();
-              setApiKey(null);
-            },
-          }
-        : null,
-    [apiKey],
-  );
+  const session = useMemo(() => {
+    if (!apiKey) return null;
+    const signOut = () => {
+      forgetApiKey();
+      setApiKey(null);
+    };
+    return { client: new ApiClient(apiKey, signOut), signOut };
+  }, [apiKey]);
   if (!session) {
     return (
       <SignInPage

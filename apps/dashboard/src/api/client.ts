@@ -7,6 +7,8 @@ import type { ApiList, Approval, ApprovalDecision, Checkpoint, FineTuningJob, It
 export class ApiClient {
   constructor(
     private readonly apiKey: string,
+    /** Called when the API refuses the key (revoked since sign-in): the app then asks for a key again. */
+    private readonly onKeyRefused: () => void = () => undefined,
     private readonly baseUrl = '',
   ) {}
 
@@ -16,7 +18,11 @@ export class ApiClient {
     headers.set('authorization', `Bearer ${this.apiKey}`);
     if (typeof init.body === 'string') headers.set('content-type', 'application/json');
     const response = await fetch(`${this.baseUrl}/v1${path}`, { ...init, headers });
-    if (!response.ok) throw await apiErrorOf(response);
+    if (!response.ok) {
+      const error = await apiErrorOf(response);
+      if (error.status === 401) this.onKeyRefused();
+      throw error;
+    }
     return response;
   }
 

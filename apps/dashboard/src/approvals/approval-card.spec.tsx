@@ -30,10 +30,20 @@ beforeAll(async () => {
   };
 });
 
+const finding = {
+  code: 'underfitting',
+  severity: 'high' as const,
+  score: 2.5,
+  title: 'The training loss was still falling fast when the run stopped',
+  evidence: { last_slope: -0.12 },
+  patch: { description: 'train for 2 epochs', config: { training: { epochs: 2 } } },
+};
+const iterations = jest.fn(async () => [{ iteration: 1, trained: null, evaluation: null, diagnosis: { findings: [finding], explanation: null }, conclusion: null }]);
+
 function renderCard(approval: Approval, answer: jest.Mock) {
   const onAnswered = jest.fn();
   render(
-    <SessionContext.Provider value={{ client: { answer } as unknown as ApiClient, signOut: () => undefined }}>
+    <SessionContext.Provider value={{ client: { answer, iterations } as unknown as ApiClient, signOut: () => undefined }}>
       <ApprovalCard approval={approval} onAnswered={onAnswered} />
     </SessionContext.Provider>,
   );
@@ -41,10 +51,12 @@ function renderCard(approval: Approval, answer: jest.Mock) {
 }
 
 describe('an approval card', () => {
-  it('approves with the comment given', async () => {
+  it('shows the findings of the iteration it is about, and approves with the comment given', async () => {
     const answer = jest.fn(async () => ({}));
     const onAnswered = renderCard(diagnosis, answer);
     expect(screen.getByText('underfitting')).toBeTruthy();
+    await waitFor(() => expect(screen.getByText(finding.title)).toBeTruthy());
+    expect(iterations).toHaveBeenCalledWith('ftjob-1');
     fireEvent.change(screen.getByLabelText('Comment (optional)'), { target: { value: 'looks right' } });
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Approve' })));
     expect(answer).toHaveBeenCalledWith('ftjob-1', 'appr-1', { decision: 'approve', comment: 'looks right' });
@@ -67,8 +79,11 @@ describe('an approval card', () => {
   });
 
   it('offers only the options the question has', () => {
+    iterations.mockClear();
     renderCard({ ...diagnosis, stage: 'training_halfway', options: ['approve', 'reject'], context: { step: 5, totalSteps: 10, loss: 2.5 } }, jest.fn());
     expect(screen.queryByRole('button', { name: 'Edit the patch' })).toBeNull();
     expect(screen.getByText('totalSteps')).toBeTruthy();
+    // A halfway question is about no diagnosis.
+    expect(iterations).not.toHaveBeenCalled();
   });
 });

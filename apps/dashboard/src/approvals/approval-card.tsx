@@ -6,6 +6,7 @@ import { paths } from '../routing/routes';
 import { ErrorBanner } from '../ui/error-banner';
 import { formatTime } from '../ui/format';
 import { ApprovalContext } from './approval-context';
+import { DiagnosisFindings } from './diagnosis-findings';
 import { PatchEditor } from './patch-editor';
 
 const STAGES: Record<string, string> = {
@@ -50,6 +51,7 @@ export function ApprovalCard({ approval, onAnswered }: { approval: Approval; onA
         {approval.decide_at ? ` · decided “${approval.decision_on_timeout}” automatically at ${formatTime(approval.decide_at)} if nobody answers` : ''}
       </p>
       <ApprovalContext approval={approval} />
+      {approval.stage === 'apply_diagnosis' && typeof approval.context.iteration === 'number' && <DiagnosisFindings jobId={approval.job_id} iteration={approval.context.iteration} />}
       <label htmlFor={commentId}>Comment (optional)</label>
       <textarea id={commentId} rows={2} value={comment} maxLength={4000} onChange={(e) => setComment(e.target.value)} />
       <div className="actions">

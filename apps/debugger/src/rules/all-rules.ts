@@ -1,4 +1,8 @@
 import { divergenceRule } from './divergence.rule';
+import { klBlowupRule } from './kl-blowup.rule';
+import { lengthHackingRule } from './length-hacking.rule';
+import { noRewardSignalRule } from './no-reward-signal.rule';
+import { rewardCollapseRule } from './reward-collapse.rule';
 import { learningRateTooHighRule } from './learning-rate-too-high.rule';
 import { learningRateTooLowRule } from './learning-rate-too-low.rule';
 import { missingObservationStopRule } from './missing-observation-stop.rule';
@@ -28,4 +32,8 @@ export const ALL_RULES: readonly DiagnosisRule[] = [
   tooFewSamplesPerToolRule,
   truncationRule,
   weakToolRule,
+  rewardCollapseRule,
+  klBlowupRule,
+  noRewardSignalRule,
+  lengthHackingRule,
 ];

@@ -93,7 +93,9 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
     const halfway = inboxKeys.trainingHalfway(p.runId);
     // Progress read late (after a restart) for a run that has already ended asks nothing.
     const asked = p.step * 2 >= p.totalSteps ? this.runner.hasAny(p.jobId, [halfway, inboxKeys.trainingCompleted(p.runId)]) : Promise.resolve(true);
-    const point = this.runner.recordCurvePoint(p.jobId, p.runId, { step: p.step, loss: Number.isFinite(p.loss) ? p.loss : null, learningRate: p.learningRate, gradNorm: p.gradNorm ?? null });
+    const r = p.reinforcement;
+    const reward = r ? { reward: { mean: r.rewardMean, std: r.rewardStd, kl: r.kl, zeroStdGroups: r.zeroStdGroups, groups: r.groups, generatedTokens: r.meanGeneratedTokens } } : {};
+    const point = this.runner.recordCurvePoint(p.jobId, p.runId, { step: p.step, loss: Number.isFinite(p.loss) ? p.loss : null, learningRate: p.learningRate, gradNorm: p.gradNorm ?? null, ...reward });
     await Promise.all([point, asked, this.publishProgress(job, p)]);
     if (!(await asked)) await this.runner.deliver(p.jobId, halfway, { step: p.step, totalSteps: p.totalSteps, loss: p.loss });
   }

@@ -18,6 +18,10 @@ export const FINDING_CODES = [
   'too_few_samples_per_tool',
   'truncation',
   'weak_tool',
+  'reward_collapse',
+  'kl_blowup',
+  'no_reward_signal',
+  'length_hacking',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

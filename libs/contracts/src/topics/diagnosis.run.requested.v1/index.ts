@@ -15,6 +15,21 @@ export const curvePointSchema = z
     learningRate: z.number().nonnegative(),
     gradNorm: z.number().nonnegative().nullable().optional(),
     validationLoss: z.number().nullable().optional(),
+    /**
+     * A reinforcement run's step: the rollouts' mean and std reward, the KL to the starting model, the groups whose
+     * episodes all scored the same out of the step's groups, and the mean tokens generated per episode.
+     */
+    reward: z
+      .object({
+        mean: z.number(),
+        std: z.number().nonnegative(),
+        kl: z.number(),
+        zeroStdGroups: z.number().int().nonnegative(),
+        groups: z.number().int().positive(),
+        generatedTokens: z.number().nonnegative(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 /** The built dashboard (apps/dashboard's `vite build` output): index.html and its hashed assets. */
 export const DASHBOARD_BUNDLE_DIR = Symbol('DASHBOARD_BUNDLE_DIR');
@@ -10,15 +10,11 @@ export const BUNDLE_MISSING_MESSAGE =
   '(`npm install` at the repository root does it too), then reload this page. The API itself is unaffected: /v1/...';
 
 /**
- * Where the workspace package @tuneforge/dashboard keeps its build (`dist/`), found through module resolution so
- * that the gateway finds it wherever it runs from; null when the package is not installed (an image built without it).
+ * Where apps/dashboard's build is (`dist/`), beside this app in the repository and in the service image alike (both
+ * keep apps/ as it is). Found by path, not by importing the dashboard's package: services depend on libraries only.
  */
-export function defaultDashboardBundleDir(): string | null {
-  try {
-    return join(dirname(require.resolve('@tuneforge/dashboard/package.json')), 'dist');
-  } catch {
-    return null;
-  }
+export function defaultDashboardBundleDir(): string {
+  return resolve(__dirname, '..', '..', '..', 'dashboard', 'dist');
 }
 
 /** Paths the dashboard never answers: the API and the service kit's probes keep their own 404s and answers. */

@@ -4,54 +4,15 @@
 // environment and the template from the ConfigMap it mounts. That Job is admitted; each way of widening it is
 // refused with a message naming what was refused; nobody but the trainer is held to it.
 import type { V1Container, V1Job } from '@kubernetes/client-node';
-import { trainingJobOptions } from '@tuneforge/trainer/src/kubernetes/training-job-options';
-import { sampleRunSpec } from '@tuneforge/trainer/src/kubernetes/sample-run';
-import { buildTrainingJob, trainingContainer } from '@tuneforge/trainer/src/kubernetes/training-job';
-import { parseTrainingJobTemplate } from '@tuneforge/trainer/src/kubernetes/training-job-template';
-import { resolveTrainerConfig } from '@tuneforge/trainer/src/trainer-config';
-import { basename, dirname } from 'node:path';
+import { trainingContainer } from '@tuneforge/trainer/src/kubernetes/training-job';
 import { stringify } from 'yaml';
 import { admit, type AdmissionRequest, type ValidatingAdmissionPolicy } from '../src/admission';
+import { deployedTrainer, findManifest as find } from './deployed-trainer';
 import { parseManifests, type Manifest } from '../src/policy';
 import { kubeconform, OVERLAYS, renderOverlay } from '../src/tools';
 
 const POLICY = 'tuneforge-trainer-jobs';
 const PARAMS = 'tuneforge-trainer-job-policy';
-
-function find(manifests: readonly Manifest[], kind: string, name: string): Manifest {
-  const found = manifests.find((m) => m.kind === kind && m.metadata?.name === name);
-  if (!found) throw new Error(`the rendered manifests have no ${kind} ${name}`);
-  return found;
-}
-
-/**
- * The deployed trainer: its identity, and the Job it creates for a run — its environment as Kubernetes gives it (the
- * envFrom ConfigMaps, then the literal env; the namespace from the downward API), the template from the ConfigMap
- * mounted where TF_TRAINING_JOB_TEMPLATE points, then the trainer's own code.
- */
-function deployedTrainer(manifests: readonly Manifest[]): { username: string; namespace: string; job: V1Job } {
-  const deployment = find(manifests, 'Deployment', 'trainer');
-  const namespace: string = deployment.metadata.namespace;
-  const pod: Manifest = deployment.spec.template.spec;
-  const container: Manifest = pod.containers.find((c: Manifest) => c.name === 'trainer');
-  const env: Record<string, string> = {};
-  for (const source of container.envFrom ?? []) {
-    if (source.configMapRef) Object.assign(env, find(manifests, 'ConfigMap', source.configMapRef.name).data);
-  }
-  for (const entry of container.env ?? []) {
-    if (entry.value !== undefined) env[entry.name] = entry.value;
-    else if (entry.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[entry.name] = namespace;
-  }
-  const config = resolveTrainerConfig(env);
-  const templatePath = config.TF_TRAINING_JOB_TEMPLATE!;
-  const mount = container.volumeMounts.find((m: Manifest) => m.mountPath === dirname(templatePath));
-  const volume = pod.volumes.find((v: Manifest) => v.name === mount.name);
-  const template = parseTrainingJobTemplate(find(manifests, 'ConfigMap', volume.configMap.name).data[basename(templatePath)], templatePath);
-  // Plain values only, as the trainer adds them (threads, progress cadence, trace context): none is a policy's concern.
-  const podEnv = { TF_POD_THREADS: '0', TF_POD_PROGRESS_EVERY: '5', TRACEPARENT: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
-  const job = buildTrainingJob(template, sampleRunSpec(), { ...trainingJobOptions(config, podEnv), nameSuffix: 'k3x9q' });
-  return { username: `system:serviceaccount:${namespace}:${pod.serviceAccountName}`, namespace, job };
-}
 
 describe.each(OVERLAYS)('the trainer admission policy in overlay %s', (overlay) => {
   const manifests = parseManifests(renderOverlay(overlay));

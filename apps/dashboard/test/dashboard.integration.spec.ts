@@ -63,8 +63,15 @@ describe('the dashboard, in a browser, on an embedded platform', () => {
       await signIn(page, KEY_A);
       await waitForText(page, 'h1', 'Jobs');
 
+      // By keyboard: the skip link is the first stop, it leads to the page, whose first control opens the new-job form.
+      const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim());
+      await page.keyboard.press('Tab');
+      expect(await focused()).toBe('Skip to content');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      expect(await focused()).toBe('New job');
+      await page.keyboard.press('Enter');
       // The new-job form: the ReAct files uploaded from disk, the halfway question asked of a human.
-      await page.click('button[aria-controls="new-job"]');
       await page.waitForSelector('form.new-job');
       // Controls are found by their accessible names: the labels a screen reader reads.
       await page.waitForSelector('form.new-job option[value="tiny-llama"]');
@@ -112,7 +119,8 @@ describe('the dashboard, in a browser, on an embedded platform', () => {
       await clickLink(page, 'Evaluation', '.facts');
       await waitForText(page, 'table.metrics caption', 'Base');
       await page.waitForSelector('details.episode');
-      await page.click('details.episode summary');
+      await page.focus('details.episode summary');
+      await page.keyboard.press('Enter');
       await page.waitForSelector('details.episode[open] ol.turns');
       expect(await textOf(page, 'details.episode[open]')).toMatch(/Generation 1/);
       await record(page, '06-evaluation-episode');

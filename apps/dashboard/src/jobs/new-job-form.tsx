@@ -42,6 +42,7 @@ export function NewJobForm({ models, onCreated }: Props) {
     if (!files.training) return fail('trainingFile', 'Choose a training file (JSONL, JSON or CSV).');
     let request: Record<string, unknown>;
     try {
+      // The form is read once before anything is uploaded (a typo in a number uploads nothing); the file ids come after.
       request = buildJobRequest(form, { training: 'pending' });
     } catch (error) {
       return error instanceof JobFormError ? fail(error.field, error.message) : fail(null, (error as Error).message);

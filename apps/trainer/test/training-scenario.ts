@@ -339,9 +339,15 @@ export function describeTrainingScenario(makeHarness: () => Promise<TrainerHarne
     const checkpointSteps = [...new Set(events.checkpoints.map((c) => c.step))].sort((a, b) => a - b);
     expect(checkpointSteps).toEqual(Array.from({ length: done.steps / 4 }, (_, i) => (i + 1) * 4));
     expect(events.checkpoints.every((c) => c.metrics.step === c.step && Number.isFinite(c.metrics.train_loss) && Number.isFinite(c.metrics.valid_loss))).toBe(true);
+    // Retention (keepCheckpoints, default 3, plus the best): the store keeps exactly those not announced as retired.
+    const retired = new Set(events.checkpoints.flatMap((c) => c.retiredSteps ?? []));
+    const kept = checkpointSteps.filter((s) => !retired.has(s));
+    expect(kept.length).toBeGreaterThanOrEqual(3);
+    expect(kept.length).toBeLessThanOrEqual(4);
+    expect(kept.slice(-3)).toEqual(checkpointSteps.slice(-3));
     const committed: string[] = [];
     for await (const ref of listCommittedArtifacts(harness.tenantStore, `jobs/${payload.jobId}/training/${runId}/checkpoints/`)) committed.push(ref.prefix);
-    expect(committed.sort()).toEqual(checkpointSteps.map((s) => `jobs/${payload.jobId}/training/${runId}/checkpoints/step-${String(s).padStart(8, '0')}`));
+    expect(committed.sort()).toEqual(kept.map((s) => `jobs/${payload.jobId}/training/${runId}/checkpoints/step-${String(s).padStart(8, '0')}`));
 
     // Adapter and merged model committed; the merged model gives the logits of base + adapter.
     expect((await openArtifact(harness.tenantStore, done.artifacts.adapter!)).manifest.kind).toBe('peft-adapter');

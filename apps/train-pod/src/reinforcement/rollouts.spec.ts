@@ -54,6 +54,8 @@ describe('rolloutGroup', () => {
     expect(graderSample(first)).toMatchObject({ output_text: '5', output_tools: [{ name: 'calculator', arguments: '{"expression":"2+3"}' }] });
     expect(graderSample(second)).toMatchObject({ output_text: '6', output_tools: [] });
     expect(graderSample(first).trajectory.messages.some((m) => m.role === 'tool')).toBe(true);
+    // The environment's state: what the tools did, as task_success state expectations read it.
+    expect(graderSample(first).environment).toEqual({ tool_calls: [{ name: 'calculator', arguments: { expression: '2+3' }, output: '5' }], final_answer: '5', end: 'final_answer', turns: 2 });
   });
 
   it('samples each chain with its own seed, and stops at maxTurns', async () => {

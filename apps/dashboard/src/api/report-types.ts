@@ -1,4 +1,10 @@
+import type { QualityReport } from '@tuneforge/datasets';
 import type { EvaluationSummary } from './types';
+
+// The data report's own shapes are the datasets library's, which builds it (`import type`: erased at build, so no
+// library code enters the bundle). The evaluation report's are the evaluator app's, which the dashboard may not
+// import (module boundaries): they are written out below, the fields the pages read.
+export type { SourceLocation } from '@tuneforge/datasets';
 
 /** An agent step compared with the reference: what was expected, what the model did. */
 export interface StepComparison {
@@ -48,51 +54,10 @@ export interface EvaluationReport {
   worstExamples: WorstExample[];
 }
 
-/** Where a record is in the uploaded file: its file name, 1-based line (and CSV row). */
-export interface SourceLocation {
-  file: string;
-  line: number;
-  row?: number;
-}
-
-/** A record that breaks a rule (ReAct format, schema), located to the field. */
-export interface RuleViolation {
-  code: string;
-  file: string;
-  line?: number;
-  row?: number;
-  path: string;
-  expected: string;
-  received?: string;
-}
-
-export interface LengthStats {
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  p50: number;
-  p95: number;
-  histogram: Array<{ from: number; to: number; count: number }>;
-}
-
 /** `GET /v1/fine_tuning/jobs/{id}/data_report`: datagen's quality report of the prepared dataset. */
 export interface DataReport {
   counts?: { inputRecords: number; syntheticRecords: number; trainRecords: number; validationRecords: number };
   recordKind?: string;
   skippedTools?: unknown[];
-  report: {
-    records: number;
-    errorCount: number;
-    byFormat: Record<string, number>;
-    byKind: Record<string, number>;
-    byRole: Record<string, number>;
-    tokenLengths?: LengthStats;
-    truncation?: Record<string, unknown>;
-    duplicates: { exact: Array<{ locations: SourceLocation[]; similarity?: number }>; near: Array<{ locations: SourceLocation[]; similarity?: number }>; exactRecords: number; nearPairs: number };
-    toolBalance: { tool: number; noTool: number; toolShare: number; balanced: boolean };
-    toolUsage: Record<string, number>;
-    violations: { total: number; listed: RuleViolation[] };
-    leakage?: { validationRecords: number; exact: number; near: number; pairs: Array<{ train: SourceLocation; validation: SourceLocation; similarity: number }> };
-  };
+  report: QualityReport;
 }

@@ -1,105 +1,38 @@
 /**
  * The public API's JSON as the dashboard reads it: OpenAI's objects (files, fine-tuning jobs, events, checkpoints,
  * models, chat completions) and Tuneforge's extensions (approvals, iterations, evaluation and data reports, artifacts),
- * as /v1/openapi.json describes them. Only the fields the pages show; the dashboard is a client like any other.
+ * as /v1/openapi.json describes them. The dashboard is a client like any other.
+ *
+ * Where the contracts already define an object the gateway answers with, it is used as it is (`import type`: erased
+ * at build, no server code enters the bundle), so that the dashboard and the gateway cannot drift apart. The rest are
+ * shapes the gateway defines in its own app, which the dashboard may not import (module boundaries).
  */
+import type {
+  OpenAiFile,
+  OpenAiFineTuningJob,
+  OpenAiFineTuningJobCheckpoint,
+  OpenAiFineTuningJobEvent,
+  OpenAiList,
+  TuneforgeJobApproval,
+  EvaluationSummary,
+  Finding,
+  JobStatus as ContractJobStatus,
+} from '@tuneforge/contracts';
 
-export interface ApiList<T> {
-  object: 'list';
-  data: T[];
-  has_more: boolean;
-  first_id?: string | null;
-  last_id?: string | null;
-}
+export type { ApprovalDecision, EvaluationMetricName, EvaluationSummary, Finding } from '@tuneforge/contracts';
 
-export type JobStatus = 'validating_files' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * The contracts' statuses plus OpenAI's `paused` (in the SDK's type), which the pages still name and offer to resume
+ * should the API report it; Tuneforge's gateway keeps a paused run `running` today.
+ */
+export type JobStatus = ContractJobStatus | 'paused';
 
-export interface Hyperparameters {
-  n_epochs: number | 'auto';
-  batch_size: number | 'auto';
-  learning_rate_multiplier: number | 'auto';
-  beta?: number;
-}
-
-export interface FineTuningJob {
-  id: string;
-  object: 'fine_tuning.job';
-  created_at: number;
-  finished_at: number | null;
-  model: string;
-  fine_tuned_model: string | null;
-  status: JobStatus;
-  training_file: string;
-  validation_file: string | null;
-  hyperparameters: Hyperparameters;
-  method?: { type: string } & Record<string, { hyperparameters?: Hyperparameters } | string>;
-  result_files: string[];
-  trained_tokens: number | null;
-  error: { code: string; message: string; param: string | null } | null;
-  seed: number;
-  suffix: string | null;
-  metadata: Record<string, string> | null;
-  estimated_finish: number | null;
-  status_details: { waiting_for: 'approval'; approval: Approval } | null;
-}
-
-export interface JobEvent {
-  id: string;
-  object: 'fine_tuning.job.event';
-  created_at: number;
-  level: 'info' | 'warn' | 'error';
-  message: string;
-  type: 'message' | 'metrics';
-  data: Record<string, unknown> | null;
-}
-
-export interface Checkpoint {
-  id: string;
-  created_at: number;
-  fine_tuned_model_checkpoint: string;
-  step_number: number;
-  metrics: Record<string, number>;
-}
-
-export type ApprovalDecision = 'approve' | 'reject' | 'edit';
-
-export interface Approval {
-  id: string;
-  job_id: string;
-  stage: string;
-  question: string;
-  options: ApprovalDecision[];
-  context: Record<string, unknown>;
-  created_at: number;
-  status: 'pending' | 'answered';
-  decision: ApprovalDecision | null;
-  answered_by: 'human' | 'policy' | null;
-  answered_at: number | null;
-  decide_at: number | null;
-  decision_on_timeout: ApprovalDecision | null;
-  comment: string | null;
-}
-
-export interface Finding {
-  code: string;
-  severity: 'critical' | 'high' | 'medium' | 'low';
-  score: number;
-  title: string;
-  evidence: Record<string, unknown>;
-  patch: { description: string; config: Record<string, unknown> };
-}
-
-export interface ModelMetrics {
-  metrics: Record<string, number>;
-  per_tool: Record<string, { expected: number; predicted: number; selection_accuracy: number; argument_accuracy: number }>;
-}
-
-export interface EvaluationSummary {
-  examples: number;
-  agent_episodes: number;
-  base: ModelMetrics;
-  tuned: ModelMetrics;
-}
+export type ApiList<T> = OpenAiList<T>;
+export type FineTuningJob = Omit<OpenAiFineTuningJob, 'status'> & { status: JobStatus };
+export type JobEvent = OpenAiFineTuningJobEvent;
+export type Checkpoint = OpenAiFineTuningJobCheckpoint;
+export type Approval = TuneforgeJobApproval;
+export type UploadedFile = OpenAiFile;
 
 export interface Iteration {
   iteration: number;
@@ -123,10 +56,3 @@ export interface Model {
   owned_by: string;
 }
 
-export interface UploadedFile {
-  id: string;
-  filename: string;
-  bytes: number;
-  purpose: string;
-  created_at: number;
-}

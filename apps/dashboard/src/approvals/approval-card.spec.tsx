@@ -14,6 +14,7 @@ beforeAll(async () => {
   const config = (await import('@tuneforge/contracts')).loadDefaultConfig();
   diagnosis = {
     id: 'appr-1',
+    object: 'fine_tuning.job.approval',
     job_id: 'ftjob-1',
     stage: 'apply_diagnosis',
     question: 'Apply "train for 2 epochs"?',

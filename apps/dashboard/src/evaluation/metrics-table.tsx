@@ -1,4 +1,4 @@
-import type { EvaluationSummary } from '../api/types';
+import type { EvaluationMetricName, EvaluationSummary } from '../api/types';
 import { formatNumber } from '../ui/format';
 
 /** Metrics where lower is better; for every other one higher is better. */
@@ -13,7 +13,8 @@ export function verdict(metric: string, base: number | undefined, tuned: number 
 
 /** Base model and tuned model side by side, on the same held-out examples. */
 export function MetricsTable({ summary, models }: { summary: EvaluationSummary; models: { base: string; tuned: string } }) {
-  const names = [...new Set([...Object.keys(summary.base.metrics), ...Object.keys(summary.tuned.metrics)])].sort();
+  // Object.keys widens to string; the keys of metric values are metric names.
+  const names = [...new Set([...Object.keys(summary.base.metrics), ...Object.keys(summary.tuned.metrics)])].sort() as EvaluationMetricName[];
   return (
     <table className="metrics">
       <caption>

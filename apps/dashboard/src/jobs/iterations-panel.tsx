@@ -1,4 +1,4 @@
-import type { Iteration } from '../api/types';
+import type { EvaluationMetricName, Iteration } from '../api/types';
 import { Link } from '../routing/router';
 import { paths } from '../routing/routes';
 import { formatNumber } from '../ui/format';
@@ -14,7 +14,7 @@ const DECISIONS: Record<string, string> = {
   diagnosis_failed: 'the diagnosis failed',
 };
 
-const HEADLINE_METRICS = ['tool_selection_accuracy', 'argument_accuracy', 'format_validity', 'final_answer_accuracy', 'exact_match', 'token_f1', 'validation_loss'];
+const HEADLINE_METRICS: EvaluationMetricName[] = ['tool_selection_accuracy', 'argument_accuracy', 'format_validity', 'final_answer_accuracy', 'exact_match', 'token_f1', 'validation_loss'];
 
 /** The job's loop, iteration by iteration: what changed in the configuration, what was measured, found and decided. */
 export function IterationsPanel({ jobId, iterations }: { jobId: string; iterations: Iteration[] }) {

@@ -7,7 +7,7 @@ const job = (id: string, fields: Partial<FineTuningJob>): FineTuningJob =>
 const jobs = [
   job('ftjob-a', { status: 'succeeded', fine_tuned_model: 'ft:tiny-llama:acme:weather:a', suffix: 'weather' }),
   job('ftjob-b', { status: 'running', model: 'SmolLM2-135M-Instruct', metadata: { team: 'search' } }),
-  job('ftjob-c', { status: 'paused', method: { type: 'dpo' }, status_details: { waiting_for: 'approval' } as FineTuningJob['status_details'] }),
+  job('ftjob-c', { status: 'paused', method: { type: 'dpo' } as FineTuningJob['method'], status_details: { waiting_for: 'approval' } as FineTuningJob['status_details'] }),
   job('ftjob-d', { status: 'failed' }),
 ];
 

@@ -21,7 +21,7 @@ const file = (name: string) => new File(['{"messages": []}\n'], name, { type: 'a
 
 describe('the new-job form', () => {
   it('offers base models only, uploads the file, creates the job with its id and hands the job on', async () => {
-    const uploadFile = jest.fn(async (f: File) => ({ id: `file-${f.name}`, filename: f.name, bytes: 1, purpose: 'fine-tune', created_at: 1 }));
+    const uploadFile = jest.fn(async (f: File) => ({ id: `file-${f.name}`, filename: f.name, object: 'file' as const, bytes: 1, purpose: 'fine-tune' as const, status: 'processed' as const, created_at: 1 }));
     const createJob = jest.fn(async () => ({ id: 'ftjob-new' }) as FineTuningJob);
     const onCreated = renderForm({ uploadFile, createJob });
     expect(screen.getAllByRole('option').map((o) => o.textContent)).not.toContain('ft:tiny-llama:acme::abc');
@@ -35,7 +35,7 @@ describe('the new-job form', () => {
   });
 
   it('shows the error the API gives against the field its param names', async () => {
-    const uploadFile = jest.fn(async () => ({ id: 'file-1', filename: 'x', bytes: 1, purpose: 'fine-tune', created_at: 1 }));
+    const uploadFile = jest.fn(async () => ({ id: 'file-1', filename: 'x', object: 'file' as const, bytes: 1, purpose: 'fine-tune' as const, status: 'processed' as const, created_at: 1 }));
     const createJob = jest.fn(async () => {
       throw new ApiError(400, 'n_epochs must be at most 50', 'method.supervised.hyperparameters.n_epochs');
     });

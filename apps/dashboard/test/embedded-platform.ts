@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+// The file itself, not the testing index: that one also loads NestJS, which the browser test does not need.
+import { embeddedGatewayUrl, stopProcess } from '@tuneforge/service-kit/src/testing/child-process';
 
 const WORKSPACE_ROOT = resolve(__dirname, '../../..');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface RunningPlatform {
   gatewayUrl: string;
@@ -36,38 +37,10 @@ export async function startEmbeddedPlatform(apiKeys: Record<string, string>): Pr
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
   const platform: RunningPlatform = { gatewayUrl: '', output: () => output, stop: () => stopProcess(child) };
   try {
-    platform.gatewayUrl = await gatewayUrlOf(child, () => output, 180_000);
+    platform.gatewayUrl = await embeddedGatewayUrl(child, () => output, 180_000);
   } catch (error) {
     await platform.stop();
     throw new Error(`${(error as Error).message}\n--- start:embedded output ---\n${output.slice(-6000)}`);
   }
   return platform;
-}
-
-/** The gateway's address from the "ready" log line (free ports with TF_HTTP_PORT=0). */
-async function gatewayUrlOf(child: ChildProcess, output: () => string, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const line of output().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      const record = JSON.parse(line) as { msg?: string; gateway?: string };
-      if (record.msg === 'Tuneforge embedded deployment ready' && record.gateway) return record.gateway;
-    }
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`start:embedded exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready`);
-    if (Date.now() > deadline) throw new Error(`start:embedded not ready within ${timeoutMs} ms`);
-    await sleep(200);
-  }
-}
-
-function stopProcess(child: ChildProcess): Promise<number> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  if (child.signalCode !== null) return Promise.resolve(child.signalCode === 'SIGKILL' ? 137 : 143);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(code ?? (signal === 'SIGKILL' ? 137 : 143));
-    });
-    child.kill('SIGTERM');
-  });
 }

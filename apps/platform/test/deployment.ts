@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SERVICE_NAMES } from '@tuneforge/contracts';
+import { stopProcess } from '@tuneforge/service-kit/src/testing/child-process';
 import { localInfraEnv, spawnService, WORKSPACE_ROOT } from '../src/spawn-service';
 
 export interface RunningDeployment {
@@ -105,18 +106,4 @@ async function waitUntilReady(url: string, processes: ChildProcess[], timeoutMs:
     if (Date.now() > deadline) throw new Error(`${url} not ready within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-}
-
-/** SIGTERM, then the exit code; a process that ignores it past 30 s is killed and reported as such. */
-export function stopProcess(child: ChildProcess): Promise<number> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  if (child.signalCode !== null) return Promise.resolve(child.signalCode === 'SIGKILL' ? 137 : 143);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(code ?? (signal === 'SIGKILL' ? 137 : 143));
-    });
-    child.kill('SIGTERM');
-  });
 }

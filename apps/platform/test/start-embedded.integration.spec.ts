@@ -3,8 +3,8 @@ import { createReadStream, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import { embeddedGatewayUrl, stopProcess } from '@tuneforge/service-kit/src/testing/child-process';
 import { WORKSPACE_ROOT } from '../src/spawn-service';
-import { stopProcess } from './deployment';
 
 const FIXTURES = join(WORKSPACE_ROOT, 'apps/trainer/test/fixtures');
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -18,21 +18,6 @@ function startEmbedded(cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
     env: { ...env, SWC_NODE_PROJECT: join(WORKSPACE_ROOT, 'tsconfig.json') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-}
-
-/** The gateway's address from start:embedded's "ready" log line (it listens on free ports with TF_HTTP_PORT=0). */
-async function gatewayUrlOf(child: ChildProcess, output: () => string, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const line of output().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      const record = JSON.parse(line) as { msg?: string; gateway?: string };
-      if (record.msg === 'Tuneforge embedded deployment ready' && record.gateway) return record.gateway;
-    }
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`start:embedded exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready`);
-    if (Date.now() > deadline) throw new Error(`start:embedded not ready within ${timeoutMs} ms`);
-    await sleep(200);
-  }
 }
 
 /**
@@ -53,7 +38,7 @@ describe('npm run start:embedded', () => {
     const failWith = (error: unknown) => new Error(`${(error as Error).stack ?? error}\n--- start:embedded output ---\n${output.slice(-6000)}`);
 
     try {
-      const gatewayUrl = await gatewayUrlOf(child, () => output, 120_000);
+      const gatewayUrl = await embeddedGatewayUrl(child, () => output, 120_000);
       const artifactDir = join(cwd, '.tuneforge', 'artifacts');
       // It says which base models it registered for every tenant: the default model setup installed, and the tiny one.
       expect(output).toContain("base model 'tiny-llama' registered for every tenant");

@@ -17,6 +17,29 @@ export const podEnvSchema = z.object({
    */
   TF_GRADER_BASE_URL: z.string().url().optional(),
   TF_GRADER_API_KEY: z.string().optional(),
+  /**
+   * Reinforcement rollouts: HTTP tools the operator allows, JSON `[{name, url, description?, parameters?}]`; a dataset
+   * line's tool of that name is called there (arguments POSTed as JSON). Each URL must be on TF_ROLLOUT_HTTP_HOSTS
+   * (comma-separated `host` or `host:port`), checked when the run starts.
+   */
+  TF_ROLLOUT_HTTP_TOOLS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (!raw) return [];
+      try {
+        const tools = JSON.parse(raw) as unknown;
+        if (Array.isArray(tools) && tools.every((t) => t && typeof t.name === 'string' && typeof t.url === 'string')) return tools as Array<{ name: string; url: string; description?: string; parameters?: Record<string, unknown> }>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expected a JSON array of {name, url, description?, parameters?}' });
+      return z.NEVER;
+    }),
+  TF_ROLLOUT_HTTP_HOSTS: z
+    .string()
+    .optional()
+    .transform((raw) => (raw ?? '').split(',').map((h) => h.trim()).filter(Boolean)),
 });
 
 export type PodEnv = z.infer<typeof podEnvSchema>;

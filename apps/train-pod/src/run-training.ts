@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   channel = withTrainingMetrics(channel);
   const tenantStore = store.forTenant(spec.tenant);
   logger.info({ runId: spec.request.runId, jobId: spec.request.jobId, bus: env.TF_POD_BUS, pid: process.pid }, 'training pod started');
-  const result = await runTraining(spec, { store: tenantStore, channel, logger, threads: env.TF_POD_THREADS, progressEvery: env.TF_POD_PROGRESS_EVERY, graderFor: graderRuntime(graderContextOf(env)) });
+  const result = await runTraining(spec, { store: tenantStore, channel, logger, threads: env.TF_POD_THREADS, progressEvery: env.TF_POD_PROGRESS_EVERY, graderFor: graderRuntime(graderContextOf(env)), httpTools: { tools: env.TF_ROLLOUT_HTTP_TOOLS, allowedHosts: env.TF_ROLLOUT_HTTP_HOSTS } });
   logger.info({ runId: spec.request.runId, status: result.status }, 'training pod finished');
   await channel.close();
   return 0;

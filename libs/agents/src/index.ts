@@ -39,6 +39,7 @@ export {
 export { createCalculatorTool, evaluateExpression, formatNumber, CalculatorError } from './tools/calculator';
 export { createFixtureTools, type ToolFixture, type FixtureToolOptions } from './tools/fixture-tools';
 export { argumentsMatch, sameArgumentValue } from './tools/fixture-tools';
+export { createHttpTool, hostAllowed, type HttpToolSpec, type HttpToolOptions } from './tools/http-tool';
 export { createRetrievalTool, type RetrievalToolOptions, type RetrievedPassage, type SearchFunction } from './tools/retrieval-tool';
 
 // Models

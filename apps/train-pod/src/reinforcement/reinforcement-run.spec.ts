@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { PodChannel } from '../training/pod-channel';
 import { runTraining } from '../training/training-run';
-import { parseReinforcementLines } from './reinforcement-run';
+import { parseReinforcementLines, toolsOf } from './reinforcement-run';
 
 const LLAMA = resolve(__dirname, '../../../../tools/tiny-model/models/tiny-llama');
 type Progress = PayloadOf<typeof trainingRunProgressedV1>;
@@ -98,6 +98,20 @@ describe('a reinforcement run', () => {
     expect(parseReinforcementLines(`${line(1, 1)}\n\n`, 'f')).toEqual([{ messages: [{ role: 'user', content: '1+1' }], item: { messages: [{ role: 'user', content: '1+1' }], answer: '2' } }]);
     expect(() => parseReinforcementLines('{"messages": [{"role": "assistant", "content": "x"}]}', 'd/train.jsonl')).toThrow(/d\/train\.jsonl line 1: the last message must be a user message/);
     expect(() => parseReinforcementLines('nope', 'f')).toThrow(/line 1: not JSON/);
+  });
+
+  it("offers the calculator, the line's tools from its fixtures, and over HTTP only the operator's allowed tools", async () => {
+    const weather = { type: 'function', function: { name: 'weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
+    const stock = { type: 'function', function: { name: 'stock', parameters: { type: 'object', properties: {} } } };
+    const task = { messages: [{ role: 'user' as const, content: 'x' }], item: { tools: [weather, stock], tool_fixtures: [{ tool: 'stock', arguments: {}, response: '12' }] } };
+    const tools = toolsOf({ tools: [{ name: 'weather', url: 'http://api.example/weather' }], allowedHosts: ['api.example'] })(task)();
+    expect(tools.map((t) => t.name)).toEqual(['calculator', 'stock', 'weather']);
+    // The line's own description reaches the model; the call goes to the operator's URL (libs/agents' http-tool.spec).
+    expect(tools[2].description).toBe('Weather in a city');
+    expect(await tools[1].execute({}, { callId: 'c', sessionId: 's', chain: 0, turn: 1 })).toBe('12');
+    // Without the operator's entry, weather is one of the line's fixture tools (no network).
+    expect(toolsOf()(task)().map((t) => t.name)).toEqual(['calculator', 'weather', 'stock']);
+    expect(() => toolsOf({ tools: [{ name: 'weather', url: 'http://evil.example/w' }], allowedHosts: ['api.example'] })).toThrow(/not on the allowed hosts/);
   });
 
   it('fails a run without a grader runtime, saying so', async () => {

@@ -1,4 +1,4 @@
-import { createCalculatorTool, createFixtureTools, createParser, PARSER_FORMATS, type AgentTool, type ParserFormat, type ToolFixture } from '@tuneforge/agents';
+import { createCalculatorTool, createFixtureTools, createHttpTool, createParser, PARSER_FORMATS, type AgentTool, type HttpToolSpec, type ParserFormat, type ToolFixture } from '@tuneforge/agents';
 import type { PayloadOf, PodRunSpec, trainingRunProgressedV1 } from '@tuneforge/contracts';
 import type { Message, ModelTokenizer, ToolDefinition } from '@tuneforge/datasets';
 import { Model, type Trainer } from '@tuneforge/engine';
@@ -45,16 +45,31 @@ export function grpoSettingsOf(spec: PodRunSpec): ResolvedGrpoConfig {
   return resolveGrpoConfig(training.grpo, training.reinforcement?.computeMultiplier ?? 1);
 }
 
+/** HTTP tools the operator allows in rollouts, and the hosts they may reach (the pod's TF_ROLLOUT_HTTP_*). */
+export interface RolloutHttpTools {
+  tools: readonly HttpToolSpec[];
+  allowedHosts: readonly string[];
+}
+
 /**
- * The episode's tools: the calculator, which computes, and the line's own function tools answered from its fixtures
- * (a call no fixture answers gets an error observation). HTTP tools are not offered in rollouts.
+ * The episode's tools: the calculator, which computes; the line's own function tools, called over HTTP when the
+ * operator allows an HTTP tool of that name, otherwise answered from the line's fixtures (a call no fixture answers
+ * gets an error observation). A line cannot name a URL: only the operator's list reaches the network.
  */
-function toolsOf(task: ReinforcementTask): () => AgentTool[] {
-  const definitions = Array.isArray(task.item['tools']) ? (task.item['tools'] as ToolDefinition[]) : [];
-  const fixtures = Array.isArray(task.item['tool_fixtures']) ? (task.item['tool_fixtures'] as ToolFixture[]) : [];
-  return () => {
-    const own = createFixtureTools(definitions.filter((d) => d.function?.name !== 'calculator'), fixtures.filter((f) => f.tool !== 'calculator'));
-    return [createCalculatorTool(), ...own];
+export function toolsOf(http: RolloutHttpTools = { tools: [], allowedHosts: [] }): (task: ReinforcementTask) => () => AgentTool[] {
+  // Checked once, when the run starts: a URL off the allowed hosts fails the run instead of every call.
+  for (const spec of http.tools) createHttpTool(spec, { allowedHosts: http.allowedHosts });
+  const allowed = new Map(http.tools.map((spec) => [spec.name, spec]));
+  return (task) => {
+    const definitions = (Array.isArray(task.item['tools']) ? (task.item['tools'] as ToolDefinition[]) : []).filter((d) => d.function?.name !== 'calculator');
+    const fixtures = Array.isArray(task.item['tool_fixtures']) ? (task.item['tool_fixtures'] as ToolFixture[]) : [];
+    const local = definitions.filter((d) => !allowed.has(d.function.name));
+    const remote = definitions.filter((d) => allowed.has(d.function.name));
+    return () => [
+      createCalculatorTool(),
+      ...createFixtureTools(local, fixtures.filter((f) => local.some((d) => d.function.name === f.tool))),
+      ...remote.map((d) => createHttpTool({ ...allowed.get(d.function.name)!, ...(d.function.description !== undefined ? { description: d.function.description } : {}), ...(d.function.parameters !== undefined ? { parameters: d.function.parameters } : {}) }, { allowedHosts: http.allowedHosts })),
+    ];
   };
 }
 
@@ -72,6 +87,7 @@ export interface ReinforcementRunOptions {
   settings?: GrpoConfig;
   /** The agent format of rollouts: `react` (a text prompt, ReAct steps) or the chat template's tool-call syntax (default). */
   format?: ParserFormat;
+  httpTools?: RolloutHttpTools;
 }
 
 /**
@@ -86,6 +102,7 @@ export class ReinforcementRun {
     private readonly reference: Model | undefined,
     readonly settings: ResolvedGrpoConfig,
     private readonly format: ParserFormat,
+    private readonly tools: (task: ReinforcementTask) => () => AgentTool[],
   ) {}
 
   static async start(options: ReinforcementRunOptions): Promise<ReinforcementRun> {
@@ -96,7 +113,13 @@ export class ReinforcementRun {
     const reference = !lora && settings.beta > 0 ? await Model.load(options.modelDir) : undefined;
     const format = options.format ?? served.toolCallFormat;
     if (!PARSER_FORMATS.includes(format)) throw new Error(`unknown agent format ${format}`);
-    return new ReinforcementRun(options, served, reference, settings, format);
+    try {
+      return new ReinforcementRun(options, served, reference, settings, format, toolsOf(options.httpTools));
+    } catch (error) {
+      await served.dispose();
+      reference?.dispose();
+      throw error;
+    }
   }
 
   private context(): ReinforcementContext {
@@ -108,7 +131,7 @@ export class ReinforcementRun {
       lora: o.spec.request.training.method === 'lora',
       grade: o.grade,
       rollout: { parser: createParser(this.format), ...(this.served.endOfSequenceIds.length === 1 ? { endOfSequenceId: this.served.endOfSequenceIds[0] } : {}) },
-      toolsOf,
+      toolsOf: this.tools,
       settings: this.settings,
       microBatchSamples: o.spec.request.training.microBatchSize,
       padTokenId: o.padTokenId,

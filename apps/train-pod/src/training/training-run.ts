@@ -22,7 +22,7 @@ import { checkpointPrefix, runPrefix, stepOfCheckpoint } from './run-keys';
 import { downloadArtifact, uploadDirectory } from './store-files';
 import { trainingRows } from './training-rows';
 import { exportModels } from './export-models';
-import { ReinforcementRun, readReinforcementFile } from '../reinforcement/reinforcement-run';
+import { ReinforcementRun, readReinforcementFile, type RolloutHttpTools } from '../reinforcement/reinforcement-run';
 import type { GradeFunction, ReinforcementStepResult, ReinforcementTask } from '../reinforcement/reinforcement-step';
 import {
   accumulatePreferenceStep,
@@ -50,6 +50,8 @@ export interface TrainingRunDeps {
    * (libs/graders' runGrader in the service). A reinforcement run without it fails at once.
    */
   graderFor?: (grader: unknown) => GradeFunction;
+  /** HTTP tools the operator allows in reinforcement rollouts, and the hosts they may reach. */
+  httpTools?: RolloutHttpTools;
 }
 
 /**
@@ -253,7 +255,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     if (tasks) {
       const grader = t.reinforcement?.grader;
       if (!deps.graderFor || grader === undefined) throw new Error('a reinforcement run needs its grader (training.reinforcement.grader) and the pod a grader runtime');
-      reinforcement = await ReinforcementRun.start({ spec, model, modelDir, tokenizer, trainer, train: tasks.train, validation: tasks.validation, grade: deps.graderFor(grader), padTokenId });
+      reinforcement = await ReinforcementRun.start({ spec, model, modelDir, tokenizer, trainer, train: tasks.train, validation: tasks.validation, grade: deps.graderFor(grader), padTokenId, ...(deps.httpTools ? { httpTools: deps.httpTools } : {}) });
     }
     step = trainer.stepCount;
     let reinforcementTokens = 0;

@@ -114,7 +114,7 @@ describe('a reinforcement run', () => {
     expect(() => toolsOf({ tools: [{ name: 'weather', url: 'http://evil.example/w' }], allowedHosts: ['api.example'] })).toThrow(/not on the allowed hosts/);
   });
 
-  it('fails a run without a grader runtime, saying so', async () => {
+  it('fails a run without a grader runtime, or whose grader fails the run, saying so', async () => {
     const store = new FilesystemArtifactStore(join(tmp, 'store-2'));
     const baseModel = await commitLocalDirectory(store, 'models/tiny-llama', LLAMA, { kind: 'model' });
     const dataDir = join(tmp, 'dataset-2');
@@ -126,5 +126,11 @@ describe('a reinforcement run', () => {
     const spec = { tenant: 'tenant-a', requestMessageId: 'm', request: { runId: 'run-rl-2', jobId: 'job-2', baseModel, datasets: [dataset], training, maxSequenceLength: 512 } } as unknown as PodRunSpec;
     const result = await runTraining(spec, { store, channel: recordingChannel(), logger: createLogger('train-pod-test', { level: 'silent' }), threads: 2 });
     expect(result).toMatchObject({ status: 'failed', error: expect.stringContaining('grader') });
+    // A grader that fails the run (an endpoint still down after its retries) fails it with its reason; the pod lives on.
+    const down = () => async () => {
+      throw new Error('score_model: http://127.0.0.1:9/v1 still unreachable after 4 attempts');
+    };
+    const again = await runTraining({ ...spec, request: { ...spec.request, runId: 'run-rl-3', maxSequenceLength: 2048 } }, { store, channel: recordingChannel(), logger: createLogger('train-pod-test', { level: 'silent' }), threads: 2, graderFor: down });
+    expect(again).toMatchObject({ status: 'failed', step: 0, error: expect.stringContaining('still unreachable after 4 attempts') });
   }, 60_000);
 });

@@ -126,7 +126,7 @@ export class ReinforcementRun {
     const o = this.options;
     return {
       trainer: o.trainer,
-      policy: new ServedAgentModel(this.served, { maxNewTokens: this.settings.maxNewTokens }),
+      policy: this.policy(),
       ...(this.reference ? { reference: this.reference } : {}),
       lora: o.spec.request.training.method === 'lora',
       grade: o.grade,
@@ -136,6 +136,12 @@ export class ReinforcementRun {
       microBatchSamples: o.spec.request.training.microBatchSize,
       padTokenId: o.padTokenId,
     };
+  }
+
+  /** The served policy, with what it needs to end an episode that outgrew the context instead of failing. */
+  private policy() {
+    const agent = new ServedAgentModel(this.served, { maxNewTokens: this.settings.maxNewTokens });
+    return { generate: agent.generate.bind(agent), encode: agent.encode.bind(agent), maxContext: this.served.maxContext };
   }
 
   /** The GRPO gradient of the step's prompts (`indices` into the training tasks); the caller steps the optimizer. */

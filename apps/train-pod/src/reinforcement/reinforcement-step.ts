@@ -82,7 +82,7 @@ export async function reinforcementStep(ctx: ReinforcementContext, tasks: readon
     truncatedShare: all.filter((e) => e.truncated).length / all.length,
     tokens: samples.reduce((n, sample) => n + sample.segments.reduce((m, seg) => m + seg.tokens.length, 0), 0),
   };
-  if (samples.length === 0) throw new Error('no episode of the step generated a token: nothing to train on');
+  if (samples.length === 0) throw new Error(`no episode of the step generated a token (do its prompts fit the context, maxSequenceLength?): nothing to train on`);
   const reference = s.beta > 0 ? await referenceLogprobs(ctx, samples) : undefined;
   const metrics = await grpoAccumulate(ctx.trainer, samples, reference ? { reference } : {}, {
     beta: s.beta,

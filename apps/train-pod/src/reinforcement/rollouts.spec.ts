@@ -66,4 +66,18 @@ describe('rolloutGroup', () => {
     expect(episodes.map((e) => e.trajectory.end)).toEqual(['max_turns', 'max_turns']);
     expect(new Set(policy.calls.map((c) => c.options.seed))).toEqual(new Set([7, 8]));
   });
+
+  it('ends an episode whose history outgrew the context instead of failing; its turns so far are kept', async () => {
+    const call = '\nThought: Do I need to use a tool? Yes.\nAction: calculator\nAction Input: {"expression": "1+1"}';
+    const inner = new FakePolicy({ 0: [call, call, call], 1: [call, call, call] });
+    const encode = (input: ModelInput) => [...('prompt' in input ? input.prompt : '')].map(() => 1);
+    // Room for the first turn's prompt and generation only: the second prompt (with the observation) does not fit.
+    const first = await rolloutGroup({ generate: (i, o) => inner.generate(i, o) }, [{ role: 'user', content: '1+1' }], { ...settings, maxTurns: 1 });
+    const room = first[0].segments[0].tokens.length;
+    const policy: TokenAgentModel = { generate: (i, o) => inner.generate(i, o), encode, maxContext: room };
+    const episodes = await rolloutGroup(policy, [{ role: 'user', content: '1+1' }], settings);
+    expect(episodes.map((e) => e.segments.length)).toEqual([1, 1]);
+    expect(episodes.map((e) => e.trajectory.end)).toEqual(['max_turns', 'max_turns']);
+    expect(episodes.map((e) => e.truncated)).toEqual([true, true]);
+  });
 });

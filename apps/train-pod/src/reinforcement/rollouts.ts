@@ -5,6 +5,9 @@ import type { GrpoSegment } from '@tuneforge/engine';
 /** A model that says which token ids it read and wrote (libs/serving's ServedAgentModel does). */
 export interface TokenAgentModel {
   generate(input: ModelInput, options: ModelGenerateOptions): Promise<ModelGeneration & { promptTokens: number[]; tokens: number[] }>;
+  /** When given: the ids an input encodes to, and the context (prompt + generation) a sequence may hold. */
+  encode?(input: ModelInput): number[];
+  readonly maxContext?: number;
 }
 
 /** One turn as tokens: what the model was given and what it generated. */
@@ -29,13 +32,26 @@ class RecordingModel implements AgentModel {
   ) {}
 
   async generate(input: ModelInput, options: ModelGenerateOptions): Promise<ModelGeneration> {
-    const g = await this.inner.generate(input, options);
+    // An episode whose history outgrew the context (long tool outputs, many turns) ends there, as a generation cut
+    // by its budget with nothing in it, rather than failing the whole run.
     const chain = options.chain ?? 0;
+    if (this.inner.encode && this.inner.maxContext !== undefined) {
+      const prompt = this.inner.encode(input);
+      if (prompt.length >= this.inner.maxContext) {
+        this.record(chain, { turn: options.turn ?? 0, prompt, generated: [], finishReason: 'length' });
+        return { text: '', finishReason: 'length' };
+      }
+    }
+    const g = await this.inner.generate(input, options);
     const generated = g.finishReason === 'eos' && this.endOfSequenceId !== undefined ? [...g.tokens, this.endOfSequenceId] : g.tokens;
-    const list = this.turns.get(chain) ?? [];
-    list.push({ turn: options.turn ?? list.length + 1, prompt: g.promptTokens, generated, finishReason: g.finishReason });
-    this.turns.set(chain, list);
+    this.record(chain, { turn: options.turn ?? 0, prompt: g.promptTokens, generated, finishReason: g.finishReason });
     return { text: g.text, finishReason: g.finishReason, ...(g.stop !== undefined ? { stop: g.stop } : {}) };
+  }
+
+  private record(chain: number, turn: TurnTokens): void {
+    const list = this.turns.get(chain) ?? [];
+    list.push(turn);
+    this.turns.set(chain, list);
   }
 }
 

@@ -8,7 +8,7 @@
 // the serving path (the calculator really computes), a string_check-like grader scores the final answer, and GRPO
 // (a fresh LoRA adapter on the supervised weights, beta 0) raises what scores. Held-out prompts are sums the training
 // never saw; success is the share of sampled episodes (temperature 1, fixed seeds, 8 per prompt) whose final answer
-// is right. Measured on 2 cores: after SFT 0.664, after SFT + GRPO 0.906 (reproduced exactly run to run), 156 s in all.
+// is right. Measured on 2 cores: after SFT 0.664, after SFT + GRPO 0.906 (reproduced exactly run to run), 76 s in all on idle cores (156-270 s beside other work).
 // TF_RL_ACCEPTANCE_* override the model, steps and learning rates (and reuse a saved supervised model) for tuning.
 import { createCalculatorTool, createParser, type AgentTool } from '@tuneforge/agents';
 import { loadModelTokenizer, tokenizeConversation, type Message, type ToolDefinition } from '@tuneforge/datasets';

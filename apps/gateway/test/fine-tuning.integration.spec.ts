@@ -360,13 +360,9 @@ describe('fine-tuning jobs through the gateway (embedded: gateway + orchestrator
     await expect(a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, hyperparameters: { batch_size: -1 } })).rejects.toMatchObject({ status: 400, param: 'hyperparameters.batch_size' });
     await expect(a.fineTuning.jobs.retrieve('ftjob-doesnotexist')).rejects.toMatchObject({ status: 404 });
 
-    // method: reinforcement is not available yet, a mismatched sub-object or a bad beta is named, and
+    // method: reinforcement without its grader, a mismatched sub-object or a bad beta is named, and
     // contradicting legacy and method hyperparameters are refused.
-    await expect(a.fineTuning.jobs.create({ model: 'tiny-llama', training_file: training.id, method: { type: 'reinforcement' } })).rejects.toMatchObject({
-      status: 400,
-      param: 'method.type',
-      message: expect.stringContaining('not available yet'),
-    });
+    await expectParam({ model: 'tiny-llama', training_file: training.id, method: { type: 'reinforcement' } }, 400, 'method.reinforcement.grader');
     await expectParam({ model: 'tiny-llama', training_file: training.id, method: { type: 'dpo', dpo: { hyperparameters: { beta: 0 } } } }, 400, 'method.dpo.hyperparameters.beta');
     await expectParam({ model: 'tiny-llama', training_file: training.id, method: { type: 'dpo', dpo: { hyperparameters: { beta: -0.5 } } } }, 400, 'method.dpo.hyperparameters.beta');
     await expectParam({ model: 'tiny-llama', training_file: training.id, method: { type: 'supervised', dpo: {} } }, 400, 'method.type');

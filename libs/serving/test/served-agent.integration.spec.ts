@@ -43,7 +43,10 @@ describe('ServedAgentModel', () => {
     const stop = free.text.slice(5, 8);
     const at = free.text.indexOf(stop);
     const stopped = await model.generate(input, { maxNewTokens: 24, stop: [stop] });
-    expect(stopped).toEqual({ text: free.text.slice(0, at), finishReason: 'stop', stop });
+    expect(stopped).toMatchObject({ text: free.text.slice(0, at), finishReason: 'stop', stop });
+    // The ids a trainer's rollout masks by: the prompt as encoded, then the generated ones.
+    expect(stopped.promptTokens).toEqual(model.encode(input));
+    expect(stopped.tokens.length).toBeGreaterThan(0);
   });
 
   it("gives the engine's own greedy tokens, whatever is decoded beside it", async () => {

@@ -1,22 +1,16 @@
-import { MODEL_ARTIFACT_KIND, modelArtifactPrefix } from '@tuneforge/contracts';
 import { service as datagen } from '@tuneforge/datagen';
 import { service as evaluator } from '@tuneforge/evaluator';
 import { service as orchestrator } from '@tuneforge/orchestrator';
-import { startEmbeddedDeployment, type EmbeddedDeployment } from '@tuneforge/service-kit';
-import { commitLocalDirectory, FilesystemArtifactStore } from '@tuneforge/storage';
-import { createLogger } from '@tuneforge/telemetry';
+import type { EmbeddedDeployment } from '@tuneforge/service-kit';
 import { service as trainer } from '@tuneforge/trainer';
 import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
-import { service as gateway } from '../src/service';
-import { KEY_A } from './gateway-harness';
+import { KEY_A, startJobDeployment } from './gateway-harness';
 
-const TINY_MODEL_DIR = resolve(__dirname, '../../../tools/tiny-model/models/tiny-llama');
 const FIXTURES = resolve(__dirname, 'fixtures');
 const TRAINER_FIXTURES = resolve(__dirname, '../../trainer/test/fixtures');
-const TENANT_A = 'tenant-a';
 const terminal = ['succeeded', 'failed', 'cancelled'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -41,25 +35,7 @@ describe('DPO through the gateway (embedded: gateway + orchestrator + datagen + 
   let client: OpenAI;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tf-gateway-dpo-'));
-    const store = new FilesystemArtifactStore(dir);
-    await commitLocalDirectory(store.forTenant(TENANT_A), modelArtifactPrefix('tiny-llama'), TINY_MODEL_DIR, { kind: MODEL_ARTIFACT_KIND, metadata: { name: 'tiny-llama' } });
-    deployment = await startEmbeddedDeployment([gateway, orchestrator, datagen, trainer, evaluator], {
-      store,
-      logger: createLogger('gateway-dpo-test', { level: 'warn' }),
-      host: '127.0.0.1',
-      basePort: 0,
-      env: {
-        TF_API_KEYS: `${KEY_A}:${TENANT_A}`,
-        TF_RATE_LIMIT_PER_MINUTE: '100000',
-        TF_TRAIN_POD_THREADS: '2',
-        TF_TRAIN_POD_LOGS: 'false',
-        TF_TRAIN_POD_ENV: JSON.stringify({ TF_STORAGE_DRIVER: 'filesystem', TF_ARTIFACT_DIR: dir }),
-        TF_EVAL_THREADS: '2',
-      },
-    });
-    url = deployment.apps.get('gateway')!.url;
-    client = new OpenAI({ apiKey: KEY_A, baseURL: `${url}/v1`, maxRetries: 0 });
+    ({ deployment, url, client } = await startJobDeployment('dpo', [orchestrator, datagen, trainer, evaluator], { TF_EVAL_THREADS: '2' }));
   });
 
   afterAll(() => deployment?.close());

@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 import make_tiny_model as mtm  # noqa: E402
+import safetensors_writer  # noqa: E402
 
 MODELS = HERE / "models"
 REQUIRED_CONFIG_KEYS = [
@@ -268,7 +269,7 @@ def test_sharded_and_half_precision(tmp_path: Path) -> None:
 
 def test_bf16_rounding_matches_round_to_nearest_even() -> None:
     x = np.array([1.0, 1.00390625, 1.01171875, -2.5, 3.0e-3, 65504.0], np.float32)
-    bits = mtm.f32_to_bf16_bits(x)
+    bits = safetensors_writer.f32_to_bf16_bits(x)
     # 1 + 2^-8 is a tie between 1.0 and 1+2^-7 -> rounds to even (1.0)
     assert bits[0] == 0x3F80 and bits[1] == 0x3F80 and bits[2] == 0x3F82
     back = (bits.astype(np.uint32) << 16).view(np.float32)

@@ -2,16 +2,15 @@
 // format (the last message a user message, extra fields for the grader), rollouts on the serving path, a grader
 // function, GRPO steps with LoRA and a KL term against the base (the adapter left out), progress events with the
 // reward metrics, the validation pass rate every evalInterval steps, checkpoints and the exported model.
-import { loadDefaultConfig, trainingRunProgressedV1, type PayloadOf, type PodRunSpec, type TopicSpec } from '@tuneforge/contracts';
+import { loadDefaultConfig, trainingRunProgressedV1, type PayloadOf, type PodRunSpec } from '@tuneforge/contracts';
 import { commitLocalDirectory, FilesystemArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { z } from 'zod';
-import type { PodChannel } from '../training/pod-channel';
 import { runTraining } from '../training/training-run';
 import { parseReinforcementLines, toolsOf } from './reinforcement-run';
+import { recordingChannel } from '../testing/recording-channel';
 
 const LLAMA = resolve(__dirname, '../../../../tools/tiny-model/models/tiny-llama');
 type Progress = PayloadOf<typeof trainingRunProgressedV1>;
@@ -21,18 +20,6 @@ beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'train-pod-rl-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function recordingChannel(): PodChannel & { sent: Array<{ topic: string; payload: unknown }> } {
-  const sent: Array<{ topic: string; payload: unknown }> = [];
-  return {
-    sent,
-    async publish<P extends z.ZodTypeAny>(topic: TopicSpec<P>, payload: z.infer<P>) {
-      sent.push({ topic: topic.name, payload });
-    },
-    async onControl() {},
-    async close() {},
-  };
-}
 
 const line = (a: number, b: number) => JSON.stringify({ messages: [{ role: 'user', content: `${a}+${b}` }], answer: String(a + b) });
 

@@ -1,14 +1,13 @@
 // Retention keeps a run's newest checkpoints plus its best, deletes the rest as newer ones commit, and says which
 // it deleted on the saved message (the consumers forget their rows and model names from it).
-import { loadDefaultConfig, trainingCheckpointSavedV1, type CheckpointMetrics, type PodRunSpec, type TopicSpec } from '@tuneforge/contracts';
+import { loadDefaultConfig, trainingCheckpointSavedV1, type CheckpointMetrics, type PodRunSpec } from '@tuneforge/contracts';
 import { commitLocalDirectory, FilesystemArtifactStore, listCommittedArtifacts } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { z } from 'zod';
 import { checkpointsToRetire } from './checkpoint-retention';
-import type { PodChannel } from './pod-channel';
+import { recordingChannel } from '../testing/recording-channel';
 import { stepOfCheckpoint } from './run-keys';
 import { runTraining } from './training-run';
 
@@ -43,14 +42,7 @@ describe('a run with retention', () => {
     const dataset = await commitLocalDirectory(store, 'datasets/sums', dataDir, { kind: 'dataset' });
     const defaults = loadDefaultConfig();
     const training = { ...defaults.training, method: 'full' as const, epochs: 3, batchSize: 1, microBatchSize: 1, learningRate: 0.05, schedule: 'constant' as const, warmupRatio: 0, checkpointEverySteps: 1, keepCheckpoints: 2 };
-    const saved: Array<{ step: number; metrics: CheckpointMetrics; retiredSteps?: number[] }> = [];
-    const channel: PodChannel = {
-      async publish<P extends z.ZodTypeAny>(topic: TopicSpec<P>, payload: z.infer<P>) {
-        if (topic.name === trainingCheckpointSavedV1.name) saved.push(payload as (typeof saved)[number]);
-      },
-      async onControl() {},
-      async close() {},
-    };
+    const channel = recordingChannel();
     const spec: PodRunSpec = {
       tenant: 'tenant-a',
       requestMessageId: 'message-1',
@@ -60,6 +52,7 @@ describe('a run with retention', () => {
     const result = await runTraining(spec, { store, channel, logger: createLogger('retention-test', { level: 'warn' }), threads: 1 });
 
     expect(result).toMatchObject({ status: 'succeeded', steps: 9 });
+    const saved = channel.sent.filter((m) => m.topic === trainingCheckpointSavedV1.name).map((m) => m.payload as { step: number; metrics: CheckpointMetrics; retiredSteps?: number[] });
     expect(saved.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const best = saved.reduce((a, b) => ((b.metrics.valid_loss ?? Infinity) <= (a.metrics.valid_loss ?? Infinity) ? b : a));
     const expectedKept = [...new Set([8, 9, best.step])].sort((a, b) => a - b);

@@ -1,6 +1,6 @@
 // A DPO run through the pod with the real engine and the tiny Llama: preference pairs whose outputs are tool calls
 // (apps/gateway/test/fixtures), tokenized with the chat template and the tools, trained with LoRA against the base.
-import { loadDefaultConfig, trainingCheckpointSavedV1, trainingRunProgressedV1, type PayloadOf, type PodRunSpec, type TopicSpec } from '@tuneforge/contracts';
+import { loadDefaultConfig, trainingCheckpointSavedV1, trainingRunProgressedV1, type PayloadOf, type PodRunSpec } from '@tuneforge/contracts';
 import { collectDataset, loadModelTokenizer } from '@tuneforge/datasets';
 import { Model, pairLogprobs } from '@tuneforge/engine';
 import { commitLocalDirectory, downloadArtifact, FilesystemArtifactStore } from '@tuneforge/storage';
@@ -8,10 +8,9 @@ import { createLogger } from '@tuneforge/telemetry';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { z } from 'zod';
-import type { PodChannel } from './pod-channel';
 import { tokenizePreferenceFile } from './preference-training';
 import { runTraining } from './training-run';
+import { recordingChannel } from '../testing/recording-channel';
 
 const LLAMA = resolve(__dirname, '../../../../tools/tiny-model/models/tiny-llama');
 const FIXTURES = resolve(__dirname, '../../../gateway/test/fixtures');
@@ -22,18 +21,6 @@ beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'train-pod-dpo-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function recordingChannel(): PodChannel & { sent: Array<{ topic: string; payload: unknown }> } {
-  const sent: Array<{ topic: string; payload: unknown }> = [];
-  return {
-    sent,
-    async publish<P extends z.ZodTypeAny>(topic: TopicSpec<P>, payload: z.infer<P>) {
-      sent.push({ topic: topic.name, payload });
-    },
-    async onControl() {},
-    async close() {},
-  };
-}
 
 describe('a DPO run', () => {
   it('trains LoRA on tool-call preference pairs: DPO loss and TRL metrics per step, validation pairs at checkpoints, a tuned model that prefers the chosen calls more', async () => {

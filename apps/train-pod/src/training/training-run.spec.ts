@@ -1,7 +1,7 @@
 // One training run through the pod with the real engine and the tiny Llama: a ReAct prompt-completion dataset
 // trained with agent tokens, without packing, exported as bf16; the merged export is what the evaluator loads.
 // With LoRA and agent tokens, the adapter export stands alone on the base.
-import { loadDefaultConfig, trainingRunProgressedV1, type PodRunSpec, type TopicSpec } from '@tuneforge/contracts';
+import { loadDefaultConfig, trainingRunProgressedV1, type PodRunSpec } from '@tuneforge/contracts';
 import { collectDataset, loadModelTokenizer, REACT_AGENT_TOKENS, tokenizeRecords } from '@tuneforge/datasets';
 import { Model } from '@tuneforge/engine';
 import { commitLocalDirectory, downloadArtifact, FilesystemArtifactStore } from '@tuneforge/storage';
@@ -9,10 +9,9 @@ import { createLogger } from '@tuneforge/telemetry';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { z } from 'zod';
 import { addAgentTokens } from './agent-vocabulary';
-import type { PodChannel } from './pod-channel';
 import { runTraining } from './training-run';
+import { recordingChannel } from '../testing/recording-channel';
 
 const LLAMA = resolve(__dirname, '../../../../tools/tiny-model/models/tiny-llama');
 const REACT_LINES = [
@@ -31,18 +30,6 @@ beforeAll(() => {
   writeFileSync(join(tmp, 'train.jsonl'), REACT_LINES.map((l) => JSON.stringify(l)).join('\n') + '\n');
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function recordingChannel(): PodChannel & { sent: Array<{ topic: string; payload: unknown }> } {
-  const sent: Array<{ topic: string; payload: unknown }> = [];
-  return {
-    sent,
-    async publish<P extends z.ZodTypeAny>(topic: TopicSpec<P>, payload: z.infer<P>) {
-      sent.push({ topic: topic.name, payload });
-    },
-    async onControl() {},
-    async close() {},
-  };
-}
 
 describe('agent tokens', () => {
   it('tokenizes each ReAct marker of a sample as one token id beyond the base vocabulary', async () => {

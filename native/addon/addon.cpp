@@ -63,32 +63,23 @@ Napi::Value Forward(const Napi::CallbackInfo &info) {
       [=](Napi::Env env) { return floats(env, logits->data(), logits->size()); });
 }
 
-Napi::Value TokenLogprobs(const Napi::CallbackInfo &info) {
+// (model, tokens, offsets) -> Float32Array, through `fn`: the model as it is, or with its LoRA adapter left out.
+static Napi::Value TokenLogprobsWith(const Napi::CallbackInfo &info, decltype(&tf_model_token_logprobs) fn) {
   auto m = unwrap<ModelBox>(info[0], "model");
   auto tokens = ints(info[1], "tokens"), offsets = ints(info[2], "offsets");
   if (offsets.size() < 2 || offsets[0] != 0 || (size_t)offsets.back() != tokens.size())
     throw invalid_arg(info.Env(), "offsets must start at 0 and end at the number of tokens");
   auto out = std::make_shared<std::vector<float>>(tokens.size());
   return Task::Start(
-      info.Env(),
-      [=] { return tf_model_token_logprobs(m->model, tokens.data(), offsets.data(), (int)offsets.size() - 1, out->data()); },
+      info.Env(), [=] { return fn(m->model, tokens.data(), offsets.data(), (int)offsets.size() - 1, out->data()); },
       [=](Napi::Env env) { return floats(env, out->data(), out->size()); });
 }
 
-// (model, tokens, offsets) -> Float32Array: TokenLogprobs with the model's LoRA adapter left out (GRPO's reference).
+Napi::Value TokenLogprobs(const Napi::CallbackInfo &info) { return TokenLogprobsWith(info, tf_model_token_logprobs); }
+
+// GRPO's reference for a LoRA run: the base model's log-probs without a second copy of it.
 Napi::Value TokenLogprobsBase(const Napi::CallbackInfo &info) {
-  auto m = unwrap<ModelBox>(info[0], "model");
-  auto tokens = ints(info[1], "tokens"), offsets = ints(info[2], "offsets");
-  if (offsets.size() < 2 || offsets[0] != 0 || (size_t)offsets.back() != tokens.size())
-    throw invalid_arg(info.Env(), "offsets must start at 0 and end at the number of tokens");
-  auto out = std::make_shared<std::vector<float>>(tokens.size());
-  return Task::Start(
-      info.Env(),
-      [=] {
-        return tf_model_token_logprobs_base(m->model, tokens.data(), offsets.data(), (int)offsets.size() - 1,
-                                            out->data());
-      },
-      [=](Napi::Env env) { return floats(env, out->data(), out->size()); });
+  return TokenLogprobsWith(info, tf_model_token_logprobs_base);
 }
 
 // (model, tokens, offsets) -> { logprobs: Float32Array, greedy: Uint8Array } (1 where the token is the argmax)

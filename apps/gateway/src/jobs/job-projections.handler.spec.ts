@@ -96,6 +96,50 @@ describe('JobProjectionsHandler', () => {
     expect(await steps()).toEqual([3, 4]);
   });
 
+  describe('a checkpoint, published by a training pod, is checked against the job of record', () => {
+    const checkpoints = async (t: string, id: string) => (await metadata.jobs.checkpoints(t, id)).map((c) => c.step);
+    const saved = (claim: { tenant: string; jobId: string; runId?: string; artifact?: string }, step = 1) =>
+      createMessage(
+        trainingCheckpointSavedV1,
+        { runId: claim.runId ?? 'run-c', jobId: claim.jobId, step, artifact: claim.artifact ?? `jobs/${claim.jobId}/training/${claim.runId ?? 'run-c'}/checkpoints/step-${step}`, metrics: { step, train_loss: 1 } },
+        { correlationId: claim.jobId, tenant: claim.tenant },
+      );
+    const rejections = (jobIdOf: string) => lines.filter((line) => line.jobId === jobIdOf && String(line.msg).startsWith('pod message dropped'));
+
+    it("a message naming another tenant's job is dropped and flagged, and that tenant's job is untouched", async () => {
+      const victim = (await insertJob(metadata.jobs, 'tenant-victim')).id;
+      // A pod of tenant-p speaks for tenant-victim's job (its envelope claims tenant-victim) ...
+      await handler.onCheckpoint(saved({ tenant: 'tenant-victim', jobId: victim, artifact: `jobs/${jobId}/training/run-c/checkpoints/step-1` }));
+      // ... or names the victim's job under its own tenant.
+      await handler.onCheckpoint(saved({ tenant, jobId: victim }));
+      expect(await checkpoints('tenant-victim', victim)).toEqual([]);
+      expect(await checkpoints(tenant, victim)).toEqual([]);
+      const flagged = rejections(victim);
+      expect(flagged.map((line) => [line.level, line.reason, line.claimedTenant])).toEqual([
+        ['error', 'artifact_outside_run', 'tenant-victim'],
+        ['error', 'tenant_mismatch', tenant],
+      ]);
+      expect(flagged[1]!.owners).toEqual(['tenant-victim']);
+    });
+
+    it('a message whose artifact lies outside its own run is dropped', async () => {
+      const own = (await insertJob(metadata.jobs, tenant)).id;
+      for (const artifact of [`jobs/${own}/training/run-other/checkpoints/step-1`, `jobs/${own}/training/run-c/../run-other/x`, 'files/file-abc', `jobs/${own}/training/run-c`]) {
+        await handler.onCheckpoint(saved({ tenant, jobId: own, artifact }));
+      }
+      expect(await checkpoints(tenant, own)).toEqual([]);
+      expect(rejections(own).map((line) => line.reason)).toEqual(['artifact_outside_run', 'artifact_outside_run', 'artifact_outside_run', 'artifact_outside_run']);
+      // The same message, true in every part, is recorded.
+      await handler.onCheckpoint(saved({ tenant, jobId: own }, 2));
+      expect(await checkpoints(tenant, own)).toEqual([2]);
+    });
+
+    it('a message for a job nobody has is dropped with a warning', async () => {
+      await handler.onCheckpoint(saved({ tenant, jobId: 'ftjob-0000000000nowhere' }));
+      expect(rejections('ftjob-0000000000nowhere').map((line) => [line.level, line.reason])).toEqual([['warn', 'unknown_job']]);
+    });
+  });
+
   it('skips, with a log line, a message about a job the database does not know', async () => {
     const unknown = 'ftjob-0000000000elsewhere';
     const o = { correlationId: unknown, tenant };

@@ -8,6 +8,7 @@ import { FileRepository } from '../files/file-repository';
 import type { AnswerRecord, CheckpointRecord, EventRecord } from './job-record';
 import { JobRepository, type RecordOutcome } from './job-repository';
 import { writeResultFiles } from './job-result-files';
+import { verifyPodClaim } from './pod-written-message';
 
 /**
  * Keeps the jobs' projections in the metadata database (one consumer group for all gateway instances: they all
@@ -44,11 +45,19 @@ export class JobProjectionsHandler {
     this.check(await this.jobs.recordEvent(message.tenant, record), message.tenant, record.jobId, jobLifecycleEventV1.name);
   }
 
+  /**
+   * Training pods publish this topic themselves: the tenant is the job's of record, and a message whose tenant, job
+   * or artifact does not match it is dropped and flagged (pod-written-message.ts), never recorded.
+   */
   @EventPattern(trainingCheckpointSavedV1.name)
   async onCheckpoint(@Payload() message: MessageOf<typeof trainingCheckpointSavedV1>): Promise<void> {
+    const { jobId, runId, artifact } = message.payload;
+    const verdict = await verifyPodClaim(this.jobs, { topic: trainingCheckpointSavedV1.name, messageId: message.messageId, tenant: message.tenant, jobId, runId, artifact }, this.logger);
+    if (!verdict.ok) return;
+    const { tenant } = verdict;
     const record: CheckpointRecord = { ...message.payload, created_at: Math.floor(Date.parse(message.createdAt) / 1000) || Math.floor(Date.now() / 1000) };
-    this.check(await this.jobs.recordCheckpoint(message.tenant, record), message.tenant, record.jobId, trainingCheckpointSavedV1.name);
-    if (record.retiredSteps?.length) await this.jobs.retireCheckpoints(message.tenant, record.jobId, record.runId, record.retiredSteps);
+    this.check(await this.jobs.recordCheckpoint(tenant, record), tenant, record.jobId, trainingCheckpointSavedV1.name);
+    if (record.retiredSteps?.length) await this.jobs.retireCheckpoints(tenant, record.jobId, record.runId, record.retiredSteps);
   }
 
   @EventPattern(jobIterationRecordedV1.name)

@@ -240,6 +240,15 @@ export class JobRepository {
     return rows.length > 0;
   }
 
+  /**
+   * The tenants that own a job of this id, from the gateway's own records (ids are random, so at most one in
+   * practice): what a message from a topic training pods can write to is checked against, never its own `tenant`.
+   */
+  async ownersOf(jobId: string): Promise<string[]> {
+    const rows = await this.db.query<{ tenant: string }>('SELECT tenant FROM jobs WHERE id = $1 LIMIT 2', [jobId]);
+    return rows.map((row) => row.tenant);
+  }
+
   async exists(tenant: string, jobId: string): Promise<boolean> {
     return (await this.db.query('SELECT 1 FROM jobs WHERE tenant = $1 AND id = $2', [tenant, jobId])).length > 0;
   }

@@ -10,6 +10,24 @@ void add(float *y, const float *x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += x[i];
 }
 
+void add_bias(float *y, const float *b, int n, int dim) {
+#pragma omp parallel for schedule(static) if ((int64_t)n * dim >= kParallelMin)
+  for (int i = 0; i < n; ++i) {
+    float *row = y + (int64_t)i * dim;
+    for (int j = 0; j < dim; ++j) row[j] += b[j];
+  }
+}
+
+void mul(const float *x, const float *y, int64_t n, float *out) {
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) out[i] = x[i] * y[i];
+}
+
+void mul_accumulate(const float *x, const float *y, int64_t n, float *out) {
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) out[i] += x[i] * y[i];
+}
+
 void scale(float *x, int64_t n, float s) {
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
   for (int64_t i = 0; i < n; ++i) x[i] *= s;

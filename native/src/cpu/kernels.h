@@ -62,4 +62,28 @@ double grad_sum_squares(const OptimTensor *t, int count, float s);
 void adamw_multi(const OptimTensor *t, int count, float s, float coef, float lr, float beta1, float beta2, float eps,
                  float bias_correction1, float bias_correction2);
 
+// Memory (memory.cpp) and the ops that moved into the table with it (issue #21).
+void *alloc(size_t bytes);
+void free(void *p);
+size_t memory_in_use();
+size_t memory_peak();
+void reset_memory_peak();
+void set_memory_limit(size_t bytes);
+void copy_h2d(void *dst, const void *src, size_t bytes);
+void copy_d2h(void *dst, const void *src, size_t bytes);
+void copy_d2d(void *dst, const void *src, size_t bytes);
+void zero(void *p, size_t bytes);
+void fill(float *x, int64_t n, float value);
+void add_bias(float *y, const float *b, int n, int dim);
+void mul(const float *x, const float *y, int64_t n, float *out);
+void mul_accumulate(const float *x, const float *y, int64_t n, float *out);
+void dropout(const float *x, int64_t n, float p, uint64_t seed, float *mask, float *out);
+void transpose(const float *src, int rows, int cols, float *dst, bool accumulate);
+void gather_rows(const float *src, const int32_t *rows, int m, int dim, float *dst);
+void scatter_add_rows(const float *src, const int32_t *rows, int m, int dim, float *dst);
+void copy_rows_to(const float *src, int n, int64_t row, float *const *dst);
+double weighted_cross_entropy(const float *logits, const int32_t *targets, const float *weights, int n, int vocab,
+                              float *dlogits, float *logprob);
+void target_logprobs(const float *logits, const int32_t *targets, int n, int vocab, float *logprob, uint8_t *greedy);
+
 }  // namespace tf::cpu

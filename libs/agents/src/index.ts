@@ -41,6 +41,7 @@ export { createFixtureTools, type ToolFixture, type FixtureToolOptions } from '.
 export { argumentsMatch, sameArgumentValue } from './tools/fixture-tools';
 export { createHttpTool, hostAllowed, type HttpToolSpec, type HttpToolOptions } from './tools/http-tool';
 export { createRetrievalTool, type RetrievalToolOptions, type RetrievedPassage, type SearchFunction } from './tools/retrieval-tool';
+export { episodeTools, EPISODE_SEARCH_TOOL, type EpisodeToolOptions, type OperatorHttpTools } from './tools/episode-tools';
 
 // Models
 export { type AgentModel, type ModelInput, type ModelGenerateOptions, type ModelGeneration, applyStopStrings } from './model/agent-model';
@@ -56,3 +57,4 @@ export {
   type TurnRecord,
   type ToolCallRecord,
 } from './runner/run-agent';
+export { summarizeTurn, type TurnSummary } from './runner/turn-summary';

@@ -26,6 +26,7 @@ export * from './topics/job.iteration.recorded.v1';
 export * from './topics/retrieval.index.requested.v1';
 export * from './topics/retrieval.index.completed.v1';
 export * from './evaluation/evaluation-summary.schema';
+export * from './evaluation/rollout-record.schema';
 export * from './evaluation/diagnosis.schema';
 export * from './tools/function-tool.schema';
 export * from './models/model-registry';

@@ -4,12 +4,14 @@ import {
   createParser,
   createRetrievalTool,
   runAgent,
+  summarizeTurn,
   type AgentModel,
   type AgentTool,
   type ParserFormat,
   type SearchFunction,
   type ToolFixture,
   type TurnRecord,
+  type TurnSummary,
   ToolError,
 } from '@tuneforge/agents';
 import type { FunctionTool } from '@tuneforge/contracts';
@@ -37,7 +39,7 @@ export interface EpisodeRecord {
   example: number;
   end: string;
   finalAnswer?: string;
-  turns: Array<{ raw: string; finishReason: string; stop?: string; action: string; error?: string; calls: Array<{ name: string; arguments: Record<string, unknown>; observation: string }> }>;
+  turns: TurnSummary[];
   score: EpisodeScore;
 }
 
@@ -95,14 +97,7 @@ export async function runEpisodes(model: AgentModel, episodes: readonly EpisodeI
       example: episode.example,
       end: run.end,
       ...(run.finalAnswer !== undefined ? { finalAnswer: run.finalAnswer } : {}),
-      turns: run.turns.map((turn) => ({
-        raw: turn.raw,
-        finishReason: turn.finishReason,
-        ...(turn.stop !== undefined ? { stop: turn.stop } : {}),
-        action: turn.parsed.kind,
-        ...(turn.parseError ? { error: `${turn.parseError.code}: expected ${turn.parseError.expected}` } : {}),
-        calls: turn.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments, observation: call.outcome.observation })),
-      })),
+      turns: run.turns.map((turn) => summarizeTurn(turn)),
       score: scoreEpisode(episode.reference, run.turns, run.finalAnswer, chatFormat),
     };
   });
@@ -127,16 +122,8 @@ async function runReactStep(model: AgentModel, episode: EpisodeInput, prompt: st
     example: episode.example,
     end: parsed.kind === 'final_answer' ? 'final_answer' : 'single_step',
     ...(parsed.kind === 'final_answer' ? { finalAnswer: parsed.answer } : {}),
-    turns: [
-      {
-        raw: turn.raw,
-        finishReason: turn.finishReason,
-        ...(turn.stop !== undefined ? { stop: turn.stop } : {}),
-        action: parsed.kind,
-        ...(turn.parseError ? { error: `${turn.parseError.code}: expected ${turn.parseError.expected}` } : {}),
-        calls: parsed.kind === 'tool_calls' ? parsed.calls.map((call) => ({ name: call.name, arguments: call.arguments, observation: '' })) : [],
-      },
-    ],
+    // A single step runs no tool: its calls are the ones the model wrote, with no observation.
+    turns: [{ ...summarizeTurn(turn), calls: parsed.kind === 'tool_calls' ? parsed.calls.map((call) => ({ name: call.name, arguments: call.arguments, observation: '' })) : [] }],
     score: scoreEpisode(episode.reference, [turn], parsed.kind === 'final_answer' ? parsed.answer : undefined, false),
   };
 }

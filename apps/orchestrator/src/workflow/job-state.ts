@@ -112,6 +112,8 @@ export interface TrainedModel {
   adapter: string | null;
   /** The merged model as GGUF with an Ollama Modelfile; absent in states saved before it existed, null when none was written. */
   gguf?: string | null;
+  /** A reinforcement run's recorded rollouts (a prefix of `step-<n>.jsonl`); absent otherwise. */
+  rollouts?: string;
   steps: number;
   finalLoss: number;
 }

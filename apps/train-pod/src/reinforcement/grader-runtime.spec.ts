@@ -2,7 +2,8 @@
 // (string_check with templates), and the tool environment's state and calls (task_success).
 import { createCalculatorTool, createParser, type ModelGenerateOptions, type ModelInput } from '@tuneforge/agents';
 import { graderContextOf, graderRuntime } from './grader-runtime';
-import { graderSample, rolloutGroup, type TokenAgentModel } from './rollouts';
+import { trajectoryGraderSample } from '@tuneforge/graders';
+import { rolloutGroup, type TokenAgentModel } from './rollouts';
 
 const CALL = '\nThought: Do I need to use a tool? Yes.\nAction: calculator\nAction Input: {"expression": "6*7"}';
 
@@ -21,7 +22,7 @@ describe('the grader runtime', () => {
     const grade = graderRuntime(graderContextOf({}));
     const item = { messages: [], answer: '42' };
     const exact = grade({ type: 'string_check', name: 'answer', input: '{{sample.output_text}}', reference: '{{item.answer}}', operation: 'eq' });
-    expect(await Promise.all(episodes.map((e) => exact(graderSample(e), item)))).toEqual([1, 0]);
+    expect(await Promise.all(episodes.map((e) => exact(trajectoryGraderSample(e.trajectory), item)))).toEqual([1, 0]);
     const success = grade({
       type: 'task_success',
       name: 'used the calculator',
@@ -30,7 +31,7 @@ describe('the grader runtime', () => {
         { type: 'state', path: 'tool_calls.0.output', op: 'eq', value: '42' },
       ],
     });
-    expect(await Promise.all(episodes.map((e) => success(graderSample(e), item)))).toEqual([1, 0]);
+    expect(await Promise.all(episodes.map((e) => success(trajectoryGraderSample(e.trajectory), item)))).toEqual([1, 0]);
   });
 
   it('reads the model graders endpoint from the pod environment', () => {

@@ -2,14 +2,14 @@
 // format (the last message a user message, extra fields for the grader), rollouts on the serving path, a grader
 // function, GRPO steps with LoRA and a KL term against the base (the adapter left out), progress events with the
 // reward metrics, the validation pass rate every evalInterval steps, checkpoints and the exported model.
-import { loadDefaultConfig, trainingRunProgressedV1, type PayloadOf, type PodRunSpec } from '@tuneforge/contracts';
+import { loadDefaultConfig, rolloutRecordSchema, trainingRunProgressedV1, type PayloadOf, type PodRunSpec } from '@tuneforge/contracts';
 import { commitLocalDirectory, FilesystemArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runTraining } from '../training/training-run';
-import { parseReinforcementLines, toolsOf } from './reinforcement-run';
+import { parseReinforcementLines } from './reinforcement-run';
 import { recordingChannel } from '../testing/recording-channel';
 
 const LLAMA = resolve(__dirname, '../../../../tools/tiny-model/models/tiny-llama');
@@ -78,27 +78,26 @@ describe('a reinforcement run', () => {
     // Every line reached the grader whole: 2 steps x 2 prompts x 2 chains, then 2 validation episodes.
     expect(graded).toHaveLength(10);
     expect(graded[0].item).toMatchObject({ messages: expect.any(Array), answer: expect.any(String) });
-    expect(result).toMatchObject({ artifacts: { adapter: expect.any(String), merged: expect.any(String) } });
+    expect(result).toMatchObject({ artifacts: { adapter: expect.any(String), merged: expect.any(String), rollouts: 'jobs/job-1/training/run-rl/rollouts' } });
+    // Each step's rollouts are recorded for the report: 2 groups x 2 chains, with the grader's reward, the advantage
+    // within the group (each group's advantages sum to 0), and the episode turn by turn.
+    for (const step of [1, 2]) {
+      const text = (await store.getBuffer(`jobs/job-1/training/run-rl/rollouts/step-0000000${step}.jsonl`)).toString();
+      const records = text.trim().split('\n').map((l) => rolloutRecordSchema.parse(JSON.parse(l)));
+      expect(records.map((r) => [r.step, r.group, r.chain])).toEqual([[step, 0, 0], [step, 0, 1], [step, 1, 0], [step, 1, 1]]);
+      for (const r of records) {
+        expect(r.turns.length).toBeGreaterThan(0);
+        expect(r.reward).toBe((r.finalAnswer ?? r.turns.at(-1)!.raw).length % 5 / 4);
+        expect(r.task).toMatch(/^\d\+\d$/);
+      }
+      for (const g of [0, 1]) expect(Math.abs(records.filter((r) => r.group === g).reduce((a, r) => a + r.advantage, 0))).toBeLessThan(1e-9);
+    }
   }, 240_000);
 
   it('reads OpenAI reinforcement lines and names a line that is not one', () => {
     expect(parseReinforcementLines(`${line(1, 1)}\n\n`, 'f')).toEqual([{ messages: [{ role: 'user', content: '1+1' }], item: { messages: [{ role: 'user', content: '1+1' }], answer: '2' } }]);
     expect(() => parseReinforcementLines('{"messages": [{"role": "assistant", "content": "x"}]}', 'd/train.jsonl')).toThrow(/d\/train\.jsonl line 1: the last message must be a user message/);
     expect(() => parseReinforcementLines('nope', 'f')).toThrow(/line 1: not JSON/);
-  });
-
-  it("offers the calculator, the line's tools from its fixtures, and over HTTP only the operator's allowed tools", async () => {
-    const weather = { type: 'function', function: { name: 'weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
-    const stock = { type: 'function', function: { name: 'stock', parameters: { type: 'object', properties: {} } } };
-    const task = { messages: [{ role: 'user' as const, content: 'x' }], item: { tools: [weather, stock], tool_fixtures: [{ tool: 'stock', arguments: {}, response: '12' }] } };
-    const tools = toolsOf({ tools: [{ name: 'weather', url: 'http://api.example/weather' }], allowedHosts: ['api.example'] })(task)();
-    expect(tools.map((t) => t.name)).toEqual(['calculator', 'stock', 'weather']);
-    // The line's own description reaches the model; the call goes to the operator's URL (libs/agents' http-tool.spec).
-    expect(tools[2].description).toBe('Weather in a city');
-    expect(await tools[1].execute({}, { callId: 'c', sessionId: 's', chain: 0, turn: 1 })).toBe('12');
-    // Without the operator's entry, weather is one of the line's fixture tools (no network).
-    expect(toolsOf()(task)().map((t) => t.name)).toEqual(['calculator', 'weather', 'stock']);
-    expect(() => toolsOf({ tools: [{ name: 'weather', url: 'http://evil.example/w' }], allowedHosts: ['api.example'] })).toThrow(/not on the allowed hosts/);
   });
 
   it('fails a run without a grader runtime, or whose grader fails the run, saying so', async () => {

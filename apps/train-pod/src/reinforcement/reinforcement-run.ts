@@ -1,9 +1,12 @@
-import { createCalculatorTool, createFixtureTools, createHttpTool, createParser, PARSER_FORMATS, type AgentTool, type HttpToolSpec, type ParserFormat, type ToolFixture } from '@tuneforge/agents';
+import { createParser, episodeTools, PARSER_FORMATS, type AgentTool, type OperatorHttpTools, type ParserFormat } from '@tuneforge/agents';
 import type { PayloadOf, PodRunSpec, trainingRunProgressedV1 } from '@tuneforge/contracts';
-import type { Message, ModelTokenizer, ToolDefinition } from '@tuneforge/datasets';
+import type { Message, ModelTokenizer } from '@tuneforge/datasets';
 import { Model, type Trainer } from '@tuneforge/engine';
 import { ServedAgentModel, ServedModel } from '@tuneforge/serving';
+import type { ArtifactStore } from '@tuneforge/storage';
 import { readFile } from 'node:fs/promises';
+import { runPrefix } from '../training/run-keys';
+import { recordsStep, rolloutRecords, writeRollouts } from './rollout-log';
 import { resolveGrpoConfig, type GrpoConfig, type ResolvedGrpoConfig } from './grpo-settings';
 import { reinforcementEval, reinforcementStep, type GradeFunction, type ReinforcementContext, type ReinforcementEval, type ReinforcementStepResult, type ReinforcementTask } from './reinforcement-step';
 
@@ -45,34 +48,6 @@ export function grpoSettingsOf(spec: PodRunSpec): ResolvedGrpoConfig {
   return resolveGrpoConfig(training.grpo, training.reinforcement?.computeMultiplier ?? 1);
 }
 
-/** HTTP tools the operator allows in rollouts, and the hosts they may reach (the pod's TF_ROLLOUT_HTTP_*). */
-export interface RolloutHttpTools {
-  tools: readonly HttpToolSpec[];
-  allowedHosts: readonly string[];
-}
-
-/**
- * The episode's tools: the calculator, which computes; the line's own function tools, called over HTTP when the
- * operator allows an HTTP tool of that name, otherwise answered from the line's fixtures (a call no fixture answers
- * gets an error observation). A line cannot name a URL: only the operator's list reaches the network.
- */
-export function toolsOf(http: RolloutHttpTools = { tools: [], allowedHosts: [] }): (task: ReinforcementTask) => () => AgentTool[] {
-  // Checked once, when the run starts: a URL off the allowed hosts fails the run instead of every call.
-  for (const spec of http.tools) createHttpTool(spec, { allowedHosts: http.allowedHosts });
-  const allowed = new Map(http.tools.map((spec) => [spec.name, spec]));
-  return (task) => {
-    const definitions = (Array.isArray(task.item['tools']) ? (task.item['tools'] as ToolDefinition[]) : []).filter((d) => d.function?.name !== 'calculator');
-    const fixtures = Array.isArray(task.item['tool_fixtures']) ? (task.item['tool_fixtures'] as ToolFixture[]) : [];
-    const local = definitions.filter((d) => !allowed.has(d.function.name));
-    const remote = definitions.filter((d) => allowed.has(d.function.name));
-    return () => [
-      createCalculatorTool(),
-      ...createFixtureTools(local, fixtures.filter((f) => local.some((d) => d.function.name === f.tool))),
-      ...remote.map((d) => createHttpTool({ ...allowed.get(d.function.name)!, ...(d.function.description !== undefined ? { description: d.function.description } : {}), ...(d.function.parameters !== undefined ? { parameters: d.function.parameters } : {}) }, { allowedHosts: http.allowedHosts })),
-    ];
-  };
-}
-
 export interface ReinforcementRunOptions {
   spec: PodRunSpec;
   model: Model;
@@ -87,7 +62,10 @@ export interface ReinforcementRunOptions {
   settings?: GrpoConfig;
   /** The agent format of rollouts: `react` (a text prompt, ReAct steps) or the chat template's tool-call syntax (default). */
   format?: ParserFormat;
-  httpTools?: RolloutHttpTools;
+  /** Where the step's rollouts are recorded (`rollouts/step-<n>.jsonl` under the run's prefix); absent: not recorded. */
+  store?: ArtifactStore;
+  /** HTTP tools the operator allows in rollouts, and the hosts they may reach (the pod's TF_ROLLOUT_HTTP_*). */
+  httpTools?: OperatorHttpTools;
 }
 
 /**
@@ -114,7 +92,8 @@ export class ReinforcementRun {
     const format = options.format ?? served.toolCallFormat;
     if (!PARSER_FORMATS.includes(format)) throw new Error(`unknown agent format ${format}`);
     try {
-      return new ReinforcementRun(options, served, reference, settings, format, toolsOf(options.httpTools));
+      const tools = episodeTools(options.httpTools ? { http: options.httpTools } : {});
+      return new ReinforcementRun(options, served, reference, settings, format, (task) => tools(task.item));
     } catch (error) {
       await served.dispose();
       reference?.dispose();
@@ -144,10 +123,21 @@ export class ReinforcementRun {
     return { generate: agent.generate.bind(agent), encode: agent.encode.bind(agent), maxContext: this.served.maxContext };
   }
 
-  /** The GRPO gradient of the step's prompts (`indices` into the training tasks); the caller steps the optimizer. */
-  async step(indices: readonly number[], step: number): Promise<ReinforcementStepResult> {
+  /** Where the run's rollouts are recorded, when they are (the training result's `artifacts.rollouts`). */
+  get rolloutsPrefix(): string | undefined {
+    return this.options.store ? `${runPrefix(this.options.spec.request)}/rollouts` : undefined;
+  }
+
+  /**
+   * The GRPO gradient of the step's prompts (`indices` into the training tasks); the caller steps the optimizer. The
+   * step's rollouts are recorded for the evaluation report on at most RECORDED_STEPS steps of the run's `totalSteps`.
+   */
+  async step(indices: readonly number[], step: number, totalSteps: number): Promise<ReinforcementStepResult> {
     const tasks = indices.map((i) => this.options.train[i]);
-    return reinforcementStep(this.context(), tasks, this.options.spec.request.training.seed * 1_000_003 + step * 7919);
+    const result = await reinforcementStep(this.context(), tasks, this.options.spec.request.training.seed * 1_000_003 + step * 7919);
+    const prefix = this.rolloutsPrefix;
+    if (prefix && recordsStep(step, totalSteps)) await writeRollouts(this.options.store!, prefix, step, rolloutRecords(step, indices, tasks, result));
+    return result;
   }
 
   /** Whether `step` measures the validation pass rate: every evalInterval steps, and at the last. */

@@ -1,7 +1,8 @@
 import type { Message } from '@tuneforge/datasets';
+import { trajectoryGraderSample, type GraderSample } from '@tuneforge/graders';
 import { grpoAccumulate, groupAdvantages, sampleLogprobs, type GrpoMetrics, type GrpoSample, type Model, type Trainer } from '@tuneforge/engine';
 import type { ResolvedGrpoConfig } from './grpo-settings';
-import { graderSample, rolloutGroup, type Episode, type RolloutSettings, type TokenAgentModel } from './rollouts';
+import { rolloutGroup, type Episode, type RolloutSettings, type TokenAgentModel } from './rollouts';
 
 /** A prompt of the dataset: its messages (the last a user message) and the whole line, which the grader reads as `item`. */
 export interface ReinforcementTask {
@@ -13,7 +14,7 @@ export interface ReinforcementTask {
  * Scores one episode (libs/graders' runGrader with the job's grader, in the pod). A sample's own failure is a
  * score (0, usually); a thrown error is the run's failure (an endpoint that stays down) and ends the run.
  */
-export type GradeFunction = (sample: ReturnType<typeof graderSample>, item: Record<string, unknown>) => Promise<number>;
+export type GradeFunction = (sample: GraderSample, item: Record<string, unknown>) => Promise<number>;
 
 export interface ReinforcementContext {
   trainer: Trainer;
@@ -42,6 +43,8 @@ export interface ReinforcementStepResult {
   truncatedShare: number;
   /** Tokens of every segment trained on (prompts included): the step's throughput count. */
   tokens: number;
+  /** The step's rollouts by task (its group), their rewards, and the advantages in the same order, flattened. */
+  rollouts: { episodes: Episode[][]; rewards: number[][]; advantages: number[] };
 }
 
 function meanStd(values: readonly number[]): { mean: number; std: number } {
@@ -53,7 +56,7 @@ function meanStd(values: readonly number[]): { mean: number; std: number } {
 /** Every task's group of episodes, side by side (one batch on the serving path), then graded. */
 export async function rolloutAndGrade(ctx: Pick<ReinforcementContext, 'policy' | 'grade' | 'rollout' | 'toolsOf'>, tasks: readonly ReinforcementTask[], run: Pick<RolloutSettings, 'numChains' | 'maxTurns' | 'maxNewTokens' | 'temperature' | 'seed'>): Promise<{ episodes: Episode[][]; rewards: number[][] }> {
   const episodes = await Promise.all(tasks.map((task, i) => rolloutGroup(ctx.policy, task.messages, { ...ctx.rollout, tools: ctx.toolsOf(task), ...run, seed: run.seed + i * run.numChains })));
-  const rewards = await Promise.all(episodes.map((group, i) => Promise.all(group.map((episode) => ctx.grade(graderSample(episode), tasks[i].item)))));
+  const rewards = await Promise.all(episodes.map((group, i) => Promise.all(group.map((episode) => ctx.grade(trajectoryGraderSample(episode.trajectory), tasks[i].item)))));
   rewards.flat().forEach((r) => {
     if (!Number.isFinite(r)) throw new Error(`the grader returned ${r}, not a finite score`);
   });
@@ -93,7 +96,7 @@ export async function reinforcementStep(ctx: ReinforcementContext, tasks: readon
     microBatchSamples: ctx.microBatchSamples,
     padTokenId: ctx.padTokenId,
   });
-  return { metrics, ...base };
+  return { metrics, ...base, rollouts: { episodes, rewards, advantages } };
 }
 
 /** The starting model's log-probs: the base with the LoRA adapter left out, or the second copy of full fine-tuning. */

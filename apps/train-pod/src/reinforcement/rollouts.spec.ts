@@ -2,7 +2,8 @@
 // executed between turns and its output only ever in a later prompt (masked), the end-of-sequence id trained when
 // the generation ended on it, and what the grader reads (final answer, tool calls, the episode).
 import { createCalculatorTool, createParser, type ModelGenerateOptions, type ModelInput } from '@tuneforge/agents';
-import { graderSample, rolloutGroup, type TokenAgentModel } from './rollouts';
+import { trajectoryGraderSample } from '@tuneforge/graders';
+import { rolloutGroup, type TokenAgentModel } from './rollouts';
 
 const EOS = 99;
 
@@ -51,11 +52,11 @@ describe('rolloutGroup', () => {
     expect(first.generatedTokens).toBe(call.length + '\nThought: Do I need to use a tool? No.\nFinal Answer: 5'.length + 1);
     expect(second.segments).toHaveLength(1);
 
-    expect(graderSample(first)).toMatchObject({ output_text: '5', output_tools: [{ name: 'calculator', arguments: '{"expression":"2+3"}' }] });
-    expect(graderSample(second)).toMatchObject({ output_text: '6', output_tools: [] });
-    expect(graderSample(first).trajectory.messages.some((m) => m.role === 'tool')).toBe(true);
+    expect(trajectoryGraderSample(first.trajectory)).toMatchObject({ output_text: '5', output_tools: [{ name: 'calculator', arguments: '{"expression":"2+3"}' }] });
+    expect(trajectoryGraderSample(second.trajectory)).toMatchObject({ output_text: '6', output_tools: [] });
+    expect(trajectoryGraderSample(first.trajectory).trajectory.messages.some((m) => m.role === 'tool')).toBe(true);
     // The environment's state: what the tools did, as task_success state expectations read it.
-    expect(graderSample(first).environment).toEqual({ tool_calls: [{ name: 'calculator', arguments: { expression: '2+3' }, output: '5' }], final_answer: '5', end: 'final_answer', turns: 2 });
+    expect(trajectoryGraderSample(first.trajectory).environment).toEqual({ tool_calls: [{ name: 'calculator', arguments: { expression: '2+3' }, output: '5' }], final_answer: '5', end: 'final_answer', turns: 2 });
   });
 
   it('samples each chain with its own seed, and stops at maxTurns', async () => {

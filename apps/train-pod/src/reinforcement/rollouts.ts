@@ -113,24 +113,3 @@ export async function rolloutGroup(model: TokenAgentModel, messages: readonly Me
     };
   });
 }
-
-/**
- * What the grader reads of an episode: the final assistant text, the tool calls the episode made, its messages, and
- * the environment's final state. Rollout tools keep no state of their own (the calculator computes, fixtures answer),
- * so the state is what happened in it: every tool call with its output, the final answer, how the episode ended and
- * its turns (task_success `state` expectations read paths such as `tool_calls.0.output` or `end`).
- */
-export function graderSample(episode: Episode) {
-  const t = episode.trajectory;
-  const lastTurn = t.turns.at(-1);
-  const output_text = t.finalAnswer ?? lastTurn?.raw ?? '';
-  const calls = t.turns.flatMap((turn) => turn.toolCalls);
-  const output_tools = calls.map((call) => ({ name: call.name, arguments: JSON.stringify(call.arguments) }));
-  const environment = {
-    tool_calls: calls.map((call) => ({ name: call.name, arguments: call.arguments, output: call.outcome.observation })),
-    ...(t.finalAnswer !== undefined ? { final_answer: t.finalAnswer } : {}),
-    end: t.end,
-    turns: t.turns.length,
-  };
-  return { output_text, output_tools, trajectory: { messages: t.messages }, environment };
-}

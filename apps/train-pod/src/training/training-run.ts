@@ -22,7 +22,8 @@ import { checkpointPrefix, runPrefix, stepOfCheckpoint } from './run-keys';
 import { downloadArtifact, uploadDirectory } from './store-files';
 import { trainingRows } from './training-rows';
 import { exportModels } from './export-models';
-import { ReinforcementRun, readReinforcementFile, type RolloutHttpTools } from '../reinforcement/reinforcement-run';
+import type { OperatorHttpTools } from '@tuneforge/agents';
+import { ReinforcementRun, readReinforcementFile } from '../reinforcement/reinforcement-run';
 import type { GradeFunction, ReinforcementStepResult, ReinforcementTask } from '../reinforcement/reinforcement-step';
 import {
   accumulatePreferenceStep,
@@ -51,7 +52,7 @@ export interface TrainingRunDeps {
    */
   graderFor?: (grader: unknown) => GradeFunction;
   /** HTTP tools the operator allows in reinforcement rollouts, and the hosts they may reach. */
-  httpTools?: RolloutHttpTools;
+  httpTools?: OperatorHttpTools;
 }
 
 /**
@@ -255,7 +256,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     if (tasks) {
       const grader = t.reinforcement?.grader;
       if (!deps.graderFor || grader === undefined) throw new Error('a reinforcement run needs its grader (training.reinforcement.grader) and the pod a grader runtime');
-      reinforcement = await ReinforcementRun.start({ spec, model, modelDir, tokenizer, trainer, train: tasks.train, validation: tasks.validation, grade: deps.graderFor(grader), padTokenId, ...(deps.httpTools ? { httpTools: deps.httpTools } : {}) });
+      reinforcement = await ReinforcementRun.start({ spec, model, modelDir, tokenizer, trainer, train: tasks.train, validation: tasks.validation, grade: deps.graderFor(grader), padTokenId, store, ...(deps.httpTools ? { httpTools: deps.httpTools } : {}) });
     }
     step = trainer.stepCount;
     let reinforcementTokens = 0;
@@ -280,7 +281,7 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
       let stepPreference: DpoMetrics | undefined;
       let stepReinforcement: ReinforcementStepResult | undefined;
       if (reinforcement) {
-        stepReinforcement = await reinforcement.step(plan.rowsOf(next), next);
+        stepReinforcement = await reinforcement.step(plan.rowsOf(next), next, plan.totalSteps);
         tokens = stepReinforcement.tokens;
         reinforcementTokens += tokens;
       } else if (preference) {
@@ -345,7 +346,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     }
     if (lastCheckpointStep !== step && step > 0) await saveCheckpoint(step, lastLoss);
 
-    const artifacts = await exportModels(spec, model, deps, join(work, 'export'), step);
+    const rollouts = reinforcement?.rolloutsPrefix;
+    const artifacts = { ...(await exportModels(spec, model, deps, join(work, 'export'), step)), ...(rollouts ? { rollouts } : {}) };
     // Rollouts differ every epoch: a reinforcement run counts the tokens this pod's steps trained on.
     const epochTokens = preference ? preferenceEpochTokens(preference.train) : sequences.reduce((sum, sequence) => sum + sequence.input_ids.length, 0);
     const trainedTokens = reinforcement ? reinforcementTokens : epochTokens * t.epochs;

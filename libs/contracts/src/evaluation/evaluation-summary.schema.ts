@@ -10,6 +10,10 @@ import { z } from 'zod';
  * `reward_accuracy` and `reward_margin`, TRL's DPO reward metrics with the base model as the reference (reward =
  * β × (log p_model − log p_base)): the share of pairs whose chosen reward is strictly higher, and the mean chosen −
  * rejected reward. For the base model itself every reward is 0, so its reward accuracy and margin are 0.
+ *
+ * A reinforcement job's held-out tasks give two more: `reward_mean`, the job's grader's mean score over one greedy
+ * episode per task (OpenAI's `valid_reward_mean`, measured here for the base model too), and `pass_rate`, the share of
+ * those episodes scoring at least the run's pass threshold (`training.grpo.passThreshold`).
  */
 export const EVALUATION_METRIC_NAMES = [
   'bleu',
@@ -31,6 +35,8 @@ export const EVALUATION_METRIC_NAMES = [
   'logprob_margin',
   'reward_accuracy',
   'reward_margin',
+  'reward_mean',
+  'pass_rate',
 ] as const;
 
 export type EvaluationMetricName = (typeof EVALUATION_METRIC_NAMES)[number];

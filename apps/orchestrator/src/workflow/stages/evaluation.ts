@@ -1,5 +1,5 @@
 /** Evaluation: the evaluator compares the base and the fine-tuned model, then "satisfactory?" keeps the model or diagnoses. */
-import { decideApproval, dpoConfigOf, evaluationRunCompletedV1, evaluationRunRequestedV1, type PayloadOf } from '@tuneforge/contracts';
+import { decideApproval, dpoConfigOf, evaluationRunCompletedV1, resolveGrpoConfig, evaluationRunRequestedV1, type PayloadOf } from '@tuneforge/contracts';
 import { describeMetrics, metricContext } from '../evaluation-context';
 import { cancelled, failed, keep, keeping } from '../job-outcomes';
 import { answeredBy, answerOrTimeout, unanswered } from '../job-questions';
@@ -8,6 +8,12 @@ import { overdue, taskWait } from '../stage-deadlines';
 import { configOf, wait, type JobNode, type StageContext } from './stage-context';
 
 type EvaluationResult = PayloadOf<typeof evaluationRunCompletedV1>;
+
+/** A reinforcement job's evaluation: its grader, and the episode limits and pass threshold its training used. */
+function reinforcementEvaluationOf(training: ReturnType<typeof configOf>['training'], rollouts: string | undefined) {
+  const grpo = resolveGrpoConfig(training.grpo, training.reinforcement!.computeMultiplier);
+  return { grader: training.reinforcement!.grader, maxTurns: grpo.maxTurns, maxNewTokens: grpo.maxNewTokens, passThreshold: grpo.passThreshold, ...(rollouts ? { rollouts } : {}) };
+}
 
 export function evaluationNodes({ publisher, records, event, record, ask, answerOf, deadlines }: StageContext): {
   requestEvaluation: JobNode;
@@ -39,6 +45,7 @@ export function evaluationNodes({ publisher, records, event, record, ask, answer
           maxSequenceLength: config.data.maxSequenceLength,
           maxExamples: config.evaluation.maxExamples,
           ...(config.training.objective === 'dpo' ? { preference: { beta: dpoConfigOf(config.training).beta } } : {}),
+          ...(config.training.objective === 'reinforcement' && config.training.reinforcement ? { reinforcement: reinforcementEvaluationOf(config.training, trained!.rollouts) } : {}),
           curve,
         },
         `task/evaluation/${iteration}`,

@@ -46,7 +46,7 @@ export function trainingNodes({ publisher, status, event, control, record }: Sta
         }
         return { outcome: failed('training_failed', result.error, null), route: 'finish' };
       }
-      const trained: TrainedModel = { model: result.artifacts.merged, adapter: result.artifacts.adapter ?? null, gguf: result.artifacts.gguf ?? null, steps: result.steps, finalLoss: result.finalLoss };
+      const trained: TrainedModel = { model: result.artifacts.merged, adapter: result.artifacts.adapter ?? null, gguf: result.artifacts.gguf ?? null, ...(result.artifacts.rollouts ? { rollouts: result.artifacts.rollouts } : {}), steps: result.steps, finalLoss: result.finalLoss };
       const trainedTokens = state.trainedTokens + (result.trainedTokens ?? 0);
       await event(job, `training-completed${tag(iteration)}`, `Training completed after ${result.steps} steps, final loss ${result.finalLoss.toFixed(4)}`, 'info', { iteration, steps: result.steps, final_loss: result.finalLoss });
       await record(job, {

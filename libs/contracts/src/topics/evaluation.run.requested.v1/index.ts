@@ -4,6 +4,7 @@ import { defineTopic } from '../../topic';
 import { functionToolSchema } from '../../tools/function-tool.schema';
 import { keySafeIdSchema } from '../data.preparation.requested.v1';
 import { curvePointSchema } from '../diagnosis.run.requested.v1';
+import { graderSchema } from '../../graders/grader.schema';
 
 const tenantKeySchema = z.string().min(1).max(1024);
 
@@ -50,6 +51,21 @@ export const evaluationRunRequestedV1 = defineTopic(
        * `training.dpo.beta`; pairs in a set of another job are scored with 0.1).
        */
       preference: z.object({ beta: z.number().positive() }).strict().optional(),
+      /**
+       * A reinforcement job: its held-out tasks (reinforcement lines) are run as one greedy episode each with both
+       * models and scored by the job's grader (`reward_mean`, `pass_rate`); the run's recorded rollouts (a prefix of
+       * `step-<n>.jsonl` files) are shown in the report.
+       */
+      reinforcement: z
+        .object({
+          grader: graderSchema,
+          maxTurns: z.number().int().min(1).max(64),
+          maxNewTokens: z.number().int().min(1).max(32768),
+          passThreshold: z.number(),
+          rollouts: tenantKeySchema.optional(),
+        })
+        .strict()
+        .optional(),
       /** Cap on evaluated examples (the first ones, in file order). */
       maxExamples: z.number().int().min(1).max(100_000).default(200),
     })

@@ -24,6 +24,8 @@ export const trainingRunCompletedV1 = defineTopic(
             merged: z.string().min(1),
             /** The merged model as a GGUF file (F16) with an Ollama Modelfile; absent when the model cannot be written as GGUF. */
             gguf: z.string().min(1).optional(),
+            /** A reinforcement run's recorded rollouts: a key prefix holding `step-<n>.jsonl` files of rollout records. */
+            rollouts: z.string().min(1).optional(),
           })
           .strict(),
       })

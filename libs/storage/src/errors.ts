@@ -11,6 +11,7 @@ export type StorageErrorCode =
   | 'INVALID_ARTIFACT_KEY'
   | 'INVALID_TENANT_ID'
   | 'STORAGE_CONFIG'
+  | 'STORAGE_CREDENTIALS_EXPIRED'
   | 'STORAGE_UNAVAILABLE';
 
 export abstract class StorageError extends Error {
@@ -113,5 +114,17 @@ export class StorageUnavailableError extends StorageError {
   readonly outage = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+  }
+}
+
+/**
+ * Temporary credentials (a training run's scoped keys) have expired: nothing this process can do with them
+ * will succeed again. They are sized to the run's deadline, so a run that meets this has outlived it.
+ */
+export class StorageCredentialsExpiredError extends StorageError {
+  override readonly name = 'StorageCredentialsExpiredError';
+  readonly code = 'STORAGE_CREDENTIALS_EXPIRED';
+  constructor(endpoint: string, key: string, s3Code: string, options?: { cause?: unknown }) {
+    super(`the storage credentials for ${endpoint} have expired or are no longer valid (${s3Code} at '${key}'): they last until the run's deadline; a relaunched run gets new ones`, options);
   }
 }

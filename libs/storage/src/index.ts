@@ -17,6 +17,7 @@ export {
   InvalidArtifactKeyError,
   InvalidTenantIdError,
   StorageConfigError,
+  StorageCredentialsExpiredError,
   StorageError,
   StorageUnavailableError,
   type StorageErrorCode,
@@ -40,3 +41,11 @@ export { listCommittedArtifacts, type CommittedArtifactRef } from './list-commit
 export { DatabaseModelRecords, ModelNameTakenError, modelRecordSchema, type ModelRecord, type ModelRecords } from './model-records';
 export { ModelRegistry, type KnownModel } from './model-registry';
 export { OPERATOR_SCOPE, operatorScope } from './tenant-scoped-artifact-store';
+export {
+  MAX_CREDENTIAL_SECONDS,
+  MIN_CREDENTIAL_SECONDS,
+  mintScopedCredentials,
+  runScopePolicy,
+  type RunStorageScope,
+  type ScopedCredentials,
+} from './run-credentials';

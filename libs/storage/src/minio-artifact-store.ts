@@ -13,6 +13,8 @@ export interface MinioArtifactStoreOptions {
   endpoint: string;
   accessKey: string;
   secretKey: string;
+  /** Temporary credentials' token (MinIO STS); absent for a user's long-lived keys. */
+  sessionToken?: string;
   bucket: string;
   region: string;
   /** Default 8 MiB: with 4 parts in flight an upload holds about 40 MiB whatever its size. */
@@ -36,7 +38,7 @@ export class MinioArtifactStore extends ArtifactStoreBase {
   private readonly region: string;
   private readonly tuning: UploadTuning;
   /** Kept for storageConfig(): the credentials are otherwise only inside the clients. */
-  private readonly credentials: { accessKey: string; secretKey: string };
+  private readonly credentials: { accessKey: string; secretKey: string; sessionToken?: string };
   private bucketReady: Promise<void> | undefined;
 
   constructor(options: MinioArtifactStoreOptions) {
@@ -46,13 +48,14 @@ export class MinioArtifactStore extends ArtifactStoreBase {
     this.endpoint = url.origin;
     this.bucket = options.bucket;
     this.region = options.region;
-    this.credentials = { accessKey: options.accessKey, secretKey: options.secretKey };
+    this.credentials = { accessKey: options.accessKey, secretKey: options.secretKey, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) };
     const clientOptions = {
       endPoint: url.hostname,
       port: url.port ? Number(url.port) : useSSL ? 443 : 80,
       useSSL,
       accessKey: options.accessKey,
       secretKey: options.secretKey,
+      ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
       region: options.region,
       pathStyle: true,
     };

@@ -1,4 +1,4 @@
-import { ArtifactExistsError, ArtifactNotFoundError, StorageUnavailableError } from './errors';
+import { ArtifactExistsError, ArtifactNotFoundError, StorageCredentialsExpiredError, StorageUnavailableError } from './errors';
 
 /** S3 error codes (minio-js puts them on `error.code`) that mean "there is nothing at this key". */
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
@@ -38,6 +38,8 @@ export function translateMinioError(error: unknown, key: string, endpoint: strin
   const code = s3ErrorCode(error);
   if (code !== undefined && NOT_FOUND_CODES.has(code)) return new ArtifactNotFoundError(key);
   if (code === 'PreconditionFailed') return new ArtifactExistsError(key, 'another writer created it first');
+  // MinIO's answer to temporary credentials past their expiry (and to one whose session MinIO no longer knows).
+  if (code === 'ExpiredToken' || code === 'InvalidTokenId') return new StorageCredentialsExpiredError(endpoint, key, code, { cause: error });
   // minio-js gives up on retriable HTTP statuses with a plain Error carrying no code.
   const exhaustedRetries = error instanceof Error && error.message.startsWith('Request failed after');
   if ((code !== undefined && UNAVAILABLE_CODES.has(code)) || exhaustedRetries) {

@@ -9,6 +9,8 @@ export type StorageConfig =
       endpoint: string;
       accessKey: string;
       secretKey: string;
+      /** With temporary credentials (MinIO STS: a training run's scoped keys), the token that goes with them. */
+      sessionToken?: string;
       bucket: string;
       region: string;
     }
@@ -37,6 +39,7 @@ const minioSchema = z.object({
     .refine(isServiceOrigin, 'must be an http:// or https:// URL with a host and no path, such as http://127.0.0.1:9000'),
   TF_S3_ACCESS_KEY: required('TF_STORAGE_DRIVER=minio'),
   TF_S3_SECRET_KEY: required('TF_STORAGE_DRIVER=minio'),
+  TF_S3_SESSION_TOKEN: z.string().optional(),
   TF_S3_BUCKET: z
     .string()
     .default('tuneforge')
@@ -65,6 +68,7 @@ export function loadStorageConfig(env: StorageEnv): StorageConfig {
     endpoint: parsed.TF_S3_ENDPOINT,
     accessKey: parsed.TF_S3_ACCESS_KEY,
     secretKey: parsed.TF_S3_SECRET_KEY,
+    ...(parsed.TF_S3_SESSION_TOKEN ? { sessionToken: parsed.TF_S3_SESSION_TOKEN } : {}),
     bucket: parsed.TF_S3_BUCKET,
     region: parsed.TF_S3_REGION,
   };
@@ -81,6 +85,7 @@ export function storageConfigEnv(config: StorageConfig): Record<string, string> 
     TF_S3_ENDPOINT: config.endpoint,
     TF_S3_ACCESS_KEY: config.accessKey,
     TF_S3_SECRET_KEY: config.secretKey,
+    ...(config.sessionToken ? { TF_S3_SESSION_TOKEN: config.sessionToken } : {}),
     TF_S3_BUCKET: config.bucket,
     TF_S3_REGION: config.region,
   };

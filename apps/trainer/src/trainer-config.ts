@@ -33,6 +33,12 @@ export const trainerEnvSchema = z.object({
   TF_TRAIN_POD_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
   /** Extra environment for pods, as a JSON object (the storage and Kafka settings where a pod must reach them otherwise than the trainer does). */
   TF_TRAIN_POD_ENV: jsonObjectOfStrings.optional(),
+  /**
+   * How long a local pod's minted storage credentials last (a MinIO store; Kubernetes Jobs use their deadline,
+   * TF_TRAIN_JOB_DEADLINE_SECONDS or the template's, instead). A run still going then fails on its next storage
+   * request with an error that says so; its relaunch gets new ones. 900 s to 365 days (MinIO's bounds).
+   */
+  TF_TRAIN_POD_CREDENTIAL_SECONDS: z.coerce.number().int().min(900).max(31_536_000).default(86_400),
   /** Forward the pods' stdout and stderr to the trainer's (otherwise only the tail is kept, for errors). */
   TF_TRAIN_POD_LOGS: z.enum(['true', 'false']).default('false'),
 

@@ -80,16 +80,12 @@ describe('the training launcher the trainer starts with', () => {
       await expect(storageEnvSeenByPod(store, 'in-process')).resolves.toEqual({ TF_STORAGE_DRIVER: 'filesystem', TF_ARTIFACT_DIR: store.rootDir });
     });
 
-    it("opens the trainer's own MinIO store, credentials included (distributed mode, pods on this machine)", async () => {
-      const minio = createArtifactStoreFromEnv({ TF_STORAGE_DRIVER: 'minio', TF_S3_ENDPOINT: 'http://127.0.0.1:9999', TF_S3_ACCESS_KEY: 'ak', TF_S3_SECRET_KEY: 'sk', TF_S3_BUCKET: 'pods' });
-      await expect(storageEnvSeenByPod(minio, 'kafka')).resolves.toMatchObject({
-        TF_STORAGE_DRIVER: 'minio',
-        TF_S3_ENDPOINT: 'http://127.0.0.1:9999',
-        TF_S3_ACCESS_KEY: 'ak',
-        TF_S3_SECRET_KEY: 'sk',
-        TF_S3_BUCKET: 'pods',
-        TF_S3_REGION: 'us-east-1',
-      });
+    it("never hands a MinIO store's own keys to a pod: no pod starts when none can be minted for its run", async () => {
+      // Nothing listens there: the STS request fails, and so does the launch (minting against a real MinIO: test/pod-storage-access.integration.spec.ts).
+      const minio = createArtifactStoreFromEnv({ TF_STORAGE_DRIVER: 'minio', TF_S3_ENDPOINT: 'http://127.0.0.1:9', TF_S3_ACCESS_KEY: 'ak', TF_S3_SECRET_KEY: 'sk', TF_S3_BUCKET: 'pods' });
+      const launcher = await createTrainingLauncher({ TF_TRAIN_POD_ENTRY: '/nonexistent.js' }, bus('kafka'), logger, minio);
+      const spec = { tenant: 't', requestMessageId: 'm', request: { runId: 'run-1', jobId: 'job-1', datasets: ['d'], baseModel: 'm' } } as unknown as PodRunSpec;
+      await expect(launcher.launch(spec, { onPublish: async () => undefined, onExit: () => undefined })).rejects.toThrow(/Failed to get Credentials/);
     });
 
     it('takes the settings TF_TRAIN_POD_ENV names over the trainer\'s', async () => {

@@ -6,6 +6,7 @@ import { context, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentele
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { createLogger } from '@tuneforge/telemetry';
+import type { PodRunSpec } from '@tuneforge/contracts';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -138,11 +139,14 @@ function kubeConfigFor(server: string, token: string): KubeConfig {
   return kubeConfig;
 }
 
+/** Stands for podStorageEnv's minting (tested against MinIO in pod-storage-access.integration.spec.ts): a run's own keys. */
+const runStorage = async (spec: PodRunSpec) => ({ TF_S3_ACCESS_KEY: `run-key-${spec.request.runId}`, TF_S3_SECRET_KEY: 'run-secret', TF_S3_SESSION_TOKEN: 'run-token' });
+
 describe('KubernetesJobLauncher against an API server', () => {
   const api = new FakeApiServer();
   const template = loadTrainingJobTemplate(undefined);
   const launcherWith = (token: string, startTimeoutMs: number) =>
-    new KubernetesJobLauncher({ kubeConfig: kubeConfigFor(api.url, token), namespace: NAMESPACE, template, job: sampleJobOptions, pollIntervalMs: 20, startTimeoutMs, logger });
+    new KubernetesJobLauncher({ kubeConfig: kubeConfigFor(api.url, token), namespace: NAMESPACE, template, job: sampleJobOptions, storageEnv: runStorage, pollIntervalMs: 20, startTimeoutMs, logger });
   let launcher: KubernetesJobLauncher;
 
   beforeAll(async () => {
@@ -168,8 +172,14 @@ describe('KubernetesJobLauncher against an API server', () => {
     expect(create.path).toBe(`/apis/batch/v1/namespaces/${NAMESPACE}/jobs`);
     expect(create.authorization).toBe(`Bearer ${TOKEN}`);
     expect(pod.id).toMatch(/^tuneforge-train-run-create-[a-z0-9]{5}$/);
-    const expected = buildTrainingJob(template, sampleRunSpec({ runId: 'run-create' }), { ...sampleJobOptions, nameSuffix: pod.id.slice(-5) });
+    const spec = sampleRunSpec({ runId: 'run-create' });
+    const expected = buildTrainingJob(template, spec, { ...sampleJobOptions, env: { ...(await runStorage(spec)), ...sampleJobOptions.env }, nameSuffix: pod.id.slice(-5) });
     expect(create.body).toEqual(JSON.parse(JSON.stringify(expected)));
+    // The run's own storage keys, minted for this launch, are in its Job.
+    const env = (create.body as V1Job).spec!.template.spec!.containers[0].env ?? [];
+    expect(env.filter((e) => e.name.startsWith('TF_S3_')).map((e) => [e.name, e.value])).toEqual(
+      expect.arrayContaining([['TF_S3_ACCESS_KEY', 'run-key-run-create'], ['TF_S3_SESSION_TOKEN', 'run-token']]),
+    );
     pod.stop();
   });
 

@@ -2,6 +2,7 @@ import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1JobCondition
 import type { PodRunSpec } from '@tuneforge/contracts';
 import { traceContextEnv, type Logger } from '@tuneforge/telemetry';
 import { randomBytes } from 'node:crypto';
+import type { PodStorageEnv } from '../runs/pod-storage-access';
 import type { AdoptedPod, LaunchedPod, LaunchHooks, PodExit, TrainingLauncher } from '../runs/training-launcher';
 import { buildTrainingJob, LABEL_RUN_ID, trainingContainer, type TrainingJobOptions } from './training-job';
 
@@ -13,6 +14,8 @@ export interface KubernetesJobLauncherOptions {
   namespace: string;
   template: V1Job;
   job: Omit<TrainingJobOptions, 'nameSuffix'>;
+  /** Each launch's storage settings: credentials minted for its run, written into its Job (the template's envFrom gives none). */
+  storageEnv: PodStorageEnv;
   /** How often a running Job's status is read. */
   pollIntervalMs: number;
   /**
@@ -56,7 +59,8 @@ export class KubernetesJobLauncher implements TrainingLauncher {
   async launch(spec: PodRunSpec, hooks: LaunchHooks): Promise<LaunchedPod> {
     const { namespace, logger } = this.options;
     // TRACEPARENT: the pod's spans continue the trace of the request that launched it, as a local pod's do.
-    const job = { ...this.options.job, env: { ...this.options.job.env, ...traceContextEnv() } };
+    const storageEnv = await this.options.storageEnv(spec);
+    const job = { ...this.options.job, env: { ...storageEnv, ...this.options.job.env, ...traceContextEnv() } };
     const body = buildTrainingJob(this.options.template, spec, { ...job, nameSuffix: randomSuffix() });
     const created = await this.batch.createNamespacedJob({ namespace, body });
     const name = created.metadata?.name ?? body.metadata!.name!;

@@ -13,7 +13,7 @@ export const TRAIN_POD_COMMAND = ['node', '-r', '@swc-node/register', 'apps/trai
 const MAX_NAME = 63;
 const DEFAULT_NAME_PREFIX = 'tuneforge-train-';
 /** The template leaves these to the cluster operator only when it sets none itself. */
-const FALLBACK_ACTIVE_DEADLINE_SECONDS = 86_400;
+export const FALLBACK_ACTIVE_DEADLINE_SECONDS = 86_400;
 const FALLBACK_TTL_SECONDS_AFTER_FINISHED = 3_600;
 
 export interface TrainingJobOptions {

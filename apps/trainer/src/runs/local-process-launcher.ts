@@ -1,6 +1,7 @@
 import type { PodRunSpec, PodToTrainerIpc, TrainerToPodIpc, TrainingControlMessage } from '@tuneforge/contracts';
 import { traceContextEnv, type Logger } from '@tuneforge/telemetry';
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { PodStorageEnv } from './pod-storage-access';
 import type { LaunchedPod, LaunchHooks, TrainingLauncher } from './training-launcher';
 
 const OUTPUT_TAIL_BYTES = 4096;
@@ -10,7 +11,9 @@ export interface LocalProcessLauncherOptions {
   cwd: string;
   /** `ipc`: the pod's events and control go through this process (in-process bus); `kafka`: the pod is a Kafka client. */
   bus: 'ipc' | 'kafka';
-  /** Environment of every pod on top of this process's own. */
+  /** Each launch's storage settings (credentials minted for its run where the store has any), on top of this process's environment. */
+  storageEnv: PodStorageEnv;
+  /** Environment of every pod on top of those. */
   env: Record<string, string>;
   forwardOutput: boolean;
   logger: Logger;
@@ -22,10 +25,11 @@ export class LocalProcessLauncher implements TrainingLauncher {
 
   async launch(spec: PodRunSpec, hooks: LaunchHooks): Promise<LaunchedPod> {
     const { options } = this;
+    const storageEnv = await options.storageEnv(spec);
     const child = spawn(process.execPath, ['-r', '@swc-node/register', options.entry], {
       cwd: options.cwd,
       // TRACEPARENT: the pod's spans continue the trace of the request that launched it.
-      env: { ...process.env, ...options.env, ...traceContextEnv(), TF_TRAINING_RUN: JSON.stringify(spec), TF_POD_BUS: options.bus },
+      env: { ...process.env, ...storageEnv, ...options.env, ...traceContextEnv(), TF_TRAINING_RUN: JSON.stringify(spec), TF_POD_BUS: options.bus },
       stdio: ['ignore', 'pipe', 'pipe', ...(options.bus === 'ipc' ? (['ipc'] as const) : [])],
     });
     let tail = '';

@@ -78,6 +78,8 @@ tf::Ops profiled(const tf::Ops &base) {
   WRAP(rope_backward) WRAP(attention_forward) WRAP(attention_backward) WRAP(attention_decode) WRAP(swiglu_forward)
   WRAP(swiglu_backward) WRAP(cross_entropy) WRAP(adamw) WRAP(add) WRAP(scale) WRAP(sum_squares) WRAP(bias_backward)
   WRAP(grad_sum_squares) WRAP(adamw_multi) WRAP(gemm_xw_narrow) WRAP(gemm_zty_narrow) WRAP(gemv_multi)
+  WRAP(copy_d2d) WRAP(zero) WRAP(fill) WRAP(add_bias) WRAP(mul) WRAP(mul_accumulate) WRAP(dropout) WRAP(transpose)
+  WRAP(gather_rows) WRAP(scatter_add_rows) WRAP(copy_rows_to) WRAP(weighted_cross_entropy) WRAP(target_logprobs)
   return ops;
 }
 

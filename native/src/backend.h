@@ -75,7 +75,8 @@ struct Ops {
   double (*sum_squares)(const float *x, int64_t n);          // fixed-order reduction
   void (*bias_backward)(const float *dy, int n, int dim, float *db);  // db += sum over rows, accumulate
   // y_i = W_i x + beta y_i for count matrices W_i [rows_i][k] (row-major) sharing one input x [k], in a single
-  // fork/join: one sequence's decoding step, where the projections of a layer are small and many.
+  // fork/join: one sequence's decoding step, where the projections of a layer are small and many. w, rows and y
+  // are host lists (of device pointers).
   void (*gemv_multi)(int count, const float *const *w, const int *rows, int k, const float *x, float beta,
                      float *const *y);
   // GEMMs with a narrow side r (LoRA ranks) where narrow_ok(r): C[m][r] = alpha X[m][k] W[k][r] + beta C (beta 0

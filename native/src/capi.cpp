@@ -82,9 +82,9 @@ tf_status tf_model_forward(tf_model *model, const int32_t *input_ids, const int3
     tf::require(batch > 0 && seq > 0, TF_ERR_INVALID_ARGUMENT, "batch and seq must be positive");
     Busy busy(*model->impl);
     tf::Pass pass;
-    tf::prepare_pass(pass, input_ids, position_ids, batch, seq);
+    tf::prepare_pass(*model->impl, pass, input_ids, position_ids, batch, seq);
     tf::forward(*model->impl, pass);
-    std::memcpy(logits_out, pass.logits.data(), sizeof(float) * pass.logits.size());
+    pass.logits.download(logits_out, pass.logits.size());
   });
 }
 

@@ -1,7 +1,6 @@
 #include "decode.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "error.h"
 #include "lora_slots.h"
@@ -26,12 +25,14 @@ void prefill(Model &model, KvCache &cache, const std::vector<int32_t> &prompt, s
   try {
     ActiveSlot active(model, lora);
     Pass pass;
-    prepare_pass(pass, prompt.data(), nullptr, 1, T);
+    prepare_pass(model, pass, prompt.data(), nullptr, 1, T);
     forward(model, pass, {T - 1}, [&](int l, const LayerActs &a) {
-      std::memcpy(cache.k(l, 0), a.k.data(), sizeof(float) * T * row);
-      std::memcpy(cache.v(l, 0), a.v.data(), sizeof(float) * T * row);
+      model.ops->copy_d2d(cache.k(l, 0), a.k.data(), sizeof(float) * T * row);
+      model.ops->copy_d2d(cache.v(l, 0), a.v.data(), sizeof(float) * T * row);
     });
-    logits.assign(pass.logits.begin(), pass.logits.begin() + V);
+    // The sampler reads the last position's logits on the host: one row, copied explicitly.
+    logits.resize(V);
+    pass.logits.download(logits.data(), V);
   } catch (...) {
     cache.truncate(0);
     throw;
@@ -40,30 +41,43 @@ void prefill(Model &model, KvCache &cache, const std::vector<int32_t> &prompt, s
 
 static void decode_layers(Model &model, const std::vector<KvCache *> &caches, const std::vector<int32_t> &tokens,
                           const std::vector<int32_t> &pos, const std::vector<int32_t> &slots,
-                          std::vector<float> &logits) {
+                          FloatBuffer &logits) {
   const Ops &ops = *model.ops;
   const ModelConfig &c = model.config;
   const int n = (int)tokens.size(), D = c.hidden_size, F = c.intermediate_size, hd = c.head_dim;
   const int H = c.num_heads, KV = c.num_kv_heads;
   const size_t row = (size_t)KV * hd;
-  std::vector<float> x((size_t)n * D), h((size_t)n * D), rstd(n), q((size_t)n * H * hd), k(n * row), v(n * row),
-      attn((size_t)n * H * hd), g((size_t)n * F), u((size_t)n * F), a((size_t)n * F);
-  std::vector<float> q_raw(c.qk_norm ? q.size() : 0), k_raw(c.qk_norm ? k.size() : 0), head_rstd(c.qk_norm ? n * H : 0);
+  FloatBuffer x(ops, (size_t)n * D), h(ops, (size_t)n * D), rstd(ops, n), q(ops, (size_t)n * H * hd),
+      k(ops, n * row), v(ops, n * row), attn(ops, (size_t)n * H * hd), g(ops, (size_t)n * F), u(ops, (size_t)n * F),
+      a(ops, (size_t)n * F);
+  FloatBuffer q_raw(ops, c.qk_norm ? q.size() : 0), k_raw(ops, c.qk_norm ? k.size() : 0),
+      head_rstd(ops, c.qk_norm ? n * H : 0);
+  const IntBuffer ids = IntBuffer::from_host(ops, tokens.data(), n), positions = IntBuffer::from_host(ops, pos.data(), n);
+  // Host lists (backend.h): each row's cache length, and where its K/V rows live.
   std::vector<int32_t> seen(n);
   for (int i = 0; i < n; ++i) seen[i] = pos[i] + 1;
   std::vector<const float *> k_rows(n), v_rows(n);
-  // Rows grouped by LoRA slot: one group covering every row needs no gathering.
-  std::vector<std::pair<const LoraSlot *, std::vector<int>>> groups;
+  std::vector<float *> k_new(n), v_new(n);
+  // Rows grouped by LoRA slot (their indices uploaded once for the step): one group covering every row needs
+  // no gathering.
+  struct Group {
+    const LoraSlot *slot;
+    std::vector<int32_t> rows;
+    IntBuffer device_rows;
+  };
+  std::vector<Group> groups;
   for (int i = 0; i < (int)slots.size(); ++i) {
     if (slots[i] == 0) continue;
     const LoraSlot *ls = slot_of(model, slots[i]);
-    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto &e) { return e.first == ls; });
-    if (g == groups.end()) groups.push_back({ls, {i}});
-    else g->second.push_back(i);
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const Group &e) { return e.slot == ls; });
+    if (g == groups.end()) groups.push_back({ls, {i}, {}});
+    else g->rows.push_back(i);
   }
+  for (Group &grp : groups)
+    if ((int)grp.rows.size() < n) grp.device_rows = IntBuffer::from_host(ops, grp.rows.data(), grp.rows.size());
   auto slot_deltas = [&](int l, int proj, const float *in, float *out) {
-    for (const auto &[ls, rows] : groups)
-      add_slot_delta(model, *ls, l, proj, in, n, out, (int)rows.size() == n ? nullptr : &rows);
+    for (const Group &grp : groups)
+      add_slot_delta(model, *grp.slot, l, proj, in, n, out, grp.device_rows.data(), (int)grp.rows.size());
   };
   auto linear = [&](int l, int proj, const float *in, float *out, bool accumulate) {
     linear_forward(model, l, proj, in, n, out, accumulate, nullptr, false, 0);
@@ -93,7 +107,7 @@ static void decode_layers(Model &model, const std::vector<KvCache *> &caches, co
       slot_deltas(l, proj, in, out);
     }
   };
-  ops.embedding_forward(model.embed->data.data(), tokens.data(), n, D, x.data());
+  ops.embedding_forward(model.embed->data.data(), ids.data(), n, D, x.data());
   for (int l = 0; l < c.num_layers; ++l) {
     const Layer &L = model.layers[l];
     ops.rmsnorm_forward(x.data(), L.input_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
@@ -104,14 +118,16 @@ static void decode_layers(Model &model, const std::vector<KvCache *> &caches, co
     } else {
       project(l, {{kQ, q.data()}, {kK, k.data()}, {kV, v.data()}}, h.data(), false);
     }
-    ops.rope_forward(q.data(), pos.data(), n, H, hd, model.inv_freq.data());
-    ops.rope_forward(k.data(), pos.data(), n, KV, hd, model.inv_freq.data());
+    ops.rope_forward(q.data(), positions.data(), n, H, hd, model.inv_freq.data());
+    ops.rope_forward(k.data(), positions.data(), n, KV, hd, model.inv_freq.data());
     for (int i = 0; i < n; ++i) {
-      std::memcpy(caches[i]->k(l, pos[i]), k.data() + i * row, sizeof(float) * row);
-      std::memcpy(caches[i]->v(l, pos[i]), v.data() + i * row, sizeof(float) * row);
+      k_new[i] = caches[i]->k(l, pos[i]);
+      v_new[i] = caches[i]->v(l, pos[i]);
       k_rows[i] = caches[i]->k(l);
       v_rows[i] = caches[i]->v(l);
     }
+    ops.copy_rows_to(k.data(), n, (int64_t)row, k_new.data());
+    ops.copy_rows_to(v.data(), n, (int64_t)row, v_new.data());
     ops.attention_decode(q.data(), k_rows.data(), v_rows.data(), seen.data(), n, H, KV, hd, c.sliding_window,
                          attn.data());
     project(l, {{kO, x.data()}}, attn.data(), true);
@@ -121,7 +137,7 @@ static void decode_layers(Model &model, const std::vector<KvCache *> &caches, co
     project(l, {{kDown, x.data()}}, a.data(), true);
   }
   ops.rmsnorm_forward(x.data(), model.final_norm->data.data(), n, D, c.rms_norm_eps, h.data(), rstd.data());
-  logits.resize((size_t)n * c.vocab_size);
+  logits.reset(ops, (size_t)n * c.vocab_size);
   if (n == 1) {
     const float *w = model.lm_head->data.data();
     float *y = logits.data();
@@ -133,7 +149,7 @@ static void decode_layers(Model &model, const std::vector<KvCache *> &caches, co
 }
 
 void decode_step(Model &model, const std::vector<KvCache *> &caches, const std::vector<int32_t> &tokens,
-                 std::vector<float> &logits, const std::vector<int32_t> &slots) {
+                 FloatBuffer &logits, const std::vector<int32_t> &slots) {
   const int n = (int)tokens.size(), V = model.config.vocab_size;
   require(n > 0 && caches.size() == tokens.size(), TF_ERR_INTERNAL, "decode_step needs one cache per token");
   require(slots.empty() || slots.size() == tokens.size(), TF_ERR_INTERNAL, "decode_step needs one slot per token");

@@ -1,5 +1,6 @@
 #include "export.h"
 
+#include <deque>
 #include <filesystem>
 
 #include "error.h"
@@ -34,28 +35,33 @@ void save_merged(Model &model, const std::string &source_dir, const std::string 
   } else {
     fail(TF_ERR_INVALID_ARGUMENT, "export dtype " + name + " is not supported (float32, bfloat16, float16)");
   }
-  // Merged copies of the adapted projections; every other tensor is written as is.
-  std::vector<std::vector<float>> merged;
+  // Merged copies of the adapted projections (device memory, merged by a GEMM); every other tensor is written
+  // as is. The writer reads host memory: the buffers themselves on the CPU backend, downloaded copies elsewhere.
+  const Ops &ops = *model.ops;
+  std::vector<FloatBuffer> merged;
   std::vector<TensorView> views;
-  std::map<const Tensor *, const float *> replaced;
+  std::map<const Tensor *, const FloatBuffer *> replaced;
   for (auto &L : model.layers) {
     for (int p = 0; p < kNumProj; ++p) {
       const LoraPair *pair = L.lora[p];
       if (!pair) continue;
       const Tensor *w = L.weight[p];
-      merged.emplace_back(w->data);
-      model.ops->gemm(false, false, (int)w->shape[0], (int)w->shape[1], model.lora.rank, model.lora.scale(),
-                      pair->b.data.data(), model.lora.rank, pair->a.data.data(), (int)w->shape[1], 1.0f,
-                      merged.back().data(), (int)w->shape[1]);
+      merged.emplace_back(ops, w->data.size());
+      ops.copy_d2d(merged.back().data(), w->data.data(), sizeof(float) * w->data.size());
+      ops.gemm(false, false, (int)w->shape[0], (int)w->shape[1], model.lora.rank, model.lora.scale(),
+               pair->b.data.data(), model.lora.rank, pair->a.data.data(), (int)w->shape[1], 1.0f,
+               merged.back().data(), (int)w->shape[1]);
     }
   }
   size_t next = 0;
   for (auto &L : model.layers)
     for (int p = 0; p < kNumProj; ++p)
-      if (L.lora[p]) replaced[L.weight[p]] = merged[next++].data();
+      if (L.lora[p]) replaced[L.weight[p]] = &merged[next++];
+  std::deque<std::vector<float>> staging;
+  auto host = [&](const FloatBuffer &b) { return read_on_host(ops, b.data(), b.size(), staging.emplace_back()); };
   for (const auto &t : model.params) {
     auto it = replaced.find(t.get());
-    views.push_back({t->name, t->shape, it == replaced.end() ? t->data.data() : it->second});
+    views.push_back({t->name, t->shape, host(it == replaced.end() ? t->data : *it->second)});
   }
   json config = model.config.raw;
   config["vocab_size"] = model.config.vocab_size;
@@ -79,8 +85,12 @@ static const char *const kTokenizerFiles[] = {"tokenizer.json",   "tokenizer_con
 void save_adapter(Model &model, const std::string &base_model_name, const std::string &tokenizer_dir,
                   const std::string &out_dir) {
   require(!model.lora_pairs.empty(), TF_ERR_STATE, "save_adapter: the model has no LoRA adapter");
+  std::deque<std::vector<float>> staging;  // host copies where device memory is not host memory
+  auto host = [&](const FloatBuffer &b) {
+    return read_on_host(*model.ops, b.data(), b.size(), staging.emplace_back());
+  };
   std::vector<TensorView> views;
-  for (Tensor *t : model.lora_tensors()) views.push_back({t->name, t->shape, t->data.data()});
+  for (Tensor *t : model.lora_tensors()) views.push_back({t->name, t->shape, host(t->data)});
   json targets = json::array();
   for (int p = 0; p < kNumProj; ++p)
     if (model.lora.targets & (1 << p)) targets.push_back(kProjNames[p]);
@@ -102,8 +112,8 @@ void save_adapter(Model &model, const std::string &base_model_name, const std::s
     // The grown vocabulary as peft's modules_to_save: the whole modules, under the names peft's
     // get_peft_model_state_dict gives them. With tied embeddings peft 0.21 ties its LM head to the saved
     // embedding only with ensure_weight_tying, and then reads the head's key too (the same matrix).
-    views.push_back({kAdapterEmbedName, model.embed->shape, model.embed->data.data()});
-    views.push_back({kAdapterHeadName, model.lm_head->shape, model.lm_head->data.data()});
+    views.push_back({kAdapterEmbedName, model.embed->shape, host(model.embed->data)});
+    views.push_back({kAdapterHeadName, model.lm_head->shape, host(model.lm_head->data)});
     config["modules_to_save"] = tied ? json::array({"embed_tokens"}) : json::array({"embed_tokens", "lm_head"});
     if (tied) config["ensure_weight_tying"] = true;
   }

@@ -44,14 +44,18 @@ std::vector<float> token_logprobs(Model &model, const std::vector<int32_t> &seq,
   std::vector<float> out(T, 0.0f);
   if (greedy) greedy->assign(T, 0);
   if (T < 2) return out;
+  const Ops &ops = *model.ops;
   Pass pass;
-  prepare_pass(pass, seq.data(), nullptr, 1, T);
+  prepare_pass(model, pass, seq.data(), nullptr, 1, T);
   forward(model, pass);
-  for (int t = 1; t < T; ++t) {
-    const float *row = pass.logits.data() + (size_t)(t - 1) * V;
-    out[t] = LogSoftmax(row, V).at(seq[t]);
-    if (greedy) (*greedy)[t] = std::max_element(row, row + V) - row == seq[t];
-  }
+  // Row t - 1 of the logits scores token t: the op computes each row's log-prob and greedy flag on the device,
+  // and only those T - 1 numbers come back.
+  const IntBuffer targets = IntBuffer::from_host(ops, seq.data() + 1, T - 1);
+  FloatBuffer logprob(ops, T - 1);
+  Buffer<uint8_t> is_greedy(ops, T - 1);
+  ops.target_logprobs(pass.logits.data(), targets.data(), T - 1, V, logprob.data(), is_greedy.data());
+  logprob.download(out.data() + 1, T - 1);
+  if (greedy) is_greedy.download(greedy->data() + 1, T - 1);
   return out;
 }
 

@@ -43,27 +43,25 @@ int32_t add_lora_slot(Model &model, const std::string &dir) {
 }
 
 void add_slot_delta(const Model &model, const LoraSlot &slot, int layer, int proj, const float *x, int n, float *y,
-                    const std::vector<int> *rows) {
+                    const int32_t *rows, int m) {
   const LoraPair *pair = slot.layers[layer][proj];
   if (!pair || n == 0) return;
   const Ops &ops = *model.ops;
   const int r = slot.config.rank, in = (int)pair->a.shape[1], out = (int)pair->b.shape[0];
   const float scale = slot.config.scale();
   if (!rows) {
-    std::vector<float> xa((size_t)n * r);
+    FloatBuffer xa(ops, (size_t)n * r);
     ops.gemm(false, true, n, r, in, 1.0f, x, in, pair->a.data.data(), in, 0.0f, xa.data(), r);
     ops.gemm(false, true, n, out, r, scale, xa.data(), r, pair->b.data.data(), r, 1.0f, y, out);
     return;
   }
-  // The group's rows gathered, its delta computed in two GEMMs, then added back row by row.
-  const int m = (int)rows->size();
+  // The group's rows gathered, its delta computed in two GEMMs, then added back to its rows.
   if (m == 0) return;
-  std::vector<float> xg((size_t)m * in), xa((size_t)m * r), d((size_t)m * out);
-  for (int i = 0; i < m; ++i)
-    std::copy(x + (size_t)(*rows)[i] * in, x + (size_t)((*rows)[i] + 1) * in, xg.data() + (size_t)i * in);
+  FloatBuffer xg(ops, (size_t)m * in), xa(ops, (size_t)m * r), d(ops, (size_t)m * out);
+  ops.gather_rows(x, rows, m, in, xg.data());
   ops.gemm(false, true, m, r, in, 1.0f, xg.data(), in, pair->a.data.data(), in, 0.0f, xa.data(), r);
   ops.gemm(false, true, m, out, r, scale, xa.data(), r, pair->b.data.data(), r, 0.0f, d.data(), out);
-  for (int i = 0; i < m; ++i) ops.add(y + (size_t)(*rows)[i] * out, d.data() + (size_t)i * out, out);
+  ops.scatter_add_rows(d.data(), rows, m, out, y);
 }
 
 }  // namespace tf

@@ -26,10 +26,10 @@ struct LoraSlot {
 // adapter or a trainer.
 int32_t add_lora_slot(Model &model, const std::string &dir);
 
-// y[rows[i]] += scale * x[rows[i]] A^T B^T for the slot's pair of (layer, proj), if it has one. x is
-// [n][in], y [n][out]; rows null means all n rows in order.
+// y[rows[i]] += scale * x[rows[i]] A^T B^T (i < m) for the slot's pair of (layer, proj), if it has one. x is
+// [n][in], y [n][out], rows [m] (distinct), all device memory; rows null means all n rows in order.
 void add_slot_delta(const Model &model, const LoraSlot &slot, int layer, int proj, const float *x, int n, float *y,
-                    const std::vector<int> *rows = nullptr);
+                    const int32_t *rows = nullptr, int m = 0);
 
 // The slot that linear_forward applies to every row while the guard lives (a prefill with a slot).
 struct ActiveSlot {

@@ -61,7 +61,8 @@ std::unique_ptr<Model> Model::load(const std::string &dir, const std::string &ba
   m->config = ModelConfig::parse(read_json(config_path), config_path.string());
   const ModelConfig &c = m->config;
   require(c.head_dim <= 1024, TF_ERR_UNSUPPORTED, "head_dim above 1024 is not supported");
-  m->inv_freq = c.rope_inv_freq();
+  const std::vector<float> inv_freq = c.rope_inv_freq();
+  m->inv_freq = FloatBuffer::from_host(*m->ops, inv_freq.data(), inv_freq.size());
 
   // Expected parameters in Hugging Face order, with shapes implied by the config.
   auto add = [&](const std::string &name, std::vector<int64_t> shape) {
@@ -144,8 +145,8 @@ std::unique_ptr<Model> Model::load(const std::string &dir, const std::string &ba
     require(info->shape == p->shape, TF_ERR_MISMATCH,
             it->second->path() + ": tensor " + p->name + " has shape " + shape_str(info->shape) +
                 " but config.json implies " + shape_str(p->shape));
-    p->data.resize(info->numel());
-    it->second->read_f32(*info, p->data.data());
+    p->data = FloatBuffer(*m->ops, info->numel());
+    write_from_host(p->data, [&](float *dst) { it->second->read_f32(*info, dst); });
   }
   return m;
 }
@@ -159,14 +160,20 @@ int64_t Model::num_parameters() const {
 void Model::add_tokens(int n) {
   require(n > 0, TF_ERR_INVALID_ARGUMENT, "add_tokens: count must be positive");
   require(!has_trainer, TF_ERR_STATE, "add_tokens: not allowed while a trainer exists");
-  auto grow = [n](Tensor *t) {
+  // The new rows are the mean of the old (computed on the host: a one-off edit, not a training op).
+  auto grow = [this, n](Tensor *t) {
     const int64_t rows = t->shape[0], dim = t->shape[1];
+    std::vector<float> scratch;
+    const float *old = read_on_host(*ops, t->data.data(), t->data.size(), scratch);
     std::vector<double> mean(dim, 0.0);
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = 0; c < dim; ++c) mean[c] += t->data[r * dim + c];
-    t->data.resize((rows + n) * dim);
-    for (int64_t r = rows; r < rows + n; ++r)
-      for (int64_t c = 0; c < dim; ++c) t->data[r * dim + c] = (float)(mean[c] / rows);
+      for (int64_t c = 0; c < dim; ++c) mean[c] += old[r * dim + c];
+    std::vector<float> row(dim);
+    for (int64_t c = 0; c < dim; ++c) row[c] = (float)(mean[c] / rows);
+    FloatBuffer grown(*ops, (rows + n) * dim);
+    ops->copy_d2d(grown.data(), t->data.data(), sizeof(float) * rows * dim);
+    for (int64_t r = rows; r < rows + n; ++r) grown.upload(row.data(), dim, r * dim);
+    t->data = std::move(grown);
     t->shape[0] = rows + n;
   };
   grow(embed);
@@ -192,12 +199,13 @@ void Model::attach_lora(const LoraConfig &cfg, uint64_t seed) {
           "base_model.model.model.layers." + std::to_string(l) + "." + kProjModules[p] + "." + kProjNames[p];
       pair->a.name = base + ".lora_A.weight";
       pair->a.shape = {cfg.rank, in};
-      pair->a.data.resize(cfg.rank * in);
+      std::vector<float> a(cfg.rank * in);
       const float bound = 1.0f / std::sqrt((float)in);
-      for (auto &x : pair->a.data) x = (2.0f * rng.uniform() - 1.0f) * bound;
+      for (auto &x : a) x = (2.0f * rng.uniform() - 1.0f) * bound;
+      pair->a.data = FloatBuffer::from_host(*ops, a.data(), a.size());
       pair->b.name = base + ".lora_B.weight";
       pair->b.shape = {out, cfg.rank};
-      pair->b.data.assign(out * cfg.rank, 0.0f);
+      pair->b.data = FloatBuffer::zeros(*ops, out * cfg.rank);
       layers[l].lora[p] = pair.get();
       lora_pairs.push_back(std::move(pair));
     }
@@ -299,7 +307,7 @@ void Model::load_peft_adapter(const std::string &adapter_dir) {
       require(info->shape == t->shape, TF_ERR_MISMATCH,
               weights.path() + ": tensor " + t->name + " has shape " + shape_str(info->shape) + ", expected " +
                   shape_str(t->shape));
-      weights.read_f32(*info, t->data.data());
+      write_from_host(t->data, [&](float *dst) { weights.read_f32(*info, dst); });
     }
     // The saved modules, read aside: the model changes only once everything has been read and checked.
     const int64_t D = config.hidden_size;
@@ -340,12 +348,12 @@ void Model::load_peft_adapter(const std::string &adapter_dir) {
                   " rows and the LM head " + std::to_string(rows_out) + " (one vocabulary needs both alike)");
     }
     if (embed_rows > 0) {
-      embed->data = std::move(new_embed);
+      embed->data = FloatBuffer::from_host(*ops, new_embed.data(), new_embed.size());
       embed->shape[0] = embed_rows;
       config.vocab_size = (int)embed_rows;
     }
     if (head_rows > 0) {
-      lm_head->data = std::move(new_head);
+      lm_head->data = FloatBuffer::from_host(*ops, new_head.data(), new_head.size());
       lm_head->shape[0] = head_rows;
       config.vocab_size = (int)head_rows;
     }

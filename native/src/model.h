@@ -1,6 +1,7 @@
 // A loaded model: configuration, f32 weights under their Hugging Face names,
 // and an optional LoRA adapter. Tensors are heap-allocated so pointers stay
-// valid while the parameter list grows.
+// valid while the parameter list grows; their values live in the backend's
+// memory (buffer.h) and are read or written only by ops and explicit transfers.
 #pragma once
 #include <memory>
 #include <mutex>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "buffer.h"
 #include "config.h"
 
 namespace tf {
@@ -15,8 +17,8 @@ namespace tf {
 struct Tensor {
   std::string name;
   std::vector<int64_t> shape;
-  std::vector<float> data;
-  std::vector<float> grad;  // allocated only while the tensor is trained
+  FloatBuffer data;
+  FloatBuffer grad;  // allocated only while the tensor is trained
   int64_t numel() const { return static_cast<int64_t>(data.size()); }
 };
 
@@ -57,7 +59,7 @@ struct Model {
   std::vector<Layer> layers;
   LoraConfig lora;
   std::vector<std::unique_ptr<LoraPair>> lora_pairs;
-  std::vector<float> inv_freq;
+  FloatBuffer inv_freq;  // RoPE's [head_dim / 2] frequencies
   std::mutex busy;
   bool has_trainer = false;
   // The embedding (and LM head) belong in a saved adapter as PEFT modules_to_save: the vocabulary grew

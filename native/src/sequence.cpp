@@ -32,14 +32,14 @@ SequenceOptions SequenceOptions::from(const tf_generate_options &o, int top_logp
   return out;
 }
 
-Sequence::Sequence(int32_t id, const std::vector<int32_t> &prompt, SequenceOptions options, int layers, int kv_row,
-                   int max_context, Rng *shared_rng)
+Sequence::Sequence(int32_t id, const std::vector<int32_t> &prompt, SequenceOptions options, const Ops &ops,
+                   int layers, int kv_row, int max_context, Rng *shared_rng)
     : id_(id),
       prompt_(prompt),
       options_(std::move(options)),
       max_new_(std::min(options_.max_new_tokens, max_context - (int)prompt.size())),
       // The last chosen token never enters the cache, so the cache holds at most prompt + max_new - 1.
-      cache_(layers, kv_row, (int)prompt.size() + std::max(0, max_new_ - 1)),
+      cache_(ops, layers, kv_row, (int)prompt.size() + std::max(0, max_new_ - 1)),
       own_rng_(options_.seed),
       rng_(shared_rng ? shared_rng : &own_rng_) {
   require(!prompt.empty(), TF_ERR_INVALID_ARGUMENT, "prompts must not be empty");

@@ -40,8 +40,8 @@ class Sequence {
  public:
   // max_context bounds prompt + generated tokens; shared_rng (may be null) replaces the sequence's own
   // Rng(seed), so that tf_generate's rows draw from one stream in row order as they always have.
-  Sequence(int32_t id, const std::vector<int32_t> &prompt, SequenceOptions options, int layers, int kv_row,
-           int max_context, Rng *shared_rng);
+  Sequence(int32_t id, const std::vector<int32_t> &prompt, SequenceOptions options, const Ops &ops, int layers,
+           int kv_row, int max_context, Rng *shared_rng);
 
   int32_t id() const { return id_; }
   bool finished() const { return finish_ != TF_FINISH_NONE; }
@@ -54,7 +54,8 @@ class Sequence {
   const KvCache &cache() const { return cache_; }
   const std::vector<int32_t> &prompt() const { return prompt_; }
   int32_t slot() const { return options_.slot; }
-  // The next token's logits [vocab], from the prefill or the last decoding step.
+  // The next token's logits [vocab] in host memory (sampling reads them there), copied from the device by the
+  // prefill or the last decoding step.
   std::vector<float> &logits() { return logits_; }
 
   // Chooses the next token from logits(), records it, and decides whether the sequence is done.

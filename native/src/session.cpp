@@ -41,7 +41,7 @@ int32_t Session::add(const std::vector<int32_t> &prompt, SequenceOptions options
   require(options.slot == 0 || model_.lora_pairs.empty(), TF_ERR_STATE,
           "LoRA slots need the base without its own adapter");
   const ModelConfig &c = model_.config;
-  auto seq = std::make_unique<Sequence>(next_id_, prompt, std::move(options), c.num_layers,
+  auto seq = std::make_unique<Sequence>(next_id_, prompt, std::move(options), *model_.ops, c.num_layers,
                                         c.num_kv_heads * c.head_dim, max_context_, shared_rng_);
   prefill(model_, seq->cache(), seq->prompt(), seq->logits(), seq->slot());
   const int32_t id = next_id_++;
@@ -66,9 +66,10 @@ std::vector<StepOutput> Session::step() {
   }
   if (!rows.empty()) {
     decode_step(model_, caches, tokens, logits_, any_slot ? slots : std::vector<int32_t>{});
+    // Sampling runs on the host: each sequence takes its one row of the step's logits with an explicit copy.
     for (size_t i = 0; i < rows.size(); ++i) {
-      const float *row = logits_.data() + i * vocab_;
-      rows[i]->logits().assign(row, row + vocab_);
+      rows[i]->logits().resize(vocab_);
+      logits_.download(rows[i]->logits().data(), vocab_, i * vocab_);
       rows[i]->decoded();
     }
   }

@@ -42,7 +42,7 @@ class Session {
   Rng *shared_rng_;
   int32_t next_id_ = 0;
   std::map<int32_t, std::unique_ptr<Sequence>> sequences_;  // by id: the order rows are sampled in
-  std::vector<float> logits_;                               // the decode step's [rows][vocab]
+  FloatBuffer logits_;                                      // the decode step's [rows][vocab], device memory
 };
 
 }  // namespace tf

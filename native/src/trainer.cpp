@@ -1,6 +1,7 @@
 #include "trainer.h"
 
 #include <cmath>
+#include <deque>
 #include <filesystem>
 
 #include "error.h"
@@ -53,16 +54,17 @@ Trainer::Trainer(Model &model, const tf_train_config &config) : model_(model), c
     require(model.lora_pairs.empty(), TF_ERR_STATE, "full fine-tuning: merge the LoRA adapter first");
     for (auto &p : model.params) params_.push_back(p.get());
   }
+  const Ops &ops = *model.ops;
   for (Tensor *p : params_) {
-    p->grad.assign(p->data.size(), 0.0f);
-    m_.emplace_back(p->data.size(), 0.0f);
-    v_.emplace_back(p->data.size(), 0.0f);
+    p->grad = FloatBuffer::zeros(ops, p->data.size());
+    m_.push_back(FloatBuffer::zeros(ops, p->data.size()));
+    v_.push_back(FloatBuffer::zeros(ops, p->data.size()));
   }
   model.has_trainer = true;
 }
 
 Trainer::~Trainer() {
-  for (Tensor *p : params_) std::vector<float>().swap(p->grad);
+  for (Tensor *p : params_) p->grad.release();
   model_.has_trainer = false;
 }
 
@@ -99,7 +101,7 @@ int64_t Trainer::shifted_targets(const int32_t *labels, int batch, int seq, std:
 }
 
 void Trainer::forward_for_training(const int32_t *ids, const int32_t *pos, int batch, int seq) {
-  prepare_pass(pass_, ids, pos, batch, seq);
+  prepare_pass(model_, pass_, ids, pos, batch, seq);
   pass_.training = true;
   pass_.recompute = config_.recompute != 0;
   pass_.dropout_seed = config_.seed * 0x100000001b3ULL + micro_batches_;
@@ -110,10 +112,11 @@ float Trainer::accumulate(const int32_t *ids, const int32_t *labels, const int32
   require(batch > 0 && seq > 0, TF_ERR_INVALID_ARGUMENT, "batch and seq must be positive");
   std::vector<int32_t> targets;
   const int64_t count = shifted_targets(labels, batch, seq, targets);
+  const IntBuffer targets_dev = IntBuffer::from_host(*model_.ops, targets.data(), targets.size());
   forward_for_training(ids, pos, batch, seq);
   // Gradients are summed over tokens here and divided by all counted tokens at the step.
   int64_t hits = 0;
-  const double loss_sum = head_loss_backward(model_, pass_, targets.data(), dhf_, kMaxLogits, &hits);
+  const double loss_sum = head_loss_backward(model_, pass_, targets_dev.data(), dhf_, kMaxLogits, &hits);
   backward_hidden(model_, pass_, dhf_.data());
   micro_batches_++;
   pending_tokens_ += count;
@@ -138,16 +141,20 @@ float Trainer::accumulate_weighted(const int32_t *ids, const int32_t *labels, co
       shifted[b * seq + t] = w;
     }
   }
+  const Ops &ops = *model_.ops;
+  const IntBuffer targets_dev = IntBuffer::from_host(ops, targets.data(), targets.size());
+  const FloatBuffer weights_dev = FloatBuffer::from_host(ops, shifted.data(), shifted.size());
   forward_for_training(ids, pos, batch, seq);
-  std::vector<float> row_logprob(token_logprobs ? (size_t)batch * seq : 0);
-  const double loss_sum = head_weighted_loss_backward(model_, pass_, targets.data(), shifted.data(), dhf_,
-                                                      token_logprobs ? row_logprob.data() : nullptr);
+  FloatBuffer row_logprob_dev(ops, token_logprobs ? (size_t)batch * seq : 0);
+  const double loss_sum = head_weighted_loss_backward(model_, pass_, targets_dev.data(), weights_dev.data(), dhf_,
+                                                      token_logprobs ? row_logprob_dev.data() : nullptr);
   backward_hidden(model_, pass_, dhf_.data());
   micro_batches_++;
   pending_tokens_ += count;
   pending_units_ += units;
   pending_loss_ += loss_sum;
   if (token_logprobs) {
+    const std::vector<float> row_logprob = row_logprob_dev.to_host();
     for (int b = 0; b < batch; ++b) {
       token_logprobs[b * seq] = 0.0f;
       for (int t = 0; t + 1 < seq; ++t) token_logprobs[b * seq + t + 1] = row_logprob[b * seq + t];
@@ -156,9 +163,22 @@ float Trainer::accumulate_weighted(const int32_t *ids, const int32_t *labels, co
   return (float)(loss_sum / units);
 }
 
+// A read-out for callers (tests, checks): the raw sum comes over to the host, which scales it.
 void Trainer::grad(const Tensor &t, float *out) const {
   const float s = pending_units_ > 0 ? (float)(1.0 / pending_units_) : 0.0f;
-  for (size_t i = 0; i < t.grad.size(); ++i) out[i] = t.grad[i] * s;
+  t.grad.download(out, t.grad.size());
+  for (size_t i = 0; i < t.grad.size(); ++i) out[i] *= s;
+}
+
+void Trainer::discard() {
+  for (Tensor *p : params_) p->grad.zero();
+  pending_tokens_ = 0;
+  pending_correct_ = 0;
+  pending_units_ = 0.0;
+  pending_loss_ = 0.0;
+  micro_batches_ = micro_batches_at_step_;
+  pass_ = Pass();
+  dhf_.release();
 }
 
 tf_step_result Trainer::step() {
@@ -183,6 +203,7 @@ tf_step_result Trainer::step() {
   const float bc2 = (float)(1.0 - std::pow((double)config_.beta2, step_));
   ops.adamw_multi(ts.data(), (int)ts.size(), inv, coef, lr, config_.beta1, config_.beta2, config_.eps, bc1, bc2);
   tf_step_result r{step_, lr, norm, (float)(pending_loss_ / pending_units_), pending_tokens_, pending_correct_};
+  micro_batches_at_step_ = micro_batches_;
   pending_tokens_ = 0;
   pending_correct_ = 0;
   pending_units_ = 0.0;
@@ -197,18 +218,22 @@ void Trainer::load_adapter(const std::string &path, const std::string &prefix) {
     const TensorInfo *info = file.find(prefix + p->name);
     require(info != nullptr, TF_ERR_MISMATCH, path + ": missing tensor " + prefix + p->name);
     require(info->shape == p->shape, TF_ERR_MISMATCH, path + ": tensor " + prefix + p->name + " has the wrong shape");
-    file.read_f32(*info, p->data.data());
+    write_from_host(p->data, [&](float *dst) { file.read_f32(*info, dst); });
   }
 }
 
 void Trainer::save(const std::string &dir) const {
   require(pending_units_ == 0, TF_ERR_STATE, "save: gradients are pending; call step first");
   commit_directory(dir, [&](const std::string &tmp) {
+    // Host copies where the backend's memory is not the host's (none on the CPU backend).
+    std::deque<std::vector<float>> staging;
+    const Ops &ops = *model_.ops;
+    auto host = [&](const FloatBuffer &b) { return read_on_host(ops, b.data(), b.size(), staging.emplace_back()); };
     std::vector<TensorView> weights, moments;
     for (size_t i = 0; i < params_.size(); ++i) {
-      weights.push_back({params_[i]->name, params_[i]->shape, params_[i]->data.data()});
-      moments.push_back({"exp_avg." + params_[i]->name, params_[i]->shape, m_[i].data()});
-      moments.push_back({"exp_avg_sq." + params_[i]->name, params_[i]->shape, v_[i].data()});
+      weights.push_back({params_[i]->name, params_[i]->shape, host(params_[i]->data)});
+      moments.push_back({"exp_avg." + params_[i]->name, params_[i]->shape, host(m_[i])});
+      moments.push_back({"exp_avg_sq." + params_[i]->name, params_[i]->shape, host(v_[i])});
     }
     write_safetensors(tmp + "/trainable.safetensors", weights);
     write_safetensors(tmp + "/optimizer.safetensors", moments);
@@ -236,19 +261,19 @@ void Trainer::resume(const std::string &dir) {
   require(weights.tensors().size() == params_.size(), TF_ERR_MISMATCH,
           dir + ": checkpoint holds " + std::to_string(weights.tensors().size()) + " tensors, trainer has " +
               std::to_string(params_.size()));
-  auto load = [&](const SafetensorsFile &f, const std::string &name, const Tensor &like, float *out) {
+  auto load = [&](const SafetensorsFile &f, const std::string &name, const Tensor &like, FloatBuffer &out) {
     const TensorInfo *info = f.find(name);
     require(info && info->shape == like.shape, TF_ERR_MISMATCH, f.path() + ": missing or misshapen tensor " + name);
-    f.read_f32(*info, out);
+    write_from_host(out, [&](float *dst) { f.read_f32(*info, dst); });
   };
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor *p = params_[i];
-    load(weights, p->name, *p, p->data.data());
-    load(moments, "exp_avg." + p->name, *p, m_[i].data());
-    load(moments, "exp_avg_sq." + p->name, *p, v_[i].data());
+    load(weights, p->name, *p, p->data);
+    load(moments, "exp_avg." + p->name, *p, m_[i]);
+    load(moments, "exp_avg_sq." + p->name, *p, v_[i]);
   }
   step_ = state.at("step").get<int>();
-  micro_batches_ = state.at("micro_batches").get<uint64_t>();
+  micro_batches_ = micro_batches_at_step_ = state.at("micro_batches").get<uint64_t>();
 }
 
 }  // namespace tf

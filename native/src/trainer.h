@@ -21,6 +21,10 @@ class Trainer {
   float accumulate_weighted(const int32_t *ids, const int32_t *labels, const float *weights, const int32_t *pos,
                             int batch, int seq, double units, float *token_logprobs);
   tf_step_result step();
+  // Forgets what was accumulated since the last step (gradients, counts, the dropout stream's position) and
+  // frees the pass's activations: the caller redoes the step, e.g. in smaller micro-batches after running out
+  // of memory. Weights and optimizer state are untouched.
+  void discard();
   float lr_at(int step) const;
 
   const std::vector<Tensor *> &params() const { return params_; }
@@ -37,7 +41,7 @@ class Trainer {
   Model &model_;
   tf_train_config config_;
   std::vector<Tensor *> params_;
-  std::vector<std::vector<float>> m_, v_;
+  std::vector<FloatBuffer> m_, v_;  // AdamW moments, device memory
   int step_ = 0;
   int64_t pending_tokens_ = 0;  // labeled tokens accumulated since the last step (reported)
   int64_t pending_correct_ = 0;  // of those, the greedy predictions that were right (plain accumulate only)
@@ -47,8 +51,9 @@ class Trainer {
   int64_t shifted_targets(const int32_t *labels, int batch, int seq, std::vector<int32_t> &targets) const;
   void forward_for_training(const int32_t *ids, const int32_t *pos, int batch, int seq);
   uint64_t micro_batches_ = 0;  // seeds dropout; part of the checkpointed RNG state
+  uint64_t micro_batches_at_step_ = 0;  // micro_batches_ when the last step ended (discard goes back to it)
   Pass pass_;
-  std::vector<float> dhf_;
+  FloatBuffer dhf_;
 };
 
 }  // namespace tf

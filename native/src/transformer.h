@@ -1,5 +1,6 @@
 // Forward and backward of the decoder over one batch, written out by hand as
-// in llm.c: every activation the backward pass needs lives in a Pass.
+// in llm.c: every activation the backward pass needs lives in a Pass, in the
+// backend's memory; every computation on it is an op of the model's table.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -10,26 +11,28 @@
 namespace tf {
 
 struct LayerActs {
-  std::vector<float> h1, rstd1, q, k, v, attn_saved, attn, x_mid, h2, rstd2, g, u, a;
-  std::vector<float> q_raw, k_raw, rstd_q, rstd_k;  // q/k before the per-head norm (Qwen3); empty otherwise
-  std::vector<float> lora_xa[kNumProj];    // x A^T, [N][rank]
-  std::vector<float> lora_mask[kNumProj];  // dropout keep-scale, [N][in]; empty without dropout
+  FloatBuffer h1, rstd1, q, k, v, attn_saved, attn, x_mid, h2, rstd2, g, u, a;
+  FloatBuffer q_raw, k_raw, rstd_q, rstd_k;  // q/k before the per-head norm (Qwen3); empty otherwise
+  FloatBuffer lora_xa[kNumProj];    // x A^T, [N][rank]
+  FloatBuffer lora_mask[kNumProj];  // dropout keep-scale, [N][in]; empty without dropout
 };
 
 struct Pass {
   int batch = 0, seq = 0;
-  std::vector<int32_t> ids, pos, seg_start;
-  std::vector<std::vector<float>> xs;  // residual stream entering each layer, and after the last
-  std::vector<LayerActs> acts;         // one per layer, or a single shared one when recomputing
-  std::vector<float> hf, rstdf, logits;
+  IntBuffer ids, pos, seg_start;  // [batch * seq] each, device memory
+  std::vector<FloatBuffer> xs;    // residual stream entering each layer, and after the last
+  std::vector<LayerActs> acts;    // one per layer, or a single shared one when recomputing
+  FloatBuffer hf, rstdf, logits;
   bool training = false;
   bool recompute = false;
   uint64_t dropout_seed = 0;
   int tokens() const { return batch * seq; }
 };
 
-// Fills ids/pos/seg_start: a position that does not continue the previous one starts a packed sample.
-void prepare_pass(Pass &pass, const int32_t *ids, const int32_t *position_ids, int batch, int seq);
+// Checks the host ids against the vocabulary and fills ids/pos/seg_start (computed on the host from the host
+// inputs, then uploaded): a position that does not continue the previous one starts a packed sample.
+void prepare_pass(const Model &model, Pass &pass, const int32_t *ids, const int32_t *position_ids, int batch,
+                  int seq);
 
 // Called after each layer with that layer's activations (the KV cache fill during prefill).
 using LayerHook = std::function<void(int layer, const LayerActs &acts)>;
@@ -42,8 +45,9 @@ void forward(Model &model, Pass &pass, const std::vector<int> &logit_rows = {}, 
 // Summed cross-entropy of the LM head over row chunks, never holding all [tokens][vocab]
 // logits; fills dhf (gradient at the final norm's output) and adds the head's gradient.
 // hits (may be null) gains the rows whose target is the greedy prediction (token accuracy).
+// targets: [tokens] in device memory.
 constexpr size_t kMaxLogits = 16u << 20;
-double head_loss_backward(Model &model, Pass &pass, const int32_t *targets, std::vector<float> &dhf,
+double head_loss_backward(Model &model, Pass &pass, const int32_t *targets, FloatBuffer &dhf,
                           size_t max_logits = kMaxLogits, int64_t *hits = nullptr);
 
 // Backward from the final norm's output gradient. Gradients are added into Tensor::grad
@@ -53,7 +57,7 @@ void backward_hidden(Model &model, Pass &pass, const float *dhf);
 // Backward from full logits' gradient [tokens][vocab].
 void backward(Model &model, Pass &pass, float *dlogits);
 
-// y (+)= x W^T + b + scale * drop(x) A^T B^T. Used by the decoder and by generation.
+// y (+)= x W^T + b + scale * drop(x) A^T B^T. Used by the decoder and by generation; x, y device memory.
 void linear_forward(Model &model, int layer, int proj, const float *x, int n, float *y, bool accumulate,
                     LayerActs *acts, bool training, uint64_t dropout_seed);
 // linear_forward after its x W^T: adds the bias, the LoRA path and the active slot's delta to y (generation

@@ -34,9 +34,9 @@ std::vector<float> logits(const std::string &dir, int T) {
   std::vector<int32_t> ids(T);
   for (int t = 0; t < T; ++t) ids[t] = (t * 31 + 7) % 800;
   tf::Pass pass;
-  tf::prepare_pass(pass, ids.data(), nullptr, 1, T);
+  tf::prepare_pass(*m, pass, ids.data(), nullptr, 1, T);
   tf::forward(*m, pass);
-  return pass.logits;
+  return pass.logits.to_host();
 }
 
 TEST(Architectures, MistralSlidingWindowMasksOnlyBeyondTheWindow) {

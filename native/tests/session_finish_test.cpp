@@ -136,7 +136,7 @@ TEST(SessionFinish, TopLogprobsAreSortedIncludeTheChoiceAndMatchLogSoftmax) {
 
 TEST(SessionFinish, EachCacheGrowsWithItsSequenceNotWithTheSessionMaximum) {
   // Directly: capacity follows the length geometrically and never passes the sequence's own limit.
-  tf::KvCache c(2, 8, 40);
+  tf::KvCache c(tf::cpu_ops(), 2, 8, 40);
   EXPECT_EQ(c.capacity(), 0);
   c.extend(5);
   EXPECT_EQ(c.length(), 5);

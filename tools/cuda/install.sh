@@ -34,7 +34,6 @@ if [[ -f $ROOT/.complete && $(cat "$ROOT/.complete") == "$PINS" ]]; then
 fi
 
 log() { echo "tools/cuda/install.sh: $*" >&2; }
-command -v unzip >/dev/null || { log "needs unzip (apt-get install unzip)"; exit 1; }
 PY=${PYTHON:-python3}
 mkdir -p "$CACHE"
 STAGE=$(mktemp -d "$CACHE/.stage-XXXXXX")
@@ -58,7 +57,7 @@ for spec in $PINS; do
   ver=${spec##*==}
   wheel=$(ls "$WHEELS"/"${name//-/_}"-"$ver"-*.whl 2>/dev/null | head -1 || true)
   [[ -n $wheel ]] || { log "no wheel for $spec in $WHEELS"; exit 1; }
-  unzip -q -o "$wheel" 'nvidia/*' -d "$STAGE/tree"
+  "$PY" -m zipfile -e "$wheel" "$STAGE/tree"  # Python's unzip: no extra Debian package
 done
 
 T=$STAGE/tree/nvidia/cu13
@@ -68,7 +67,7 @@ for lib in cudart cublas cublasLt; do
   ln -sf "$so" "$T/lib/lib$lib.so"
 done
 ln -sfn lib "$T/lib64"
-chmod +x "$T"/bin/* "$T"/nvvm/bin/*
+chmod +x "$T"/bin/* "$T"/nvvm/bin/*  # zipfile drops the mode bits
 "$T/bin/nvcc" --version >/dev/null || { log "the unpacked nvcc does not run"; exit 1; }
 
 rm -rf "$ROOT"

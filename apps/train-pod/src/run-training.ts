@@ -15,7 +15,8 @@ import { createLogger } from '@tuneforge/telemetry';
 import { randomUUID } from 'node:crypto';
 import { podEnvSchema } from './pod-env';
 import { IpcPodChannel, KafkaPodChannel, type PodChannel } from './training/pod-channel';
-import { graderContextOf, graderRuntime } from './reinforcement/grader-runtime';
+import { graderContextOf } from '@tuneforge/graders';
+import { graderRuntime } from './reinforcement/grader-runtime';
 import { runTraining } from './training/training-run';
 import { withTrainingMetrics } from './training/training-metrics';
 

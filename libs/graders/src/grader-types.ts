@@ -49,3 +49,11 @@ export interface GraderResult {
 
 /** How one grader type scores a sample; throws `GraderSampleError` for the sample's failures and `GraderRunError` for the run's. */
 export type GraderImplementation<G extends Grader> = (grader: G, input: GraderInput, ctx: GraderContext) => Promise<GraderResult>;
+
+/**
+ * The endpoint model graders call, from a service's environment: `TF_GRADER_BASE_URL` (an OpenAI-compatible API, the
+ * gateway's own `/v1` included) and `TF_GRADER_API_KEY`. The training pod and the evaluator read the same variables.
+ */
+export function graderContextOf(env: { TF_GRADER_BASE_URL?: string; TF_GRADER_API_KEY?: string }): GraderContext {
+  return env.TF_GRADER_BASE_URL ? { openai: { baseURL: env.TF_GRADER_BASE_URL, apiKey: env.TF_GRADER_API_KEY ?? '' } } : {};
+}

@@ -2,6 +2,7 @@ export { validateGrader, type GraderValidation } from './validate-grader';
 export { runGrader } from './run-grader';
 export { trajectoryGraderSample } from './trajectory-sample';
 export type { GraderSample, GraderInput, GraderContext, GraderResult } from './grader-types';
+export { graderContextOf } from './grader-types';
 export { GraderRunError, GraderSampleError } from './grader-errors';
 export { renderTemplate, resolveTemplateValue, templateProblem } from './template';
 export { parseFormula, evaluateFormula, formulaProblem, FORMULA_FUNCTIONS, FormulaError } from './formula';

@@ -18,6 +18,12 @@ export const evaluatorEnvSchema = z
     TF_EVAL_EMBEDDINGS_MODEL: z.string().min(1).optional(),
     /** Bearer key for the endpoint; local servers usually need none. */
     TF_EVAL_EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+    /**
+     * A reinforcement job's model graders (score_model, logit, text_similarity cosine) call this OpenAI-compatible API
+     * with this key, as the training pod's graders do (the same variables).
+     */
+    TF_GRADER_BASE_URL: httpUrl.optional(),
+    TF_GRADER_API_KEY: z.string().min(1).optional(),
     /** Kernel threads per loaded model; 0 = all cores. */
     TF_EVAL_THREADS: z.coerce.number().int().min(0).max(1024).default(0),
     /**

@@ -1,8 +1,7 @@
 import type { EvaluationMetricName, EvaluationSummary, ModelEvaluation, PayloadOf, evaluationRunRequestedV1 } from '@tuneforge/contracts';
-import type { SearchFunction } from '@tuneforge/agents';
-import { loadSearchFunction } from '@tuneforge/retrieval-kit';
 import type { ServingLimits } from '@tuneforge/serving';
-import { ArtifactNotCommittedError, ArtifactNotFoundError, type ArtifactStore } from '@tuneforge/storage';
+import type { ArtifactStore } from '@tuneforge/storage';
+import type { GraderContext } from '@tuneforge/graders';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,8 @@ import { expectedEpisode, expectedReactStep } from '../agent/expected-episode';
 import type { EpisodeInput } from '../agent/run-episodes';
 import type { EmbeddingsEndpoint } from '../config/evaluator-config';
 import { loadModelFromStore } from '../inputs/load-model';
+import { loadRetrieval } from '../inputs/load-retrieval';
+import { evaluateReinforcement } from '../reinforcement/evaluate-reinforcement';
 import { readEvaluationSet, type EvaluationRecord } from '../inputs/read-evaluation-set';
 import { DEFAULT_PREFERENCE_BETA, preferenceReport, scorePairs, type PairScores } from '../text/preference-metrics';
 import { semanticSimilarities } from '../text/semantic-similarity';
@@ -29,6 +30,8 @@ export interface EvaluateDeps {
   /** How each model is loaded for serving: engine threads, sequences decoded together, context per sequence. */
   serving: ServingLimits;
   embeddings?: EmbeddingsEndpoint;
+  /** Where a reinforcement job's model graders (score_model, logit, cosine) call: TF_GRADER_BASE_URL / TF_GRADER_API_KEY. */
+  graders?: GraderContext;
   /** Progress lines for the log. */
   progress?: (step: string, detail?: Record<string, unknown>) => void;
 }
@@ -52,6 +55,8 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
       throw new EvaluationInputError(`toolFixtures[${i}].tool: ${JSON.stringify(fixture.tool)} is not one of the job's tools (${[...knownTools].join(', ') || 'none'})`);
     }
   });
+  // A reinforcement job's held-out set is prompts without answers, scored by its grader: evaluated apart.
+  if (request.reinforcement) return evaluateReinforcement(request, request.reinforcement, deps);
   const set = await readEvaluationSet(deps.store, request);
   progress('evaluation set read', { source: set.source, examples: set.records.length });
 
@@ -168,18 +173,6 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
     trainingCurve: request.curve,
     durationMs: Date.now() - started,
   };
-}
-
-/** The job's retrieval index as a search function for the agent's `search` tool. */
-async function loadRetrieval(store: ArtifactStore, prefix: string): Promise<SearchFunction> {
-  try {
-    return await loadSearchFunction(store, prefix);
-  } catch (error) {
-    if (error instanceof ArtifactNotCommittedError || error instanceof ArtifactNotFoundError) {
-      throw new EvaluationInputError(`retrievalIndex: no committed retrieval index at ${prefix}`);
-    }
-    throw error;
-  }
 }
 
 /** Records whose reference has steps to compare: conversations become episodes, ReAct prompt/completion samples single steps. */

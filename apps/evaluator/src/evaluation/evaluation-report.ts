@@ -1,7 +1,8 @@
-import type { CurvePoint, EvaluationMetricName, EvaluationSummary, JobConfig } from '@tuneforge/contracts';
+import type { CurvePoint, EvaluationMetricName, EvaluationSummary, JobConfig, RolloutRecord } from '@tuneforge/contracts';
 import type { ConfusionMatrix } from '../agent/agent-metrics';
 import type { EpisodeRecord } from '../agent/run-episodes';
 import type { PreferenceReport } from '../text/preference-metrics';
+import type { HeldOutEpisode } from '../reinforcement/held-out-episodes';
 
 export type ModelRole = 'base' | 'tuned';
 export type PerExampleMetrics = Partial<Record<EvaluationMetricName, number>>;
@@ -62,8 +63,21 @@ export interface EvaluationReport {
   agent?: { format: string; episodes: number; base: AgentModelReport; tuned: AgentModelReport };
   /** Preference pairs in the set (a DPO job's held-out pairs): both models' metrics and each pair's log-probs. */
   preference?: PreferenceReport;
+  /** A reinforcement job: its grader's scores of both models' held-out episodes, and the run's training rollouts. */
+  reinforcement?: ReinforcementReport;
   worstExamples: WorstExample[];
   /** The fine-tuned model's training curve, as the request carried it (empty when it carried none). */
   trainingCurve: CurvePoint[];
   durationMs: number;
+}
+
+export interface ReinforcementReport {
+  grader: { type: string; name?: string };
+  passThreshold: number;
+  /** One greedy episode per held-out task with each model, graded (the summary's reward_mean and pass_rate). */
+  heldOut: Record<ModelRole, HeldOutEpisode[]>;
+  /** Training rollouts of up to 12 recorded steps (evenly spaced), each an episode with its reward and advantage. */
+  rollouts: RolloutRecord[];
+  /** Steps whose rollouts the run recorded (the report shows some of them). */
+  recordedSteps: number;
 }

@@ -3,6 +3,7 @@ import type { evaluationRunCompletedV1, evaluationRunRequestedV1, PayloadOf } fr
 import { LOGGER, SERVICE_CONFIG, type BackgroundSettings, type ResultLogLine, type Task, type TaskWork, type WorkDone } from '@tuneforge/service-kit';
 import type { ServingLimits } from '@tuneforge/serving';
 import type { Logger } from '@tuneforge/telemetry';
+import { graderContextOf, type GraderContext } from '@tuneforge/graders';
 import { embeddingsEndpoint, type EmbeddingsEndpoint, type EvaluatorConfig } from '../config/evaluator-config';
 import { findCommittedSummary, reportPrefix, writeReport } from '../report/report-artifact';
 import { evaluate } from './evaluate';
@@ -35,6 +36,7 @@ export function evaluationBackground(config: Partial<EvaluatorConfig>): Backgrou
 export class EvaluationWork implements TaskWork<Requested, typeof evaluationRunCompletedV1, string, EvaluationReport> {
   private readonly embeddings?: EmbeddingsEndpoint;
   private readonly serving: ServingLimits;
+  private readonly graders: GraderContext;
 
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
@@ -42,6 +44,7 @@ export class EvaluationWork implements TaskWork<Requested, typeof evaluationRunC
   ) {
     this.embeddings = embeddingsEndpoint(config);
     this.serving = { threads: config.TF_EVAL_THREADS ?? 0, maxSequences: config.TF_EVAL_MAX_SEQUENCES ?? 16, maxContext: config.TF_EVAL_MAX_CONTEXT ?? 4096 };
+    this.graders = graderContextOf(config);
     if (this.embeddings) this.logger.info({ baseURL: this.embeddings.baseURL, model: this.embeddings.model }, 'embeddings endpoint configured for semantic_similarity');
   }
 
@@ -60,6 +63,7 @@ export class EvaluationWork implements TaskWork<Requested, typeof evaluationRunC
       store,
       serving: this.serving,
       ...(this.embeddings ? { embeddings: this.embeddings } : {}),
+      graders: this.graders,
       progress: (step, detail) => this.logger.info({ taskId, ...detail }, step),
     });
     return { succeeded: { ...idsOf(request.payload), status: 'succeeded', summary: report.summary, report: key }, output: report };

@@ -31,7 +31,7 @@ const QUOTED_ERRORS = 3;
  * scoring on the readable part would quietly evaluate something else than what was asked.
  */
 export async function readEvaluationSet(store: ArtifactStore, request: { dataset: string; evaluationFile?: string; maxExamples: number }): Promise<EvaluationSet> {
-  const { body, source } = request.evaluationFile !== undefined ? await openUpload(store, request.evaluationFile) : await openValidationFile(store, request.dataset);
+  const { body, source } = await openEvaluationSource(store, request);
   const { records, errors } = await collectDataset(body, { file: source });
   if (errors.length > 0) {
     const quoted = errors.slice(0, QUOTED_ERRORS).map((error) => error.message);
@@ -45,6 +45,11 @@ export async function readEvaluationSet(store: ArtifactStore, request: { dataset
   }
   const scoredPairs = pairs.slice(0, request.maxExamples);
   return { records: usable.slice(0, request.maxExamples), source, available: usable.length, skippedPreferencePairs: pairs.length - scoredPairs.length, pairs: scoredPairs };
+}
+
+/** The evaluation file's bytes and name: the uploaded evaluation file when the request names one, else `<dataset>/validation.jsonl`. */
+export async function openEvaluationSource(store: ArtifactStore, request: { dataset: string; evaluationFile?: string }) {
+  return request.evaluationFile !== undefined ? openUpload(store, request.evaluationFile) : openValidationFile(store, request.dataset);
 }
 
 async function openUpload(store: ArtifactStore, key: string) {

@@ -2,6 +2,7 @@ import { EVALUATION_METRIC_NAMES, type ModelEvaluation } from '@tuneforge/contra
 import type { EvaluationReport } from '../evaluation/evaluation-report';
 import { escapeHtml, formatValue } from './html-escape';
 import { confusionHeatmapSvg, metricBarsSvg, lossCurveSvg } from './svg-charts';
+import { reinforcementSection } from './reinforcement-html';
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:24px;color:#1d2330;max-width:1100px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #dde;padding-bottom:4px}
@@ -72,7 +73,7 @@ function worstTable(report: EvaluationReport): string {
 /**
  * The evaluation as one self-contained HTML page (inline CSS and SVG, no script, no external resource):
  * the training curve (when the request carried it), metric bars base vs tuned, the metrics table, per-tool accuracy and confusion heatmaps for agent tasks,
- * the worst examples. Every piece of model or user text is escaped.
+ * a reinforcement job's reward curve, held-out episodes and training rollouts, the worst examples. Every piece of model or user text is escaped.
  */
 export function renderReportHtml(report: EvaluationReport): string {
   const { summary } = report;
@@ -96,7 +97,8 @@ ${metricsTable(summary.base, summary.tuned)}
 ${notComputed}
 ${agent}
 ${preferenceSection(report)}
-${report.examples.length || !report.preference ? `<h2>Worst examples (tuned model)</h2>\n${worstTable(report)}` : ''}
+${reinforcementSection(report)}
+${report.examples.length || !(report.preference || report.reinforcement) ? `<h2>Worst examples (tuned model)</h2>\n${worstTable(report)}` : ''}
 </body></html>
 `;
 }

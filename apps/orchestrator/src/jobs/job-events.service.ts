@@ -94,7 +94,7 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
     // Progress read late (after a restart) for a run that has already ended asks nothing.
     const asked = p.step * 2 >= p.totalSteps ? this.runner.hasAny(p.jobId, [halfway, inboxKeys.trainingCompleted(p.runId)]) : Promise.resolve(true);
     const r = p.reinforcement;
-    const reward = r ? { reward: { mean: r.rewardMean, std: r.rewardStd, kl: r.kl, zeroStdGroups: r.zeroStdGroups, groups: r.groups, generatedTokens: r.meanGeneratedTokens } } : {};
+    const reward = r ? { reward: { mean: r.rewardMean, std: r.rewardStd, kl: r.kl, zeroStdGroups: r.zeroStdGroups, groups: r.groups, generatedTokens: r.meanGeneratedTokens, ...(r.validRewardMean !== undefined ? { validMean: r.validRewardMean } : {}), ...(r.validPassRate !== undefined ? { validPassRate: r.validPassRate } : {}) } } : {};
     const point = this.runner.recordCurvePoint(p.jobId, p.runId, { step: p.step, loss: Number.isFinite(p.loss) ? p.loss : null, learningRate: p.learningRate, gradNorm: p.gradNorm ?? null, ...reward });
     await Promise.all([point, asked, this.publishProgress(job, p)]);
     if (!(await asked)) await this.runner.deliver(p.jobId, halfway, { step: p.step, totalSteps: p.totalSteps, loss: p.loss });

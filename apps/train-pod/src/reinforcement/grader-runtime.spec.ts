@@ -1,7 +1,8 @@
 // The pod's graders are libs/graders' own, fed what a rollout gives them: the final answer against the line's fields
 // (string_check with templates), and the tool environment's state and calls (task_success).
 import { createCalculatorTool, createParser, type ModelGenerateOptions, type ModelInput } from '@tuneforge/agents';
-import { graderContextOf, graderRuntime } from './grader-runtime';
+import { graderContextOf } from '@tuneforge/graders';
+import { graderRuntime } from './grader-runtime';
 import { trajectoryGraderSample } from '@tuneforge/graders';
 import { rolloutGroup, type TokenAgentModel } from './rollouts';
 

@@ -10,8 +10,3 @@ import type { GradeFunction } from './reinforcement-step';
 export function graderRuntime(context: GraderContext): (grader: unknown) => GradeFunction {
   return (grader) => async (sample, item) => (await runGrader(grader as Grader, { sample, item }, context)).score;
 }
-
-/** The endpoint model graders call, from the pod's environment (TF_GRADER_BASE_URL / TF_GRADER_API_KEY). */
-export function graderContextOf(env: { TF_GRADER_BASE_URL?: string; TF_GRADER_API_KEY?: string }): GraderContext {
-  return env.TF_GRADER_BASE_URL ? { openai: { baseURL: env.TF_GRADER_BASE_URL, apiKey: env.TF_GRADER_API_KEY ?? '' } } : {};
-}

@@ -27,6 +27,9 @@ export const curvePointSchema = z
         zeroStdGroups: z.number().int().nonnegative(),
         groups: z.number().int().positive(),
         generatedTokens: z.number().nonnegative(),
+        /** At the steps that measured it (every evalInterval): the held-out episodes' mean reward and pass rate. */
+        validMean: z.number().optional(),
+        validPassRate: z.number().min(0).max(1).optional(),
       })
       .strict()
       .optional(),

@@ -1,0 +1,92 @@
+import { createParser, episodeTools, runAgent, summarizeTurn, type AgentModel, type ModelGenerateOptions, type ModelGeneration, type ModelInput, type SearchFunction, type TurnSummary } from '@tuneforge/agents';
+import type { Grader } from '@tuneforge/contracts';
+import { runGrader, trajectoryGraderSample, type GraderContext } from '@tuneforge/graders';
+import { ServedAgentModel, type ServedModel } from '@tuneforge/serving';
+import { mapConcurrently } from '../evaluation/concurrently';
+import type { HeldOutTask } from './read-task-set';
+
+/** One held-out task's greedy episode with one model, and the job's grader's score of it. */
+export interface HeldOutEpisode {
+  /** Index of the task in the evaluated set, and its line in the file. */
+  task: number;
+  line: number;
+  /** The user's request (short), to recognise the task. */
+  request: string;
+  reward: number;
+  passed: boolean;
+  /** Why the grader gave this sample 0 when it could not score it (a python grader past its limit, ...). */
+  graderError?: string;
+  end: string;
+  finalAnswer?: string;
+  turns: TurnSummary[];
+}
+
+export interface HeldOutSettings {
+  grader: Grader;
+  graderContext: GraderContext;
+  maxTurns: number;
+  maxNewTokens: number;
+  passThreshold: number;
+  /** The job's retrieval index, searched by the episodes' `search` tool. */
+  search?: SearchFunction;
+}
+
+/** Model and tool texts are cut at this many characters in the report. */
+const TEXT_CHARS = 2000;
+
+/**
+ * The served model as an agent whose episode ends, as a generation cut by its budget with nothing in it, when its
+ * history outgrew the context (long tool outputs, many turns), as in training rollouts, instead of failing the
+ * evaluation.
+ */
+class ContextBoundedModel implements AgentModel {
+  constructor(private readonly inner: ServedAgentModel, private readonly maxContext: number) {}
+
+  async generate(input: ModelInput, options: ModelGenerateOptions): Promise<ModelGeneration> {
+    if (this.inner.encode(input).length >= this.maxContext) return { text: '', finishReason: 'length' };
+    return this.inner.generate(input, options);
+  }
+}
+
+/**
+ * One greedy episode per held-out task (the pass rate of the model as it answers, not of its exploration), with the
+ * tools training rollouts use (libs/agents' episodeTools: the calculator, search over the job's documents, the
+ * line's own tools answered from its fixtures), graded by the job's grader as training grades rollouts. Episodes run
+ * side by side up to the model's scheduler slots. A grader that cannot score a sample gives it 0 with its reason; one
+ * that fails the run (a score_model endpoint still down after its retries) fails the evaluation.
+ */
+export async function heldOutEpisodes(served: ServedModel, tasks: readonly HeldOutTask[], settings: HeldOutSettings): Promise<HeldOutEpisode[]> {
+  const model = new ContextBoundedModel(new ServedAgentModel(served, { maxNewTokens: settings.maxNewTokens }), served.maxContext);
+  const parser = createParser(served.toolCallFormat);
+  const toolsOf = episodeTools(settings.search ? { search: settings.search } : {});
+  return mapConcurrently(tasks, served.scheduler.maxSequences, async (task, index): Promise<HeldOutEpisode> => {
+    const { trajectories } = await runAgent({
+      model,
+      tools: toolsOf(task.item)(),
+      parser,
+      messages: task.prompt.messages,
+      maxTurns: settings.maxTurns,
+      generation: { maxNewTokens: settings.maxNewTokens, temperature: 0, seed: 0 },
+    });
+    const run = trajectories[0];
+    const graded = await runGrader(settings.grader, { sample: trajectoryGraderSample(run), item: task.item }, settings.graderContext);
+    const request = [...task.prompt.messages].reverse().find((m) => m.role === 'user')?.content;
+    return {
+      task: index,
+      line: task.location.line,
+      request: typeof request === 'string' ? request.slice(0, 300) : '',
+      reward: graded.score,
+      passed: graded.score >= settings.passThreshold,
+      ...(graded.error !== undefined ? { graderError: graded.error.slice(0, 500) } : {}),
+      end: run.end,
+      ...(run.finalAnswer !== undefined ? { finalAnswer: run.finalAnswer.slice(0, TEXT_CHARS) } : {}),
+      turns: run.turns.map((turn) => summarizeTurn(turn, TEXT_CHARS)),
+    };
+  });
+}
+
+/** The held-out metrics of one model: the grader's mean score and the share of episodes passing. */
+export function heldOutMetrics(episodes: readonly HeldOutEpisode[]): { reward_mean: number; pass_rate: number } {
+  const n = Math.max(episodes.length, 1);
+  return { reward_mean: episodes.reduce((a, e) => a + e.reward, 0) / n, pass_rate: episodes.filter((e) => e.passed).length / n };
+}

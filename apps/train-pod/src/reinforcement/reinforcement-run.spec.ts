@@ -94,6 +94,50 @@ describe('a reinforcement run', () => {
     }
   }, 240_000);
 
+  it('updates several times per batch of rollouts with numIterations: the second update reuses the batch and clips against its rollout-time policy', async () => {
+    const store = new FilesystemArtifactStore(join(tmp, 'store-mu'));
+    const baseModel = await commitLocalDirectory(store, 'models/tiny-llama', LLAMA, { kind: 'model' });
+    const dataDir = join(tmp, 'dataset-mu');
+    mkdirSync(dataDir);
+    writeFileSync(join(dataDir, 'train.jsonl'), [line(1, 2), line(3, 4), line(2, 2), line(5, 1)].join('\n') + '\n');
+    const dataset = await commitLocalDirectory(store, 'datasets/rl-mu', dataDir, { kind: 'dataset' });
+    const defaults = loadDefaultConfig();
+    const training = {
+      ...defaults.training,
+      objective: 'reinforcement' as const,
+      reinforcement: { grader: { type: 'string_check' }, computeMultiplier: 1, evalInterval: 100, evalSamples: 1, reasoningEffort: 'default' as const },
+      grpo: { maxTurns: 1, maxNewTokens: 10, numIterations: 2, epsilonLow: 0.01, epsilonHigh: 0.01 },
+      epochs: 1,
+      batchSize: 2,
+      microBatchSize: 4,
+      learningRate: 3e-2,
+      warmupRatio: 0,
+      checkpointEverySteps: 100,
+      lora: { ...defaults.training.lora, dropout: 0 },
+    };
+    let graded = 0;
+    const graderFor = () => async (sample: { output_text: string }) => {
+      graded++;
+      return (sample.output_text.length % 5) / 4;
+    };
+    const channel = recordingChannel();
+    const spec = { tenant: 'tenant-a', requestMessageId: 'message-mu', request: { runId: 'run-mu', jobId: 'job-mu', baseModel, datasets: [dataset], training, maxSequenceLength: 1024 } } as unknown as PodRunSpec;
+    const result = await runTraining(spec, { store, channel, logger: createLogger('train-pod-test', { level: 'warn' }), threads: 2, graderFor });
+    // 4 prompts, 2 a batch, 2 updates a batch: 4 steps, rollouts at steps 1 and 3 only (2 x 2 prompts x 4 chains graded).
+    expect(result).toMatchObject({ status: 'succeeded', steps: 4 });
+    expect(graded).toBe(16);
+    const progress = channel.sent.filter((m) => m.topic === trainingRunProgressedV1.name).map((m) => m.payload as Progress);
+    expect(progress.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+    // The second update of a batch reports the batch's rewards again, and its ratio moved away from 1 after the
+    // first update (a tight clip range at a high learning rate clips some tokens); the first update's ratio is 1.
+    expect(progress[1].reinforcement!.rewardMean).toBe(progress[0].reinforcement!.rewardMean);
+    expect(progress[0].reinforcement!.clipRatio).toBe(0);
+    expect(progress[1].reinforcement!.clipRatio).toBeGreaterThan(0);
+    const files: string[] = [];
+    for await (const listing of store.list('jobs/job-mu/training/run-mu/rollouts/')) files.push(listing.key.split('/').pop()!);
+    expect(files.sort()).toEqual(['step-00000001.jsonl', 'step-00000003.jsonl']);
+  }, 240_000);
+
   it('reads OpenAI reinforcement lines and names a line that is not one', () => {
     expect(parseReinforcementLines(`${line(1, 1)}\n\n`, 'f')).toEqual([{ messages: [{ role: 'user', content: '1+1' }], item: { messages: [{ role: 'user', content: '1+1' }], answer: '2' } }]);
     expect(() => parseReinforcementLines('{"messages": [{"role": "assistant", "content": "x"}]}', 'd/train.jsonl')).toThrow(/d\/train\.jsonl line 1: the last message must be a user message/);

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { runPrefix } from '../training/run-keys';
 import { recordsStep, rolloutRecords, writeRollouts } from './rollout-log';
 import { resolveGrpoConfig, type GrpoConfig, type ResolvedGrpoConfig } from './grpo-settings';
-import { reinforcementEval, reinforcementStep, type GradeFunction, type ReinforcementContext, type ReinforcementEval, type ReinforcementStepResult, type ReinforcementTask } from './reinforcement-step';
+import { reinforcementEval, rollOutBatch, trainOnBatch, type GradeFunction, type RolloutBatch, type ReinforcementContext, type ReinforcementEval, type ReinforcementStepResult, type ReinforcementTask } from './reinforcement-step';
 
 type ReinforcementProgress = NonNullable<PayloadOf<typeof trainingRunProgressedV1>['reinforcement']>;
 
@@ -74,6 +74,9 @@ export interface ReinforcementRunOptions {
  * and the held-out pass rate every `evalInterval` steps.
  */
 export class ReinforcementRun {
+  /** The batch of rollouts the current steps train on (numIterations updates each). */
+  private batch: { index: number; value: RolloutBatch } | undefined;
+
   private constructor(
     private readonly options: ReinforcementRunOptions,
     private readonly served: ServedModel,
@@ -129,15 +132,23 @@ export class ReinforcementRun {
   }
 
   /**
-   * The GRPO gradient of the step's prompts (`indices` into the training tasks); the caller steps the optimizer. The
-   * step's rollouts are recorded for the evaluation report on at most RECORDED_STEPS steps of the run's `totalSteps`.
+   * The GRPO gradient of the step's prompts (`indices` into the training tasks); the caller steps the optimizer. With
+   * `numIterations` μ > 1 the plan gives μ consecutive steps the same prompts: the first rolls them out, the others
+   * train again on that batch. A pod resumed inside such a run of steps rolls the batch out anew (the batch is not
+   * checkpointed; the seed is the batch's, the policy the resumed one). The first step of a batch records its
+   * rollouts for the evaluation report, on at most RECORDED_STEPS steps of the run's `totalSteps`.
    */
   async step(indices: readonly number[], step: number, totalSteps: number): Promise<ReinforcementStepResult> {
-    const tasks = indices.map((i) => this.options.train[i]);
-    const result = await reinforcementStep(this.context(), tasks, this.options.spec.request.training.seed * 1_000_003 + step * 7919);
-    const prefix = this.rolloutsPrefix;
-    if (prefix && recordsStep(step, totalSteps)) await writeRollouts(this.options.store!, prefix, step, rolloutRecords(step, indices, tasks, result));
-    return result;
+    const batchIndex = Math.ceil(step / this.settings.numIterations);
+    if (this.batch?.index !== batchIndex) {
+      this.batch = undefined;
+      const tasks = indices.map((i) => this.options.train[i]);
+      const value = await rollOutBatch(this.context(), tasks, this.options.spec.request.training.seed * 1_000_003 + batchIndex * 7919);
+      this.batch = { index: batchIndex, value };
+      const prefix = this.rolloutsPrefix;
+      if (prefix && recordsStep(step, totalSteps)) await writeRollouts(this.options.store!, prefix, step, rolloutRecords(step, indices, tasks, value));
+    }
+    return trainOnBatch(this.context(), this.batch.value);
   }
 
   /** Whether `step` measures the validation pass rate: every evalInterval steps, and at the last. */

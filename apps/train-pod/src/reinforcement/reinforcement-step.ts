@@ -1,6 +1,6 @@
 import type { Message } from '@tuneforge/datasets';
 import { trajectoryGraderSample, type GraderSample } from '@tuneforge/graders';
-import { grpoAccumulate, groupAdvantages, sampleLogprobs, type GrpoMetrics, type GrpoSample, type Model, type Trainer } from '@tuneforge/engine';
+import { grpoAccumulate, groupAdvantages, sampleLogprobs, type GrpoMetrics, type GrpoSample, type Model, type SampleLogprobs, type Trainer } from '@tuneforge/engine';
 import type { ResolvedGrpoConfig } from './grpo-settings';
 import { rolloutGroup, type Episode, type RolloutSettings, type TokenAgentModel } from './rollouts';
 
@@ -64,11 +64,20 @@ export async function rolloutAndGrade(ctx: Pick<ReinforcementContext, 'policy' |
 }
 
 /**
- * One GRPO step's gradient (the caller then calls trainer.step()): each task rolled out `numChains` times with the
- * policy as it is now, the episodes graded, group-normalized advantages, the reference's log-probs when beta > 0,
- * and the clipped-surrogate + KL gradient accumulated over the episodes' generated tokens.
+ * A batch of rollouts ready to train on, possibly several times (`numIterations`): each task rolled out `numChains`
+ * times with the policy as it was then, graded, with group-normalized advantages, the reference's log-probs (β > 0:
+ * the reference never changes, so once per batch), and with several updates the policy's own log-probs at rollout
+ * time (the "old" policy the importance ratio compares against; TRL computes them only then too).
  */
-export async function reinforcementStep(ctx: ReinforcementContext, tasks: readonly ReinforcementTask[], seed: number): Promise<ReinforcementStepResult> {
+export interface RolloutBatch {
+  samples: GrpoSample[];
+  old?: SampleLogprobs;
+  reference?: SampleLogprobs;
+  stats: Omit<ReinforcementStepResult, 'metrics' | 'rollouts'>;
+  rollouts: ReinforcementStepResult['rollouts'];
+}
+
+export async function rollOutBatch(ctx: ReinforcementContext, tasks: readonly ReinforcementTask[], seed: number): Promise<RolloutBatch> {
   const s = ctx.settings;
   const { episodes, rewards } = await rolloutAndGrade(ctx, tasks, { numChains: s.numChains, maxTurns: s.maxTurns, maxNewTokens: s.maxNewTokens, temperature: s.temperature, seed });
   const flatRewards = rewards.flat();
@@ -76,8 +85,9 @@ export async function reinforcementStep(ctx: ReinforcementContext, tasks: readon
   const all = episodes.flat();
   // An episode without a generated token (an empty generation) has nothing to train; it still counted in its group's baseline.
   const samples: GrpoSample[] = all.flatMap((episode, i) => (episode.segments.length > 0 ? [{ segments: episode.segments, advantage: advantages[i] }] : []));
+  if (samples.length === 0) throw new Error(`no episode of the step generated a token (do its prompts fit the context, maxSequenceLength?): nothing to train on`);
   const { mean, std } = meanStd(flatRewards);
-  const base = {
+  const stats = {
     rewardMean: mean,
     rewardStd: std,
     zeroStdGroups,
@@ -85,9 +95,19 @@ export async function reinforcementStep(ctx: ReinforcementContext, tasks: readon
     truncatedShare: all.filter((e) => e.truncated).length / all.length,
     tokens: samples.reduce((n, sample) => n + sample.segments.reduce((m, seg) => m + seg.tokens.length, 0), 0),
   };
-  if (samples.length === 0) throw new Error(`no episode of the step generated a token (do its prompts fit the context, maxSequenceLength?): nothing to train on`);
   const reference = s.beta > 0 ? await referenceLogprobs(ctx, samples) : undefined;
-  const metrics = await grpoAccumulate(ctx.trainer, samples, reference ? { reference } : {}, {
+  const old = s.numIterations > 1 ? await sampleLogprobs(ctx.trainer.model, samples) : undefined;
+  return { samples, ...(old ? { old } : {}), ...(reference ? { reference } : {}), stats, rollouts: { episodes, rewards, advantages } };
+}
+
+/**
+ * One GRPO update's gradient on a batch (the caller then calls trainer.step()): the clipped-surrogate + KL gradient
+ * accumulated over the episodes' generated tokens. With one update per batch the ratio is 1 (the policy is the one
+ * that sampled); later updates on the same batch clip against the log-probs it had at rollout time.
+ */
+export async function trainOnBatch(ctx: ReinforcementContext, batch: RolloutBatch): Promise<ReinforcementStepResult> {
+  const s = ctx.settings;
+  const metrics = await grpoAccumulate(ctx.trainer, batch.samples, { ...(batch.old ? { old: batch.old } : {}), ...(batch.reference ? { reference: batch.reference } : {}) }, {
     beta: s.beta,
     epsilonLow: s.epsilonLow,
     epsilonHigh: s.epsilonHigh,
@@ -96,7 +116,12 @@ export async function reinforcementStep(ctx: ReinforcementContext, tasks: readon
     microBatchSamples: ctx.microBatchSamples,
     padTokenId: ctx.padTokenId,
   });
-  return { metrics, ...base, rollouts: { episodes, rewards, advantages } };
+  return { metrics, ...batch.stats, rollouts: batch.rollouts };
+}
+
+/** One GRPO step on fresh rollouts of `tasks`: rollOutBatch, then trainOnBatch. */
+export async function reinforcementStep(ctx: ReinforcementContext, tasks: readonly ReinforcementTask[], seed: number): Promise<ReinforcementStepResult> {
+  return trainOnBatch(ctx, await rollOutBatch(ctx, tasks, seed));
 }
 
 /** The starting model's log-probs: the base with the LoRA adapter left out, or the second copy of full fine-tuning. */

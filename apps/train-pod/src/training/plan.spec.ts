@@ -24,6 +24,19 @@ describe('StepPlan', () => {
     expect(() => new StepPlan({ ...options, sequences: 0 })).toThrow(/nothing to train/);
   });
 
+  it('repeats each batch for several updates (a reinforcement run\'s numIterations): consecutive steps, the same rows', () => {
+    const once = new StepPlan({ sequences: 5, epochs: 2, batchSize: 2, microBatchSize: 1, seed: 1 });
+    const twice = new StepPlan({ sequences: 5, epochs: 2, batchSize: 2, microBatchSize: 1, seed: 1, repeats: 2 });
+    expect(twice.totalSteps).toBe(12);
+    expect(twice.stepsPerEpoch).toBe(6);
+    for (let step = 1; step <= once.totalSteps; step++) {
+      expect(twice.rowsOf(2 * step - 1)).toEqual(once.rowsOf(step));
+      expect(twice.rowsOf(2 * step)).toEqual(once.rowsOf(step));
+    }
+    expect(twice.epochOf(7)).toBe(1);
+    expect(() => new StepPlan({ sequences: 5, epochs: 1, batchSize: 2, microBatchSize: 1, seed: 1, repeats: 0 })).toThrow(/repeats 0/);
+  });
+
   it('cuts a step into micro-batches padded to their longest row, padding out of the loss', () => {
     const plan = new StepPlan({ sequences: 3, epochs: 1, batchSize: 3, microBatchSize: 2, seed: 0 });
     const micro = plan.microBatches(1, [row([5, 6, 7]), row([8]), row([9, 10])], 0);

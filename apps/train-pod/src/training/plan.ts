@@ -6,6 +6,8 @@ export interface StepPlanOptions {
   batchSize: number;
   microBatchSize: number;
   seed: number;
+  /** Optimizer steps per batch (a reinforcement run's numIterations): consecutive steps train on the same rows. */
+  repeats?: number;
 }
 
 export interface MicroBatch {
@@ -24,11 +26,15 @@ export interface MicroBatch {
 export class StepPlan {
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
+  private readonly repeats: number;
   private readonly orders = new Map<number, number[]>();
 
   constructor(private readonly options: StepPlanOptions) {
     if (options.sequences < 1) throw new RangeError('there is nothing to train on: no packed sequences');
-    this.stepsPerEpoch = Math.ceil(options.sequences / options.batchSize);
+    const repeats = options.repeats ?? 1;
+    if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`repeats ${repeats} must be a positive integer`);
+    this.repeats = repeats;
+    this.stepsPerEpoch = Math.ceil(options.sequences / options.batchSize) * repeats;
     this.totalSteps = this.stepsPerEpoch * options.epochs;
   }
 
@@ -36,7 +42,7 @@ export class StepPlan {
   rowsOf(step: number): number[] {
     if (!Number.isInteger(step) || step < 1 || step > this.totalSteps) throw new RangeError(`step ${step} is outside 1..${this.totalSteps}`);
     const epoch = Math.floor((step - 1) / this.stepsPerEpoch);
-    const within = (step - 1) % this.stepsPerEpoch;
+    const within = Math.floor(((step - 1) % this.stepsPerEpoch) / this.repeats);
     const order = this.orderOf(epoch);
     return order.slice(within * this.options.batchSize, (within + 1) * this.options.batchSize);
   }

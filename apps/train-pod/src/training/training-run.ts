@@ -23,7 +23,7 @@ import { downloadArtifact, uploadDirectory } from './store-files';
 import { trainingRows } from './training-rows';
 import { exportModels } from './export-models';
 import type { OperatorHttpTools } from '@tuneforge/agents';
-import { ReinforcementRun, readReinforcementFile } from '../reinforcement/reinforcement-run';
+import { grpoSettingsOf, ReinforcementRun, readReinforcementFile } from '../reinforcement/reinforcement-run';
 import type { GradeFunction, ReinforcementStepResult, ReinforcementTask } from '../reinforcement/reinforcement-step';
 import {
   accumulatePreferenceStep,
@@ -227,7 +227,8 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     let packingEfficiency: number | undefined;
     if (!dpo && !rl) ({ rows: sequences, packingEfficiency } = trainingRows(train, { packing, maxLength: request.maxSequenceLength, padTokenId }));
     const units = preference ? preference.train.pairs.length : tasks ? tasks.train.length : sequences.length;
-    const plan = new StepPlan({ sequences: units, epochs: t.epochs, batchSize: t.batchSize, microBatchSize: t.microBatchSize, seed: t.seed });
+    // A reinforcement run may update several times per batch of rollouts (numIterations): each update is a step.
+    const plan = new StepPlan({ sequences: units, epochs: t.epochs, batchSize: t.batchSize, microBatchSize: t.microBatchSize, seed: t.seed, ...(rl ? { repeats: grpoSettingsOf(spec).numIterations } : {}) });
     logger.info(
       tasks
         ? { runId: request.runId, objective: 'reinforcement', prompts: units, validationPrompts: tasks.validation.length, totalSteps: plan.totalSteps }

@@ -11,6 +11,8 @@ import { z } from 'zod';
  * - `aggregation`: how token losses are averaged: `token` (DAPO, default), `sequence` (GRPO paper), `dr_grpo`.
  * - `rewardScaling`: `group` (divide by the group's std), `batch`, `none` (Dr. GRPO).
  * - `passThreshold`: a validation episode passes when its score reaches this (the pass rate of eval steps).
+ * - `numIterations`: optimizer updates per batch of rollouts (TRL's `num_iterations`, GRPO's μ); each batch then
+ *   counts as that many steps, and updates after the first clip the ratio against the rollout-time policy.
  */
 export const GRPO_AGGREGATION_SETTINGS = ['token', 'sequence', 'dr_grpo'] as const;
 export const GRPO_REWARD_SCALINGS = ['group', 'batch', 'none'] as const;
@@ -27,6 +29,7 @@ export const grpoConfigSchema = z
     aggregation: z.enum(GRPO_AGGREGATION_SETTINGS),
     rewardScaling: z.enum(GRPO_REWARD_SCALINGS),
     passThreshold: z.number(),
+    numIterations: z.number().int().min(1).max(16),
   })
   .partial()
   .strict();
@@ -44,6 +47,7 @@ export const DEFAULT_GRPO_CONFIG: Omit<ResolvedGrpoConfig, 'numChains'> = {
   aggregation: 'token',
   rewardScaling: 'group',
   passThreshold: 1,
+  numIterations: 1,
 };
 
 /** Chains per prompt from OpenAI's `compute_multiplier` (exploration per prompt): 4 at 1, at least 2. */

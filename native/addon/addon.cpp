@@ -288,6 +288,11 @@ Napi::Value Step(const Napi::CallbackInfo &info) {
       });
 }
 
+Napi::Value Discard(const Napi::CallbackInfo &info) {
+  auto t = unwrap<TrainerBox>(info[0], "trainer");
+  return Task::Start(info.Env(), [=] { return tf_trainer_discard(t->trainer); }, nullptr);
+}
+
 Napi::Value ParamNames(const Napi::CallbackInfo &info) {
   auto t = unwrap<TrainerBox>(info[0], "trainer");
   const int n = tf_trainer_num_params(t->trainer);
@@ -335,6 +340,34 @@ Napi::Value ResumeCheckpoint(const Napi::CallbackInfo &info) {
 Napi::Value FreeTrainer(const Napi::CallbackInfo &info) {
   release<TrainerBox>(info[0]);
   return info.Env().Undefined();
+}
+
+// ---- memory (synchronous: counters and a limit, no engine work) ----
+
+// setMemoryLimit(backend, bytes): 0 takes the limit off.
+Napi::Value SetMemoryLimit(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const std::string backend = str(info[0], "backend");
+  if (!info[1].IsNumber()) throw invalid_arg(env, "bytes must be a number");
+  const double bytes = info[1].As<Napi::Number>().DoubleValue();
+  if (!(bytes >= 0) || bytes > 9.0e15 || bytes != (double)(int64_t)bytes)
+    throw invalid_arg(env, "bytes must be 0 (no limit) or a positive whole number of bytes");
+  if (tf_status s = tf_backend_set_memory_limit(backend.c_str(), (int64_t)bytes)) throw engine_error(env, s, tf_last_error());
+  return env.Undefined();
+}
+
+// memoryStats(backend, resetPeak) -> { inUse, peak } (the peak before a reset)
+Napi::Value MemoryStats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const std::string backend = str(info[0], "backend");
+  tf_memory_stats m{};
+  if (tf_status s = tf_backend_memory_stats(backend.c_str(), &m)) throw engine_error(env, s, tf_last_error());
+  if (info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value())
+    if (tf_status s = tf_backend_reset_memory_peak(backend.c_str())) throw engine_error(env, s, tf_last_error());
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("inUse", (double)m.in_use);
+  o.Set("peak", (double)m.peak);
+  return o;
 }
 
 // ---- utilities ----
@@ -390,6 +423,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("accumulate", Napi::Function::New(env, Accumulate));
   exports.Set("accumulateWeighted", Napi::Function::New(env, AccumulateWeighted));
   exports.Set("step", Napi::Function::New(env, Step));
+  exports.Set("discard", Napi::Function::New(env, Discard));
+  exports.Set("setMemoryLimit", Napi::Function::New(env, SetMemoryLimit));
+  exports.Set("memoryStats", Napi::Function::New(env, MemoryStats));
   exports.Set("paramNames", Napi::Function::New(env, ParamNames));
   exports.Set("stepCount", Napi::Function::New(env, StepCount));
   exports.Set("grad", Napi::Function::New(env, Grad));

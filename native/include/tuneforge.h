@@ -260,8 +260,15 @@ typedef struct tf_step_result {
                              correct_tokens / tokens); counted by tf_trainer_accumulate only, 0 after weighted calls */
 } tf_step_result;
 
-/* Clips, applies AdamW with the scheduled learning rate and clears gradients. */
+/* Clips, applies AdamW with the scheduled learning rate and clears gradients. Refused (TF_ERR_STATE) after an
+ * accumulate call failed inside its forward or backward pass since the last step: that step's gradients are
+ * incomplete, so call tf_trainer_discard and redo it. */
 tf_status tf_trainer_step(tf_trainer *trainer, tf_step_result *out);
+
+/* Forgets everything accumulated since the last step (gradients, token and loss counts, the dropout stream's
+ * position) and frees the trainer's activations; weights, optimizer state and the step count are unchanged.
+ * For redoing a step, e.g. in smaller micro-batches after TF_ERR_OUT_OF_MEMORY. */
+tf_status tf_trainer_discard(tf_trainer *trainer);
 
 int tf_trainer_num_params(const tf_trainer *trainer);
 /* Hugging Face names for full fine-tuning; for LoRA the names of a saved PEFT
@@ -278,6 +285,23 @@ tf_status tf_trainer_load_adapter(tf_trainer *trainer, const char *path, const c
  * Written to a temporary sibling and renamed into place; manifest.json last. */
 tf_status tf_trainer_save(tf_trainer *trainer, const char *dir);
 tf_status tf_trainer_resume(tf_trainer *trainer, const char *dir);
+
+/* ---- memory ----
+ * Each backend allocates every weight, gradient, optimizer moment, activation and KV cache through its own
+ * allocator (native/src/backend.h, docs/engine-memory.md). A failed allocation makes the call that needed it
+ * return TF_ERR_OUT_OF_MEMORY with a message naming the request and the bytes in use. */
+
+typedef struct tf_memory_stats {
+  int64_t in_use; /* bytes the backend's allocator holds now, over every model in this process */
+  int64_t peak;   /* the most it held since the process started or the last tf_backend_reset_memory_peak */
+} tf_memory_stats;
+
+/* A cap on a backend's bytes in use in this process (0 = none, the default). An allocation that would pass
+ * it fails like a real one (TF_ERR_OUT_OF_MEMORY): an operator's budget, and how tests force an
+ * out-of-memory on the CPU. backend: "cpu" (NULL = "cpu"). */
+tf_status tf_backend_set_memory_limit(const char *backend, int64_t bytes);
+tf_status tf_backend_memory_stats(const char *backend, tf_memory_stats *out);
+tf_status tf_backend_reset_memory_peak(const char *backend);
 
 /* ---- utilities ---- */
 

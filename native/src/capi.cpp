@@ -314,6 +314,34 @@ tf_status tf_trainer_resume(tf_trainer *trainer, const char *dir) {
   });
 }
 
+tf_status tf_trainer_discard(tf_trainer *trainer) {
+  return guard([&] {
+    need(trainer, "trainer");
+    Busy busy(*trainer->model->impl);
+    trainer->impl->discard();
+  });
+}
+
+tf_status tf_backend_set_memory_limit(const char *backend, int64_t bytes) {
+  return guard([&] {
+    tf::require(bytes >= 0, TF_ERR_INVALID_ARGUMENT, "the memory limit must be 0 (none) or a positive byte count");
+    tf::backend(backend ? backend : "cpu").set_memory_limit((size_t)bytes);
+  });
+}
+
+tf_status tf_backend_memory_stats(const char *backend, tf_memory_stats *out) {
+  return guard([&] {
+    need(out, "out");
+    const tf::Ops &ops = tf::backend(backend ? backend : "cpu");
+    out->in_use = (int64_t)ops.memory_in_use();
+    out->peak = (int64_t)ops.memory_peak();
+  });
+}
+
+tf_status tf_backend_reset_memory_peak(const char *backend) {
+  return guard([&] { tf::backend(backend ? backend : "cpu").reset_memory_peak(); });
+}
+
 tf_status tf_safetensors_read(const char *path, tf_tensor_visitor visit, void *user) {
   return guard([&] {
     need(path, "path");

@@ -113,11 +113,14 @@ float Trainer::accumulate(const int32_t *ids, const int32_t *labels, const int32
   std::vector<int32_t> targets;
   const int64_t count = shifted_targets(labels, batch, seq, targets);
   const IntBuffer targets_dev = IntBuffer::from_host(*model_.ops, targets.data(), targets.size());
-  forward_for_training(ids, pos, batch, seq);
   // Gradients are summed over tokens here and divided by all counted tokens at the step.
   int64_t hits = 0;
-  const double loss_sum = head_loss_backward(model_, pass_, targets_dev.data(), dhf_, kMaxLogits, &hits);
-  backward_hidden(model_, pass_, dhf_.data());
+  double loss_sum = 0.0;
+  guard_pass([&] {
+    forward_for_training(ids, pos, batch, seq);
+    loss_sum = head_loss_backward(model_, pass_, targets_dev.data(), dhf_, kMaxLogits, &hits);
+    backward_hidden(model_, pass_, dhf_.data());
+  });
   micro_batches_++;
   pending_tokens_ += count;
   pending_correct_ += hits;
@@ -144,11 +147,14 @@ float Trainer::accumulate_weighted(const int32_t *ids, const int32_t *labels, co
   const Ops &ops = *model_.ops;
   const IntBuffer targets_dev = IntBuffer::from_host(ops, targets.data(), targets.size());
   const FloatBuffer weights_dev = FloatBuffer::from_host(ops, shifted.data(), shifted.size());
-  forward_for_training(ids, pos, batch, seq);
   FloatBuffer row_logprob_dev(ops, token_logprobs ? (size_t)batch * seq : 0);
-  const double loss_sum = head_weighted_loss_backward(model_, pass_, targets_dev.data(), weights_dev.data(), dhf_,
-                                                      token_logprobs ? row_logprob_dev.data() : nullptr);
-  backward_hidden(model_, pass_, dhf_.data());
+  double loss_sum = 0.0;
+  guard_pass([&] {
+    forward_for_training(ids, pos, batch, seq);
+    loss_sum = head_weighted_loss_backward(model_, pass_, targets_dev.data(), weights_dev.data(), dhf_,
+                                           token_logprobs ? row_logprob_dev.data() : nullptr);
+    backward_hidden(model_, pass_, dhf_.data());
+  });
   micro_batches_++;
   pending_tokens_ += count;
   pending_units_ += units;
@@ -179,9 +185,13 @@ void Trainer::discard() {
   micro_batches_ = micro_batches_at_step_;
   pass_ = Pass();
   dhf_.release();
+  incomplete_ = false;
 }
 
 tf_step_result Trainer::step() {
+  require(!incomplete_, TF_ERR_STATE,
+          "step: an accumulate call failed since the last step, so its gradients are incomplete; discard and redo the "
+          "step");
   require(pending_units_ > 0, TF_ERR_STATE, "step: no tokens with labels were accumulated since the last step");
   const Ops &ops = *model_.ops;
   const float inv = (float)(1.0 / pending_units_);

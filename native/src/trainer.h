@@ -50,8 +50,20 @@ class Trainer {
   // Targets shifted as in Hugging Face (row t predicts label t+1), checked; returns the labeled count.
   int64_t shifted_targets(const int32_t *labels, int batch, int seq, std::vector<int32_t> &targets) const;
   void forward_for_training(const int32_t *ids, const int32_t *pos, int batch, int seq);
+  // Runs a micro-batch's forward and backward; if it throws, part of its gradient may already be added, so the
+  // step is marked incomplete (step refuses until discard).
+  template <class F>
+  void guard_pass(F &&pass) {
+    try {
+      pass();
+    } catch (...) {
+      incomplete_ = true;
+      throw;
+    }
+  }
   uint64_t micro_batches_ = 0;  // seeds dropout; part of the checkpointed RNG state
-  uint64_t micro_batches_at_step_ = 0;  // micro_batches_ when the last step ended (discard goes back to it)
+  uint64_t micro_batches_at_step_ = 0;
+  bool incomplete_ = false;  // an accumulate failed mid-pass since the last step: its gradients are partial  // micro_batches_ when the last step ended (discard goes back to it)
   Pass pass_;
   FloatBuffer dhf_;
 };

@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runTraining } from '../training/training-run';
-import { parseReinforcementLines } from './reinforcement-run';
+import { buildRetrievalIndex, writeIndexArtifact } from '@tuneforge/retrieval-kit';
+import { parseReinforcementLines, rolloutTools } from './reinforcement-run';
 import { recordingChannel } from '../testing/recording-channel';
 
 const LLAMA = resolve(__dirname, '../../../../tools/tiny-model/models/tiny-llama');
@@ -137,6 +138,19 @@ describe('a reinforcement run', () => {
     for await (const listing of store.list('jobs/job-mu/training/run-mu/rollouts/')) files.push(listing.key.split('/').pop()!);
     expect(files.sort()).toEqual(['step-00000001.jsonl', 'step-00000003.jsonl']);
   }, 240_000);
+
+  it("offers episodes a search tool over the job's documents when the run has a retrieval index", async () => {
+    const store = new FilesystemArtifactStore(join(tmp, 'store-search'));
+    const built = await buildRetrievalIndex([{ source: 'file-hours', bytes: Buffer.from('# Hours\n\nThe Rotterdam office opens at nine and closes at five.'), filename: 'hours.md' }]);
+    await writeIndexArtifact(store, 'jobs/job-s/retrieval/index', built.index!);
+    const task = { messages: [{ role: 'user' as const, content: 'When does the office open?' }], item: {} };
+    const spec = (retrievalIndex?: string) => ({ request: { ...(retrievalIndex ? { retrievalIndex } : {}) } }) as unknown as PodRunSpec;
+    const tools = (await rolloutTools({ spec: spec('jobs/job-s/retrieval/index'), store }))(task)();
+    expect(tools.map((t) => t.name)).toEqual(['calculator', 'search']);
+    expect(await tools[1].execute({ query: 'office opens' }, { callId: 'c', sessionId: 's', chain: 0, turn: 1 })).toContain('opens at nine');
+    expect((await rolloutTools({ spec: spec(), store }))(task)().map((t) => t.name)).toEqual(['calculator']);
+    await expect(rolloutTools({ spec: spec('jobs/job-s/retrieval/missing'), store })).rejects.toThrow(/missing/);
+  });
 
   it('reads OpenAI reinforcement lines and names a line that is not one', () => {
     expect(parseReinforcementLines(`${line(1, 1)}\n\n`, 'f')).toEqual([{ messages: [{ role: 'user', content: '1+1' }], item: { messages: [{ role: 'user', content: '1+1' }], answer: '2' } }]);

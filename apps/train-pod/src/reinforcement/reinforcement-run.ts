@@ -3,6 +3,7 @@ import type { PayloadOf, PodRunSpec, trainingRunProgressedV1 } from '@tuneforge/
 import type { Message, ModelTokenizer } from '@tuneforge/datasets';
 import { Model, type Trainer } from '@tuneforge/engine';
 import { ServedAgentModel, ServedModel } from '@tuneforge/serving';
+import { loadSearchFunction } from '@tuneforge/retrieval-kit';
 import type { ArtifactStore } from '@tuneforge/storage';
 import { readFile } from 'node:fs/promises';
 import { runPrefix } from '../training/run-keys';
@@ -46,6 +47,18 @@ export async function readReinforcementFile(path: string, name: string): Promise
 export function grpoSettingsOf(spec: PodRunSpec): ResolvedGrpoConfig {
   const training = spec.request.training;
   return resolveGrpoConfig(training.grpo, training.reinforcement?.computeMultiplier ?? 1);
+}
+
+/**
+ * The tools of a task's episodes (libs/agents' episodeTools): the calculator, the line's fixture tools, the operator's
+ * HTTP tools, and, when the job has a retrieval index, a `search` tool over its documents.
+ */
+export async function rolloutTools(options: Pick<ReinforcementRunOptions, 'spec' | 'store' | 'httpTools'>): Promise<(task: ReinforcementTask) => () => AgentTool[]> {
+  const index = options.spec.request.retrievalIndex;
+  if (index && !options.store) throw new Error('a run with a retrieval index needs the store to read it from');
+  const search = index ? await loadSearchFunction(options.store!, index) : undefined;
+  const tools = episodeTools({ ...(options.httpTools ? { http: options.httpTools } : {}), ...(search ? { search } : {}) });
+  return (task) => tools(task.item);
 }
 
 export interface ReinforcementRunOptions {
@@ -95,8 +108,7 @@ export class ReinforcementRun {
     const format = options.format ?? served.toolCallFormat;
     if (!PARSER_FORMATS.includes(format)) throw new Error(`unknown agent format ${format}`);
     try {
-      const tools = episodeTools(options.httpTools ? { http: options.httpTools } : {});
-      return new ReinforcementRun(options, served, reference, settings, format, (task) => tools(task.item));
+      return new ReinforcementRun(options, served, reference, settings, format, await rolloutTools(options));
     } catch (error) {
       await served.dispose();
       reference?.dispose();

@@ -19,7 +19,7 @@ export function trainingNodes({ publisher, status, event, control, record }: Sta
       await publisher.publish(
         job,
         trainingRunRequestedV1,
-        { runId, jobId: job.jobId, baseModel: job.model, datasets: [dataset!], training: config.training, maxSequenceLength: config.data.maxSequenceLength, packing: config.data.packing, agentTokens: config.data.agentTokens, ...(config.model.dtype === 'auto' ? {} : { dtype: config.model.dtype }) },
+        { runId, jobId: job.jobId, baseModel: job.model, datasets: [dataset!], training: config.training, maxSequenceLength: config.data.maxSequenceLength, packing: config.data.packing, agentTokens: config.data.agentTokens, ...(config.model.dtype === 'auto' ? {} : { dtype: config.model.dtype }), ...(config.training.objective === 'reinforcement' && state.retrievalIndex ? { retrievalIndex: state.retrievalIndex } : {}) },
         `task/training${tag(iteration)}`,
       );
       await event(job, `training-started${tag(iteration)}`, `Training started (run ${runId}${iteration > 1 ? `, iteration ${iteration}` : ''})`, 'info', { iteration, run_id: runId });

@@ -38,6 +38,8 @@ export const trainingRunRequestedV1 = defineTopic(
        * rows) before tokenization, and the merged export's tokenizer carries them. Absent = false.
        */
       agentTokens: jobConfigSchema.shape.data.shape.agentTokens.optional(),
+      /** The job's retrieval index (a reinforcement run's episodes search its documents with a `search` tool). */
+      retrievalIndex: tenantKeySchema.optional(),
       /** The job config's `model.dtype`: the weight dtype of the merged export. Absent = the base model's own. */
       dtype: z.enum(['f32', 'bf16', 'f16']).optional(),
     })

@@ -1,4 +1,4 @@
-import { GraderRunError, runGrader, type Grader } from './index';
+import { GraderRunError, runGrader, validateGrader, type Grader } from './index';
 import { chatCompletion, startFakeOpenAi } from './testing/fake-openai-server';
 
 const judge: Grader = {
@@ -102,5 +102,42 @@ describe('logit', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('label_model', () => {
+  const classifier: Grader = {
+    type: 'label_model',
+    name: 'tone',
+    model: 'ft:tiny-llama:judge',
+    input: [{ role: 'user', content: 'Classify the tone of: {{sample.output_text}}' }],
+    labels: ['positive', 'neutral', 'negative'],
+    passing_labels: ['positive', 'neutral'],
+  };
+
+  it('asks for one of the labels and scores 1 for a passing label, 0 for another, 0 with the reason for no label', async () => {
+    const replies = ['{"result": "Neutral"}', 'negative.', 'I think the tone is positive overall', 'positive or negative', 'unclear'];
+    const server = await startFakeOpenAi(() => ({ status: 200, body: chatCompletion(replies.shift() as string) }));
+    try {
+      const ctx = { openai: { baseURL: server.baseURL, apiKey: 'key' } };
+      const sample = { sample: { output_text: 'Glad to help!' }, item: {} };
+      expect(await runGrader(classifier, sample, ctx)).toEqual({ score: 1 });
+      expect(await runGrader(classifier, sample, ctx)).toEqual({ score: 0 });
+      expect(await runGrader(classifier, sample, ctx)).toEqual({ score: 1 });
+      for (const _ of [1, 2]) {
+        const unreadable = await runGrader(classifier, sample, ctx);
+        expect(unreadable.score).toBe(0);
+        expect(unreadable.error).toContain('names none of the labels');
+      }
+      const messages = server.requests[0].body.messages as Array<{ role: string; content: string }>;
+      expect(messages[0]).toEqual({ role: 'user', content: 'Classify the tone of: Glad to help!' });
+      expect(messages[1].content).toBe('Reply with exactly one of these labels and nothing else: "positive", "neutral", "negative".');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('is refused when a passing label is not one of the labels', () => {
+    expect(validateGrader({ ...classifier, passing_labels: ['happy'] } as Grader)).toMatchObject({ ok: false, param: expect.stringContaining('passing_labels') });
   });
 });

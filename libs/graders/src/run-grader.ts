@@ -3,6 +3,7 @@ import { GraderRunError } from './grader-errors';
 import type { GraderContext, GraderInput, GraderResult } from './grader-types';
 import { runLogitGrader } from './graders/logit';
 import { multiGraderRunner } from './graders/multi';
+import { runLabelModel } from './graders/label-model';
 import { runScoreModel } from './graders/score-model';
 import { runStringCheck } from './graders/string-check';
 import { runTaskSuccess } from './graders/task-success';
@@ -20,6 +21,8 @@ function dispatch(grader: Grader, input: GraderInput, ctx: GraderContext): Promi
       return runTextSimilarity(grader, input, ctx);
     case 'score_model':
       return runScoreModel(grader, input, ctx);
+    case 'label_model':
+      return runLabelModel(grader, input, ctx);
     case 'logit':
       return runLogitGrader(grader, input, ctx);
     case 'python':

@@ -15,7 +15,7 @@ describe('validateGrader', () => {
   });
 
   it('an unknown type is refused at type', () => {
-    expect(refusal({ ...stringCheck, type: 'label_model' }).param).toBe('type');
+    expect(refusal({ ...stringCheck, type: 'embedding_check' }).param).toBe('type');
   });
 
   it('a template with another namespace is refused at its field', () => {

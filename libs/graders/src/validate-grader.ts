@@ -66,6 +66,7 @@ function semanticProblem(grader: Grader, prefix: string): Problem | undefined {
       return templateIssue(grader.input, join(prefix, 'input')) ?? templateIssue(grader.reference, join(prefix, 'reference'));
     }
     case 'score_model':
+    case 'label_model':
     case 'logit':
       return messagesIssue(grader.input, prefix);
     case 'tool_call':

@@ -63,7 +63,7 @@ function errorsOf(grader: Grader, error: string | undefined): GraderRunErrors {
     if (/time limit/.test(error)) return { ...NO_ERRORS, unresponsive_reward_error: true, python_grader_runtime_error_details: error };
     return { ...NO_ERRORS, python_grader_runtime_error: true, python_grader_runtime_error_details: error };
   }
-  if (grader.type === 'score_model' || grader.type === 'logit') {
+  if (grader.type === 'score_model' || grader.type === 'label_model' || grader.type === 'logit') {
     return /refused/.test(error) ? { ...NO_ERRORS, model_grader_refusal_error: true } : { ...NO_ERRORS, model_grader_parse_error: true };
   }
   return { ...NO_ERRORS, other_error: true };
@@ -80,7 +80,7 @@ export function graderRunResponse(grader: Grader, result: GraderResult, executio
       execution_time: executionSeconds,
       scores: { ...subRewards, [grader.name]: result.score },
       token_usage: null,
-      sampled_model_name: grader.type === 'score_model' || grader.type === 'logit' ? grader.model : null,
+      sampled_model_name: grader.type === 'score_model' || grader.type === 'label_model' || grader.type === 'logit' ? grader.model : null,
     },
     sub_rewards: subRewards,
     model_grader_token_usage_per_model: {},

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The graders of reinforcement fine-tuning: OpenAI's JSON shapes (`string_check`, `text_similarity`, `score_model`,
- * `multi`, `python`) and Tuneforge's agent graders (`tool_call`, `task_success`, `logit`). Defined here, once, because
+ * `label_model`, `multi`, `python`) and Tuneforge's agent graders (`tool_call`, `task_success`, `logit`). Defined here, once, because
  * the gateway validates them in a job request, the job config carries them to the trainer, and `@tuneforge/graders`
  * runs them. These schemas check the shape only; `validateGrader` (`@tuneforge/graders`) adds what needs more than a
  * shape: formula names, supported metrics, a python sandbox on this host.
@@ -11,7 +11,7 @@ import { z } from 'zod';
 export const STRING_CHECK_OPERATIONS = ['eq', 'ne', 'like', 'ilike'] as const;
 export const TEXT_SIMILARITY_METRICS = ['fuzzy_match', 'bleu', 'gleu', 'meteor', 'cosine', 'rouge_1', 'rouge_2', 'rouge_3', 'rouge_4', 'rouge_5', 'rouge_l'] as const;
 export type TextSimilarityMetric = (typeof TEXT_SIMILARITY_METRICS)[number];
-export const GRADER_TYPES = ['string_check', 'text_similarity', 'score_model', 'multi', 'python', 'tool_call', 'task_success', 'logit'] as const;
+export const GRADER_TYPES = ['string_check', 'text_similarity', 'score_model', 'label_model', 'multi', 'python', 'tool_call', 'task_success', 'logit'] as const;
 export type GraderType = (typeof GRADER_TYPES)[number];
 
 /** OpenAI's limit on a python grader's source (256 kB). */
@@ -72,6 +72,23 @@ export const scoreModelGraderSchema = z
     sampling_params: graderSamplingParamsSchema.optional(),
   })
   .strict();
+
+/**
+ * OpenAI's label_model: the model classifies the sample into one of `labels`; the score is 1 when its label is one of
+ * `passing_labels`, else 0.
+ */
+export const labelModelGraderSchema = z
+  .object({
+    type: z.literal('label_model'),
+    name: graderName,
+    model: z.string().min(1),
+    input: z.array(graderMessageSchema).min(1),
+    labels: z.array(z.string().min(1).max(256)).min(2).max(64),
+    passing_labels: z.array(z.string().min(1).max(256)).min(1).max(64),
+  })
+  .strict()
+  .refine((g) => g.passing_labels.every((label) => g.labels.includes(label)), { message: 'every passing label must be one of labels', path: ['passing_labels'] })
+  .refine((g) => new Set(g.labels.map((l) => l.trim().toLowerCase())).size === g.labels.length, { message: 'labels must differ (compared trimmed, ignoring case)', path: ['labels'] });
 
 export const pythonGraderSchema = z
   .object({
@@ -144,6 +161,7 @@ export const logitGraderSchema = z
 export type StringCheckGrader = z.infer<typeof stringCheckGraderSchema>;
 export type TextSimilarityGrader = z.infer<typeof textSimilarityGraderSchema>;
 export type ScoreModelGrader = z.infer<typeof scoreModelGraderSchema>;
+export type LabelModelGrader = z.infer<typeof labelModelGraderSchema>;
 export type PythonGrader = z.infer<typeof pythonGraderSchema>;
 export type ToolCallGrader = z.infer<typeof toolCallGraderSchema>;
 export type TaskSuccessGrader = z.infer<typeof taskSuccessGraderSchema>;
@@ -158,7 +176,7 @@ export interface MultiGrader {
   calculate_output: string;
 }
 
-export type Grader = StringCheckGrader | TextSimilarityGrader | ScoreModelGrader | MultiGrader | PythonGrader | ToolCallGrader | TaskSuccessGrader | LogitGrader;
+export type Grader = StringCheckGrader | TextSimilarityGrader | ScoreModelGrader | LabelModelGrader | MultiGrader | PythonGrader | ToolCallGrader | TaskSuccessGrader | LogitGrader;
 
 /** A sub-grader's key: a formula variable name. */
 export const GRADER_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -178,6 +196,7 @@ export const graderSchema: z.ZodType<Grader> = z.discriminatedUnion('type', [
   stringCheckGraderSchema,
   textSimilarityGraderSchema,
   scoreModelGraderSchema,
+  labelModelGraderSchema,
   multiGraderSchema,
   pythonGraderSchema,
   toolCallGraderSchema,

@@ -40,7 +40,7 @@ describe("OpenAI's method reinforcement", () => {
   it('the schema names bad reinforcement fields', () => {
     expect(issueOf({ method: { type: 'reinforcement' } })?.path).toBe('method.reinforcement.grader');
     expect(issueOf({ method: { type: 'reinforcement', reinforcement: { grader: { ...grader, operation: 'regex' } } } })?.path).toBe('method.reinforcement.grader.operation');
-    expect(issueOf({ method: { type: 'reinforcement', reinforcement: { grader: { ...grader, type: 'label_model' } } } })?.path).toBe('method.reinforcement.grader.type');
+    expect(issueOf({ method: { type: 'reinforcement', reinforcement: { grader: { ...grader, type: 'embedding_check' } } } })?.path).toBe('method.reinforcement.grader.type');
     const hp = (hyperparameters: unknown) => issueOf({ method: { type: 'reinforcement', reinforcement: { grader, hyperparameters } } })?.path;
     expect(hp({ compute_multiplier: 0 })).toBe('method.reinforcement.hyperparameters.compute_multiplier');
     expect(hp({ eval_interval: 0 })).toBe('method.reinforcement.hyperparameters.eval_interval');

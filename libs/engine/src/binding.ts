@@ -49,6 +49,11 @@ export interface NativeStepOutput {
   top: { token: number; logprob: number }[];
 }
 
+export interface NativeMemoryStats {
+  inUse: number;
+  peak: number;
+}
+
 export interface NativeTensor {
   shape: number[];
   data: Float32Array;
@@ -89,6 +94,9 @@ export interface NativeBinding {
     units: number,
   ): Promise<{ loss: number; tokenLogprobs: Float32Array }>;
   step(trainer: TrainerHandle): Promise<NativeStepResult>;
+  discard(trainer: TrainerHandle): Promise<void>;
+  setMemoryLimit(backend: string, bytes: number): void;
+  memoryStats(backend: string, resetPeak: boolean): NativeMemoryStats;
   paramNames(trainer: TrainerHandle): string[];
   stepCount(trainer: TrainerHandle): number;
   grad(trainer: TrainerHandle, name: string): Float32Array;

@@ -16,6 +16,7 @@ export { DecodeSession, type SessionStepResult, type TokenLogprob } from './sess
 export { readSafetensors, type Tensor } from './safetensors';
 export { addonPath } from './binding';
 export { cgroupCpuQuota, defaultThreadCount } from './cpu-budget';
+export { memoryStats, setMemoryLimit, type MemoryStats } from './memory';
 export {
   dpoAccumulate,
   dpoMetrics,

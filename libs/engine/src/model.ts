@@ -403,10 +403,22 @@ export class Trainer {
     return { loss: out.loss, tokenLogprobs: rows };
   }
 
-  /** Clips, applies AdamW at the scheduled learning rate, clears gradients. */
+  /**
+   * Clips, applies AdamW at the scheduled learning rate, clears gradients. Refused (code STATE) when an
+   * accumulate since the last step failed inside the engine (e.g. OUT_OF_MEMORY): discard() and redo the step.
+   */
   async step(): Promise<StepResult> {
     const t = this.native;
     return this.model.run(() => binding().step(t));
+  }
+
+  /**
+   * Forgets what was accumulated since the last step (gradients, counts, the dropout stream's position) and frees
+   * the engine's activations, so the step can be redone, e.g. in smaller micro-batches after OUT_OF_MEMORY.
+   */
+  async discard(): Promise<void> {
+    const t = this.native;
+    return this.model.run(() => binding().discard(t));
   }
 
   get stepCount(): number {

@@ -51,12 +51,16 @@ export class StepPlan {
     return (step - 1) / this.stepsPerEpoch;
   }
 
-  /** The step's rows as micro-batches of at most `microBatchSize` rows (gradient accumulation). */
-  microBatches(step: number, sequences: readonly PackedSequence[], padTokenId: number): MicroBatch[] {
+  /**
+   * The step's rows as micro-batches of at most `microBatchSize` rows (gradient accumulation); a smaller size than
+   * the plan's (a step redone after running out of memory) cuts the same rows finer.
+   */
+  microBatches(step: number, sequences: readonly PackedSequence[], padTokenId: number, microBatchSize = this.options.microBatchSize): MicroBatch[] {
+    if (!Number.isInteger(microBatchSize) || microBatchSize < 1) throw new RangeError(`micro-batch size ${microBatchSize} must be a positive integer`);
     const rows = this.rowsOf(step).map((i) => sequences[i]);
     const out: MicroBatch[] = [];
-    for (let start = 0; start < rows.length; start += this.options.microBatchSize) {
-      out.push(padRows(rows.slice(start, start + this.options.microBatchSize), padTokenId));
+    for (let start = 0; start < rows.length; start += microBatchSize) {
+      out.push(padRows(rows.slice(start, start + microBatchSize), padTokenId));
     }
     return out;
   }

@@ -43,11 +43,11 @@ export function dpoOptionsOf(spec: PodRunSpec): { beta: number; rpoAlpha: number
 }
 
 /** One optimizer step's gradient over the plan's pairs for `step` (the caller then calls trainer.step()). */
-export async function accumulatePreferenceStep(trainer: Trainer, plan: StepPlan, step: number, set: PreferenceSet, spec: PodRunSpec, padTokenId: number): Promise<PreferenceStepResult> {
+export async function accumulatePreferenceStep(trainer: Trainer, plan: StepPlan, step: number, set: PreferenceSet, spec: PodRunSpec, padTokenId: number, microBatchPairs = spec.request.training.microBatchSize): Promise<PreferenceStepResult> {
   const indices = plan.rowsOf(step);
   const pairs = indices.map((i) => set.pairs[i]);
   const reference = indices.map((i) => set.reference[i]);
-  const metrics = await dpoAccumulate(trainer, pairs, reference, { ...dpoOptionsOf(spec), microBatchPairs: spec.request.training.microBatchSize, padTokenId });
+  const metrics = await dpoAccumulate(trainer, pairs, reference, { ...dpoOptionsOf(spec), microBatchPairs, padTokenId });
   const tokens = pairs.reduce((sum, p) => sum + 2 * p.prompt.length + p.chosen.length + p.rejected.length, 0);
   return { metrics, tokens };
 }

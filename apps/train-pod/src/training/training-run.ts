@@ -20,6 +20,7 @@ import { RunControl } from './run-control';
 import { checkpointsToRetire, committedCheckpoints, deleteCheckpoints } from './checkpoint-retention';
 import { checkpointPrefix, runPrefix, stepOfCheckpoint } from './run-keys';
 import { downloadArtifact, uploadDirectory } from './store-files';
+import { accumulateWithMemoryRetry, type MemoryRetry } from './memory-retry';
 import { trainingRows } from './training-rows';
 import { exportModels } from './export-models';
 import type { OperatorHttpTools } from '@tuneforge/agents';
@@ -269,6 +270,10 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     let resumedFromStep = resumeFrom ? step : undefined;
     let lastLoss = Number.NaN;
     let lastCheckpointStep = own?.step ?? 0;
+    // Rows (DPO: pairs) per micro-batch: the job's, halved for good each time a step runs out of memory.
+    let microBatchSize = t.microBatchSize;
+    const onMemoryRetry = (retry: MemoryRetry) =>
+      logger.warn({ runId: request.runId, ...retry }, `step ${retry.step} ran out of memory: redone with micro-batches of ${retry.toMicroBatchSize} (was ${retry.fromMicroBatchSize}), ${retry.accumulation} per step, the same global batch`);
 
     while (step < plan.totalSteps) {
       // Said once per pause, with the step it holds at: operators (and tests) see the pod really paused.
@@ -286,14 +291,35 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
         tokens = stepReinforcement.tokens;
         reinforcementTokens += tokens;
       } else if (preference) {
-        const accumulated = await accumulatePreferenceStep(trainer, plan, next, preference.train, spec, padTokenId);
-        tokens = accumulated.tokens;
-        stepPreference = accumulated.metrics;
+        const { result, microBatchSize: used } = await accumulateWithMemoryRetry({
+          trainer,
+          step: next,
+          batchSize: t.batchSize,
+          microBatchSize,
+          accumulate: (size) => accumulatePreferenceStep(trainer!, plan, next, preference!.train, spec, padTokenId, size),
+          onRetry: onMemoryRetry,
+        });
+        microBatchSize = used;
+        tokens = result.tokens;
+        stepPreference = result.metrics;
       } else {
-        for (const micro of plan.microBatches(next, sequences, padTokenId)) {
-          tokens += micro.tokens;
-          await trainer.accumulate(micro);
-        }
+        const { result, microBatchSize: used } = await accumulateWithMemoryRetry({
+          trainer,
+          step: next,
+          batchSize: t.batchSize,
+          microBatchSize,
+          accumulate: async (size) => {
+            let stepTokens = 0;
+            for (const micro of plan.microBatches(next, sequences, padTokenId, size)) {
+              stepTokens += micro.tokens;
+              await trainer!.accumulate(micro);
+            }
+            return stepTokens;
+          },
+          onRetry: onMemoryRetry,
+        });
+        microBatchSize = used;
+        tokens = result;
       }
       const stepResult = await trainer.step();
       // DPO: the engine's step loss is its weighted-NLL surrogate; the DPO loss is the one the policy passes measured.

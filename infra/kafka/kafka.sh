@@ -11,6 +11,11 @@ KAFKA_PIDFILE="$KAFKA_RUN/kafka.pid"
 # JVM stdout/stderr: only what happens before log4j is up (bad flags, crashes). Broker logs: server.log.
 KAFKA_OUT="$KAFKA_LOGS/kafka.out"
 KAFKA_PID_PATTERN="kafka.Kafka"
+# The authenticated listener (SASL/SCRAM, ACLs per service: security.properties, docs/security.md).
+KAFKA_SASL_PORT="${TF_KAFKA_SASL_PORT:-9094}"
+# Development passwords: service X logs in as user X with password tuneforge-dev-X (loopback only).
+KAFKA_DEV_PASSWORD_PREFIX="tuneforge-dev-"
+KAFKA_ACL_FILE="$INFRA_DIR/kafka/acls.generated.tsv"
 
 # A fixed cluster id (base64url of "tuneforge-dev-11") instead of a random one: storage formatted by any
 # checkout or by docker-compose.yml is interchangeable, and formatting needs no extra JVM start.
@@ -84,11 +89,14 @@ kafka_start() {
   kafka_installed || die "kafka: not installed; run infra/install.sh"
   require_cmd java "Java 11+ runs the broker"
   ensure_port_free kafka-controller "$KAFKA_HOST" "$KAFKA_CONTROLLER_PORT"
+  ensure_port_free kafka-sasl "$KAFKA_HOST" "$KAFKA_SASL_PORT"
 
-  # The properties are regenerated on every start, so edits to infra/kafka/server.properties apply.
-  sed -e "s#@DATA_DIR@#$KAFKA_DATA#" -e "s#@HOST@#$KAFKA_HOST#g" -e "s#@PORT@#$KAFKA_PORT#g" \
-    -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
-    "$INFRA_DIR/kafka/server.properties" >"$KAFKA_RUN/server.properties"
+  # The properties are regenerated on every start, so edits to infra/kafka/server.properties apply. The
+  # security settings follow the rest (later keys win): listeners, SASL/SCRAM, the authorizer.
+  cat "$INFRA_DIR/kafka/server.properties" "$INFRA_DIR/kafka/security.properties" |
+    sed -e "s#@DATA_DIR@#$KAFKA_DATA#" -e "s#@HOST@#$KAFKA_HOST#g" -e "s#@PORT@#$KAFKA_PORT#g" \
+      -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" -e "s#@SASL_PORT@#$KAFKA_SASL_PORT#g" \
+      >"$KAFKA_RUN/server.properties"
 
   # KRaft refuses to start on unformatted storage. Format once; afterwards meta.properties exists.
   if [[ ! -f "$KAFKA_DATA/meta.properties" ]]; then
@@ -113,7 +121,29 @@ kafka_wait() {
   # A broker infra/ did not start has already answered in kafka_start.
   if ! ((${KAFKA_EXTERNAL:-0})); then
     wait_ready kafka "$KAFKA_PIDFILE" "$KAFKA_PID_PATTERN" kafka_ready "$KAFKA_OUT" "$KAFKA_LOGS/server.log"
+    kafka_provision_principals
   fi
+}
+
+# The services' SCRAM users and ACLs (acls.generated.tsv), through the Admin API once per data directory and ACL
+# file: a marker named after the file's hash records it (wiped with the data, so --fresh provisions again). SCRAM
+# users live in the cluster metadata, so they can be added to storage formatted before they existed.
+kafka_provision_principals() {
+  if ! grep -q '^authorizer.class.name=' "$KAFKA_RUN/server.properties" 2>/dev/null; then
+    info "kafka: this broker was started without SASL and ACLs (before they existed); restart it to get them (infra/down.sh kafka; infra/up.sh kafka)"
+    return 0
+  fi
+  local hash marker
+  hash="$(cat "$KAFKA_ACL_FILE" "$INFRA_DIR/kafka/ProvisionPrincipals.java" | cksum | cut -d" " -f1)"
+  marker="$KAFKA_DATA/.tuneforge-principals-$hash"
+  [[ -f "$marker" ]] && return 0
+  info "kafka: creating the services' SCRAM users and ACLs (SASL listener $KAFKA_HOST:$KAFKA_SASL_PORT)"
+  if ! with_timeout 120 "${KAFKA_TOOL_JAVA[@]}" "$INFRA_DIR/kafka/ProvisionPrincipals.java" \
+    "$KAFKA_HOST:$KAFKA_PORT" "$KAFKA_ACL_FILE" "$KAFKA_DEV_PASSWORD_PREFIX" >>"$KAFKA_OUT" 2>&1; then
+    show_log_tail "$KAFKA_OUT"
+    die "kafka: creating the SCRAM users and ACLs failed"
+  fi
+  touch "$marker"
 }
 
 kafka_stop() {

@@ -12,4 +12,7 @@ export * from './partition-for-key';
 export * from './in-process/in-process-bus';
 export * from './kafka/kafka-message-bus';
 export * from './kafka/topic-admin';
+export * from './kafka/kafka-credentials';
+export * from './kafka/topic-access';
+export * from './kafka/service-acls';
 export * from './nest/bus-transport-server';

@@ -19,6 +19,7 @@ import { messagesPublished } from '../messaging-metrics';
 import { publishWithSpan } from '../outgoing-message';
 import { processDelivery, type RawDelivery } from '../process-delivery';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry-policy';
+import { kafkaSecurityFromEnv, type KafkaConnectionSecurity } from './kafka-credentials';
 import { kafkaLogCreator } from './kafka-logger';
 import { createDeclaredTopics } from './topic-admin';
 
@@ -38,6 +39,11 @@ export interface KafkaBusOptions {
   sessionTimeoutMs?: number;
   /** Bound on waiting for a consumer to join its group during subscribe. */
   joinTimeoutMs?: number;
+  /**
+   * How the client authenticates (SASL, TLS). Absent: from the environment (TF_KAFKA_SASL_*, TF_KAFKA_SSL: see
+   * kafka-credentials.ts), so that every service and pod logs in as its own principal without code of its own.
+   */
+  security?: KafkaConnectionSecurity;
 }
 
 /**
@@ -65,6 +71,7 @@ export class KafkaMessageBus implements MessageBus, TopicReader {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      ...(options.security ?? kafkaSecurityFromEnv()),
       logCreator: kafkaLogCreator(options.logger),
       retry: { retries: 5, initialRetryTime: 200 },
     });

@@ -38,8 +38,10 @@ void *alloc(size_t bytes) {
     fail(TF_ERR_OUT_OF_MEMORY, "out of memory: the cpu backend cannot allocate " + mib(bytes) + " with " +
                                    mib(before) + " in use (limit " + mib(limit) + ")");
   }
-  const size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
-  void *block = std::aligned_alloc(kAlign, kAlign + rounded);
+  // Exactly the bytes asked for after the header (posix_memalign has no size rule), so AddressSanitizer
+  // catches a kernel that runs past a buffer's end as it did with the std::vectors before.
+  void *block = nullptr;
+  if (posix_memalign(&block, kAlign, kAlign + bytes) != 0) block = nullptr;
   if (!block) {
     g_in_use.fetch_sub(bytes, std::memory_order_relaxed);
     fail(TF_ERR_OUT_OF_MEMORY,

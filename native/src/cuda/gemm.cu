@@ -4,6 +4,8 @@
 //
 // TF_CUDA_GEMM=fp32 (exact f32 on CUDA cores) or tf32 picks another compute type, for parity checks.
 // The chosen algorithm is cached per shape: the heuristic query costs more than a small product.
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -48,7 +50,14 @@ Lt &lt() {
   return state;
 }
 
-using Key = std::tuple<bool, bool, int, int, int, int, int, int>;
+// Shape, leading dimensions and the pointers' alignments: cuBLASLt's heuristic assumes 256-byte aligned operands
+// unless told otherwise, and the engine passes offsets into buffers (a head's columns, a chunk's rows).
+using Key = std::tuple<bool, bool, int, int, int, int, int, int, uint32_t, uint32_t, uint32_t>;
+
+uint32_t alignment(const void *p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  return a == 0 ? 256u : (uint32_t)std::min<uintptr_t>(256, a & (~a + 1));  // lowest set bit
+}
 
 struct Plan {
   cublasLtMatmulDesc_t desc = nullptr;
@@ -63,7 +72,7 @@ const Plan &plan(const Key &key) {
   std::lock_guard<std::mutex> lock(mu);
   auto it = plans.find(key);
   if (it != plans.end()) return it->second;
-  const auto [ta, tb, m, n, k, lda, ldb, ldc] = key;
+  const auto [ta, tb, m, n, k, lda, ldb, ldc, align_a, align_b, align_c] = key;
   Plan p;
   TF_CUBLAS_CHECK(cublasLtMatmulDescCreate(&p.desc, compute_type(), CUDA_R_32F));
   // cuBLASLt's first operand is our B, its second our A.
@@ -79,6 +88,13 @@ const Plan &plan(const Key &key) {
   const size_t ws = kWorkspace;
   TF_CUBLAS_CHECK(
       cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws));
+  // cuBLASLt's A is our B and its B our A.
+  const uint32_t aligns[4] = {align_b, align_a, align_c, align_c};
+  const cublasLtMatmulPreferenceAttributes_t which[4] = {
+      CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+      CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES};
+  for (int i = 0; i < 4; ++i)
+    TF_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, which[i], &aligns[i], sizeof aligns[i]));
   cublasLtMatmulHeuristicResult_t result;
   int found = 0;
   const cublasStatus_t st =
@@ -110,7 +126,7 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
     TF_CUDA_LAUNCHED(scale_matrix);
     return;
   }
-  const Plan &p = plan(Key{trans_a, trans_b, m, n, k, lda, ldb, ldc});
+  const Plan &p = plan(Key{trans_a, trans_b, m, n, k, lda, ldb, ldc, alignment(a), alignment(b), alignment(c)});
   TF_CUBLAS_CHECK(cublasLtMatmul(lt().handle, p.desc, &alpha, b, p.a, a, p.b, &beta, c, p.c, c, p.c, &p.algo,
                                  lt().workspace, kWorkspace, kStream));
 }

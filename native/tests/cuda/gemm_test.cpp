@@ -13,6 +13,7 @@ namespace {
 struct Shape {
   bool ta, tb;
   int m, n, k, pad;
+  int off = 0;  // operands start `off` floats into their buffers: 4-byte alignment, as a head's columns are
 };
 
 void check(const Shape &s, float beta, std::mt19937 &gen) {
@@ -21,10 +22,16 @@ void check(const Shape &s, float beta, std::mt19937 &gen) {
                            b = randn((size_t)(s.tb ? s.n : s.k) * ldb, gen), c0 = randn((size_t)s.m * ldc, gen);
   std::vector<float> want = c0;
   cpu().gemm(s.ta, s.tb, s.m, s.n, s.k, 0.5f, a.data(), lda, b.data(), ldb, beta, want.data(), ldc);
-  Dev<float> A(a), B(b), C(c0);
+  auto shifted = [&](const std::vector<float> &v) {
+    std::vector<float> out(s.off, 7.0f);
+    out.insert(out.end(), v.begin(), v.end());
+    return out;
+  };
+  Dev<float> A(shifted(a)), B(shifted(b)), C(shifted(c0));
   if (beta == 0.0f) C.poison();  // beta 0 must not read C
-  gpu().gemm(s.ta, s.tb, s.m, s.n, s.k, 0.5f, A.get(), lda, B.get(), ldb, beta, C.get(), ldc);
+  gpu().gemm(s.ta, s.tb, s.m, s.n, s.k, 0.5f, A.get() + s.off, lda, B.get() + s.off, ldb, beta, C.get() + s.off, ldc);
   std::vector<float> got = C.host();
+  got.erase(got.begin(), got.begin() + s.off);
   // Padding columns of C are outside the product: beta 0 leaves them poisoned, so compare the m x n part only.
   std::vector<float> g, w;
   for (int i = 0; i < s.m; ++i)
@@ -46,6 +53,7 @@ TEST(CudaGemm, TransposesStridesBeta) {
         check({ta, tb, 67, 129, 200, 0}, beta, gen);
         check({ta, tb, 33, 65, 17, 3}, beta, gen);
         check({ta, tb, 1, 300, 256, 0}, beta, gen);  // one row: the decode step
+        check({ta, tb, 40, 72, 64, 1, 1}, beta, gen);  // 4-byte aligned operands, odd leading dimensions
       }
 }
 

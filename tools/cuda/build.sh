@@ -12,7 +12,7 @@ ROOT=${TF_CUDA_ROOT:-$(bash tools/cuda/install.sh)}
 echo "build-cuda: toolkit $ROOT ($(($(date +%s) - start)) s)"
 # shellcheck disable=SC2086 # TF_CUDA_CMAKE_ARGS: several arguments on purpose
 cmake -S native -B "$BUILD" -G Ninja -DTF_CUDA=ON -DTF_CUDA_ROOT="$ROOT" -DBUILD_TESTING=ON ${TF_CUDA_CMAKE_ARGS:-}
-cmake --build "$BUILD" -j"${TF_BUILD_JOBS:-2}" --target tuneforge_cuda_tests
+cmake --build "$BUILD" -j"${TF_BUILD_JOBS:-2}" --target tuneforge_cuda_tests tuneforge_cuda_model_tests tuneforge_cuda_train_bench
 echo "build-cuda: compiled in $(($(date +%s) - start)) s"
 
 set +e

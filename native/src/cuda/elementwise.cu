@@ -3,6 +3,7 @@
 // one block in a fixed order, never with atomics.
 #include <vector>
 
+#include "column_sums.cuh"
 #include "common.cuh"
 #include "kernels.h"
 
@@ -51,14 +52,11 @@ __global__ void swiglu_backward_kernel(const float *dout, const float *gate, con
   }
 }
 
-// One column per thread, rows in order: coalesced across the warp, no atomics.
-__global__ void bias_backward_kernel(const float *dy, int n, int dim, float *db) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c >= dim) return;
-  double acc = 0.0;
-  for (int i = 0; i < n; ++i) acc += dy[(int64_t)i * dim + c];
-  db[c] += (float)acc;
-}
+struct BiasTerm {
+  const float *dy;
+  int dim;
+  __device__ double operator()(int i, int c) const { return dy[(int64_t)i * dim + c]; }
+};
 
 constexpr int64_t kChunk = 1 << 14;
 
@@ -117,9 +115,7 @@ void swiglu_backward(const float *dout, const float *gate, const float *up, int6
 }
 
 void bias_backward(const float *dy, int n, int dim, float *db) {
-  if (dim <= 0) return;
-  bias_backward_kernel<<<(dim + 127) / 128, 128, 0, kStream>>>(dy, n, dim, db);
-  TF_CUDA_LAUNCHED(bias_backward_kernel);
+  column_sums(n, dim, BiasTerm{dy, dim}, db);
 }
 
 double sum_squares(const float *x, int64_t n) {

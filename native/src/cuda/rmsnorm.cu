@@ -1,6 +1,7 @@
 // RMSNorm: one block per row for the forward pass and the input gradient (the row's sum of squares and the
-// dot(dy*w, x) reduction in double, as the CPU sums in double), and one thread per column over the rows in order
-// for the weight gradient (deterministic, no atomics).
+// dot(dy*w, x) reduction in double, as the CPU sums in double), and deterministic column sums (column_sums.cuh)
+// for the weight gradient.
+#include "column_sums.cuh"
 #include "common.cuh"
 #include "kernels.h"
 
@@ -36,13 +37,15 @@ __global__ void rmsnorm_backward_kernel(const float *dy, const float *x, const f
   for (int c = threadIdx.x; c < dim; c += blockDim.x) dxr[c] += r * (dyr[c] * w[c] - xr[c] * r * mean);
 }
 
-__global__ void rmsnorm_dw_kernel(const float *dy, const float *x, const float *rstd, int n, int dim, float *dw) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c >= dim) return;
-  double acc = 0.0;
-  for (int i = 0; i < n; ++i) acc += (double)(dy[(int64_t)i * dim + c] * x[(int64_t)i * dim + c]) * rstd[i];
-  dw[c] += (float)acc;
-}
+// dw[c] += sum_i dy[i][c] * x[i][c] * rstd[i] (the product dy*x in f32, as the CPU).
+struct DwTerm {
+  const float *dy, *x, *rstd;
+  int dim;
+  __device__ double operator()(int i, int c) const {
+    const int64_t k = (int64_t)i * dim + c;
+    return (double)(dy[k] * x[k]) * rstd[i];
+  }
+};
 
 }  // namespace
 
@@ -58,8 +61,7 @@ void rmsnorm_backward(const float *dy, const float *x, const float *w, const flo
   rmsnorm_backward_kernel<<<n, kThreads, 0, kStream>>>(dy, x, w, rstd, dim, dx);
   TF_CUDA_LAUNCHED(rmsnorm_backward_kernel);
   if (!dw) return;
-  rmsnorm_dw_kernel<<<(dim + 127) / 128, 128, 0, kStream>>>(dy, x, rstd, n, dim, dw);
-  TF_CUDA_LAUNCHED(rmsnorm_dw_kernel);
+  column_sums(n, dim, DwTerm{dy, x, rstd, dim}, dw);
 }
 
 }  // namespace tf::cuda

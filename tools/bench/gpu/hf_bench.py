@@ -29,7 +29,7 @@ def build(shape_name: str, attn: str, liger: bool):
         {"qwen2": lk.apply_liger_kernel_to_qwen2, "llama": lk.apply_liger_kernel_to_llama}[shape["model_type"]]()
     config = transformers.AutoConfig.for_model(**shape)
     torch.manual_seed(0)
-    model = transformers.AutoModelForCausalLM.from_config(config, attn_implementation=attn, torch_dtype=torch.float32)
+    model = transformers.AutoModelForCausalLM.from_config(config, attn_implementation=attn)  # f32 by default
     return shape, model
 
 

@@ -6,7 +6,8 @@
 // Output: k8s/schemas/<kind>-<group>-<version>.json, the file names kubeconform's
 // `{{ .ResourceKind }}{{ .KindSuffix }}.json` template resolves to. Each schema is standalone (the
 // definitions it uses are embedded) and strict (no property a schema does not declare).
-// Run: node -r @swc-node/register tools/k8s/src/generate-schemas.ts
+// Run: node -r @swc-node/register tools/k8s/src/generate-schemas.ts [kubernetes] [keda] [strimzi]
+//   (naming sources regenerates only theirs and leaves the other files as they are)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -151,11 +152,14 @@ function crdSchemas(crdYaml: string, versions: readonly string[], source: string
 
 function kedaSchemas(): Map<string, Schema> {
   const dir = goModuleDir(`github.com/kedacore/keda/v2@${KEDA_VERSION}`);
-  return crdSchemas(
-    readFileSync(join(dir, 'config', 'crd', 'bases', 'keda.sh_scaledobjects.yaml'), 'utf8'),
-    ['v1alpha1'],
-    `github.com/kedacore/keda/v2@${KEDA_VERSION} config/crd`,
-  );
+  const schemas = new Map<string, Schema>();
+  // TriggerAuthentication: how the Kafka scaler logs in to the SASL listener (k8s/base/kafka/keda-auth.yaml).
+  for (const file of ['keda.sh_scaledobjects.yaml', 'keda.sh_triggerauthentications.yaml']) {
+    for (const [name, schema] of crdSchemas(readFileSync(join(dir, 'config', 'crd', 'bases', file), 'utf8'), ['v1alpha1'], `github.com/kedacore/keda/v2@${KEDA_VERSION} config/crd`)) {
+      schemas.set(name, schema);
+    }
+  }
+  return schemas;
 }
 
 function strimziSchemas(): Map<string, Schema> {
@@ -163,7 +167,8 @@ function strimziSchemas(): Map<string, Schema> {
   const jar = join(process.env.TMPDIR ?? '/tmp', `strimzi-api-${STRIMZI_VERSION}-tests.jar`);
   execFileSync('curl', ['-fsSL', '-o', jar, url]);
   const schemas = new Map<string, Schema>();
-  for (const file of ['040-Crd-kafka.yaml', '045-Crd-kafkanodepool.yaml', '043-Crd-kafkatopic.yaml']) {
+  // KafkaUser: each service's SCRAM user and ACLs (k8s/base/kafka/users.generated.yaml).
+  for (const file of ['040-Crd-kafka.yaml', '045-Crd-kafkanodepool.yaml', '043-Crd-kafkatopic.yaml', '044-Crd-kafkauser.yaml']) {
     const yaml = execFileSync('unzip', ['-p', jar, `crds/v1beta2/${file}`], { encoding: 'utf8', maxBuffer: 64 << 20 });
     for (const [name, schema] of crdSchemas(yaml, ['v1beta2'], `io.strimzi:api:${STRIMZI_VERSION}:tests (Maven Central) crds/v1beta2/${file}`)) {
       schemas.set(name, schema);
@@ -173,11 +178,16 @@ function strimziSchemas(): Map<string, Schema> {
   return schemas;
 }
 
+const SOURCES: Readonly<Record<string, () => Map<string, Schema>>> = { kubernetes: kubernetesSchemas, keda: kedaSchemas, strimzi: strimziSchemas };
+
 function main(): void {
-  // Every schema is written again; README.md, written by hand, stays.
+  const named = process.argv.slice(2);
+  const unknown = named.filter((source) => !(source in SOURCES));
+  if (unknown.length > 0) throw new Error(`unknown schema sources ${unknown.join(', ')} (expected ${Object.keys(SOURCES).join(', ')})`);
   mkdirSync(outDir, { recursive: true });
-  for (const file of readdirSync(outDir).filter((name) => name.endsWith('.json'))) rmSync(join(outDir, file));
-  const all = new Map([...kubernetesSchemas(), ...kedaSchemas(), ...strimziSchemas()]);
+  // Every schema is written again (README.md, written by hand, stays), or only the named sources' schemas.
+  if (named.length === 0) for (const file of readdirSync(outDir).filter((name) => name.endsWith('.json'))) rmSync(join(outDir, file));
+  const all = new Map((named.length > 0 ? named : Object.keys(SOURCES)).flatMap((source) => [...SOURCES[source]!()]));
   for (const [file, schema] of all) {
     writeFileSync(join(outDir, file), `${JSON.stringify(schema)}\n`);
     console.log(`wrote k8s/schemas/${file}`);

@@ -1,5 +1,6 @@
 import { ALL_TOPICS, DEAD_LETTER_TOPIC, deadLetterTopicName, type TopicSpec } from '@tuneforge/contracts';
 import { Document, isMap, isSeq, stringify } from 'yaml';
+import { kafkaCredentialsEnv, kafkaUsers, KEDA_KAFKA_AUTH } from './kafka-users';
 import { containerSecurityContext, podSecurityContext } from './security';
 import {
   DEPLOYED_SERVICES,
@@ -231,6 +232,9 @@ function deployment(service: DeployedService): Manifest {
                 },
                 // Metadata in Postgres; the password from its Secret, not from tuneforge-config.
                 ...databaseEnv(),
+                // Kafka as the service's own user (SCRAM-SHA-512, its ACLs: users.generated.yaml); the password from the
+                // Secret Strimzi's User Operator writes.
+                ...kafkaCredentialsEnv(service.name),
                 ...extra.env,
               ],
               // Boot compiles TypeScript on the fly (@swc-node/register): allow a slow first start.
@@ -330,6 +334,8 @@ function workerScaledObject(service: DeployedService): Manifest {
       triggers: [
         {
           type: 'kafka',
+          // The scaler logs in as its own user, which may only describe topics and groups (k8s/base/kafka/keda-auth.yaml).
+          authenticationRef: { name: KEDA_KAFKA_AUTH },
           metadata: {
             bootstrapServers: KAFKA_BOOTSTRAP,
             consumerGroup: service.name,
@@ -353,10 +359,16 @@ export function renderService(service: DeployedService): string {
   return toYamlStream([serviceAccount(service), workload, kubernetesService(service), autoscaler]);
 }
 
+/** Each service's KafkaUser with its ACLs, and KEDA's. */
+export function renderKafkaUsers(): string {
+  return toYamlStream(kafkaUsers());
+}
+
 /** Every generated file, by path relative to the repository root. */
 export function renderAll(): Map<string, string> {
   const files = new Map<string, string>();
   files.set('k8s/base/kafka/topics.generated.yaml', renderTopics());
+  files.set('k8s/base/kafka/users.generated.yaml', renderKafkaUsers());
   for (const service of DEPLOYED_SERVICES) {
     files.set(`k8s/base/services/${service.name}.generated.yaml`, renderService(service));
   }

@@ -38,8 +38,21 @@ export function deployedTrainer(manifests: readonly Manifest[]): { username: str
   const mount = container.volumeMounts.find((m: Manifest) => m.mountPath === dirname(templatePath));
   const volume = pod.volumes.find((v: Manifest) => v.name === mount.name);
   const template = parseTrainingJobTemplate(findManifest(manifests, 'ConfigMap', volume.configMap.name).data[basename(templatePath)], templatePath);
-  // Plain values only, as the trainer adds them (threads, progress cadence, trace context): none is a policy's concern.
-  const podEnv = { TF_POD_THREADS: '0', TF_POD_PROGRESS_EVERY: '5', TRACEPARENT: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+  // Plain values only, as the trainer adds them (the run's minted storage keys, threads, progress cadence, trace
+  // context: apps/trainer's KubernetesJobLauncher): none is a policy's concern.
+  const podEnv = {
+    TF_STORAGE_DRIVER: 'minio',
+    TF_S3_ENDPOINT: 'http://minio:9000',
+    TF_S3_ACCESS_KEY: 'RUNSCOPEDKEY0000000',
+    TF_S3_SECRET_KEY: 'run-scoped-secret',
+    TF_S3_SESSION_TOKEN: 'eyJhbGciOiJIUzUxMiJ9.run-scoped-token',
+    TF_S3_BUCKET: 'tuneforge',
+    TF_S3_REGION: 'us-east-1',
+    TF_S3_CREDENTIALS_EXPIRE_AT: '2026-01-02T00:05:00.000Z',
+    TF_POD_THREADS: '0',
+    TF_POD_PROGRESS_EVERY: '5',
+    TRACEPARENT: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  };
   const job = buildTrainingJob(template, sampleRunSpec(), { ...trainingJobOptions(config, podEnv), nameSuffix: 'k3x9q' });
   return { username: `system:serviceaccount:${namespace}:${pod.serviceAccountName}`, namespace, job };
 }

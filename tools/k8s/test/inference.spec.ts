@@ -133,7 +133,7 @@ describe.each(OVERLAYS)('inference in overlay %s', (overlay) => {
 
   it('lets Kafka admit it (the service kit connects its bus at boot; /readyz checks it)', () => {
     const kafka = manifests.find((m) => m.kind === 'Kafka')!;
-    const peers: Manifest[] = kafka.spec.kafka.listeners.find((l: Manifest) => l.name === 'plain').networkPolicyPeers;
+    const peers: Manifest[] = kafka.spec.kafka.listeners.find((l: Manifest) => l.name === 'scram').networkPolicyPeers;
     const labels = deployment.spec.template.metadata.labels;
     expect(peers.some((peer) => !peer.namespaceSelector && peer.podSelector?.matchExpressions?.some((e: Manifest) => e.operator === 'In' && e.values.includes(labels[e.key])))).toBe(true);
   });

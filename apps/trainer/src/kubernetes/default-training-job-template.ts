@@ -63,12 +63,20 @@ spec:
         - name: train-pod
           image: tuneforge/train-pod:latest
           imagePullPolicy: IfNotPresent
+          # No storage keys here: the trainer writes keys minted for each run (MinIO STS, its prefixes only, until
+          # the Job's deadline) into the Job it creates. Kafka as the training pods' own user (its ACLs: produce the
+          # run's events, read run control; docs/security.md).
           envFrom:
             - configMapRef:
                 name: tuneforge-config
-            - secretRef:
-                name: tuneforge-s3-train-pod
           env:
+            - name: TF_KAFKA_SASL_USERNAME
+              value: tuneforge-kafka-train-pod
+            - name: TF_KAFKA_SASL_PASSWORD
+              valueFrom:
+                secretKeyRef:
+                  name: tuneforge-kafka-train-pod
+                  key: password
             - name: TF_HTTP_HOST
               value: 0.0.0.0
             - name: TF_HTTP_PORT

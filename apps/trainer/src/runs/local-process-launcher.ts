@@ -19,6 +19,16 @@ export interface LocalProcessLauncherOptions {
   logger: Logger;
 }
 
+/**
+ * This process's environment without its own credentials: a pod logs in to Kafka as the training pod's principal
+ * (TF_TRAIN_POD_ENV names it), never as the trainer, and gets storage keys minted for its run.
+ */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['TF_KAFKA_SASL_USERNAME', 'TF_KAFKA_SASL_PASSWORD', 'TF_KAFKA_SASL_MECHANISM', 'TF_S3_ACCESS_KEY', 'TF_S3_SECRET_KEY', 'TF_S3_SESSION_TOKEN']) delete env[name];
+  return env;
+}
+
 /** Runs each training pod as a child process of the trainer: `node -r @swc-node/register <entry>`. */
 export class LocalProcessLauncher implements TrainingLauncher {
   constructor(private readonly options: LocalProcessLauncherOptions) {}
@@ -29,7 +39,7 @@ export class LocalProcessLauncher implements TrainingLauncher {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', options.entry], {
       cwd: options.cwd,
       // TRACEPARENT: the pod's spans continue the trace of the request that launched it.
-      env: { ...process.env, ...storageEnv, ...options.env, ...traceContextEnv(), TF_TRAINING_RUN: JSON.stringify(spec), TF_POD_BUS: options.bus },
+      env: { ...inheritedEnv(), ...storageEnv, ...options.env, ...traceContextEnv(), TF_TRAINING_RUN: JSON.stringify(spec), TF_POD_BUS: options.bus },
       stdio: ['ignore', 'pipe', 'pipe', ...(options.bus === 'ipc' ? (['ipc'] as const) : [])],
     });
     let tail = '';

@@ -4,10 +4,15 @@
 # TF_CUDA_ROOT names one, then native/build-cuda with TF_CUDA=ON (sm_90a + sm_80/PTX). Then it starts the test
 # binary: on a machine with a GPU the kernel tests must pass; without one the binary must load (its libraries
 # resolve) and refuse with "needs a CUDA GPU", and this script says "compiled, unverified on hardware".
+# It also checks that the proof run's scripts (tools/bench/gpu) parse.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${TF_CUDA_BUILD_DIR:-native/build-cuda}
 start=$(date +%s)
+# The GPU proof run cannot run in CI; at least its scripts must parse (shellcheck too where installed).
+bash -n tools/bench/gpu/prove.sh tools/bench/gpu/fetch.sh tools/cuda/install.sh
+if command -v shellcheck >/dev/null; then shellcheck -S warning tools/bench/gpu/*.sh tools/cuda/*.sh; fi
+python3 -c 'import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]' tools/bench/gpu/*.py
 ROOT=${TF_CUDA_ROOT:-$(bash tools/cuda/install.sh)}
 echo "build-cuda: toolkit $ROOT ($(($(date +%s) - start)) s)"
 # shellcheck disable=SC2086 # TF_CUDA_CMAKE_ARGS: several arguments on purpose

@@ -40,6 +40,8 @@ export class MinioArtifactStore extends ArtifactStoreBase {
   /** Kept for storageConfig(): the credentials are otherwise only inside the clients. */
   private readonly credentials: { accessKey: string; secretKey: string; sessionToken?: string };
   private bucketReady: Promise<void> | undefined;
+  /** Keys minted by STS (a training run's): MinIO forgets them when they expire, so an unknown key means expired. */
+  private readonly temporaryCredentials: boolean;
 
   constructor(options: MinioArtifactStoreOptions) {
     super();
@@ -49,6 +51,7 @@ export class MinioArtifactStore extends ArtifactStoreBase {
     this.bucket = options.bucket;
     this.region = options.region;
     this.credentials = { accessKey: options.accessKey, secretKey: options.secretKey, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) };
+    this.temporaryCredentials = Boolean(options.sessionToken);
     const clientOptions = {
       endPoint: url.hostname,
       port: url.port ? Number(url.port) : useSSL ? 443 : 80,
@@ -91,7 +94,7 @@ export class MinioArtifactStore extends ArtifactStoreBase {
       const uploaded = await uploadCreateOnly(target, body, this.tuning);
       return { key, ...uploaded };
     } catch (error) {
-      throw translateMinioError(error, key, this.endpoint);
+      throw translateMinioError(error, key, this.endpoint, this.temporaryCredentials);
     }
   }
 
@@ -99,7 +102,7 @@ export class MinioArtifactStore extends ArtifactStoreBase {
     try {
       return await this.client.getObject(this.bucket, key);
     } catch (error) {
-      throw translateMinioError(error, key, this.endpoint);
+      throw translateMinioError(error, key, this.endpoint, this.temporaryCredentials);
     }
   }
 
@@ -115,7 +118,7 @@ export class MinioArtifactStore extends ArtifactStoreBase {
         contentType: metadata['content-type'] ?? DEFAULT_CONTENT_TYPE,
       };
     } catch (error) {
-      throw translateMinioError(error, key, this.endpoint);
+      throw translateMinioError(error, key, this.endpoint, this.temporaryCredentials);
     }
   }
 
@@ -127,7 +130,7 @@ export class MinioArtifactStore extends ArtifactStoreBase {
     } catch (error) {
       // Nothing was ever written: the bucket is created on first put.
       if (s3ErrorCode(error) === 'NoSuchBucket') return;
-      throw translateMinioError(error, prefix, this.endpoint);
+      throw translateMinioError(error, prefix, this.endpoint, this.temporaryCredentials);
     }
   }
 
@@ -136,7 +139,7 @@ export class MinioArtifactStore extends ArtifactStoreBase {
       await this.client.removeObject(this.bucket, key);
     } catch (error) {
       if (isS3NotFound(error)) return;
-      throw translateMinioError(error, key, this.endpoint);
+      throw translateMinioError(error, key, this.endpoint, this.temporaryCredentials);
     }
   }
 
@@ -162,7 +165,7 @@ export class MinioArtifactStore extends ArtifactStoreBase {
       return true;
     } catch (error) {
       if (isS3NotFound(error)) return false;
-      throw translateMinioError(error, key, this.endpoint);
+      throw translateMinioError(error, key, this.endpoint, this.temporaryCredentials);
     }
   }
 
@@ -177,7 +180,7 @@ export class MinioArtifactStore extends ArtifactStoreBase {
   private ensureBucket(key: string): Promise<void> {
     this.bucketReady ??= this.createBucketIfMissing().catch((error: unknown) => {
       this.bucketReady = undefined;
-      throw translateMinioError(error, key, this.endpoint);
+      throw translateMinioError(error, key, this.endpoint, this.temporaryCredentials);
     });
     return this.bucketReady;
   }

@@ -34,12 +34,14 @@ export function isS3NotFound(error: unknown): boolean {
  * The typed error for what minio-js threw while working on `key`. `PreconditionFailed` only comes
  * back from the create-only writes (If-None-Match: *), where it means the key was taken.
  */
-export function translateMinioError(error: unknown, key: string, endpoint: string): unknown {
+export function translateMinioError(error: unknown, key: string, endpoint: string, temporaryCredentials = false): unknown {
   const code = s3ErrorCode(error);
   if (code !== undefined && NOT_FOUND_CODES.has(code)) return new ArtifactNotFoundError(key);
   if (code === 'PreconditionFailed') return new ArtifactExistsError(key, 'another writer created it first');
-  // MinIO's answer to temporary credentials past their expiry (and to one whose session MinIO no longer knows).
-  if (code === 'ExpiredToken' || code === 'InvalidTokenId') return new StorageCredentialsExpiredError(endpoint, key, code, { cause: error });
+  // MinIO's answers to temporary credentials past their expiry: it drops expired STS keys, so their key id is then
+  // unknown (measured: InvalidAccessKeyId from the first request after expiry); a token it cannot read is InvalidTokenId.
+  const expired = code === 'ExpiredToken' || code === 'InvalidTokenId' || (temporaryCredentials && code === 'InvalidAccessKeyId');
+  if (expired) return new StorageCredentialsExpiredError(endpoint, key, code, { cause: error });
   // minio-js gives up on retriable HTTP statuses with a plain Error carrying no code.
   const exhaustedRetries = error instanceof Error && error.message.startsWith('Request failed after');
   if ((code !== undefined && UNAVAILABLE_CODES.has(code)) || exhaustedRetries) {

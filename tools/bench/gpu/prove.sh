@@ -10,7 +10,8 @@
 #   tools/bench/gpu/prove.sh --dry-run  # anywhere: every step up to the first that needs a GPU
 #
 # Environment: TF_PROVE_BUDGET (seconds, default 560: stages that would start later are recorded as not run),
-# TF_PROVE_SHAPES (default "qwen2-0.5b qwen2-1.5b"; shapes.py also has llama-1b), TF_CUDA_ROOT (a toolkit; else
+# TF_PROVE_SHAPES (default "qwen2-0.5b qwen2-1.5b"; shapes.py also has llama-1b; set but empty: no benchmarks,
+# the correctness stages alone, about 3 minutes after the build), TF_CUDA_ROOT (a toolkit; else
 # nvcc from the PATH or /usr/local/cuda). Exit status 0 only when every stage passed.
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 1
@@ -214,5 +215,6 @@ bench_shape() {
   rm -rf "$dir"
   return $ok
 }
-for shape in ${TF_PROVE_SHAPES:-qwen2-0.5b qwen2-1.5b}; do bench_shape "$shape"; done
+# An empty TF_PROVE_SHAPES (set, but to nothing) runs the correctness stages only.
+for shape in ${TF_PROVE_SHAPES-qwen2-0.5b qwen2-1.5b}; do bench_shape "$shape"; done
 finish

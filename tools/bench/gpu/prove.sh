@@ -193,12 +193,14 @@ stage loss-curve 150 "200 steps tiny-qwen2, CPU vs CUDA, |diff| <= 0.05 + 2%" --
 # ---- 6. throughput beside HF + peft (eager, SDPA) and Liger -------------------------------------------------------
 BENCH=$WORK/bench.tsv
 : >"$BENCH"
-bench_one() {  # shape, then the command; appends "shape<TAB>json" when it printed one
+bench_one() {  # shape, then the command; appends "shape<TAB>json" when it printed one, else fails
+  set -o pipefail  # a child shell: the command's failure, or no JSON line, fails the stage
   local shape=$1
   shift
   "$@" | tee /dev/stderr | grep '^{' | tail -1 | sed "s/^/$shape\t/" >>"$BENCH"
 }
 export -f bench_one
+export BENCH
 bench_shape() {
   local shape=$1 dir=$ROOT_DIR/$WORK/models/$1 ok=0
   stage "model-$shape" 90 "random-init $shape written as bf16 safetensors" -- \

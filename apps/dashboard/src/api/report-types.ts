@@ -16,12 +16,22 @@ export interface StepComparison {
   argumentsCorrect: boolean;
 }
 
+/** One generation of an episode: what the model wrote, what it was read as, the tool calls it made. */
+export interface EpisodeTurn {
+  raw: string;
+  finishReason: string;
+  stop?: string;
+  action: string;
+  error?: string;
+  calls: Array<{ name: string; arguments: Record<string, unknown>; observation: string }>;
+}
+
 /** One agent run of one model on one evaluation example, generation by generation. */
 export interface Episode {
   example: number;
   end: string;
   finalAnswer?: string;
-  turns: Array<{ raw: string; finishReason: string; stop?: string; action: string; error?: string; calls: Array<{ name: string; arguments: Record<string, unknown>; observation: string }> }>;
+  turns: EpisodeTurn[];
   score: { steps: StepComparison[]; finalAnswerCorrect?: boolean };
 }
 
@@ -41,6 +51,42 @@ export interface WorstExample {
   output: string;
 }
 
+/** A reinforcement job's held-out task, one greedy episode of one model, scored by the job's grader. */
+export interface HeldOutEpisode {
+  task: number;
+  line: number;
+  request: string;
+  reward: number;
+  passed: boolean;
+  graderError?: string;
+  end: string;
+  finalAnswer?: string;
+  turns: EpisodeTurn[];
+}
+
+/** A training rollout the run recorded: its step, group and chain, the grader's reward and the advantage. */
+export interface RolloutRecord {
+  step: number;
+  group: number;
+  chain: number;
+  task: string;
+  reward: number;
+  advantage: number;
+  end: string;
+  finalAnswer?: string;
+  generatedTokens: number;
+  truncated: boolean;
+  turns: EpisodeTurn[];
+}
+
+export interface ReinforcementReport {
+  grader: { type: string; name?: string };
+  passThreshold: number;
+  heldOut: { base: HeldOutEpisode[]; tuned: HeldOutEpisode[] };
+  rollouts: RolloutRecord[];
+  recordedSteps: number;
+}
+
 /** `GET /v1/fine_tuning/jobs/{id}/report?format=json`: the evaluator's report of one iteration. */
 export interface EvaluationReport {
   jobId: string;
@@ -51,6 +97,7 @@ export interface EvaluationReport {
   summary: EvaluationSummary;
   examples: Array<{ index: number; prompt: string }>;
   agent?: { format: string; episodes: number; base: AgentModelReport; tuned: AgentModelReport };
+  reinforcement?: ReinforcementReport;
   worstExamples: WorstExample[];
 }
 

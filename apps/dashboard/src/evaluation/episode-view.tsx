@@ -1,5 +1,6 @@
 import type { Episode } from '../api/report-types';
 import { episodePassed, stepFailure } from './episode-outcome';
+import { TurnList } from './turn-list';
 
 /**
  * One agent episode step by step: each generation (the model's thought and action as written), the tool calls with
@@ -13,31 +14,7 @@ export function EpisodeView({ episode, prompt }: { episode: Episode; prompt?: st
         <span className="outcome">{passed ? '✓ passed' : '✗ failed'}</span> Example {episode.example + 1}
         {prompt ? `: ${prompt.slice(0, 90)}${prompt.length > 90 ? '…' : ''}` : ''} <span className="muted">(ended: {episode.end})</span>
       </summary>
-      <ol className="turns">
-        {episode.turns.map((turn, index) => (
-          <li key={index} className={turn.error ? 'turn failed' : 'turn'}>
-            <h4>Generation {index + 1}</h4>
-            <pre className="code">{turn.raw}</pre>
-            <p>
-              <strong>Action:</strong> {turn.action} <span className="muted">(finish: {turn.finishReason}{turn.stop ? `, stop ${JSON.stringify(turn.stop)}` : ''})</span>
-            </p>
-            {turn.error && <p className="field-error">✗ {turn.error}</p>}
-            {turn.calls.map((call, callIndex) => (
-              <div key={callIndex} className="call">
-                <p>
-                  <strong>Tool call:</strong> <code>{call.name}</code>
-                </p>
-                <p>
-                  <strong>Arguments:</strong> <code>{JSON.stringify(call.arguments)}</code>
-                </p>
-                <p>
-                  <strong>Observation:</strong> {call.observation}
-                </p>
-              </div>
-            ))}
-          </li>
-        ))}
-      </ol>
+      <TurnList turns={episode.turns} />
       {episode.finalAnswer !== undefined && (
         <p>
           <strong>Final answer:</strong> {episode.finalAnswer} {episode.score.finalAnswerCorrect === false && <span className="field-error">✗ not the reference answer</span>}

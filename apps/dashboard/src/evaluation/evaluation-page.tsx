@@ -9,9 +9,10 @@ import { ConfusionMatrix } from './confusion-matrix';
 import { EpisodeView } from './episode-view';
 import { MetricsTable } from './metrics-table';
 import { PerToolTable } from './per-tool-table';
+import { ReinforcementSection } from './reinforcement-section';
 import { WorstExamples } from './worst-examples';
 
-/** A job's evaluation report (`?iteration=n`, default the latest evaluated one): metrics, confusion, worst examples, agent episodes. */
+/** A job's evaluation report (`?iteration=n`, default the latest evaluated one): metrics, confusion, worst examples, agent episodes, a reinforcement job's held-out episodes and rollouts. */
 export function EvaluationPage({ jobId }: { jobId?: string }) {
   const { client } = useSession();
   const { navigate, search } = useLocation();
@@ -75,10 +76,13 @@ export function EvaluationPage({ jobId }: { jobId?: string }) {
               </div>
             </section>
           )}
-          <section aria-labelledby="worst-title">
-            <h2 id="worst-title">Worst examples</h2>
-            <WorstExamples examples={data.worstExamples} />
-          </section>
+          <ReinforcementSection report={data} />
+          {(data.worstExamples.length > 0 || !data.reinforcement) && (
+            <section aria-labelledby="worst-title">
+              <h2 id="worst-title">Worst examples</h2>
+              <WorstExamples examples={data.worstExamples} />
+            </section>
+          )}
         </>
       )}
     </>

@@ -3,7 +3,11 @@ import { invalid } from './errors';
 export type Backend = 'cpu' | 'cuda';
 
 export interface LoadOptions {
-  /** Operation table to run on; only `cpu` is built today. */
+  /**
+   * Operation table to run on: `cpu`, or `cuda` where the engine was built with the CUDA backend and a device is
+   * visible (otherwise loading fails saying which). Absent: the process's TF_ENGINE_BACKEND, else `cpu` (the CUDA
+   * image of the training pod, evaluator and inference sets it: docker/Dockerfile.train-pod).
+   */
   backend?: Backend;
   /** Worker threads for kernels; 0 or absent = the CPUs this process may use, capped by its cgroup's CPU quota. */
   threads?: number;

@@ -1,4 +1,5 @@
 import {
+  type Backend,
   type GenerateOptions,
   type LoadOptions,
   type SessionOptions,
@@ -70,7 +71,8 @@ export class Model {
     if (!Number.isInteger(threads) || threads < 0) throw invalid('threads must be a non-negative integer');
     const b = binding();
     // 0 means "as many as this process may use": its CPUs capped by its cgroup's quota (cpu-budget.ts).
-    const handle = await native(() => b.loadModel(dir, options.backend ?? 'cpu', threads || defaultThreadCount()));
+    const backend = options.backend ?? backendFromEnvironment();
+    const handle = await native(() => b.loadModel(dir, backend, threads || defaultThreadCount()));
     return new Model(handle, dir);
   }
 
@@ -482,4 +484,12 @@ function flattenRagged(
     offsets[i + 1] = flat.length;
   });
   return { tokens: Int32Array.from(flat), offsets };
+}
+
+/** The backend a process runs its models on unless told otherwise: TF_ENGINE_BACKEND (`cpu` or `cuda`), else `cpu`. */
+export function backendFromEnvironment(env: NodeJS.ProcessEnv = process.env): Backend {
+  const value = env['TF_ENGINE_BACKEND'];
+  if (value === undefined || value === '') return 'cpu';
+  if (value !== 'cpu' && value !== 'cuda') throw invalid(`TF_ENGINE_BACKEND must be cpu or cuda, got ${JSON.stringify(value)}`);
+  return value;
 }

@@ -124,8 +124,8 @@ describe('label_model', () => {
       expect(await runGrader(classifier, sample, ctx)).toEqual({ score: 1 });
       expect(await runGrader(classifier, sample, ctx)).toEqual({ score: 0 });
       expect(await runGrader(classifier, sample, ctx)).toEqual({ score: 1 });
-      for (const _ of [1, 2]) {
-        const unreadable = await runGrader(classifier, sample, ctx);
+      // 'positive or negative' names two labels, 'unclear' none.
+      for (const unreadable of [await runGrader(classifier, sample, ctx), await runGrader(classifier, sample, ctx)]) {
         expect(unreadable.score).toBe(0);
         expect(unreadable.error).toContain('names none of the labels');
       }

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 
-/** The pod's environment besides storage (`TF_STORAGE_DRIVER`, `TF_S3_*`, `TF_ARTIFACT_DIR`). */
+/**
+ * The pod's environment besides storage (`TF_STORAGE_DRIVER`, `TF_S3_*`, `TF_ARTIFACT_DIR`: with MinIO, keys the
+ * trainer minted for this run, `TF_S3_SESSION_TOKEN` included, read by libs/storage) and Kafka credentials
+ * (`TF_KAFKA_SASL_USERNAME` / `_PASSWORD`: the training pods' user, read by libs/messaging). docs/security.md.
+ */
 export const podEnvSchema = z.object({
   /** The run spec, JSON (`podRunSpecSchema` in `@tuneforge/contracts`). */
   TF_TRAINING_RUN: z.string().min(2),

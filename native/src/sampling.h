@@ -1,5 +1,6 @@
 // Choosing the next token from one row of logits, and the log-probabilities reported with it.
-// Shared by tf_generate and decode sessions (both go through Sequence::choose).
+// Shared by tf_generate and decode sessions (both go through Sequence::choose). Sampling runs on the host: the
+// row is in host memory, copied from the backend by an explicit copy_d2h of that one row (session.cpp, decode.cpp).
 #pragma once
 #include <cstdint>
 #include <vector>

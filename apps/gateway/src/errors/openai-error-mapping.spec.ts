@@ -1,5 +1,5 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
-import { ArtifactIntegrityError, ArtifactNotFoundError, StorageUnavailableError } from '@tuneforge/storage';
+import { ArtifactIntegrityError, ArtifactNotFoundError, StorageCredentialsExpiredError, StorageUnavailableError } from '@tuneforge/storage';
 import { InvalidApiKeyError, InvalidRequestError, MissingApiKeyError, ObjectNotFoundError, QuotaExceededError, RateLimitedError, UploadTooLargeError } from './gateway-errors';
 import { toOpenAiError } from './openai-error-mapping';
 
@@ -14,6 +14,7 @@ describe('toOpenAiError', () => {
     [new QuotaExceededError('concurrent_jobs', 2, 2, 'Quota exceeded: concurrent_jobs'), 429, 'rate_limit_error', null, 'quota_exceeded'],
     [new ArtifactNotFoundError('tenants/a/files/x'), 404, 'invalid_request_error', null, null],
     [new StorageUnavailableError('down'), 503, 'server_error', null, 'storage_unavailable'],
+    [new StorageCredentialsExpiredError('http://minio:9000', 'tenants/a/files/x', 'InvalidAccessKeyId'), 503, 'server_error', null, 'storage_unavailable'],
     [new ArtifactIntegrityError('k', 'digest'), 500, 'server_error', null, 'artifact_integrity'],
     [new NotFoundException('Cannot GET /v1/x'), 404, 'invalid_request_error', null, 'unknown_url'],
     [new BadRequestException("Expected ',' or '}' after property value in JSON at position 24"), 400, 'invalid_request_error', null, 'invalid_json'],

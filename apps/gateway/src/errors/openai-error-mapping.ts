@@ -39,6 +39,8 @@ function fromStorageError(error: StorageError): HttpErrorResponse {
     case 'ARTIFACT_NOT_COMMITTED':
       return envelope(404, 'invalid_request_error', 'The requested object does not exist.');
     case 'STORAGE_UNAVAILABLE':
+    // The gateway's own temporary store keys ran out: the store is out of its reach until they are renewed.
+    case 'STORAGE_CREDENTIALS_EXPIRED':
       return envelope(503, 'server_error', 'The artifact store is unavailable; try again later.', null, 'storage_unavailable', { 'retry-after': '5' }, true);
     case 'ARTIFACT_EXISTS':
     case 'ARTIFACT_INTEGRITY':

@@ -27,6 +27,8 @@ function fromStorageError(error: StorageError): HttpErrorResponse {
   const code: StorageErrorCode = error.code;
   switch (code) {
     case 'STORAGE_UNAVAILABLE':
+    // The service's own temporary store keys ran out: the store is out of its reach until they are renewed.
+    case 'STORAGE_CREDENTIALS_EXPIRED':
       return envelope(503, 'server_error', 'The artifact store is unavailable; try again later.', null, 'storage_unavailable', { 'retry-after': '5' }, true);
     case 'ARTIFACT_NOT_FOUND':
     case 'ARTIFACT_NOT_COMMITTED':

@@ -1,10 +1,13 @@
 import type { QualityReport } from '@tuneforge/datasets';
+import type { EpisodeTurn, HeldOutEpisode, RolloutRecord } from '@tuneforge/contracts';
 import type { EvaluationSummary } from './types';
 
 // The data report's own shapes are the datasets library's, which builds it (`import type`: erased at build, so no
 // library code enters the bundle). The evaluation report's are the evaluator app's, which the dashboard may not
 // import (module boundaries): they are written out below, the fields the pages read.
 export type { SourceLocation } from '@tuneforge/datasets';
+// A reinforcement job's episodes and rollouts are the contracts' (the evaluator writes them, the training pod too).
+export type { EpisodeTurn, HeldOutEpisode, RolloutRecord } from '@tuneforge/contracts';
 
 /** An agent step compared with the reference: what was expected, what the model did. */
 export interface StepComparison {
@@ -14,16 +17,6 @@ export interface StepComparison {
   predictedLabel: string;
   toolCorrect: boolean;
   argumentsCorrect: boolean;
-}
-
-/** One generation of an episode: what the model wrote, what it was read as, the tool calls it made. */
-export interface EpisodeTurn {
-  raw: string;
-  finishReason: string;
-  stop?: string;
-  action: string;
-  error?: string;
-  calls: Array<{ name: string; arguments: Record<string, unknown>; observation: string }>;
 }
 
 /** One agent run of one model on one evaluation example, generation by generation. */
@@ -49,34 +42,6 @@ export interface WorstExample {
   prompt: string;
   reference: string;
   output: string;
-}
-
-/** A reinforcement job's held-out task, one greedy episode of one model, scored by the job's grader. */
-export interface HeldOutEpisode {
-  task: number;
-  line: number;
-  request: string;
-  reward: number;
-  passed: boolean;
-  graderError?: string;
-  end: string;
-  finalAnswer?: string;
-  turns: EpisodeTurn[];
-}
-
-/** A training rollout the run recorded: its step, group and chain, the grader's reward and the advantage. */
-export interface RolloutRecord {
-  step: number;
-  group: number;
-  chain: number;
-  task: string;
-  reward: number;
-  advantage: number;
-  end: string;
-  finalAnswer?: string;
-  generatedTokens: number;
-  truncated: boolean;
-  turns: EpisodeTurn[];
 }
 
 export interface ReinforcementReport {

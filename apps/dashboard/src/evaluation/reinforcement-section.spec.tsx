@@ -7,7 +7,7 @@ import { ReinforcementSection } from './reinforcement-section';
 
 const turn = (raw: string, calls: EpisodeTurn['calls'] = []): EpisodeTurn => ({ raw, finishReason: 'eos', action: calls.length ? 'tool_calls' : 'final_answer', calls });
 const heldOut = (reward: number, answer: string) => ({ task: 0, line: 4, request: 'What is 2+3?', reward, passed: reward >= 1, end: 'final_answer', finalAnswer: answer, turns: [turn('use the calculator', [{ name: 'calculator', arguments: { expression: '2+3' }, observation: '5' }]), turn(answer)] });
-const rollout = (step: number, chain: number, reward: number, advantage: number) => ({ step, group: 0, chain, task: '1+1', reward, advantage, end: 'final_answer', generatedTokens: 7, truncated: chain === 1, turns: [turn(String(reward))] });
+const rollout = (step: number, chain: number, reward: number, advantage: number) => ({ step, group: 0, prompt: 2, chain, task: '1+1', reward, advantage, end: 'final_answer', generatedTokens: 7, truncated: chain === 1, turns: [turn(String(reward))] });
 
 const report: EvaluationReport = {
   jobId: 'ftjob-rl',

@@ -18,7 +18,7 @@ import { DEFAULT_PREFERENCE_BETA, preferenceReport, scorePairs, type PairScores 
 import { semanticSimilarities } from '../text/semantic-similarity';
 import { scoreTexts } from '../text/text-metrics';
 import { EvaluationInputError } from './evaluation-input-error';
-import type { EvaluationReport, ExampleOutput, ExampleReport, ModelRole } from './evaluation-report';
+import { reportHeader, type EvaluationReport, type ExampleOutput, type ExampleReport, type ModelRole } from './evaluation-report';
 import { runModel, type ModelRun, type ModelRunOptions } from './evaluate-model';
 import { worstExamples } from './worst-examples';
 
@@ -147,12 +147,7 @@ export async function evaluate(request: EvaluationRequest, deps: EvaluateDeps): 
 
   const summary: EvaluationSummary = { examples: set.records.length + set.pairs.length, agent_episodes: episodes.length, base: evaluations.base, tuned: evaluations.tuned };
   return {
-    kind: 'evaluation-report',
-    version: 1,
-    jobId: request.jobId,
-    taskId: request.taskId,
-    iteration: request.iteration,
-    models: { base: request.baseModel, tuned: request.tunedModel },
+    ...reportHeader(request),
     evaluationSet: {
       source: set.source,
       available: set.available,

@@ -1,8 +1,7 @@
-import type { CurvePoint, EvaluationMetricName, EvaluationSummary, JobConfig, RolloutRecord } from '@tuneforge/contracts';
+import type { CurvePoint, EvaluationMetricName, EvaluationSummary, HeldOutEpisode, JobConfig, RolloutRecord } from '@tuneforge/contracts';
 import type { ConfusionMatrix } from '../agent/agent-metrics';
 import type { EpisodeRecord } from '../agent/run-episodes';
 import type { PreferenceReport } from '../text/preference-metrics';
-import type { HeldOutEpisode } from '../reinforcement/held-out-episodes';
 
 export type ModelRole = 'base' | 'tuned';
 export type PerExampleMetrics = Partial<Record<EvaluationMetricName, number>>;
@@ -80,4 +79,9 @@ export interface ReinforcementReport {
   rollouts: RolloutRecord[];
   /** Steps whose rollouts the run recorded (the report shows some of them). */
   recordedSteps: number;
+}
+
+/** The fields every report opens with: what it is, and which job, task, iteration and models it is about. */
+export function reportHeader(request: { jobId: string; taskId: string; iteration: number; baseModel: string; tunedModel: string }): Pick<EvaluationReport, 'kind' | 'version' | 'jobId' | 'taskId' | 'iteration' | 'models'> {
+  return { kind: 'evaluation-report', version: 1, jobId: request.jobId, taskId: request.taskId, iteration: request.iteration, models: { base: request.baseModel, tuned: request.tunedModel } };
 }

@@ -1,12 +1,12 @@
-import type { ModelEvaluation } from '@tuneforge/contracts';
+import type { HeldOutEpisode, ModelEvaluation } from '@tuneforge/contracts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EvaluateDeps, EvaluationRequest } from '../evaluation/evaluate';
-import type { EvaluationReport, ModelRole } from '../evaluation/evaluation-report';
+import { reportHeader, type EvaluationReport, type ModelRole } from '../evaluation/evaluation-report';
 import { loadModelFromStore } from '../inputs/load-model';
 import { loadRetrieval } from '../inputs/load-retrieval';
-import { heldOutEpisodes, heldOutMetrics, type HeldOutEpisode } from './held-out-episodes';
+import { heldOutEpisodes, heldOutMetrics } from './held-out-episodes';
 import { readRollouts } from './read-rollouts';
 import { readHeldOutTasks } from './read-task-set';
 
@@ -54,12 +54,7 @@ export async function evaluateReinforcement(request: EvaluationRequest, rl: NonN
   };
   const graderName = (rl.grader as { name?: unknown }).name;
   return {
-    kind: 'evaluation-report',
-    version: 1,
-    jobId: request.jobId,
-    taskId: request.taskId,
-    iteration: request.iteration,
-    models: { base: request.baseModel, tuned: request.tunedModel },
+    ...reportHeader(request),
     evaluationSet: { source: set.source, available: set.available, evaluated: set.tasks.length, skippedPreferencePairs: 0, withoutReference: 0 },
     settings: { ...request.settings, maxExamples: request.maxExamples, maxSequenceLength: request.maxSequenceLength },
     notComputed: rollouts.problems.slice(0, 5).map((reason) => ({ metric: 'training rollouts', reason })),

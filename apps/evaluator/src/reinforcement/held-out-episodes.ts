@@ -1,25 +1,9 @@
-import { createParser, episodeTools, runAgent, summarizeTurn, type AgentModel, type ModelGenerateOptions, type ModelGeneration, type ModelInput, type SearchFunction, type TurnSummary } from '@tuneforge/agents';
-import type { Grader } from '@tuneforge/contracts';
+import { createParser, episodeTools, runAgent, summarizeTurn, type AgentModel, type ModelGenerateOptions, type ModelGeneration, type ModelInput, type SearchFunction } from '@tuneforge/agents';
+import type { Grader, HeldOutEpisode } from '@tuneforge/contracts';
 import { runGrader, trajectoryGraderSample, type GraderContext } from '@tuneforge/graders';
 import { ServedAgentModel, type ServedModel } from '@tuneforge/serving';
 import { mapConcurrently } from '../evaluation/concurrently';
 import type { HeldOutTask } from './read-task-set';
-
-/** One held-out task's greedy episode with one model, and the job's grader's score of it. */
-export interface HeldOutEpisode {
-  /** Index of the task in the evaluated set, and its line in the file. */
-  task: number;
-  line: number;
-  /** The user's request (short), to recognise the task. */
-  request: string;
-  reward: number;
-  passed: boolean;
-  /** Why the grader gave this sample 0 when it could not score it (a python grader past its limit, ...). */
-  graderError?: string;
-  end: string;
-  finalAnswer?: string;
-  turns: TurnSummary[];
-}
 
 export interface HeldOutSettings {
   grader: Grader;

@@ -1,6 +1,5 @@
-import type { RolloutRecord, EpisodeTurn } from '@tuneforge/contracts';
+import type { EpisodeTurn, HeldOutEpisode, RolloutRecord } from '@tuneforge/contracts';
 import type { EvaluationReport, ReinforcementReport } from '../evaluation/evaluation-report';
-import type { HeldOutEpisode } from '../reinforcement/held-out-episodes';
 import { escapeHtml, formatValue } from './html-escape';
 import { rewardCurveSvg } from './reward-chart';
 

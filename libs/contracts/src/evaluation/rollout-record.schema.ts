@@ -38,3 +38,19 @@ export const rolloutRecordSchema = z
 
 export type EpisodeTurn = z.infer<typeof episodeTurnSchema>;
 export type RolloutRecord = z.infer<typeof rolloutRecordSchema>;
+
+/** A reinforcement job's held-out task, one greedy episode of one model, as the evaluator's grader scored it. */
+export interface HeldOutEpisode {
+  /** Index of the task in the evaluated set, and its line in the file. */
+  task: number;
+  line: number;
+  /** The user's request (short), to recognise the task. */
+  request: string;
+  reward: number;
+  passed: boolean;
+  /** Why the grader gave this sample 0 when it could not score it (a python grader past its limit, ...). */
+  graderError?: string;
+  end: string;
+  finalAnswer?: string;
+  turns: EpisodeTurn[];
+}

@@ -78,6 +78,12 @@ describe('JobEvents', () => {
     expect(messages).toEqual(['Step 1/4: training loss=2.0000', 'Training resumed from the checkpoint at step 1', 'Step 2/4: training loss=2.0000']);
   });
 
+  it('says when a step ran out of memory and was redone in smaller micro-batches, as a warning', async () => {
+    await events.trainingProgressed(msg(trainingRunProgressedV1, { runId, jobId, step: 3, totalSteps: 4, epoch: 0, loss: 2, learningRate: 0.1, tokens: 10, tokensPerSecond: 5, etaSeconds: 1, memoryRetries: [{ step: 3, fromMicroBatchSize: 8, toMicroBatchSize: 4, accumulation: 2 }] }));
+    const warning = publisher.of('job.lifecycle.event.v1').find((e) => String(e.message).includes('out of memory'));
+    expect(warning).toMatchObject({ level: 'warn', message: 'Step 3 ran out of memory: redone with micro-batches of 4 (was 8), 2 per step, the same batch size', data: { step: 3, micro_batch_size: 4, from_micro_batch_size: 8, accumulation: 2 } });
+  });
+
   it('refuses an answer that is not an option of the question, then takes a valid one', async () => {
     await events.trainingProgressed(progress(2));
     const approvalId = publisher.of('job.approval.requested.v1')[0].approvalId as string;

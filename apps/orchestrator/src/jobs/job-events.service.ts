@@ -118,6 +118,23 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
         `resumed/${p.runId}/${p.resumedFromStep}`,
       );
     }
+    // A step that ran out of memory and was redone in smaller micro-batches: said, since the run goes on slower.
+    for (const retry of p.memoryRetries ?? []) {
+      await this.publisher.publish(
+        job,
+        jobLifecycleEventV1,
+        {
+          jobId: p.jobId,
+          id: `${p.jobId}-${p.runId}-out-of-memory-${retry.step}-${retry.toMicroBatchSize}`,
+          level: 'warn',
+          message: `Step ${retry.step} ran out of memory: redone with micro-batches of ${retry.toMicroBatchSize} (was ${retry.fromMicroBatchSize}), ${retry.accumulation} per step, the same batch size`,
+          type: 'message',
+          data: { run_id: p.runId, step: retry.step, from_micro_batch_size: retry.fromMicroBatchSize, micro_batch_size: retry.toMicroBatchSize, accumulation: retry.accumulation },
+          created_at: nowSeconds(),
+        },
+        `out-of-memory/${p.runId}/${retry.step}/${retry.toMicroBatchSize}`,
+      );
+    }
     await this.publisher.publish(
       job,
       jobLifecycleEventV1,

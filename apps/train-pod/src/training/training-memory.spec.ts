@@ -1,7 +1,7 @@
 // A training run whose micro-batch does not fit: the pod redoes the step in smaller micro-batches (logged), or,
 // when one row does not fit either, ends the run failed with the out-of-memory error in its completed event.
 // The real engine and the tiny Llama under the engine's own allocator limit (no mock).
-import { loadDefaultConfig, trainingRunCompletedV1, type PodRunSpec } from '@tuneforge/contracts';
+import { loadDefaultConfig, trainingRunCompletedV1, trainingRunProgressedV1, type PodRunSpec } from '@tuneforge/contracts';
 import { memoryStats, Model, setMemoryLimit } from '@tuneforge/engine';
 import { commitLocalDirectory, FilesystemArtifactStore } from '@tuneforge/storage';
 import { createLogger } from '@tuneforge/telemetry';
@@ -47,7 +47,8 @@ async function run(runId: string, microBatchSize: number) {
   const logger = createLogger('train-pod-test', { level: 'warn', destination: { write: (line: string) => void logs.push(line) } });
   const result = await runTraining(spec, { store, channel, logger, threads: 1 });
   const completed = channel.sent.filter((m) => m.topic === trainingRunCompletedV1.name).map((m) => m.payload);
-  return { result, completed, logs: logs.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  const progress = channel.sent.filter((m) => m.topic === trainingRunProgressedV1.name).map((m) => m.payload as { step: number; memoryRetries?: unknown[] });
+  return { result, completed, progress, logs: logs.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
 describe('a training step that runs out of memory', () => {
@@ -75,6 +76,10 @@ describe('a training step that runs out of memory', () => {
     const notes = retried.logs.filter((l) => String(l['msg']).includes('ran out of memory'));
     expect(notes[0]).toMatchObject({ level: 'warn', runId: 'run-retried', step: 1, fromMicroBatchSize: 4, toMicroBatchSize: 2, accumulation: 2 });
     expect(String(notes[0]['msg'])).toMatch(/^step 1 ran out of memory: redone with micro-batches of 2 \(was 4\), 2 per step, the same global batch$/);
+    // The step's progress carries the retry to the job's events (the orchestrator says it as a warning).
+    expect(retried.progress[0].memoryRetries).toEqual(notes.map((n) => ({ step: n['step'], fromMicroBatchSize: n['fromMicroBatchSize'], toMicroBatchSize: n['toMicroBatchSize'], accumulation: n['accumulation'] })));
+    expect(retried.progress[0].memoryRetries![0]).toEqual({ step: 1, fromMicroBatchSize: 4, toMicroBatchSize: 2, accumulation: 2 });
+    expect(plain.progress[0].memoryRetries).toBeUndefined();
 
     setMemoryLimit(before + Math.round((resting + oneRow) / 2));
     const failed = await run('run-failed', 4);

@@ -272,8 +272,12 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
     let lastCheckpointStep = own?.step ?? 0;
     // Rows (DPO: pairs) per micro-batch: the job's, halved for good each time a step runs out of memory.
     let microBatchSize = t.microBatchSize;
-    const onMemoryRetry = (retry: MemoryRetry) =>
+    // Retries since the last progress message, which carries them into the job's events.
+    let memoryRetries: MemoryRetry[] = [];
+    const onMemoryRetry = (retry: MemoryRetry) => {
+      memoryRetries.push(retry);
       logger.warn({ runId: request.runId, ...retry }, `step ${retry.step} ran out of memory: redone with micro-batches of ${retry.toMicroBatchSize} (was ${retry.fromMicroBatchSize}), ${retry.accumulation} per step, the same global batch`);
+    };
 
     while (step < plan.totalSteps) {
       // Said once per pause, with the step it holds at: operators (and tests) see the pod really paused.
@@ -358,10 +362,12 @@ export async function runTraining(spec: PodRunSpec, deps: TrainingRunDeps): Prom
           ...(tokenAccuracy !== undefined ? { tokenAccuracy } : {}),
           ...(stepValidation?.accuracy !== undefined ? { validTokenAccuracy: stepValidation.accuracy } : {}),
           ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
+          ...(memoryRetries.length > 0 ? { memoryRetries: memoryRetries.slice(-64).map(({ step: at, fromMicroBatchSize, toMicroBatchSize, accumulation }) => ({ step: at, fromMicroBatchSize, toMicroBatchSize, accumulation })) } : {}),
           ...(stepPreference ? { preference: preferenceProgress(stepPreference, stepValidation?.preference) } : {}),
           ...(stepReinforcement && reinforcement ? { reinforcement: reinforcement.progress(stepReinforcement, stepEvaluation) } : {}),
         }, `progress/${step}`);
         resumedFromStep = undefined;
+        memoryRetries = [];
         await store.put(progressMarker(spec, step), '').catch((error: unknown) => {
           if (!(error instanceof ArtifactExistsError)) throw error;
         });

@@ -36,6 +36,14 @@ export const trainingRunProgressedV1 = defineTopic(
       /** On the first step a restarted pod publishes: the checkpoint step it resumed from. */
       resumedFromStep: z.number().int().nonnegative().optional(),
       /**
+       * Steps since the last progress that ran out of memory and were redone with a smaller micro-batch (twice the
+       * accumulation, the same global batch): the step, the sizes before and after, micro-batches per step now.
+       */
+      memoryRetries: z
+        .array(z.object({ step: z.number().int().positive(), fromMicroBatchSize: z.number().int().positive(), toMicroBatchSize: z.number().int().positive(), accumulation: z.number().int().positive() }).strict())
+        .max(64)
+        .optional(),
+      /**
        * A DPO run's step metrics (TRL's rewards/* and logps/*; rewards are β × the policy/reference log-ratio),
        * measured by the step's policy passes: means over its pairs of the chosen and rejected rewards, the reward
        * margin (chosen − rejected), the reward accuracy (share of pairs whose chosen reward is higher), the summed

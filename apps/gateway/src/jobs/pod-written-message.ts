@@ -1,3 +1,4 @@
+import { insideRunArea } from '@tuneforge/contracts';
 import { defineMeter, type Logger } from '@tuneforge/telemetry';
 import type { JobRepository } from './job-repository';
 
@@ -47,13 +48,6 @@ function judge(owners: readonly string[], claim: PodClaim): PodClaimVerdict {
   if (owners.length !== 1) return owners.length === 0 ? { ok: false, reason: 'unknown_job' } : { ok: false, reason: 'tenant_mismatch' };
   const [owner] = owners;
   if (owner !== claim.tenant) return { ok: false, reason: 'tenant_mismatch' };
-  if (claim.artifact !== undefined && !insideRun(claim.artifact, claim.jobId, claim.runId)) return { ok: false, reason: 'artifact_outside_run' };
+  if (claim.artifact !== undefined && !insideRunArea(claim.artifact, claim.jobId, claim.runId)) return { ok: false, reason: 'artifact_outside_run' };
   return { ok: true, tenant: owner };
-}
-
-/** The run's own area (apps/train-pod's run-keys), without `.`/`..` or empty segments that could climb out of it. */
-function insideRun(artifact: string, jobId: string, runId: string): boolean {
-  const prefix = `jobs/${jobId}/training/${runId}/`;
-  if (!artifact.startsWith(prefix)) return false;
-  return artifact.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
 }

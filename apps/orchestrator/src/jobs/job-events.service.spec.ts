@@ -1,4 +1,4 @@
-import { createMessage, jobApprovalAnsweredV1, jobControlRequestedV1, loadDefaultConfig, trainingRunProgressedV1, type MessageOf, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
+import { createMessage, jobApprovalAnsweredV1, jobControlRequestedV1, loadDefaultConfig, trainingCheckpointSavedV1, trainingRunProgressedV1, type MessageOf, type PayloadOf, type TopicSpec } from '@tuneforge/contracts';
 import { FilesystemArtifactStore } from '@tuneforge/storage';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,6 +82,22 @@ describe('JobEvents', () => {
     await events.trainingProgressed(msg(trainingRunProgressedV1, { runId, jobId, step: 3, totalSteps: 4, epoch: 0, loss: 2, learningRate: 0.1, tokens: 10, tokensPerSecond: 5, etaSeconds: 1, memoryRetries: [{ step: 3, fromMicroBatchSize: 8, toMicroBatchSize: 4, accumulation: 2 }] }));
     const warning = publisher.of('job.lifecycle.event.v1').find((e) => String(e.message).includes('out of memory'));
     expect(warning).toMatchObject({ level: 'warn', message: 'Step 3 ran out of memory: redone with micro-batches of 4 (was 8), 2 per step, the same batch size', data: { step: 3, micro_batch_size: 4, from_micro_batch_size: 8, accumulation: 2 } });
+  });
+
+  it("drops a pod's message that speaks for another tenant, or names an artifact outside its run, and says so", async () => {
+    const errors: Array<Record<string, unknown>> = [];
+    const before = publisher.of('job.lifecycle.event.v1').length;
+    const watched = new JobEvents(runner, publisher, { ...silent, error: (context: Record<string, unknown>) => errors.push(context) } as never);
+    const progress = { runId, jobId, step: 1, totalSteps: 4, epoch: 0, loss: 2, learningRate: 0.1, tokens: 10, tokensPerSecond: 5, etaSeconds: 1 };
+    await watched.trainingProgressed(createMessage(trainingRunProgressedV1, progress, { correlationId: 'x', tenant: 'someone-else' }) as MessageOf<typeof trainingRunProgressedV1>);
+    const checkpoint = { runId, jobId, step: 1, artifact: `jobs/${jobId}/training/${runId}/../../../other/x`, metrics: { step: 1, train_loss: 2 } };
+    await watched.checkpointSaved(msg(trainingCheckpointSavedV1, checkpoint));
+    expect(publisher.of('job.lifecycle.event.v1')).toHaveLength(before);
+    expect(errors.map((e) => [e['topic'], e['claimedTenant']])).toEqual([['training.run.progressed.v1', 'someone-else'], ['training.checkpoint.saved.v1', tenant]]);
+    // The same messages, true to the job of record, count.
+    await watched.trainingProgressed(msg(trainingRunProgressedV1, progress));
+    await watched.checkpointSaved(msg(trainingCheckpointSavedV1, { ...checkpoint, artifact: `jobs/${jobId}/training/${runId}/checkpoints/step-00000001` }));
+    expect(publisher.of('job.lifecycle.event.v1').slice(before).map((e) => e['message'])).toEqual(['Step 1/4: training loss=2.0000', 'Checkpoint saved at step 1']);
   });
 
   it('refuses an answer that is not an option of the question, then takes a valid one', async () => {

@@ -1,7 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
+  insideRunArea,
   jobLifecycleEventV1,
+  trainingCheckpointSavedV1,
+  trainingRunCompletedV1,
   trainingRunControlV1,
+  trainingRunProgressedV1,
   type MessageOf,
   type PayloadOf,
   type dataPreparationCompletedV1,
@@ -11,9 +15,6 @@ import {
   type jobApprovalAnsweredV1,
   type jobControlRequestedV1,
   type jobLifecycleCreatedV1,
-  type trainingCheckpointSavedV1,
-  type trainingRunCompletedV1,
-  type trainingRunProgressedV1,
 } from '@tuneforge/contracts';
 import { LOGGER } from '@tuneforge/service-kit';
 import type { Logger } from '@tuneforge/telemetry';
@@ -88,8 +89,9 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async trainingProgressed(message: MessageOf<typeof trainingRunProgressedV1>): Promise<void> {
     const p = message.payload;
-    if (!(await this.known(p.jobId))) return;
-    const job = { jobId: p.jobId, tenant: message.tenant };
+    const record = await this.podJob(trainingRunProgressedV1.name, message, p.runId, []);
+    if (!record) return;
+    const job = { jobId: p.jobId, tenant: record.tenant };
     const halfway = inboxKeys.trainingHalfway(p.runId);
     // Progress read late (after a restart) for a run that has already ended asks nothing.
     const asked = p.step * 2 >= p.totalSteps ? this.runner.hasAny(p.jobId, [halfway, inboxKeys.trainingCompleted(p.runId)]) : Promise.resolve(true);
@@ -173,7 +175,7 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
 
   async checkpointSaved(message: MessageOf<typeof trainingCheckpointSavedV1>): Promise<void> {
     const c = message.payload;
-    const job = await this.runner.job(c.jobId);
+    const job = await this.podJob(trainingCheckpointSavedV1.name, message, c.runId, [c.artifact]);
     if (!job) return;
     if (typeof c.metrics.valid_loss === 'number') await this.runner.recordValidationLoss(c.jobId, c.runId, c.step, c.metrics.valid_loss);
     // Each checkpoint is a model of its own name (`ft:...:ckpt-step-<n>`), registered create-only.
@@ -181,7 +183,7 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
     // Retention deleted these with this checkpoint's commit; their names go (read after their own saved messages).
     if (c.retiredSteps) await this.runner.forgetCheckpoints(job, c.retiredSteps);
     await this.publisher.publish(
-      { jobId: c.jobId, tenant: message.tenant },
+      { jobId: c.jobId, tenant: job.tenant },
       jobLifecycleEventV1,
       { jobId: c.jobId, id: `${c.jobId}-${c.runId}-checkpoint-${c.step}`, level: 'info', message: `Checkpoint saved at step ${c.step}`, type: 'message', data: { step: c.step, artifact: c.artifact, metrics: c.metrics }, created_at: nowSeconds() },
       `checkpoint/${c.runId}/${c.step}`,
@@ -190,7 +192,8 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
 
   async trainingCompleted(message: MessageOf<typeof trainingRunCompletedV1>): Promise<void> {
     const { jobId, runId } = message.payload;
-    if (await this.known(jobId)) await this.runner.deliver(jobId, inboxKeys.trainingCompleted(runId), message.payload);
+    const artifacts = message.payload.status === 'succeeded' ? Object.values(message.payload.artifacts).filter((a): a is string => typeof a === 'string') : [];
+    if (await this.podJob(trainingRunCompletedV1.name, message, runId, artifacts)) await this.runner.deliver(jobId, inboxKeys.trainingCompleted(runId), message.payload);
   }
 
   async approvalAnswered(message: MessageOf<typeof jobApprovalAnsweredV1>): Promise<void> {
@@ -239,6 +242,22 @@ export class JobEvents implements OnApplicationBootstrap, OnModuleDestroy {
    * Results for jobs this orchestrator never started (another deployment's, or a test's own runs) are not ours.
    * A job once seen is remembered by the runner: its later messages read no state.
    */
+  /**
+   * The job of record for a message on a topic training pods may write (docs/security.md): pods share one Kafka
+   * principal, so the broker cannot tell one pod from another, and what the message says of itself is a claim. It
+   * counts only when its tenant is the job's and every artifact it names lies inside its run's area; otherwise it is
+   * dropped with an error line (a bug, or a pod speaking for another job). An unknown job is not ours (a warning-free
+   * skip, as for every other topic).
+   */
+  private async podJob(topic: string, message: { tenant: string; messageId: string; payload: { jobId: string } }, runId: string, artifacts: readonly string[]): Promise<JobInput | undefined> {
+    const job = await this.runner.job(message.payload.jobId);
+    if (!job) return undefined;
+    const outside = artifacts.filter((artifact) => !insideRunArea(artifact, job.jobId, runId));
+    if (job.tenant === message.tenant && outside.length === 0) return job;
+    this.logger.error({ topic, messageId: message.messageId, jobId: job.jobId, runId, claimedTenant: message.tenant, outside }, 'pod message dropped: it does not match the job of record (a pod speaking for another job or tenant?)');
+    return undefined;
+  }
+
   private async known(jobId: string): Promise<boolean> {
     return (await this.runner.job(jobId)) !== undefined;
   }

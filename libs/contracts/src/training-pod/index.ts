@@ -2,3 +2,4 @@
 // channel between a local pod and its trainer. Over Kafka a pod uses the training.* topics themselves.
 export * from './run-spec';
 export * from './pod-ipc';
+export * from './run-area';

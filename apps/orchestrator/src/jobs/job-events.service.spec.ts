@@ -87,7 +87,7 @@ describe('JobEvents', () => {
   it("drops a pod's message that speaks for another tenant, or names an artifact outside its run, and says so", async () => {
     const errors: Array<Record<string, unknown>> = [];
     const before = publisher.of('job.lifecycle.event.v1').length;
-    const watched = new JobEvents(runner, publisher, { ...silent, error: (context: Record<string, unknown>) => errors.push(context) } as never);
+    const watched = new JobEvents(runner, publisher, { info: () => undefined, warn: () => undefined, error: (context: Record<string, unknown>) => errors.push(context) } as never);
     const progress = { runId, jobId, step: 1, totalSteps: 4, epoch: 0, loss: 2, learningRate: 0.1, tokens: 10, tokensPerSecond: 5, etaSeconds: 1 };
     await watched.trainingProgressed(createMessage(trainingRunProgressedV1, progress, { correlationId: 'x', tenant: 'someone-else' }) as MessageOf<typeof trainingRunProgressedV1>);
     const checkpoint = { runId, jobId, step: 1, artifact: `jobs/${jobId}/training/${runId}/../../../other/x`, metrics: { step: 1, train_loss: 2 } };

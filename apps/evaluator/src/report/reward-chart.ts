@@ -1,6 +1,6 @@
 import type { CurvePoint } from '@tuneforge/contracts';
 import { formatValue } from './html-escape';
-import { TUNED_COLOR, VALIDATION_COLOR } from './svg-charts';
+import { LINE_CHART, lineChartAxes, TUNED_COLOR, VALIDATION_COLOR } from './svg-charts';
 
 const BAND_COLOR = 'rgba(47,111,222,0.15)';
 
@@ -13,12 +13,7 @@ const BAND_COLOR = 'rgba(47,111,222,0.15)';
 export function rewardCurveSvg(curve: readonly CurvePoint[]): string {
   const points = curve.filter((p): p is CurvePoint & { reward: NonNullable<CurvePoint['reward']> } => p.reward !== undefined && Number.isFinite(p.reward.mean));
   if (points.length === 0) return '';
-  const width = 640;
-  const height = 240;
-  const left = 48;
-  const bottom = 28;
-  const plotWidth = width - left - 12;
-  const plotHeight = height - bottom - 16;
+  const { width, height, left, plotWidth, plotHeight } = LINE_CHART;
   const values = points.flatMap((p) => [p.reward.mean - p.reward.std, p.reward.mean + p.reward.std, ...(p.reward.validMean !== undefined ? [p.reward.validMean] : [])]);
   const low = Math.min(0, ...values);
   const high = Math.max(1, ...values);
@@ -33,9 +28,6 @@ export function rewardCurveSvg(curve: readonly CurvePoint[]): string {
   const held = points
     .filter((p) => p.reward.validMean !== undefined)
     .map((p) => `<circle class="validation" cx="${x(p.step).toFixed(1)}" cy="${y(p.reward.validMean!).toFixed(1)}" r="4" fill="${VALIDATION_COLOR}"><title>step ${p.step}: held-out reward ${formatValue(p.reward.validMean!)}${p.reward.validPassRate !== undefined ? `, pass rate ${formatValue(p.reward.validPassRate)}` : ''}</title></circle>`);
-  const axes =
-    `<line x1="${left}" y1="${16 + plotHeight}" x2="${left + plotWidth}" y2="${16 + plotHeight}" stroke="#999"/><line x1="${left}" y1="16" x2="${left}" y2="${16 + plotHeight}" stroke="#999"/>` +
-    `<text x="${left - 4}" y="20" font-size="10" text-anchor="end">${formatValue(high)}</text><text x="${left - 4}" y="${16 + plotHeight}" font-size="10" text-anchor="end">${formatValue(low)}</text>` +
-    `<text x="${left + plotWidth}" y="${height - 8}" font-size="10" text-anchor="end">step ${lastStep}</text><text x="${left}" y="${height - 8}" font-size="10">rollout reward mean ± std (blue), held-out reward (orange)</text>`;
+  const axes = lineChartAxes(formatValue(high), formatValue(low), lastStep, 'rollout reward mean ± std (blue), held-out reward (orange)');
   return `<svg class="chart reward-curve" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="reward per step">${axes}${band}<path class="training" d="${line}" fill="none" stroke="${TUNED_COLOR}" stroke-width="1.5"/>${steps.join('')}${held.join('')}</svg>`;
 }

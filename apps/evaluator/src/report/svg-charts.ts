@@ -88,12 +88,7 @@ export const VALIDATION_COLOR = '#d9822b';
  * validation losses measured at checkpoints as orange points, on one loss axis from 0 to the largest loss.
  */
 export function lossCurveSvg(curve: readonly CurvePoint[]): string {
-  const width = 640;
-  const height = 240;
-  const left = 48;
-  const bottom = 28;
-  const plotWidth = width - left - 12;
-  const plotHeight = height - bottom - 16;
+  const { width, height, left, plotWidth, plotHeight } = LINE_CHART;
   const losses = curve.flatMap((p) => [p.loss, p.validationLoss ?? null]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const maxLoss = Math.max(...losses, 1e-9);
   const lastStep = Math.max(...curve.map((p) => p.step), 1);
@@ -105,9 +100,19 @@ export function lossCurveSvg(curve: readonly CurvePoint[]): string {
   const validation = curve
     .filter((p) => typeof p.validationLoss === 'number')
     .map((p) => `<circle class="validation" cx="${x(p.step).toFixed(1)}" cy="${y(p.validationLoss as number).toFixed(1)}" r="4" fill="${VALIDATION_COLOR}"><title>step ${p.step}: validation loss ${formatValue(p.validationLoss as number)}</title></circle>`);
-  const axes =
-    `<line x1="${left}" y1="${16 + plotHeight}" x2="${left + plotWidth}" y2="${16 + plotHeight}" stroke="#999"/><line x1="${left}" y1="16" x2="${left}" y2="${16 + plotHeight}" stroke="#999"/>` +
-    `<text x="${left - 4}" y="20" font-size="10" text-anchor="end">${formatValue(maxLoss)}</text><text x="${left - 4}" y="${16 + plotHeight}" font-size="10" text-anchor="end">0</text>` +
-    `<text x="${left + plotWidth}" y="${height - 8}" font-size="10" text-anchor="end">step ${lastStep}</text><text x="${left}" y="${height - 8}" font-size="10">training loss (blue), validation loss (orange)</text>`;
+  const axes = lineChartAxes(formatValue(maxLoss), '0', lastStep, 'training loss (blue), validation loss (orange)');
   return `<svg class="chart loss-curve" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="training and validation loss per step">${axes}<path class="training" d="${line}" fill="none" stroke="${TUNED_COLOR}" stroke-width="1.5"/>${notANumber.join('')}${validation.join('')}</svg>`;
+}
+
+/** The frame of the per-step line charts (loss, reward): 640 × 240, the plot 16 from the top, 28 over the step axis. */
+export const LINE_CHART = { width: 640, height: 240, left: 48, plotWidth: 640 - 48 - 12, plotHeight: 240 - 28 - 16 };
+
+/** A line chart's axes: the value axis labelled at its top and bottom, the step axis up to `lastStep`, and a caption. */
+export function lineChartAxes(top: string, bottom: string, lastStep: number, caption: string): string {
+  const { height, left, plotWidth, plotHeight } = LINE_CHART;
+  return (
+    `<line x1="${left}" y1="${16 + plotHeight}" x2="${left + plotWidth}" y2="${16 + plotHeight}" stroke="#999"/><line x1="${left}" y1="16" x2="${left}" y2="${16 + plotHeight}" stroke="#999"/>` +
+    `<text x="${left - 4}" y="20" font-size="10" text-anchor="end">${top}</text><text x="${left - 4}" y="${16 + plotHeight}" font-size="10" text-anchor="end">${bottom}</text>` +
+    `<text x="${left + plotWidth}" y="${height - 8}" font-size="10" text-anchor="end">step ${lastStep}</text><text x="${left}" y="${height - 8}" font-size="10">${caption}</text>`
+  );
 }

@@ -2,6 +2,7 @@ import { deadLetterTopicName, type Envelope, type PayloadOf, type TopicSpec } fr
 import type { Logger } from '@tuneforge/telemetry';
 import { Kafka, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
 import type { DeadLetterLog } from '../dead-letter-log';
+import { retryingRetriable } from './retrying-retriable';
 import type { DeliveryAttempts } from '../delivery-attempts';
 import type { IdempotencyStore } from '../idempotency';
 import type {
@@ -138,7 +139,7 @@ export class KafkaMessageBus implements MessageBus, TopicReader {
   async readSince<T extends TopicSpec>(topic: T, options: ReadSinceOptions, handler: ReadHandler<PayloadOf<T>>): Promise<Subscription> {
     if (this.groups.has(options.group)) throw new Error(`consumer group ${options.group} already subscribed in this process`);
     await this.connect();
-    const from = await this.admin.fetchTopicOffsetsByTimestamp(topic.name, options.since.getTime());
+    const from = await retryingRetriable(() => this.admin.fetchTopicOffsetsByTimestamp(topic.name, options.since.getTime()));
     const { consumer, joined, subscription } = this.openConsumer(options.group);
     await consumer.connect();
     await consumer.subscribe({ topics: [topic.name], fromBeginning: false });

@@ -1,7 +1,7 @@
 import type { LabelModelGrader } from '@tuneforge/contracts';
 import { GraderSampleError } from '../grader-errors';
 import type { GraderImplementation } from '../grader-types';
-import { postToGraderEndpoint } from '../model/grader-endpoint';
+import { chatReply } from '../model/chat-reply';
 import { renderGraderMessages } from '../model/render-messages';
 
 /**
@@ -16,10 +16,7 @@ export const runLabelModel: GraderImplementation<LabelModelGrader> = async (grad
     ...renderGraderMessages(grader.input, input),
     { role: 'system' as const, content: `Reply with exactly one of these labels and nothing else: ${grader.labels.map((l) => JSON.stringify(l)).join(', ')}.` },
   ];
-  const answer = (await postToGraderEndpoint(ctx, '/chat/completions', { model: grader.model, messages })) as { choices?: Array<{ message?: { content?: string | null; refusal?: string | null } }> };
-  const message = answer.choices?.[0]?.message;
-  if (message?.refusal) throw new GraderSampleError(`the grader model refused: ${message.refusal}`);
-  const content = message?.content ?? '';
+  const content = await chatReply(ctx, { model: grader.model, messages });
   const label = labelOf(content, grader.labels);
   if (label === undefined) throw new GraderSampleError(`the grader model's reply names none of the labels (or several): ${JSON.stringify(content.slice(0, 200))}`);
   return { score: grader.passing_labels.includes(label) ? 1 : 0 };

@@ -1,7 +1,7 @@
 import type { ScoreModelGrader } from '@tuneforge/contracts';
 import { GraderSampleError } from '../grader-errors';
 import type { GraderImplementation } from '../grader-types';
-import { postToGraderEndpoint } from '../model/grader-endpoint';
+import { chatReply } from '../model/chat-reply';
 import { renderGraderMessages } from '../model/render-messages';
 
 const DEFAULT_RANGE: [number, number] = [0, 1];
@@ -25,10 +25,7 @@ export const runScoreModel: GraderImplementation<ScoreModelGrader> = async (grad
   if (params.top_p != null) body.top_p = params.top_p;
   if (params.seed != null) body.seed = params.seed;
   if (params.max_completions_tokens != null) body.max_tokens = params.max_completions_tokens;
-  const answer = (await postToGraderEndpoint(ctx, '/chat/completions', body)) as { choices?: Array<{ message?: { content?: string | null; refusal?: string | null } }> };
-  const message = answer.choices?.[0]?.message;
-  if (message?.refusal) throw new GraderSampleError(`the grader model refused: ${message.refusal}`);
-  const content = message?.content ?? '';
+  const content = await chatReply(ctx, body);
   const score = scoreOf(content);
   if (score === undefined) throw new GraderSampleError(`the grader model's reply holds no score: ${JSON.stringify(content.slice(0, 200))}`);
   return { score: Math.min(high, Math.max(low, score)) };

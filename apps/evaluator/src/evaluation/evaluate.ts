@@ -1,4 +1,5 @@
 import type { EvaluationMetricName, EvaluationSummary, ModelEvaluation, PayloadOf, evaluationRunRequestedV1 } from '@tuneforge/contracts';
+import { lastUserText } from '@tuneforge/datasets';
 import type { ServingLimits } from '@tuneforge/serving';
 import type { ArtifactStore } from '@tuneforge/storage';
 import type { GraderContext } from '@tuneforge/graders';
@@ -183,7 +184,7 @@ function agentEpisodes(records: readonly EvaluationRecord[]): EpisodeInput[] {
 }
 
 function promptExcerpt(record: EvaluationRecord): string {
-  const text = record.kind === 'prompt_completion' ? record.sample.prompt : ([...record.conversation.messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+  const text = record.kind === 'prompt_completion' ? record.sample.prompt : lastUserText(record.conversation.messages);
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 

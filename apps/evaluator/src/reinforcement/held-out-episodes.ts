@@ -1,4 +1,5 @@
 import { createParser, episodeTools, runAgent, summarizeTurn, type AgentModel, type ModelGenerateOptions, type ModelGeneration, type ModelInput, type SearchFunction } from '@tuneforge/agents';
+import { lastUserText } from '@tuneforge/datasets';
 import type { Grader, HeldOutEpisode } from '@tuneforge/contracts';
 import { runGrader, trajectoryGraderSample, type GraderContext } from '@tuneforge/graders';
 import { ServedAgentModel, type ServedModel } from '@tuneforge/serving';
@@ -54,11 +55,10 @@ export async function heldOutEpisodes(served: ServedModel, tasks: readonly HeldO
     });
     const run = trajectories[0];
     const graded = await runGrader(settings.grader, { sample: trajectoryGraderSample(run), item: task.item }, settings.graderContext);
-    const request = [...task.prompt.messages].reverse().find((m) => m.role === 'user')?.content;
     return {
       task: index,
       line: task.location.line,
-      request: typeof request === 'string' ? request.slice(0, 300) : '',
+      request: lastUserText(task.prompt.messages).slice(0, 300),
       reward: graded.score,
       passed: graded.score >= settings.passThreshold,
       ...(graded.error !== undefined ? { graderError: graded.error.slice(0, 500) } : {}),

@@ -1,5 +1,5 @@
 import type { MetricValues } from '@tuneforge/contracts';
-import { tokenizePreference, truncatePreference, type ModelTokenizer } from '@tuneforge/datasets';
+import { lastUserText, tokenizePreference, truncatePreference, type ModelTokenizer } from '@tuneforge/datasets';
 import { pairLogprobs, type Model, type PairLogprobs } from '@tuneforge/engine';
 import { EvaluationInputError } from '../evaluation/evaluation-input-error';
 import type { PreferenceRecord } from '../inputs/read-evaluation-set';
@@ -91,7 +91,7 @@ export function preferenceReport(pairs: readonly PreferenceRecord[], base: PairS
     perPair: pairs.map((record, index) => ({
       index,
       source: { file: record.location.file, line: record.location.line },
-      prompt: excerpt([...record.pair.input.messages].reverse().find((m) => m.role === 'user')?.content ?? ''),
+      prompt: excerpt(lastUserText(record.pair.input.messages)),
       chosen: describeOutput(record, 'preferred_output'),
       rejected: describeOutput(record, 'non_preferred_output'),
       base: { chosen: base[index].chosen, rejected: base[index].rejected },

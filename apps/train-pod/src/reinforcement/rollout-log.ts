@@ -1,4 +1,5 @@
 import { summarizeTurn } from '@tuneforge/agents';
+import { lastUserText } from '@tuneforge/datasets';
 import type { RolloutRecord } from '@tuneforge/contracts';
 import { ArtifactExistsError, type ArtifactStore } from '@tuneforge/storage';
 import type { ReinforcementStepResult, ReinforcementTask } from './reinforcement-step';
@@ -25,8 +26,7 @@ export function rolloutRecords(step: number, prompts: readonly number[], tasks: 
   const records: RolloutRecord[] = [];
   let flat = 0;
   episodes.forEach((group, g) => {
-    const request = [...tasks[g].messages].reverse().find((m) => m.role === 'user')?.content;
-    const task = typeof request === 'string' ? request.slice(0, 300) : '';
+    const task = lastUserText(tasks[g].messages).slice(0, 300);
     group.forEach((episode, chain) => {
       const advantage = advantages[flat++];
       if (records.length >= RECORDED_EPISODES_PER_STEP) return;

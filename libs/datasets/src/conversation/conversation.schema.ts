@@ -114,3 +114,12 @@ export type ToolDefinition = z.infer<typeof toolDefinitionSchema>;
 export type Conversation = z.infer<typeof conversationSchema>;
 export type PreferencePair = z.infer<typeof preferencePairSchema>;
 export type PromptCompletion = z.infer<typeof promptCompletionSchema>;
+
+/** The text of a conversation's last user message (the request an answer or episode responds to); '' when it has none. */
+export function lastUserText(messages: readonly Message[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m.role === 'user') return m.content;
+  }
+  return '';
+}
